@@ -1,0 +1,19 @@
+//! Dateline's domain: the nouns (articles, sections, tags, people, photos), the rules that bind
+//! them (slugs, short codes, pagination, related-article ranking) and dateline formatting.
+//!
+//! This crate does no I/O: no files, no network, no clock. Time arrives as a parameter (`now`).
+
+pub mod article;
+pub mod dateline;
+pub mod ids;
+pub mod media;
+pub mod page;
+pub mod person;
+pub mod related;
+pub mod section;
+pub mod short_code;
+pub mod site;
+pub mod slug;
+pub mod tag;
+
+pub use ids::{ArticleId, MediaId, PersonId, SectionId, TagId};

@@ -1,0 +1,114 @@
+//! Photos in the media library: their descriptive fields and the credit line shown under them.
+//! Caption and credit are separate fields; the credit line is composed here, in one place.
+
+use crate::ids::MediaId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Who a photo is credited to. Shown as `© AGENCY / Photographer / Courtesy of X`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credit {
+    pub agency: String,
+    pub photographer: String,
+    pub courtesy: String,
+}
+
+impl Credit {
+    pub fn is_empty(&self) -> bool {
+        self.agency.trim().is_empty()
+            && self.photographer.trim().is_empty()
+            && self.courtesy.trim().is_empty()
+    }
+}
+
+impl fmt::Display for Credit {
+    /// `© REUTERS / Bandar Algaloud / Courtesy of Saudi Royal Court`; empty parts are left out, and
+    /// an empty credit prints nothing.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::with_capacity(3);
+        if !self.agency.trim().is_empty() {
+            parts.push(self.agency.trim().to_uppercase());
+        }
+        if !self.photographer.trim().is_empty() {
+            parts.push(self.photographer.trim().to_owned());
+        }
+        if !self.courtesy.trim().is_empty() {
+            parts.push(format!("Courtesy of {}", self.courtesy.trim()));
+        }
+        if parts.is_empty() {
+            return Ok(());
+        }
+        write!(f, "© {}", parts.join(" / "))
+    }
+}
+
+/// The widths every photo is offered at, narrowest first. A variant is never wider than its
+/// original.
+pub const VARIANT_WIDTHS: [u32; 4] = [320, 640, 1024, 1600];
+
+/// A photo in the media library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    pub id: MediaId,
+    /// Hex SHA-256 of the original bytes (first 16 characters); names every served file.
+    pub hash: String,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+    pub caption: String,
+    pub credit: Credit,
+    /// Widths that exist as served files, ascending.
+    pub variants: Vec<u32>,
+}
+
+impl Media {
+    /// File extension for the served variants.
+    pub fn extension(&self) -> &'static str {
+        match self.mime.as_str() {
+            "image/png" => "png",
+            "image/webp" => "webp",
+            "image/gif" => "gif",
+            _ => "jpg",
+        }
+    }
+
+    /// Public path of one variant.
+    pub fn variant_path(&self, width: u32) -> String {
+        format!("/media/{}-{}.{}", self.hash, width, self.extension())
+    }
+
+    /// `srcset` listing every variant.
+    pub fn srcset(&self) -> String {
+        self.variants
+            .iter()
+            .map(|w| format!("{} {}w", self.variant_path(*w), w))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The variant to use as the plain `src`: the widest one not over `max`, else the narrowest.
+    pub fn src_for(&self, max: u32) -> String {
+        let w = self
+            .variants
+            .iter()
+            .copied()
+            .filter(|w| *w <= max)
+            .max()
+            .or_else(|| self.variants.first().copied())
+            .unwrap_or(self.width);
+        self.variant_path(w)
+    }
+
+    /// Height of a variant of width `w`, keeping the aspect ratio (for `width`/`height` attributes).
+    pub fn height_at(&self, w: u32) -> u32 {
+        if self.width == 0 {
+            return 0;
+        }
+        ((u64::from(self.height) * u64::from(w) + u64::from(self.width) / 2) / u64::from(self.width))
+            as u32
+    }
+}
+
+#[cfg(test)]
+mod tests;

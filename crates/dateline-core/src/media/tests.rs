@@ -1,0 +1,43 @@
+use super::*;
+
+fn credit(a: &str, p: &str, c: &str) -> Credit {
+    Credit {
+        agency: a.into(),
+        photographer: p.into(),
+        courtesy: c.into(),
+    }
+}
+
+#[test]
+fn credit_line_joins_the_parts_it_has() {
+    assert_eq!(
+        credit("Reuters", "Bandar Algaloud", "Saudi Royal Court").to_string(),
+        "© REUTERS / Bandar Algaloud / Courtesy of Saudi Royal Court"
+    );
+    assert_eq!(credit("AFP", "", "").to_string(), "© AFP");
+    assert_eq!(credit("", "Jane Doe", "").to_string(), "© Jane Doe");
+    assert_eq!(credit(" ", "", "").to_string(), "");
+    assert!(credit("", " ", "").is_empty());
+}
+
+#[test]
+fn variants_give_srcset_and_a_src_within_bounds() {
+    let m = Media {
+        id: MediaId(1),
+        hash: "abc".into(),
+        mime: "image/jpeg".into(),
+        width: 1600,
+        height: 900,
+        alt: String::new(),
+        caption: String::new(),
+        credit: Credit::default(),
+        variants: vec![320, 640, 1024, 1600],
+    };
+    assert_eq!(
+        m.srcset(),
+        "/media/abc-320.jpg 320w, /media/abc-640.jpg 640w, /media/abc-1024.jpg 1024w, /media/abc-1600.jpg 1600w"
+    );
+    assert_eq!(m.src_for(1024), "/media/abc-1024.jpg");
+    assert_eq!(m.src_for(100), "/media/abc-320.jpg");
+    assert_eq!(m.height_at(640), 360);
+}

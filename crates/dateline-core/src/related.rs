@@ -1,0 +1,79 @@
+//! Related-article ranking: editor picks first, then automatic picks scored by shared tags, same
+//! section and recency. Never the article itself; the store only offers published candidates.
+//!
+//! Text similarity joins this ranking with the search issue; the weights live here, in one place.
+
+use crate::ids::{ArticleId, SectionId};
+use jiff::Timestamp;
+
+/// How many related stories an article page shows.
+pub const LIMIT: usize = 4;
+
+/// What ranking needs to know about the story being read.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub id: ArticleId,
+    pub section_id: SectionId,
+}
+
+/// A published story that might be related.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: ArticleId,
+    pub section_id: SectionId,
+    pub published_at: Timestamp,
+    /// Tags it shares with the subject.
+    pub shared_tags: u32,
+}
+
+/// Editor picks (already filtered to published stories, in the editor's order) followed by the
+/// best automatic candidates, at most [`LIMIT`], with no duplicates and never the subject.
+pub fn rank(
+    subject: &Subject,
+    picks: &[ArticleId],
+    candidates: &[Candidate],
+    now: Timestamp,
+) -> Vec<ArticleId> {
+    let mut out: Vec<ArticleId> = Vec::with_capacity(LIMIT);
+    for id in picks {
+        if *id != subject.id && !out.contains(id) && out.len() < LIMIT {
+            out.push(*id);
+        }
+    }
+    let mut scored: Vec<(f64, &Candidate)> = candidates
+        .iter()
+        .filter(|c| c.id != subject.id && !out.contains(&c.id))
+        .map(|c| (score(subject, c, now), c))
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(b.1.published_at.cmp(&a.1.published_at))
+            .then(b.1.id.cmp(&a.1.id))
+    });
+    for (_, c) in scored {
+        if out.len() >= LIMIT {
+            break;
+        }
+        if !out.contains(&c.id) {
+            out.push(c.id);
+        }
+    }
+    out
+}
+
+/// Shared tags weigh most; the same section helps; recency decays with a 30-day half-life so a
+/// fresh story on the same topic beats an old one with equal tags.
+fn score(subject: &Subject, c: &Candidate, now: Timestamp) -> f64 {
+    let tags = f64::from(c.shared_tags) * 10.0;
+    let section = if c.section_id == subject.section_id {
+        4.0
+    } else {
+        0.0
+    };
+    let age_days = (now.as_second() - c.published_at.as_second()).max(0) as f64 / 86_400.0;
+    let recency = 3.0 * 0.5f64.powf(age_days / 30.0);
+    tags + section + recency
+}
+
+#[cfg(test)]
+mod tests;

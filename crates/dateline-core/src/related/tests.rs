@@ -1,0 +1,45 @@
+use super::*;
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().expect("ts")
+}
+
+fn cand(id: i64, section: i64, at: &str, shared: u32) -> Candidate {
+    Candidate {
+        id: ArticleId(id),
+        section_id: SectionId(section),
+        published_at: ts(at),
+        shared_tags: shared,
+    }
+}
+
+#[test]
+fn picks_come_first_then_tags_then_section_then_recency() {
+    let subject = Subject { id: ArticleId(1), section_id: SectionId(1) };
+    let now = ts("2026-01-10T00:00:00Z");
+    let cands = vec![
+        cand(2, 2, "2026-01-09T00:00:00Z", 0),
+        cand(3, 1, "2026-01-09T00:00:00Z", 0),
+        cand(4, 2, "2025-06-01T00:00:00Z", 2),
+        cand(5, 2, "2026-01-01T00:00:00Z", 1),
+        cand(1, 1, "2026-01-09T00:00:00Z", 5),
+    ];
+    let got = rank(&subject, &[ArticleId(9)], &cands, now);
+    assert_eq!(got, vec![ArticleId(9), ArticleId(4), ArticleId(5), ArticleId(3)]);
+}
+
+#[test]
+fn never_itself_never_twice_never_more_than_four() {
+    let subject = Subject { id: ArticleId(1), section_id: SectionId(1) };
+    let now = ts("2026-01-10T00:00:00Z");
+    let picks = [ArticleId(1), ArticleId(2), ArticleId(2)];
+    let cands: Vec<_> = (1..20).map(|i| cand(i, 1, "2026-01-01T00:00:00Z", 1)).collect();
+    let got = rank(&subject, &picks, &cands, now);
+    assert_eq!(got.len(), LIMIT);
+    assert!(!got.contains(&ArticleId(1)));
+    assert_eq!(got[0], ArticleId(2));
+    let mut dedup = got.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), got.len());
+}

@@ -1,0 +1,45 @@
+//! Per-site settings (stored in the `settings` table): name, time zone, language, community
+//! standards, live stream. Per-node settings (listen address, database) live in the binary's
+//! configuration, not here.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteSettings {
+    pub name: String,
+    pub tagline: String,
+    /// tz database name, e.g. `Europe/London`.
+    pub time_zone: String,
+    /// BCP 47 language tag for `<html lang>`, e.g. `en-GB`.
+    pub language: String,
+    /// Public origin used in canonical URLs, feeds and short links, without trailing slash.
+    pub base_url: String,
+    /// Markdown shown at `/community-standards/`.
+    pub community_standards: String,
+    /// External live stream played by Listen Live; empty means no Listen Live control.
+    pub live_stream_url: String,
+    /// The station's name shown by the player.
+    pub live_stream_name: String,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            name: "Dateline".to_owned(),
+            tagline: String::new(),
+            time_zone: "UTC".to_owned(),
+            language: "en".to_owned(),
+            base_url: "http://127.0.0.1:8080".to_owned(),
+            community_standards: String::new(),
+            live_stream_url: String::new(),
+            live_stream_name: String::new(),
+        }
+    }
+}
+
+impl SiteSettings {
+    pub fn has_live_stream(&self) -> bool {
+        !self.live_stream_url.trim().is_empty()
+    }
+}
