@@ -1,0 +1,70 @@
+//! What differs between SQLite and PostgreSQL: how to connect (SQLite gets WAL, foreign keys and
+//! a busy timeout) and which migrations folder applies. Everything else is shared SQL.
+
+use crate::StoreError;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Invalid(
+                "the database URL must start with sqlite: or postgres:".to_owned(),
+            ))
+        }
+    }
+
+    pub async fn migrate(self, pool: &AnyPool) -> Result<(), StoreError> {
+        match self {
+            Backend::Sqlite => SQLITE.run(pool).await?,
+            Backend::Postgres => POSTGRES.run(pool).await?,
+        }
+        Ok(())
+    }
+}
+
+pub(crate) async fn connect(url: &str) -> Result<(AnyPool, Backend), StoreError> {
+    install_default_drivers();
+    let backend = Backend::from_url(url)?;
+    let pool = match backend {
+        Backend::Sqlite => {
+            AnyPoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .connect(url)
+                .await?
+        }
+        Backend::Postgres => {
+            AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?
+        }
+    };
+    Ok((pool, backend))
+}

@@ -1,0 +1,136 @@
+//! Dateline's persistence: one [`Store`] over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Both backends run the same SQL through sqlx's `Any` driver: the schema keeps to the common
+//! subset (BIGINT times in microseconds, TEXT dates, `$N` parameters, `RETURNING`), so every
+//! query is written once and every test runs on both. What differs per backend lives in
+//! [`backend`]: connection set-up and the migrations folder. Callers never see sqlx: they get
+//! domain types from `dateline-core` and a [`StoreError`].
+//!
+//! Every write announces itself on [`Store::changes`], so caches and (later) the search index
+//! follow the store without polling.
+
+mod articles;
+mod backend;
+mod error;
+mod listings;
+mod media;
+mod people;
+mod rows;
+mod sections;
+mod settings;
+mod tags;
+
+pub use articles::{ArticleInput, LinkRef, LinkTarget};
+pub use backend::Backend;
+pub use error::StoreError;
+pub use listings::{ArticleSummary, Filter, FrontPage, Link};
+pub use media::NewMedia;
+pub use people::NewPerson;
+pub use sections::NewSection;
+
+use sqlx::AnyPool;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::{Mutex, OwnedMutexGuard, broadcast};
+
+/// What changed, announced after the write commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Anything a reader can see: articles, sections, tags, people, photos, settings.
+    Content,
+}
+
+/// The handle every other crate uses for persistence. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    changes: broadcast::Sender<Change>,
+    /// SQLite allows one writer at a time and answers a second one with SQLITE_BUSY when a read
+    /// transaction tries to upgrade; queueing writers here avoids that without retries.
+    /// PostgreSQL never takes it.
+    writer: Arc<Mutex<()>>,
+    /// Bumped by every committed write before it is announced: caches compare it to know, at
+    /// once and without a listener, whether what they hold is still current.
+    generation: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connect to `url` (`sqlite://path` or `postgres://…`) and bring the schema up to date.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let (pool, backend) = backend::connect(url).await?;
+        backend.migrate(&pool).await?;
+        let (changes, _) = broadcast::channel(256);
+        Ok(Self {
+            pool,
+            backend,
+            changes,
+            writer: Arc::new(Mutex::new(())),
+            generation: Arc::new(AtomicU64::new(1)),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Subscribe to change announcements.
+    pub fn changes(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Begin a write transaction (queued behind other writers on SQLite).
+    async fn write(&self) -> Result<Writer, StoreError> {
+        let guard = match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(Writer { tx, _guard: guard })
+    }
+
+    /// The content generation: changes whenever anything a reader can see changes.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn announce(&self, change: Change) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        // No subscriber is fine: nothing caches yet.
+        let _ = self.changes.send(change);
+    }
+
+    /// Close every connection (at shutdown, so SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the database has no article yet (the demo loads only into an empty site).
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+}
+
+/// A write transaction plus, on SQLite, the writer's place in the queue.
+pub(crate) struct Writer {
+    pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Writer {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

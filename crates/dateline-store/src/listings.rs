@@ -1,0 +1,338 @@
+//! What lists of stories need: fronts, section/tag/author pages, related candidates and READ MORE
+//! targets. Every list is one id query plus one query per kind of detail (never one per item).
+
+use crate::rows::{get, id_list, opt_date, time};
+use crate::{Store, StoreError};
+use dateline_core::article::canonical_path;
+use dateline_core::media::Media;
+use dateline_core::page::{PageRequest, Paged};
+use dateline_core::person::Person;
+use dateline_core::related::Candidate;
+use dateline_core::section::Section;
+use dateline_core::{ArticleId, MediaId, PersonId, SectionId, TagId};
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+/// Which published stories a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Section(SectionId),
+    Tag(TagId),
+    Author(PersonId),
+}
+
+/// A story as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleSummary {
+    pub id: ArticleId,
+    pub headline: String,
+    pub standfirst: String,
+    pub section_id: SectionId,
+    pub section_slug: String,
+    pub section_name: String,
+    pub published_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+    pub path: String,
+    pub short_code: String,
+    pub lead: Option<Media>,
+    pub authors: Vec<Person>,
+}
+
+/// The front page: the lead, the next top stories, and the latest of each section.
+#[derive(Debug, Clone)]
+pub struct FrontPage {
+    pub top: Vec<ArticleSummary>,
+    pub sections: Vec<(Section, Vec<ArticleSummary>)>,
+}
+
+/// A READ MORE target as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub headline: String,
+    pub path: String,
+}
+
+impl Store {
+    /// One page of published stories, newest first.
+    pub async fn latest(
+        &self,
+        filter: Filter,
+        page: PageRequest,
+    ) -> Result<Paged<ArticleSummary>, StoreError> {
+        let (ids_sql, count_sql, key) = match filter {
+            Filter::All => (
+                "SELECT id FROM articles WHERE status = 'published' \
+                 ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2",
+                "SELECT COUNT(*) FROM articles WHERE status = 'published'",
+                None,
+            ),
+            Filter::Section(s) => (
+                "SELECT id FROM articles WHERE section_id = $3 AND status = 'published' \
+                 ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2",
+                "SELECT COUNT(*) FROM articles WHERE section_id = $1 AND status = 'published'",
+                Some(s.0),
+            ),
+            Filter::Tag(t) => (
+                "SELECT article_id FROM article_tags WHERE tag_id = $3 \
+                 AND published_at IS NOT NULL \
+                 ORDER BY published_at DESC, article_id DESC LIMIT $1 OFFSET $2",
+                "SELECT COUNT(*) FROM article_tags WHERE tag_id = $1 AND published_at IS NOT NULL",
+                Some(t.0),
+            ),
+            Filter::Author(p) => (
+                "SELECT article_id FROM article_authors WHERE person_id = $3 \
+                 AND published_at IS NOT NULL \
+                 ORDER BY published_at DESC, article_id DESC LIMIT $1 OFFSET $2",
+                "SELECT COUNT(*) FROM article_authors WHERE person_id = $1 \
+                 AND published_at IS NOT NULL",
+                Some(p.0),
+            ),
+        };
+        let mut q = sqlx::query_scalar::<_, i64>(ids_sql)
+            .bind(page.limit())
+            .bind(page.offset());
+        let mut c = sqlx::query_scalar::<_, i64>(count_sql);
+        if let Some(k) = key {
+            q = q.bind(k);
+            c = c.bind(k);
+        }
+        let ids: Vec<ArticleId> = q
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(ArticleId)
+            .collect();
+        let total = c.fetch_one(&self.pool).await?;
+        Ok(Paged {
+            items: self.summaries(&ids).await?,
+            page: page.page,
+            per_page: page.per_page,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    /// Summaries of published stories, in the order of `ids`; unpublished ids are left out.
+    pub async fn summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT a.id, a.slug, a.headline, a.standfirst, a.section_id, a.published_at, \
+                    a.updated_at, a.path_date, a.short_code, a.lead_media_id, \
+                    s.slug AS section_slug, s.name AS section_name \
+             FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.id IN ({}) AND a.status = 'published'",
+            id_list(ids.iter().map(|i| i.0))
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let found: Vec<ArticleId> = rows
+            .iter()
+            .map(|r| get::<i64>(r, "id").map(ArticleId))
+            .collect::<Result<_, _>>()?;
+        let lead_ids: Vec<MediaId> = rows
+            .iter()
+            .filter_map(|r| get::<Option<i64>>(r, "lead_media_id").ok().flatten())
+            .map(MediaId)
+            .collect();
+        let media: HashMap<MediaId, Media> = self
+            .media_many(&lead_ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let mut authors: HashMap<ArticleId, Vec<Person>> = HashMap::new();
+        for (id, p) in self.authors_of(&found).await? {
+            authors.entry(id).or_default().push(p);
+        }
+        let mut by_id: HashMap<ArticleId, ArticleSummary> = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let id = ArticleId(get(r, "id")?);
+            let section_slug: String = get(r, "section_slug")?;
+            let slug: String = get(r, "slug")?;
+            let date = opt_date(get(r, "path_date")?)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("published article {id} has no path date"))
+            })?;
+            let published: Option<i64> = get(r, "published_at")?;
+            let published_at = time(published.ok_or_else(|| {
+                StoreError::Corrupt(format!("published article {id} has no publication time"))
+            })?)?;
+            by_id.insert(
+                id,
+                ArticleSummary {
+                    id,
+                    headline: get(r, "headline")?,
+                    standfirst: get(r, "standfirst")?,
+                    section_id: SectionId(get(r, "section_id")?),
+                    path: canonical_path(&section_slug, date, &slug),
+                    section_slug,
+                    section_name: get(r, "section_name")?,
+                    published_at,
+                    updated_at: crate::rows::opt_time(get(r, "updated_at")?)?,
+                    short_code: get::<Option<String>>(r, "short_code")?.unwrap_or_default(),
+                    lead: get::<Option<i64>>(r, "lead_media_id")?
+                        .and_then(|m| media.get(&MediaId(m)).cloned()),
+                    authors: authors.remove(&id).unwrap_or_default(),
+                },
+            );
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// The front page: `top` newest stories overall, then `per_section` newest of each section
+    /// (stories already in the top slots are not repeated).
+    pub async fn front_page(&self, top: u32, per_section: u32) -> Result<FrontPage, StoreError> {
+        let top_ids: Vec<ArticleId> = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM articles WHERE status = 'published' \
+             ORDER BY published_at DESC, id DESC LIMIT $1",
+        )
+        .bind(i64::from(top))
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(ArticleId)
+        .collect();
+        let sections = self.sections().await?;
+        let mut per: Vec<(Section, Vec<ArticleId>)> = Vec::with_capacity(sections.len());
+        let mut all: Vec<ArticleId> = top_ids.clone();
+        for s in sections {
+            // Over-fetch by the top count so exclusions still leave `per_section` stories.
+            let ids: Vec<ArticleId> = sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM articles WHERE section_id = $1 AND status = 'published' \
+                 ORDER BY published_at DESC, id DESC LIMIT $2",
+            )
+            .bind(s.id.0)
+            .bind(i64::from(per_section + top))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(ArticleId)
+            .filter(|id| !top_ids.contains(id))
+            .take(per_section as usize)
+            .collect();
+            all.extend(&ids);
+            per.push((s, ids));
+        }
+        let mut summaries: HashMap<ArticleId, ArticleSummary> = self
+            .summaries(&all)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let top = top_ids
+            .iter()
+            .filter_map(|id| summaries.get(id).cloned())
+            .collect();
+        let sections = per
+            .into_iter()
+            .map(|(s, ids)| {
+                let items = ids.iter().filter_map(|id| summaries.remove(id)).collect();
+                (s, items)
+            })
+            .collect();
+        Ok(FrontPage { top, sections })
+    }
+
+    /// Published stories that might be related to `id`: the newest few sharing each of its tags
+    /// (with the number of shared tags), the newest of its section, and the newest overall.
+    pub async fn related_candidates(
+        &self,
+        id: ArticleId,
+        section: SectionId,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let tag_ids: Vec<i64> =
+            sqlx::query_scalar("SELECT tag_id FROM article_tags WHERE article_id = $1")
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut shared: HashMap<i64, u32> = HashMap::new();
+        for t in &tag_ids {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT article_id FROM article_tags WHERE tag_id = $1 \
+                 AND published_at IS NOT NULL ORDER BY published_at DESC LIMIT 40",
+            )
+            .bind(t)
+            .fetch_all(&self.pool)
+            .await?;
+            for a in ids {
+                *shared.entry(a).or_default() += 1;
+            }
+        }
+        let same_section: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM articles WHERE section_id = $1 AND status = 'published' \
+             ORDER BY published_at DESC, id DESC LIMIT 12",
+        )
+        .bind(section.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let newest: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM articles WHERE status = 'published' \
+             ORDER BY published_at DESC, id DESC LIMIT 6",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut ids: Vec<i64> = shared.keys().copied().collect();
+        for i in same_section.into_iter().chain(newest) {
+            if !shared.contains_key(&i) {
+                ids.push(i);
+            }
+        }
+        ids.retain(|i| *i != id.0);
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT id, section_id, published_at FROM articles \
+             WHERE id IN ({}) AND status = 'published'",
+            id_list(ids)
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let cid: i64 = get(r, "id")?;
+                let published: Option<i64> = get(r, "published_at")?;
+                Ok(Candidate {
+                    id: ArticleId(cid),
+                    section_id: SectionId(get(r, "section_id")?),
+                    published_at: time(published.unwrap_or_default())?,
+                    shared_tags: shared.get(&cid).copied().unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// The published targets of an article's READ MORE blocks, by placeholder key. Keys whose
+    /// target is missing, withdrawn or unpublished are absent, so their blocks disappear.
+    pub async fn read_more_targets(
+        &self,
+        id: ArticleId,
+    ) -> Result<HashMap<String, Link>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.ref, a.headline, a.slug, a.path_date, s.slug AS section_slug \
+             FROM article_links l JOIN articles a ON a.id = l.target_id \
+             JOIN sections s ON s.id = a.section_id \
+             WHERE l.article_id = $1 AND a.status = 'published'",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let Some(date) = opt_date(get(r, "path_date")?)? else {
+                continue;
+            };
+            let section: String = get(r, "section_slug")?;
+            let slug: String = get(r, "slug")?;
+            out.insert(
+                get::<String>(r, "ref")?,
+                Link {
+                    headline: get(r, "headline")?,
+                    path: canonical_path(&section, date, &slug),
+                },
+            );
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,98 @@
+//! People as the reading site sees them: authors with public pages. Account fields (email,
+//! password hash, role) arrive with the newsroom and are never read here.
+
+use crate::rows::{get, id_list, micros, slug};
+use crate::{Change, Store, StoreError};
+use dateline_core::person::Person;
+use dateline_core::slug::Slug;
+use dateline_core::{ArticleId, MediaId, PersonId};
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub slug: Slug,
+    pub name: String,
+    pub title: String,
+    pub bio: String,
+    pub photo_media_id: Option<MediaId>,
+}
+
+const COLUMNS: &str = "p.id, p.slug, p.name, p.title, p.bio, p.photo_media_id";
+const BARE_COLUMNS: &str = "id, slug, name, title, bio, photo_media_id";
+
+fn person(row: &AnyRow) -> Result<Person, StoreError> {
+    Ok(Person {
+        id: PersonId(get(row, "id")?),
+        slug: slug(row, "slug")?,
+        name: get(row, "name")?,
+        title: get(row, "title")?,
+        bio: get(row, "bio")?,
+        photo_media_id: get::<Option<i64>>(row, "photo_media_id")?.map(MediaId),
+    })
+}
+
+impl Store {
+    pub async fn create_person(
+        &self,
+        new: NewPerson,
+        now: Timestamp,
+    ) -> Result<Person, StoreError> {
+        let mut w = self.write().await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO people (slug, name, title, bio, photo_media_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {BARE_COLUMNS}"
+        ))
+        .bind(new.slug.as_str())
+        .bind(&new.name)
+        .bind(&new.title)
+        .bind(&new.bio)
+        .bind(new.photo_media_id.map(|m| m.0))
+        .bind(micros(now))
+        .fetch_one(&mut *w.tx)
+        .await?;
+        let p = person(&row)?;
+        w.commit().await?;
+        self.announce(Change::Content);
+        Ok(p)
+    }
+
+    pub async fn person_by_slug(&self, slug: &str) -> Result<Person, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM people p WHERE p.slug = $1"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        person(&row)
+    }
+
+    /// Bylines of several articles at once, in each article's order.
+    pub async fn authors_of(
+        &self,
+        ids: &[ArticleId],
+    ) -> Result<Vec<(ArticleId, Person)>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT x.article_id, {COLUMNS} FROM article_authors x \
+             JOIN people p ON p.id = x.person_id \
+             WHERE x.article_id IN ({}) ORDER BY x.article_id, x.position",
+            id_list(ids.iter().map(|i| i.0))
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((ArticleId(get(r, "article_id")?), person(r)?)))
+            .collect()
+    }
+
+    /// People who have at least one published story, by name.
+    pub async fn authors(&self) -> Result<Vec<Person>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM people p WHERE EXISTS \
+             (SELECT 1 FROM article_authors x WHERE x.person_id = p.id AND x.published_at IS NOT NULL) \
+             ORDER BY p.name"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(person).collect()
+    }
+}
