@@ -105,8 +105,8 @@ impl Media {
         if self.width == 0 {
             return 0;
         }
-        ((u64::from(self.height) * u64::from(w) + u64::from(self.width) / 2) / u64::from(self.width))
-            as u32
+        ((u64::from(self.height) * u64::from(w) + u64::from(self.width) / 2)
+            / u64::from(self.width)) as u32
     }
 }
 

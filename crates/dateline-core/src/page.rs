@@ -73,7 +73,9 @@ pub struct Paged<T> {
 impl<T> Paged<T> {
     pub fn pages(&self) -> u32 {
         let per = u64::from(self.per_page.max(1));
-        u32::try_from(self.total.div_ceil(per)).unwrap_or(u32::MAX).max(1)
+        u32::try_from(self.total.div_ceil(per))
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
 
     pub fn has_next(&self) -> bool {

@@ -28,5 +28,8 @@ fn statuses_round_trip() {
         assert_eq!(s.as_str().parse::<Status>(), Ok(s));
     }
     assert!("live".parse::<Status>().is_err());
-    assert_eq!("closed".parse::<DiscussionMode>(), Ok(DiscussionMode::Closed));
+    assert_eq!(
+        "closed".parse::<DiscussionMode>(),
+        Ok(DiscussionMode::Closed)
+    );
 }

@@ -20,7 +20,10 @@ fn london_summer_is_bst_an_hour_ahead() {
         format(ts("2020-07-01T08:05:00Z"), &tz),
         "09:05 BST 1 July 2020"
     );
-    assert_eq!(iso(ts("2020-07-01T08:05:00Z"), &tz), "2020-07-01T09:05:00+01:00");
+    assert_eq!(
+        iso(ts("2020-07-01T08:05:00Z"), &tz),
+        "2020-07-01T09:05:00+01:00"
+    );
 }
 
 #[test]
@@ -44,7 +47,10 @@ fn moscow_is_msk_and_crosses_midnight() {
         format(ts("2020-01-29T22:30:00Z"), &tz),
         "01:30 MSK 30 January 2020"
     );
-    assert_eq!(format_date(ts("2020-01-29T22:30:00Z"), &tz), "30 January 2020");
+    assert_eq!(
+        format_date(ts("2020-01-29T22:30:00Z"), &tz),
+        "30 January 2020"
+    );
 }
 
 #[test]

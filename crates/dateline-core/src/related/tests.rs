@@ -15,7 +15,10 @@ fn cand(id: i64, section: i64, at: &str, shared: u32) -> Candidate {
 
 #[test]
 fn picks_come_first_then_tags_then_section_then_recency() {
-    let subject = Subject { id: ArticleId(1), section_id: SectionId(1) };
+    let subject = Subject {
+        id: ArticleId(1),
+        section_id: SectionId(1),
+    };
     let now = ts("2026-01-10T00:00:00Z");
     let cands = vec![
         cand(2, 2, "2026-01-09T00:00:00Z", 0),
@@ -25,15 +28,23 @@ fn picks_come_first_then_tags_then_section_then_recency() {
         cand(1, 1, "2026-01-09T00:00:00Z", 5),
     ];
     let got = rank(&subject, &[ArticleId(9)], &cands, now);
-    assert_eq!(got, vec![ArticleId(9), ArticleId(4), ArticleId(5), ArticleId(3)]);
+    assert_eq!(
+        got,
+        vec![ArticleId(9), ArticleId(4), ArticleId(5), ArticleId(3)]
+    );
 }
 
 #[test]
 fn never_itself_never_twice_never_more_than_four() {
-    let subject = Subject { id: ArticleId(1), section_id: SectionId(1) };
+    let subject = Subject {
+        id: ArticleId(1),
+        section_id: SectionId(1),
+    };
     let now = ts("2026-01-10T00:00:00Z");
     let picks = [ArticleId(1), ArticleId(2), ArticleId(2)];
-    let cands: Vec<_> = (1..20).map(|i| cand(i, 1, "2026-01-01T00:00:00Z", 1)).collect();
+    let cands: Vec<_> = (1..20)
+        .map(|i| cand(i, 1, "2026-01-01T00:00:00Z", 1))
+        .collect();
     let got = rank(&subject, &picks, &cands, now);
     assert_eq!(got.len(), LIMIT);
     assert!(!got.contains(&ArticleId(1)));

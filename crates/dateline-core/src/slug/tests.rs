@@ -3,9 +3,16 @@ use proptest::prelude::*;
 
 #[test]
 fn headlines_become_slugs() {
-    let s = Slug::from_text("Talks resume over Gulf shipping lanes — after 3 weeks!").expect("slug");
-    assert_eq!(s.as_str(), "talks-resume-over-gulf-shipping-lanes-after-3-weeks");
-    assert_eq!(Slug::from_text("Zürich café rises").expect("slug").as_str(), "zurich-cafe-rises");
+    let s =
+        Slug::from_text("Talks resume over Gulf shipping lanes — after 3 weeks!").expect("slug");
+    assert_eq!(
+        s.as_str(),
+        "talks-resume-over-gulf-shipping-lanes-after-3-weeks"
+    );
+    assert_eq!(
+        Slug::from_text("Zürich café rises").expect("slug").as_str(),
+        "zurich-cafe-rises"
+    );
 }
 
 #[test]
