@@ -1,0 +1,243 @@
+//! `GET /api/v1/articles` and `GET /api/v1/articles/{id}`.
+
+use super::json;
+use crate::AppError;
+use crate::body::PageResolver;
+use crate::state::{AppState, SiteContext};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use dateline_core::article::Status;
+use dateline_core::page::PageRequest;
+use dateline_core::{ArticleId, MediaId, dateline};
+use dateline_store::{ArticleSummary, Filter};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    section: Option<String>,
+    tag: Option<String>,
+    author: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ArticleList {
+    articles: Vec<ArticleJson>,
+    page: u32,
+    per_page: u32,
+    total: u64,
+    pages: u32,
+}
+
+#[derive(Serialize)]
+struct ArticleJson {
+    id: i64,
+    url: String,
+    short_url: String,
+    headline: String,
+    standfirst: String,
+    section: SectionRef,
+    authors: Vec<AuthorRef>,
+    /// RFC 3339, UTC.
+    published_at: String,
+    updated_at: Option<String>,
+    lead_image: Option<ImageJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<TagRef>>,
+    /// Sanitised HTML, READ MORE and photos filled in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_html: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SectionRef {
+    slug: String,
+    name: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct AuthorRef {
+    slug: String,
+    name: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct TagRef {
+    slug: String,
+    name: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct ImageJson {
+    url: String,
+    srcset: String,
+    width: u32,
+    height: u32,
+    alt: String,
+    caption: String,
+    credit: String,
+}
+
+fn summary_json(s: &ArticleSummary, base: &str) -> ArticleJson {
+    ArticleJson {
+        id: s.id.0,
+        url: format!("{base}{}", s.path),
+        short_url: format!("{base}/s/{}", s.short_code),
+        headline: s.headline.clone(),
+        standfirst: s.standfirst.clone(),
+        section: SectionRef {
+            slug: s.section_slug.clone(),
+            name: s.section_name.clone(),
+            url: format!("{base}/{}/", s.section_slug),
+        },
+        authors: s
+            .authors
+            .iter()
+            .map(|p| AuthorRef {
+                slug: p.slug.to_string(),
+                name: p.name.clone(),
+                url: format!("{base}{}", p.path()),
+            })
+            .collect(),
+        published_at: s.published_at.to_string(),
+        updated_at: s
+            .updated_at
+            .filter(|u| *u > s.published_at)
+            .map(|u| u.to_string()),
+        lead_image: s.lead.as_ref().map(|m| {
+            let w = m.variants.iter().copied().max().unwrap_or(m.width);
+            ImageJson {
+                url: format!("{base}{}", m.variant_path(w)),
+                srcset: m.srcset(),
+                width: w,
+                height: m.height_at(w),
+                alt: m.alt.clone(),
+                caption: m.caption.clone(),
+                credit: m.credit.to_string(),
+            }
+        }),
+        tags: None,
+        body_html: None,
+    }
+}
+
+fn base(site: &SiteContext) -> String {
+    site.settings.base_url.trim_end_matches('/').to_owned()
+}
+
+pub async fn list_articles(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let site = state.site().await?;
+    let req = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref(), 20, 100)?;
+    let given = [&q.section, &q.tag, &q.author]
+        .iter()
+        .filter(|v| v.as_deref().is_some_and(|s| !s.is_empty()))
+        .count();
+    if given > 1 {
+        return Err(AppError::BadRequest(
+            "Filter by one of section, tag or author at a time.".to_owned(),
+        ));
+    }
+    let filter = if let Some(s) = q.section.as_deref().filter(|s| !s.is_empty()) {
+        let sec = site
+            .sections
+            .iter()
+            .find(|x| x.slug.as_str() == s)
+            .ok_or_else(|| AppError::BadRequest(format!("There is no section {s:?}.")))?;
+        Filter::Section(sec.id)
+    } else if let Some(t) = q.tag.as_deref().filter(|s| !s.is_empty()) {
+        let tag = state
+            .store
+            .tag_by_slug(t)
+            .await
+            .map_err(|_| AppError::BadRequest(format!("There is no tag {t:?}.")))?;
+        Filter::Tag(tag.id)
+    } else if let Some(a) = q.author.as_deref().filter(|s| !s.is_empty()) {
+        let p = state
+            .store
+            .person_by_slug(a)
+            .await
+            .map_err(|_| AppError::BadRequest(format!("There is no author {a:?}.")))?;
+        Filter::Author(p.id)
+    } else {
+        Filter::All
+    };
+    let paged = state.store.latest(filter, req).await?;
+    let base = base(&site);
+    Ok(json(ArticleList {
+        pages: paged.pages(),
+        page: paged.page,
+        per_page: paged.per_page,
+        total: paged.total,
+        articles: paged.items.iter().map(|s| summary_json(s, &base)).collect(),
+    }))
+}
+
+pub async fn show_article(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id: i64 = raw.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        AppError::BadRequest("An article id is a positive whole number.".to_owned())
+    })?;
+    let site = state.site().await?;
+    let article = state.store.article(ArticleId(id)).await?;
+    match article.status {
+        Status::Published => {}
+        Status::Withdrawn => {
+            return Err(AppError::Gone {
+                headline: article.headline,
+                note: article.withdrawn_note,
+            });
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    let summary = state
+        .store
+        .summaries(&[article.id])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    let tags = state.store.tags_of(&[article.id]).await?;
+    let mut media_ids: Vec<MediaId> = state.store.media_of(article.id).await?;
+    media_ids.extend(article.lead_media_id);
+    let media = state
+        .store
+        .media_many(&media_ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect::<HashMap<_, _>>();
+    let links = state.store.read_more_targets(article.id).await?;
+    let body = dateline_markup::fill(&article.body_html, &PageResolver { links, media });
+    let base = base(&site);
+    let mut out = summary_json(&summary, &base);
+    out.tags = Some(
+        tags.into_iter()
+            .map(|(_, t)| TagRef {
+                url: format!("{base}{}", t.path()),
+                slug: t.slug.to_string(),
+                name: t.name,
+            })
+            .collect(),
+    );
+    out.body_html = Some(body);
+    // The reader-facing dateline too, so clients need not know the site's zone rules.
+    #[derive(Serialize)]
+    struct WithDateline {
+        #[serde(flatten)]
+        article: ArticleJson,
+        dateline: String,
+    }
+    Ok(json(WithDateline {
+        dateline: dateline::format(summary.published_at, &site.tz),
+        article: out,
+    }))
+}

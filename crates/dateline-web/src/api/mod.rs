@@ -1,0 +1,39 @@
+//! The read-only JSON API under `/api/v1`: articles (filtered and paginated), one article,
+//! sections and tags. Shapes are defined here, not borrowed from `core`, so the domain can change
+//! without breaking clients. Errors are `{"error": code, "message": sentence}` (see `error.rs`).
+
+mod articles;
+mod sections;
+mod tags;
+
+use crate::cache::Cacheable;
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/articles", get(articles::list_articles))
+        .route("/articles/{id}", get(articles::show_article))
+        .route("/sections", get(sections::list_sections))
+        .route("/tags", get(tags::list_tags))
+}
+
+/// A JSON answer, cacheable like pages.
+pub fn json<T: Serialize>(value: T) -> Response {
+    let mut res = Json(value).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res.extensions_mut().insert(Cacheable);
+    res
+}

@@ -1,0 +1,253 @@
+//! The in-memory cache of rendered pages: keyed by path and query, each entry holding the
+//! identity bytes plus gzip and brotli forms made once, off the async threads. A hit is served
+//! as bytes with its ETag and answers conditional requests with 304.
+//!
+//! Entries are tagged with the store's content generation; any write bumps it, so a page is
+//! never served after the content it shows changed (whole-cache invalidation: correct by
+//! construction, and cheap because publishing is rare next to reading). Memory is bounded by
+//! a byte budget with quick_cache's eviction.
+
+use crate::http::{Encoding, negotiate, not_modified};
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Put this in a response's extensions to let the cache keep it.
+#[derive(Clone, Copy, Debug)]
+pub struct Cacheable;
+
+/// Largest body the cache keeps; bigger answers are served uncached.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct CachedPage {
+    status: StatusCode,
+    content_type: HeaderValue,
+    cache_control: HeaderValue,
+    etag: String,
+    last_modified: HeaderValue,
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    br: Option<Bytes>,
+}
+
+impl CachedPage {
+    fn weight(&self) -> u64 {
+        (self.identity.len()
+            + self.gzip.as_ref().map_or(0, Bytes::len)
+            + self.br.as_ref().map_or(0, Bytes::len)
+            + 256) as u64
+    }
+
+    /// Answer a request from this page: 304, or the best encoding the client accepts.
+    pub fn respond(&self, req_headers: &HeaderMap, head: bool) -> Response {
+        let (encoding, body, etag) = match negotiate(req_headers) {
+            Encoding::Brotli if self.br.is_some() => (
+                Some("br"),
+                self.br.clone().unwrap_or_default(),
+                format!("\"{}-br\"", self.etag),
+            ),
+            Encoding::Brotli | Encoding::Gzip if self.gzip.is_some() => (
+                Some("gzip"),
+                self.gzip.clone().unwrap_or_default(),
+                format!("\"{}-gz\"", self.etag),
+            ),
+            _ => (None, self.identity.clone(), format!("\"{}\"", self.etag)),
+        };
+        let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
+        if self.status == StatusCode::OK
+            && not_modified(req_headers, &self.etag, &self.last_modified)
+        {
+            let mut res = StatusCode::NOT_MODIFIED.into_response();
+            let h = res.headers_mut();
+            h.insert(header::ETAG, etag_value);
+            h.insert(header::CACHE_CONTROL, self.cache_control.clone());
+            h.insert(header::LAST_MODIFIED, self.last_modified.clone());
+            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            return res;
+        }
+        let len = body.len();
+        let mut res = Response::new(if head {
+            Body::empty()
+        } else {
+            Body::from(body)
+        });
+        *res.status_mut() = self.status;
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, self.content_type.clone());
+        h.insert(header::CACHE_CONTROL, self.cache_control.clone());
+        h.insert(header::ETAG, etag_value);
+        h.insert(header::LAST_MODIFIED, self.last_modified.clone());
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        if let Some(e) = encoding {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+        }
+        res
+    }
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<String, Arc<CachedPage>> for ByBytes {
+    fn weight(&self, key: &String, val: &Arc<CachedPage>) -> u64 {
+        key.len() as u64 + val.weight()
+    }
+}
+
+pub struct PageCache {
+    pages: Cache<String, Arc<CachedPage>, ByBytes>,
+    /// The store generation the entries belong to.
+    generation: AtomicU64,
+}
+
+impl std::fmt::Debug for PageCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageCache")
+            .field("entries", &self.pages.len())
+            .field("bytes", &self.pages.weight())
+            .finish()
+    }
+}
+
+impl PageCache {
+    pub fn new(max_bytes: u64) -> Self {
+        Self {
+            pages: Cache::with_weighter(4096, max_bytes.max(1024), ByBytes),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    fn get(&self, key: &str, generation: u64) -> Option<Arc<CachedPage>> {
+        if self.generation.load(Ordering::Acquire) != generation {
+            return None;
+        }
+        self.pages.get(key)
+    }
+
+    fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
+        let held = self.generation.load(Ordering::Acquire);
+        if generation < held {
+            // Rendered from content that has changed since: serve it once, keep nothing.
+            return;
+        }
+        if generation > held {
+            self.pages.clear();
+            self.generation.store(generation, Ordering::Release);
+        }
+        self.pages.insert(key, page);
+    }
+
+    /// Number of cached pages and their bytes (for status pages and benchmarks).
+    pub fn usage(&self) -> (usize, u64) {
+        (self.pages.len(), self.pages.weight())
+    }
+}
+
+/// Middleware: answer GET/HEAD from the cache, or render, keep (when the handler marked the
+/// response [`Cacheable`]) and answer.
+pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let head = req.method() == Method::HEAD;
+    if req.method() != Method::GET && !head {
+        return next.run(req).await;
+    }
+    let key = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let generation = state.store.generation();
+    if let Some(page) = state.cache.get(&key, generation) {
+        return page.respond(req.headers(), head);
+    }
+    let req_headers = req.headers().clone();
+    let res = next.run(req).await;
+    if res.extensions().get::<Cacheable>().is_none() {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a rendered page failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let page = match build(parts.status, &parts.headers, bytes, state.clock.now()).await {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            tracing::error!(error = %e, "compressing a rendered page failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    state.cache.insert(key, page.clone(), generation);
+    page.respond(&req_headers, head)
+}
+
+async fn build(
+    status: StatusCode,
+    headers: &HeaderMap,
+    identity: Bytes,
+    now: jiff::Timestamp,
+) -> anyhow::Result<CachedPage> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let cache_control = headers
+        .get(header::CACHE_CONTROL)
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("public, max-age=60"));
+    let compressible = is_compressible(&content_type) && identity.len() > 512;
+    let body = identity.clone();
+    let (etag, gzip, br) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let digest = Sha256::digest(&body);
+        let etag: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+        if !compressible {
+            return Ok((etag, None, None));
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        gz.write_all(&body)?;
+        let gzip = Bytes::from(gz.finish()?);
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+            w.write_all(&body)?;
+        }
+        Ok((etag, Some(gzip), Some(Bytes::from(br))))
+    })
+    .await??;
+    let last_modified = HeaderValue::from_str(&httpdate::fmt_http_date(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.as_second().max(0) as u64),
+    ))?;
+    Ok(CachedPage {
+        status,
+        content_type,
+        cache_control,
+        etag,
+        last_modified,
+        identity,
+        gzip,
+        br,
+    })
+}
+
+fn is_compressible(content_type: &HeaderValue) -> bool {
+    let ct = content_type.to_str().unwrap_or("");
+    ct.starts_with("text/")
+        || ct.contains("json")
+        || ct.contains("xml")
+        || ct.contains("javascript")
+        || ct.contains("svg")
+}

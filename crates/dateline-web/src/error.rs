@@ -1,0 +1,168 @@
+//! `AppError`: the web layer's one error type and the only one that becomes an HTTP answer.
+//! Handlers return it; [`render_errors`] turns it into a themed page (or `{"error": …}` JSON
+//! under `/api`), logging a 5xx once with its request id and showing the reader only that id.
+
+use crate::state::AppState;
+use crate::views::ErrorPage;
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use dateline_store::StoreError;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    /// A withdrawn story: 410 with the editors' note.
+    #[error("withdrawn")]
+    Gone { headline: String, note: String },
+    /// The request is malformed; the message is shown to the reader as is.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("internal")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone { .. } => StatusCode::GONE,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable snake_case code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Gone { .. } => "gone",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The sentence a person reads.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::NotFound => "We could not find that page.".to_owned(),
+            AppError::Gone { .. } => "This story has been withdrawn.".to_owned(),
+            AppError::BadRequest(m) => m.clone(),
+            AppError::Internal(_) => "Something went wrong on our side.".to_owned(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::Internal(e)
+    }
+}
+
+impl From<minijinja::Error> for AppError {
+    fn from(e: minijinja::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("rendering a template"))
+    }
+}
+
+impl From<dateline_core::page::PageError> for AppError {
+    fn from(e: dateline_core::page::PageError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut res = self.status().into_response();
+        // The render_errors layer adds the body (it has the theme) and logs 5xx.
+        res.extensions_mut().insert(Arc::new(self));
+        res
+    }
+}
+
+static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+
+/// Middleware: give every `AppError` its body. Under `/api` that is JSON; elsewhere the themed
+/// error page. Axum's own rejections (bad path or query syntax) get the same treatment.
+pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path().to_owned();
+    let res = next.run(req).await;
+    let error = match res.extensions().get::<Arc<AppError>>() {
+        Some(e) => e.clone(),
+        None if res.status().is_client_error() && is_bare(&res) => {
+            // An extractor rejected the request before a handler ran.
+            Arc::new(match res.status() {
+                StatusCode::NOT_FOUND => AppError::NotFound,
+                StatusCode::METHOD_NOT_ALLOWED => {
+                    return res;
+                }
+                _ => AppError::BadRequest("The request could not be understood.".to_owned()),
+            })
+        }
+        None => return res,
+    };
+    let status = error.status();
+    let request_id = format!("{:x}", REQUEST_IDS.fetch_add(1, Ordering::Relaxed));
+    if let AppError::Internal(e) = error.as_ref() {
+        tracing::error!(request_id = %request_id, path = %path, error = ?e, "request failed");
+    }
+    if api {
+        let mut body = serde_json::json!({ "error": error.code(), "message": error.message() });
+        if status.is_server_error() {
+            body["request_id"] = serde_json::Value::from(request_id);
+        }
+        let mut out = (status, Json(body)).into_response();
+        out.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return out;
+    }
+    let html = match state.site().await {
+        Ok(site) => {
+            let page = ErrorPage::new(&site, &error, status, &request_id, state.clock.now());
+            state.theme.render("error.html", page).ok()
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "loading the site for an error page failed");
+            None
+        }
+    };
+    let mut out = match html {
+        Some(h) => (status, Html(h)).into_response(),
+        // The theme itself failed: a plain page, still without internals.
+        None => (
+            status,
+            Html(format!(
+                "<!doctype html><title>Error</title><p>{}</p><p>Reference: {request_id}</p>",
+                error.message()
+            )),
+        )
+            .into_response(),
+    };
+    out.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    out
+}
+
+/// A response with no body type set: one of axum's plain rejections or an empty status.
+fn is_bare(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.starts_with("text/plain"))
+}

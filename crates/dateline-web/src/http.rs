@@ -1,0 +1,158 @@
+//! HTTP details shared by every route: content negotiation for compression, conditional
+//! requests, cache lifetimes and the security headers (a strict Content-Security-Policy that
+//! allows only the site itself, plus the live stream's origin for the player).
+
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::http::header::{self, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use dateline_core::site::SiteSettings;
+
+/// An HTML page's lifetime in shared caches: short, since stories change; revalidation is a
+/// cheap 304 thanks to the ETag.
+pub const PAGE_CACHE_CONTROL: &str = "public, max-age=60";
+/// Content-addressed files (assets with their hash in the URL, media variants).
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// The best encoding the client accepts (brotli, then gzip), honouring `q=0`.
+pub fn negotiate(headers: &HeaderMap) -> Encoding {
+    let Some(accept) = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Encoding::Identity;
+    };
+    let mut br = false;
+    let mut gzip = false;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused = parts.any(|p| {
+            let p = p.trim();
+            p.strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        if refused {
+            continue;
+        }
+        match name.as_str() {
+            "br" => br = true,
+            "gzip" | "x-gzip" => gzip = true,
+            "*" => {
+                br = true;
+                gzip = true;
+            }
+            _ => {}
+        }
+    }
+    if br {
+        Encoding::Brotli
+    } else if gzip {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// Whether the client's copy is current: `If-None-Match` against the ETag (any encoding's
+/// variant), else `If-Modified-Since` against `Last-Modified`.
+pub fn not_modified(headers: &HeaderMap, etag: &str, last_modified: &HeaderValue) -> bool {
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        return inm.split(',').any(|tag| {
+            let t = tag.trim().trim_start_matches("W/").trim_matches('"');
+            t == "*"
+                || t == etag
+                || t.strip_suffix("-gz").or_else(|| t.strip_suffix("-br")) == Some(etag)
+        });
+    }
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    let modified = last_modified
+        .to_str()
+        .ok()
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    matches!((since, modified), (Some(s), Some(m)) if m <= s)
+}
+
+/// The Content-Security-Policy for the site's settings.
+pub fn content_security_policy(settings: &SiteSettings) -> String {
+    let mut media = String::from("'self'");
+    if let Some(origin) = origin_of(&settings.live_stream_url) {
+        media.push(' ');
+        media.push_str(&origin);
+    }
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         media-src {media}; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+    )
+}
+
+/// `scheme://host[:port]` of an http(s) URL, or None.
+fn origin_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    if host.is_empty()
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        return None;
+    }
+    Some(format!("{scheme}://{host}"))
+}
+
+/// Middleware: security headers on every answer.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        let csp = match state.site().await {
+            Ok(site) => HeaderValue::from_str(&site.csp).ok(),
+            Err(_) => None,
+        };
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            csp.unwrap_or(HeaderValue::from_static("default-src 'self'")),
+        );
+    }
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,74 @@
+use super::*;
+
+fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        h.insert(*k, HeaderValue::from_str(v).expect("header"));
+    }
+    h
+}
+
+#[test]
+fn negotiation_prefers_brotli_and_honours_q_zero() {
+    assert_eq!(
+        negotiate(&headers(&[("accept-encoding", "gzip, deflate, br")])),
+        Encoding::Brotli
+    );
+    assert_eq!(
+        negotiate(&headers(&[("accept-encoding", "gzip")])),
+        Encoding::Gzip
+    );
+    assert_eq!(
+        negotiate(&headers(&[("accept-encoding", "br;q=0, gzip")])),
+        Encoding::Gzip
+    );
+    assert_eq!(
+        negotiate(&headers(&[("accept-encoding", "identity")])),
+        Encoding::Identity
+    );
+    assert_eq!(negotiate(&headers(&[])), Encoding::Identity);
+}
+
+#[test]
+fn conditional_requests_match_any_encoding_variant() {
+    let lm = HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT");
+    assert!(not_modified(
+        &headers(&[("if-none-match", "\"abc-gz\"")]),
+        "abc",
+        &lm
+    ));
+    assert!(not_modified(
+        &headers(&[("if-none-match", "W/\"abc\"")]),
+        "abc",
+        &lm
+    ));
+    assert!(!not_modified(
+        &headers(&[("if-none-match", "\"abd\"")]),
+        "abc",
+        &lm
+    ));
+    assert!(not_modified(
+        &headers(&[("if-modified-since", "Wed, 21 Oct 2015 07:28:00 GMT")]),
+        "abc",
+        &lm
+    ));
+    assert!(!not_modified(
+        &headers(&[("if-modified-since", "Wed, 21 Oct 2015 07:27:59 GMT")]),
+        "abc",
+        &lm
+    ));
+}
+
+#[test]
+fn csp_names_only_the_stream_origin() {
+    let mut s = SiteSettings::default();
+    assert!(content_security_policy(&s).contains("media-src 'self';"));
+    s.live_stream_url = "https://radio.example.org:8443/live.mp3?x=1".into();
+    assert!(
+        content_security_policy(&s).contains("media-src 'self' https://radio.example.org:8443;")
+    );
+    s.live_stream_url = "javascript:alert(1)".into();
+    assert!(content_security_policy(&s).contains("media-src 'self';"));
+    s.live_stream_url = "https://evil.example; script-src *".into();
+    assert!(!content_security_policy(&s).contains("script-src *"));
+}

@@ -1,0 +1,56 @@
+//! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the theme,
+//! the page cache, and the one place errors become HTTP answers (`error`).
+//!
+//! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
+//! the request path: templates are loaded at start, media files are read with tokio), never read
+//! the clock except through [`Clock`], and never build HTML by hand except through the theme and
+//! the markup crate's `fill`.
+
+mod api;
+pub mod body;
+mod cache;
+mod clock;
+mod error;
+mod http;
+mod media_files;
+mod site;
+mod state;
+mod theme;
+mod views;
+
+pub use cache::PageCache;
+pub use clock::Clock;
+pub use error::AppError;
+pub use media_files::MediaFiles;
+pub use state::{AppState, Options};
+pub use theme::Theme;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The whole application: every route, the page cache, error pages and security headers.
+pub fn app(state: AppState) -> Router {
+    let cached = Router::new()
+        .merge(site::routes())
+        .nest("/api/v1", api::routes())
+        .layer(from_fn_with_state(state.clone(), cache::serve_cached));
+    Router::new()
+        .merge(cached)
+        .merge(media_files::routes())
+        .fallback(site::not_found)
+        .layer(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                .layer(from_fn_with_state(state.clone(), http::security_headers))
+                .layer(from_fn_with_state(state.clone(), error::render_errors))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    Duration::from_secs(30),
+                )),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,292 @@
+//! The article page: `/{section}/{yyyy}/{mm}/{dd}/{slug}/`. Old URLs (a changed slug or
+//! section) answer 301 to the canonical one; withdrawn stories answer 410 with the editors'
+//! note; drafts do not exist for readers.
+
+use super::page;
+use crate::AppError;
+use crate::body::PageResolver;
+use crate::state::{AppState, SiteContext};
+use crate::views::{
+    CardView, ImageMeta, LinkView, Meta, PhotoView, SiteView, TimeView, json_ld, tag_link,
+};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use dateline_core::MediaId;
+use dateline_core::article::{Article, ArticlePath, Status};
+use dateline_core::media::Media;
+use dateline_core::person::Person;
+use dateline_core::related::{self, Subject};
+use dateline_core::section::Section;
+use dateline_core::tag::Tag;
+use minijinja::Value;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Serialize)]
+struct ArticlePage {
+    site: SiteView,
+    meta: Meta,
+    article: ArticleView,
+}
+
+#[derive(Serialize)]
+struct ArticleView {
+    id: i64,
+    headline: String,
+    standfirst: String,
+    authors: Vec<Byline>,
+    published: TimeView,
+    updated: Option<TimeView>,
+    section: LinkView,
+    short_url: String,
+    lead: Option<PhotoView>,
+    /// Safe: sanitised at save time by the markup crate, completed by its `fill`.
+    body: Value,
+    tags: Vec<LinkView>,
+    related: Vec<CardView>,
+}
+
+#[derive(Serialize)]
+struct Byline {
+    name: String,
+    path: String,
+    title: String,
+}
+
+pub async fn show_article(
+    State(state): State<AppState>,
+    Path((section, year, month, day, slug)): Path<(String, String, String, String, String)>,
+) -> Result<Response, AppError> {
+    let requested =
+        ArticlePath::parse(&section, &year, &month, &day, &slug).ok_or(AppError::NotFound)?;
+    let site = state.site().await?;
+    let article = match state.store.article_by_slug(&slug).await {
+        Ok(a) if matches!(a.status, Status::Published | Status::Withdrawn) => a,
+        Ok(_) | Err(dateline_store::StoreError::NotFound) => {
+            // Perhaps an old URL of a story whose slug changed.
+            let id = state
+                .store
+                .redirect(&requested.to_path())
+                .await
+                .map_err(|_| AppError::NotFound)?;
+            let a = state.store.article(id).await?;
+            let to = public_path(&site, &a).ok_or(AppError::NotFound)?;
+            return Ok(super::moved_permanently(&to));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let section = section_of(&site, &article)?;
+    let canonical = article
+        .canonical_path(section.slug.as_str())
+        .ok_or(AppError::NotFound)?;
+    if canonical != requested.to_path() {
+        return Ok(super::moved_permanently(&canonical));
+    }
+    if article.status == Status::Withdrawn {
+        return Err(AppError::Gone {
+            headline: article.headline.clone(),
+            note: article.withdrawn_note.clone(),
+        });
+    }
+    render(&state, &site, article, section, &canonical).await
+}
+
+fn section_of(site: &SiteContext, a: &Article) -> Result<Section, AppError> {
+    site.sections
+        .iter()
+        .find(|s| s.id == a.section_id)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "article {} is in unknown section {}",
+                a.id,
+                a.section_id
+            ))
+        })
+}
+
+fn public_path(site: &SiteContext, a: &Article) -> Option<String> {
+    if !matches!(a.status, Status::Published | Status::Withdrawn) {
+        return None;
+    }
+    let section = site.sections.iter().find(|s| s.id == a.section_id)?;
+    a.canonical_path(section.slug.as_str())
+}
+
+async fn render(
+    state: &AppState,
+    site: &SiteContext,
+    article: Article,
+    section: Section,
+    canonical: &str,
+) -> Result<Response, AppError> {
+    let store = &state.store;
+    let now = state.clock.now();
+    let ids = [article.id];
+    let authors: Vec<Person> = store
+        .authors_of(&ids)
+        .await?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    let tags: Vec<Tag> = store
+        .tags_of(&ids)
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let mut media_ids: Vec<MediaId> = store.media_of(article.id).await?;
+    media_ids.extend(article.lead_media_id);
+    let media: HashMap<MediaId, Media> = store
+        .media_many(&media_ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let links = store.read_more_targets(article.id).await?;
+    let picks = store.related_picks(article.id).await?;
+    let candidates = store
+        .related_candidates(article.id, article.section_id)
+        .await?;
+    let subject = Subject {
+        id: article.id,
+        section_id: article.section_id,
+    };
+    let related_ids = related::rank(&subject, &picks, &candidates, now);
+    let related = store.summaries(&related_ids).await?;
+
+    let lead_media = article.lead_media_id.and_then(|m| media.get(&m).cloned());
+    let resolver = PageResolver { links, media };
+    let body = dateline_markup::fill(&article.body_html, &resolver);
+
+    let view = SiteView::new(site, Some(section.slug.as_str()), now);
+    let url = view.absolute(canonical);
+    let published_at = article.published_at.unwrap_or(article.created_at);
+    let published = TimeView::new(published_at, site);
+    let updated = article
+        .updated_at
+        .filter(|u| *u > published_at)
+        .map(|u| TimeView::new(u, site));
+    let lead = lead_media.as_ref().map(|m| PhotoView::new(m, 1024));
+    let image = lead_media.as_ref().map(|m| {
+        let w = m.variants.iter().copied().max().unwrap_or(m.width);
+        ImageMeta {
+            url: view.absolute(&m.variant_path(w)),
+            width: w,
+            height: m.height_at(w),
+            alt: m.alt.clone(),
+        }
+    });
+    let ld = news_article_ld(
+        &article,
+        site,
+        &view,
+        &url,
+        &section,
+        &authors,
+        &tags,
+        lead_media.as_ref(),
+        &published,
+        updated.as_ref(),
+    );
+    let meta = Meta {
+        title: format!("{} | {}", article.display_title(), site.settings.name),
+        description: article.description().to_owned(),
+        canonical: url,
+        og_type: "article".to_owned(),
+        image,
+        json_ld: Some(json_ld(&ld)),
+        ..Meta::default()
+    };
+    let short_url = view.absolute(&format!("/s/{}", article.short_code));
+    let article_view = ArticleView {
+        id: article.id.0,
+        headline: article.headline.clone(),
+        standfirst: article.standfirst.clone(),
+        authors: authors
+            .iter()
+            .map(|p| Byline {
+                name: p.name.clone(),
+                path: p.path(),
+                title: p.title.clone(),
+            })
+            .collect(),
+        published,
+        updated,
+        section: LinkView {
+            name: section.name.clone(),
+            path: section.path(),
+        },
+        short_url,
+        lead,
+        body: Value::from_safe_string(body),
+        tags: tags.iter().map(tag_link).collect(),
+        related: related.iter().map(|s| CardView::new(s, site)).collect(),
+    };
+    page(
+        state,
+        "article.html",
+        ArticlePage {
+            site: view,
+            meta,
+            article: article_view,
+        },
+    )
+}
+
+/// schema.org `NewsArticle`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
+fn news_article_ld(
+    a: &Article,
+    site: &SiteContext,
+    view: &SiteView,
+    url: &str,
+    section: &Section,
+    authors: &[Person],
+    tags: &[Tag],
+    lead: Option<&Media>,
+    published: &TimeView,
+    updated: Option<&TimeView>,
+) -> serde_json::Value {
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": { "@type": "WebPage", "@id": url },
+        "url": url,
+        "headline": a.headline,
+        "description": a.description(),
+        "datePublished": published.iso,
+        "dateModified": updated.map_or(&published.iso, |u| &u.iso),
+        "author": authors.iter().map(|p| serde_json::json!({
+            "@type": "Person",
+            "name": p.name,
+            "url": view.absolute(&p.path()),
+        })).collect::<Vec<_>>(),
+        "publisher": {
+            "@type": "Organization",
+            "name": site.settings.name,
+            "url": view.absolute("/"),
+        },
+        "articleSection": section.name,
+        "keywords": tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        "inLanguage": site.settings.language,
+    });
+    if let Some(m) = lead {
+        let w = m.variants.iter().copied().max().unwrap_or(m.width);
+        let mut image = serde_json::json!({
+            "@type": "ImageObject",
+            "url": view.absolute(&m.variant_path(w)),
+            "width": w,
+            "height": m.height_at(w),
+            "caption": m.caption,
+        });
+        if !m.credit.is_empty() {
+            image["creditText"] = serde_json::Value::from(m.credit.to_string());
+        }
+        ld["image"] = serde_json::Value::Array(vec![image]);
+    }
+    ld
+}

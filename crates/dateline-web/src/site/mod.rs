@@ -1,0 +1,92 @@
+//! The reading site: front page, section fronts, articles, tag and author pages, short links,
+//! the community standards page and theme assets. Every page is a template filled from the
+//! store and marked cacheable.
+
+mod articles;
+mod assets;
+mod authors;
+mod front;
+mod pages;
+mod sections;
+mod short_links;
+mod tags;
+
+use crate::AppError;
+use crate::cache::Cacheable;
+use crate::http::PAGE_CACHE_CONTROL;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header::{self, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(front::show_front))
+        .route(
+            "/community-standards/",
+            get(pages::show_community_standards),
+        )
+        .route("/s/{code}", get(short_links::follow_short_link))
+        .route("/tags/{tag}/", get(tags::show_tag))
+        .route("/authors/{person}/", get(authors::show_author))
+        .route("/assets/{hash}/{name}", get(assets::serve_asset))
+        .route("/{section}/", get(sections::show_section))
+        .route(
+            "/{section}/{year}/{month}/{day}/{slug}/",
+            get(articles::show_article),
+        )
+}
+
+/// `?page=` as typed by the reader: checked by `PageRequest::parse`, never by serde, so a bad
+/// value gets our message rather than a generic rejection.
+#[derive(Debug, Deserialize, Default)]
+pub struct PageQuery {
+    pub page: Option<String>,
+}
+
+/// A themed page, marked for the page cache.
+pub fn page<S: Serialize>(state: &AppState, template: &str, ctx: S) -> Result<Response, AppError> {
+    let body = state.theme.render(template, ctx)?;
+    let mut res = Html(body).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PAGE_CACHE_CONTROL),
+    );
+    res.extensions_mut().insert(Cacheable);
+    Ok(res)
+}
+
+/// `301 Moved Permanently` (axum's `Redirect::permanent` is 308; old URLs and short links use
+/// the status every crawler and client has always understood).
+pub fn moved_permanently(to: &str) -> Response {
+    let mut res = axum::http::StatusCode::MOVED_PERMANENTLY.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    res
+}
+
+/// Unknown paths: a missing trailing slash is added (every page URL ends in `/`), anything else
+/// is the 404 page.
+pub async fn not_found(req: Request) -> Result<Response, AppError> {
+    let path = req.uri().path();
+    let last = path.rsplit('/').next().unwrap_or("");
+    if !path.ends_with('/') && !last.contains('.') && !path.starts_with("/api/") {
+        let target = match req.uri().query() {
+            Some(q) => format!("{path}/?{q}"),
+            None => format!("{path}/"),
+        };
+        // Only redirect to a local path: `//evil.example` must not become an open redirect.
+        if !target.starts_with("//") {
+            return Ok(moved_permanently(&target));
+        }
+    }
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,98 @@
+//! Section fronts: `/{section}/`, newest first, paginated.
+
+use super::{PageQuery, page};
+use crate::AppError;
+use crate::state::AppState;
+use crate::views::{CardView, Meta, Pager, SiteView};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use dateline_core::page::PageRequest;
+use dateline_store::Filter;
+use serde::Serialize;
+
+pub const PER_PAGE: u32 = 20;
+
+#[derive(Serialize)]
+struct SectionView {
+    site: SiteView,
+    meta: Meta,
+    name: String,
+    description: String,
+    stories: Vec<CardView>,
+    pager: Pager,
+}
+
+pub async fn show_section(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let site = state.site().await?;
+    let section = site
+        .sections
+        .iter()
+        .find(|s| s.slug.as_str() == slug)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let req = PageRequest::parse(q.page.as_deref(), None, PER_PAGE, PER_PAGE)?;
+    let paged = state.store.latest(Filter::Section(section.id), req).await?;
+    if paged.items.is_empty() && req.page > 1 {
+        return Err(AppError::BadRequest(format!(
+            "There is no page {} of {}: it has {} page(s).",
+            req.page,
+            section.name,
+            paged.pages()
+        )));
+    }
+    let view = SiteView::new(&site, Some(section.slug.as_str()), state.clock.now());
+    let path = section.path();
+    let pager = Pager::new(&paged, &path);
+    let meta = Meta {
+        title: if req.page > 1 {
+            format!(
+                "{} — page {} | {}",
+                section.name, req.page, site.settings.name
+            )
+        } else {
+            format!("{} | {}", section.name, site.settings.name)
+        },
+        description: if section.description.is_empty() {
+            format!(
+                "The latest {} news from {}",
+                section.name, site.settings.name
+            )
+        } else {
+            section.description.clone()
+        },
+        canonical: view.absolute(&pager_path(&path, req.page)),
+        og_type: "website".to_owned(),
+        prev: pager.prev.clone(),
+        next: pager.next.clone(),
+        ..Meta::default()
+    };
+    page(
+        &state,
+        "section.html",
+        SectionView {
+            site: view,
+            meta,
+            name: section.name.clone(),
+            description: section.description.clone(),
+            stories: paged
+                .items
+                .iter()
+                .map(|s| CardView::new(s, &site))
+                .collect(),
+            pager,
+        },
+    )
+}
+
+/// The path of page `n` of a listing at `base`.
+pub fn pager_path(base: &str, n: u32) -> String {
+    if n <= 1 {
+        base.to_owned()
+    } else {
+        format!("{base}?page={n}")
+    }
+}

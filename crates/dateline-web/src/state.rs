@@ -1,0 +1,102 @@
+//! Application state shared by every handler: the store, the theme, the page cache, the clock,
+//! and the site context (settings plus what is derived from them), reloaded when the store's
+//! content generation moves.
+
+use crate::cache::PageCache;
+use crate::clock::Clock;
+use crate::media_files::MediaFiles;
+use crate::theme::Theme;
+use dateline_core::section::Section;
+use dateline_core::site::SiteSettings;
+use dateline_store::Store;
+use jiff::tz::TimeZone;
+use std::sync::{Arc, RwLock};
+
+/// Per-node options for the web layer.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Bytes of rendered pages kept in memory.
+    pub cache_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Settings and what every page derives from them, swapped whole when they change.
+#[derive(Debug)]
+pub struct SiteContext {
+    /// The store generation this was loaded at.
+    pub generation: u64,
+    pub settings: SiteSettings,
+    pub tz: TimeZone,
+    pub sections: Vec<Section>,
+    /// The Content-Security-Policy, which names the live stream's origin when there is one.
+    pub csp: String,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub theme: Arc<Theme>,
+    pub cache: Arc<PageCache>,
+    pub clock: Clock,
+    pub media: MediaFiles,
+    site: Arc<RwLock<Arc<SiteContext>>>,
+}
+
+impl AppState {
+    pub async fn new(
+        store: Store,
+        theme: Theme,
+        media: MediaFiles,
+        clock: Clock,
+        options: Options,
+    ) -> anyhow::Result<Self> {
+        let site = load_site(&store).await?;
+        Ok(Self {
+            store,
+            theme: Arc::new(theme),
+            cache: Arc::new(PageCache::new(options.cache_bytes)),
+            clock,
+            media,
+            site: Arc::new(RwLock::new(Arc::new(site))),
+        })
+    }
+
+    /// The current site context: one `Arc` clone, or a reload when content changed since it was
+    /// loaded. The lock is never held across an await.
+    pub async fn site(&self) -> anyhow::Result<Arc<SiteContext>> {
+        let current = self.site.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if current.generation == self.store.generation() {
+            return Ok(current);
+        }
+        let fresh = Arc::new(load_site(&self.store).await?);
+        *self.site.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+}
+
+async fn load_site(store: &Store) -> anyhow::Result<SiteContext> {
+    // Read the generation first: a change landing during the load leaves this context marked
+    // old, so the next request loads again.
+    let generation = store.generation();
+    let settings = store.site_settings().await?;
+    let tz = dateline_core::dateline::time_zone(&settings.time_zone).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "falling back to UTC");
+        TimeZone::UTC
+    });
+    let sections = store.sections().await?;
+    let csp = crate::http::content_security_policy(&settings);
+    Ok(SiteContext {
+        generation,
+        settings,
+        tz,
+        sections,
+        csp,
+    })
+}
