@@ -1,0 +1,189 @@
+//! Configuration: flags > `DATELINE_*` environment variables > `dateline.toml` > defaults. This
+//! is the only module that reads the environment. Everything is checked here, before a port is
+//! opened, into one [`Settings`].
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dateline",
+    version,
+    about = "A news publishing platform in one binary"
+)]
+pub struct Cli {
+    /// Log filter, e.g. `info` or `dateline=debug,tower_http=info`.
+    #[arg(long, global = true, env = "DATELINE_LOG")]
+    pub log: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the site.
+    Serve(ServeArgs),
+}
+
+/// Where the data lives; shared by every command that touches the database.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Data folder: the SQLite database, media files and `dateline.toml`. [default: ./data]
+    #[arg(long, env = "DATELINE_DATA")]
+    pub data: Option<PathBuf>,
+    /// Database URL (`postgres://…` or `sqlite://…`); the default is SQLite in the data folder.
+    #[arg(long, env = "DATELINE_DATABASE")]
+    pub database: Option<String>,
+    /// Configuration file. [default: DATA/dateline.toml, if it exists]
+    #[arg(long, env = "DATELINE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on. [default: 127.0.0.1:8080]
+    #[arg(long, env = "DATELINE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Public origin for canonical URLs, feeds and short links. [default: http://LISTEN]
+    #[arg(long, env = "DATELINE_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Theme folder whose files override the built-in theme.
+    #[arg(long, env = "DATELINE_THEME")]
+    pub theme: Option<PathBuf>,
+    /// Load the demo newsroom when the site has no stories yet.
+    #[arg(long, env = "DATELINE_DEMO")]
+    pub demo: bool,
+}
+
+/// The file's shape. Unknown keys are an error, so a typo is caught at start.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data: Option<PathBuf>,
+    pub database: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub base_url: Option<String>,
+    pub theme: Option<PathBuf>,
+    /// Megabytes of rendered pages kept in memory.
+    pub cache_mb: Option<u64>,
+    /// Per-site settings applied at start (until the newsroom has a settings page).
+    pub site: Option<SiteOverrides>,
+}
+
+/// Site settings a configuration file may set; what it leaves out stays as stored.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SiteOverrides {
+    pub name: Option<String>,
+    pub tagline: Option<String>,
+    pub time_zone: Option<String>,
+    pub language: Option<String>,
+    pub community_standards: Option<String>,
+    pub live_stream_url: Option<String>,
+    pub live_stream_name: Option<String>,
+}
+
+/// Everything `serve` needs, checked.
+#[derive(Debug)]
+pub struct Settings {
+    pub data: PathBuf,
+    pub database: String,
+    pub listen: SocketAddr,
+    pub base_url: String,
+    pub theme: Option<PathBuf>,
+    pub cache_bytes: u64,
+    pub demo: bool,
+    pub site: SiteOverrides,
+}
+
+impl Settings {
+    pub fn media_dir(&self) -> PathBuf {
+        self.data.join("media")
+    }
+}
+
+pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
+    let file = load_file(&args.store)?;
+    let data = args
+        .store
+        .data
+        .clone()
+        .or(file.data)
+        .unwrap_or_else(|| PathBuf::from("data"));
+    let database = args
+        .store
+        .database
+        .clone()
+        .or(file.database)
+        .unwrap_or_else(|| sqlite_url(&data.join("dateline.db")));
+    if !(database.starts_with("sqlite:") || database.starts_with("postgres")) {
+        bail!("--database must be a postgres:// or sqlite:// URL, not {database:?}");
+    }
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let base_url = args
+        .base_url
+        .or(file.base_url)
+        .unwrap_or_else(|| format!("http://{listen}"));
+    let base_url = base_url.trim_end_matches('/').to_owned();
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        bail!("--base-url must start with http:// or https://, not {base_url:?}");
+    }
+    let site = file.site.unwrap_or_default();
+    if let Some(tz) = &site.time_zone {
+        dateline_core::dateline::time_zone(tz)
+            .context("checking site.time_zone in the configuration")?;
+    }
+    Ok(Settings {
+        data,
+        database,
+        listen,
+        base_url,
+        theme: args.theme.or(file.theme),
+        cache_bytes: file.cache_mb.unwrap_or(64).max(1) * 1024 * 1024,
+        demo: args.demo,
+        site,
+    })
+}
+
+fn load_file(store: &StoreArgs) -> anyhow::Result<FileConfig> {
+    let (path, required) = match (&store.config, &store.data) {
+        (Some(p), _) => (p.clone(), true),
+        (None, Some(d)) => (d.join("dateline.toml"), false),
+        (None, None) => (PathBuf::from("data/dateline.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text)
+            .with_context(|| format!("reading the configuration file {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok(FileConfig::default())
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("reading the configuration file {}", path.display()))
+        }
+    }
+}
+
+/// A SQLite URL for a file path, creating the file if missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+pub fn init_logging(filter: Option<&str>) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info,sqlx=warn"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,48 @@
+use super::*;
+
+fn args(extra: &[&str]) -> ServeArgs {
+    let mut argv = vec!["dateline", "serve"];
+    argv.extend_from_slice(extra);
+    match Cli::try_parse_from(argv).expect("parses").command {
+        Command::Serve(a) => a,
+    }
+}
+
+#[test]
+fn flags_beat_the_file_and_defaults_fill_the_rest() {
+    let dir = std::env::temp_dir().join(format!("dateline-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("dateline.toml"),
+        "listen = \"127.0.0.1:9000\"\ncache_mb = 8\n[site]\nname = \"Herald\"\n",
+    )
+    .expect("write");
+    let data = dir.to_string_lossy().to_string();
+    let s = resolve(args(&["--data", &data, "--listen", "127.0.0.1:9100"])).expect("resolves");
+    assert_eq!(s.listen.port(), 9100);
+    assert_eq!(s.base_url, "http://127.0.0.1:9100");
+    assert_eq!(s.cache_bytes, 8 * 1024 * 1024);
+    assert_eq!(s.site.name.as_deref(), Some("Herald"));
+    assert!(s.database.starts_with("sqlite://"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unknown_keys_and_bad_values_are_refused_with_a_reason() {
+    let dir = std::env::temp_dir().join(format!("dateline-config-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("dateline.toml"), "lisen = \"x\"\n").expect("write");
+    let data = dir.to_string_lossy().to_string();
+    let err = resolve(args(&["--data", &data])).expect_err("typo refused");
+    assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+    std::fs::write(
+        dir.join("dateline.toml"),
+        "[site]\ntime_zone = \"Mars/Base\"\n",
+    )
+    .expect("write");
+    let err = resolve(args(&["--data", &data])).expect_err("bad zone refused");
+    assert!(format!("{err:#}").contains("Mars/Base"), "{err:#}");
+    let err = resolve(args(&["--data", &data, "--database", "mysql://x"])).expect_err("bad url");
+    assert!(format!("{err:#}").contains("postgres"), "{err:#}");
+    std::fs::remove_dir_all(&dir).ok();
+}

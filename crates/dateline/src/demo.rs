@@ -1,0 +1,370 @@
+//! The demo newsroom behind `serve --demo`: an invented outlet with sections, authors, generated
+//! photos with captions and credits, and stories using every feature of the dialect (READ MORE,
+//! photos, footnotes), tags and related picks. The content lives in `crates/dateline/demo/` and
+//! is embedded in the binary.
+//!
+//! Stories refer to each other as `@slug` and to photos as `@key`; this loader turns those into
+//! real ids. It loads only into an empty site and never overwrites anything.
+
+mod images;
+
+use anyhow::{Context, anyhow, bail};
+use dateline_core::article::{DiscussionMode, path_date};
+use dateline_core::media::Credit;
+use dateline_core::site::SiteSettings;
+use dateline_core::slug::Slug;
+use dateline_core::{ArticleId, MediaId, PersonId, TagId};
+use dateline_store::{ArticleInput, NewMedia, NewPerson, NewSection, Store};
+use jiff::{SignedDuration, Timestamp};
+use rust_embed::RustEmbed;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(RustEmbed)]
+#[folder = "demo/"]
+struct DemoFiles;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteFile {
+    name: String,
+    tagline: String,
+    time_zone: String,
+    language: String,
+    community_standards: String,
+}
+
+#[derive(Deserialize)]
+struct SectionsFile {
+    section: Vec<SectionEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionEntry {
+    slug: String,
+    name: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct PeopleFile {
+    person: Vec<PersonEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonEntry {
+    slug: String,
+    name: String,
+    title: String,
+    bio: String,
+}
+
+#[derive(Deserialize)]
+struct PhotosFile {
+    photo: Vec<PhotoEntry>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PhotoEntry {
+    key: String,
+    alt: String,
+    caption: String,
+    agency: String,
+    photographer: String,
+    courtesy: String,
+    pub(crate) colors: [String; 2],
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Front {
+    slug: String,
+    headline: String,
+    standfirst: String,
+    section: String,
+    authors: Vec<String>,
+    tags: Vec<String>,
+    age_hours: i64,
+    updated_hours_after: Option<i64>,
+    lead_photo: String,
+    #[serde(default)]
+    related: Vec<String>,
+}
+
+struct Story {
+    front: Front,
+    body: String,
+}
+
+fn file(name: &str) -> anyhow::Result<String> {
+    let f = DemoFiles::get(name).ok_or_else(|| anyhow!("the demo has no {name}"))?;
+    Ok(String::from_utf8(f.data.into_owned())?)
+}
+
+fn stories() -> anyhow::Result<Vec<Story>> {
+    let mut names: Vec<String> = DemoFiles::iter()
+        .filter(|n| n.starts_with("stories/") && n.ends_with(".md"))
+        .map(|n| n.to_string())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|n| {
+            let text = file(n)?;
+            let rest = text
+                .strip_prefix("+++\n")
+                .ok_or_else(|| anyhow!("{n}: no front matter"))?;
+            let (front, body) = rest
+                .split_once("\n+++\n")
+                .ok_or_else(|| anyhow!("{n}: unterminated front matter"))?;
+            Ok(Story {
+                front: toml::from_str(front).with_context(|| format!("{n}: front matter"))?,
+                body: body.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Load the demo into an empty store; returns the number of stories.
+pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Result<usize> {
+    let started = std::time::Instant::now();
+    if !store.is_empty().await? {
+        bail!("the site already has stories; the demo loads only into an empty site");
+    }
+    let site_file: SiteFile = toml::from_str(&file("site.toml")?).context("demo site.toml")?;
+    let mut site = store.site_settings().await?;
+    site = SiteSettings {
+        name: site_file.name,
+        tagline: site_file.tagline,
+        time_zone: site_file.time_zone,
+        language: site_file.language,
+        community_standards: site_file.community_standards,
+        ..site
+    };
+    store.save_site_settings(&site).await?;
+    let tz = dateline_core::dateline::time_zone(&site.time_zone)?;
+
+    let sections: SectionsFile =
+        toml::from_str(&file("sections.toml")?).context("demo sections")?;
+    let mut section_ids = HashMap::new();
+    for (i, s) in sections.section.into_iter().enumerate() {
+        let created = store
+            .create_section(NewSection {
+                slug: Slug::parse(&s.slug)?,
+                name: s.name,
+                description: s.description,
+                position: i as i64,
+            })
+            .await?;
+        section_ids.insert(s.slug, created.id);
+    }
+
+    let people: PeopleFile = toml::from_str(&file("people.toml")?).context("demo people")?;
+    let mut person_ids: HashMap<String, PersonId> = HashMap::new();
+    for p in people.person {
+        let created = store
+            .create_person(
+                NewPerson {
+                    slug: Slug::parse(&p.slug)?,
+                    name: p.name,
+                    title: p.title,
+                    bio: p.bio,
+                    photo_media_id: None,
+                },
+                now,
+            )
+            .await?;
+        person_ids.insert(p.slug, created.id);
+    }
+
+    let photos: PhotosFile = toml::from_str(&file("photos.toml")?).context("demo photos")?;
+    let mut media_ids: HashMap<String, MediaId> = HashMap::new();
+    let generated = {
+        let entries = photos.photo.clone();
+        tokio::task::spawn_blocking(move || images::render_all(&entries)).await??
+    };
+    for (entry, photo) in photos.photo.into_iter().zip(generated) {
+        for (width, bytes) in &photo.variants {
+            let path = media_dir.join(format!("{}-{width}.jpg", photo.hash));
+            tokio::fs::write(&path, bytes)
+                .await
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        let m = store
+            .create_media(
+                NewMedia {
+                    hash: photo.hash.clone(),
+                    mime: "image/jpeg".to_owned(),
+                    width: entry.width,
+                    height: entry.height,
+                    alt: entry.alt,
+                    caption: entry.caption,
+                    credit: Credit {
+                        agency: entry.agency,
+                        photographer: entry.photographer,
+                        courtesy: entry.courtesy,
+                    },
+                    variants: photo.variants.iter().map(|(w, _)| *w).collect(),
+                },
+                now,
+            )
+            .await?;
+        media_ids.insert(entry.key, m.id);
+    }
+
+    tracing::info!(
+        photos = media_ids.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo photos ready"
+    );
+    let stories = stories()?;
+    // First pass: a draft per story, so READ MORE and related picks can name ids.
+    let mut ids: HashMap<String, ArticleId> = HashMap::new();
+    let mut versions: HashMap<ArticleId, i64> = HashMap::new();
+    for s in &stories {
+        let f = &s.front;
+        let section = *section_ids
+            .get(&f.section)
+            .ok_or_else(|| anyhow!("{}: unknown section {}", f.slug, f.section))?;
+        let a = store
+            .create_article(
+                ArticleInput {
+                    slug: Slug::parse(&f.slug)?,
+                    headline: f.headline.clone(),
+                    standfirst: f.standfirst.clone(),
+                    section_id: section,
+                    body_source: String::new(),
+                    body_html: String::new(),
+                    body_text: String::new(),
+                    lead_media_id: None,
+                    discussion_mode: DiscussionMode::Open,
+                    seo_title: String::new(),
+                    seo_description: String::new(),
+                    authors: vec![],
+                    tags: vec![],
+                    related: vec![],
+                    links: vec![],
+                    media: vec![],
+                },
+                now,
+            )
+            .await?;
+        versions.insert(a.id, a.version);
+        ids.insert(f.slug.clone(), a.id);
+    }
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo drafts created"
+    );
+    let mut tag_ids: HashMap<String, TagId> = HashMap::new();
+    for s in &stories {
+        let f = &s.front;
+        let id = ids[&f.slug];
+        let source = resolve_refs(&s.body, &ids, &media_ids)
+            .with_context(|| format!("demo story {}", f.slug))?;
+        let body = dateline_web::body::prepare(&source)
+            .map_err(|e| anyhow!("demo story {}: {e}", f.slug))?;
+        let mut tags = Vec::new();
+        for t in &f.tags {
+            let tid = match tag_ids.get(t) {
+                Some(t) => *t,
+                None => {
+                    let tag = store.ensure_tag(t).await?;
+                    tag_ids.insert(t.clone(), tag.id);
+                    tag.id
+                }
+            };
+            tags.push(tid);
+        }
+        let lookup = |slug: &String, what: &str| {
+            ids.get(slug)
+                .copied()
+                .ok_or_else(|| anyhow!("{}: unknown {what} {slug}", f.slug))
+        };
+        let input = ArticleInput {
+            slug: Slug::parse(&f.slug)?,
+            headline: f.headline.clone(),
+            standfirst: f.standfirst.clone(),
+            section_id: section_ids[&f.section],
+            body_source: source,
+            body_html: body.html,
+            body_text: body.text,
+            lead_media_id: Some(
+                *media_ids
+                    .get(&f.lead_photo)
+                    .ok_or_else(|| anyhow!("{}: unknown photo {}", f.slug, f.lead_photo))?,
+            ),
+            discussion_mode: DiscussionMode::Open,
+            seo_title: String::new(),
+            seo_description: String::new(),
+            authors: f
+                .authors
+                .iter()
+                .map(|a| {
+                    person_ids
+                        .get(a)
+                        .copied()
+                        .ok_or_else(|| anyhow!("{}: unknown author {a}", f.slug))
+                })
+                .collect::<anyhow::Result<_>>()?,
+            tags,
+            related: f
+                .related
+                .iter()
+                .map(|r| lookup(r, "related story"))
+                .collect::<anyhow::Result<_>>()?,
+            links: body.links,
+            media: body.media,
+        };
+        let published_at = now - SignedDuration::from_hours(f.age_hours);
+        let saved = store
+            .update_article(id, versions[&id], input.clone(), published_at, false)
+            .await?;
+        let published = store
+            .publish_article(id, published_at, path_date(published_at, &tz), published_at)
+            .await?;
+        debug_assert!(saved.version < published.version);
+        if let Some(h) = f.updated_hours_after {
+            let updated_at = published_at + SignedDuration::from_hours(h);
+            store
+                .update_article(id, published.version, input, updated_at, true)
+                .await?;
+        }
+    }
+    Ok(stories.len())
+}
+
+/// Turn the demo's `READ MORE: @slug` and `::: photo @key` into real ids.
+fn resolve_refs(
+    body: &str,
+    ids: &HashMap<String, ArticleId>,
+    media: &HashMap<String, MediaId>,
+) -> anyhow::Result<String> {
+    let mut out = String::with_capacity(body.len());
+    for line in body.lines() {
+        if let Some(slug) = line.trim().strip_prefix("READ MORE: @") {
+            let id = ids
+                .get(slug.trim())
+                .ok_or_else(|| anyhow!("READ MORE names unknown story {slug}"))?;
+            out.push_str(&format!("READ MORE: #{id}"));
+        } else if let Some(key) = line.trim().strip_prefix("::: photo @") {
+            let id = media
+                .get(key.trim())
+                .ok_or_else(|| anyhow!("photo block names unknown photo {key}"))?;
+            out.push_str(&format!("::: photo {id}"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,7 @@
+//! The `dateline` program as a library: configuration, the `serve` command and the demo
+//! newsroom. `main.rs` only parses the command line and calls in here, so the test suite can
+//! drive the very same start-up code.
+
+pub mod config;
+pub mod demo;
+pub mod serve;

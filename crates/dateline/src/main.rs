@@ -1,0 +1,34 @@
+//! The `dateline` binary: command-line parsing, configuration, start-up and shutdown. It wires
+//! the store, the theme and the web layer together and owns every background task.
+
+use clap::Parser;
+use dateline::{config, serve};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = config::Cli::parse();
+    config::init_logging(cli.log.as_deref());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("dateline: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            config::Command::Serve(args) => serve::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // `{:#}` prints the context chain on one line: "opening the database: …".
+            eprintln!("dateline: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
