@@ -1,0 +1,127 @@
+// Shared helpers for the browser suite. Not a test file itself (node --test
+// only picks up *.test.mjs via tests/browser/run).
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+/** Base URL of the running server, set by tests/browser/run. */
+export const BASE_URL = (() => {
+  const url = process.env.DATELINE_URL;
+  if (!url) {
+    throw new Error(
+      'DATELINE_URL is not set. Run the suite via tests/browser/run, which starts ' +
+        'target/release/dateline serve --demo and sets it.',
+    );
+  }
+  return url.replace(/\/+$/, '');
+})();
+
+// Debian's Chromium; we never let Playwright download its own build.
+const CHROMIUM = process.env.DATELINE_CHROMIUM || '/usr/bin/chromium';
+
+// Timeouts are deliberately generous (2-core CI running a cold server) but
+// finite, so a hung page fails the test rather than the whole CI job.
+export const ACTION_TIMEOUT = 15_000;
+export const NAV_TIMEOUT = 30_000;
+
+/**
+ * Launch headless Chromium. chromium.launch() always starts from a fresh,
+ * throwaway user-data dir (Playwright creates and deletes it), so no state
+ * leaks between runs; passing --user-data-dir ourselves is not allowed here.
+ */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60_000,
+    args: [
+      '--headless',
+      '--no-sandbox', // we run as root in CI; the sandbox refuses that
+      '--disable-gpu',
+      '--disable-background-networking', // tests talk to 127.0.0.1 only
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // Containers often have a 64 MB /dev/shm, which crashes renderers.
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** A browser context with our default timeouts applied. */
+export async function newContext(browser, options = {}) {
+  const context = await browser.newContext({ reducedMotion: 'reduce', ...options });
+  context.setDefaultTimeout(ACTION_TIMEOUT);
+  context.setDefaultNavigationTimeout(NAV_TIMEOUT);
+  return context;
+}
+
+/** Navigate and insist on a 2xx/3xx-followed-to-2xx answer. */
+export async function goto(page, url) {
+  const response = await page.goto(url, { waitUntil: 'load' });
+  assert.ok(response, `no response for ${url}`);
+  assert.ok(response.ok(), `GET ${url} answered HTTP ${response.status()}`);
+  return response;
+}
+
+/** Absolute URL from a possibly relative href, resolved against the page. */
+export function absolute(href, base) {
+  return new URL(href, base).href;
+}
+
+/** URL without its fragment, for "is this the same page" comparisons. */
+export function withoutHash(url) {
+  const u = new URL(url);
+  u.hash = '';
+  return u.href;
+}
+
+/**
+ * Story links on the front page, in document order, de-duplicated and
+ * resolved to absolute URLs. The first one is the lead story.
+ */
+export async function frontPageStoryLinks(page) {
+  await goto(page, `${BASE_URL}/`);
+  const hrefs = await page.$$eval('main a.story-link', (as) => as.map((a) => a.href));
+  assert.ok(hrefs.length > 0, 'front page has no `main a.story-link` (the lead story link)');
+  return [...new Set(hrefs.map(withoutHash))];
+}
+
+/**
+ * Record everything that counts as a broken page: uncaught exceptions,
+ * console errors, requests that failed at the network level, and HTTP
+ * errors for resources the page asked for. Call before navigating.
+ */
+export function watchForProblems(page) {
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`uncaught exception: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') {
+      const loc = msg.location();
+      problems.push(`console error: ${msg.text()}${loc?.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
+    }
+  });
+  page.on('requestfailed', (req) =>
+    problems.push(`request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`),
+  );
+  page.on('response', (res) => {
+    // The browser fetches /favicon.ico on its own; that is not the page's doing.
+    if (res.status() >= 400 && new URL(res.url()).pathname !== '/favicon.ico') {
+      problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
+    }
+  });
+  return problems;
+}
+
+/** Trimmed, whitespace-collapsed visible text of the first match, or null. */
+export async function textOf(page, selector) {
+  const loc = page.locator(selector).first();
+  if ((await loc.count()) === 0) return null;
+  return (await loc.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** An attribute of the first match, or null when nothing matches (no waiting). */
+export async function attrOf(page, selector, name) {
+  const loc = page.locator(selector).first();
+  if ((await loc.count()) === 0) return null;
+  return loc.getAttribute(name);
+}

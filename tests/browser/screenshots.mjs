@@ -1,0 +1,42 @@
+// Screenshots of the demo's lead article for the README, written to
+// docs/screenshots/{desktop,phone}.png. Run by tests/browser/run when
+// DATELINE_SCREENSHOTS=1 (not a test: nothing here asserts the design).
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { frontPageStoryLinks, goto, launchBrowser, newContext } from './lib.mjs';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const outDir = process.env.DATELINE_SCREENSHOT_DIR || join(repoRoot, 'docs/screenshots');
+
+const VIEWPORTS = [
+  { name: 'desktop', options: { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 } },
+  {
+    name: 'phone',
+    options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+  },
+];
+
+const browser = await launchBrowser();
+try {
+  await mkdir(outDir, { recursive: true });
+  const probe = await (await newContext(browser)).newPage();
+  const [lead] = await frontPageStoryLinks(probe);
+  await probe.context().close();
+
+  for (const { name, options } of VIEWPORTS) {
+    const context = await newContext(browser, { ...options, colorScheme: 'light' });
+    const page = await context.newPage();
+    await goto(page, lead);
+    // Same pixels every run: wait for images and web fonts, no animations.
+    await page.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => {});
+    await page.evaluate(() => document.fonts.ready);
+    const path = join(outDir, `${name}.png`);
+    await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
+    console.log(`screenshot: ${path}`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
