@@ -275,6 +275,65 @@ impl Store {
         article(&row)
     }
 
+    /// What an editor would start from to change the story: its fields and every join row
+    /// (unpublished related picks included).
+    pub async fn article_input(
+        &self,
+        id: ArticleId,
+    ) -> Result<(Article, ArticleInput), StoreError> {
+        let a = self.article(id).await?;
+        let ids = |sql: &'static str| {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+        };
+        let authors =
+            ids("SELECT person_id FROM article_authors WHERE article_id = $1 ORDER BY position")
+                .await?;
+        let tags =
+            ids("SELECT tag_id FROM article_tags WHERE article_id = $1 ORDER BY position").await?;
+        let related =
+            ids("SELECT related_id FROM article_related WHERE article_id = $1 ORDER BY position")
+                .await?;
+        let media =
+            ids("SELECT media_id FROM article_media WHERE article_id = $1 ORDER BY media_id")
+                .await?;
+        let link_rows = sqlx::query(
+            "SELECT ref, target_id FROM article_links WHERE article_id = $1 ORDER BY ref",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut links = Vec::with_capacity(link_rows.len());
+        for r in &link_rows {
+            if let Some(t) = get::<Option<i64>>(r, "target_id")? {
+                links.push(LinkRef {
+                    key: get(r, "ref")?,
+                    target: LinkTarget::Id(ArticleId(t)),
+                });
+            }
+        }
+        let input = ArticleInput {
+            slug: a.slug.clone(),
+            headline: a.headline.clone(),
+            standfirst: a.standfirst.clone(),
+            section_id: a.section_id,
+            body_source: a.body_source.clone(),
+            body_html: a.body_html.clone(),
+            body_text: a.body_text.clone(),
+            lead_media_id: a.lead_media_id,
+            discussion_mode: a.discussion_mode,
+            seo_title: a.seo_title.clone(),
+            seo_description: a.seo_description.clone(),
+            authors: authors.into_iter().map(PersonId).collect(),
+            tags: tags.into_iter().map(TagId).collect(),
+            related: related.into_iter().map(ArticleId).collect(),
+            links,
+            media: media.into_iter().map(MediaId).collect(),
+        };
+        Ok((a, input))
+    }
+
     /// The article an old path now belongs to.
     pub async fn redirect(&self, path: &str) -> Result<ArticleId, StoreError> {
         let id: Option<i64> =
