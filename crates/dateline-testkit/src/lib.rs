@@ -1,0 +1,334 @@
+//! Test helpers for the integration suite (`tests/it/`): [`TestApp`] runs the real application on
+//! a free port over a fresh database, [`backend_test!`] runs one test body against SQLite and
+//! PostgreSQL, and small builders create sections, people, photos and stories.
+//!
+//! PostgreSQL comes from `TEST_DATABASE_URL` (a role that may `CREATE DATABASE`); each test gets
+//! its own database, so tests run in parallel. Without the variable the PostgreSQL half of every
+//! test fails with a message saying how to get one: it never silently skips.
+
+mod builders;
+pub mod html;
+
+pub use builders::ArticleBuilder;
+pub use html::Page;
+
+use anyhow::Context;
+use dateline_core::media::Credit;
+use dateline_core::site::SiteSettings;
+use dateline_core::slug::Slug;
+use dateline_store::{NewMedia, NewPerson, NewSection, Store};
+use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use jiff::Timestamp;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::task::JoinHandle;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// Run a test body once per backend: `backend_test!(name, |app| { … })` makes the tests
+/// `name::sqlite` and `name::postgres`, each with a fresh [`TestApp`] bound to `app`.
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() -> anyhow::Result<()> {
+                let $app = $crate::TestApp::start($crate::TestBackend::Sqlite).await?;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() -> anyhow::Result<()> {
+                let $app = $crate::TestApp::start($crate::TestBackend::Postgres).await?;
+                $body
+            }
+        }
+    };
+}
+
+/// The time every test starts at (tests move the clock explicitly).
+pub fn start_time() -> Timestamp {
+    "2026-03-10T12:00:00Z".parse().expect("valid literal")
+}
+
+/// The application running on 127.0.0.1 over its own database.
+pub struct TestApp {
+    pub store: Store,
+    pub state: AppState,
+    pub clock: Clock,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// Follows no redirects, so tests see 301s; decompresses nothing it did not ask for.
+    pub client: reqwest::Client,
+    pub backend: TestBackend,
+    dir: tempfile::TempDir,
+    server: JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+static DATABASES: AtomicU64 = AtomicU64::new(0);
+
+impl TestApp {
+    pub async fn start(backend: TestBackend) -> anyhow::Result<Self> {
+        Self::start_with_theme(backend, None).await
+    }
+
+    /// Start with a theme folder overriding the default theme.
+    pub async fn start_with_theme(
+        backend: TestBackend,
+        theme: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir().context("creating a temporary folder")?;
+        let url = match backend {
+            TestBackend::Sqlite => dateline::config::sqlite_url(&dir.path().join("test.db")),
+            TestBackend::Postgres => fresh_postgres_database().await?,
+        };
+        let store = Store::open(&url)
+            .await
+            .context("opening the test database")?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr: SocketAddr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let settings = SiteSettings {
+            name: "The Test Herald".to_owned(),
+            time_zone: "Europe/London".to_owned(),
+            language: "en-GB".to_owned(),
+            base_url: base.clone(),
+            ..SiteSettings::default()
+        };
+        store.save_site_settings(&settings).await?;
+        let media_dir = dir.path().join("media");
+        tokio::fs::create_dir_all(&media_dir).await?;
+        let clock = Clock::fixed(start_time());
+        let state = AppState::new(
+            store.clone(),
+            Theme::load(theme)?,
+            MediaFiles::new(media_dir),
+            clock.clone(),
+            Options::default(),
+        )
+        .await?;
+        let app = dateline_web::app(state.clone());
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                panic!("test server failed: {e}");
+            }
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
+            .no_brotli()
+            .build()?;
+        Ok(Self {
+            store,
+            state,
+            clock,
+            base,
+            client,
+            backend,
+            dir,
+            server,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// GET a path; the answer whatever its status.
+    pub async fn get(&self, path: &str) -> anyhow::Result<reqwest::Response> {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))
+    }
+
+    /// GET a path expecting `status`, parsed as HTML.
+    pub async fn page(&self, path: &str, status: u16) -> anyhow::Result<Page> {
+        let res = self.get(path).await?;
+        let got = res.status().as_u16();
+        let body = res.text().await?;
+        anyhow::ensure!(
+            got == status,
+            "GET {path}: expected {status}, got {got}\n{}",
+            &body[..body.len().min(2000)]
+        );
+        Ok(Page::parse(&body))
+    }
+
+    /// GET a path expecting `status`, parsed as JSON.
+    pub async fn json(&self, path: &str, status: u16) -> anyhow::Result<serde_json::Value> {
+        let res = self.get(path).await?;
+        let got = res.status().as_u16();
+        let body = res.text().await?;
+        anyhow::ensure!(
+            got == status,
+            "GET {path}: expected {status}, got {got}\n{body}"
+        );
+        serde_json::from_str(&body).with_context(|| format!("GET {path}: not JSON: {body}"))
+    }
+
+    /// Change the site settings.
+    pub async fn configure(&self, f: impl FnOnce(&mut SiteSettings)) -> anyhow::Result<()> {
+        let mut s = self.store.site_settings().await?;
+        f(&mut s);
+        self.store.save_site_settings(&s).await?;
+        Ok(())
+    }
+
+    pub async fn section(
+        &self,
+        slug: &str,
+        name: &str,
+    ) -> anyhow::Result<dateline_core::section::Section> {
+        let position = self.store.sections().await?.len() as i64;
+        Ok(self
+            .store
+            .create_section(NewSection {
+                slug: Slug::parse(slug)?,
+                name: name.to_owned(),
+                description: format!("News about {name}."),
+                position,
+            })
+            .await?)
+    }
+
+    pub async fn person(
+        &self,
+        slug: &str,
+        name: &str,
+    ) -> anyhow::Result<dateline_core::person::Person> {
+        Ok(self
+            .store
+            .create_person(
+                NewPerson {
+                    slug: Slug::parse(slug)?,
+                    name: name.to_owned(),
+                    title: "Correspondent".to_owned(),
+                    bio: format!("{name} reports for the Test Herald."),
+                    photo_media_id: None,
+                },
+                self.clock.now(),
+            )
+            .await?)
+    }
+
+    /// A library photo record (1600×900, variants at every width). No file is written: pages
+    /// only link to the files.
+    pub async fn photo(
+        &self,
+        hash: &str,
+        alt: &str,
+        caption: &str,
+        credit: Credit,
+    ) -> anyhow::Result<dateline_core::media::Media> {
+        Ok(self
+            .store
+            .create_media(
+                NewMedia {
+                    hash: hash.to_owned(),
+                    mime: "image/jpeg".to_owned(),
+                    width: 1600,
+                    height: 900,
+                    alt: alt.to_owned(),
+                    caption: caption.to_owned(),
+                    credit,
+                    variants: vec![320, 640, 1024, 1600],
+                },
+                self.clock.now(),
+            )
+            .await?)
+    }
+
+    /// Start a story; see [`ArticleBuilder`].
+    pub fn article(&self, headline: &str) -> ArticleBuilder<'_> {
+        ArticleBuilder::new(self, headline)
+    }
+}
+
+/// A new, empty database on the PostgreSQL server named by `TEST_DATABASE_URL`.
+async fn fresh_postgres_database() -> anyhow::Result<String> {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test harness reads its own variable"
+    )]
+    let admin = std::env::var("TEST_DATABASE_URL").map_err(|_| {
+        anyhow::anyhow!(
+            "TEST_DATABASE_URL is not set: run the suite with scripts/test (it starts a \
+             throwaway PostgreSQL) or point the variable at a server where this role may \
+             CREATE DATABASE"
+        )
+    })?;
+    let name = format!(
+        "dateline_test_{}_{}_{}",
+        std::process::id(),
+        DATABASES.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    );
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .context("connecting to TEST_DATABASE_URL")?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .context("creating a test database")?;
+    conn.close().await.ok();
+    Ok(with_database(&admin, &name))
+}
+
+/// `admin` with its database name replaced by `name`.
+fn with_database(admin: &str, name: &str) -> String {
+    let (head, query) = match admin.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (admin, None),
+    };
+    let scheme_end = head.find("://").map_or(0, |i| i + 3);
+    let base = match head[scheme_end..].find('/') {
+        Some(slash) => &head[..scheme_end + slash],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5432/postgres", "x"),
+            "postgres://u@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h:1", "x"), "postgres://u@h:1/x");
+    }
+}

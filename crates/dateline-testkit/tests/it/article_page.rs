@@ -1,0 +1,310 @@
+//! The article page's anatomy: every numbered element of issue 2, checked on a parsed page.
+
+use crate::*;
+
+backend_test!(headline_standfirst_and_byline_with_several_authors, |app| {
+    let middle_east = app.section("middle-east", "Middle East").await?;
+    let amira = app.person("amira-haddad", "Amira Haddad").await?;
+    let tom = app.person("tom-keller", "Tom Keller").await?;
+    let a = app
+        .article("Talks resume over Gulf shipping lanes")
+        .standfirst("Delegations returned to the table after a three-week pause.")
+        .section(&middle_east)
+        .author(&amira)
+        .author(&tom)
+        .publish()
+        .await?;
+    let page = app.page(&app.path_of(&a).await?, 200).await?;
+    assert_eq!(
+        page.text("article.story h1.story-headline"),
+        "Talks resume over Gulf shipping lanes"
+    );
+    assert_eq!(
+        page.text("article.story p.story-standfirst"),
+        "Delegations returned to the table after a three-week pause."
+    );
+    assert_eq!(
+        page.texts(".byline a[rel=author]"),
+        ["Amira Haddad", "Tom Keller"]
+    );
+    assert_eq!(
+        page.attrs(".byline a[rel=author]", "href"),
+        ["/authors/amira-haddad/", "/authors/tom-keller/"]
+    );
+    // The section, linking to its front.
+    assert_eq!(page.text("a.story-section"), "Middle East");
+    assert_eq!(page.attr("a.story-section", "href"), "/middle-east/");
+    Ok(())
+});
+
+backend_test!(dateline_in_the_site_zone_with_iso_datetime, |app| {
+    let a = app
+        .article("Winter story")
+        .at(ts("2020-01-29T12:03:00Z"))
+        .publish()
+        .await?;
+    let page = app.page(&app.path_of(&a).await?, 200).await?;
+    assert_eq!(page.text("time.dateline"), "12:03 GMT 29 January 2020");
+    assert_eq!(
+        page.attr("time.dateline", "datetime"),
+        "2020-01-29T12:03:00+00:00"
+    );
+    assert!(
+        !page.has(".updated"),
+        "a story never changed shows no Updated time"
+    );
+
+    let b = app
+        .article("Summer story")
+        .at(ts("2020-07-01T08:05:00Z"))
+        .publish()
+        .await?;
+    let page = app.page(&app.path_of(&b).await?, 200).await?;
+    assert_eq!(page.text("time.dateline"), "09:05 BST 1 July 2020");
+
+    app.configure(|s| s.time_zone = "Europe/Moscow".into())
+        .await?;
+    let page = app.page(&app.path_of(&a).await?, 200).await?;
+    assert_eq!(page.text("time.dateline"), "15:03 MSK 29 January 2020");
+    assert_eq!(
+        page.attr("time.dateline", "datetime"),
+        "2020-01-29T15:03:00+03:00"
+    );
+    Ok(())
+});
+
+backend_test!(a_changed_published_story_shows_updated, |app| {
+    let a = app
+        .article("Ceasefire agreed")
+        .at(ts("2026-03-10T09:00:00Z"))
+        .publish()
+        .await?;
+    app.clock.set(ts("2026-03-10T14:30:00Z"));
+    app.edit(a.id, true, |i| {
+        i.standfirst = "Both sides confirmed the terms.".into()
+    })
+    .await?;
+    let page = app.page(&app.path_of(&a).await?, 200).await?;
+    assert_eq!(page.text("time.dateline"), "09:00 GMT 10 March 2026");
+    assert_eq!(page.text("time.updated-time"), "14:30 GMT 10 March 2026");
+    assert!(page.text(".updated").starts_with("Updated"));
+
+    // A minor fix (not a public update) leaves the Updated time alone.
+    app.clock.set(ts("2026-03-10T16:00:00Z"));
+    app.edit(a.id, false, |i| {
+        i.standfirst = "Both sides confirmed the terms on Tuesday.".into()
+    })
+    .await?;
+    let page = app.page(&app.path_of(&a).await?, 200).await?;
+    assert_eq!(page.text("time.updated-time"), "14:30 GMT 10 March 2026");
+    Ok(())
+});
+
+backend_test!(get_short_url_reveals_a_working_short_link, |app| {
+    let a = app.article("Short links work").publish().await?;
+    let path = app.path_of(&a).await?;
+    let page = app.page(&path, 200).await?;
+    assert_eq!(page.text("details.short-url > summary"), "Get short URL");
+    let short = page.attr("a.short-url-link", "href");
+    let code = short.rsplit('/').next().unwrap_or_default().to_owned();
+    assert_eq!(short, app.url(&format!("/s/{code}")));
+    assert!(code.len() <= 7 && !code.is_empty());
+    assert!(
+        code.chars()
+            .all(|c| "23456789abcdefghjkmnpqrstuvwxyz".contains(c)),
+        "{code}"
+    );
+    assert_eq!(page.attr("button.copy-short-url", "data-copy"), short);
+
+    let res = app.get(&format!("/s/{code}")).await?;
+    assert_eq!(res.status(), 301);
+    assert_eq!(res.headers()["location"], path.as_str());
+    // Upper case is the same link; the code never changes when the story does.
+    assert_eq!(
+        app.get(&format!("/s/{}", code.to_uppercase()))
+            .await?
+            .status(),
+        301
+    );
+    app.edit(a.id, true, |i| i.headline = "Short links still work".into())
+        .await?;
+    let page = app.page(&path, 200).await?;
+    assert_eq!(page.attr("a.short-url-link", "href"), short);
+
+    // Unknown, malformed and non-canonical spellings are the 404 page.
+    for bad in [
+        "/s/zzzzzzz",
+        "/s/0000000",
+        "/s/abcdefgh",
+        "/s/%3Cscript%3E",
+        "/s/2",
+    ] {
+        let page = app.page(bad, 404).await?;
+        assert_eq!(page.text("h1"), "Page not found", "{bad}");
+    }
+    // A draft's code is not a link yet.
+    let draft = app.article("Not yet").draft().await?;
+    app.page(&format!("/s/{}", draft.short_code), 404).await?;
+    Ok(())
+});
+
+backend_test!(
+    listen_live_appears_only_when_a_stream_is_configured,
+    |app| {
+        let a = app.article("Radio story").publish().await?;
+        let path = app.path_of(&a).await?;
+        let page = app.page(&path, 200).await?;
+        assert!(
+            !page.has(".listen-live"),
+            "no stream configured: no control"
+        );
+        let csp = app.get(&path).await?.headers()["content-security-policy"]
+            .to_str()?
+            .to_owned();
+        assert!(csp.contains("media-src 'self';"), "{csp}");
+
+        app.configure(|s| {
+            s.live_stream_url = "https://radio.example.net/live.mp3".into();
+            s.live_stream_name = "Herald Radio".into();
+        })
+        .await?;
+        for p in ["/", path.as_str(), "/community-standards/"] {
+            let page = app.page(p, 200).await?;
+            assert_eq!(
+                page.text(".site-header .listen-live summary"),
+                "Listen Live",
+                "{p}"
+            );
+            assert_eq!(
+                page.attr(".listen-live audio", "src"),
+                "https://radio.example.net/live.mp3"
+            );
+            assert_eq!(page.text(".live-name"), "Herald Radio");
+        }
+        let csp = app.get(&path).await?.headers()["content-security-policy"]
+            .to_str()?
+            .to_owned();
+        assert!(
+            csp.contains("media-src 'self' https://radio.example.net;"),
+            "{csp}"
+        );
+        Ok(())
+    }
+);
+
+backend_test!(
+    tags_link_to_tag_pages_and_community_standards_is_linked,
+    |app| {
+        let a = app
+            .article("Tagged story")
+            .tags(&["Shipping", "Gulf States"])
+            .publish()
+            .await?;
+        let page = app.page(&app.path_of(&a).await?, 200).await?;
+        assert_eq!(page.texts(".tags a"), ["Shipping", "Gulf States"]);
+        assert_eq!(
+            page.attrs(".tags a", "href"),
+            ["/tags/shipping/", "/tags/gulf-states/"]
+        );
+        assert!(page.has("a[href='/community-standards/']"));
+        // Comments arrive with their own issue: until then no discussion area at all.
+        assert!(!page.has(".discussion") && !page.has("form"));
+        Ok(())
+    }
+);
+
+backend_test!(
+    head_has_title_description_canonical_social_cards_and_json_ld,
+    |app| {
+        let sec = app.section("middle-east", "Middle East").await?;
+        let amira = app.person("amira-haddad", "Amira Haddad").await?;
+        let photo = app
+            .photo(
+                "abc123",
+                "Delegates at the table",
+                "Talks reopen.",
+                Credit {
+                    agency: "Reuters".into(),
+                    photographer: "Bandar Algaloud".into(),
+                    courtesy: "Saudi Royal Court".into(),
+                },
+            )
+            .await?;
+        let a = app
+            .article("Talks \"resume\" </script><script>alert(1)</script> in Velmora")
+            .standfirst("A standfirst & a description.")
+            .section(&sec)
+            .author(&amira)
+            .tags(&["Diplomacy", "Gulf"])
+            .lead(&photo)
+            .at(ts("2020-01-29T12:03:00Z"))
+            .publish()
+            .await?;
+        let path = app.path_of(&a).await?;
+        let page = app.page(&path, 200).await?;
+        assert!(page.text("title").starts_with("Talks \"resume\" </script>"));
+        assert!(page.text("title").ends_with("| The Test Herald"));
+        assert_eq!(
+            page.attr("meta[name=description]", "content"),
+            "A standfirst & a description."
+        );
+        assert_eq!(page.attr("link[rel=canonical]", "href"), app.url(&path));
+        assert_eq!(
+            page.attr("meta[property='og:url']", "content"),
+            app.url(&path)
+        );
+        assert_eq!(page.attr("meta[property='og:type']", "content"), "article");
+        assert_eq!(
+            page.attr("meta[name='twitter:card']", "content"),
+            "summary_large_image"
+        );
+        assert_eq!(
+            page.attr("meta[property='og:image']", "content"),
+            app.url("/media/abc123-1600.jpg")
+        );
+        // No injected script element: only our own two scripts exist.
+        assert_eq!(page.all("script").len(), 2);
+        let ld: serde_json::Value =
+            serde_json::from_str(&page.one("script[type='application/ld+json']").inner_html())?;
+        assert_eq!(ld["@type"], "NewsArticle");
+        assert_eq!(ld["headline"], a.headline.as_str());
+        assert_eq!(ld["datePublished"], "2020-01-29T12:03:00+00:00");
+        assert_eq!(ld["dateModified"], "2020-01-29T12:03:00+00:00");
+        assert_eq!(ld["author"][0]["name"], "Amira Haddad");
+        assert_eq!(ld["author"][0]["url"], app.url("/authors/amira-haddad/"));
+        assert_eq!(ld["publisher"]["name"], "The Test Herald");
+        assert_eq!(ld["articleSection"], "Middle East");
+        assert_eq!(ld["keywords"], serde_json::json!(["Diplomacy", "Gulf"]));
+        assert_eq!(ld["image"][0]["url"], app.url("/media/abc123-1600.jpg"));
+        assert_eq!(
+            ld["image"][0]["creditText"],
+            "© REUTERS / Bandar Algaloud / Courtesy of Saudi Royal Court"
+        );
+        // The lead photo itself: responsive, sized, credited.
+        assert_eq!(page.attr("figure.story-lead img", "width"), "1024");
+        assert_eq!(page.attr("figure.story-lead img", "height"), "576");
+        assert!(
+            page.attr("figure.story-lead img", "srcset")
+                .contains("/media/abc123-640.jpg 640w")
+        );
+        assert_eq!(
+            page.text("figure.story-lead .credit"),
+            "© REUTERS / Bandar Algaloud / Courtesy of Saudi Royal Court"
+        );
+        Ok(())
+    }
+);
+
+backend_test!(drafts_are_invisible_to_readers, |app| {
+    let d = app
+        .article("Secret draft")
+        .slug("secret-draft")
+        .draft()
+        .await?;
+    // A draft has no path date, so guess any: every shape is a 404.
+    app.page("/world/2026/03/10/secret-draft/", 404).await?;
+    let front = app.page("/", 200).await?;
+    assert!(!front.source.contains("Secret draft"));
+    app.json(&format!("/api/v1/articles/{}", d.id), 404).await?;
+    Ok(())
+});

@@ -1,0 +1,42 @@
+//! The demo newsroom loads on both backends and every one of its stories is a working page.
+
+use crate::*;
+
+backend_test!(the_demo_loads_and_every_story_renders, |app| {
+    let media = app.data_dir().join("media");
+    let n = dateline::demo::load(&app.store, &media, app.clock.now()).await?;
+    assert!(n >= 40);
+    // Loading twice is refused rather than duplicating the site.
+    assert!(
+        dateline::demo::load(&app.store, &media, app.clock.now())
+            .await
+            .is_err()
+    );
+    let sections = app.store.sections().await?;
+    assert!(sections.len() >= 5);
+    let list = app.json("/api/v1/articles?per_page=100", 200).await?;
+    let articles = list["articles"].as_array().cloned().unwrap_or_default();
+    assert_eq!(articles.len(), n);
+    let (mut read_more, mut photos, mut notes, mut related) = (0, 0, 0, 0);
+    for a in &articles {
+        let url = a["url"].as_str().unwrap_or_default();
+        let path = url.strip_prefix(&app.base).unwrap_or(url);
+        let page = app.page(path, 200).await?;
+        assert!(page.has("figure.story-lead img[srcset]"), "{path}");
+        read_more += page.all("aside.read-more").len();
+        photos += page.all(".story-body figure.photo").len();
+        notes += page.all(".footnotes .footnote").len();
+        related += usize::from(page.has(".related"));
+    }
+    assert!(read_more >= 20, "{read_more} READ MORE blocks");
+    assert!(photos >= 5, "{photos} body photos");
+    assert!(notes >= 5, "{notes} footnotes");
+    assert_eq!(related, n, "every demo story has related stories");
+    // The generated photos exist and are real JPEGs.
+    let front = app.page("/", 200).await?;
+    let src = front.attr(".front-lead img", "src");
+    let res = app.get(&src).await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(&res.bytes().await?[..3], b"\xff\xd8\xff");
+    Ok(())
+});

@@ -1,0 +1,187 @@
+//! HTTP behaviour: compression, validators and 304s, cache invalidation across every page that
+//! shows a headline, security headers, HEAD, media and asset files.
+
+use crate::*;
+use std::io::Read;
+
+backend_test!(pages_are_compressed_with_gzip_and_brotli, |app| {
+    let a = app.article("Compressed story").publish().await?;
+    let path = app.path_of(&a).await?;
+    let plain = app.get(&path).await?;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let identity = plain.bytes().await?;
+    for (accept, expected) in [("gzip", "gzip"), ("br", "br"), ("gzip, deflate, br", "br")] {
+        let res = app
+            .client
+            .get(app.url(&path))
+            .header("accept-encoding", accept)
+            .send()
+            .await?;
+        assert_eq!(res.headers()["content-encoding"], expected);
+        assert_eq!(res.headers()["vary"], "accept-encoding");
+        let body = res.bytes().await?;
+        assert!(
+            body.len() < identity.len() / 2,
+            "{accept}: {} vs {}",
+            body.len(),
+            identity.len()
+        );
+        let mut out = Vec::new();
+        if expected == "gzip" {
+            flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out)?;
+        } else {
+            brotli::Decompressor::new(&body[..], 4096).read_to_end(&mut out)?;
+        }
+        assert_eq!(out, identity, "{accept}");
+    }
+    Ok(())
+});
+
+backend_test!(etags_and_last_modified_answer_304, |app| {
+    let a = app.article("Validated story").publish().await?;
+    let path = app.path_of(&a).await?;
+    let first = app.get(&path).await?;
+    let etag = first.headers()["etag"].to_str()?.to_owned();
+    let last_modified = first.headers()["last-modified"].to_str()?.to_owned();
+    assert_eq!(first.headers()["cache-control"], "public, max-age=60");
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("if-none-match", &etag)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 304);
+    assert!(res.bytes().await?.is_empty());
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("if-modified-since", &last_modified)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 304);
+    // A change gives a new validator and a full answer.
+    app.edit(a.id, true, |i| {
+        i.headline = "Validated story, revised".into()
+    })
+    .await?;
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("if-none-match", &etag)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_ne!(res.headers()["etag"].to_str()?, etag);
+    Ok(())
+});
+
+backend_test!(
+    a_changed_headline_shows_on_every_page_that_shows_it,
+    |app| {
+        let world = app.section("world", "World").await?;
+        let amira = app.person("amira-haddad", "Amira Haddad").await?;
+        let a = app
+            .article("Old headline here")
+            .standfirst("A summary.")
+            .section(&world)
+            .author(&amira)
+            .tags(&["Gulf"])
+            .publish()
+            .await?;
+        let other = app
+            .article("A neighbour")
+            .section(&world)
+            .tags(&["Gulf"])
+            .body(&format!("Text.\n\nREAD MORE: #{}\n", a.id))
+            .publish()
+            .await?;
+        let other_path = app.path_of(&other).await?;
+        let pages = [
+            "/",
+            "/world/",
+            "/tags/gulf/",
+            "/authors/amira-haddad/",
+            other_path.as_str(),
+        ];
+        for p in pages {
+            assert!(
+                app.page(p, 200).await?.source.contains("Old headline here"),
+                "{p}"
+            );
+        }
+        app.edit(a.id, true, |i| i.headline = "New headline there".into())
+            .await?;
+        for p in pages {
+            let page = app.page(p, 200).await?;
+            assert!(page.source.contains("New headline there"), "{p}");
+            assert!(!page.source.contains("Old headline here"), "{p}");
+        }
+        let (entries, bytes) = app.state.cache.usage();
+        assert!(entries >= 1 && bytes > 0);
+        Ok(())
+    }
+);
+
+backend_test!(security_headers_on_every_answer, |app| {
+    let a = app.article("Secure story").publish().await?;
+    for p in [
+        "/".to_owned(),
+        app.path_of(&a).await?,
+        "/nope/".to_owned(),
+        "/api/v1/articles".to_owned(),
+    ] {
+        let res = app.get(&p).await?;
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str()?;
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("object-src 'none'"),
+            "{p}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{p}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{p}");
+        assert_eq!(
+            h["referrer-policy"], "strict-origin-when-cross-origin",
+            "{p}"
+        );
+    }
+    Ok(())
+});
+
+backend_test!(head_requests_and_assets_and_media, |app| {
+    let res = app.client.head(app.url("/")).send().await?;
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await?.is_empty());
+    let front = app.page("/", 200).await?;
+    let css = front.attr("link[rel=stylesheet]", "href");
+    assert!(css.starts_with("/assets/") && css.ends_with("/site.css"));
+    let res = app.get(&css).await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(res.headers()["content-type"], "text/css; charset=utf-8");
+    app.page("/assets/abc/nothing.css", 404).await?;
+
+    tokio::fs::write(
+        app.data_dir().join("media/c0ffee-320.jpg"),
+        b"\xff\xd8\xff fake jpeg",
+    )
+    .await?;
+    let res = app.get("/media/c0ffee-320.jpg").await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    for bad in [
+        "/media/c0ffee-999.jpg",
+        "/media/..%2Ftest.db",
+        "/media/zz-320.jpg",
+        "/media/c0ffee-320.exe",
+    ] {
+        assert_eq!(app.get(bad).await?.status(), 404, "{bad}");
+    }
+    Ok(())
+});

@@ -1,0 +1,20 @@
+//! The integration suite: the real application over HTTP, every test on SQLite and PostgreSQL
+//! (`backend_test!`). One binary, modules by subject.
+
+mod api;
+mod article_page;
+mod body;
+mod demo;
+mod http;
+mod listings;
+mod related;
+mod theme;
+mod urls;
+
+pub use dateline_core::media::Credit;
+pub use dateline_testkit::{Page, TestApp, backend_test};
+pub use jiff::{SignedDuration, Timestamp};
+
+pub fn ts(s: &str) -> Timestamp {
+    s.parse().expect("valid timestamp literal")
+}

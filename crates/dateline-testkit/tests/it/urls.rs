@@ -1,0 +1,93 @@
+//! URLs that keep working: old paths answer 301, withdrawn stories 410, unknown paths the 404
+//! page, bad query values 400 with a message.
+
+use crate::*;
+
+backend_test!(old_urls_redirect_after_slug_and_section_changes, |app| {
+    let world = app.section("world", "World").await?;
+    let me = app.section("middle-east", "Middle East").await?;
+    let a = app
+        .article("Original headline")
+        .section(&world)
+        .at(ts("2026-02-03T10:00:00Z"))
+        .publish()
+        .await?;
+    let first = app.path_of(&a).await?;
+    assert_eq!(first, "/world/2026/02/03/original-headline/");
+    app.edit(a.id, false, |i| {
+        i.slug = dateline_core::slug::Slug::parse("better-slug").expect("slug")
+    })
+    .await?;
+    let second = "/world/2026/02/03/better-slug/";
+    app.edit(a.id, false, |i| i.section_id = me.id).await?;
+    let third = "/middle-east/2026/02/03/better-slug/";
+    for old in [first.as_str(), second] {
+        let res = app.get(old).await?;
+        assert_eq!(res.status(), 301, "{old}");
+        assert_eq!(res.headers()["location"], third);
+    }
+    app.page(third, 200).await?;
+    // A wrong date or section in an otherwise good URL goes to the canonical one too.
+    let res = app.get("/world/2026/02/04/better-slug/").await?;
+    assert_eq!(res.status(), 301);
+    assert_eq!(res.headers()["location"], third);
+    // A missing trailing slash is added.
+    let res = app.get("/middle-east/2026/02/03/better-slug").await?;
+    assert_eq!(res.status(), 301);
+    assert_eq!(res.headers()["location"], third);
+    Ok(())
+});
+
+backend_test!(withdrawn_stories_answer_410_with_the_note, |app| {
+    let a = app.article("Story with a problem").publish().await?;
+    let path = app.path_of(&a).await?;
+    app.page(&path, 200).await?;
+    app.store
+        .withdraw_article(
+            a.id,
+            "This story contained a factual error.",
+            app.clock.now(),
+        )
+        .await?;
+    let page = app.page(&path, 410).await?;
+    assert_eq!(page.text("h1"), "Story withdrawn");
+    assert!(
+        page.text(".withdrawn-note")
+            .contains("This story contained a factual error.")
+    );
+    assert_eq!(page.attr("meta[name=robots]", "content"), "noindex");
+    // It leaves the lists too.
+    assert!(
+        !app.page("/", 200)
+            .await?
+            .source
+            .contains("Story with a problem")
+    );
+    app.json(&format!("/api/v1/articles/{}", a.id), 410).await?;
+    Ok(())
+});
+
+backend_test!(unknown_paths_and_bad_input_get_clear_answers, |app| {
+    app.article("Something").publish().await?;
+    let page = app.page("/no/such/page/", 404).await?;
+    assert_eq!(page.text("h1"), "Page not found");
+    assert!(page.has(".error-sections"));
+    for q in ["abc", "-1", "0", "99999999999", "1e3", "%00"] {
+        let page = app.page(&format!("/world/?page={q}"), 400).await?;
+        assert_eq!(
+            page.text(".error-message"),
+            "page must be a whole number from 1 to 10000",
+            "{q}"
+        );
+    }
+    app.page("/world/2026/13/45/something/", 404).await?;
+    app.page("/world/abcd/03/10/something/", 404).await?;
+    // Not UTF-8: refused as a bad request, with the themed page.
+    app.page("/tags/%FF%FE/", 400).await?;
+    // A protocol-relative path is never turned into an off-site redirect.
+    let res = app.get("//evil.example").await?;
+    assert_ne!(res.status(), 301);
+    let long = "x".repeat(5000);
+    app.page(&format!("/{long}/"), 404).await?;
+    Ok(())
+});
