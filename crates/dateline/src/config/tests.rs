@@ -46,3 +46,25 @@ fn unknown_keys_and_bad_values_are_refused_with_a_reason() {
     assert!(format!("{err:#}").contains("postgres"), "{err:#}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_example_file_parses_and_states_the_defaults() {
+    let text = include_str!("../../../../dateline.example.toml");
+    let file: FileConfig = toml::from_str(text).expect("the example parses");
+    let dir = std::env::temp_dir().join(format!("dateline-config-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("example.toml");
+    std::fs::write(&path, text).expect("write");
+    let from_file = resolve(args(&["--config", &path.to_string_lossy()])).expect("resolves");
+    let empty = dir.join("empty.toml");
+    std::fs::write(&empty, "").expect("write");
+    let defaults = resolve(args(&["--config", &empty.to_string_lossy()])).expect("resolves");
+    assert_eq!(file.data.as_deref(), Some(defaults.data.as_path()));
+    assert_eq!(from_file.data, defaults.data);
+    assert_eq!(from_file.listen, defaults.listen);
+    assert_eq!(from_file.database, defaults.database);
+    assert_eq!(from_file.base_url, defaults.base_url);
+    assert_eq!(from_file.cache_bytes, defaults.cache_bytes);
+    assert_eq!(from_file.theme, defaults.theme);
+    std::fs::remove_dir_all(&dir).ok();
+}
