@@ -165,25 +165,12 @@ pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Re
         section_ids.insert(s.slug, created.id);
     }
 
+    let mut photos: PhotosFile = toml::from_str(&file("photos.toml")?).context("demo photos")?;
     let people: PeopleFile = toml::from_str(&file("people.toml")?).context("demo people")?;
-    let mut person_ids: HashMap<String, PersonId> = HashMap::new();
-    for p in people.person {
-        let created = store
-            .create_person(
-                NewPerson {
-                    slug: Slug::parse(&p.slug)?,
-                    name: p.name,
-                    title: p.title,
-                    bio: p.bio,
-                    photo_media_id: None,
-                },
-                now,
-            )
-            .await?;
-        person_ids.insert(p.slug, created.id);
-    }
-
-    let photos: PhotosFile = toml::from_str(&file("photos.toml")?).context("demo photos")?;
+    // Every author gets a generated square portrait, keyed `portrait:<slug>`.
+    photos
+        .photo
+        .extend(people.person.iter().map(portrait_entry));
     let mut media_ids: HashMap<String, MediaId> = HashMap::new();
     let generated = {
         let entries = photos.photo.clone();
@@ -216,6 +203,24 @@ pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Re
             )
             .await?;
         media_ids.insert(entry.key, m.id);
+    }
+
+    let mut person_ids: HashMap<String, PersonId> = HashMap::new();
+    for p in people.person {
+        let portrait = media_ids.get(&format!("portrait:{}", p.slug)).copied();
+        let created = store
+            .create_person(
+                NewPerson {
+                    slug: Slug::parse(&p.slug)?,
+                    name: p.name,
+                    title: p.title,
+                    bio: p.bio,
+                    photo_media_id: portrait,
+                },
+                now,
+            )
+            .await?;
+        person_ids.insert(p.slug, created.id);
     }
 
     tracing::info!(
@@ -338,6 +343,30 @@ pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Re
         }
     }
     Ok(stories.len())
+}
+
+/// A portrait for an author, in colours derived from their slug.
+fn portrait_entry(p: &PersonEntry) -> PhotoEntry {
+    const PALETTES: [[&str; 2]; 6] = [
+        ["#264653", "#e9c46a"],
+        ["#3d405b", "#f2cc8f"],
+        ["#1d3557", "#a8dadc"],
+        ["#5f0f40", "#fb8b24"],
+        ["#283618", "#dda15e"],
+        ["#22223b", "#c9ada7"],
+    ];
+    let pick = p.slug.bytes().map(usize::from).sum::<usize>() % PALETTES.len();
+    PhotoEntry {
+        key: format!("portrait:{}", p.slug),
+        alt: format!("Portrait of {}", p.name),
+        caption: p.name.clone(),
+        agency: "The Meridian Herald".to_owned(),
+        photographer: String::new(),
+        courtesy: String::new(),
+        colors: PALETTES[pick].map(str::to_owned),
+        width: 640,
+        height: 640,
+    }
 }
 
 /// Turn the demo's `READ MORE: @slug` and `::: photo @key` into real ids.

@@ -32,6 +32,19 @@ backend_test!(the_demo_loads_and_every_story_renders, |app| {
     assert!(photos >= 5, "{photos} body photos");
     assert!(notes >= 5, "{notes} footnotes");
     assert_eq!(related, n, "every demo story has related stories");
+    // Authors have portraits on their pages.
+    let author = articles[0]["authors"][0]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let author_page = app
+        .page(author.strip_prefix(&app.base).unwrap_or(&author), 200)
+        .await?;
+    assert!(
+        author_page
+            .attr("img.author-photo", "alt")
+            .starts_with("Portrait of ")
+    );
     // The generated photos exist and are real JPEGs.
     let front = app.page("/", 200).await?;
     let src = front.attr(".front-lead img", "src");
