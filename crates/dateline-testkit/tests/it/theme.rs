@@ -41,3 +41,28 @@ async fn a_broken_theme_template_is_refused_at_start() -> anyhow::Result<()> {
     assert!(format!("{err:#}").contains("page.html"), "{err:#}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_server_error_shows_a_reference_and_no_internals() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("templates"))?;
+    // Parses, but fails when rendered: the error must not reach the reader.
+    std::fs::write(
+        dir.path().join("templates/page.html"),
+        "{% extends \"base.html\" %}{% block main %}{{ secret_internal_variable.field }}{% endblock %}",
+    )?;
+    let app = TestApp::start_with_theme(TestBackend::Sqlite, Some(dir.path())).await?;
+    let page = app.page("/community-standards/", 500).await?;
+    assert_eq!(page.text("h1"), "Something went wrong");
+    let reference = page.text(".error-reference code");
+    assert!(!reference.is_empty());
+    assert!(!page.source.contains("secret_internal_variable"));
+    assert!(!page.source.contains("page.html"));
+    assert_eq!(
+        app.get("/community-standards/").await?.headers()["cache-control"],
+        "no-store"
+    );
+    // The rest of the site is unaffected.
+    app.page("/", 200).await?;
+    Ok(())
+}

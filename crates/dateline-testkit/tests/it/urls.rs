@@ -91,3 +91,65 @@ backend_test!(unknown_paths_and_bad_input_get_clear_answers, |app| {
     app.page(&format!("/{long}/"), 404).await?;
     Ok(())
 });
+
+backend_test!(no_request_shape_makes_the_server_fail, |app| {
+    let a = app
+        .article("Robust story")
+        .tags(&["Gulf"])
+        .publish()
+        .await?;
+    let path = app.path_of(&a).await?;
+    let long = "a".repeat(3000);
+    let hostile = [
+        "/%",
+        "/%%",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd",
+        "/world/%00/",
+        "/world/?page=",
+        "/world/?page=%20",
+        "/world/?page=1&page=2",
+        "/world/?page[]=1",
+        "/world/?page=18446744073709551616",
+        "/tags/gulf/?page=NaN",
+        "/authors/x/?page=-0",
+        "/s/",
+        "/s/%F0%9F%92%A9",
+        "/s/AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "/api/v1/articles?page=0",
+        "/api/v1/articles?per_page=-1",
+        "/api/v1/articles?section=%00",
+        "/api/v1/articles/9223372036854775807",
+        "/api/v1/articles/99999999999999999999999",
+        "/assets/../../Cargo.toml",
+        "/media/../dateline.db",
+        "/media/%2e%2e%2fdateline.db",
+        "/world/2026/02/30/x/",
+        "/world/0000/00/00/x/",
+        "/world/9999/12/31/x/",
+        "/world/2026/03/10/%3Cscript%3E/",
+        "/<script>alert(1)</script>/",
+        "/world/2026/03/10/robust-story/extra/",
+    ];
+    for p in hostile
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("/{long}"), format!("{path}?{long}=1")])
+    {
+        let res = app.get(&p).await?;
+        let status = res.status();
+        let body = res.text().await?;
+        assert!(!status.is_server_error(), "{p}: {status}");
+        assert!(!body.contains("<script>alert"), "{p} reflected markup");
+    }
+    // Methods the site does not take are refused cleanly.
+    let res = app.client.post(app.url(&path)).body("x").send().await?;
+    assert_eq!(res.status(), 405);
+    let res = app
+        .client
+        .delete(app.url("/api/v1/articles"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), 405);
+    Ok(())
+});
