@@ -191,7 +191,7 @@ impl Store {
             .execute(&mut *w.tx)
             .await?;
         }
-        refresh_listing(&mut w, id).await?;
+        // write_joins has already refreshed the listing copies.
         w.commit().await?;
         self.announce(Change::Content);
         Ok(after)
@@ -219,14 +219,7 @@ impl Store {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
-        if changed != 1 {
-            return Err(StoreError::NotFound);
-        }
-        refresh_listing(&mut w, id).await?;
-        let a = fetch(&mut w, id).await?;
-        w.commit().await?;
-        self.announce(Change::Content);
-        Ok(a)
+        self.finish_status_change(w, id, changed).await
     }
 
     /// Withdraw a published story: readers get a 410 page with `note`.
@@ -247,6 +240,16 @@ impl Store {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
+        self.finish_status_change(w, id, changed).await
+    }
+
+    /// After a status change: keep the listing copies in step, commit, announce.
+    async fn finish_status_change(
+        &self,
+        mut w: Writer,
+        id: ArticleId,
+        changed: u64,
+    ) -> Result<Article, StoreError> {
         if changed != 1 {
             return Err(StoreError::NotFound);
         }
