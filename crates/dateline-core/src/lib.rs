@@ -1,5 +1,6 @@
 //! Dateline's domain: the nouns (articles, sections, tags, people, photos), the rules that bind
-//! them (slugs, short codes, pagination, related-article ranking) and dateline formatting.
+//! them (slugs, short codes, pagination, related-article ranking, the permission table and the
+//! publishing workflow) and dateline formatting.
 //!
 //! This crate does no I/O: no files, no network, no clock. Time arrives as a parameter (`now`).
 
@@ -8,6 +9,7 @@ pub mod dateline;
 pub mod ids;
 pub mod media;
 pub mod page;
+pub mod permissions;
 pub mod person;
 pub mod related;
 pub mod section;
@@ -15,5 +17,6 @@ pub mod short_code;
 pub mod site;
 pub mod slug;
 pub mod tag;
+pub mod workflow;
 
 pub use ids::{ArticleId, MediaId, PersonId, SectionId, TagId};

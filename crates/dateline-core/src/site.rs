@@ -1,5 +1,5 @@
 //! Per-site settings (stored in the `settings` table): name, time zone, language, community
-//! standards, live stream. Per-node settings (listen address, database) live in the binary's
+//! standards, live stream, what feeds carry. Per-node settings (listen address, database) live in the binary's
 //! configuration, not here.
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,20 @@ pub struct SiteSettings {
     pub live_stream_url: String,
     /// The station's name shown by the player.
     pub live_stream_name: String,
+    /// Whether feeds carry each story's whole body or only its summary. Settings stored before
+    /// this existed load with the default (the struct-level `serde(default)`).
+    pub feed_content: FeedContent,
+}
+
+/// What RSS, Atom and JSON Feed items carry besides the headline, link and summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedContent {
+    /// The whole body, as the article page shows it.
+    #[default]
+    Full,
+    /// Only the standfirst: readers follow the link for the story.
+    Summary,
 }
 
 impl Default for SiteSettings {
@@ -34,6 +48,7 @@ impl Default for SiteSettings {
             community_standards: String::new(),
             live_stream_url: String::new(),
             live_stream_name: String::new(),
+            feed_content: FeedContent::default(),
         }
     }
 }

@@ -1,0 +1,157 @@
+//! Roles and the one permission table every route and API call is checked against. Handlers
+//! never decide access themselves: they ask [`allows`] with the actor's role, the action and
+//! whether the actor owns the thing acted on.
+//!
+//! Least privilege: a role may do only what its row lists; anything not listed is refused.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a person may do in the newsroom. Readers have no newsroom role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Writes drafts and submits them for review; cannot publish.
+    Contributor,
+    /// Publishes their own stories.
+    Author,
+    /// Moderates reader comments, nothing else.
+    Moderator,
+    /// Edits and publishes any story; manages sections, tags, the front page and comments.
+    Editor,
+    /// Everything an editor does, plus people, roles and site settings.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Contributor,
+        Role::Author,
+        Role::Moderator,
+        Role::Editor,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Contributor => "contributor",
+            Role::Author => "author",
+            Role::Moderator => "moderator",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown role {0:?}: use contributor, author, moderator, editor or admin")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, UnknownRole> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// Everything the newsroom lets someone do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See the newsroom dashboard.
+    ViewNewsroom,
+    CreateStory,
+    /// Edit a story's content and metadata (subject to [`Ownership`]).
+    EditStory,
+    SubmitForReview,
+    /// Publish now, or schedule.
+    PublishStory,
+    /// Append a dated public correction.
+    CorrectStory,
+    WithdrawStory,
+    RestoreStory,
+    /// Revert a story to an earlier revision.
+    RestoreRevision,
+    UploadMedia,
+    EditMedia,
+    /// Create a tag while tagging a story.
+    CreateTag,
+    ManageSections,
+    ManageTags,
+    /// Pin stories to the front page's lead and top slots.
+    ManageFrontPage,
+    ModerateComments,
+    ManagePeople,
+    ManageSettings,
+    /// Create and revoke one's own API tokens.
+    ManageOwnTokens,
+}
+
+impl Action {
+    pub const ALL: [Action; 19] = [
+        Action::ViewNewsroom,
+        Action::CreateStory,
+        Action::EditStory,
+        Action::SubmitForReview,
+        Action::PublishStory,
+        Action::CorrectStory,
+        Action::WithdrawStory,
+        Action::RestoreStory,
+        Action::RestoreRevision,
+        Action::UploadMedia,
+        Action::EditMedia,
+        Action::CreateTag,
+        Action::ManageSections,
+        Action::ManageTags,
+        Action::ManageFrontPage,
+        Action::ModerateComments,
+        Action::ManagePeople,
+        Action::ManageSettings,
+        Action::ManageOwnTokens,
+    ];
+}
+
+/// Whether the actor is one of the story's bylines (or created it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    Own,
+    Others,
+    /// The action is not about one story (sections, settings…).
+    NotApplicable,
+}
+
+/// The permission table.
+pub fn allows(role: Role, action: Action, ownership: Ownership) -> bool {
+    use Action::*;
+    use Role::*;
+    let own = ownership != Ownership::Others;
+    match (role, action) {
+        (Admin, _) => true,
+        (Editor, ManagePeople | ManageSettings) => false,
+        (Editor, _) => true,
+        (Moderator, ViewNewsroom | ModerateComments | ManageOwnTokens) => true,
+        (Moderator, _) => false,
+        (Author, ViewNewsroom | CreateStory | UploadMedia | EditMedia | ManageOwnTokens) => true,
+        (
+            Author,
+            EditStory | SubmitForReview | PublishStory | CorrectStory | WithdrawStory
+            | RestoreStory | RestoreRevision,
+        ) => own,
+        (Author, _) => false,
+        (Contributor, ViewNewsroom | CreateStory | UploadMedia | ManageOwnTokens) => true,
+        (Contributor, EditStory | SubmitForReview | RestoreRevision) => own,
+        (Contributor, _) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

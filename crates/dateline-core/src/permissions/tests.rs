@@ -1,0 +1,79 @@
+use super::*;
+use Action::*;
+use Ownership::*;
+use Role::*;
+
+#[test]
+fn roles_round_trip_and_unknown_roles_are_named() {
+    for r in Role::ALL {
+        assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+    }
+    assert_eq!(" Editor ".parse::<Role>(), Ok(Editor));
+    let err = "chief".parse::<Role>().expect_err("unknown");
+    assert!(err.to_string().contains("chief"));
+}
+
+#[test]
+fn contributors_write_and_submit_but_never_publish() {
+    assert!(allows(Contributor, CreateStory, NotApplicable));
+    assert!(allows(Contributor, EditStory, Own));
+    assert!(allows(Contributor, SubmitForReview, Own));
+    assert!(!allows(Contributor, EditStory, Others));
+    assert!(!allows(Contributor, PublishStory, Own));
+    assert!(!allows(Contributor, CreateTag, NotApplicable));
+    assert!(!allows(Contributor, WithdrawStory, Own));
+}
+
+#[test]
+fn authors_publish_their_own_stories_only() {
+    assert!(allows(Author, PublishStory, Own));
+    assert!(!allows(Author, PublishStory, Others));
+    assert!(!allows(Author, EditStory, Others));
+    assert!(!allows(Author, ManageSections, NotApplicable));
+    assert!(!allows(Author, ModerateComments, NotApplicable));
+}
+
+#[test]
+fn editors_run_the_desk_but_not_people_or_settings() {
+    for a in Action::ALL {
+        let expected = !matches!(a, ManagePeople | ManageSettings);
+        assert_eq!(allows(Editor, a, Others), expected, "{a:?}");
+    }
+}
+
+#[test]
+fn moderators_only_moderate() {
+    for a in Action::ALL {
+        let expected = matches!(a, ViewNewsroom | ModerateComments | ManageOwnTokens);
+        assert_eq!(allows(Moderator, a, Own), expected, "{a:?}");
+    }
+}
+
+#[test]
+fn admins_may_do_everything() {
+    for a in Action::ALL {
+        for o in [Own, Others, NotApplicable] {
+            assert!(allows(Admin, a, o));
+        }
+    }
+}
+
+#[test]
+fn more_senior_desk_roles_never_lose_a_right() {
+    // contributor ⊆ author ⊆ editor ⊆ admin (the moderator is a side branch).
+    let chain = [Contributor, Author, Editor, Admin];
+    for pair in chain.windows(2) {
+        for a in Action::ALL {
+            for o in [Own, Others, NotApplicable] {
+                if allows(pair[0], a, o) {
+                    assert!(
+                        allows(pair[1], a, o),
+                        "{:?} can {a:?} but {:?} cannot",
+                        pair[0],
+                        pair[1]
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+use super::*;
+use proptest::prelude::*;
+
+fn now() -> Timestamp {
+    "2026-03-10T12:00:00Z".parse().expect("ts")
+}
+
+fn later() -> Timestamp {
+    "2026-03-11T12:00:00Z".parse().expect("ts")
+}
+
+#[test]
+fn the_happy_path_through_review() {
+    let s = next(
+        Status::Draft,
+        Transition::Submit,
+        Role::Contributor,
+        Ownership::Own,
+        now(),
+    );
+    assert_eq!(s, Ok(Status::InReview));
+    let s = next(
+        Status::InReview,
+        Transition::Schedule(later()),
+        Role::Editor,
+        Ownership::Others,
+        now(),
+    );
+    assert_eq!(s, Ok(Status::Scheduled));
+    assert!(is_due(Status::Scheduled, Some(later()), later()));
+    assert!(!is_due(Status::Scheduled, Some(later()), now()));
+    assert!(!is_due(Status::Draft, Some(later()), later()));
+    let s = next(
+        Status::Published,
+        Transition::Withdraw,
+        Role::Editor,
+        Ownership::Others,
+        now(),
+    );
+    assert_eq!(s, Ok(Status::Withdrawn));
+    let s = next(
+        Status::Withdrawn,
+        Transition::Restore,
+        Role::Editor,
+        Ownership::Others,
+        now(),
+    );
+    assert_eq!(s, Ok(Status::Published));
+}
+
+#[test]
+fn refusals_say_why() {
+    let e = next(
+        Status::Draft,
+        Transition::PublishNow,
+        Role::Contributor,
+        Ownership::Own,
+        now(),
+    )
+    .expect_err("contributors cannot publish");
+    assert_eq!(
+        e.to_string(),
+        "your role (contributor) may not publish this story"
+    );
+    let e = next(
+        Status::Withdrawn,
+        Transition::Update,
+        Role::Admin,
+        Ownership::Own,
+        now(),
+    )
+    .expect_err("illegal");
+    assert_eq!(e.to_string(), "a withdrawn story cannot be updated");
+    let e = next(
+        Status::Draft,
+        Transition::Withdraw,
+        Role::Admin,
+        Ownership::Own,
+        now(),
+    )
+    .expect_err("illegal");
+    assert_eq!(e.to_string(), "a draft story cannot be withdrawn");
+    let e = next(
+        Status::Draft,
+        Transition::Schedule(now()),
+        Role::Editor,
+        Ownership::Own,
+        now(),
+    )
+    .expect_err("past");
+    assert_eq!(e, TransitionError::ScheduleInPast);
+    let e = next(
+        Status::Draft,
+        Transition::Submit,
+        Role::Author,
+        Ownership::Others,
+        now(),
+    )
+    .expect_err("not theirs");
+    assert!(matches!(e, TransitionError::Forbidden { .. }));
+}
+
+fn any_transition() -> impl Strategy<Value = Transition> {
+    prop_oneof![
+        Just(Transition::Submit),
+        Just(Transition::ReturnToDraft),
+        Just(Transition::PublishNow),
+        Just(Transition::Schedule(later())),
+        Just(Transition::Schedule(now())),
+        Just(Transition::Unschedule),
+        Just(Transition::Update),
+        Just(Transition::Withdraw),
+        Just(Transition::Restore),
+    ]
+}
+
+fn any_role() -> impl Strategy<Value = Role> {
+    prop::sample::select(Role::ALL.to_vec())
+}
+
+proptest! {
+    /// Whatever anyone asks in whatever order, the story only ever moves along the diagram's
+    /// edges, and only when the asker's role allows it.
+    #[test]
+    fn any_step_sequence_stays_legal(steps in prop::collection::vec((any_transition(), any_role(), any::<bool>()), 0..40)) {
+        let mut status = Status::Draft;
+        let mut was_published = false;
+        for (t, role, own) in steps {
+            let ownership = if own { Ownership::Own } else { Ownership::Others };
+            if let Ok(to) = next(status, t, role, ownership, now()) {
+                prop_assert!(allows(role, t.action(), ownership));
+                let edge_ok = matches!(
+                    (status, to),
+                    (Status::Draft, Status::InReview | Status::Published | Status::Scheduled)
+                        | (Status::InReview, Status::Draft | Status::Published | Status::Scheduled)
+                        | (Status::Scheduled, Status::Draft | Status::Published | Status::Scheduled)
+                        | (Status::Published, Status::Published | Status::Withdrawn)
+                        | (Status::Withdrawn, Status::Published)
+                );
+                prop_assert!(edge_ok, "{status:?} -> {to:?} by {t:?}");
+                if to == Status::Withdrawn { prop_assert!(was_published); }
+                was_published |= to == Status::Published;
+                status = to;
+            }
+        }
+    }
+}
