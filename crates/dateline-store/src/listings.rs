@@ -118,15 +118,22 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(&format!(
-            "SELECT a.id, a.slug, a.headline, a.standfirst, a.section_id, a.published_at, \
-                    a.updated_at, a.path_date, a.short_code, a.lead_media_id, \
+            // No `status` condition here: given `id IN (…) AND status = …`, SQLite without
+            // statistics picks the (status, published_at) index and scans every published
+            // story. The primary key finds the rows; unpublished ones are dropped below.
+            "SELECT a.id, a.slug, a.headline, a.standfirst, a.section_id, a.status, \
+                    a.published_at, a.updated_at, a.path_date, a.short_code, a.lead_media_id, \
                     s.slug AS section_slug, s.name AS section_name \
              FROM articles a JOIN sections s ON s.id = a.section_id \
-             WHERE a.id IN ({}) AND a.status = 'published'",
+             WHERE a.id IN ({})",
             id_list(ids.iter().map(|i| i.0))
         ))
         .fetch_all(&self.pool)
         .await?;
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|r| get::<String>(r, "status").is_ok_and(|s| s == "published"))
+            .collect();
         let found: Vec<ArticleId> = rows
             .iter()
             .map(|r| get::<i64>(r, "id").map(ArticleId))
@@ -235,7 +242,9 @@ impl Store {
     }
 
     /// Published stories that might be related to `id`: the newest few sharing each of its tags
-    /// (with the number of shared tags), the newest of its section, and the newest overall.
+    /// (with the number of shared tags), the newest of its section, and, when those are too few,
+    /// the newest overall. Each query reads an index range and returns what ranking needs, so
+    /// no second lookup of the candidates is required.
     pub async fn related_candidates(
         &self,
         id: ArticleId,
@@ -246,61 +255,38 @@ impl Store {
                 .bind(id.0)
                 .fetch_all(&self.pool)
                 .await?;
-        let mut shared: HashMap<i64, u32> = HashMap::new();
+        let mut found: HashMap<i64, Candidate> = HashMap::new();
         for t in &tag_ids {
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT article_id FROM article_tags WHERE tag_id = $1 \
-                 AND published_at IS NOT NULL ORDER BY published_at DESC LIMIT 40",
+            let rows = sqlx::query(
+                "SELECT x.article_id AS id, x.published_at, a.section_id \
+                 FROM article_tags x JOIN articles a ON a.id = x.article_id \
+                 WHERE x.tag_id = $1 AND x.published_at IS NOT NULL \
+                 ORDER BY x.published_at DESC LIMIT 40",
             )
             .bind(t)
             .fetch_all(&self.pool)
             .await?;
-            for a in ids {
-                *shared.entry(a).or_default() += 1;
-            }
+            add_candidates(&mut found, id, &rows, true)?;
         }
-        let same_section: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM articles WHERE section_id = $1 AND status = 'published' \
+        let rows = sqlx::query(
+            "SELECT id, published_at, section_id FROM articles \
+             WHERE section_id = $1 AND status = 'published' \
              ORDER BY published_at DESC, id DESC LIMIT 12",
         )
         .bind(section.0)
         .fetch_all(&self.pool)
         .await?;
-        let newest: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM articles WHERE status = 'published' \
-             ORDER BY published_at DESC, id DESC LIMIT 6",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut ids: Vec<i64> = shared.keys().copied().collect();
-        for i in same_section.into_iter().chain(newest) {
-            if !shared.contains_key(&i) {
-                ids.push(i);
-            }
+        add_candidates(&mut found, id, &rows, false)?;
+        if found.len() < dateline_core::related::LIMIT {
+            let rows = sqlx::query(
+                "SELECT id, published_at, section_id FROM articles WHERE status = 'published' \
+                 ORDER BY published_at DESC, id DESC LIMIT 6",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            add_candidates(&mut found, id, &rows, false)?;
         }
-        ids.retain(|i| *i != id.0);
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(&format!(
-            "SELECT id, section_id, published_at FROM articles \
-             WHERE id IN ({}) AND status = 'published'",
-            id_list(ids)
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let cid: i64 = get(r, "id")?;
-                let published: Option<i64> = get(r, "published_at")?;
-                Ok(Candidate {
-                    id: ArticleId(cid),
-                    section_id: SectionId(get(r, "section_id")?),
-                    published_at: time(published.unwrap_or_default())?,
-                    shared_tags: shared.get(&cid).copied().unwrap_or(0),
-                })
-            })
-            .collect()
+        Ok(found.into_values().collect())
     }
 
     /// The published targets of an article's READ MORE blocks, by placeholder key. Keys whose
@@ -335,4 +321,33 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Merge candidate rows (`id`, `published_at`, `section_id`) into `found`, counting a shared tag
+/// for each appearance in a tag's list; the subject itself is never a candidate.
+fn add_candidates(
+    found: &mut HashMap<i64, Candidate>,
+    subject: ArticleId,
+    rows: &[sqlx::any::AnyRow],
+    tagged: bool,
+) -> Result<(), StoreError> {
+    for r in rows {
+        let cid: i64 = get(r, "id")?;
+        if cid == subject.0 {
+            continue;
+        }
+        let c = match found.entry(cid) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(Candidate {
+                id: ArticleId(cid),
+                section_id: SectionId(get(r, "section_id")?),
+                published_at: time(get(r, "published_at")?)?,
+                shared_tags: 0,
+            }),
+        };
+        if tagged {
+            c.shared_tags += 1;
+        }
+    }
+    Ok(())
 }

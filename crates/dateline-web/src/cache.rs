@@ -1,5 +1,6 @@
 //! The in-memory cache of rendered pages: keyed by path and query, each entry holding the
-//! identity bytes plus gzip and brotli forms made once, off the async threads. A hit is served
+//! identity bytes plus gzip and brotli forms, each made once (when first asked for), off the
+//! async threads. A hit is served
 //! as bytes with its ETag and answers conditional requests with 304.
 //!
 //! Entries are tagged with the store's content generation; any write bumps it, so a page is
@@ -20,8 +21,8 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
 use std::io::Write;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// Put this in a response's extensions to let the cache keep it.
 #[derive(Clone, Copy, Debug)]
@@ -38,31 +39,70 @@ pub struct CachedPage {
     etag: String,
     last_modified: HeaderValue,
     identity: Bytes,
-    gzip: Option<Bytes>,
-    br: Option<Bytes>,
+    compressible: bool,
+    /// Compressed forms, each made the first time a client asks for it (most clients ask for
+    /// brotli only, so making both up front would double the work of every first view).
+    gzip: OnceLock<Bytes>,
+    br: OnceLock<Bytes>,
 }
 
 impl CachedPage {
+    /// An upper bound of what the page will hold once compressed forms exist (they are never
+    /// larger than the identity bytes for the text types we compress).
     fn weight(&self) -> u64 {
-        (self.identity.len()
-            + self.gzip.as_ref().map_or(0, Bytes::len)
-            + self.br.as_ref().map_or(0, Bytes::len)
-            + 256) as u64
+        let compressed = if self.compressible { 2 } else { 0 };
+        (self.identity.len() * (1 + compressed) + 256) as u64
     }
 
-    /// Answer a request from this page: 304, or the best encoding the client accepts.
+    /// Make the compressed form `encoding` needs, if it is not there yet (off the async
+    /// threads).
+    async fn prepare(self: &Arc<Self>, encoding: Encoding) -> anyhow::Result<()> {
+        if !self.compressible {
+            return Ok(());
+        }
+        let slot_filled = match encoding {
+            Encoding::Brotli => self.br.get().is_some(),
+            Encoding::Gzip => self.gzip.get().is_some(),
+            Encoding::Identity => true,
+        };
+        if slot_filled {
+            return Ok(());
+        }
+        let page = self.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            match encoding {
+                Encoding::Brotli => {
+                    let mut out = Vec::new();
+                    {
+                        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+                        w.write_all(&page.identity)?;
+                    }
+                    let _ = page.br.set(Bytes::from(out));
+                }
+                Encoding::Gzip => {
+                    let mut gz =
+                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+                    gz.write_all(&page.identity)?;
+                    let _ = page.gzip.set(Bytes::from(gz.finish()?));
+                }
+                Encoding::Identity => {}
+            }
+            Ok(())
+        })
+        .await?
+    }
+
+    /// Answer a request from this page: 304, or the best encoding the client accepts that has
+    /// been prepared.
     pub fn respond(&self, req_headers: &HeaderMap, head: bool) -> Response {
-        let (encoding, body, etag) = match negotiate(req_headers) {
-            Encoding::Brotli if self.br.is_some() => (
-                Some("br"),
-                self.br.clone().unwrap_or_default(),
-                format!("\"{}-br\"", self.etag),
-            ),
-            Encoding::Brotli | Encoding::Gzip if self.gzip.is_some() => (
-                Some("gzip"),
-                self.gzip.clone().unwrap_or_default(),
-                format!("\"{}-gz\"", self.etag),
-            ),
+        let (encoding, body, etag) = match (negotiate(req_headers), self.br.get(), self.gzip.get())
+        {
+            (Encoding::Brotli, Some(br), _) => {
+                (Some("br"), br.clone(), format!("\"{}-br\"", self.etag))
+            }
+            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => {
+                (Some("gzip"), gz.clone(), format!("\"{}-gz\"", self.etag))
+            }
             _ => (None, self.identity.clone(), format!("\"{}\"", self.etag)),
         };
         let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
@@ -169,7 +209,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let generation = state.store.generation();
     if let Some(page) = state.cache.get(&key, generation) {
-        return page.respond(req.headers(), head);
+        return answer(&page, req.headers(), head).await;
     }
     let req_headers = req.headers().clone();
     let res = next.run(req).await;
@@ -184,23 +224,30 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let page = match build(parts.status, &parts.headers, bytes, state.clock.now()).await {
-        Ok(p) => Arc::new(p),
-        Err(e) => {
-            tracing::error!(error = %e, "compressing a rendered page failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
+    let page = Arc::new(build(
+        parts.status,
+        &parts.headers,
+        bytes,
+        state.clock.now(),
+    ));
     state.cache.insert(key, page.clone(), generation);
-    page.respond(&req_headers, head)
+    answer(&page, &req_headers, head).await
 }
 
-async fn build(
+async fn answer(page: &Arc<CachedPage>, req_headers: &HeaderMap, head: bool) -> Response {
+    if let Err(e) = page.prepare(negotiate(req_headers)).await {
+        // Serving it uncompressed is still an answer.
+        tracing::warn!(error = %e, "compressing a cached page failed");
+    }
+    page.respond(req_headers, head)
+}
+
+fn build(
     status: StatusCode,
     headers: &HeaderMap,
     identity: Bytes,
     now: jiff::Timestamp,
-) -> anyhow::Result<CachedPage> {
+) -> CachedPage {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .cloned()
@@ -210,37 +257,23 @@ async fn build(
         .cloned()
         .unwrap_or(HeaderValue::from_static("public, max-age=60"));
     let compressible = is_compressible(&content_type) && identity.len() > 512;
-    let body = identity.clone();
-    let (etag, gzip, br) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let digest = Sha256::digest(&body);
-        let etag: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
-        if !compressible {
-            return Ok((etag, None, None));
-        }
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-        gz.write_all(&body)?;
-        let gzip = Bytes::from(gz.finish()?);
-        let mut br = Vec::new();
-        {
-            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
-            w.write_all(&body)?;
-        }
-        Ok((etag, Some(gzip), Some(Bytes::from(br))))
-    })
-    .await??;
+    let digest = Sha256::digest(&identity);
+    let etag: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
     let last_modified = HeaderValue::from_str(&httpdate::fmt_http_date(
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.as_second().max(0) as u64),
-    ))?;
-    Ok(CachedPage {
+    ))
+    .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+    CachedPage {
         status,
         content_type,
         cache_control,
         etag,
         last_modified,
         identity,
-        gzip,
-        br,
-    })
+        compressible,
+        gzip: OnceLock::new(),
+        br: OnceLock::new(),
+    }
 }
 
 fn is_compressible(content_type: &HeaderValue) -> bool {
