@@ -1,6 +1,6 @@
 //! Per-site settings (stored in the `settings` table): name, time zone, language, community
-//! standards, live stream, what feeds carry. Per-node settings (listen address, database) live in the binary's
-//! configuration, not here.
+//! standards, live stream, what feeds carry. Per-node settings (listen address, database) live
+//! in the binary's configuration, not here.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,3 +58,6 @@ impl SiteSettings {
         !self.live_stream_url.trim().is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,12 +1,18 @@
-//! Preparing an article body for storage: the markup crate renders it, and what it references
-//! becomes the store's link and photo rows. The newsroom, the demo loader and the tests all save
-//! bodies through here, so the stored HTML and its references never disagree.
+//! Article bodies on both sides of the store. Saving: the markup crate renders the editor's text
+//! and what it references becomes the store's link and photo rows (the newsroom, the demo loader
+//! and the tests all save through [`prepare`], so the stored HTML and its references never
+//! disagree). Showing: [`Bodies`] completes stored HTML with the current READ MORE targets and
+//! photos, for the article page, the API and the feeds alike, so a feed carries exactly the body
+//! the page shows.
+//!
+//! Nothing here builds HTML itself: that is the markup crate's `render` and `fill`.
 
+use dateline_core::ArticleId;
 use dateline_core::MediaId;
 use dateline_core::media::Media;
 use dateline_core::short_code::ShortCode;
 use dateline_markup::{ArticleRef, MarkupError, Photo, ReadMoreTarget, Reference, Resolver};
-use dateline_store::{Link, LinkRef, LinkTarget};
+use dateline_store::{Link, LinkRef, LinkTarget, Store, StoreError};
 use std::collections::HashMap;
 
 /// A rendered body with its references in the store's terms.
@@ -66,17 +72,70 @@ pub fn ref_key(r: &ArticleRef) -> String {
     }
 }
 
-/// Completes stored HTML for one page view from what the store said.
-pub struct PageResolver {
-    pub links: HashMap<String, Link>,
-    pub media: HashMap<MediaId, Media>,
+/// What completing the stored bodies of some stories needs, fetched once for all of them: the
+/// READ MORE targets of each, and the photos they (and any lead photos asked for) show.
+#[derive(Debug, Default)]
+pub struct Bodies {
+    links: HashMap<ArticleId, HashMap<String, Link>>,
+    media: HashMap<MediaId, Media>,
 }
 
-impl Resolver for PageResolver {
+impl Bodies {
+    /// Load what the bodies of `ids` need, plus the photos `extra_media` (a lead photo, say),
+    /// in three queries however many stories there are.
+    pub async fn load(
+        store: &Store,
+        ids: &[ArticleId],
+        extra_media: impl IntoIterator<Item = MediaId>,
+    ) -> Result<Self, StoreError> {
+        let links = store.read_more_targets_of(ids).await?;
+        let mut media_ids = store.media_of_many(ids).await?;
+        media_ids.extend(extra_media);
+        let media = store
+            .media_many(&media_ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        Ok(Self { links, media })
+    }
+
+    /// The body of story `id` as its page shows it: links and photos as site paths.
+    pub fn fill(&self, id: ArticleId, stored_html: &str) -> String {
+        self.fill_from(id, stored_html, "")
+    }
+
+    /// The same body with READ MORE links and photo addresses made absolute on `origin`
+    /// (`https://news.example`), for readers of it away from the site (feeds).
+    pub fn fill_from(&self, id: ArticleId, stored_html: &str, origin: &str) -> String {
+        let resolver = PageResolver {
+            links: self.links.get(&id),
+            media: &self.media,
+            origin: origin.trim_end_matches('/'),
+        };
+        dateline_markup::fill(stored_html, &resolver)
+    }
+
+    /// A photo loaded for these bodies (or asked for as extra).
+    pub fn media(&self, id: MediaId) -> Option<&Media> {
+        self.media.get(&id)
+    }
+}
+
+/// Completes stored HTML for one view from what the store said.
+struct PageResolver<'a> {
+    /// None when the story has no READ MORE target that is still published.
+    links: Option<&'a HashMap<String, Link>>,
+    media: &'a HashMap<MediaId, Media>,
+    /// Prefixed to every site path written; empty on the site itself.
+    origin: &'a str,
+}
+
+impl Resolver for PageResolver<'_> {
     fn read_more(&self, r: &ArticleRef) -> Option<ReadMoreTarget> {
-        self.links.get(&ref_key(r)).map(|l| ReadMoreTarget {
+        self.links?.get(&ref_key(r)).map(|l| ReadMoreTarget {
             headline: l.headline.clone(),
-            url: l.path.clone(),
+            url: format!("{}{}", self.origin, l.path),
         })
     }
 
@@ -89,9 +148,18 @@ impl Resolver for PageResolver {
             .filter(|w| *w <= 1024)
             .max()
             .unwrap_or(m.width);
+        let srcset = if self.origin.is_empty() {
+            m.srcset()
+        } else {
+            m.variants
+                .iter()
+                .map(|w| format!("{}{} {w}w", self.origin, m.variant_path(*w)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         Some(Photo {
-            src: m.src_for(1024),
-            srcset: m.srcset(),
+            src: format!("{}{}", self.origin, m.src_for(1024)),
+            srcset,
             width: w,
             height: m.height_at(w),
             alt: m.alt.clone(),

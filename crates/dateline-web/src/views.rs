@@ -88,6 +88,16 @@ pub struct Meta {
     pub prev: Option<String>,
     pub next: Option<String>,
     pub noindex: bool,
+    /// Feeds of this page's stories, for `<link rel="alternate">`.
+    pub feeds: Vec<AlternateLink>,
+}
+
+/// A feed a page announces in its `<head>`.
+#[derive(Debug, Serialize, Clone)]
+pub struct AlternateLink {
+    pub href: String,
+    pub mime: &'static str,
+    pub title: String,
 }
 
 #[derive(Debug, Serialize, Clone)]

@@ -95,6 +95,10 @@ struct Front {
     lead_photo: String,
     #[serde(default)]
     related: Vec<String>,
+    /// A story the editors withdrew after publishing it: readers get its 410 page with this
+    /// note, and it is in no listing, feed or sitemap.
+    #[serde(default)]
+    withdrawn_note: Option<String>,
 }
 
 struct Story {
@@ -131,7 +135,8 @@ fn stories() -> anyhow::Result<Vec<Story>> {
         .collect()
 }
 
-/// Load the demo into an empty store; returns the number of stories.
+/// Load the demo into an empty store; returns the number of published stories (withdrawn ones
+/// are loaded too, but readers see only their 410 page).
 pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Result<usize> {
     let started = std::time::Instant::now();
     if !store.is_empty().await? {
@@ -341,8 +346,15 @@ pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Re
                 .update_article(id, published.version, input, updated_at, true)
                 .await?;
         }
+        if let Some(note) = &f.withdrawn_note {
+            let withdrawn_at = published_at + SignedDuration::from_hours(4);
+            store.withdraw_article(id, note, withdrawn_at).await?;
+        }
     }
-    Ok(stories.len())
+    Ok(stories
+        .iter()
+        .filter(|s| s.front.withdrawn_note.is_none())
+        .count())
 }
 
 /// A portrait for an author, in colours derived from their slug.

@@ -308,3 +308,51 @@ backend_test!(drafts_are_invisible_to_readers, |app| {
     app.json(&format!("/api/v1/articles/{}", d.id), 404).await?;
     Ok(())
 });
+
+backend_test!(
+    json_ld_lists_every_author_credits_the_image_and_survives_any_headline,
+    |app| {
+        let ana = app.person("ana-lopes", "Ana Lopes").await?;
+        let zoe = app.person("zoe-muller", "Zoë Müller").await?;
+        let photo = app
+            .photo(
+                "c0ffee",
+                "A harbour at dusk",
+                "Boats wait.",
+                Credit {
+                    agency: "AFP".into(),
+                    photographer: "Léa Dubois".into(),
+                    courtesy: String::new(),
+                },
+            )
+            .await?;
+        // Quotes, a closing script tag, an HTML comment opener, line and paragraph separators,
+        // right-to-left text and an emoji: none may end the script element or break the JSON.
+        let headline = "“Quoted” \"and\" </script><!-- 'ok' \\ \u{2028}\u{2029} مرحبا 🌊";
+        let a = app
+            .article(headline)
+            .slug("json-ld-edge-cases")
+            .author(&ana)
+            .author(&zoe)
+            .lead(&photo)
+            .publish()
+            .await?;
+        let page = app.page(&app.path_of(&a).await?, 200).await?;
+        let scripts = page.all("script[type='application/ld+json']");
+        assert_eq!(scripts.len(), 1);
+        let raw = scripts[0].inner_html();
+        assert!(!raw.contains("</script") && !raw.contains("<!--"), "{raw}");
+        let ld: serde_json::Value = serde_json::from_str(&raw)?;
+        assert_eq!(ld["headline"], headline);
+        assert_eq!(
+            ld["author"],
+            serde_json::json!([
+                {"@type": "Person", "name": "Ana Lopes", "url": app.url("/authors/ana-lopes/")},
+                {"@type": "Person", "name": "Zoë Müller", "url": app.url("/authors/zoe-muller/")},
+            ])
+        );
+        assert_eq!(ld["image"][0]["creditText"], "© AFP / Léa Dubois");
+        assert_eq!(ld["image"][0]["url"], app.url("/media/c0ffee-1600.jpg"));
+        Ok(())
+    }
+);

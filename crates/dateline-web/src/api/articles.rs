@@ -2,16 +2,15 @@
 
 use super::json;
 use crate::AppError;
-use crate::body::PageResolver;
+use crate::body::Bodies;
 use crate::state::{AppState, SiteContext};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use dateline_core::article::Status;
 use dateline_core::page::PageRequest;
-use dateline_core::{ArticleId, MediaId, dateline};
+use dateline_core::{ArticleId, dateline};
 use dateline_store::{ArticleSummary, Filter};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ListQuery {
@@ -206,17 +205,9 @@ pub async fn show_article(
         .pop()
         .ok_or(AppError::NotFound)?;
     let tags = state.store.tags_of(&[article.id]).await?;
-    let mut media_ids: Vec<MediaId> = state.store.media_of(article.id).await?;
-    media_ids.extend(article.lead_media_id);
-    let media = state
-        .store
-        .media_many(&media_ids)
+    let body = Bodies::load(&state.store, &[article.id], None)
         .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect::<HashMap<_, _>>();
-    let links = state.store.read_more_targets(article.id).await?;
-    let body = dateline_markup::fill(&article.body_html, &PageResolver { links, media });
+        .fill(article.id, &article.body_html);
     let base = base(&site);
     let mut out = summary_json(&summary, &base);
     out.tags = Some(

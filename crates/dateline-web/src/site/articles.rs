@@ -4,14 +4,13 @@
 
 use super::page;
 use crate::AppError;
-use crate::body::PageResolver;
+use crate::body::Bodies;
 use crate::state::{AppState, SiteContext};
 use crate::views::{
     CardView, ImageMeta, LinkView, Meta, PhotoView, SiteView, TimeView, json_ld, tag_link,
 };
 use axum::extract::{Path, State};
 use axum::response::Response;
-use dateline_core::MediaId;
 use dateline_core::article::{Article, ArticlePath, Status};
 use dateline_core::media::Media;
 use dateline_core::person::Person;
@@ -20,7 +19,6 @@ use dateline_core::section::Section;
 use dateline_core::tag::Tag;
 use minijinja::Value;
 use serde::Serialize;
-use std::collections::HashMap;
 
 #[derive(Serialize)]
 struct ArticlePage {
@@ -135,15 +133,7 @@ async fn render(
         .into_iter()
         .map(|(_, t)| t)
         .collect();
-    let mut media_ids: Vec<MediaId> = store.media_of(article.id).await?;
-    media_ids.extend(article.lead_media_id);
-    let media: HashMap<MediaId, Media> = store
-        .media_many(&media_ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    let links = store.read_more_targets(article.id).await?;
+    let bodies = Bodies::load(store, &ids, article.lead_media_id).await?;
     let picks = store.related_picks(article.id).await?;
     let candidates = store
         .related_candidates(article.id, article.section_id)
@@ -155,9 +145,8 @@ async fn render(
     let related_ids = related::rank(&subject, &picks, &candidates, now);
     let related = store.summaries(&related_ids).await?;
 
-    let lead_media = article.lead_media_id.and_then(|m| media.get(&m).cloned());
-    let resolver = PageResolver { links, media };
-    let body = dateline_markup::fill(&article.body_html, &resolver);
+    let lead_media = article.lead_media_id.and_then(|m| bodies.media(m).cloned());
+    let body = bodies.fill(article.id, &article.body_html);
 
     let view = SiteView::new(site, Some(section.slug.as_str()), now);
     let url = view.absolute(canonical);
@@ -196,6 +185,7 @@ async fn render(
         og_type: "article".to_owned(),
         image,
         json_ld: Some(json_ld(&ld)),
+        feeds: crate::feeds::alternates(&view, Some((&section.path(), &section.name))),
         ..Meta::default()
     };
     let short_url = view.absolute(&format!("/s/{}", article.short_code));

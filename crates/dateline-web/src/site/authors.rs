@@ -80,6 +80,7 @@ pub async fn show_author(
         json_ld: Some(json_ld(&ld)),
         prev: pager.prev.clone(),
         next: pager.next.clone(),
+        feeds: crate::feeds::alternates(&view, Some((&path, &person.name))),
         ..Meta::default()
     };
     page(

@@ -67,6 +67,7 @@ pub async fn show_front(State(state): State<AppState>) -> Result<Response, AppEr
         canonical,
         og_type: "website".to_owned(),
         json_ld: Some(json_ld(&ld)),
+        feeds: crate::feeds::alternates(&view, None),
         ..Meta::default()
     };
     page(

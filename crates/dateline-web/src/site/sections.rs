@@ -68,6 +68,7 @@ pub async fn show_section(
         og_type: "website".to_owned(),
         prev: pager.prev.clone(),
         next: pager.next.clone(),
+        feeds: crate::feeds::alternates(&view, Some((&path, &section.name))),
         ..Meta::default()
     };
     page(

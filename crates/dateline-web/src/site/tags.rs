@@ -47,6 +47,7 @@ pub async fn show_tag(
         og_type: "website".to_owned(),
         prev: pager.prev.clone(),
         next: pager.next.clone(),
+        feeds: crate::feeds::alternates(&view, Some((&path, &tag.name))),
         ..Meta::default()
     };
     page(

@@ -1,0 +1,292 @@
+//! What feeds and sitemaps need from the store: the stored bodies of many stories at once with
+//! their READ MORE targets and photos (the article page completes its one body through the same
+//! queries), the URLs of every published story, section, tag and author with when each last
+//! changed, one window of them at a time, and the stories of the last days for a news sitemap.
+//!
+//! Only published stories ever appear here: a withdrawn or draft story must never reach a feed
+//! or a sitemap. Lists are one query per kind of detail, never one per story.
+
+use crate::listings::Link;
+use crate::rows::{get, id_list, opt_date, time};
+use crate::{Store, StoreError};
+use dateline_core::article::canonical_path;
+use dateline_core::{ArticleId, MediaId};
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+/// One URL of a sitemap: a site path and when what it shows last changed (None for a section
+/// with no published story yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitemapEntry {
+    pub path: String,
+    pub lastmod: Option<Timestamp>,
+}
+
+/// Which pages a sitemap lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SitemapKind {
+    Articles,
+    Sections,
+    Tags,
+    Authors,
+}
+
+/// A story in a news sitemap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewsEntry {
+    pub path: String,
+    pub headline: String,
+    pub published_at: Timestamp,
+}
+
+/// The later of a story's publication and its last public update, in SQL that both backends
+/// share (`GREATEST` is PostgreSQL's, two-argument `MAX` SQLite's).
+const ARTICLE_LASTMOD: &str = "CASE WHEN a.updated_at IS NOT NULL AND a.updated_at > a.published_at \
+     THEN a.updated_at ELSE a.published_at END";
+
+impl SitemapKind {
+    /// The rows of this sitemap in a stable order, so a page keeps its URLs as stories are
+    /// added (articles oldest first: new stories land on the last page). Columns: `slug`,
+    /// `lastmod`, and for articles `path_date` and `section_slug`. `$1` is the limit, `$2` the
+    /// offset.
+    fn window(self) -> String {
+        match self {
+            Self::Articles => format!(
+                "SELECT a.slug, a.path_date, s.slug AS section_slug, {ARTICLE_LASTMOD} AS lastmod \
+                 FROM articles a JOIN sections s ON s.id = a.section_id \
+                 WHERE a.status = 'published' \
+                 ORDER BY a.published_at, a.id LIMIT $1 OFFSET $2"
+            ),
+            // Every section, with or without stories: its page exists either way.
+            Self::Sections => format!(
+                "SELECT s.slug, MAX({ARTICLE_LASTMOD}) AS lastmod \
+                 FROM sections s LEFT JOIN articles a \
+                   ON a.section_id = s.id AND a.status = 'published' \
+                 GROUP BY s.id, s.slug, s.position \
+                 ORDER BY s.position, s.id LIMIT $1 OFFSET $2"
+            ),
+            // Tags and authors only with a published story: an author without one has no page,
+            // and an empty tag page is nothing to send a crawler to.
+            Self::Tags => format!(
+                "SELECT t.slug, MAX({ARTICLE_LASTMOD}) AS lastmod \
+                 FROM article_tags x JOIN tags t ON t.id = x.tag_id \
+                 JOIN articles a ON a.id = x.article_id \
+                 WHERE x.published_at IS NOT NULL AND a.status = 'published' \
+                 GROUP BY t.id, t.slug ORDER BY t.id LIMIT $1 OFFSET $2"
+            ),
+            Self::Authors => format!(
+                "SELECT p.slug, MAX({ARTICLE_LASTMOD}) AS lastmod \
+                 FROM article_authors x JOIN people p ON p.id = x.person_id \
+                 JOIN articles a ON a.id = x.article_id \
+                 WHERE x.published_at IS NOT NULL AND a.status = 'published' \
+                 GROUP BY p.id, p.slug ORDER BY p.id LIMIT $1 OFFSET $2"
+            ),
+        }
+    }
+
+    fn count_sql(self) -> &'static str {
+        match self {
+            Self::Articles => "SELECT COUNT(*) FROM articles WHERE status = 'published'",
+            Self::Sections => "SELECT COUNT(*) FROM sections",
+            Self::Tags => {
+                "SELECT COUNT(DISTINCT x.tag_id) FROM article_tags x \
+                 JOIN articles a ON a.id = x.article_id \
+                 WHERE x.published_at IS NOT NULL AND a.status = 'published'"
+            }
+            Self::Authors => {
+                "SELECT COUNT(DISTINCT x.person_id) FROM article_authors x \
+                 JOIN articles a ON a.id = x.article_id \
+                 WHERE x.published_at IS NOT NULL AND a.status = 'published'"
+            }
+        }
+    }
+}
+
+/// Page `page` (from 1) of `per_page` rows as LIMIT and OFFSET.
+fn window_bounds(page: u32, per_page: u32) -> (i64, i64) {
+    let limit = i64::from(per_page.max(1));
+    (limit, i64::from(page.max(1) - 1) * limit)
+}
+
+impl Store {
+    /// How many URLs a sitemap of `kind` has in all.
+    pub async fn sitemap_count(&self, kind: SitemapKind) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(kind.count_sql())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Page `page` (from 1) of a sitemap of `kind`, `per_page` URLs at most.
+    pub async fn sitemap_page(
+        &self,
+        kind: SitemapKind,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Vec<SitemapEntry>, StoreError> {
+        let (limit, offset) = window_bounds(page, per_page);
+        let rows = sqlx::query(&kind.window())
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let slug: String = get(r, "slug")?;
+            let lastmod = get::<Option<i64>>(r, "lastmod")?.map(time).transpose()?;
+            let path = match kind {
+                SitemapKind::Articles => {
+                    let Some(date) = opt_date(get(r, "path_date")?)? else {
+                        return Err(StoreError::Corrupt(format!(
+                            "published article {slug} has no path date"
+                        )));
+                    };
+                    canonical_path(&get::<String>(r, "section_slug")?, date, &slug)
+                }
+                // The same shapes as `Section::path`, `Tag::path` and `Person::path`.
+                SitemapKind::Sections => format!("/{slug}/"),
+                SitemapKind::Tags => format!("/tags/{slug}/"),
+                SitemapKind::Authors => format!("/authors/{slug}/"),
+            };
+            out.push(SitemapEntry { path, lastmod });
+        }
+        Ok(out)
+    }
+
+    /// The newest `lastmod` on page `page` of a sitemap of `kind` (for the sitemap index),
+    /// without reading the page's rows into memory.
+    pub async fn sitemap_page_lastmod(
+        &self,
+        kind: SitemapKind,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let (limit, offset) = window_bounds(page, per_page);
+        let newest: Option<i64> =
+            sqlx::query_scalar(&format!("SELECT MAX(w.lastmod) FROM ({}) w", kind.window()))
+                .bind(limit)
+                .bind(offset)
+                .fetch_one(&self.pool)
+                .await?;
+        newest.map(time).transpose()
+    }
+
+    /// Published stories first published at or after `since`, newest first, `limit` at most.
+    pub async fn news_entries(
+        &self,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<NewsEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.slug, a.headline, a.path_date, a.published_at, s.slug AS section_slug \
+             FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.status = 'published' AND a.published_at >= $1 \
+             ORDER BY a.published_at DESC, a.id DESC LIMIT $2",
+        )
+        .bind(since.as_microsecond())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let slug: String = get(r, "slug")?;
+            let Some(date) = opt_date(get(r, "path_date")?)? else {
+                return Err(StoreError::Corrupt(format!(
+                    "published article {slug} has no path date"
+                )));
+            };
+            let published: Option<i64> = get(r, "published_at")?;
+            out.push(NewsEntry {
+                path: canonical_path(&get::<String>(r, "section_slug")?, date, &slug),
+                headline: get(r, "headline")?,
+                published_at: time(published.unwrap_or_default())?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The stored (placeholder-bearing) bodies of the published stories among `ids`.
+    pub async fn published_bodies(
+        &self,
+        ids: &[ArticleId],
+    ) -> Result<HashMap<ArticleId, String>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // No `status` condition in SQL: with `id IN (…) AND status = …` SQLite (without
+        // statistics) picks the (status, published_at) index and scans every published story.
+        // The primary key finds the rows; unpublished ones are dropped here.
+        let rows = sqlx::query(&format!(
+            "SELECT id, status, body_html FROM articles WHERE id IN ({})",
+            id_list(ids.iter().map(|i| i.0))
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            if get::<String>(r, "status")? == "published" {
+                out.insert(ArticleId(get(r, "id")?), get(r, "body_html")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The published targets of the READ MORE blocks of several stories, by story and then by
+    /// placeholder key (what [`Store::read_more_targets`] answers for one story).
+    pub async fn read_more_targets_of(
+        &self,
+        ids: &[ArticleId],
+    ) -> Result<HashMap<ArticleId, HashMap<String, Link>>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // The target's status is checked here rather than in SQL, so the planner walks
+        // `article_links` by its key instead of every published story (see above).
+        let rows = sqlx::query(&format!(
+            "SELECT l.article_id, l.ref, a.status, a.headline, a.slug, a.path_date, \
+                    s.slug AS section_slug \
+             FROM article_links l JOIN articles a ON a.id = l.target_id \
+             JOIN sections s ON s.id = a.section_id \
+             WHERE l.article_id IN ({})",
+            id_list(ids.iter().map(|i| i.0))
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: HashMap<ArticleId, HashMap<String, Link>> = HashMap::new();
+        for r in &rows {
+            if get::<String>(r, "status")? != "published" {
+                // A withdrawn or unpublished target: its READ MORE block disappears.
+                continue;
+            }
+            let Some(date) = opt_date(get(r, "path_date")?)? else {
+                continue;
+            };
+            let section: String = get(r, "section_slug")?;
+            let slug: String = get(r, "slug")?;
+            out.entry(ArticleId(get(r, "article_id")?))
+                .or_default()
+                .insert(
+                    get::<String>(r, "ref")?,
+                    Link {
+                        headline: get(r, "headline")?,
+                        path: canonical_path(&section, date, &slug),
+                    },
+                );
+        }
+        Ok(out)
+    }
+
+    /// Library photos the bodies of several stories use, without repeats.
+    pub async fn media_of_many(&self, ids: &[ArticleId]) -> Result<Vec<MediaId>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT media_id FROM article_media WHERE article_id IN ({})",
+            id_list(ids.iter().map(|i| i.0))
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(found.into_iter().map(MediaId).collect())
+    }
+}
