@@ -7,6 +7,7 @@
 pub mod article;
 pub mod dateline;
 pub mod ids;
+pub mod live;
 pub mod media;
 pub mod page;
 pub mod permissions;

@@ -12,7 +12,9 @@
 mod articles;
 mod backend;
 mod error;
+pub mod feeds;
 mod listings;
+mod live;
 mod media;
 mod people;
 mod rows;
@@ -24,6 +26,7 @@ pub use articles::{ArticleInput, LinkRef, LinkTarget};
 pub use backend::Backend;
 pub use error::StoreError;
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
+pub use live::NewMount;
 pub use media::NewMedia;
 pub use people::NewPerson;
 pub use sections::NewSection;

@@ -16,7 +16,7 @@ use anyhow::Context;
 use dateline_core::media::Credit;
 use dateline_core::site::SiteSettings;
 use dateline_core::slug::Slug;
-use dateline_store::{NewMedia, NewPerson, NewSection, Store};
+use dateline_store::{NewMedia, NewMount, NewPerson, NewSection, Store};
 use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
 use jiff::Timestamp;
 use std::net::SocketAddr;
@@ -122,8 +122,10 @@ impl TestApp {
         )
         .await?;
         let app = dateline_web::app(state.clone());
+        // As `serve` does: Icecast sources and listeners go to the live relay, the rest to axum.
+        let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
         let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
+            if let Err(e) = axum::serve(door, app).await {
                 panic!("test server failed: {e}");
             }
         });
@@ -256,6 +258,35 @@ impl TestApp {
                 self.clock.now(),
             )
             .await?)
+    }
+
+    /// Add a live mount at `path` (MP3, default sizes) whose source password is `password`;
+    /// `adjust` changes the rest.
+    pub async fn live_mount(
+        &self,
+        path: &str,
+        password: &str,
+        adjust: impl FnOnce(&mut NewMount),
+    ) -> anyhow::Result<dateline_core::live::Mount> {
+        use dateline_core::live::{
+            AudioFormat, DEFAULT_BURST_BYTES, DEFAULT_QUEUE_BYTES, MountPath,
+        };
+        let password = password.to_owned();
+        let hash =
+            tokio::task::spawn_blocking(move || dateline_web::live::hash_password(&password))
+                .await??;
+        let mut new = NewMount {
+            path: MountPath::parse(path)?,
+            name: String::new(),
+            format: AudioFormat::Mp3,
+            source_password_hash: hash,
+            max_listeners: None,
+            fallback: None,
+            burst_bytes: DEFAULT_BURST_BYTES,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+        };
+        adjust(&mut new);
+        Ok(self.store.create_live_mount(new, self.clock.now()).await?)
     }
 
     /// Start a story; see [`ArticleBuilder`].

@@ -11,7 +11,9 @@ pub mod body;
 mod cache;
 mod clock;
 mod error;
+mod feeds;
 mod http;
+pub mod live;
 mod media_files;
 mod site;
 mod state;
@@ -36,11 +38,13 @@ use tower_http::trace::TraceLayer;
 pub fn app(state: AppState) -> Router {
     let cached = Router::new()
         .merge(site::routes())
+        .merge(feeds::routes())
         .nest("/api/v1", api::routes())
         .layer(from_fn_with_state(state.clone(), cache::serve_cached));
     Router::new()
         .merge(cached)
         .merge(media_files::routes())
+        .merge(live::routes())
         .fallback(site::not_found)
         .layer(
             ServiceBuilder::new()

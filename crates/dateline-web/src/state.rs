@@ -46,6 +46,8 @@ pub struct AppState {
     pub cache: Arc<PageCache>,
     pub clock: Clock,
     pub media: MediaFiles,
+    /// The live audio relay (mounts, sources, listeners).
+    pub live: crate::live::Live,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -58,12 +60,16 @@ impl AppState {
         options: Options,
     ) -> anyhow::Result<Self> {
         let site = load_site(&store).await?;
+        let live =
+            crate::live::Live::load(&store, crate::live::LiveOptions::default(), clock.now())
+                .await?;
         Ok(Self {
             store,
             theme: Arc::new(theme),
             cache: Arc::new(PageCache::new(options.cache_bytes)),
             clock,
             media,
+            live,
             site: Arc::new(RwLock::new(Arc::new(site))),
         })
     }

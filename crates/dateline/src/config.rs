@@ -26,6 +26,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the site.
     Serve(ServeArgs),
+    /// Live audio mounts: add, list, remove.
+    #[command(subcommand)]
+    Mount(crate::mounts::MountCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.
@@ -109,21 +112,7 @@ impl Settings {
 
 pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
     let file = load_file(&args.store)?;
-    let data = args
-        .store
-        .data
-        .clone()
-        .or(file.data)
-        .unwrap_or_else(|| PathBuf::from("data"));
-    let database = args
-        .store
-        .database
-        .clone()
-        .or(file.database)
-        .unwrap_or_else(|| sqlite_url(&data.join("dateline.db")));
-    if !(database.starts_with("sqlite:") || database.starts_with("postgres")) {
-        bail!("--database must be a postgres:// or sqlite:// URL, not {database:?}");
-    }
+    let (data, database) = locate_store(&args.store, &file)?;
     let listen = args
         .listen
         .or(file.listen)
@@ -151,6 +140,28 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         demo: args.demo,
         site,
     })
+}
+
+/// The data folder and database URL, as every command that opens the store finds them.
+pub fn store_location(store: &StoreArgs) -> anyhow::Result<(PathBuf, String)> {
+    locate_store(store, &load_file(store)?)
+}
+
+fn locate_store(store: &StoreArgs, file: &FileConfig) -> anyhow::Result<(PathBuf, String)> {
+    let data = store
+        .data
+        .clone()
+        .or_else(|| file.data.clone())
+        .unwrap_or_else(|| PathBuf::from("data"));
+    let database = store
+        .database
+        .clone()
+        .or_else(|| file.database.clone())
+        .unwrap_or_else(|| sqlite_url(&data.join("dateline.db")));
+    if !(database.starts_with("sqlite:") || database.starts_with("postgres")) {
+        bail!("--database must be a postgres:// or sqlite:// URL, not {database:?}");
+    }
+    Ok((data, database))
 }
 
 fn load_file(store: &StoreArgs) -> anyhow::Result<FileConfig> {

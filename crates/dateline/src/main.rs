@@ -2,7 +2,7 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, serve};
+use dateline::{config, mounts, serve};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             config::Command::Serve(args) => serve::run(args).await,
+            config::Command::Mount(cmd) => mounts::run(cmd).await,
         }
     });
     match result {

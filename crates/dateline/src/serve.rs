@@ -62,8 +62,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         startup_ms = started.elapsed().as_millis() as u64,
         "serving"
     );
-    axum::serve(listener, dateline_web::app(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let live = state.live.clone();
+    // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
+    let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
+    axum::serve(door, dateline_web::app(state))
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live streams never end by themselves: end them so connections can drain.
+            live.shutdown();
+        })
         .await
         .context("serving HTTP")?;
     store.close().await;

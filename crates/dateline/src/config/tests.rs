@@ -5,6 +5,7 @@ fn args(extra: &[&str]) -> ServeArgs {
     argv.extend_from_slice(extra);
     match Cli::try_parse_from(argv).expect("parses").command {
         Command::Serve(a) => a,
+        other => panic!("`serve` parsed as {other:?}"),
     }
 }
 

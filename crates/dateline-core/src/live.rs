@@ -1,0 +1,223 @@
+//! Live audio mounts as the rest of Dateline sees them: the checked public path of a stream
+//! (`/live/radio.mp3`), its audio format, and the stored configuration of a mount.
+//!
+//! Pure data and rules, no I/O. A mount holds its source password only as a hash, and its
+//! `Debug` never prints even that.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use std::fmt;
+
+/// The prefix every mount path starts with, so streams never shadow a page.
+pub const MOUNT_PREFIX: &str = "/live/";
+
+/// About four seconds of 128 kbit/s audio: enough for a player to start at once.
+pub const DEFAULT_BURST_BYTES: u32 = 64 * 1024;
+
+/// How far (in bytes) a listener may fall behind the source before it is dropped; Icecast's
+/// default `queue-size`.
+pub const DEFAULT_QUEUE_BYTES: u32 = 512 * 1024;
+
+/// The smallest queue accepted: below this a listener on an ordinary connection would be
+/// dropped for the jitter of a single network hiccup.
+pub const MIN_QUEUE_BYTES: u32 = 16 * 1024;
+
+/// `/live/<name>`, where the name is 1–64 characters of ASCII letters, digits, `.`, `_` and
+/// `-`, not starting with a dot. One segment only, so a mount is one route.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct MountPath(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MountError {
+    #[error("a mount path looks like /live/radio.mp3, not {0:?}")]
+    BadPath(String),
+    #[error("unknown audio format {0:?}: use mp3, aac or ogg")]
+    BadFormat(String),
+    #[error("the burst ({burst} bytes) must not exceed the queue ({queue} bytes)")]
+    BurstOverQueue { burst: u32, queue: u32 },
+    #[error("the queue must be at least {MIN_QUEUE_BYTES} bytes, not {0}")]
+    QueueTooSmall(u32),
+    #[error("a mount cannot fall back to itself")]
+    FallbackToSelf,
+    #[error("the maximum number of listeners must be at least 1")]
+    NoListeners,
+}
+
+impl MountPath {
+    pub fn parse(s: &str) -> Result<Self, MountError> {
+        let bad = || MountError::BadPath(s.to_owned());
+        let name = s.strip_prefix(MOUNT_PREFIX).ok_or_else(bad)?;
+        let ok = !name.is_empty()
+            && name.len() <= 64
+            && !name.starts_with('.')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(bad())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part after `/live/`.
+    pub fn name(&self) -> &str {
+        &self.0[MOUNT_PREFIX.len()..]
+    }
+}
+
+impl fmt::Display for MountPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a mount's audio is framed. The audio itself is passed through unchanged; the format
+/// only tells the relay where frames begin (so a listener starts on one) and which content
+/// type listeners get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AudioFormat {
+    /// MPEG-1/2 audio layer III (and I/II): frames found by their sync header.
+    Mp3,
+    /// AAC in ADTS frames.
+    Aac,
+    /// Ogg (Vorbis, Opus, FLAC): pages; new listeners get the codec header pages first.
+    Ogg,
+}
+
+impl AudioFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AudioFormat::Mp3 => "mp3",
+            AudioFormat::Aac => "aac",
+            AudioFormat::Ogg => "ogg",
+        }
+    }
+
+    /// The content type listeners get when the source named none of this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            AudioFormat::Mp3 => "audio/mpeg",
+            AudioFormat::Aac => "audio/aac",
+            AudioFormat::Ogg => "audio/ogg",
+        }
+    }
+
+    /// Whether a source's `Content-Type` belongs to this format (so it may be passed on to
+    /// listeners as is, with its parameters).
+    pub fn accepts_content_type(self, content_type: &str) -> bool {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match self {
+            AudioFormat::Mp3 => matches!(essence.as_str(), "audio/mpeg" | "audio/mp3"),
+            AudioFormat::Aac => matches!(
+                essence.as_str(),
+                "audio/aac" | "audio/aacp" | "audio/x-aac" | "audio/mp4a-latm"
+            ),
+            AudioFormat::Ogg => matches!(
+                essence.as_str(),
+                "audio/ogg" | "application/ogg" | "audio/opus" | "audio/vorbis" | "audio/x-ogg"
+            ),
+        }
+    }
+
+    /// Whether listeners may ask for ICY metadata blocks. Ogg carries its titles in its own
+    /// comment headers, and ICY blocks would corrupt its pages for most players.
+    pub fn supports_icy(self) -> bool {
+        !matches!(self, AudioFormat::Ogg)
+    }
+}
+
+impl std::str::FromStr for AudioFormat {
+    type Err = MountError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mp3" | "mpeg" | "audio/mpeg" => Ok(AudioFormat::Mp3),
+            "aac" | "adts" | "aacp" | "audio/aac" => Ok(AudioFormat::Aac),
+            "ogg" | "opus" | "vorbis" | "oga" | "audio/ogg" | "application/ogg" => {
+                Ok(AudioFormat::Ogg)
+            }
+            _ => Err(MountError::BadFormat(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for AudioFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A configured mount, as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub path: MountPath,
+    /// The station name listeners see; empty means "what the source calls itself".
+    pub name: String,
+    pub format: AudioFormat,
+    /// An Argon2id PHC string; the clear password is never stored.
+    pub source_password_hash: String,
+    /// `None`: no limit.
+    pub max_listeners: Option<u32>,
+    /// Where listeners go when this mount's source is absent.
+    pub fallback: Option<MountPath>,
+    pub burst_bytes: u32,
+    pub queue_bytes: u32,
+    pub created_at: Timestamp,
+}
+
+impl fmt::Debug for Mount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mount")
+            .field("path", &self.path)
+            .field("name", &self.name)
+            .field("format", &self.format)
+            .field("source_password_hash", &"***")
+            .field("max_listeners", &self.max_listeners)
+            .field("fallback", &self.fallback)
+            .field("burst_bytes", &self.burst_bytes)
+            .field("queue_bytes", &self.queue_bytes)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// Check the numbers and references of a mount before it is stored.
+pub fn check_mount(
+    path: &MountPath,
+    max_listeners: Option<u32>,
+    fallback: Option<&MountPath>,
+    burst_bytes: u32,
+    queue_bytes: u32,
+) -> Result<(), MountError> {
+    if queue_bytes < MIN_QUEUE_BYTES {
+        return Err(MountError::QueueTooSmall(queue_bytes));
+    }
+    if burst_bytes > queue_bytes {
+        return Err(MountError::BurstOverQueue {
+            burst: burst_bytes,
+            queue: queue_bytes,
+        });
+    }
+    if fallback == Some(path) {
+        return Err(MountError::FallbackToSelf);
+    }
+    if max_listeners == Some(0) {
+        return Err(MountError::NoListeners);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

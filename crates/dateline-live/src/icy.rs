@@ -1,0 +1,98 @@
+//! ICY (SHOUTcast/Icecast) in-stream metadata: a listener that sends `Icy-MetaData: 1` gets,
+//! after every `icy-metaint` bytes of audio, one length byte (in 16-byte units) and that many
+//! bytes of `StreamTitle='…';` padded with NULs; a zero length byte when nothing changed.
+//!
+//! Interleaving slices the shared audio chunks (`Bytes::slice` is a reference count, not a
+//! copy), and a title's block is encoded once and shared by every listener. Never copies audio.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// Icecast's default interval for MP3 and AAC mounts.
+pub const DEFAULT_METAINT: usize = 16_000;
+
+/// The largest block: the length byte counts 16-byte units.
+const MAX_BLOCK: usize = 255 * 16;
+
+/// The block that says "no change".
+static EMPTY: &[u8] = &[0];
+
+/// The metadata block for a title: the length byte, `StreamTitle='…';` and NUL padding.
+/// Titles are cut (on a character boundary) to fit; NULs and line breaks become spaces so a
+/// title cannot end the block early or break a client's line-based parser.
+pub fn encode_block(title: &str) -> Bytes {
+    const HEAD: &str = "StreamTitle='";
+    const TAIL: &str = "';";
+    let room = MAX_BLOCK - HEAD.len() - TAIL.len();
+    let mut clean = String::with_capacity(title.len().min(room));
+    for c in title.chars() {
+        let c = if c == '\0' || c.is_control() { ' ' } else { c };
+        if clean.len() + c.len_utf8() > room {
+            break;
+        }
+        clean.push(c);
+    }
+    let text_len = HEAD.len() + clean.len() + TAIL.len();
+    let units = text_len.div_ceil(16);
+    let mut block = BytesMut::with_capacity(1 + units * 16);
+    // `units` is at most 255 because `room` keeps the text within MAX_BLOCK.
+    block.put_u8(u8::try_from(units).unwrap_or(u8::MAX));
+    block.put_slice(HEAD.as_bytes());
+    block.put_slice(clean.as_bytes());
+    block.put_slice(TAIL.as_bytes());
+    block.resize(1 + units * 16, 0);
+    block.freeze()
+}
+
+/// Which title block a listener last got: the session it came from and that session's title
+/// version.
+pub(crate) type MetaKey = (u64, u64);
+
+/// One listener's place in the ICY rhythm.
+#[derive(Debug)]
+pub(crate) struct IcyState {
+    metaint: usize,
+    /// Audio bytes still to send before the next block.
+    left: usize,
+    sent: Option<MetaKey>,
+}
+
+impl IcyState {
+    pub(crate) fn new(metaint: usize) -> Self {
+        let metaint = metaint.max(1);
+        Self {
+            metaint,
+            left: metaint,
+            sent: None,
+        }
+    }
+
+    /// Append `chunks` to `out` with a metadata block after every `metaint` audio bytes: the
+    /// current title's block when this listener has not had it yet, else the one-byte "no
+    /// change". A block is only written before more audio, so the newest title goes out.
+    pub(crate) fn interleave(
+        &mut self,
+        chunks: impl IntoIterator<Item = Bytes>,
+        current: (MetaKey, &Bytes),
+        out: &mut Vec<Bytes>,
+    ) {
+        for mut chunk in chunks {
+            while !chunk.is_empty() {
+                if self.left == 0 {
+                    if self.sent == Some(current.0) {
+                        out.push(Bytes::from_static(EMPTY));
+                    } else {
+                        out.push(current.1.clone());
+                        self.sent = Some(current.0);
+                    }
+                    self.left = self.metaint;
+                }
+                let n = self.left.min(chunk.len());
+                out.push(chunk.split_to(n));
+                self.left -= n;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

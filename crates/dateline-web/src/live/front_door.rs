@@ -1,0 +1,242 @@
+//! The front door: the socket acceptor `serve` gives axum. It reads each new connection's
+//! request head and keeps the connections the live relay must handle itself:
+//!
+//! - `SOURCE`, and `PUT` to a `/live/` path without HTTP body framing: source clients (ffmpeg,
+//!   libshout) stream an unframed body until they hang up, which no HTTP server library reads;
+//! - `GET`/`HEAD` of a known mount: listeners get Icecast's exact answer (HTTP/1.0, no chunked
+//!   framing) and the audio is written straight to the socket in vectored batches;
+//! - `OPTIONS *`, libshout's probe for TLS: it must get a 2xx and must not reuse the connection
+//!   (its next request is a source whose body hyper could not read).
+//!
+//! Every other connection goes to axum untouched: the bytes read are replayed first ([`Conn`]).
+//! The door never blocks accepting: each head is read in its own task, bounded in time and
+//! size. It never logs a header value.
+
+use super::head::{self, Head, Parsed};
+use super::{listen, source};
+use crate::state::AppState;
+use bytes::{Buf, Bytes, BytesMut};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// Longer heads go to hyper, which answers them with its own limits.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// A connection handed to axum, with the bytes the door already read replayed first.
+pub struct Conn {
+    read: Bytes,
+    stream: TcpStream,
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.read.is_empty() {
+            let n = self.read.len().min(buf.remaining());
+            buf.put_slice(&self.read[..n]);
+            self.read.advance(n);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// The listener to give `axum::serve` instead of a bare `TcpListener`.
+pub struct FrontDoor {
+    incoming: mpsc::Receiver<(Conn, SocketAddr)>,
+    local: SocketAddr,
+    acceptor: JoinHandle<()>,
+}
+
+impl FrontDoor {
+    pub fn new(listener: TcpListener, state: AppState) -> io::Result<Self> {
+        let local = listener.local_addr()?;
+        let (tx, incoming) = mpsc::channel(1024);
+        let acceptor = tokio::spawn(accept_loop(listener, state, tx));
+        Ok(Self {
+            incoming,
+            local,
+            acceptor,
+        })
+    }
+}
+
+impl Drop for FrontDoor {
+    fn drop(&mut self) {
+        // The acceptor owns every connection the relay took over (its JoinSet): they end too.
+        self.acceptor.abort();
+    }
+}
+
+impl axum::serve::Listener for FrontDoor {
+    type Io = Conn;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.incoming.recv().await {
+            Some(c) => c,
+            // The acceptor is gone (only after a panic there): accept nothing more.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(self.local)
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: AppState, tx: mpsc::Sender<(Conn, SocketAddr)>) {
+    let mut tasks = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, addr)) => {
+                    tasks.spawn(sort(stream, addr, state.clone(), tx.clone()));
+                }
+                Err(e) => {
+                    // Out of file descriptors, usually: wait a moment instead of spinning, as
+                    // axum's own accept loop does.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            () = tx.closed() => return,
+        }
+    }
+}
+
+enum Route {
+    Http,
+    Source,
+    Listen,
+    Options,
+}
+
+fn route(head: &Head, state: &AppState) -> Route {
+    match head.method.as_str() {
+        "SOURCE" => Route::Source,
+        "PUT"
+            if head.path().starts_with(dateline_core::live::MOUNT_PREFIX)
+                && !head.has_framed_body() =>
+        {
+            Route::Source
+        }
+        "GET" | "HEAD" if state.live.hub().is_mount(head.path()) => Route::Listen,
+        "OPTIONS" if head.target == "*" => Route::Options,
+        _ => Route::Http,
+    }
+}
+
+/// Read one connection's head and send it where it belongs.
+async fn sort(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    state: AppState,
+    tx: mpsc::Sender<(Conn, SocketAddr)>,
+) {
+    let mut buf = BytesMut::with_capacity(2048);
+    let wait = state.live.options.head_timeout;
+    let parsed = tokio::time::timeout(wait, async {
+        loop {
+            match head::parse(&buf) {
+                Parsed::Complete(h, len) => return Some((h, len)),
+                Parsed::Invalid => return None,
+                Parsed::Partial if buf.len() >= MAX_HEAD => return None,
+                Parsed::Partial => {}
+            }
+            match stream.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    let (head, len) = match parsed {
+        Ok(Some(found)) => found,
+        // A closed connection with nothing said needs no answer.
+        Ok(None) | Err(_) if buf.is_empty() => return,
+        // Anything else is hyper's to answer (or to time out) by its own rules.
+        Ok(None) | Err(_) => {
+            let _ = tx
+                .send((
+                    Conn {
+                        read: buf.freeze(),
+                        stream,
+                    },
+                    addr,
+                ))
+                .await;
+            return;
+        }
+    };
+    match route(&head, &state) {
+        Route::Http => {
+            let _ = tx
+                .send((
+                    Conn {
+                        read: buf.freeze(),
+                        stream,
+                    },
+                    addr,
+                ))
+                .await;
+        }
+        Route::Source => {
+            let rest = buf.split_off(len).freeze();
+            source::serve_raw(state, stream, head, rest).await;
+        }
+        Route::Listen => listen::serve_raw(state, stream, head).await,
+        Route::Options => {
+            // No TLS here: the Upgrade is declined by answering without it, as Icecast built
+            // without TLS does; libshout then goes on in plain text on a new connection.
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nServer: {}\r\nAllow: GET, HEAD, PUT, SOURCE, OPTIONS\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n",
+                head::SERVER
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Source ingest, Icecast-compatible: `PUT` (with `Expect: 100-continue`) or the legacy
+//! `SOURCE` method, HTTP Basic authentication as user `source` with the mount's password, and
+//! the `ice-*` headers taken as the stream's description.
+//!
+//! Source clients send their audio as an unframed body that runs until they hang up, which
+//! hyper cannot read; the front door hands those connections here raw ([`serve_raw`]). A
+//! properly framed `PUT` (`curl -T`) arrives through axum ([`put_http`]). Both admit the
+//! source the same way ([`admit`]). A password is never logged.
+
+use super::head::{Head, Refusal, SERVER, basic_credentials};
+use super::password;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use dateline_core::live::MountPath;
+use dateline_live::{MountConfig, Source, SourceEnd, SourceInfo};
+use dateline_store::StoreError;
+use futures::StreamExt;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+/// Check the mount, the credentials and that the mount is free; put the source on air.
+pub(crate) async fn admit(
+    state: &AppState,
+    path: &str,
+    authorization: Option<&str>,
+    info: SourceInfo,
+) -> Result<Source, Refusal> {
+    let not_configured = || {
+        Refusal::new(
+            StatusCode::NOT_FOUND,
+            "No mount is configured at this path (add one with `dateline mount add`).",
+        )
+    };
+    let path = MountPath::parse(path).map_err(|_| not_configured())?;
+    let mount = match state.store.live_mount(&path).await {
+        Ok(m) => m,
+        Err(StoreError::NotFound) => return Err(not_configured()),
+        Err(e) => {
+            tracing::error!(mount = %path, error = %e, "loading a mount failed");
+            return Err(Refusal::internal());
+        }
+    };
+    let Some((user, pass)) = authorization.and_then(basic_credentials) else {
+        // libshout asks first without credentials and expects exactly this.
+        return Err(Refusal::unauthorized("Authentication required."));
+    };
+    let user_ok = user == "source";
+    let pass_ok = password::check(&state.live, mount.source_password_hash.clone(), pass).await;
+    if !(user_ok && pass_ok) {
+        tracing::warn!(mount = %path, "source refused: wrong user or password");
+        return Err(Refusal::unauthorized("Wrong user or password."));
+    }
+    // Source connects are rare: take the stored configuration fresh each time, so a mount
+    // changed with the CLI applies at the next connect.
+    state.live.hub().configure(MountConfig::from(&mount));
+    let now = state.clock.now().as_microsecond();
+    state
+        .live
+        .hub()
+        .start_source(&path, info, now)
+        .map_err(|e| {
+            tracing::warn!(mount = %path, reason = %e, "source refused");
+            Refusal::from(e)
+        })
+}
+
+/// A source connection taken over from the front door: answer, then read until it hangs up.
+/// `rest` is what was read past the head (the start of the audio).
+pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head, rest: Bytes) {
+    let info = head.source_info();
+    let mut source = match admit(&state, head.path(), head.header("authorization"), info).await {
+        Ok(s) => s,
+        Err(refusal) => {
+            let _ = stream.write_all(refusal.raw().as_bytes()).await;
+            let _ = stream.shutdown().await;
+            return;
+        }
+    };
+    // Icecast answers an `Expect: 100-continue` with the interim answer alone, and everything
+    // else with a bare 200; clients wait for one of the two before sending audio.
+    let expects_continue = head
+        .header("expect")
+        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    let answer = if expects_continue {
+        "HTTP/1.1 100 Continue\r\n\r\n".to_owned()
+    } else {
+        format!("HTTP/1.0 200 OK\r\nServer: {SERVER}\r\n\r\n")
+    };
+    if stream.write_all(answer.as_bytes()).await.is_err() {
+        source.finish(SourceEnd::Failed);
+        return;
+    }
+    if !rest.is_empty() {
+        source.push(&rest);
+    }
+    let end = source.run(&mut stream).await;
+    if end == SourceEnd::Shutdown {
+        let _ = stream.shutdown().await;
+    }
+}
+
+/// A framed `PUT` through axum: the body streams into the mount; the answer's head goes at
+/// once and its (empty) body ends when the source does, so the request outlives no timeout.
+pub(crate) async fn put_http(
+    state: &AppState,
+    path: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let info = super::head::source_info(|name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let auth = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let mut source = match admit(state, path, auth, info).await {
+        Ok(s) => s,
+        Err(refusal) => return super::refusal_response(&refusal),
+    };
+    let timeout = state.live.hub().options().source_timeout;
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut data = body.into_data_stream();
+        let stopping = source.stopping();
+        tokio::pin!(stopping);
+        let end = loop {
+            enum Step {
+                Next(Option<Result<Bytes, axum::Error>>),
+                Idle,
+                Shutdown,
+            }
+            // The task ends with the body, an idle source, or the server's shutdown (which
+            // must not wait for a source to hang up).
+            let step = tokio::select! {
+                next = tokio::time::timeout(timeout, data.next()) => match next {
+                    Ok(n) => Step::Next(n),
+                    Err(_) => Step::Idle,
+                },
+                () = &mut stopping => Step::Shutdown,
+            };
+            match step {
+                Step::Next(Some(Ok(chunk))) => source.push(&chunk),
+                Step::Next(Some(Err(_))) => break SourceEnd::Failed,
+                Step::Next(None) => break SourceEnd::Finished,
+                Step::Idle => break SourceEnd::TimedOut,
+                Step::Shutdown => break SourceEnd::Shutdown,
+            }
+        };
+        source.finish(end);
+        let _ = done_tx.send(());
+    });
+    let done = futures::stream::once(async move {
+        let _ = done_rx.await;
+        Ok::<_, std::convert::Infallible>(Bytes::new())
+    });
+    (
+        StatusCode::OK,
+        [(axum::http::header::SERVER, SERVER)],
+        Body::from_stream(done),
+    )
+        .into_response()
+}
