@@ -37,6 +37,11 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "sitemap.xml",
     "tags",
     "favicon.ico",
+    "sitemaps",
+    "news-sitemap.xml",
+    "feed.xml",
+    "atom.xml",
+    "feed.json",
 ];
 
 pub fn is_reserved(slug: &str) -> bool {
