@@ -1,0 +1,189 @@
+//! `dateline-bench`: the tools behind `scripts/bench` (see `docs/benchmarks.md`).
+//!
+//! - `seed --data DIR --articles N`: build (or find cached) a large SQLite site.
+//! - `render --data DIR --samples N`: uncached article-page time through the real router.
+//! - `render --profile`: SQL statements per page and the cost of the cache's compression.
+//! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
+//! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
+//! - `free-port`: a free port on 127.0.0.1.
+//!
+//! Progress goes to stderr; results go to stdout as `name key=value …` lines that the script
+//! collects. Everything talks to 127.0.0.1 only, and every loop is bounded in count and time.
+
+mod render;
+mod seed;
+mod startup;
+mod stats;
+mod text;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "dateline-bench", about = "Dateline's benchmark tools")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Build (or reuse) a seeded data folder.
+    Seed(seed::SeedArgs),
+    /// Time uncached article pages through the real router, in process.
+    Render(render::RenderArgs),
+    /// Time `dateline serve` from process start until `GET /` answers 200.
+    Startup(startup::StartupArgs),
+    /// Write every published article's path, shuffled, one per line.
+    Paths {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        shuffle: u64,
+    },
+    /// Print a free port on 127.0.0.1.
+    FreePort,
+}
+
+/// The one place results reach stdout.
+#[expect(
+    clippy::print_stdout,
+    reason = "a benchmark reporter: results on stdout, progress on stderr"
+)]
+fn report(line: &str) {
+    println!("{line}");
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The same worker count as `dateline serve` (one per core).
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("dateline-bench: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dateline-bench: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cmd: Cmd) -> anyhow::Result<()> {
+    match cmd {
+        Cmd::Seed(args) => {
+            dateline::config::init_logging(Some("warn"));
+            let (m, cached) = seed::run(&args).await?;
+            report(&format!(
+                "seed articles={} words={} seconds={:.1} cached={} db_mb={:.1}",
+                m.articles,
+                m.words,
+                m.seconds,
+                if cached { "yes" } else { "no" },
+                m.database_bytes as f64 / 1e6
+            ));
+        }
+        Cmd::Render(args) if args.profile => {
+            let counter = render::install_counter()?;
+            let p = render::profile(&args, &counter).await?;
+            report(&format!(
+                "profile pages={} mean_ms={:.3} queries_per_page={:.1} sqlite_ms_per_page={:.3} \
+                 identity_bytes={} gzip_ms={:.3} brotli_ms={:.3} sha256_ms={:.3}",
+                p.pages,
+                p.mean_ms,
+                p.queries_per_page,
+                p.sqlite_ms_per_page,
+                p.identity_bytes,
+                p.gzip_ms,
+                p.brotli_ms,
+                p.sha256_ms
+            ));
+            for (call, ms) in &p.store_calls {
+                report(&format!("store_call ms={ms:.3} call={call}"));
+            }
+            for (sql, per_page, mean_us) in &p.statements {
+                report(&format!(
+                    "statement per_page={per_page:.2} mean_us={mean_us:.1} ms_per_page={:.3} \
+                     sql={sql}",
+                    per_page * mean_us / 1e3
+                ));
+            }
+        }
+        Cmd::Render(args) => {
+            // The server's own log set-up, so logging costs what it costs there.
+            dateline::config::init_logging(None);
+            let r = render::run(&args).await?;
+            for (i, s) in r.runs.iter().enumerate() {
+                report(&format!(
+                    "render run={} n={} p50_ms={:.3} p90_ms={:.3} p99_ms={:.3} mean_ms={:.3} \
+                     max_ms={:.3}",
+                    i + 1,
+                    s.n,
+                    s.p50,
+                    s.p90,
+                    s.p99,
+                    s.mean,
+                    s.max
+                ));
+            }
+            let col = |f: fn(&stats::Summary) -> f64| {
+                stats::median(&r.runs.iter().map(f).collect::<Vec<_>>())
+            };
+            report(&format!(
+                "render median runs={} p50_ms={:.3} p99_ms={:.3} mean_ms={:.3}",
+                r.runs.len(),
+                col(|s| s.p50),
+                col(|s| s.p99),
+                col(|s| s.mean)
+            ));
+        }
+        Cmd::Startup(args) => {
+            let runs = startup::run(&args).await?;
+            for (i, r) in runs.iter().enumerate() {
+                report(&format!(
+                    "startup run={} listening_ms={:.1} ready_ms={:.1}",
+                    i + 1,
+                    r.listening_ms,
+                    r.ready_ms
+                ));
+            }
+            let ready: Vec<f64> = runs.iter().map(|r| r.ready_ms).collect();
+            let listening: Vec<f64> = runs.iter().map(|r| r.listening_ms).collect();
+            report(&format!(
+                "startup median runs={} listening_ms={:.1} ready_ms={:.1}",
+                runs.len(),
+                stats::median(&listening),
+                stats::median(&ready)
+            ));
+        }
+        Cmd::Paths { data, out, shuffle } => {
+            dateline::config::init_logging(Some("warn"));
+            let db = data.join("dateline.db");
+            anyhow::ensure!(db.exists(), "{} does not exist", db.display());
+            let store = dateline_store::Store::open(&dateline::config::sqlite_url(&db)).await?;
+            let paths = render::article_paths(&store, shuffle).await?;
+            store.close().await;
+            let mut text = paths.join("\n");
+            text.push('\n');
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            report(&format!(
+                "paths count={} file={}",
+                paths.len(),
+                out.display()
+            ));
+        }
+        Cmd::FreePort => report(&startup::free_port()?.to_string()),
+    }
+    Ok(())
+}
