@@ -1,13 +1,12 @@
 //! Author pages: `/authors/{person}/`, with bio, photo and stories, paginated.
 
-use super::sections::{PER_PAGE, pager_path};
+use super::sections::pager_path;
 use super::{PageQuery, page};
 use crate::AppError;
 use crate::state::AppState;
 use crate::views::{CardView, Meta, Pager, PhotoView, SiteView, json_ld};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use dateline_core::page::PageRequest;
 use dateline_store::Filter;
 use serde::Serialize;
 
@@ -30,19 +29,16 @@ pub async fn show_author(
 ) -> Result<Response, AppError> {
     let site = state.site().await?;
     let person = state.store.person_by_slug(&slug).await?;
-    let req = PageRequest::parse(q.page.as_deref(), None, PER_PAGE, PER_PAGE)?;
-    let paged = state.store.latest(Filter::Author(person.id), req).await?;
+    let (req, paged) = super::listing(
+        &state,
+        Filter::Author(person.id),
+        &q,
+        &format!("stories by {}", person.name),
+    )
+    .await?;
     if paged.total == 0 {
         // People with no published story (readers, newsroom staff) have no public page.
         return Err(AppError::NotFound);
-    }
-    if paged.items.is_empty() && req.page > 1 {
-        return Err(AppError::BadRequest(format!(
-            "There is no page {} of stories by {}: there are {} page(s).",
-            req.page,
-            person.name,
-            paged.pages()
-        )));
     }
     let photo = match person.photo_media_id {
         Some(m) => state

@@ -47,6 +47,37 @@ pub struct PageQuery {
     pub page: Option<String>,
 }
 
+/// One page of a listing (section, tag, author): the checked `?page=`, and a clear 400 when it
+/// is past the end. `what` names the listing in that message ("World", "stories by Amira").
+pub async fn listing(
+    state: &AppState,
+    filter: dateline_store::Filter,
+    q: &PageQuery,
+    what: &str,
+) -> Result<
+    (
+        dateline_core::page::PageRequest,
+        dateline_core::page::Paged<dateline_store::ArticleSummary>,
+    ),
+    AppError,
+> {
+    let req = dateline_core::page::PageRequest::parse(
+        q.page.as_deref(),
+        None,
+        sections::PER_PAGE,
+        sections::PER_PAGE,
+    )?;
+    let paged = state.store.latest(filter, req).await?;
+    if paged.items.is_empty() && req.page > 1 {
+        return Err(AppError::BadRequest(format!(
+            "There is no page {} of {what}: it has {} page(s).",
+            req.page,
+            paged.pages()
+        )));
+    }
+    Ok((req, paged))
+}
+
 /// A themed page, marked for the page cache.
 pub fn page<S: Serialize>(state: &AppState, template: &str, ctx: S) -> Result<Response, AppError> {
     let body = state.theme.render(template, ctx)?;

@@ -6,7 +6,6 @@ use crate::state::AppState;
 use crate::views::{CardView, Meta, Pager, SiteView};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use dateline_core::page::PageRequest;
 use dateline_store::Filter;
 use serde::Serialize;
 
@@ -34,16 +33,8 @@ pub async fn show_section(
         .find(|s| s.slug.as_str() == slug)
         .cloned()
         .ok_or(AppError::NotFound)?;
-    let req = PageRequest::parse(q.page.as_deref(), None, PER_PAGE, PER_PAGE)?;
-    let paged = state.store.latest(Filter::Section(section.id), req).await?;
-    if paged.items.is_empty() && req.page > 1 {
-        return Err(AppError::BadRequest(format!(
-            "There is no page {} of {}: it has {} page(s).",
-            req.page,
-            section.name,
-            paged.pages()
-        )));
-    }
+    let (req, paged) =
+        super::listing(&state, Filter::Section(section.id), &q, &section.name).await?;
     let view = SiteView::new(&site, Some(section.slug.as_str()), state.clock.now());
     let path = section.path();
     let pager = Pager::new(&paged, &path);

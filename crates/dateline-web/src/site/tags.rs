@@ -1,13 +1,12 @@
 //! Tag pages: `/tags/{tag}/`, the tag's stories newest first, paginated.
 
-use super::sections::{PER_PAGE, pager_path};
+use super::sections::pager_path;
 use super::{PageQuery, page};
 use crate::AppError;
 use crate::state::AppState;
 use crate::views::{CardView, Meta, Pager, SiteView};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use dateline_core::page::PageRequest;
 use dateline_store::Filter;
 use serde::Serialize;
 
@@ -27,16 +26,13 @@ pub async fn show_tag(
 ) -> Result<Response, AppError> {
     let site = state.site().await?;
     let tag = state.store.tag_by_slug(&slug).await?;
-    let req = PageRequest::parse(q.page.as_deref(), None, PER_PAGE, PER_PAGE)?;
-    let paged = state.store.latest(Filter::Tag(tag.id), req).await?;
-    if paged.items.is_empty() && req.page > 1 {
-        return Err(AppError::BadRequest(format!(
-            "There is no page {} for the tag {}: it has {} page(s).",
-            req.page,
-            tag.name,
-            paged.pages()
-        )));
-    }
+    let (req, paged) = super::listing(
+        &state,
+        Filter::Tag(tag.id),
+        &q,
+        &format!("stories tagged {}", tag.name),
+    )
+    .await?;
     let view = SiteView::new(&site, None, state.clock.now());
     let path = tag.path();
     let pager = Pager::new(&paged, &path);
