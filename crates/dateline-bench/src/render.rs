@@ -2,19 +2,20 @@
 //! router (`dateline_web::app`, every middleware included) over the seeded database and drives
 //! it with `tower::ServiceExt::oneshot`, one request at a time, each for an article path not
 //! requested before in this process, so every request misses the page cache: the figure is
-//! what a reader waits for on a miss (store queries, template, and the cache's gzip, brotli and
-//! ETag work), minus the network.
+//! what a reader waits for on a miss (store queries, template, the cache's ETag and whatever
+//! compression it does for a browser's `Accept-Encoding: gzip, deflate, br`), minus the network.
 //!
 //! `--profile` runs a separate pass that counts the SQL statements each page makes (from sqlx's
-//! own `sqlx::query` events, with the time each spent in SQLite) and times the cache's
-//! compression of the same pages alone, to say where the time goes.
+//! own `sqlx::query` events, with the time each spent in SQLite), replays the handler's store
+//! calls to time each from outside, and times gzip, brotli and SHA-256 (the cache's settings)
+//! on the same pages alone, to say where the time goes.
 
 use crate::stats::{self, Summary};
 use crate::text::Rng;
 use anyhow::{Context, bail, ensure};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use dateline_core::ArticleId;
+use dateline_core::{ArticleId, MediaId};
 use dateline_store::Store;
 use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
 use std::collections::HashMap;
@@ -346,18 +347,17 @@ pub async fn profile(args: &RenderArgs, counter: &QueryCounter) -> anyhow::Resul
 
 /// The store calls `show_article` makes for one page (see dateline-web's `site/articles.rs`),
 /// in the same order, timed one by one from outside the handler: the wall time the page spends
-/// waiting on the store, sqlx's round trips to its SQLite threads included.
+/// waiting on the store, sqlx's round trips to its SQLite threads included. Keep it in step
+/// with the handler.
 async fn replay_store_calls(
     store: &Store,
     paths: &[&String],
 ) -> anyhow::Result<Vec<(&'static str, f64)>> {
-    const CALLS: [&str; 10] = [
+    const CALLS: [&str; 8] = [
         "article_by_slug",
         "authors_of",
         "tags_of",
-        "media_of",
-        "media_many",
-        "read_more_targets",
+        "Bodies::load (READ MORE targets, photos)",
         "related_picks",
         "related_candidates",
         "summaries (related)",
@@ -384,17 +384,13 @@ async fn replay_store_calls(
         lap(1, &mut t);
         std::hint::black_box(store.tags_of(&ids).await?);
         lap(2, &mut t);
-        let mut media = store.media_of(a.id).await?;
+        let bodies = dateline_web::body::Bodies::load(store, &ids, a.lead_media_id).await?;
+        std::hint::black_box(bodies.media(MediaId(0)));
         lap(3, &mut t);
-        media.extend(a.lead_media_id);
-        std::hint::black_box(store.media_many(&media).await?);
-        lap(4, &mut t);
-        std::hint::black_box(store.read_more_targets(a.id).await?);
-        lap(5, &mut t);
         let picks = store.related_picks(a.id).await?;
-        lap(6, &mut t);
+        lap(4, &mut t);
         let candidates = store.related_candidates(a.id, a.section_id).await?;
-        lap(7, &mut t);
+        lap(5, &mut t);
         let subject = dateline_core::related::Subject {
             id: a.id,
             section_id: a.section_id,
@@ -402,8 +398,8 @@ async fn replay_store_calls(
         let related = dateline_core::related::rank(&subject, &picks, &candidates, now);
         t = Instant::now();
         std::hint::black_box(store.summaries(&related).await?);
-        lap(8, &mut t);
-        total[9] += page_started.elapsed();
+        lap(6, &mut t);
+        total[7] += page_started.elapsed();
     }
     let n = paths.len().max(1) as f64;
     Ok(CALLS
