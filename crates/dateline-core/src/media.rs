@@ -89,15 +89,19 @@ impl Media {
 
     /// The variant to use as the plain `src`: the widest one not over `max`, else the narrowest.
     pub fn src_for(&self, max: u32) -> String {
-        let w = self
-            .variants
+        self.variant_path(self.width_for(max))
+    }
+
+    /// The width of the plain `src` variant: the widest not over `max`, else the narrowest
+    /// (else the original's width, for a photo with no variants).
+    pub fn width_for(&self, max: u32) -> u32 {
+        self.variants
             .iter()
             .copied()
             .filter(|w| *w <= max)
             .max()
             .or_else(|| self.variants.first().copied())
-            .unwrap_or(self.width);
-        self.variant_path(w)
+            .unwrap_or(self.width)
     }
 
     /// Height of a variant of width `w`, keeping the aspect ratio (for `width`/`height` attributes).

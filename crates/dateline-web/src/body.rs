@@ -141,13 +141,7 @@ impl Resolver for PageResolver<'_> {
 
     fn photo(&self, id: MediaId) -> Option<Photo> {
         let m = self.media.get(&id)?;
-        let w = m
-            .variants
-            .iter()
-            .copied()
-            .filter(|w| *w <= 1024)
-            .max()
-            .unwrap_or(m.width);
+        let w = m.width_for(1024);
         let srcset = if self.origin.is_empty() {
             m.srcset()
         } else {

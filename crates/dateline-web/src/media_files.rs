@@ -10,16 +10,19 @@ use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Where photo files live on this node.
 #[derive(Debug, Clone)]
 pub struct MediaFiles {
-    dir: PathBuf,
+    /// Shared, because `AppState` (and so this) is cloned for every middleware layer of every
+    /// request; an owned `PathBuf` would allocate each time.
+    dir: Arc<std::path::Path>,
 }
 
 impl MediaFiles {
     pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
+        Self { dir: dir.into() }
     }
 
     pub fn dir(&self) -> &std::path::Path {

@@ -144,14 +144,7 @@ pub struct PhotoView {
 impl PhotoView {
     /// `max` bounds the plain `src` variant (browsers without srcset support).
     pub fn new(m: &Media, max: u32) -> Self {
-        let w = m
-            .variants
-            .iter()
-            .copied()
-            .filter(|w| *w <= max)
-            .max()
-            .or_else(|| m.variants.first().copied())
-            .unwrap_or(m.width);
+        let w = m.width_for(max);
         Self {
             src: m.src_for(max),
             srcset: m.srcset(),
