@@ -88,15 +88,14 @@ impl Bodies {
         ids: &[ArticleId],
         extra_media: impl IntoIterator<Item = MediaId>,
     ) -> Result<Self, StoreError> {
-        let links = store.read_more_targets_of(ids).await?;
-        let mut media_ids = store.media_of_many(ids).await?;
-        media_ids.extend(extra_media);
-        let media = store
-            .media_many(&media_ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
+        let photos = async {
+            let mut media_ids = store.media_of_many(ids).await?;
+            media_ids.extend(extra_media);
+            store.media_many(&media_ids).await
+        };
+        // READ MORE targets and photos are independent: fetch them at once.
+        let (links, media) = tokio::try_join!(store.read_more_targets_of(ids), photos)?;
+        let media = media.into_iter().map(|m| (m.id, m)).collect();
         Ok(Self { links, media })
     }
 

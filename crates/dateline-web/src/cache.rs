@@ -8,7 +8,7 @@
 //! construction, and cheap because publishing is rare next to reading). Memory is bounded by
 //! a byte budget with quick_cache's eviction.
 
-use crate::http::{Encoding, negotiate, not_modified};
+use crate::http::{Encoding, add_security_headers, csp_value, negotiate, not_modified};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -34,9 +34,13 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 #[derive(Debug)]
 pub struct CachedPage {
     status: StatusCode,
-    content_type: HeaderValue,
-    cache_control: HeaderValue,
+    /// Every header of the answer that does not depend on the encoding (content type, cache
+    /// lifetime, `Last-Modified`, `Vary`, the security headers and the CSP), made once when the
+    /// page is kept, so that a hit only clones it.
+    headers: HeaderMap,
     etag: String,
+    /// `ETag` values for the identity, gzip and brotli forms, in that order.
+    etags: [HeaderValue; 3],
     last_modified: HeaderValue,
     identity: Bytes,
     compressible: bool,
@@ -97,24 +101,23 @@ impl CachedPage {
     pub fn respond(&self, req_headers: &HeaderMap, head: bool) -> Response {
         let (encoding, body, etag) = match (negotiate(req_headers), self.br.get(), self.gzip.get())
         {
-            (Encoding::Brotli, Some(br), _) => {
-                (Some("br"), br.clone(), format!("\"{}-br\"", self.etag))
-            }
+            (Encoding::Brotli, Some(br), _) => (Some("br"), br.clone(), &self.etags[2]),
             (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => {
-                (Some("gzip"), gz.clone(), format!("\"{}-gz\"", self.etag))
+                (Some("gzip"), gz.clone(), &self.etags[1])
             }
-            _ => (None, self.identity.clone(), format!("\"{}\"", self.etag)),
+            _ => (None, self.identity.clone(), &self.etags[0]),
         };
-        let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
         if self.status == StatusCode::OK
             && not_modified(req_headers, &self.etag, &self.last_modified)
         {
             let mut res = StatusCode::NOT_MODIFIED.into_response();
             let h = res.headers_mut();
-            h.insert(header::ETAG, etag_value);
-            h.insert(header::CACHE_CONTROL, self.cache_control.clone());
-            h.insert(header::LAST_MODIFIED, self.last_modified.clone());
-            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            h.insert(header::ETAG, etag.clone());
+            for name in [header::CACHE_CONTROL, header::LAST_MODIFIED, header::VARY] {
+                if let Some(v) = self.headers.get(&name) {
+                    h.insert(name, v.clone());
+                }
+            }
             return res;
         }
         let len = body.len();
@@ -125,11 +128,8 @@ impl CachedPage {
         });
         *res.status_mut() = self.status;
         let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, self.content_type.clone());
-        h.insert(header::CACHE_CONTROL, self.cache_control.clone());
-        h.insert(header::ETAG, etag_value);
-        h.insert(header::LAST_MODIFIED, self.last_modified.clone());
-        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        *h = self.headers.clone();
+        h.insert(header::ETAG, etag.clone());
         h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         if let Some(e) = encoding {
             h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
@@ -196,6 +196,27 @@ impl PageCache {
     }
 }
 
+/// The cache key of a request: its path and query, borrowed.
+fn key_of(req: &Request) -> &str {
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path(), |p| p.as_str())
+}
+
+/// Outermost middleware: answer a GET/HEAD that hits the cache before any other layer or the
+/// router runs. A hit needs none of them: its headers (security headers included) were made
+/// when the page was kept, it cannot time out or fail, and request spans are only debug-level.
+/// Everything else goes on to the full stack, where [`serve_cached`] fills the cache.
+pub async fn serve_hit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let head = req.method() == Method::HEAD;
+    if req.method() == Method::GET || head {
+        if let Some(page) = state.cache.get(key_of(&req), state.store.generation()) {
+            return answer(&page, req.headers(), head).await;
+        }
+    }
+    next.run(req).await
+}
+
 /// Middleware: answer GET/HEAD from the cache, or render, keep (when the handler marked the
 /// response [`Cacheable`]) and answer.
 pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -203,19 +224,25 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     if req.method() != Method::GET && !head {
         return next.run(req).await;
     }
-    let key = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let generation = state.store.generation();
-    if let Some(page) = state.cache.get(&key, generation) {
+    if let Some(page) = state.cache.get(key_of(&req), generation) {
         return answer(&page, req.headers(), head).await;
     }
+    let key = key_of(&req).to_owned();
     let req_headers = req.headers().clone();
     let res = next.run(req).await;
     if res.extensions().get::<Cacheable>().is_none() {
         return res;
     }
+    // The policy of the site the page was rendered for; a settings change bumps the generation,
+    // so a page kept with an old policy is never served.
+    let csp = match state.site().await {
+        Ok(site) => csp_value(&site.csp),
+        Err(e) => {
+            tracing::warn!(error = %e, "loading the site settings failed; page not kept");
+            return res;
+        }
+    };
     let (parts, body) = res.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -229,6 +256,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         &parts.headers,
         bytes,
         state.clock.now(),
+        csp,
     ));
     state.cache.insert(key, page.clone(), generation);
     answer(&page, &req_headers, head).await
@@ -247,6 +275,7 @@ fn build(
     headers: &HeaderMap,
     identity: Bytes,
     now: jiff::Timestamp,
+    csp: HeaderValue,
 ) -> CachedPage {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -259,15 +288,26 @@ fn build(
     let compressible = is_compressible(&content_type) && identity.len() > 512;
     let digest = Sha256::digest(&identity);
     let etag: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+    let etags = ["", "-gz", "-br"].map(|suffix| {
+        HeaderValue::from_str(&format!("\"{etag}{suffix}\""))
+            .unwrap_or(HeaderValue::from_static("\"\""))
+    });
     let last_modified = HeaderValue::from_str(&httpdate::fmt_http_date(
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.as_second().max(0) as u64),
     ))
     .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+    let mut kept = HeaderMap::with_capacity(12);
+    kept.insert(header::CONTENT_TYPE, content_type.clone());
+    kept.insert(header::CACHE_CONTROL, cache_control);
+    kept.insert(header::LAST_MODIFIED, last_modified.clone());
+    kept.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    kept.insert(header::CONTENT_SECURITY_POLICY, csp);
+    add_security_headers(&mut kept);
     CachedPage {
         status,
-        content_type,
-        cache_control,
+        headers: kept,
         etag,
+        etags,
         last_modified,
         identity,
         compressible,

@@ -126,7 +126,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let mut res = next.run(req).await;
     if !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
         let csp = match state.site().await {
-            Ok(site) => HeaderValue::from_str(&site.csp).ok(),
+            Ok(site) => Some(csp_value(&site.csp)),
             Err(_) => None,
         };
         res.headers_mut().insert(
@@ -134,7 +134,19 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
             csp.unwrap_or(HeaderValue::from_static("default-src 'self'")),
         );
     }
-    let h = res.headers_mut();
+    add_security_headers(res.headers_mut());
+    res
+}
+
+/// The policy as a header value (it is built from checked parts, so it is always valid).
+pub fn csp_value(csp: &str) -> HeaderValue {
+    HeaderValue::from_str(csp).unwrap_or(HeaderValue::from_static("default-src 'self'"))
+}
+
+/// The fixed security headers every answer carries (the CSP, which depends on the site's
+/// settings, is added by the caller). The page cache adds them once when it keeps a page, so a
+/// hit is answered without running this layer.
+pub fn add_security_headers(h: &mut HeaderMap) {
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -151,7 +163,6 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    res
 }
 
 #[cfg(test)]

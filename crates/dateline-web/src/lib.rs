@@ -56,5 +56,7 @@ pub fn app(state: AppState) -> Router {
                     Duration::from_secs(30),
                 )),
         )
+        // Outermost, so that a cache hit skips every layer above.
+        .layer(from_fn_with_state(state.clone(), cache::serve_hit))
         .with_state(state)
 }

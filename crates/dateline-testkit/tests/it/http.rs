@@ -147,6 +147,62 @@ backend_test!(security_headers_on_every_answer, |app| {
     Ok(())
 });
 
+backend_test!(
+    a_cache_hit_answers_with_the_same_headers_as_the_miss,
+    |app| {
+        let a = app.article("Cached story").publish().await?;
+        let path = app.path_of(&a).await?;
+        let miss = app.get(&path).await?;
+        assert_eq!(miss.status(), 200);
+        let miss_headers = miss.headers().clone();
+        let miss_body = miss.bytes().await?;
+        let hit = app.get(&path).await?;
+        assert_eq!(hit.status(), 200);
+        let hit_headers = hit.headers().clone();
+        assert_eq!(hit.bytes().await?, miss_body);
+        // Every header but the date is the same, security headers and ETag included.
+        for (name, value) in &miss_headers {
+            if name != "date" {
+                assert_eq!(hit_headers.get(name), Some(value), "{name}");
+            }
+        }
+        for name in [
+            "content-security-policy",
+            "x-content-type-options",
+            "referrer-policy",
+            "x-frame-options",
+            "permissions-policy",
+            "etag",
+            "last-modified",
+            "vary",
+        ] {
+            assert!(hit_headers.contains_key(name), "{name}");
+        }
+        // A conditional request on the hit path answers 304 with the validators.
+        let etag = hit_headers["etag"].to_str()?.to_owned();
+        let res = app
+            .client
+            .get(app.url(&path))
+            .header("if-none-match", &etag)
+            .send()
+            .await?;
+        assert_eq!(res.status(), 304);
+        assert_eq!(res.headers()["etag"], etag.as_str());
+        // A settings change (a new live stream origin in the CSP) is never answered from the cache.
+        let mut settings = app.store.site_settings().await?;
+        settings.live_stream_url = "https://radio.example/stream".into();
+        app.store.save_site_settings(&settings).await?;
+        let res = app.get(&path).await?;
+        assert!(
+            res.headers()["content-security-policy"]
+                .to_str()?
+                .contains("https://radio.example"),
+            "the policy follows the settings"
+        );
+        Ok(())
+    }
+);
+
 backend_test!(head_requests_and_assets_and_media, |app| {
     let res = app.client.head(app.url("/")).send().await?;
     assert_eq!(res.status(), 200);

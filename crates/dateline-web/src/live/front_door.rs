@@ -131,6 +131,11 @@ async fn accept_loop(listener: TcpListener, state: AppState, tx: mpsc::Sender<(C
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
+                    // Answers are written whole; waiting for an ACK before sending the next one
+                    // (Nagle) only adds latency to keep-alive connections.
+                    if let Err(e) = stream.set_nodelay(true) {
+                        tracing::debug!(error = %e, "setting TCP_NODELAY failed");
+                    }
                     tasks.spawn(sort(stream, addr, state.clone(), tx.clone()));
                 }
                 Err(e) => {
