@@ -89,6 +89,8 @@ pub struct SiteOverrides {
     pub community_standards: Option<String>,
     pub live_stream_url: Option<String>,
     pub live_stream_name: Option<String>,
+    /// `"full"` (the whole body in feeds) or `"summary"` (the standfirst only).
+    pub feed_content: Option<dateline_core::site::FeedContent>,
 }
 
 /// Everything `serve` needs, checked.

@@ -105,6 +105,9 @@ async fn apply_site_settings(store: &Store, settings: &Settings) -> anyhow::Resu
     if let Some(v) = &o.live_stream_name {
         site.live_stream_name = v.clone();
     }
+    if let Some(v) = o.feed_content {
+        site.feed_content = v;
+    }
     if site != before {
         store.save_site_settings(&site).await?;
     }

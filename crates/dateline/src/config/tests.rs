@@ -43,6 +43,26 @@ fn unknown_keys_and_bad_values_are_refused_with_a_reason() {
     .expect("write");
     let err = resolve(args(&["--data", &data])).expect_err("bad zone refused");
     assert!(format!("{err:#}").contains("Mars/Base"), "{err:#}");
+    std::fs::write(
+        dir.join("dateline.toml"),
+        "[site]\nfeed_content = \"excerpt\"\n",
+    )
+    .expect("write");
+    let err = resolve(args(&["--data", &data])).expect_err("bad feed_content refused");
+    assert!(
+        format!("{err:#}").contains("excerpt") && format!("{err:#}").contains("summary"),
+        "{err:#}"
+    );
+    std::fs::write(
+        dir.join("dateline.toml"),
+        "[site]\nfeed_content = \"summary\"\n",
+    )
+    .expect("write");
+    let s = resolve(args(&["--data", &data])).expect("summary is a feed_content");
+    assert_eq!(
+        s.site.feed_content,
+        Some(dateline_core::site::FeedContent::Summary)
+    );
     let err = resolve(args(&["--data", &data, "--database", "mysql://x"])).expect_err("bad url");
     assert!(format!("{err:#}").contains("postgres"), "{err:#}");
     std::fs::remove_dir_all(&dir).ok();
