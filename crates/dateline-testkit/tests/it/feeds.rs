@@ -689,6 +689,32 @@ backend_test!(
     }
 );
 
+backend_test!(
+    the_cached_news_sitemap_drops_stories_as_they_age_out_of_two_days,
+    |app| {
+        let now = app.clock.now();
+        app.article("Older story")
+            .at(now - SignedDuration::from_hours(40))
+            .publish()
+            .await?;
+        app.article("Newer story")
+            .at(now - SignedDuration::from_hours(10))
+            .publish()
+            .await?;
+        let titles = |body: String| -> anyhow::Result<usize> {
+            let doc = roxmltree::Document::parse(&body)?;
+            Ok(kids(doc.root_element(), Some(SITEMAP_NS), "url").len())
+        };
+        assert_eq!(titles(fetch(&app, "/news-sitemap.xml", XML).await?)?, 2);
+        // Nothing is written to the store: only time passes. The cached answer must follow.
+        app.clock.set(now + SignedDuration::from_hours(9));
+        assert_eq!(titles(fetch(&app, "/news-sitemap.xml", XML).await?)?, 1);
+        app.clock.set(now + SignedDuration::from_hours(39));
+        assert_eq!(titles(fetch(&app, "/news-sitemap.xml", XML).await?)?, 0);
+        Ok(())
+    }
+);
+
 backend_test!(robots_txt_names_both_sitemaps, |app| {
     let body = fetch(&app, "/robots.txt", "text/plain; charset=utf-8").await?;
     let sitemaps: Vec<&str> = body
