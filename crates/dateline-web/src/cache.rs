@@ -28,6 +28,11 @@ use std::sync::{Arc, OnceLock};
 #[derive(Clone, Copy, Debug)]
 pub struct Cacheable;
 
+/// Put this beside [`Cacheable`] when what a page shows changes with time alone, not only with
+/// the store (the news sitemap's two-day window): the cache stops serving it at that moment.
+#[derive(Clone, Copy, Debug)]
+pub struct CacheUntil(pub jiff::Timestamp);
+
 /// Largest body the cache keeps; bigger answers are served uncached.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
@@ -42,6 +47,8 @@ pub struct CachedPage {
     /// `ETag` values for the identity, gzip and brotli forms, in that order.
     etags: [HeaderValue; 3],
     last_modified: HeaderValue,
+    /// When the page goes stale by time alone ([`CacheUntil`]); most pages never do.
+    expires: Option<jiff::Timestamp>,
     identity: Bytes,
     compressible: bool,
     /// Compressed forms, each made the first time a client asks for it (most clients ask for
@@ -51,6 +58,10 @@ pub struct CachedPage {
 }
 
 impl CachedPage {
+    fn expired(&self, clock: &crate::Clock) -> bool {
+        self.expires.is_some_and(|at| clock.now() >= at)
+    }
+
     /// An upper bound of what the page will hold once compressed forms exist (they are never
     /// larger than the identity bytes for the text types we compress).
     fn weight(&self) -> u64 {
@@ -210,7 +221,7 @@ fn key_of(req: &Request) -> &str {
 pub async fn serve_hit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let head = req.method() == Method::HEAD;
     if req.method() == Method::GET || head {
-        if let Some(page) = state.cache.get(key_of(&req), state.store.generation()) {
+        if let Some(page) = lookup(&state, key_of(&req), state.store.generation()) {
             return answer(&page, req.headers(), head).await;
         }
     }
@@ -225,7 +236,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         return next.run(req).await;
     }
     let generation = state.store.generation();
-    if let Some(page) = state.cache.get(key_of(&req), generation) {
+    if let Some(page) = lookup(&state, key_of(&req), generation) {
         return answer(&page, req.headers(), head).await;
     }
     let key = key_of(&req).to_owned();
@@ -234,6 +245,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     if res.extensions().get::<Cacheable>().is_none() {
         return res;
     }
+    let expires = res.extensions().get::<CacheUntil>().map(|u| u.0);
     // The policy of the site the page was rendered for; a settings change bumps the generation,
     // so a page kept with an old policy is never served.
     let csp = match state.site().await {
@@ -257,9 +269,18 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         bytes,
         state.clock.now(),
         csp,
+        expires,
     ));
     state.cache.insert(key, page.clone(), generation);
     answer(&page, &req_headers, head).await
+}
+
+/// A current page for `key`: kept at `generation` and not past its [`CacheUntil`].
+fn lookup(state: &AppState, key: &str, generation: u64) -> Option<Arc<CachedPage>> {
+    state
+        .cache
+        .get(key, generation)
+        .filter(|page| !page.expired(&state.clock))
 }
 
 async fn answer(page: &Arc<CachedPage>, req_headers: &HeaderMap, head: bool) -> Response {
@@ -276,6 +297,7 @@ fn build(
     identity: Bytes,
     now: jiff::Timestamp,
     csp: HeaderValue,
+    expires: Option<jiff::Timestamp>,
 ) -> CachedPage {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -309,6 +331,7 @@ fn build(
         etag,
         etags,
         last_modified,
+        expires,
         identity,
         compressible,
         gzip: OnceLock::new(),

@@ -9,6 +9,7 @@
 
 use super::cacheable;
 use crate::AppError;
+use crate::cache::CacheUntil;
 use crate::state::{AppState, SiteContext};
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -147,10 +148,15 @@ pub(super) async fn show_news_sitemap(State(state): State<AppState>) -> Result<R
         site.settings.name.clone(),
         news_language(&site.settings.language),
     );
-    let urls = state
-        .store
-        .news_entries(since, NEWS_MAX)
-        .await?
+    let entries = state.store.news_entries(since, NEWS_MAX).await?;
+    // Stories leave the list by age alone, with no store write to invalidate the cache: keep
+    // the answer only until the oldest one listed turns two days old.
+    let stale_at = entries
+        .iter()
+        .map(|e| e.published_at)
+        .min()
+        .map(|t| t + NEWS_WINDOW);
+    let urls = entries
         .into_iter()
         .map(|e| {
             Url::builder(format!("{origin}{}", e.path))
@@ -163,7 +169,11 @@ pub(super) async fn show_news_sitemap(State(state): State<AppState>) -> Result<R
                 .map_err(|e| internal(&e))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    write_url_set(urls)
+    let mut res = write_url_set(urls)?;
+    if let Some(at) = stale_at {
+        res.extensions_mut().insert(CacheUntil(at));
+    }
+    Ok(res)
 }
 
 fn write_url_set(urls: Vec<Url>) -> Result<Response, AppError> {
