@@ -28,7 +28,7 @@ export const NAV_TIMEOUT = 30_000;
  * throwaway user-data dir (Playwright creates and deletes it), so no state
  * leaks between runs; passing --user-data-dir ourselves is not allowed here.
  */
-export async function launchBrowser() {
+export async function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -43,6 +43,7 @@ export async function launchBrowser() {
       '--no-first-run',
       // Containers often have a 64 MB /dev/shm, which crashes renderers.
       '--disable-dev-shm-usage',
+      ...extraArgs,
     ],
   });
 }

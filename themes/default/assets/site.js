@@ -1,5 +1,6 @@
 // Progressive enhancement for reader pages. Everything works without this file:
-// "Get short URL" is a <details> with a plain link; Listen Live is a native <audio>.
+// "Get short URL" is a <details> with a plain link; Listen Live is a link to the player page,
+// opened in a named tab, with a native <audio>.
 (function () {
   "use strict";
 
@@ -27,17 +28,59 @@
     });
   });
 
-  // Listen Live: opening the panel starts the stream, closing it stops it.
-  document.querySelectorAll("details.listen-live").forEach(function (details) {
-    var audio = details.querySelector("audio");
-    if (!audio) return;
-    details.addEventListener("toggle", function () {
-      if (details.open) {
-        var played = audio.play();
-        if (played && played.catch) played.catch(function () { /* the user can press play */ });
-      } else {
-        audio.pause();
-      }
+  // Listen Live: the header link opens the player (/live/) in a small window of its own, so
+  // the stream keeps playing while this window moves from story to story. An open player is
+  // only brought to the front: navigating it again would cut the audio.
+  var PLAYER = "dateline-live";
+  document.querySelectorAll("a.listen-live").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (window.name === PLAYER) { event.preventDefault(); return; }
+      var player = window.open("", PLAYER, "popup,width=440,height=640");
+      if (!player) return; // blocked: the link opens the named tab instead
+      event.preventDefault();
+      var fresh = true;
+      try { fresh = player.location.href === "about:blank"; } catch (e) { fresh = true; }
+      if (fresh) player.location.href = link.href;
+      player.focus();
     });
+  });
+
+  // The player page: start on the reader's click (a user gesture), and keep the on-air state
+  // and now-playing title current from the relay's status.
+  document.querySelectorAll(".live-console").forEach(function (console_) {
+    var audio = console_.querySelector("audio");
+    var mount = console_.dataset.liveMount;
+    if (!mount || !window.fetch) return;
+    var state = console_.querySelector(".live-state");
+    var stateText = console_.querySelector(".live-state-text");
+    var playing = console_.querySelector(".now-playing");
+    function show(onAir, title) {
+      state.classList.toggle("on-air", onAir);
+      stateText.textContent = onAir ? "On air" : "Off air";
+      playing.textContent = "";
+      if (title) {
+        playing.append("Now playing: ");
+        var span = document.createElement("span");
+        span.className = "now-playing-title";
+        span.textContent = title;
+        playing.append(span);
+      } else if (!onAir) {
+        playing.textContent = "The station is off air at the moment. Press play to listen as soon as it is back.";
+      }
+    }
+    function refresh() {
+      fetch("/api/v1/live", { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (status) {
+          if (!status) return;
+          var m = (status.mounts || []).filter(function (x) { return x.path === mount; })[0];
+          var onAir = !!(m && m.on_air);
+          show(onAir, onAir && m.source ? m.source.title : "");
+          // Back on air while the reader waits with the player paused at an error: retry.
+          if (onAir && audio && audio.error) { audio.load(); }
+        })
+        .catch(function () { /* keep what is shown */ });
+    }
+    setInterval(refresh, 15000);
   });
 })();

@@ -158,6 +158,7 @@ backend_test!(
             !page.has(".listen-live"),
             "no stream configured: no control"
         );
+        app.page("/live/", 404).await?;
         let csp = app.get(&path).await?.headers()["content-security-policy"]
             .to_str()?
             .to_owned();
@@ -168,19 +169,29 @@ backend_test!(
             s.live_stream_name = "Herald Radio".into();
         })
         .await?;
-        for p in ["/", path.as_str(), "/community-standards/"] {
+        for p in ["/", path.as_str(), "/community-standards/", "/live/"] {
             let page = app.page(p, 200).await?;
-            assert_eq!(
-                page.text(".site-header .listen-live summary"),
-                "Listen Live",
+            // A link to the pop-out player, in a named window that keeps playing.
+            assert!(
+                page.text(".site-header a.listen-live")
+                    .starts_with("Listen Live"),
                 "{p}"
             );
+            assert_eq!(page.attr(".site-header a.listen-live", "href"), "/live/");
             assert_eq!(
-                page.attr(".listen-live audio", "src"),
-                "https://radio.example.net/live.mp3"
+                page.attr(".site-header a.listen-live", "target"),
+                "dateline-live"
             );
-            assert_eq!(page.text(".live-name"), "Herald Radio");
         }
+        // The player page plays the configured stream; an outside stream's state is unknown.
+        let player = app.page("/live/", 200).await?;
+        assert_eq!(player.text("h1"), "Herald Radio");
+        assert_eq!(
+            player.attr(".live-console audio", "src"),
+            "https://radio.example.net/live.mp3"
+        );
+        assert_eq!(player.text(".live-state-text"), "Live stream");
+        assert!(!player.has(".live-console[data-live-mount]"));
         let csp = app.get(&path).await?.headers()["content-security-policy"]
             .to_str()?
             .to_owned();

@@ -958,3 +958,44 @@ async fn the_mount_command_adds_lists_and_removes() -> anyhow::Result<()> {
     assert!(!format!("{cli:?}").contains("s3cret"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_page_shows_on_air_and_now_playing_for_our_own_mount() -> anyhow::Result<()> {
+    let app = TestApp::start(TestBackend::Sqlite).await?;
+    app.live_mount("/live/radio.mp3", PASSWORD, |_| {}).await?;
+    app.configure(|s| {
+        s.live_stream_url = "/live/radio.mp3".into();
+        s.live_stream_name = "Herald Radio".into();
+    })
+    .await?;
+    let page = app.page("/live/", 200).await?;
+    assert_eq!(page.text(".live-state-text"), "Off air");
+    assert_eq!(
+        page.attr(".live-console", "data-live-mount"),
+        "/live/radio.mp3"
+    );
+    assert_eq!(page.attr(".live-console audio", "src"), "/live/radio.mp3");
+    assert!(page.text(".now-playing").contains("off air"));
+    let res = app.get("/live/").await?;
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+
+    let _ffmpeg = ffmpeg_source(&app, "/live/radio.mp3", PASSWORD, 440, 30)?;
+    on_air(&app, "/live/radio.mp3").await?;
+    let res = app
+        .client
+        .get(app.url(
+            "/admin/metadata?mount=/live/radio.mp3&mode=updinfo&song=The+%3Cb%3ENews%3C%2Fb%3E",
+        ))
+        .basic_auth("source", Some(PASSWORD))
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    // Not served from a cache: the page follows the relay at once.
+    let page = app.page("/live/", 200).await?;
+    assert_eq!(page.text(".live-state-text"), "On air");
+    assert!(page.has(".live-state.on-air"));
+    // The source's title is text, never markup.
+    assert_eq!(page.text(".now-playing-title"), "The <b>News</b>");
+    assert!(!page.has(".now-playing b"));
+    Ok(())
+}

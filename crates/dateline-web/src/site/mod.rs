@@ -6,6 +6,7 @@ mod articles;
 mod assets;
 mod authors;
 mod front;
+mod live;
 mod pages;
 mod sections;
 mod short_links;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
             "/community-standards/",
             get(pages::show_community_standards),
         )
+        .route("/live/", get(live::show_live_page))
         .route("/s/{code}", get(short_links::follow_short_link))
         .route("/tags/{tag}/", get(tags::show_tag))
         .route("/authors/{person}/", get(authors::show_author))
