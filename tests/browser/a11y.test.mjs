@@ -57,6 +57,16 @@ describe('accessibility', () => {
     }
   });
 
+  it('the Listen Live player has no serious or critical axe violations', { timeout: 120_000 }, async () => {
+    const page = await context.newPage();
+    try {
+      await goto(page, `${BASE_URL}/live/`);
+      await audit(page, 'Listen Live player');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('lead article has no serious or critical axe violations', { timeout: 120_000 }, async () => {
     const page = await context.newPage();
     try {

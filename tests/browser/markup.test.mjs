@@ -86,6 +86,7 @@ describe('markup quality (Nu HTML checker)', () => {
     assert.ok(author, 'the article has no byline link');
     save('author.html', 'author page', await get(author[1], 200));
     save('community.html', 'community standards', await get('/community-standards/', 200));
+    save('live.html', 'Listen Live player', await get('/live/', 200));
     save('404.html', 'not found', await get('/no-such-page/', 404));
     save('410.html', 'withdrawn story', await get(WITHDRAWN, 410));
     save('400.html', 'bad request', await get(`/${section}/?page=abc`, 400));
