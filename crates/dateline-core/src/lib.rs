@@ -13,6 +13,7 @@ pub mod page;
 pub mod permissions;
 pub mod person;
 pub mod related;
+pub mod schedule;
 pub mod section;
 pub mod short_code;
 pub mod site;
