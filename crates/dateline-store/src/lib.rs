@@ -18,6 +18,7 @@ mod live;
 mod media;
 mod people;
 mod rows;
+mod schedule;
 mod sections;
 mod settings;
 mod tags;
@@ -29,6 +30,7 @@ pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::NewMount;
 pub use media::NewMedia;
 pub use people::NewPerson;
+pub use schedule::NewProgramme;
 pub use sections::NewSection;
 
 use sqlx::AnyPool;

@@ -29,6 +29,9 @@ pub enum Command {
     /// Live audio mounts: add, list, remove.
     #[command(subcommand)]
     Mount(crate::mounts::MountCommand),
+    /// The station's weekly programme schedule: add, list, remove.
+    #[command(subcommand)]
+    Schedule(crate::schedule::ScheduleCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.

@@ -98,7 +98,7 @@ pub async fn run(command: MountCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
+pub(crate) async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     let (data, database) = config::store_location(args)?;
     if database.starts_with("sqlite:") {
         tokio::fs::create_dir_all(&data)

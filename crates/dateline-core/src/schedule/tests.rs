@@ -27,8 +27,14 @@ fn at(s: &str) -> Timestamp {
 
 #[test]
 fn days_parse_names_ranges_and_words() {
-    assert_eq!(Days::parse("mon-fri").map(|d| d.to_string()), Ok("mon-fri".into()));
-    assert_eq!(Days::parse("Sat,Sun").map(|d| d.to_string()), Ok("sat,sun".into()));
+    assert_eq!(
+        Days::parse("mon-fri").map(|d| d.to_string()),
+        Ok("mon-fri".into())
+    );
+    assert_eq!(
+        Days::parse("Sat,Sun").map(|d| d.to_string()),
+        Ok("sat,sun".into())
+    );
     assert_eq!(Days::parse("daily"), Ok(Days::ALL));
     assert_eq!(Days::parse("weekdays"), Days::parse("monday-friday"));
     assert_eq!(Days::parse("weekends"), Days::parse("sat-sun"));
@@ -57,7 +63,9 @@ fn days_parse_names_ranges_and_words() {
 fn times_are_24_hour_hh_mm() {
     assert_eq!(format_time(t("7:05")), "07:05");
     assert_eq!(format_time(t("23:59")), "23:59");
-    for bad in ["24:00", "12:60", "noon", "12", "12:5", "-1:00", "12:00:00", ""] {
+    for bad in [
+        "24:00", "12:60", "noon", "12", "12:5", "-1:00", "12:00:00", "",
+    ] {
         assert!(
             matches!(parse_time(bad), Err(ScheduleError::Time(_))),
             "{bad:?}"
@@ -76,7 +84,10 @@ fn a_programme_needs_a_title_days_and_a_length() {
         Programme::check("Breakfast", d, t("07:00"), t("07:00")),
         Err(ScheduleError::Empty(_))
     ));
-    assert_eq!(Programme::check("Breakfast", d, t("07:00"), t("09:00")), Ok(()));
+    assert_eq!(
+        Programme::check("Breakfast", d, t("07:00"), t("09:00")),
+        Ok(())
+    );
 }
 
 #[test]
@@ -85,10 +96,16 @@ fn on_air_follows_local_wall_clock_time_across_dst() {
     let tz = london();
     // Winter (GMT): 07:30 local is 07:30 UTC. Tuesday 14 January 2025.
     assert!(breakfast.on_air(at("2025-01-14T07:30:00Z"), &tz));
-    assert!(!breakfast.on_air(at("2025-01-14T09:00:00Z"), &tz), "ends are exclusive");
+    assert!(
+        !breakfast.on_air(at("2025-01-14T09:00:00Z"), &tz),
+        "ends are exclusive"
+    );
     // Summer (BST): 07:30 local is 06:30 UTC. Tuesday 15 July 2025.
     assert!(breakfast.on_air(at("2025-07-15T06:30:00Z"), &tz));
-    assert!(!breakfast.on_air(at("2025-07-15T08:30:00Z"), &tz), "09:30 BST");
+    assert!(
+        !breakfast.on_air(at("2025-07-15T08:30:00Z"), &tz),
+        "09:30 BST"
+    );
     // Not at weekends. Saturday 19 July 2025.
     assert!(!breakfast.on_air(at("2025-07-19T06:30:00Z"), &tz));
 }
@@ -112,8 +129,14 @@ fn the_latest_started_of_overlapping_programmes_is_on_air() {
     let news = programme(2, "daily", "13:00", "13:30");
     let list = [all_day.clone(), news.clone()];
     let tz = TimeZone::UTC;
-    assert_eq!(on_air_now(&list, at("2025-01-17T13:10:00Z"), &tz), Some(&news));
-    assert_eq!(on_air_now(&list, at("2025-01-17T14:00:00Z"), &tz), Some(&all_day));
+    assert_eq!(
+        on_air_now(&list, at("2025-01-17T13:10:00Z"), &tz),
+        Some(&news)
+    );
+    assert_eq!(
+        on_air_now(&list, at("2025-01-17T14:00:00Z"), &tz),
+        Some(&all_day)
+    );
     assert_eq!(on_air_now(&list, at("2025-01-17T23:00:00Z"), &tz), None);
 }
 
@@ -124,9 +147,15 @@ fn a_day_lists_its_programmes_by_start() {
         programme(2, "daily", "07:00", "09:00"),
         programme(3, "sat", "10:00", "11:00"),
     ];
-    let monday: Vec<i64> = for_day(&list, Weekday::Monday).iter().map(|p| p.id).collect();
+    let monday: Vec<i64> = for_day(&list, Weekday::Monday)
+        .iter()
+        .map(|p| p.id)
+        .collect();
     assert_eq!(monday, [2, 1]);
-    let saturday: Vec<i64> = for_day(&list, Weekday::Saturday).iter().map(|p| p.id).collect();
+    let saturday: Vec<i64> = for_day(&list, Weekday::Saturday)
+        .iter()
+        .map(|p| p.id)
+        .collect();
     assert_eq!(saturday, [2, 3]);
     assert_eq!(day_name(Weekday::Sunday), "Sunday");
 }

@@ -999,3 +999,162 @@ async fn the_player_page_shows_on_air_and_now_playing_for_our_own_mount() -> any
     assert!(!page.has(".now-playing b"));
     Ok(())
 }
+
+backend_test!(
+    the_live_page_shows_the_schedule_and_what_is_on_air_now,
+    |app| {
+        use dateline_core::schedule::{Days, parse_time};
+        use dateline_store::NewProgramme;
+        app.configure(|s| {
+            s.live_stream_url = "https://radio.example.net/live.mp3".into();
+            s.time_zone = "Europe/London".into();
+        })
+        .await?;
+        let page = app.page("/live/", 200).await?;
+        assert!(!page.has(".schedule"), "no schedule set: no empty section");
+        let add =
+            |title: &str, days: &str, starts: &str, ends: &str, presenter: &str| NewProgramme {
+                title: title.into(),
+                presenter: presenter.into(),
+                description: format!("About {title}."),
+                days: Days::parse(days).expect("valid days"),
+                starts: parse_time(starts).expect("valid time"),
+                ends: parse_time(ends).expect("valid time"),
+            };
+        let now = app.clock.now();
+        app.store
+            .create_programme(
+                add(
+                    "The Breakfast Show",
+                    "mon-fri",
+                    "07:00",
+                    "10:00",
+                    "Ana <Lopes>",
+                ),
+                now,
+            )
+            .await?;
+        app.store
+            .create_programme(add("News at One", "daily", "13:00", "13:30", ""), now)
+            .await?;
+        let late = app
+            .store
+            .create_programme(add("Late Night Live", "sat", "22:00", "01:00", ""), now)
+            .await?;
+        // Tuesday 10 March 2026, 08:30 in London (GMT): breakfast is on.
+        app.clock.set("2026-03-10T08:30:00Z".parse()?);
+        let page = app.page("/live/", 200).await?;
+        assert!(
+            page.text(".on-air-now")
+                .contains("The Breakfast Show with Ana <Lopes>")
+        );
+        let days = page.texts(".schedule h3");
+        assert_eq!(days.len(), 7);
+        assert_eq!(days[0], "Today (Tuesday)");
+        assert_eq!(days[6], "Monday");
+        assert_eq!(
+            page.texts(".schedule-day:first-of-type .programme-title"),
+            ["The Breakfast Show", "News at One"]
+        );
+        assert_eq!(
+            page.text(".programme.on-air .programme-title"),
+            "The Breakfast Show"
+        );
+        assert_eq!(page.attr(".programme.on-air", "aria-current"), "true");
+        assert!(
+            page.text(".schedule-note")
+                .contains("Europe/London time (GMT now)")
+        );
+        // Saturday 14 March, 23:30: the overnight show; and after midnight still.
+        app.clock.set("2026-03-14T23:30:00Z".parse()?);
+        let page = app.page("/live/", 200).await?;
+        assert!(page.text(".on-air-now").contains("Late Night Live"));
+        app.clock.set("2026-03-15T00:30:00Z".parse()?);
+        assert!(
+            app.page("/live/", 200)
+                .await?
+                .text(".on-air-now")
+                .contains("Late Night Live")
+        );
+        // Between programmes nothing is on air now, but the schedule is there.
+        app.clock.set("2026-03-15T03:00:00Z".parse()?);
+        let page = app.page("/live/", 200).await?;
+        assert!(!page.has(".on-air-now"));
+        assert!(!page.has(".programme.on-air"));
+        app.store.delete_programme(late.id).await?;
+        assert!(matches!(
+            app.store.delete_programme(late.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(app.store.programmes().await?.len(), 2);
+        Ok(())
+    }
+);
+
+#[tokio::test]
+async fn the_schedule_command_adds_lists_and_removes() -> anyhow::Result<()> {
+    use clap::Parser;
+    use dateline::config::{Cli, Command as Cmd};
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_str().context("utf-8 path")?;
+    let run = |args: &[&str]| {
+        let mut full = vec!["dateline", "schedule"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--data", data]);
+        let cli = Cli::try_parse_from(full)?;
+        let Cmd::Schedule(cmd) = cli.command else {
+            bail!("not a schedule command");
+        };
+        Ok(dateline::schedule::run(cmd))
+    };
+    run(&[
+        "add",
+        "--title",
+        "The Breakfast Show",
+        "--days",
+        "mon-fri",
+        "--start",
+        "07:00",
+        "--end",
+        "10:00",
+        "--presenter",
+        "Ana Lopes",
+    ])?
+    .await?;
+    // Mistakes are refused with a sentence, and nothing is stored.
+    for (args, says) in [
+        (
+            ["--days", "funday", "--start", "07:00", "--end", "08:00"],
+            "not a list of days",
+        ),
+        (
+            ["--days", "mon", "--start", "25:00", "--end", "08:00"],
+            "not a time of day",
+        ),
+        (
+            ["--days", "mon", "--start", "08:00", "--end", "08:00"],
+            "same time",
+        ),
+    ] {
+        let mut full = vec!["add", "--title", "Bad"];
+        full.extend_from_slice(&args);
+        let err = run(&full)?.await.expect_err("refused");
+        assert!(err.to_string().contains(says), "{err}");
+    }
+    run(&["list"])?.await?;
+    let store = dateline_store::Store::open(&dateline::config::sqlite_url(
+        &dir.path().join("dateline.db"),
+    ))
+    .await?;
+    let all = store.programmes().await?;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].days.to_string(), "mon-fri");
+    assert_eq!(all[0].presenter, "Ana Lopes");
+    let id = all[0].id.to_string();
+    run(&["remove", "--id", &id])?.await?;
+    assert!(store.programmes().await?.is_empty());
+    let gone = run(&["remove", "--id", &id])?.await;
+    assert!(gone.is_err_and(|e| e.to_string().contains("no programme")));
+    store.close().await;
+    Ok(())
+}

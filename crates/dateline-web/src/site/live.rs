@@ -15,6 +15,9 @@ use axum::http::HeaderValue;
 use axum::http::header;
 use axum::response::Response;
 use dateline_core::live::{MOUNT_PREFIX, MountPath};
+use dateline_core::schedule::{self, Programme, format_time};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -22,6 +25,69 @@ struct LivePage {
     site: SiteView,
     meta: Meta,
     station: StationView,
+    /// The programme on air now, by the schedule.
+    on_air_now: Option<ProgrammeView>,
+    /// The week, today first; empty when no schedule is set.
+    schedule: Vec<DayView>,
+    /// What the schedule's times are: `Europe/London time (BST now)`.
+    zone: String,
+}
+
+#[derive(Serialize)]
+struct DayView {
+    name: &'static str,
+    today: bool,
+    programmes: Vec<ProgrammeView>,
+}
+
+#[derive(Serialize)]
+struct ProgrammeView {
+    title: String,
+    presenter: String,
+    description: String,
+    starts: String,
+    ends: String,
+    /// On air at this moment (only ever on today's list).
+    on_air: bool,
+}
+
+impl ProgrammeView {
+    fn new(p: &Programme, on_air: bool) -> Self {
+        Self {
+            title: p.title.clone(),
+            presenter: p.presenter.clone(),
+            description: p.description.clone(),
+            starts: format_time(p.starts),
+            ends: format_time(p.ends),
+            on_air,
+        }
+    }
+}
+
+/// The week from today on, each day's programmes by start, the one on air marked.
+fn week(programmes: &[Programme], now: Timestamp, tz: &TimeZone) -> Vec<DayView> {
+    if programmes.is_empty() {
+        return Vec::new();
+    }
+    let now_on = schedule::on_air_now(programmes, now, tz).map(|p| p.id);
+    let local = now.to_zoned(tz.clone());
+    // After midnight, yesterday's overnight programme may still be on: it shows as on air now
+    // above the week, but belongs to yesterday's list, so nothing in today's is marked.
+    let mut day = local.weekday();
+    let mut days = Vec::with_capacity(7);
+    for i in 0..7 {
+        let list = schedule::for_day(programmes, day);
+        days.push(DayView {
+            name: schedule::day_name(day),
+            today: i == 0,
+            programmes: list
+                .into_iter()
+                .map(|p| ProgrammeView::new(p, i == 0 && Some(p.id) == now_on))
+                .collect(),
+        });
+        day = day.next();
+    }
+    days
 }
 
 #[derive(Serialize)]
@@ -54,7 +120,8 @@ fn own_mount(stream_url: &str, base_url: &str) -> Option<MountPath> {
 
 pub async fn show_live_page(State(state): State<AppState>) -> Result<Response, AppError> {
     let site = state.site().await?;
-    let view = SiteView::new(&site, None, state.clock.now());
+    let now = state.clock.now();
+    let view = SiteView::new(&site, None, now);
     // Listen Live is absent when no stream is configured, and so is its page.
     let Some(live) = view.live.as_ref() else {
         return Err(AppError::NotFound);
@@ -76,6 +143,10 @@ pub async fn show_live_page(State(state): State<AppState>) -> Result<Response, A
             .map(|s| s.title)
             .unwrap_or_default(),
     };
+    let programmes = state.store.programmes().await?;
+    let on_air_now =
+        schedule::on_air_now(&programmes, now, &site.tz).map(|p| ProgrammeView::new(p, true));
+    let schedule = week(&programmes, now, &site.tz);
     let meta = Meta {
         title: format!("{} | {}", station.name, site.settings.name),
         description: format!("Listen live to {}.", station.name),
@@ -89,6 +160,13 @@ pub async fn show_live_page(State(state): State<AppState>) -> Result<Response, A
             site: view,
             meta,
             station,
+            on_air_now,
+            schedule,
+            zone: format!(
+                "{} time ({} now)",
+                site.settings.time_zone,
+                site.tz.to_offset_info(now).abbreviation()
+            ),
         },
     )?;
     let mut res = axum::response::IntoResponse::into_response(axum::response::Html(body));

@@ -1,0 +1,98 @@
+//! The station's weekly schedule of programmes (`live_programmes`), which `/live/` shows with
+//! what is on air now. Written by `dateline schedule …` (and the newsroom, when it has a page
+//! for it); the rules (days, times, overnight programmes) are `dateline_core::schedule`'s.
+
+use crate::rows::{get, micros};
+use crate::{Change, Store, StoreError};
+use dateline_core::schedule::{Days, Programme, format_time, parse_time};
+use jiff::Timestamp;
+use jiff::civil::Time;
+use sqlx::any::AnyRow;
+
+/// A programme to add, already checked with [`Programme::check`].
+#[derive(Debug, Clone)]
+pub struct NewProgramme {
+    pub title: String,
+    pub presenter: String,
+    pub description: String,
+    pub days: Days,
+    pub starts: Time,
+    pub ends: Time,
+}
+
+const COLUMNS: &str = "id, title, presenter, description, days, starts, ends";
+
+fn clock_time(row: &AnyRow, col: &str) -> Result<Time, StoreError> {
+    let s: String = get(row, col)?;
+    parse_time(&s).map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
+}
+
+fn programme(row: &AnyRow) -> Result<Programme, StoreError> {
+    let days: i64 = get(row, "days")?;
+    let days = u8::try_from(days)
+        .ok()
+        .map(Days::from_bits)
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| StoreError::Corrupt(format!("column days: {days} is no set of days")))?;
+    Ok(Programme {
+        id: get(row, "id")?,
+        title: get(row, "title")?,
+        presenter: get(row, "presenter")?,
+        description: get(row, "description")?,
+        days,
+        starts: clock_time(row, "starts")?,
+        ends: clock_time(row, "ends")?,
+    })
+}
+
+impl Store {
+    /// The whole schedule, by start time.
+    pub async fn programmes(&self) -> Result<Vec<Programme>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM live_programmes ORDER BY starts, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(programme).collect()
+    }
+
+    pub async fn create_programme(
+        &self,
+        new: NewProgramme,
+        now: Timestamp,
+    ) -> Result<Programme, StoreError> {
+        let mut w = self.write().await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO live_programmes (title, presenter, description, days, starts, ends, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        ))
+        .bind(new.title.trim())
+        .bind(new.presenter.trim())
+        .bind(new.description.trim())
+        .bind(i64::from(new.days.bits()))
+        .bind(format_time(new.starts))
+        .bind(format_time(new.ends))
+        .bind(micros(now))
+        .fetch_one(&mut *w.tx)
+        .await?;
+        let p = programme(&row)?;
+        w.commit().await?;
+        self.announce(Change::Content);
+        Ok(p)
+    }
+
+    /// Remove programme `id`; `NotFound` when there is none.
+    pub async fn delete_programme(&self, id: i64) -> Result<(), StoreError> {
+        let mut w = self.write().await?;
+        let done = sqlx::query("DELETE FROM live_programmes WHERE id = $1")
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        w.commit().await?;
+        self.announce(Change::Content);
+        Ok(())
+    }
+}

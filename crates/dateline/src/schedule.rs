@@ -1,0 +1,159 @@
+//! `dateline schedule add|list|remove`: the station's weekly programme schedule, which the
+//! Listen Live page (`/live/`) shows with what is on air now. Times are the site's local
+//! wall-clock times (`07:00` stays `07:00` across daylight saving changes).
+
+use crate::config::StoreArgs;
+use crate::mounts::open;
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use dateline_core::schedule::{Days, Programme, format_time, parse_time};
+use dateline_store::{NewProgramme, StoreError};
+use dateline_web::Clock;
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Add a programme to the weekly schedule.
+    Add(AddArgs),
+    /// List the schedule.
+    List(ListArgs),
+    /// Remove a programme by its id (see `list`).
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The programme's title, e.g. "The Breakfast Show".
+    #[arg(long)]
+    pub title: String,
+    /// Days it airs: mon-fri, sat,sun, mon,wed,fri, weekdays, weekends or daily.
+    #[arg(long)]
+    pub days: String,
+    /// Start, 24-hour local time: 07:00.
+    #[arg(long)]
+    pub start: String,
+    /// End, 24-hour local time: 09:00 (at or before the start: it runs past midnight).
+    #[arg(long)]
+    pub end: String,
+    /// Who presents it.
+    #[arg(long, default_value = "")]
+    pub presenter: String,
+    /// One or two sentences about it.
+    #[arg(long, default_value = "")]
+    pub description: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The programme's id, as `list` shows it.
+    #[arg(long)]
+    pub id: i64,
+}
+
+pub async fn run(command: ScheduleCommand) -> anyhow::Result<()> {
+    match command {
+        ScheduleCommand::Add(args) => add(args).await,
+        ScheduleCommand::List(args) => list(args).await,
+        ScheduleCommand::Remove(args) => remove(args).await,
+    }
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the command's answer goes to standard output"
+)]
+async fn add(args: AddArgs) -> anyhow::Result<()> {
+    // Every mistake is found before the database is opened.
+    let days = Days::parse(&args.days)?;
+    let starts = parse_time(&args.start)?;
+    let ends = parse_time(&args.end)?;
+    Programme::check(&args.title, days, starts, ends)?;
+    let store = open(&args.store).await?;
+    let created = store
+        .create_programme(
+            NewProgramme {
+                title: args.title,
+                presenter: args.presenter,
+                description: args.description,
+                days,
+                starts,
+                ends,
+            },
+            Clock::System.now(),
+        )
+        .await;
+    store.close().await;
+    let p = created.context("adding the programme")?;
+    println!(
+        "added programme {}: {} {}–{} {}",
+        p.id,
+        p.days,
+        format_time(p.starts),
+        format_time(p.ends),
+        p.title
+    );
+    Ok(())
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the command's answer goes to standard output"
+)]
+async fn list(args: ListArgs) -> anyhow::Result<()> {
+    let store = open(&args.store).await?;
+    let programmes = store.programmes().await;
+    store.close().await;
+    let programmes = programmes.context("listing the schedule")?;
+    if programmes.is_empty() {
+        println!(
+            "no programmes; add one with `dateline schedule add --title T --days mon-fri --start 07:00 --end 09:00`"
+        );
+        return Ok(());
+    }
+    println!(
+        "{:>5}  {:<16} {:<5} {:<5} {:<24} TITLE",
+        "ID", "DAYS", "START", "END", "PRESENTER"
+    );
+    for p in programmes {
+        println!(
+            "{:>5}  {:<16} {:<5} {:<5} {:<24} {}",
+            p.id,
+            p.days.to_string(),
+            format_time(p.starts),
+            format_time(p.ends),
+            p.presenter,
+            p.title
+        );
+    }
+    Ok(())
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the command's answer goes to standard output"
+)]
+async fn remove(args: RemoveArgs) -> anyhow::Result<()> {
+    let store = open(&args.store).await?;
+    let removed = store.delete_programme(args.id).await;
+    store.close().await;
+    match removed {
+        Ok(()) => {
+            println!("removed programme {}", args.id);
+            Ok(())
+        }
+        Err(StoreError::NotFound) => bail!(
+            "there is no programme {}; `dateline schedule list` shows their ids",
+            args.id
+        ),
+        Err(e) => Err(e).context("removing the programme"),
+    }
+}
