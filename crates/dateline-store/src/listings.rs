@@ -255,28 +255,33 @@ impl Store {
                 .bind(id.0)
                 .fetch_all(&self.pool)
                 .await?;
-        let mut found: HashMap<i64, Candidate> = HashMap::new();
-        for t in &tag_ids {
-            let rows = sqlx::query(
+        // The per-tag lists and the section's latest do not depend on each other: ask for them
+        // at once, each on its own pooled connection, so the page waits for one round trip
+        // instead of one per tag.
+        let per_tag = tag_ids.iter().map(|t| {
+            sqlx::query(
                 "SELECT x.article_id AS id, x.published_at, a.section_id \
                  FROM article_tags x JOIN articles a ON a.id = x.article_id \
                  WHERE x.tag_id = $1 AND x.published_at IS NOT NULL \
                  ORDER BY x.published_at DESC LIMIT 40",
             )
-            .bind(t)
+            .bind(*t)
             .fetch_all(&self.pool)
-            .await?;
-            add_candidates(&mut found, id, &rows, true)?;
-        }
-        let rows = sqlx::query(
+        });
+        let in_section = sqlx::query(
             "SELECT id, published_at, section_id FROM articles \
              WHERE section_id = $1 AND status = 'published' \
              ORDER BY published_at DESC, id DESC LIMIT 12",
         )
         .bind(section.0)
-        .fetch_all(&self.pool)
-        .await?;
-        add_candidates(&mut found, id, &rows, false)?;
+        .fetch_all(&self.pool);
+        let (tagged, in_section) =
+            tokio::try_join!(futures::future::try_join_all(per_tag), in_section)?;
+        let mut found: HashMap<i64, Candidate> = HashMap::new();
+        for rows in &tagged {
+            add_candidates(&mut found, id, rows, true)?;
+        }
+        add_candidates(&mut found, id, &in_section, false)?;
         if found.len() < dateline_core::related::LIMIT {
             let rows = sqlx::query(
                 "SELECT id, published_at, section_id FROM articles WHERE status = 'published' \
