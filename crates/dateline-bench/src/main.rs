@@ -3,6 +3,7 @@
 //! - `seed --data DIR --articles N`: build (or find cached) a large SQLite site.
 //! - `render --data DIR --samples N`: uncached article-page time through the real router.
 //! - `render --profile`: SQL statements per page and the cost of the cache's compression.
+//! - `feeds --data DIR`: feed and sitemap generation time, uncached and cached.
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `free-port`: a free port on 127.0.0.1.
@@ -10,6 +11,7 @@
 //! Progress goes to stderr; results go to stdout as `name key=value …` lines that the script
 //! collects. Everything talks to 127.0.0.1 only, and every loop is bounded in count and time.
 
+mod feeds;
 mod render;
 mod seed;
 mod startup;
@@ -34,6 +36,8 @@ enum Cmd {
     Seed(seed::SeedArgs),
     /// Time uncached article pages through the real router, in process.
     Render(render::RenderArgs),
+    /// Time feeds and sitemaps through the real router, uncached and cached, in process.
+    Feeds(feeds::FeedsArgs),
     /// Time `dateline serve` from process start until `GET /` answers 200.
     Startup(startup::StartupArgs),
     /// Write every published article's path, shuffled, one per line.
@@ -147,6 +151,16 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                 col(|s| s.p99),
                 col(|s| s.mean)
             ));
+        }
+        Cmd::Feeds(args) => {
+            dateline::config::init_logging(Some("warn"));
+            for t in feeds::run(&args).await? {
+                report(&format!(
+                    "feeds path={} br_bytes={} uncached_p50_ms={:.3} uncached_p99_ms={:.3} \
+                     cached_p50_ms={:.3} cached_p99_ms={:.3}",
+                    t.path, t.bytes, t.uncached.p50, t.uncached.p99, t.cached.p50, t.cached.p99
+                ));
+            }
         }
         Cmd::Startup(args) => {
             let runs = startup::run(&args).await?;
