@@ -4,6 +4,7 @@
 //!
 //! This crate does no I/O: no files, no network, no clock. Time arrives as a parameter (`now`).
 
+pub mod account;
 pub mod article;
 pub mod dateline;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod page;
 pub mod permissions;
 pub mod person;
 pub mod related;
+pub mod secret;
 pub mod section;
 pub mod short_code;
 pub mod site;
