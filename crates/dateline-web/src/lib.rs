@@ -15,6 +15,7 @@ mod feeds;
 mod http;
 pub mod live;
 mod media_files;
+pub mod newsroom;
 mod site;
 mod state;
 mod theme;

@@ -29,6 +29,12 @@ pub enum Command {
     /// Live audio mounts: add, list, remove.
     #[command(subcommand)]
     Mount(crate::mounts::MountCommand),
+    /// Newsroom accounts: add, list, set-role, reset-password, disable, enable.
+    #[command(subcommand)]
+    User(crate::users::UserCommand),
+    /// API tokens: create.
+    #[command(subcommand)]
+    Token(crate::users::TokenCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.

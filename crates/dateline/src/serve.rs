@@ -41,6 +41,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             tracing::info!("the site already has stories; the demo is not loaded again");
         }
     }
+    if store.active_admins().await? == 0 {
+        tracing::warn!(
+            "no newsroom administrator yet: create one with `dateline user add --email \
+             you@example.com --name \"Your Name\" --role admin`, then sign in at /newsroom/"
+        );
+    }
     let theme = Theme::load(settings.theme.as_deref()).context("loading the theme")?;
     let state = AppState::new(
         store.clone(),
