@@ -36,20 +36,25 @@ pub struct ApiToken {
     pub revoked_at: Option<Timestamp>,
 }
 
-fn session(row: &AnyRow) -> Result<Session, StoreError> {
+/// The account columns of a joined row (`person_created_at` for its creation time).
+fn account_of(row: &AnyRow) -> Result<Account, StoreError> {
     let email: String = get(row, "email")?;
+    Ok(Account {
+        id: PersonId(get(row, "id")?),
+        email: Email::parse(&email)
+            .map_err(|e| StoreError::Corrupt(format!("column email: {e}")))?,
+        name: get(row, "name")?,
+        slug: slug(row, "slug")?,
+        role: parsed(row, "role")?,
+        disabled: get::<i64>(row, "disabled")? != 0,
+        created_at: time(get(row, "person_created_at")?)?,
+    })
+}
+
+fn session(row: &AnyRow) -> Result<Session, StoreError> {
     Ok(Session {
         id: get(row, "session_id")?,
-        account: Account {
-            id: PersonId(get(row, "id")?),
-            email: Email::parse(&email)
-                .map_err(|e| StoreError::Corrupt(format!("column email: {e}")))?,
-            name: get(row, "name")?,
-            slug: slug(row, "slug")?,
-            role: parsed(row, "role")?,
-            disabled: get::<i64>(row, "disabled")? != 0,
-            created_at: time(get(row, "person_created_at")?)?,
-        },
+        account: account_of(row)?,
         csrf_token: get(row, "csrf_token")?,
         created_at: time(get(row, "created_at")?)?,
         last_seen_at: time(get(row, "last_seen_at")?)?,
@@ -249,6 +254,61 @@ impl Store {
         let t = api_token(&row)?;
         w.commit().await?;
         Ok(t)
+    }
+
+    /// The account an API token acts as: the token not revoked, the account not disabled.
+    /// Notes the token's use (at most once a minute, to spare the writer).
+    pub async fn account_for_api_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Account, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.id AS token_id, t.last_used_at, p.id, p.email, p.name, p.slug, p.role, \
+             p.disabled, p.created_at AS person_created_at FROM api_tokens t \
+             JOIN people p ON p.id = t.person_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND p.disabled = 0 \
+             AND p.email IS NOT NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let last: Option<i64> = get(&row, "last_used_at")?;
+        if last.is_none_or(|l| micros(now) - l >= 60_000_000) {
+            let mut w = self.write().await?;
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(micros(now))
+                .bind(get::<i64>(&row, "token_id")?)
+                .execute(&mut *w.tx)
+                .await?;
+            w.commit().await?;
+        }
+        account_of(&row)
+    }
+
+    /// Revoke one of an account's tokens; `NotFound` unless it is theirs and live.
+    pub async fn revoke_api_token(
+        &self,
+        person: PersonId,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut w = self.write().await?;
+        let n = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND person_id = $3 \
+             AND revoked_at IS NULL",
+        )
+        .bind(micros(now))
+        .bind(id)
+        .bind(person.0)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Err(StoreError::NotFound);
+        }
+        w.commit().await
     }
 
     /// An account's API tokens, newest first.

@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .merge(live::routes())
         // Outside the page cache: signed-in pages are never kept.
         .merge(newsroom::routes())
+        .merge(api::me::routes())
         .fallback(site::not_found)
         .layer(
             ServiceBuilder::new()

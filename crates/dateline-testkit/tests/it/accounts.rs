@@ -736,3 +736,67 @@ backend_test!(admins_add_people_and_change_roles, |app| {
     assert_eq!(res.status(), 404);
     Ok(())
 });
+
+backend_test!(the_api_knows_who_is_asking, |app| {
+    // No session, no token: 401 JSON.
+    let body = app.json("/api/v1/me", 401).await?;
+    assert_eq!(body["error"], "unauthorized");
+    assert_eq!(body["message"], "Sign in to continue.");
+    // With a session cookie.
+    let b = app.login_as(Role::Author).await?;
+    let res = b.get("/api/v1/me").await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store, private");
+    let me: serde_json::Value = res.json().await?;
+    assert_eq!(me["email"], "author@example.com");
+    assert_eq!(me["role"], "author");
+    assert!(
+        me["may"]
+            .as_array()
+            .is_some_and(|m| m.contains(&"publish_story".into()))
+    );
+    assert!(
+        !me["may"]
+            .as_array()
+            .is_some_and(|m| m.contains(&"manage_people".into()))
+    );
+    // With an API token, stored hashed; revoked or disabled, it is refused.
+    let owner = b.account.clone().expect("signed in");
+    let token = dateline_web::newsroom::credentials::new_token()?;
+    let hash = dateline_web::newsroom::credentials::token_hash(token.expose());
+    let stored = app
+        .store
+        .create_api_token(owner.id, &hash, "test", app.clock.now())
+        .await?;
+    let call = |t: String| {
+        app.client
+            .get(app.url("/api/v1/me"))
+            .header("authorization", format!("Bearer {t}"))
+            .send()
+    };
+    let res = call(token.expose().clone()).await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<serde_json::Value>().await?["name"],
+        "Test author"
+    );
+    assert_eq!(call("not-a-token".to_owned()).await?.status(), 401);
+    app.store.set_disabled(owner.id, true).await?;
+    assert_eq!(call(token.expose().clone()).await?.status(), 401);
+    app.store.set_disabled(owner.id, false).await?;
+    app.store
+        .revoke_api_token(owner.id, stored.id, app.clock.now())
+        .await?;
+    assert_eq!(call(token.expose().clone()).await?.status(), 401);
+    // A token never works on the newsroom's forms (they need a session and its form token).
+    let res = app
+        .client
+        .post(app.url("/newsroom/sign-out"))
+        .header("authorization", format!("Bearer {}", token.expose()))
+        .form(&[("csrf", "")])
+        .send()
+        .await?;
+    assert_eq!(res.status(), 303);
+    assert!(location(&res).starts_with("/newsroom/sign-in"));
+    Ok(())
+});

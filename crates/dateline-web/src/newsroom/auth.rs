@@ -1,4 +1,5 @@
-//! Who is asking: the session cookie, the [`CurrentUser`] extractor that loads its session,
+//! Who is asking: the session cookie (or, under `/api/`, an `Authorization: Bearer` API
+//! token), the [`CurrentUser`] extractor that loads its session,
 //! the per-session form token (CSRF) and the client's address for sign-in throttling.
 //!
 //! Sessions are looked up by the SHA-256 of the cookie's token; the store refuses expired
@@ -135,7 +136,8 @@ impl CurrentUser {
 
     /// Refuse with 403 unless a submitted form carries this session's token.
     pub fn check_form(&self, submitted: &str) -> Result<(), AppError> {
-        if same_token(&self.csrf, submitted) {
+        // A caller signed in by API token has no form token: no form of theirs is accepted.
+        if !self.csrf.is_empty() && same_token(&self.csrf, submitted) {
             Ok(())
         } else {
             Err(csrf_refused())
@@ -156,6 +158,24 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if parts.uri.path().starts_with("/api/")
+            && let Some(token) = bearer(&parts.headers)
+        {
+            // API clients: `Authorization: Bearer TOKEN` (from `dateline token create`).
+            return match state
+                .store
+                .account_for_api_token(&token_hash(&token), state.clock.now())
+                .await
+            {
+                Ok(account) => Ok(CurrentUser {
+                    account,
+                    csrf: String::new(),
+                    session_hash: String::new(),
+                }),
+                Err(StoreError::NotFound) => Err(AppError::Unauthorized.into_response()),
+                Err(e) => Err(AppError::from(e).into_response()),
+            };
+        }
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(not_signed_in(parts));
         };
@@ -178,6 +198,14 @@ impl FromRequestParts<AppState> for CurrentUser {
             Err(e) => Err(AppError::from(e).into_response()),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .then(|| token.trim().to_owned())
 }
 
 /// No (live) session: pages send the browser to the sign-in page and back; the API answers
