@@ -34,6 +34,12 @@ backend_test!(signing_in_and_out, |app| {
         location(&res),
         "/newsroom/sign-in?next=/newsroom/users%3Fx%3D1"
     );
+    // A form's target is no page to come back to.
+    let res = b
+        .post("/newsroom/users/1/role", &[("role", "admin")])
+        .await?;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/newsroom/sign-in?next=/newsroom/");
 
     let res = b.sign_in("AUTHOR@example.com", TEST_PASSWORD).await?;
     assert_eq!(res.status(), 303);
@@ -325,6 +331,8 @@ backend_test!(sign_in_is_throttled_per_account_and_per_address, |app| {
         Page::parse(&body).text(".nr-error"),
         "Too many attempts; try again in 15 minutes."
     );
+    let res = b.sign_in("editor@example.com", TEST_PASSWORD).await?;
+    assert_eq!(res.headers()["retry-after"], "900");
     app.clock
         .set(app.clock.now() + SignedDuration::from_mins(10));
     let (status, body) = status_of(b.sign_in("editor@example.com", TEST_PASSWORD).await?).await?;

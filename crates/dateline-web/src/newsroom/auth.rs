@@ -215,11 +215,16 @@ fn not_signed_in(parts: &Parts) -> Response {
     if path.starts_with("/api/") {
         return AppError::Unauthorized.into_response();
     }
-    let next = parts
-        .uri
-        .path_and_query()
-        .map_or(path, |p| p.as_str())
-        .to_owned();
+    // Back to the page asked for; a form's target is no page, so after a POST: the dashboard.
+    let next = if parts.method == axum::http::Method::GET {
+        parts
+            .uri
+            .path_and_query()
+            .map_or(path, |p| p.as_str())
+            .to_owned()
+    } else {
+        "/newsroom/".to_owned()
+    };
     see_other(&format!(
         "/newsroom/sign-in?next={}",
         encode_component(&next)

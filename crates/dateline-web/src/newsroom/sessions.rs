@@ -20,7 +20,7 @@ use axum::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::http::header::{self, HeaderMap};
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use dateline_core::account::{Email, SESSION_LIFETIME, Throttle, minutes_text};
@@ -186,11 +186,14 @@ async fn sign_in(
         }
     }
     if let Some(w) = wait {
-        return again(
+        let mut res = again(
             StatusCode::TOO_MANY_REQUESTS,
             format!("Too many attempts; try again in {}.", minutes_text(w)),
         )
-        .await;
+        .await?;
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(w.as_secs().max(1)));
+        return Ok(res);
     }
 
     let found = match &email {
