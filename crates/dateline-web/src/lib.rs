@@ -49,7 +49,7 @@ pub fn app(state: AppState) -> Router {
         .merge(media_files::routes())
         .merge(live::routes())
         // Outside the page cache: signed-in pages are never kept.
-        .merge(newsroom::routes())
+        .merge(newsroom::routes(&state))
         .merge(api::me::routes())
         .fallback(site::not_found)
         .layer(

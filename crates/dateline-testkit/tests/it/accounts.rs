@@ -277,7 +277,27 @@ backend_test!(forms_without_the_right_token_are_refused, |app| {
         assert_eq!(status, 403, "{header}");
         assert!(body.contains("sent from another site"), "{body}");
     }
-    // The same site's origin is fine.
+    // The same site's origin is fine; so is the public origin (base URL) behind a proxy that
+    // rewrites Host.
+    app.configure(|s| s.base_url = "https://news.example".to_owned())
+        .await?;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &b.csrf));
+    fields[0].1 = "wrong current password";
+    let req = app
+        .client
+        .post(app.url("/newsroom/password"))
+        .header("origin", "https://news.example")
+        .header(
+            "cookie",
+            format!(
+                "dateline_session={}",
+                b.cookie("dateline_session").unwrap_or_default()
+            ),
+        )
+        .form(&fields);
+    assert_eq!(req.send().await?.status(), 422);
+    app.configure(|s| s.base_url = app.base.clone()).await?;
     let req = app
         .client
         .post(app.url("/newsroom/sign-out"))

@@ -27,30 +27,36 @@ pub use auth::{CurrentUser, PeerAddr, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 use crate::AppError;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{Method, StatusCode};
-use axum::middleware::{Next, from_fn};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(sessions::routes())
         .merge(password::routes())
         .merge(dashboard::routes())
         .merge(users::routes())
-        .layer(from_fn(guard))
+        .layer(from_fn_with_state(state.clone(), guard))
 }
 
 /// Middleware on every newsroom route: refuse a state-changing request another site sent (the
 /// second layer behind the form tokens), and keep every answer out of every cache.
-async fn guard(req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) && !same_origin(&req) {
-        return AppError::Forbidden(
-            "This form was sent from another site, so it was refused.".to_owned(),
-        )
-        .into_response();
+async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let base_url = match state.site().await {
+            Ok(site) => site.settings.base_url.clone(),
+            Err(e) => return AppError::Internal(e).into_response(),
+        };
+        if !same_origin(&req, &base_url) {
+            return AppError::Forbidden(
+                "This form was sent from another site, so it was refused.".to_owned(),
+            )
+            .into_response();
+        }
     }
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -66,8 +72,9 @@ async fn guard(req: Request, next: Next) -> Response {
 }
 
 /// Whether a request came from this site: `Sec-Fetch-Site` (when the browser sends it) is
-/// `same-origin` or `none`, and `Origin` (when sent) is this host's.
-fn same_origin(req: &Request) -> bool {
+/// `same-origin` or `none`, and `Origin` (when sent) is the site's public origin (its base URL,
+/// which is what a browser sees behind a proxy) or the `Host` the request was sent to.
+fn same_origin(req: &Request, base_url: &str) -> bool {
     let h = req.headers();
     if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
@@ -77,6 +84,9 @@ fn same_origin(req: &Request) -> bool {
     let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
+    if !origin.is_empty() && origin.eq_ignore_ascii_case(base_url.trim_end_matches('/')) {
+        return true;
+    }
     let host = h
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
