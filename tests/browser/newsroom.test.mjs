@@ -1,7 +1,7 @@
 // The newsroom in a real browser: sign in through the form (Chromium sends
 // Origin and Sec-Fetch-Site, so the server's same-origin check is exercised),
-// axe-core on the sign-in page, the dashboard, the people page and the
-// password page, the Nu HTML checker on the same pages as served, then sign
+// axe-core on the sign-in page, the dashboard, the people, password and API
+// tokens pages, the Nu HTML checker on the same pages as served, then sign
 // out. tests/browser/run creates the admin account with `dateline user add`
 // and passes its email and password in DATELINE_NEWSROOM_EMAIL/_PASSWORD.
 import assert from 'node:assert/strict';
@@ -91,6 +91,11 @@ describe('newsroom', () => {
       await goto(page, `${BASE_URL}/newsroom/password`);
       await audit(page, 'password page');
       await keep('password.html', 'password page', '/newsroom/password');
+
+      await goto(page, `${BASE_URL}/newsroom/tokens`);
+      assert.equal(await textOf(page, 'h1'), 'API tokens');
+      await audit(page, 'API tokens page');
+      await keep('tokens.html', 'API tokens page', '/newsroom/tokens');
 
       const files = [...served.keys()];
       const run = spawnSync(

@@ -482,6 +482,7 @@ backend_test!(every_role_against_every_newsroom_route, |app| {
             ("/newsroom/", Action::ViewNewsroom),
             ("/newsroom/password", Action::ViewNewsroom),
             ("/newsroom/users", Action::ManagePeople),
+            ("/newsroom/tokens", Action::ManageOwnTokens),
         ] {
             let (status, body) = status_of(b.get(path).await?).await?;
             let expected = if allowed(role, action) { 200 } else { 403 };
@@ -559,6 +560,13 @@ backend_test!(every_role_against_every_newsroom_route, |app| {
             403
         };
         assert_eq!(res.status(), expected, "{role} changes a password");
+        let res = b.submit("/newsroom/tokens", &[("label", "matrix")]).await?;
+        let tokens = allowed(role, Action::ManageOwnTokens);
+        assert_eq!(
+            res.status(),
+            if tokens { 200 } else { 403 },
+            "{role} creates a token"
+        );
         // The people link shows only where the page is allowed.
         let dash = b.page("/newsroom/", 200).await?;
         assert_eq!(dash.has("a[href='/newsroom/users']"), manages, "{role}");
@@ -826,5 +834,45 @@ backend_test!(the_api_knows_who_is_asking, |app| {
         .await?;
     assert_eq!(res.status(), 303);
     assert!(location(&res).starts_with("/newsroom/sign-in"));
+    Ok(())
+});
+
+backend_test!(people_manage_their_own_api_tokens, |app| {
+    let b = app.login_as(Role::Contributor).await?;
+    let page = b.page("/newsroom/tokens", 200).await?;
+    assert_eq!(page.text(".nr-empty"), "You have no API tokens.");
+    let res = b
+        .submit("/newsroom/tokens", &[("label", "wire import")])
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store, private");
+    let page = Page::parse(&res.text().await?);
+    let token = page.attr("#new-token", "value");
+    assert_eq!(token.len(), 43);
+    let me = async |t: &str| {
+        app.client
+            .get(app.url("/api/v1/me"))
+            .header("authorization", format!("Bearer {t}"))
+            .send()
+            .await
+    };
+    assert_eq!(me(&token).await?.status(), 200);
+    // Shown once: the list never shows it again.
+    let list = b.get("/newsroom/tokens").await?.text().await?;
+    assert!(!list.contains(&token));
+    let page = Page::parse(&list);
+    assert_eq!(page.text("tbody th"), "wire import");
+    let revoke = page.attr("tbody form", "action");
+    // Someone else cannot revoke it, nor a form without the token.
+    let other = app.login_as(Role::Editor).await?;
+    assert_eq!(other.submit(&revoke, &[]).await?.status(), 404);
+    assert_eq!(b.post(&revoke, &[]).await?.status(), 403);
+    assert_eq!(me(&token).await?.status(), 200);
+    let res = b.submit(&revoke, &[]).await?;
+    assert_eq!(res.status(), 303);
+    assert_eq!(me(&token).await?.status(), 401);
+    let page = b.page("/newsroom/tokens?done=revoked", 200).await?;
+    assert_eq!(page.text(".nr-notice"), "The token has been revoked.");
+    assert!(page.text("tbody td:last-child").starts_with("Revoked"));
     Ok(())
 });

@@ -1,7 +1,8 @@
 //! The newsroom: the editors' side at `/newsroom/`. A file per aggregate, each exporting
 //! `routes()`: `sessions` (sign-in, sign-out), `password` (change one's own), `dashboard`,
-//! `users` (admin). Every handler takes a [`CurrentUser`] (no session: 303 to the sign-in page)
-//! and asks `dateline_core::permissions` before doing anything; every state-changing form
+//! `users` (admin), `tokens` (one's own API tokens). Every handler takes a [`CurrentUser`] (no
+//! session: 303 to the sign-in page) and asks `dateline_core::permissions` before doing
+//! anything; every state-changing form
 //! carries the session's form token.
 //!
 //! | route                              | needs                     |
@@ -11,6 +12,7 @@
 //! | `GET /newsroom/`                   | `ViewNewsroom`            |
 //! | `GET/POST /newsroom/password`      | `ViewNewsroom`            |
 //! | `GET/POST /newsroom/users…`        | `ManagePeople`            |
+//! | `GET/POST /newsroom/tokens…`       | `ManageOwnTokens`         |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
@@ -20,6 +22,7 @@ pub mod credentials;
 mod dashboard;
 mod password;
 mod sessions;
+mod tokens;
 mod users;
 
 pub use auth::{CurrentUser, PeerAddr, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
@@ -40,6 +43,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(password::routes())
         .merge(dashboard::routes())
         .merge(users::routes())
+        .merge(tokens::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }
 
@@ -120,6 +124,7 @@ struct UserView {
     email: String,
     role: String,
     manages_people: bool,
+    own_tokens: bool,
 }
 
 /// Render a newsroom page (never cacheable: [`guard`] marks it).
@@ -143,6 +148,7 @@ async fn render<T: Serialize>(
             email: u.account.email.to_string(),
             role: u.account.role.to_string(),
             manages_people: u.may(dateline_core::permissions::Action::ManagePeople),
+            own_tokens: u.may(dateline_core::permissions::Action::ManageOwnTokens),
         }),
         csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
         page,
