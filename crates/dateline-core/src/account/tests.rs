@@ -1,3 +1,5 @@
+//! Unit tests of the account rules: email shape, password length, the throttle's wait.
+
 use super::*;
 
 #[test]

@@ -567,9 +567,33 @@ backend_test!(every_role_against_every_newsroom_route, |app| {
             if tokens { 200 } else { 403 },
             "{role} creates a token"
         );
+        let own = app
+            .store
+            .api_tokens_of(b.account.as_ref().expect("in").id)
+            .await?;
+        if let Some(t) = own.first() {
+            let res = b
+                .submit(&format!("/newsroom/tokens/{}/revoke", t.id), &[])
+                .await?;
+            assert_eq!(res.status(), 303, "{role} revokes a token");
+        }
+        assert_eq!(own.len(), usize::from(tokens), "{role}");
+        assert_eq!(
+            b.get("/api/v1/me").await?.status(),
+            200,
+            "{role} asks who they are"
+        );
         // The people link shows only where the page is allowed.
         let dash = b.page("/newsroom/", 200).await?;
         assert_eq!(dash.has("a[href='/newsroom/users']"), manages, "{role}");
+        assert_eq!(dash.has("a[href='/newsroom/tokens']"), tokens, "{role}");
+        // Any session may end itself.
+        assert_eq!(
+            b.submit("/newsroom/sign-out", &[]).await?.status(),
+            303,
+            "{role}"
+        );
+        assert_eq!(b.get("/newsroom/").await?.status(), 303, "{role}");
     }
     Ok(())
 });
