@@ -4,6 +4,7 @@
 //!
 //! This crate does no I/O: no files, no network, no clock. Time arrives as a parameter (`now`).
 
+pub mod account;
 pub mod article;
 pub mod dateline;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod permissions;
 pub mod person;
 pub mod related;
 pub mod schedule;
+pub mod secret;
 pub mod section;
 pub mod short_code;
 pub mod site;

@@ -118,6 +118,31 @@ impl Action {
         Action::ManageSettings,
         Action::ManageOwnTokens,
     ];
+
+    /// What the action is, for "your role (author) may not …".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Action::ViewNewsroom => "use the newsroom",
+            Action::CreateStory => "create stories",
+            Action::EditStory => "edit this story",
+            Action::SubmitForReview => "submit this story for review",
+            Action::PublishStory => "publish this story",
+            Action::CorrectStory => "correct this story",
+            Action::WithdrawStory => "withdraw this story",
+            Action::RestoreStory => "restore this story",
+            Action::RestoreRevision => "restore an earlier revision",
+            Action::UploadMedia => "upload photos",
+            Action::EditMedia => "edit photos",
+            Action::CreateTag => "create tags",
+            Action::ManageSections => "manage sections",
+            Action::ManageTags => "manage tags",
+            Action::ManageFrontPage => "arrange the front page",
+            Action::ModerateComments => "moderate comments",
+            Action::ManagePeople => "manage people and roles",
+            Action::ManageSettings => "change site settings",
+            Action::ManageOwnTokens => "manage API tokens",
+        }
+    }
 }
 
 /// Whether the actor is one of the story's bylines (or created it).

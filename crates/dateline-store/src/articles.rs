@@ -243,6 +243,46 @@ impl Store {
         self.finish_status_change(w, id, changed).await
     }
 
+    /// Submit a draft for review (the workflow has checked the transition).
+    pub async fn submit_article(
+        &self,
+        id: ArticleId,
+        now: Timestamp,
+    ) -> Result<Article, StoreError> {
+        let mut w = self.write().await?;
+        let changed = sqlx::query(
+            "UPDATE articles SET status = 'in_review', modified_at = $1, version = version + 1 \
+             WHERE id = $2",
+        )
+        .bind(micros(now))
+        .bind(id.0)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        self.finish_status_change(w, id, changed).await
+    }
+
+    /// Schedule a story for `at` (the workflow has checked the transition and the time).
+    pub async fn schedule_article(
+        &self,
+        id: ArticleId,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Article, StoreError> {
+        let mut w = self.write().await?;
+        let changed = sqlx::query(
+            "UPDATE articles SET status = 'scheduled', scheduled_for = $1, modified_at = $2, \
+             version = version + 1 WHERE id = $3",
+        )
+        .bind(micros(at))
+        .bind(micros(now))
+        .bind(id.0)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        self.finish_status_change(w, id, changed).await
+    }
+
     /// After a status change: keep the listing copies in step, commit, announce.
     async fn finish_status_change(
         &self,

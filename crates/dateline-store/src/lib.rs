@@ -9,8 +9,10 @@
 //! Every write announces itself on [`Store::changes`], so caches and (later) the search index
 //! follow the store without polling.
 
+mod accounts;
 mod articles;
 mod backend;
+mod desk;
 mod error;
 pub mod feeds;
 mod listings;
@@ -20,11 +22,14 @@ mod people;
 mod rows;
 mod schedule;
 mod sections;
+mod sessions;
 mod settings;
 mod tags;
 
+pub use accounts::NewAccount;
 pub use articles::{ArticleInput, LinkRef, LinkTarget};
 pub use backend::Backend;
+pub use desk::{DeskFilter, DeskItem};
 pub use error::StoreError;
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::NewMount;
@@ -32,6 +37,7 @@ pub use media::NewMedia;
 pub use people::NewPerson;
 pub use schedule::NewProgramme;
 pub use sections::NewSection;
+pub use sessions::{ApiToken, Session};
 
 use sqlx::AnyPool;
 use std::sync::Arc;

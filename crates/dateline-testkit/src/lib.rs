@@ -1,14 +1,17 @@
 //! Test helpers for the integration suite (`tests/it/`): [`TestApp`] runs the real application on
 //! a free port over a fresh database, [`backend_test!`] runs one test body against SQLite and
-//! PostgreSQL, and small builders create sections, people, photos and stories.
+//! PostgreSQL, small builders create sections, people, photos and stories, and [`Browser`]
+//! with [`TestApp::login_as`] signs in to the newsroom with cookies and a form token.
 //!
 //! PostgreSQL comes from `TEST_DATABASE_URL` (a role that may `CREATE DATABASE`); each test gets
 //! its own database, so tests run in parallel. Without the variable the PostgreSQL half of every
 //! test fails with a message saying how to get one: it never silently skips.
 
+mod browser;
 mod builders;
 pub mod html;
 
+pub use browser::{Browser, TEST_PASSWORD};
 pub use builders::ArticleBuilder;
 pub use html::Page;
 
@@ -121,7 +124,8 @@ impl TestApp {
             Options::default(),
         )
         .await?;
-        let app = dateline_web::app(state.clone());
+        let app = dateline_web::app(state.clone())
+            .into_make_service_with_connect_info::<dateline_web::PeerAddr>();
         // As `serve` does: Icecast sources and listeners go to the live relay, the rest to axum.
         let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
         let server = tokio::spawn(async move {

@@ -3,6 +3,10 @@
 //! async threads. A hit is served
 //! as bytes with its ETag and answers conditional requests with 304.
 //!
+//! Only answers marked [`Cacheable`] are kept, and never one that sets a cookie or is marked
+//! `private`/`no-store`: the newsroom and anything personal stay out (the newsroom's routes are
+//! outside this layer too).
+//!
 //! Entries are tagged with the store's content generation; any write bumps it, so a page is
 //! never served after the content it shows changed (whole-cache invalidation: correct by
 //! construction, and cheap because publishing is rare next to reading). Memory is bounded by
@@ -242,7 +246,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     let key = key_of(&req).to_owned();
     let req_headers = req.headers().clone();
     let res = next.run(req).await;
-    if res.extensions().get::<Cacheable>().is_none() {
+    if res.extensions().get::<Cacheable>().is_none() || is_personal(res.headers()) {
         return res;
     }
     let expires = res.extensions().get::<CacheUntil>().map(|u| u.0);
@@ -289,6 +293,16 @@ async fn answer(page: &Arc<CachedPage>, req_headers: &HeaderMap, head: bool) -> 
         tracing::warn!(error = %e, "compressing a cached page failed");
     }
     page.respond(req_headers, head)
+}
+
+/// An answer meant for one person only (it sets a cookie, or says `private`/`no-store`): never
+/// kept, whatever marked it cacheable. Reader pages never vary by cookie; this keeps it so.
+fn is_personal(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::SET_COOKIE)
+        || headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("private") || v.contains("no-store"))
 }
 
 fn build(

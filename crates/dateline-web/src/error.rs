@@ -24,6 +24,12 @@ pub enum AppError {
     /// The request is malformed; the message is shown to the reader as is.
     #[error("{0}")]
     BadRequest(String),
+    /// No session (newsroom pages redirect instead; the API answers this).
+    #[error("not signed in")]
+    Unauthorized,
+    /// Signed in, but the permission table or a form token says no; the message says why.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("internal")]
     Internal(#[source] anyhow::Error),
 }
@@ -34,6 +40,8 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone { .. } => StatusCode::GONE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -44,6 +52,8 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Gone { .. } => "gone",
             AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
             AppError::Internal(_) => "internal",
         }
     }
@@ -53,7 +63,8 @@ impl AppError {
         match self {
             AppError::NotFound => "We could not find that page.".to_owned(),
             AppError::Gone { .. } => "This story has been withdrawn.".to_owned(),
-            AppError::BadRequest(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
+            AppError::Unauthorized => "Sign in to continue.".to_owned(),
             AppError::Internal(_) => "Something went wrong on our side.".to_owned(),
         }
     }

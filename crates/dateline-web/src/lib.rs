@@ -1,5 +1,6 @@
-//! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the theme,
-//! the page cache, and the one place errors become HTTP answers (`error`).
+//! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the
+//! newsroom (`newsroom`), the theme, the page cache, and the one place errors become HTTP
+//! answers (`error`).
 //!
 //! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
 //! the request path: templates are loaded at start, media files are read with tokio), never read
@@ -15,6 +16,7 @@ mod feeds;
 mod http;
 pub mod live;
 mod media_files;
+pub mod newsroom;
 mod site;
 mod state;
 mod theme;
@@ -24,6 +26,7 @@ pub use cache::PageCache;
 pub use clock::Clock;
 pub use error::AppError;
 pub use media_files::MediaFiles;
+pub use newsroom::PeerAddr;
 pub use state::{AppState, Options};
 pub use theme::Theme;
 
@@ -45,6 +48,9 @@ pub fn app(state: AppState) -> Router {
         .merge(cached)
         .merge(media_files::routes())
         .merge(live::routes())
+        // Outside the page cache: signed-in pages are never kept.
+        .merge(newsroom::routes(&state))
+        .merge(api::me::routes())
         .fallback(site::not_found)
         .layer(
             ServiceBuilder::new()

@@ -266,6 +266,8 @@ impl ErrorPage {
             AppError::NotFound => "Page not found",
             AppError::Gone { .. } => "Story withdrawn",
             AppError::BadRequest(_) => "That request did not work",
+            AppError::Unauthorized => "Sign in to continue",
+            AppError::Forbidden(_) => "Not allowed",
             AppError::Internal(_) => "Something went wrong",
         }
         .to_owned();

@@ -32,6 +32,12 @@ pub enum Command {
     /// The station's weekly programme schedule: add, list, remove.
     #[command(subcommand)]
     Schedule(crate::schedule::ScheduleCommand),
+    /// Newsroom accounts: add, list, set-role, reset-password, disable, enable.
+    #[command(subcommand)]
+    User(crate::users::UserCommand),
+    /// API tokens: create.
+    #[command(subcommand)]
+    Token(crate::users::TokenCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.

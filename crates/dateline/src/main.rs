@@ -2,7 +2,7 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, mounts, schedule, serve};
+use dateline::{config, mounts, schedule, serve, users};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -23,6 +23,8 @@ fn main() -> ExitCode {
             config::Command::Serve(args) => serve::run(args).await,
             config::Command::Mount(cmd) => mounts::run(cmd).await,
             config::Command::Schedule(cmd) => schedule::run(cmd).await,
+            config::Command::User(cmd) => users::run(cmd).await,
+            config::Command::Token(cmd) => users::run_token(cmd).await,
         }
     });
     match result {

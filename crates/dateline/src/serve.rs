@@ -41,6 +41,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             tracing::info!("the site already has stories; the demo is not loaded again");
         }
     }
+    if store.active_admins().await? == 0 {
+        tracing::warn!(
+            "no newsroom administrator yet: create one with `dateline user add --email \
+             you@example.com --name \"Your Name\" --role admin`, then sign in at /newsroom/"
+        );
+    }
     let theme = Theme::load(settings.theme.as_deref()).context("loading the theme")?;
     let state = AppState::new(
         store.clone(),
@@ -65,7 +71,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let live = state.live.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
     let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
-    axum::serve(door, dateline_web::app(state))
+    // Connection info gives the newsroom the client address for sign-in throttling.
+    let app =
+        dateline_web::app(state).into_make_service_with_connect_info::<dateline_web::PeerAddr>();
+    axum::serve(door, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             // Live streams never end by themselves: end them so connections can drain.

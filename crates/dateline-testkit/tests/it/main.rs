@@ -1,6 +1,8 @@
 //! The integration suite: the real application over HTTP, every test on SQLite and PostgreSQL
 //! (`backend_test!`). One binary, modules by subject.
 
+mod accounts;
+mod accounts_store;
 mod api;
 mod article_page;
 mod body;

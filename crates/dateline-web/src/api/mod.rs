@@ -1,8 +1,10 @@
 //! The read-only JSON API under `/api/v1`: articles (filtered and paginated), one article,
 //! sections and tags. Shapes are defined here, not borrowed from `core`, so the domain can change
 //! without breaking clients. Errors are `{"error": code, "message": sentence}` (see `error.rs`).
+//! `me` (who is signed in) is personal, so `lib.rs` mounts it outside the page cache.
 
 mod articles;
+pub mod me;
 mod sections;
 mod tags;
 

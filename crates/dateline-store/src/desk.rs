@@ -1,0 +1,100 @@
+//! The newsroom's lists of stories by status: my drafts, awaiting review, scheduled, recently
+//! published. Unlike the reading site's listings these include unpublished stories, so nothing
+//! here may ever feed a reader page. One id-and-fields query plus one for bylines.
+
+use crate::rows::{get, opt_date, opt_time, parsed, time};
+use crate::{Store, StoreError};
+use dateline_core::article::{Status, canonical_path};
+use dateline_core::person::Person;
+use dateline_core::{ArticleId, PersonId};
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+/// A story as the newsroom's lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskItem {
+    pub id: ArticleId,
+    pub headline: String,
+    pub status: Status,
+    pub section_name: String,
+    pub modified_at: Timestamp,
+    pub scheduled_for: Option<Timestamp>,
+    pub published_at: Option<Timestamp>,
+    /// The public path, once the story has been published.
+    pub path: Option<String>,
+    pub authors: Vec<Person>,
+}
+
+/// Which stories a desk list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeskFilter {
+    pub status: Status,
+    /// Only stories with this person in the byline.
+    pub author: Option<PersonId>,
+    pub limit: u32,
+}
+
+impl Store {
+    /// Stories in one status: scheduled ones soonest first, published ones newest first, the
+    /// rest most recently changed first.
+    pub async fn desk(&self, filter: DeskFilter) -> Result<Vec<DeskItem>, StoreError> {
+        let order = match filter.status {
+            Status::Scheduled => "a.scheduled_for ASC, a.id ASC",
+            Status::Published => "a.published_at DESC, a.id DESC",
+            _ => "a.modified_at DESC, a.id DESC",
+        };
+        let mine = if filter.author.is_some() {
+            "AND EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id \
+             AND x.person_id = $3)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT a.id, a.headline, a.status, a.modified_at, a.scheduled_for, a.published_at, \
+                    a.path_date, a.slug, s.slug AS section_slug, s.name AS section_name \
+             FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.status = $1 {mine} ORDER BY {order} LIMIT $2"
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(filter.status.as_str())
+            .bind(i64::from(filter.limit));
+        if let Some(p) = filter.author {
+            q = q.bind(p.0);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let slug: String = get(r, "slug")?;
+            let section_slug: String = get(r, "section_slug")?;
+            let status: Status = parsed(r, "status")?;
+            let path = match opt_date(get(r, "path_date")?)? {
+                Some(d) if matches!(status, Status::Published) => {
+                    Some(canonical_path(&section_slug, d, &slug))
+                }
+                _ => None,
+            };
+            items.push(DeskItem {
+                id: ArticleId(get(r, "id")?),
+                headline: get(r, "headline")?,
+                status,
+                section_name: get(r, "section_name")?,
+                modified_at: time(get(r, "modified_at")?)?,
+                scheduled_for: opt_time(get(r, "scheduled_for")?)?,
+                published_at: opt_time(get(r, "published_at")?)?,
+                path,
+                authors: Vec::new(),
+            });
+        }
+        let ids: Vec<ArticleId> = items.iter().map(|i| i.id).collect();
+        let mut bylines: HashMap<ArticleId, Vec<Person>> = HashMap::new();
+        if !ids.is_empty() {
+            for (id, p) in self.authors_of(&ids).await? {
+                bylines.entry(id).or_default().push(p);
+            }
+        }
+        for item in &mut items {
+            item.authors = bylines.remove(&item.id).unwrap_or_default();
+        }
+        Ok(items)
+    }
+}

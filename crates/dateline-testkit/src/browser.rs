@@ -1,0 +1,232 @@
+//! A browser for newsroom tests: a reqwest client with a small cookie jar that keeps what the
+//! server sets (and lets tests read the raw `Set-Cookie` attributes), plus the helpers that
+//! make accounts and sign in: [`TestApp::account`], [`TestApp::login_as`].
+//!
+//! Follows no redirects, like [`TestApp::client`], so tests see each 303.
+
+use crate::TestApp;
+use crate::html::Page;
+use anyhow::Context;
+use dateline_core::account::{Account, Email};
+use dateline_core::permissions::Role;
+use dateline_core::secret::Secret;
+use dateline_store::NewAccount;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// The password every test account gets unless a test says otherwise.
+pub const TEST_PASSWORD: &str = "a long test password";
+
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+    jar: Mutex<BTreeMap<String, String>>,
+    /// The `Set-Cookie` headers of the last answer, verbatim.
+    pub last_set_cookies: Mutex<Vec<String>>,
+    /// The session's form token, once signed in through [`TestApp::login_as`].
+    pub csrf: String,
+    /// The account signed in, if any.
+    pub account: Option<Account>,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            client: app.client.clone(),
+            base: app.base.clone(),
+            jar: Mutex::new(BTreeMap::new()),
+            last_set_cookies: Mutex::new(Vec::new()),
+            csrf: String::new(),
+            account: None,
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// Set (or with `None`, drop) a cookie by hand.
+    pub fn set_cookie(&self, name: &str, value: Option<&str>) {
+        let mut jar = self.jar.lock().unwrap_or_else(|e| e.into_inner());
+        match value {
+            Some(v) => jar.insert(name.to_owned(), v.to_owned()),
+            None => jar.remove(name),
+        };
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        let jar = self.jar.lock().unwrap_or_else(|e| e.into_inner());
+        (!jar.is_empty()).then(|| {
+            jar.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    fn remember(&self, res: &reqwest::Response) {
+        let set: Vec<String> = res
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        let mut jar = self.jar.lock().unwrap_or_else(|e| e.into_inner());
+        for c in &set {
+            let first = c.split(';').next().unwrap_or("");
+            let Some((name, value)) = first.split_once('=') else {
+                continue;
+            };
+            let removed = c
+                .split(';')
+                .any(|a| a.trim().eq_ignore_ascii_case("max-age=0"))
+                || value.is_empty();
+            if removed {
+                jar.remove(name.trim());
+            } else {
+                jar.insert(name.trim().to_owned(), value.trim().to_owned());
+            }
+        }
+        *self
+            .last_set_cookies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = set;
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+        let req = match self.cookie_header() {
+            Some(c) => req.header(reqwest::header::COOKIE, c),
+            None => req,
+        };
+        let res = req.send().await?;
+        self.remember(&res);
+        Ok(res)
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<reqwest::Response> {
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
+            .with_context(|| format!("GET {path}"))
+    }
+
+    /// POST a form (the fields as given: add `csrf` yourself, or use [`Browser::submit`]).
+    pub async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<reqwest::Response> {
+        self.send(self.client.post(format!("{}{path}", self.base)).form(form))
+            .await
+            .with_context(|| format!("POST {path}"))
+    }
+
+    /// POST a form with this session's form token added.
+    pub async fn submit(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut fields = form.to_vec();
+        fields.push(("csrf", &self.csrf));
+        self.post(path, &fields).await
+    }
+
+    /// GET a path expecting `status`, parsed as HTML.
+    pub async fn page(&self, path: &str, status: u16) -> anyhow::Result<Page> {
+        let res = self.get(path).await?;
+        let got = res.status().as_u16();
+        let body = res.text().await?;
+        anyhow::ensure!(
+            got == status,
+            "GET {path}: expected {status}, got {got}\n{}",
+            &body[..body.len().min(2000)]
+        );
+        Ok(Page::parse(&body))
+    }
+
+    /// Fill in and send the sign-in form; the answer as is.
+    pub async fn sign_in(&self, email: &str, password: &str) -> anyhow::Result<reqwest::Response> {
+        let form = self.page("/newsroom/sign-in", 200).await?;
+        let token = form.attr("input[name=form_token]", "value");
+        self.post(
+            "/newsroom/sign-in",
+            &[
+                ("email", email),
+                ("password", password),
+                ("form_token", &token),
+            ],
+        )
+        .await
+    }
+}
+
+impl TestApp {
+    /// A browser with no cookies.
+    pub fn browser(&self) -> Browser {
+        Browser::new(self)
+    }
+
+    /// An account with `password` (hashed as the CLI and the newsroom do).
+    pub async fn account_with_password(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        password: &str,
+    ) -> anyhow::Result<Account> {
+        let secret = Secret::new(password.to_owned());
+        let hash = dateline_web::newsroom::credentials::hash_password_off_thread(secret).await?;
+        Ok(self
+            .store
+            .create_account(
+                NewAccount {
+                    email: Email::parse(email)?,
+                    name: name.to_owned(),
+                    role,
+                    password_hash: hash,
+                },
+                self.clock.now(),
+            )
+            .await?)
+    }
+
+    /// An account `{role}@example.com` named after its role, with [`TEST_PASSWORD`].
+    pub async fn account(&self, role: Role) -> anyhow::Result<Account> {
+        let name = format!("Test {}", role.as_str());
+        self.account_with_password(
+            &format!("{}@example.com", role.as_str()),
+            &name,
+            role,
+            TEST_PASSWORD,
+        )
+        .await
+    }
+
+    /// A browser signed in as a new account with `role`, holding the session's form token.
+    pub async fn login_as(&self, role: Role) -> anyhow::Result<Browser> {
+        let account = self.account(role).await?;
+        self.login(account, TEST_PASSWORD).await
+    }
+
+    /// A browser signed in as `account`.
+    pub async fn login(&self, account: Account, password: &str) -> anyhow::Result<Browser> {
+        let mut b = self.browser();
+        let res = b.sign_in(account.email.as_str(), password).await?;
+        anyhow::ensure!(
+            res.status() == 303,
+            "signing in as {}: {}\n{}",
+            account.email,
+            res.status(),
+            res.text().await.unwrap_or_default()
+        );
+        // Every signed-in page carries the form token (the sign-out form, at least).
+        let page = b.page("/newsroom/password", 200).await?;
+        b.csrf = page.attr("input[name=csrf]", "value");
+        b.account = Some(account);
+        Ok(b)
+    }
+}

@@ -1,0 +1,140 @@
+//! `/newsroom/`: the dashboard. My drafts, stories awaiting review, scheduled stories and the
+//! recently published, straight from the store. Someone who may edit others' stories sees
+//! everyone's review queue and schedule; others see only stories with them in the byline.
+
+use super::auth::CurrentUser;
+use super::render;
+use crate::AppError;
+use crate::state::AppState;
+use crate::views::TimeView;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use dateline_core::article::Status;
+use dateline_core::permissions::{Action, Ownership};
+use dateline_store::{DeskFilter, DeskItem};
+use serde::Serialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/newsroom/", get(show_dashboard))
+}
+
+/// Stories per list.
+const PER_LIST: u32 = 20;
+
+#[derive(Debug, Serialize)]
+struct DashboardView {
+    lists: Vec<ListView>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListView {
+    id: &'static str,
+    heading: &'static str,
+    empty: &'static str,
+    items: Vec<ItemView>,
+}
+
+#[derive(Debug, Serialize)]
+struct ItemView {
+    headline: String,
+    section: String,
+    authors: String,
+    /// What time the list is about: changed, scheduled for, published.
+    when_label: &'static str,
+    when: TimeView,
+    path: Option<String>,
+}
+
+async fn show_dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    user.require(Action::ViewNewsroom)?;
+    let site = state.site().await?;
+    let me = Some(user.account.id);
+    let everyone = user
+        .require_on(Action::EditStory, Ownership::Others)
+        .is_ok();
+    let scope = if everyone { None } else { me };
+    let specs = [
+        (
+            "my-drafts",
+            "My drafts",
+            "You have no drafts.",
+            Status::Draft,
+            me,
+        ),
+        (
+            "in-review",
+            "Awaiting review",
+            "Nothing is waiting for review.",
+            Status::InReview,
+            scope,
+        ),
+        (
+            "scheduled",
+            "Scheduled",
+            "Nothing is scheduled.",
+            Status::Scheduled,
+            scope,
+        ),
+        (
+            "published",
+            "Recently published",
+            "Nothing has been published yet.",
+            Status::Published,
+            None,
+        ),
+    ];
+    let mut lists = Vec::with_capacity(specs.len());
+    for (id, heading, empty, status, author) in specs {
+        let items = state
+            .store
+            .desk(DeskFilter {
+                status,
+                author,
+                limit: PER_LIST,
+            })
+            .await?;
+        lists.push(ListView {
+            id,
+            heading,
+            empty,
+            items: items.iter().map(|i| item(i, &site)).collect(),
+        });
+    }
+    render(
+        &state,
+        StatusCode::OK,
+        "newsroom/dashboard.html",
+        "Dashboard",
+        "dashboard",
+        Some(&user),
+        DashboardView { lists },
+    )
+    .await
+}
+
+fn item(i: &DeskItem, site: &crate::state::SiteContext) -> ItemView {
+    let (when_label, at) = match (i.status, i.scheduled_for, i.published_at) {
+        (Status::Scheduled, Some(at), _) => ("Scheduled for", at),
+        (Status::Published, _, Some(at)) => ("Published", at),
+        _ => ("Changed", i.modified_at),
+    };
+    ItemView {
+        headline: i.headline.clone(),
+        section: i.section_name.clone(),
+        authors: i
+            .authors
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        when_label,
+        when: TimeView::new(at, site),
+        path: i.path.clone(),
+    }
+}

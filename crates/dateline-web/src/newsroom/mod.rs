@@ -1,0 +1,158 @@
+//! The newsroom: the editors' side at `/newsroom/`. A file per aggregate, each exporting
+//! `routes()`: `sessions` (sign-in, sign-out), `password` (change one's own), `dashboard`,
+//! `users` (admin), `tokens` (one's own API tokens). Every handler takes a [`CurrentUser`] (no
+//! session: 303 to the sign-in page) and asks `dateline_core::permissions` before doing
+//! anything; every state-changing form
+//! carries the session's form token.
+//!
+//! | route                              | needs                     |
+//! | ---------------------------------- | ------------------------- |
+//! | `GET/POST /newsroom/sign-in`       | nothing (form token cookie) |
+//! | `POST /newsroom/sign-out`          | a session                 |
+//! | `GET /newsroom/`                   | `ViewNewsroom`            |
+//! | `GET/POST /newsroom/password`      | `ViewNewsroom`            |
+//! | `GET/POST /newsroom/users…`        | `ManagePeople`            |
+//! | `GET/POST /newsroom/tokens…`       | `ManageOwnTokens`         |
+//!
+//! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
+//! marks every answer `no-store` and refuses state-changing requests sent from another site.
+
+mod auth;
+pub mod credentials;
+mod dashboard;
+mod password;
+mod sessions;
+mod tokens;
+mod users;
+
+pub use auth::{CurrentUser, PeerAddr, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
+
+use crate::AppError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(sessions::routes())
+        .merge(password::routes())
+        .merge(dashboard::routes())
+        .merge(users::routes())
+        .merge(tokens::routes())
+        .layer(from_fn_with_state(state.clone(), guard))
+}
+
+/// Middleware on every newsroom route: refuse a state-changing request another site sent (the
+/// second layer behind the form tokens), and keep every answer out of every cache.
+async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let base_url = match state.site().await {
+            Ok(site) => site.settings.base_url.clone(),
+            Err(e) => return AppError::Internal(e).into_response(),
+        };
+        if !same_origin(&req, &base_url) {
+            return AppError::Forbidden(
+                "This form was sent from another site, so it was refused.".to_owned(),
+            )
+            .into_response();
+        }
+    }
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, private"),
+    );
+    h.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    res
+}
+
+/// Whether a request came from this site: `Sec-Fetch-Site` (when the browser sends it) is
+/// `same-origin` or `none`, and `Origin` (when sent) is the site's public origin (its base URL,
+/// which is what a browser sees behind a proxy) or the `Host` the request was sent to.
+fn same_origin(req: &Request, base_url: &str) -> bool {
+    let h = req.headers();
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
+    let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if !origin.is_empty() && origin.eq_ignore_ascii_case(base_url.trim_end_matches('/')) {
+        return true;
+    }
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    match (origin.split_once("://"), host) {
+        (Some((scheme, rest)), Some(host)) => {
+            matches!(scheme, "http" | "https") && rest.eq_ignore_ascii_case(host)
+        }
+        _ => false,
+    }
+}
+
+/// What the newsroom layout needs besides the page's own fields.
+#[derive(Debug, Serialize)]
+struct Frame<T: Serialize> {
+    site_name: String,
+    language: String,
+    title: String,
+    /// `dashboard`, `users`, `password`: the current navigation item.
+    nav: &'static str,
+    user: Option<UserView>,
+    /// This session's form token (empty before sign-in).
+    csrf: String,
+    #[serde(flatten)]
+    page: T,
+}
+
+#[derive(Debug, Serialize)]
+struct UserView {
+    name: String,
+    email: String,
+    role: String,
+    manages_people: bool,
+    own_tokens: bool,
+}
+
+/// Render a newsroom page (never cacheable: [`guard`] marks it).
+async fn render<T: Serialize>(
+    state: &AppState,
+    status: StatusCode,
+    template: &str,
+    title: &str,
+    nav: &'static str,
+    user: Option<&CurrentUser>,
+    page: T,
+) -> Result<Response, AppError> {
+    let site = state.site().await?;
+    let frame = Frame {
+        site_name: site.settings.name.clone(),
+        language: site.settings.language.clone(),
+        title: format!("{title} | Newsroom | {}", site.settings.name),
+        nav,
+        user: user.map(|u| UserView {
+            name: u.account.name.clone(),
+            email: u.account.email.to_string(),
+            role: u.account.role.to_string(),
+            manages_people: u.may(dateline_core::permissions::Action::ManagePeople),
+            own_tokens: u.may(dateline_core::permissions::Action::ManageOwnTokens),
+        }),
+        csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
+        page,
+    };
+    let body = state.theme.render(template, frame)?;
+    Ok((status, Html(body)).into_response())
+}

@@ -1,0 +1,343 @@
+//! The `dateline` binary as an operator runs it: `dateline user …` and `dateline token create`
+//! against a temporary data folder, checking exit codes, the sentences printed and what the
+//! database holds afterwards. One integration binary; it needs no PostgreSQL (the commands
+//! share `serve`'s `--data`/`--database` handling, which the store tests cover on both).
+
+use dateline_core::account::Email;
+use dateline_core::permissions::Role;
+use dateline_core::secret::Secret;
+use dateline_store::Store;
+use dateline_web::newsroom::credentials;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// Run `dateline ARGS --data DIR` with `stdin` piped in.
+fn dateline(dir: &Path, args: &[&str], stdin: &str) -> anyhow::Result<Output> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dateline"))
+        .args(args)
+        .arg("--data")
+        .arg(dir)
+        .env("DATELINE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes())?;
+    }
+    Ok(child.wait_with_output()?)
+}
+
+fn ok(out: &Output) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        out.status.success(),
+        "failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8(out.stdout.clone())?)
+}
+
+fn failed(out: &Output) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        !out.status.success(),
+        "succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(out.status.code(), Some(1));
+    Ok(String::from_utf8(out.stderr.clone())?)
+}
+
+async fn store(dir: &Path) -> anyhow::Result<Store> {
+    Ok(Store::open(&dateline::config::sqlite_url(&dir.join("dateline.db"))).await?)
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test]
+async fn users_are_added_listed_and_changed() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let empty = ok(&dateline(d, &["user", "list"], "")?)?;
+    assert!(empty.contains("no accounts; add an admin"), "{empty}");
+
+    let added = ok(&dateline(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Amira@Example.com",
+            "--name",
+            "Amira Haddad",
+            "--role",
+            "admin",
+        ],
+        &format!("{PASSWORD}\n"),
+    )?)?;
+    assert_eq!(
+        added.trim(),
+        "added amira@example.com (Amira Haddad, admin)"
+    );
+    assert!(!added.contains(PASSWORD));
+    ok(&dateline(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "sam@example.com",
+            "--name",
+            "Sam Reed",
+            "--role",
+            "author",
+            "--password-stdin",
+        ],
+        "another long password\n",
+    )?)?;
+
+    let listed = ok(&dateline(d, &["user", "list"], "")?)?;
+    let lines: Vec<&str> = listed.lines().collect();
+    assert!(lines[0].starts_with("EMAIL"), "{listed}");
+    assert!(lines[1].starts_with("amira@example.com") && lines[1].contains("admin"));
+    assert!(lines[2].starts_with("sam@example.com") && lines[2].contains("author"));
+    assert!(lines[2].contains("active"));
+
+    let changed = ok(&dateline(
+        d,
+        &[
+            "user",
+            "set-role",
+            "--email",
+            "SAM@example.com",
+            "--role",
+            "Editor",
+        ],
+        "",
+    )?)?;
+    assert_eq!(changed.trim(), "sam@example.com is now editor");
+
+    // The stored password is an Argon2id hash of what was typed.
+    let s = store(d).await?;
+    let (sam, hash) = s
+        .account_for_sign_in(&Email::parse("sam@example.com")?)
+        .await?;
+    assert_eq!(sam.role, Role::Editor);
+    let hash = hash.expect("a password hash");
+    assert!(hash.starts_with("$argon2id$"));
+    assert!(credentials::verify_password(
+        Some(&hash),
+        &Secret::new("another long password".to_owned())
+    ));
+    let now = dateline_web::Clock::System.now();
+    s.create_session(
+        sam.id,
+        "h1",
+        "c",
+        now,
+        now + jiff::SignedDuration::from_hours(1),
+    )
+    .await?;
+    s.close().await;
+
+    let reset = ok(&dateline(
+        d,
+        &["user", "reset-password", "--email", "sam@example.com"],
+        "a brand new password\n",
+    )?)?;
+    assert!(
+        reset.contains("changed the password of sam@example.com"),
+        "{reset}"
+    );
+    let s = store(d).await?;
+    let (_, hash) = s
+        .account_for_sign_in(&Email::parse("sam@example.com")?)
+        .await?;
+    assert!(credentials::verify_password(
+        hash.as_deref(),
+        &Secret::new("a brand new password".to_owned())
+    ));
+    assert!(
+        s.sessions_of(sam.id, now).await?.is_empty(),
+        "sessions survived a reset"
+    );
+    s.create_session(
+        sam.id,
+        "h2",
+        "c",
+        now,
+        now + jiff::SignedDuration::from_hours(1),
+    )
+    .await?;
+    s.close().await;
+
+    let disabled = ok(&dateline(
+        d,
+        &["user", "disable", "--email", "sam@example.com"],
+        "",
+    )?)?;
+    assert!(disabled.contains("disabled sam@example.com"), "{disabled}");
+    let s = store(d).await?;
+    assert!(
+        s.sessions_of(sam.id, now).await?.is_empty(),
+        "sessions survived disabling"
+    );
+    assert!(s.account(sam.id).await?.disabled);
+    s.close().await;
+    let listed = ok(&dateline(d, &["user", "list"], "")?)?;
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("sam@example.com") && l.contains("disabled"))
+    );
+    ok(&dateline(
+        d,
+        &["user", "enable", "--email", "sam@example.com"],
+        "",
+    )?)?;
+    assert!(!store(d).await?.account(sam.id).await?.disabled);
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_sentence() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let add = |email: &'static str, role: &'static str| {
+        [
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            "Amira Haddad",
+            "--role",
+            role,
+        ]
+    };
+    ok(&dateline(
+        d,
+        &add("amira@example.com", "author"),
+        &format!("{PASSWORD}\n"),
+    )?)?;
+
+    let dup = failed(&dateline(
+        d,
+        &add("AMIRA@example.com", "author"),
+        &format!("{PASSWORD}\n"),
+    )?)?;
+    assert!(
+        dup.contains("an account with the email amira@example.com already exists"),
+        "{dup}"
+    );
+    let role = failed(&dateline(
+        d,
+        &add("new@example.com", "boss"),
+        &format!("{PASSWORD}\n"),
+    )?)?;
+    assert!(role.contains("unknown role \"boss\""), "{role}");
+    let email = failed(&dateline(
+        d,
+        &add("not-an-email", "author"),
+        &format!("{PASSWORD}\n"),
+    )?)?;
+    assert!(email.contains("is not an email address"), "{email}");
+    let short = failed(&dateline(d, &add("new@example.com", "author"), "short\n")?)?;
+    assert!(short.contains("at least 10 characters"), "{short}");
+    let none = failed(&dateline(d, &add("new@example.com", "author"), "")?)?;
+    assert!(none.contains("no password on standard input"), "{none}");
+    for args in [
+        &[
+            "user",
+            "set-role",
+            "--email",
+            "ghost@example.com",
+            "--role",
+            "editor",
+        ][..],
+        &["user", "disable", "--email", "ghost@example.com"][..],
+        &["user", "reset-password", "--email", "ghost@example.com"][..],
+        &["token", "create", "--email", "ghost@example.com"][..],
+    ] {
+        let unknown = failed(&dateline(d, args, &format!("{PASSWORD}\n"))?)?;
+        assert!(
+            unknown.contains("there is no account with the email ghost@example.com"),
+            "{args:?}: {unknown}"
+        );
+    }
+    let role = failed(&dateline(
+        d,
+        &[
+            "user",
+            "set-role",
+            "--email",
+            "amira@example.com",
+            "--role",
+            "boss",
+        ],
+        "",
+    )?)?;
+    assert!(role.contains("unknown role"), "{role}");
+    // Nothing above changed the one account.
+    let listed = ok(&dateline(d, &["user", "list"], "")?)?;
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(listed.contains("author"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn tokens_are_printed_once_and_stored_hashed() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    ok(&dateline(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "bot@example.com",
+            "--name",
+            "Wire Bot",
+            "--role",
+            "author",
+        ],
+        &format!("{PASSWORD}\n"),
+    )?)?;
+    let out = ok(&dateline(
+        d,
+        &[
+            "token",
+            "create",
+            "--email",
+            "bot@example.com",
+            "--label",
+            "wire import",
+        ],
+        "",
+    )?)?;
+    let token = out.lines().last().unwrap_or("").trim().to_owned();
+    assert_eq!(token.len(), 43, "{out}");
+    let s = store(d).await?;
+    let owner = s
+        .account_by_email(&Email::parse("bot@example.com")?)
+        .await?;
+    let tokens = s.api_tokens_of(owner.id).await?;
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].label, "wire import");
+    s.close().await;
+    let db = std::fs::read(d.join("dateline.db"))?;
+    let wal = std::fs::read(d.join("dateline.db-wal")).unwrap_or_default();
+    let haystack = [db, wal].concat();
+    assert!(
+        !haystack.windows(token.len()).any(|w| w == token.as_bytes()),
+        "the clear token is in the database"
+    );
+    assert!(
+        haystack
+            .windows(64)
+            .any(|w| w == credentials::token_hash(&token).as_bytes()),
+        "the token's hash is not in the database"
+    );
+    Ok(())
+}
