@@ -224,10 +224,10 @@ fn key_of(req: &Request) -> &str {
 /// Everything else goes on to the full stack, where [`serve_cached`] fills the cache.
 pub async fn serve_hit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let head = req.method() == Method::HEAD;
-    if req.method() == Method::GET || head {
-        if let Some(page) = lookup(&state, key_of(&req), state.store.generation()) {
-            return answer(&page, req.headers(), head).await;
-        }
+    if (req.method() == Method::GET || head)
+        && let Some(page) = lookup(&state, key_of(&req), state.store.generation())
+    {
+        return answer(&page, req.headers(), head).await;
     }
     next.run(req).await
 }
