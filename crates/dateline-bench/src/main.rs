@@ -4,6 +4,7 @@
 //! - `render --data DIR --samples N`: uncached article-page time through the real router.
 //! - `render --profile`: SQL statements per page and the cost of the cache's compression.
 //! - `feeds --data DIR`: feed and sitemap generation time, uncached and cached.
+//! - `listeners --url URL --count N`: live-audio listeners; how many get the stream on time.
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `free-port`: a free port on 127.0.0.1.
@@ -12,6 +13,7 @@
 //! collects. Everything talks to 127.0.0.1 only, and every loop is bounded in count and time.
 
 mod feeds;
+mod listeners;
 mod render;
 mod seed;
 mod startup;
@@ -38,6 +40,8 @@ enum Cmd {
     Render(render::RenderArgs),
     /// Time feeds and sitemaps through the real router, uncached and cached, in process.
     Feeds(feeds::FeedsArgs),
+    /// Open N live-audio listeners and count how many receive the stream on time.
+    Listeners(listeners::ListenersArgs),
     /// Time `dateline serve` from process start until `GET /` answers 200.
     Startup(startup::StartupArgs),
     /// Write every published article's path, shuffled, one per line.
@@ -161,6 +165,23 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                     t.path, t.bytes, t.uncached.p50, t.uncached.p99, t.cached.p50, t.cached.p99
                 ));
             }
+        }
+        Cmd::Listeners(args) => {
+            let r = listeners::run(&args).await?;
+            let opt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
+            report(&format!(
+                "listeners count={} connected={} on_time={} on_time_pct={:.2} median_share={:.3} \
+                 window_s={:.1} server_cpu_s={} server_rss_mib={} client_cpu_s={:.2}",
+                r.count,
+                r.connected,
+                r.on_time,
+                100.0 * r.on_time as f64 / r.count as f64,
+                r.median_share,
+                r.window_s,
+                opt(r.server_cpu_s),
+                opt(r.server_rss_mib),
+                r.client_cpu_s
+            ));
         }
         Cmd::Startup(args) => {
             let runs = startup::run(&args).await?;
