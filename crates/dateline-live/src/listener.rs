@@ -10,9 +10,11 @@ use crate::hub::{HubInner, Mount, Session, Slot, SourceInfo, read};
 use crate::icy::IcyState;
 use bytes::{Buf, Bytes};
 use dateline_core::live::{AudioFormat, MountPath};
+use std::future::Future;
 use std::io::IoSlice;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Instant;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
@@ -207,11 +209,20 @@ impl Listener {
                 return end;
             }
             let mut batch = Batch::new(&out);
-            let outcome = tokio::select! {
-                biased;
-                r = w.write_all_buf(&mut batch) => r.err().map(|_| End::Disconnected),
-                end = lag_watch(&mut self.tick, &self.session, self.cursor) => Some(end),
-                () = tokio::time::sleep(stall) => Some(End::Stalled),
+            let mut write = std::pin::pin!(w.write_all_buf(&mut batch));
+            // A listener that keeps up has room in its socket: the write completes at once, and
+            // arming a stall timer and a lag watch for it would cost more than the write itself
+            // (thousands of listeners, a few batches a second each). Only a write that waits
+            // gets them.
+            let at_once = std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await;
+            let outcome = match at_once {
+                Poll::Ready(r) => r.err().map(|_| End::Disconnected),
+                Poll::Pending => tokio::select! {
+                    biased;
+                    r = &mut write => r.err().map(|_| End::Disconnected),
+                    end = lag_watch(&mut self.tick, &self.session, self.cursor) => Some(end),
+                    () = tokio::time::sleep(stall) => Some(End::Stalled),
+                },
             };
             if let Some(end) = outcome {
                 return self.finish(end);
