@@ -44,11 +44,29 @@ pub struct NewsEntry {
 const ARTICLE_LASTMOD: &str = "CASE WHEN a.updated_at IS NOT NULL AND a.updated_at > a.published_at \
      THEN a.updated_at ELSE a.published_at END";
 
+/// Published stories updated after publication, with the time of the update: few, and found
+/// through the partial index `articles_updated` (0006), so listing lastmods never reads every
+/// article. `MATERIALIZED` keeps SQLite from folding it into the join and picking the status
+/// index instead, and `status || ''` keeps that index out of this scan (PostgreSQL plans by
+/// statistics either way, and accepts both spellings).
+const UPDATED: &str = "updated AS MATERIALIZED ( \
+     SELECT id, section_id, updated_at FROM articles \
+     WHERE updated_at IS NOT NULL AND status || '' = 'published' AND updated_at > published_at)";
+
+/// `lastmod` from a listing's newest publication `p` and newest update `u`.
+const LATER: &str =
+    "CASE WHEN w.u IS NOT NULL AND (w.p IS NULL OR w.u > w.p) THEN w.u ELSE w.p END";
+
 impl SitemapKind {
     /// The rows of this sitemap in a stable order, so a page keeps its URLs as stories are
     /// added (articles oldest first: new stories land on the last page). Columns: `slug`,
     /// `lastmod`, and for articles `path_date` and `section_slug`. `$1` is the limit, `$2` the
     /// offset.
+    ///
+    /// Section, tag and author rows take their newest publication from the listing indexes
+    /// (one index seek each) and their newest update from the few updated stories, never by
+    /// reading every story's row: on 100,000 stories the first versions of these queries took
+    /// 1–10 s.
     fn window(self) -> String {
         match self {
             Self::Articles => format!(
@@ -59,27 +77,40 @@ impl SitemapKind {
             ),
             // Every section, with or without stories: its page exists either way.
             Self::Sections => format!(
-                "SELECT s.slug, MAX({ARTICLE_LASTMOD}) AS lastmod \
-                 FROM sections s LEFT JOIN articles a \
-                   ON a.section_id = s.id AND a.status = 'published' \
-                 GROUP BY s.id, s.slug, s.position \
-                 ORDER BY s.position, s.id LIMIT $1 OFFSET $2"
+                "WITH {UPDATED}, \
+                 changed AS (SELECT section_id, MAX(updated_at) AS u FROM updated GROUP BY section_id) \
+                 SELECT w.slug, {LATER} AS lastmod FROM ( \
+                   SELECT s.id, s.slug, s.position, c.u, \
+                     (SELECT MAX(a.published_at) FROM articles a \
+                      WHERE a.section_id = s.id AND a.status = 'published') AS p \
+                   FROM sections s LEFT JOIN changed c ON c.section_id = s.id) w \
+                 ORDER BY w.position, w.id LIMIT $1 OFFSET $2"
             ),
             // Tags and authors only with a published story: an author without one has no page,
-            // and an empty tag page is nothing to send a crawler to.
+            // and an empty tag page is nothing to send a crawler to. The join tables' copy of
+            // `published_at` is NULL unless the story is published.
             Self::Tags => format!(
-                "SELECT t.slug, MAX({ARTICLE_LASTMOD}) AS lastmod \
-                 FROM article_tags x JOIN tags t ON t.id = x.tag_id \
-                 JOIN articles a ON a.id = x.article_id \
-                 WHERE x.published_at IS NOT NULL AND a.status = 'published' \
-                 GROUP BY t.id, t.slug ORDER BY t.id LIMIT $1 OFFSET $2"
+                "WITH {UPDATED}, \
+                 changed AS (SELECT x.tag_id, MAX(u.updated_at) AS u \
+                             FROM updated u JOIN article_tags x ON x.article_id = u.id \
+                             GROUP BY x.tag_id) \
+                 SELECT w.slug, {LATER} AS lastmod FROM ( \
+                   SELECT t.id, t.slug, c.u, \
+                     (SELECT MAX(x.published_at) FROM article_tags x WHERE x.tag_id = t.id) AS p \
+                   FROM tags t LEFT JOIN changed c ON c.tag_id = t.id) w \
+                 WHERE w.p IS NOT NULL ORDER BY w.id LIMIT $1 OFFSET $2"
             ),
             Self::Authors => format!(
-                "SELECT p.slug, MAX({ARTICLE_LASTMOD}) AS lastmod \
-                 FROM article_authors x JOIN people p ON p.id = x.person_id \
-                 JOIN articles a ON a.id = x.article_id \
-                 WHERE x.published_at IS NOT NULL AND a.status = 'published' \
-                 GROUP BY p.id, p.slug ORDER BY p.id LIMIT $1 OFFSET $2"
+                "WITH {UPDATED}, \
+                 changed AS (SELECT x.person_id, MAX(u.updated_at) AS u \
+                             FROM updated u JOIN article_authors x ON x.article_id = u.id \
+                             GROUP BY x.person_id) \
+                 SELECT w.slug, {LATER} AS lastmod FROM ( \
+                   SELECT p.id, p.slug, c.u, \
+                     (SELECT MAX(x.published_at) FROM article_authors x \
+                      WHERE x.person_id = p.id) AS p \
+                   FROM people p LEFT JOIN changed c ON c.person_id = p.id) w \
+                 WHERE w.p IS NOT NULL ORDER BY w.id LIMIT $1 OFFSET $2"
             ),
         }
     }
@@ -89,14 +120,13 @@ impl SitemapKind {
             Self::Articles => "SELECT COUNT(*) FROM articles WHERE status = 'published'",
             Self::Sections => "SELECT COUNT(*) FROM sections",
             Self::Tags => {
-                "SELECT COUNT(DISTINCT x.tag_id) FROM article_tags x \
-                 JOIN articles a ON a.id = x.article_id \
-                 WHERE x.published_at IS NOT NULL AND a.status = 'published'"
+                "SELECT COUNT(*) FROM tags t WHERE EXISTS ( \
+                 SELECT 1 FROM article_tags x WHERE x.tag_id = t.id AND x.published_at IS NOT NULL)"
             }
             Self::Authors => {
-                "SELECT COUNT(DISTINCT x.person_id) FROM article_authors x \
-                 JOIN articles a ON a.id = x.article_id \
-                 WHERE x.published_at IS NOT NULL AND a.status = 'published'"
+                "SELECT COUNT(*) FROM people p WHERE EXISTS ( \
+                 SELECT 1 FROM article_authors x \
+                 WHERE x.person_id = p.id AND x.published_at IS NOT NULL)"
             }
         }
     }

@@ -37,7 +37,7 @@ pub struct Cacheable;
 #[derive(Clone, Copy, Debug)]
 pub struct CacheUntil(pub jiff::Timestamp);
 
-/// Largest body the cache keeps; bigger answers are served uncached.
+/// Largest body the cache keeps; bigger answers are served (compressed) but not kept.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 #[derive(Debug)]
@@ -260,7 +260,9 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         }
     };
     let (parts, body) = res.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+    // The body is ours, already rendered in memory: read it whole whatever its size. A page
+    // too big to keep is still answered (compressed, from this one-off entry), never refused.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "reading a rendered page failed");
@@ -275,7 +277,14 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         csp,
         expires,
     ));
-    state.cache.insert(key, page.clone(), generation);
+    if page.identity.len() <= MAX_BODY {
+        state.cache.insert(key, page.clone(), generation);
+    } else {
+        tracing::debug!(
+            bytes = page.identity.len(),
+            "page too big to keep; served uncached"
+        );
+    }
     answer(&page, &req_headers, head).await
 }
 

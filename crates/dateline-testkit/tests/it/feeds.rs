@@ -615,7 +615,7 @@ backend_test!(sitemaps_are_paged_in_a_stable_order, |app| {
             .publish()
             .await?;
     }
-    // The web layer pages by the protocol's 50,000; the store pages by whatever it is asked.
+    // The web layer pages by 10,000 (under the protocol's 50,000); the store pages by whatever it is asked.
     let store = &app.store;
     assert_eq!(store.sitemap_count(SitemapKind::Articles).await?, 5);
     let first = store.sitemap_page(SitemapKind::Articles, 1, 2).await?;
