@@ -17,12 +17,15 @@ use std::sync::{Arc, RwLock};
 pub struct Options {
     /// Bytes of rendered pages kept in memory.
     pub cache_bytes: u64,
+    /// Largest photo file the media library accepts, in bytes.
+    pub media_max_bytes: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             cache_bytes: 64 * 1024 * 1024,
+            media_max_bytes: 25 * 1024 * 1024,
         }
     }
 }
@@ -48,6 +51,8 @@ pub struct AppState {
     pub media: MediaFiles,
     /// The live audio relay (mounts, sources, listeners).
     pub live: crate::live::Live,
+    /// Largest photo file the media library accepts, in bytes.
+    pub media_max_bytes: u64,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -70,6 +75,7 @@ impl AppState {
             clock,
             media,
             live,
+            media_max_bytes: options.media_max_bytes,
             site: Arc::new(RwLock::new(Arc::new(site))),
         })
     }
