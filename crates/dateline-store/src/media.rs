@@ -151,6 +151,34 @@ impl Store {
         rows.iter().map(media).collect()
     }
 
+    /// Photos whose variants are still to be made (none exist yet), oldest first.
+    pub async fn media_without_variants(&self) -> Result<Vec<Media>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM media WHERE variants = '[]' ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(media).collect()
+    }
+
+    /// Record the widths whose files now exist for a photo.
+    pub async fn set_media_variants(&self, id: MediaId, widths: &[u32]) -> Result<(), StoreError> {
+        let variants = serde_json::to_string(widths)
+            .map_err(|e| StoreError::Corrupt(format!("media variants: {e}")))?;
+        let mut w = self.write().await?;
+        let done = sqlx::query("UPDATE media SET variants = $1 WHERE id = $2")
+            .bind(variants)
+            .bind(id.0)
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        w.commit().await?;
+        self.announce(Change::Content);
+        Ok(())
+    }
+
     /// Change a photo's alt text, caption and credit.
     pub async fn update_media_text(
         &self,

@@ -53,6 +53,8 @@ pub struct AppState {
     pub live: crate::live::Live,
     /// Largest photo file the media library accepts, in bytes.
     pub media_max_bytes: u64,
+    /// Makes uploaded photos' variants off the request path.
+    pub variants: crate::media::worker::VariantWorker,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -68,7 +70,16 @@ impl AppState {
         let live =
             crate::live::Live::load(&store, crate::live::LiveOptions::default(), clock.now())
                 .await?;
+        let variants = crate::media::worker::VariantWorker::start(store.clone(), media.clone());
+        let resumed = variants.resume(&store).await?;
+        if resumed > 0 {
+            tracing::info!(
+                photos = resumed,
+                "making the variants of photos left unfinished"
+            );
+        }
         Ok(Self {
+            variants,
             store,
             theme: Arc::new(theme),
             cache: Arc::new(PageCache::new(options.cache_bytes)),

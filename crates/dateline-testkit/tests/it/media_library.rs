@@ -162,6 +162,7 @@ backend_test!(an_upload_is_served_as_variants_without_exif, |app| {
         )
         .await?;
     assert_eq!(res.status(), 303, "{}", res.text().await?);
+    app.state.variants.settled().await;
     let photos = library(&app).await?;
     assert_eq!(photos.len(), 1);
     let m = &photos[0];
@@ -239,6 +240,7 @@ backend_test!(png_webp_and_gif_are_accepted_in_their_own_format, |app| {
         let bytes = encoded(&picture(700, 350), format);
         let res = b.upload("/newsroom/media", &[], (name, ct, &bytes)).await?;
         assert_eq!(res.status(), 303, "{name}: {}", res.text().await?);
+        app.state.variants.settled().await;
         let m = library(&app).await?.remove(0);
         assert_eq!(m.mime, ct);
         assert_eq!(m.variants, vec![320, 640], "{name}: never upscaled");
@@ -251,6 +253,7 @@ backend_test!(png_webp_and_gif_are_accepted_in_their_own_format, |app| {
     let small = encoded(&picture(200, 100), ImageFormat::Png);
     b.upload("/newsroom/media", &[], ("small.png", "image/png", &small))
         .await?;
+    app.state.variants.settled().await;
     let m = library(&app).await?.remove(0);
     assert_eq!(m.variants, vec![200]);
     Ok(())
@@ -471,6 +474,52 @@ backend_test!(details_are_edited_flagged_and_searched, |app| {
     assert_eq!(b.get("/newsroom/media/999999").await?.status(), 404);
     Ok(())
 });
+
+backend_test!(
+    variants_are_made_in_the_background_and_after_a_restart,
+    |app| {
+        // A photo whose variants were never made (the server stopped first): the library says it
+        // is processing until the worker, resumed as at start, has made them.
+        let bytes = encoded(&picture(900, 600), ImageFormat::Png);
+        let originals = app.data_dir().join("media/originals");
+        tokio::fs::create_dir_all(&originals).await?;
+        tokio::fs::write(originals.join("00000000000000ab.png"), &bytes).await?;
+        let m = app
+            .store
+            .create_media(
+                dateline_store::NewMedia {
+                    hash: "00000000000000ab".to_owned(),
+                    mime: "image/png".to_owned(),
+                    width: 900,
+                    height: 600,
+                    alt: "Unfinished".to_owned(),
+                    caption: String::new(),
+                    credit: Credit::default(),
+                    variants: vec![],
+                },
+                app.clock.now(),
+            )
+            .await?;
+        let b = app.login_as(Role::Editor).await?;
+        let page = b.page("/newsroom/media", 200).await?;
+        assert!(page.text(".nr-photo").contains("Processing"));
+        assert!(!page.has(".nr-photo img"));
+        assert_eq!(app.state.variants.resume(&app.store).await?, 1);
+        app.state.variants.settled().await;
+        assert_eq!(app.store.media(m.id).await?.variants, vec![320, 640]);
+        let page = b.page("/newsroom/media", 200).await?;
+        assert!(!page.text(".nr-photo").contains("Processing"));
+        assert_eq!(
+            page.attr(".nr-photo img", "src"),
+            "/media/00000000000000ab-320.png"
+        );
+        for name in ["320.png", "640.png", "320.webp", "640.webp"] {
+            let res = app.get(&format!("/media/00000000000000ab-{name}")).await?;
+            assert_eq!(res.status(), 200, "{name}");
+        }
+        Ok(())
+    }
+);
 
 backend_test!(the_library_is_paginated, |app| {
     for i in 0..30 {

@@ -74,6 +74,11 @@ impl Format {
         }
     }
 
+    /// The format stored as `mime` (see [`Format::mime`]).
+    pub fn of_mime(mime: &str) -> Option<Format> {
+        Format::from_mime(mime).flatten()
+    }
+
     /// The format the file's first bytes announce.
     pub fn sniff(bytes: &[u8]) -> Option<Format> {
         if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {

@@ -4,14 +4,15 @@
 //!
 //! An upload is refused with a 4xx and nothing stored (no row, no file) unless it is a whole
 //! JPEG, PNG, WebP or GIF within the size limit (`media::images::check`). An accepted one is
-//! kept as sent under `DATA/media/originals/` (never served) and re-encoded into the served
-//! variants, which carry no EXIF. Decoding and encoding run on the blocking pool; the answer
-//! comes once the variants exist (making them in a background worker is future work).
+//! kept as sent under `DATA/media/originals/` (never served) and answered at once; the
+//! `media::worker` then re-encodes it into the served variants (no EXIF), and until they exist
+//! the library shows the photo as processing. Decoding runs on the blocking pool.
 
 use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
 use crate::media::images::{self, Checked, Refusal};
+use crate::media::worker::write_new;
 use crate::state::AppState;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -25,7 +26,6 @@ use dateline_core::page::PageRequest;
 use dateline_core::permissions::Action;
 use dateline_store::{NewMedia, StoreError};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
 /// Photos per library page.
 const PER_PAGE: u32 = 24;
@@ -86,6 +86,8 @@ struct PhotoView {
     courtesy: String,
     /// Public paths of every served file.
     files: Vec<String>,
+    /// The variants are still being made.
+    processing: bool,
 }
 
 impl PhotoView {
@@ -113,6 +115,7 @@ impl PhotoView {
             agency: m.credit.agency.clone(),
             photographer: m.credit.photographer.clone(),
             courtesy: m.credit.courtesy.clone(),
+            processing: m.variants.is_empty(),
             files,
         }
     }
@@ -392,47 +395,33 @@ async fn upload_media(
     if state.store.media_by_hash(&hash).await?.is_some() {
         return Ok(see_other("/newsroom/media?done=duplicate"));
     }
-    // Check, decode and make every variant on the blocking pool.
-    let made = tokio::task::spawn_blocking(move || {
-        let checked = images::check(&bytes, content_type.as_deref(), file_name.as_deref());
-        checked.map(|Checked { format, image }| {
-            let variants = images::variants(&image, format);
-            (format, image.width(), image.height(), variants, bytes)
-        })
+    // Check and decode on the blocking pool; the pixels are dropped there, and the worker
+    // decodes the kept original again (so queued photos hold no decoded pixels in memory).
+    let checked = tokio::task::spawn_blocking(move || {
+        images::check(&bytes, content_type.as_deref(), file_name.as_deref())
+            .map(|Checked { format, image }| (format, image.width(), image.height(), bytes))
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("image worker failed: {e}")))?;
-    let (format, width, height, variants, original) = match made {
-        Ok(m) => m,
+    let (format, width, height, original) = match checked {
+        Ok(c) => c,
         Err(r) => return refuse(r, text).await,
     };
-    let variants = variants.map_err(AppError::Internal)?;
-    // Files first, then the row: a failure removes what was written, so a refused or failed
-    // upload leaves nothing behind.
-    let mut written: Vec<PathBuf> = Vec::new();
+    // The original first, then the row: a failure removes the file, so a failed upload leaves
+    // nothing behind.
     let originals = state.media.originals_dir();
-    let result = async {
+    let path = originals.join(format!("{hash}.{}", format.extension()));
+    let kept = async {
         tokio::fs::create_dir_all(&originals).await?;
-        let path = originals.join(format!("{hash}.{}", format.extension()));
-        write_new(&path, &original).await?;
-        written.push(path);
-        for v in &variants {
-            let path = state
-                .media
-                .dir()
-                .join(format!("{hash}-{}.{}", v.width, v.extension));
-            write_new(&path, &v.bytes).await?;
-            written.push(path);
-        }
-        anyhow::Ok(())
+        write_new(&path, &original).await
     }
     .await;
-    if let Err(e) = result {
-        remove_all(&written).await;
-        return Err(AppError::Internal(e.context("writing photo files")));
+    if let Err(e) = kept {
+        remove(&path).await;
+        return Err(AppError::Internal(
+            anyhow::Error::new(e).context("keeping an uploaded original"),
+        ));
     }
-    let mut widths: Vec<u32> = variants.iter().map(|v| v.width).collect();
-    widths.dedup();
     let created = state
         .store
         .create_media(
@@ -444,7 +433,8 @@ async fn upload_media(
                 alt: text.alt(),
                 caption: text.caption(),
                 credit: text.credit(),
-                variants: widths,
+                // None yet: the worker makes them.
+                variants: Vec::new(),
             },
             state.clock.now(),
         )
@@ -452,30 +442,24 @@ async fn upload_media(
     match created {
         Ok(m) => {
             tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo uploaded");
+            state.variants.queue(m.id);
             Ok(see_other("/newsroom/media?done=uploaded"))
         }
-        // The same file, uploaded at the same moment by someone else: theirs stands (and
-        // its files are the same bytes as these, so they stay).
+        // The same file, uploaded at the same moment by someone else: theirs stands (and its
+        // original is the same bytes as this one, so it stays).
         Err(StoreError::Taken(_)) => Ok(see_other("/newsroom/media?done=duplicate")),
         Err(e) => {
-            remove_all(&written).await;
+            remove(&path).await;
             Err(e.into())
         }
     }
 }
 
-/// Write a file through a temporary name, so a reader never sees half of it.
-async fn write_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("part");
-    tokio::fs::write(&tmp, bytes).await?;
-    tokio::fs::rename(&tmp, path).await
-}
-
-async fn remove_all(paths: &[PathBuf]) {
-    for p in paths {
-        if let Err(e) = tokio::fs::remove_file(p).await {
-            tracing::warn!(error = %e, path = %p.display(), "removing a photo file failed");
-        }
+async fn remove(path: &std::path::Path) {
+    if let Err(e) = tokio::fs::remove_file(path).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(error = %e, path = %path.display(), "removing a photo file failed");
     }
 }
 
