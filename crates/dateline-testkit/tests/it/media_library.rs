@@ -148,6 +148,15 @@ backend_test!(an_upload_is_served_as_variants_without_exif, |app| {
     let page = b.page("/newsroom/media", 200).await?;
     assert!(page.has("form[enctype='multipart/form-data'] input[type=file][name=file]"));
     assert!(page.has("form[enctype='multipart/form-data'] input[name=csrf]"));
+    // Drag-and-drop and the progress bar come from a script file (the CSP allows no inline).
+    let script = page.attr("script[src$='/newsroom.js']", "src");
+    let res = app.get(&script).await?;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await?
+            .contains("upload.addEventListener(\"progress\"")
+    );
     let original = jpeg_with_gps(2000, 1000);
     assert!(contains(&original, b"SECRETCAM") && contains(&original, b"Exif"));
     let res = b
