@@ -15,8 +15,11 @@ use anyhow::Context;
 use dateline_core::MediaId;
 use dateline_store::Store;
 use std::sync::Arc;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
+
+/// Uploads decoded at once (the worker's own decode is one more).
+const CHECKS_AT_ONCE: usize = 2;
 
 /// The handle: cheap to clone; queues photos for the one worker task.
 #[derive(Clone)]
@@ -24,6 +27,8 @@ pub struct VariantWorker {
     tx: mpsc::UnboundedSender<MediaId>,
     /// Photos queued or in progress.
     pending: Arc<watch::Sender<usize>>,
+    /// Bounds the uploads checked at once: each decode may take up to `images::MAX_ALLOC`.
+    checks: Arc<Semaphore>,
     _task: Arc<Owned>,
 }
 
@@ -54,8 +59,18 @@ impl VariantWorker {
         Self {
             tx,
             pending,
+            checks: Arc::new(Semaphore::new(CHECKS_AT_ONCE)),
             _task: Arc::new(Owned(task)),
         }
+    }
+
+    /// Wait for a turn to check (decode) an upload; the turn ends when the permit is dropped.
+    pub async fn check_turn(&self) -> anyhow::Result<OwnedSemaphorePermit> {
+        self.checks
+            .clone()
+            .acquire_owned()
+            .await
+            .context("the upload checks have stopped")
     }
 
     /// Queue a photo whose original is kept and whose row exists.

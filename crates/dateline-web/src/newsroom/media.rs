@@ -397,7 +397,9 @@ async fn upload_media(
     }
     // Check and decode on the blocking pool; the pixels are dropped there, and the worker
     // decodes the kept original again (so queued photos hold no decoded pixels in memory).
+    let turn = state.variants.check_turn().await?;
     let checked = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         images::check(&bytes, content_type.as_deref(), file_name.as_deref())
             .map(|Checked { format, image }| (format, image.width(), image.height(), bytes))
     })
