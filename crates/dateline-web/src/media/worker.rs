@@ -138,7 +138,11 @@ async fn make_variants(store: &Store, files: &MediaFiles, id: MediaId) -> anyhow
 
 /// Write a file through a temporary name, so a reader never sees half of it.
 pub(crate) async fn write_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("part");
+    // `NAME.part`: unique per target (`x-320.jpg` and `x-320.webp` must not share one), and
+    // never a served name.
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".part");
+    let tmp = std::path::PathBuf::from(tmp);
     tokio::fs::write(&tmp, bytes).await?;
     tokio::fs::rename(&tmp, path).await
 }
