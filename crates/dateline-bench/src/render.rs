@@ -67,6 +67,7 @@ pub async fn open_app(data: &Path, cache_mb: u64) -> anyhow::Result<(Store, AppS
         clock,
         Options {
             cache_bytes: cache_mb * 1024 * 1024,
+            ..Options::default()
         },
     )
     .await?;

@@ -97,4 +97,126 @@ impl Store {
         .await?;
         rows.iter().map(media).collect()
     }
+
+    /// The photo whose original has this content hash, if any (an upload of the same file again).
+    pub async fn media_by_hash(&self, hash: &str) -> Result<Option<Media>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM media WHERE hash = $1"))
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(media).transpose()
+    }
+
+    /// The media library, newest first: `limit` photos from `offset`, optionally only those
+    /// whose alt text, caption or credit contains `query` (case-insensitively).
+    pub async fn media_library(
+        &self,
+        query: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Media>, StoreError> {
+        let rows = match query.map(str::trim).filter(|q| !q.is_empty()) {
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM media ORDER BY id DESC LIMIT $1 OFFSET $2"
+                ))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Some(q) => {
+                let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
+                let matches = [
+                    "alt",
+                    "caption",
+                    "credit_agency",
+                    "credit_photographer",
+                    "credit_courtesy",
+                ]
+                .iter()
+                .map(|c| format!("LOWER({c}) LIKE $1 ESCAPE '\\'"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM media WHERE {matches} ORDER BY id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(pattern)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(media).collect()
+    }
+
+    /// Photos whose variants are still to be made (none exist yet), oldest first.
+    pub async fn media_without_variants(&self) -> Result<Vec<Media>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM media WHERE variants = '[]' ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(media).collect()
+    }
+
+    /// Record the widths whose files now exist for a photo.
+    pub async fn set_media_variants(&self, id: MediaId, widths: &[u32]) -> Result<(), StoreError> {
+        let variants = serde_json::to_string(widths)
+            .map_err(|e| StoreError::Corrupt(format!("media variants: {e}")))?;
+        let mut w = self.write().await?;
+        let done = sqlx::query("UPDATE media SET variants = $1 WHERE id = $2")
+            .bind(variants)
+            .bind(id.0)
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        w.commit().await?;
+        self.announce(Change::Content);
+        Ok(())
+    }
+
+    /// Change a photo's alt text, caption and credit.
+    pub async fn update_media_text(
+        &self,
+        id: MediaId,
+        alt: &str,
+        caption: &str,
+        credit: &Credit,
+    ) -> Result<Media, StoreError> {
+        let mut w = self.write().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE media SET alt = $1, caption = $2, credit_agency = $3, \
+             credit_photographer = $4, credit_courtesy = $5 WHERE id = $6 RETURNING {COLUMNS}"
+        ))
+        .bind(alt)
+        .bind(caption)
+        .bind(&credit.agency)
+        .bind(&credit.photographer)
+        .bind(&credit.courtesy)
+        .bind(id.0)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let m = media(&row)?;
+        w.commit().await?;
+        // Pages show captions and credits: a change must reach them.
+        self.announce(Change::Content);
+        Ok(m)
+    }
+}
+
+/// `s` with LIKE's wildcards and the escape character itself escaped (with `\`).
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -135,6 +135,61 @@ impl Browser {
         self.post(path, &fields).await
     }
 
+    /// POST a `multipart/form-data` form as a browser sends a file upload: this session's form
+    /// token first, then `fields`, then the file as `file` (name, declared type, bytes).
+    pub async fn upload(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.upload_raw(path, &all, Some(file)).await
+    }
+
+    /// POST a `multipart/form-data` form with exactly these parts (no form token added).
+    pub async fn upload_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> anyhow::Result<reqwest::Response> {
+        const BOUNDARY: &str = "----dateline-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((file_name, content_type, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+                     filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(body),
+        )
+        .await
+        .with_context(|| format!("POST {path} (multipart)"))
+    }
+
     /// GET a path expecting `status`, parsed as HTML.
     pub async fn page(&self, path: &str, status: u16) -> anyhow::Result<Page> {
         let res = self.get(path).await?;

@@ -15,6 +15,7 @@ mod error;
 mod feeds;
 mod http;
 pub mod live;
+pub mod media;
 mod media_files;
 pub mod newsroom;
 mod site;

@@ -29,6 +29,12 @@ impl MediaFiles {
         &self.dir
     }
 
+    /// Where uploaded originals are kept, as sent (EXIF and all): a folder no route serves,
+    /// since [`MediaFiles::path_for`] admits no `/`.
+    pub fn originals_dir(&self) -> PathBuf {
+        self.dir.join("originals")
+    }
+
     /// The file for a public name, if the name is well formed (no path tricks possible: only
     /// `[0-9a-f]+-[0-9]+.(jpg|png|webp|gif)` passes).
     pub fn path_for(&self, name: &str) -> Option<PathBuf> {

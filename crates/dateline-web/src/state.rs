@@ -17,12 +17,15 @@ use std::sync::{Arc, RwLock};
 pub struct Options {
     /// Bytes of rendered pages kept in memory.
     pub cache_bytes: u64,
+    /// Largest photo file the media library accepts, in bytes.
+    pub media_max_bytes: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             cache_bytes: 64 * 1024 * 1024,
+            media_max_bytes: 25 * 1024 * 1024,
         }
     }
 }
@@ -48,6 +51,10 @@ pub struct AppState {
     pub media: MediaFiles,
     /// The live audio relay (mounts, sources, listeners).
     pub live: crate::live::Live,
+    /// Largest photo file the media library accepts, in bytes.
+    pub media_max_bytes: u64,
+    /// Makes uploaded photos' variants off the request path.
+    pub variants: crate::media::worker::VariantWorker,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -63,13 +70,23 @@ impl AppState {
         let live =
             crate::live::Live::load(&store, crate::live::LiveOptions::default(), clock.now())
                 .await?;
+        let variants = crate::media::worker::VariantWorker::start(store.clone(), media.clone());
+        let resumed = variants.resume(&store).await?;
+        if resumed > 0 {
+            tracing::info!(
+                photos = resumed,
+                "making the variants of photos left unfinished"
+            );
+        }
         Ok(Self {
+            variants,
             store,
             theme: Arc::new(theme),
             cache: Arc::new(PageCache::new(options.cache_bytes)),
             clock,
             media,
             live,
+            media_max_bytes: options.media_max_bytes,
             site: Arc::new(RwLock::new(Arc::new(site))),
         })
     }

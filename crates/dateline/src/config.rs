@@ -67,6 +67,9 @@ pub struct ServeArgs {
     /// Theme folder whose files override the built-in theme.
     #[arg(long, env = "DATELINE_THEME")]
     pub theme: Option<PathBuf>,
+    /// Largest photo the media library accepts, in megabytes. [default: 25]
+    #[arg(long, env = "DATELINE_MEDIA_MAX_MB")]
+    pub media_max_mb: Option<u64>,
     /// Load the demo newsroom when the site has no stories yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
@@ -83,6 +86,8 @@ pub struct FileConfig {
     pub theme: Option<PathBuf>,
     /// Megabytes of rendered pages kept in memory.
     pub cache_mb: Option<u64>,
+    /// Largest photo the media library accepts, in megabytes.
+    pub media_max_mb: Option<u64>,
     /// Per-site settings applied at start (until the newsroom has a settings page).
     pub site: Option<SiteOverrides>,
 }
@@ -111,6 +116,8 @@ pub struct Settings {
     pub base_url: String,
     pub theme: Option<PathBuf>,
     pub cache_bytes: u64,
+    /// Largest photo upload, in bytes.
+    pub media_max_bytes: u64,
     pub demo: bool,
     pub site: SiteOverrides,
 }
@@ -141,6 +148,10 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         dateline_core::dateline::time_zone(tz)
             .context("checking site.time_zone in the configuration")?;
     }
+    let media_max_mb = args.media_max_mb.or(file.media_max_mb).unwrap_or(25);
+    if !(1..=1024).contains(&media_max_mb) {
+        bail!("media_max_mb must be from 1 to 1024 (megabytes), not {media_max_mb}");
+    }
     Ok(Settings {
         data,
         database,
@@ -148,6 +159,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         base_url,
         theme: args.theme.or(file.theme),
         cache_bytes: file.cache_mb.unwrap_or(64).max(1) * 1024 * 1024,
+        media_max_bytes: media_max_mb * 1024 * 1024,
         demo: args.demo,
         site,
     })

@@ -55,6 +55,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         clock,
         Options {
             cache_bytes: settings.cache_bytes,
+            media_max_bytes: settings.media_max_bytes,
         },
     )
     .await?;

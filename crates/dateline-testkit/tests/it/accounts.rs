@@ -483,6 +483,7 @@ backend_test!(every_role_against_every_newsroom_route, |app| {
             ("/newsroom/password", Action::ViewNewsroom),
             ("/newsroom/users", Action::ManagePeople),
             ("/newsroom/tokens", Action::ManageOwnTokens),
+            ("/newsroom/media", Action::UploadMedia),
         ] {
             let (status, body) = status_of(b.get(path).await?).await?;
             let expected = if allowed(role, action) { 200 } else { 403 };

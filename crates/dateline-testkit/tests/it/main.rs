@@ -11,6 +11,7 @@ mod feeds;
 mod http;
 mod listings;
 mod live;
+mod media_library;
 mod related;
 mod theme;
 mod urls;

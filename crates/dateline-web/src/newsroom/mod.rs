@@ -1,6 +1,6 @@
 //! The newsroom: the editors' side at `/newsroom/`. A file per aggregate, each exporting
 //! `routes()`: `sessions` (sign-in, sign-out), `password` (change one's own), `dashboard`,
-//! `users` (admin), `tokens` (one's own API tokens). Every handler takes a [`CurrentUser`] (no
+//! `users` (admin), `tokens` (one's own API tokens), `media` (the media library). Every handler takes a [`CurrentUser`] (no
 //! session: 303 to the sign-in page) and asks `dateline_core::permissions` before doing
 //! anything; every state-changing form
 //! carries the session's form token.
@@ -13,6 +13,8 @@
 //! | `GET/POST /newsroom/password`      | `ViewNewsroom`            |
 //! | `GET/POST /newsroom/users…`        | `ManagePeople`            |
 //! | `GET/POST /newsroom/tokens…`       | `ManageOwnTokens`         |
+//! | `GET/POST /newsroom/media`, `GET /newsroom/media/{id}` | `UploadMedia` |
+//! | `POST /newsroom/media/{id}`        | `EditMedia`               |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
@@ -20,6 +22,7 @@
 mod auth;
 pub mod credentials;
 mod dashboard;
+mod media;
 mod password;
 mod sessions;
 mod tokens;
@@ -44,6 +47,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(users::routes())
         .merge(tokens::routes())
+        .merge(media::routes(state))
         .layer(from_fn_with_state(state.clone(), guard))
 }
 
@@ -125,6 +129,7 @@ struct UserView {
     role: String,
     manages_people: bool,
     own_tokens: bool,
+    uploads_media: bool,
 }
 
 /// Render a newsroom page (never cacheable: [`guard`] marks it).
@@ -149,6 +154,7 @@ async fn render<T: Serialize>(
             role: u.account.role.to_string(),
             manages_people: u.may(dateline_core::permissions::Action::ManagePeople),
             own_tokens: u.may(dateline_core::permissions::Action::ManageOwnTokens),
+            uploads_media: u.may(dateline_core::permissions::Action::UploadMedia),
         }),
         csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
         page,

@@ -23,6 +23,10 @@ fn flags_beat_the_file_and_defaults_fill_the_rest() {
     assert_eq!(s.listen.port(), 9100);
     assert_eq!(s.base_url, "http://127.0.0.1:9100");
     assert_eq!(s.cache_bytes, 8 * 1024 * 1024);
+    assert_eq!(s.media_max_bytes, 25 * 1024 * 1024);
+    let s = resolve(args(&["--data", &data, "--media-max-mb", "3"])).expect("resolves");
+    assert_eq!(s.media_max_bytes, 3 * 1024 * 1024);
+    assert!(resolve(args(&["--data", &data, "--media-max-mb", "0"])).is_err());
     assert_eq!(s.site.name.as_deref(), Some("Herald"));
     assert!(s.database.starts_with("sqlite://"));
     std::fs::remove_dir_all(&dir).ok();
@@ -86,6 +90,8 @@ fn the_example_file_parses_and_states_the_defaults() {
     assert_eq!(from_file.database, defaults.database);
     assert_eq!(from_file.base_url, defaults.base_url);
     assert_eq!(from_file.cache_bytes, defaults.cache_bytes);
+    assert_eq!(from_file.media_max_bytes, defaults.media_max_bytes);
+    assert_eq!(file.media_max_mb, Some(25));
     assert_eq!(from_file.theme, defaults.theme);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,14 +1,11 @@
 //! Generated stand-in photos for the demo: abstract landscapes (a two-colour sky, soft light
 //! spots, layered hills) drawn from the colours in `photos.toml`, encoded as JPEG at every
-//! variant width. Deterministic: the same entry always gives the same bytes and so the same hash.
+//! variant width by `dateline_web::media::images`, exactly as uploads are. Deterministic: the same entry always gives the same bytes and so the same hash.
 
 use super::PhotoEntry;
 use anyhow::{Context, anyhow};
-use dateline_core::media::VARIANT_WIDTHS;
-use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
-use image::{Rgb, RgbImage};
-use sha2::{Digest, Sha256};
+use dateline_web::media::images;
+use image::{DynamicImage, Rgb, RgbImage};
 
 pub(crate) struct Generated {
     pub(crate) hash: String,
@@ -128,13 +125,12 @@ fn render(entry: &PhotoEntry) -> anyhow::Result<Generated> {
             c[2].clamp(0.0, 255.0) as u8,
         ]);
     }
+    // The same resampling and encoding as uploads to the media library.
+    let img = DynamicImage::ImageRgb8(img);
     let mut variants = Vec::new();
-    for vw in VARIANT_WIDTHS.iter().copied().filter(|vw| *vw <= w) {
-        let vh = ((u64::from(h) * u64::from(vw) + u64::from(w) / 2) / u64::from(w)) as u32;
-        let resized = image::imageops::resize(&img, vw, vh, FilterType::Triangle);
-        let mut bytes = Vec::new();
-        JpegEncoder::new_with_quality(&mut bytes, 80)
-            .encode_image(&resized)
+    for vw in images::widths_for(w) {
+        let vh = images::height_for(w, h, vw);
+        let bytes = images::encode(&images::scaled_to(&img, vw, vh), images::Format::Jpeg)
             .context("encoding a demo photo")?;
         variants.push((vw, bytes));
     }
@@ -142,9 +138,6 @@ fn render(entry: &PhotoEntry) -> anyhow::Result<Generated> {
         .last()
         .map(|(_, b)| b.as_slice())
         .ok_or_else(|| anyhow!("photo {} is narrower than every variant", entry.key))?;
-    let hash: String = Sha256::digest(original)[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = images::content_hash(original);
     Ok(Generated { hash, variants })
 }

@@ -1,0 +1,357 @@
+//! Recognising an uploaded photo and making the files that are served for it. An upload is
+//! accepted only when its first bytes say it is a JPEG, PNG, WebP or GIF, its name and declared
+//! type agree with that, its structure is complete, and it decodes as that format within
+//! [`MAX_SIDE`] pixels a side and [`MAX_ALLOC`] bytes of memory (so a decompression bomb is
+//! refused before its pixels are allocated).
+//!
+//! Served variants are re-encoded from decoded pixels, so no EXIF (location, camera) or other
+//! metadata of the original ever reaches a reader. Everything here is CPU work and blocks: call
+//! it from `spawn_blocking` (or a thread), never on the async threads. Nothing here touches
+//! the disk.
+
+use dateline_core::media::VARIANT_WIDTHS;
+use image::codecs::gif::GifEncoder;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+
+/// Widest and tallest photo accepted, in pixels.
+pub const MAX_SIDE: u32 = 12_000;
+/// Most memory one decode may allocate.
+pub const MAX_ALLOC: u64 = 512 * 1024 * 1024;
+/// JPEG quality of the served variants.
+const JPEG_QUALITY: u8 = 80;
+
+/// The photo formats the library takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jpeg,
+    Png,
+    WebP,
+    Gif,
+}
+
+impl Format {
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+            Format::WebP => "image/webp",
+            Format::Gif => "image/gif",
+        }
+    }
+
+    /// The extension of served files (the one `Media::extension` gives for [`Format::mime`]).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpg",
+            Format::Png => "png",
+            Format::WebP => "webp",
+            Format::Gif => "gif",
+        }
+    }
+
+    /// The name people know it by, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jpeg => "JPEG",
+            Format::Png => "PNG",
+            Format::WebP => "WebP",
+            Format::Gif => "GIF",
+        }
+    }
+
+    fn image_format(self) -> ImageFormat {
+        match self {
+            Format::Jpeg => ImageFormat::Jpeg,
+            Format::Png => ImageFormat::Png,
+            Format::WebP => ImageFormat::WebP,
+            Format::Gif => ImageFormat::Gif,
+        }
+    }
+
+    /// The format stored as `mime` (see [`Format::mime`]).
+    pub fn of_mime(mime: &str) -> Option<Format> {
+        Format::from_mime(mime).flatten()
+    }
+
+    /// The format the file's first bytes announce.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Format::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Format::Png)
+        } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+            Some(Format::WebP)
+        } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+            Some(Format::Gif)
+        } else {
+            None
+        }
+    }
+
+    /// The format a file name's extension claims; `None` for no extension, `Some(None)` for
+    /// an extension that is none of the four.
+    fn from_name(name: &str) -> Option<Option<Format>> {
+        let (_, ext) = name.rsplit_once('.')?;
+        Some(match ext.to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" | "jpe" | "jfif" => Some(Format::Jpeg),
+            "png" => Some(Format::Png),
+            "webp" => Some(Format::WebP),
+            "gif" => Some(Format::Gif),
+            _ => None,
+        })
+    }
+
+    /// The format a declared `Content-Type` claims; `None` when it claims nothing useful
+    /// (absent, or the generic `application/octet-stream` some clients send).
+    fn from_mime(mime: &str) -> Option<Option<Format>> {
+        let mime = mime
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        Some(match mime.as_str() {
+            "" | "application/octet-stream" => return None,
+            "image/jpeg" | "image/jpg" | "image/pjpeg" => Some(Format::Jpeg),
+            "image/png" => Some(Format::Png),
+            "image/webp" => Some(Format::WebP),
+            "image/gif" => Some(Format::Gif),
+            _ => None,
+        })
+    }
+}
+
+/// Why an upload was refused; the text is shown to the person who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("The file is empty.")]
+    Empty,
+    #[error("The file is larger than the limit of {0} MB.")]
+    TooBig(u64),
+    #[error("The file is not a JPEG, PNG, WebP or GIF image.")]
+    NotAnImage,
+    #[error(
+        "The file is a {actual} image but says it is {claimed}: give it the right extension \
+         and upload it again."
+    )]
+    Mismatch {
+        claimed: &'static str,
+        actual: &'static str,
+    },
+    #[error("The {0} image is incomplete or damaged, so it could not be read.")]
+    Damaged(&'static str),
+    #[error("The image is too large: at most {MAX_SIDE} pixels on each side are accepted.")]
+    TooManyPixels,
+}
+
+impl Refusal {
+    /// The HTTP status of the refusal.
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::TooBig(_) | Refusal::TooManyPixels => 413,
+            Refusal::NotAnImage | Refusal::Mismatch { .. } => 415,
+            Refusal::Empty | Refusal::Damaged(_) => 422,
+        }
+    }
+}
+
+/// An accepted photo: its format and its pixels, turned upright by its EXIF orientation.
+pub struct Checked {
+    pub format: Format,
+    pub image: DynamicImage,
+}
+
+/// Check an upload: the rule is that the first bytes decide the format, which must be one of
+/// the four, and that the file name's extension and the declared type, when given, must name
+/// the same format (a PNG named `.jpg` is refused); then the file must be complete and decode.
+pub fn check(
+    bytes: &[u8],
+    declared_type: Option<&str>,
+    file_name: Option<&str>,
+) -> Result<Checked, Refusal> {
+    if bytes.is_empty() {
+        return Err(Refusal::Empty);
+    }
+    let format = Format::sniff(bytes).ok_or(Refusal::NotAnImage)?;
+    let claims = [
+        file_name.and_then(Format::from_name),
+        declared_type.and_then(Format::from_mime),
+    ];
+    for claim in claims.into_iter().flatten() {
+        match claim {
+            Some(c) if c == format => {}
+            Some(c) => {
+                return Err(Refusal::Mismatch {
+                    claimed: c.name(),
+                    actual: format.name(),
+                });
+            }
+            None => {
+                return Err(Refusal::Mismatch {
+                    claimed: "something else",
+                    actual: format.name(),
+                });
+            }
+        }
+    }
+    if !complete(bytes, format) {
+        return Err(Refusal::Damaged(format.name()));
+    }
+    let image = decode(bytes, format)?;
+    Ok(Checked { format, image })
+}
+
+/// Whether the file's structure is whole: decoders are lenient with missing data (a truncated
+/// JPEG decodes with a grey bottom), so the end of each format is checked here.
+fn complete(bytes: &[u8], format: Format) -> bool {
+    match format {
+        // After the last start-of-scan there must be an end-of-image marker: inside
+        // entropy-coded data 0xFF is always followed by 0x00 or a restart marker.
+        Format::Jpeg => {
+            let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+            match last_scan {
+                Some(at) => bytes[at + 2..].windows(2).any(|w| w == [0xFF, 0xD9]),
+                None => false,
+            }
+        }
+        Format::Png => bytes.windows(4).rev().take(64).any(|w| w == b"IEND"),
+        Format::WebP => {
+            let declared = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+            u64::from(declared) + 8 <= bytes.len() as u64
+        }
+        Format::Gif => bytes.iter().rev().take(16).any(|b| *b == 0x3B),
+    }
+}
+
+fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, Refusal> {
+    let damaged = || Refusal::Damaged(format.name());
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| refusal(e, format))?;
+    let (width, height) = decoder.dimensions();
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(Refusal::TooManyPixels);
+    }
+    if width == 0 || height == 0 {
+        return Err(damaged());
+    }
+    let orientation = decoder.orientation().map_err(|_| damaged())?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| refusal(e, format))?;
+    image.apply_orientation(orientation);
+    Ok(image)
+}
+
+fn refusal(e: image::ImageError, format: Format) -> Refusal {
+    match e {
+        image::ImageError::Limits(_) => Refusal::TooManyPixels,
+        _ => Refusal::Damaged(format.name()),
+    }
+}
+
+/// One served file of a photo.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub width: u32,
+    /// `jpg`, `png`, `webp` or `gif`.
+    pub extension: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The widths a photo `width` pixels wide is offered at: every standard width it reaches
+/// (never upscaled), or its own width when it is narrower than all of them.
+pub fn widths_for(width: u32) -> Vec<u32> {
+    let mut out: Vec<u32> = VARIANT_WIDTHS
+        .iter()
+        .copied()
+        .filter(|w| *w <= width)
+        .collect();
+    if out.is_empty() {
+        out.push(width.max(1));
+    }
+    out
+}
+
+/// The height of a `width`-wide copy of a `w`×`h` photo (aspect ratio kept, rounded).
+pub fn height_for(w: u32, h: u32, width: u32) -> u32 {
+    let w = w.max(1);
+    (((u64::from(h) * u64::from(width) + u64::from(w) / 2) / u64::from(w)) as u32).max(1)
+}
+
+/// The photo resampled to exactly `width`×`height` (a copy when it is that size already).
+pub fn scaled_to(image: &DynamicImage, width: u32, height: u32) -> DynamicImage {
+    image.resize_exact(width, height, FilterType::Triangle)
+}
+
+/// Encode pixels as `format` (metadata-free by construction).
+pub fn encode(image: &DynamicImage, format: Format) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    match format {
+        Format::Jpeg => {
+            JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode_image(&image.to_rgb8())?
+        }
+        Format::Png => image.write_with_encoder(PngEncoder::new(&mut out))?,
+        // image's WebP encoder is lossless only.
+        Format::WebP => {
+            if image.color().has_alpha() {
+                DynamicImage::ImageRgba8(image.to_rgba8())
+                    .write_with_encoder(WebPEncoder::new_lossless(&mut out))?
+            } else {
+                DynamicImage::ImageRgb8(image.to_rgb8())
+                    .write_with_encoder(WebPEncoder::new_lossless(&mut out))?
+            }
+        }
+        // The first frame only: served GIFs are still images.
+        Format::Gif => {
+            let mut enc = GifEncoder::new_with_speed(&mut out, 10);
+            enc.encode_frame(image::Frame::new(image.to_rgba8()))?;
+        }
+    }
+    Ok(out)
+}
+
+/// Every served file of a photo: each width of [`widths_for`] in its own format, and in WebP
+/// too when the original is not WebP already.
+pub fn variants(image: &DynamicImage, format: Format) -> anyhow::Result<Vec<Variant>> {
+    let mut out = Vec::new();
+    for width in widths_for(image.width()) {
+        let img = scaled_to(
+            image,
+            width,
+            height_for(image.width(), image.height(), width),
+        );
+        out.push(Variant {
+            width,
+            extension: format.extension(),
+            bytes: encode(&img, format)?,
+        });
+        if format != Format::WebP {
+            out.push(Variant {
+                width,
+                extension: Format::WebP.extension(),
+                bytes: encode(&img, Format::WebP)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The name part every file of a photo shares: the first 16 hex digits of a SHA-256.
+pub fn content_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,148 @@
+//! The variant worker: makes a photo's served files off the request path. An upload is
+//! answered once its original is checked and kept and its row exists (with no variants, which
+//! the library shows as "processing"); the worker then reads the original back, decodes it on
+//! the blocking pool, writes every variant and records their widths.
+//!
+//! One task, one photo at a time, so a burst of uploads queues instead of taking every core.
+//! The task belongs to the [`VariantWorker`] (aborted when the last handle goes); a photo left
+//! half done by a stop is found again at the next start ([`VariantWorker::resume`]), since a row
+//! with no variants is exactly "still to do". Files are written under a temporary name and
+//! renamed, so a stop never leaves a half file under a served name.
+
+use super::images::{self, Format};
+use crate::media_files::MediaFiles;
+use anyhow::Context;
+use dateline_core::MediaId;
+use dateline_store::Store;
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// Uploads decoded at once (the worker's own decode is one more).
+const CHECKS_AT_ONCE: usize = 2;
+
+/// The handle: cheap to clone; queues photos for the one worker task.
+#[derive(Clone)]
+pub struct VariantWorker {
+    tx: mpsc::UnboundedSender<MediaId>,
+    /// Photos queued or in progress.
+    pending: Arc<watch::Sender<usize>>,
+    /// Bounds the uploads checked at once: each decode may take up to `images::MAX_ALLOC`.
+    checks: Arc<Semaphore>,
+    _task: Arc<Owned>,
+}
+
+/// Aborts the worker task when the last handle is dropped.
+struct Owned(JoinHandle<()>);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl VariantWorker {
+    /// Start the worker task (on the current tokio runtime).
+    pub fn start(store: Store, files: MediaFiles) -> Self {
+        let (tx, mut rx) = mpsc::unbounded_channel::<MediaId>();
+        let pending = Arc::new(watch::Sender::new(0usize));
+        let counter = pending.clone();
+        let task = tokio::spawn(async move {
+            while let Some(id) = rx.recv().await {
+                if let Err(e) = make_variants(&store, &files, id).await {
+                    // The row keeps no variants, so the next start tries again.
+                    tracing::error!(media_id = id.0, error = ?e, "making photo variants failed");
+                }
+                counter.send_modify(|n| *n = n.saturating_sub(1));
+            }
+        });
+        Self {
+            tx,
+            pending,
+            checks: Arc::new(Semaphore::new(CHECKS_AT_ONCE)),
+            _task: Arc::new(Owned(task)),
+        }
+    }
+
+    /// Wait for a turn to check (decode) an upload; the turn ends when the permit is dropped.
+    pub async fn check_turn(&self) -> anyhow::Result<OwnedSemaphorePermit> {
+        self.checks
+            .clone()
+            .acquire_owned()
+            .await
+            .context("the upload checks have stopped")
+    }
+
+    /// Queue a photo whose original is kept and whose row exists.
+    pub fn queue(&self, id: MediaId) {
+        self.pending.send_modify(|n| *n += 1);
+        if self.tx.send(id).is_err() {
+            self.pending.send_modify(|n| *n = n.saturating_sub(1));
+            tracing::error!(media_id = id.0, "the variant worker has stopped");
+        }
+    }
+
+    /// Queue every photo that has no variants yet (after a stop mid-way, say).
+    pub async fn resume(&self, store: &Store) -> anyhow::Result<usize> {
+        let todo = store.media_without_variants().await?;
+        for m in &todo {
+            self.queue(m.id);
+        }
+        Ok(todo.len())
+    }
+
+    /// Wait until nothing is queued or in progress (tests, and orderly shutdown).
+    pub async fn settled(&self) {
+        let mut rx = self.pending.subscribe();
+        // The sender lives as long as `self`, so this only ends when the count is 0.
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
+}
+
+async fn make_variants(store: &Store, files: &MediaFiles, id: MediaId) -> anyhow::Result<()> {
+    let m = store.media(id).await?;
+    if !m.variants.is_empty() {
+        return Ok(());
+    }
+    let format = Format::of_mime(&m.mime).with_context(|| format!("unknown type {}", m.mime))?;
+    let original = files
+        .originals_dir()
+        .join(format!("{}.{}", m.hash, format.extension()));
+    let bytes = tokio::fs::read(&original)
+        .await
+        .with_context(|| format!("reading {}", original.display()))?;
+    let variants = tokio::task::spawn_blocking(move || {
+        let checked = images::check(&bytes, None, None).map_err(anyhow::Error::new)?;
+        images::variants(&checked.image, checked.format)
+    })
+    .await
+    .context("the image task failed")??;
+    for v in &variants {
+        let path = files
+            .dir()
+            .join(format!("{}-{}.{}", m.hash, v.width, v.extension));
+        write_new(&path, &v.bytes)
+            .await
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut widths: Vec<u32> = variants.iter().map(|v| v.width).collect();
+    widths.dedup();
+    store.set_media_variants(id, &widths).await?;
+    tracing::info!(
+        media_id = id.0,
+        files = variants.len(),
+        "photo variants made"
+    );
+    Ok(())
+}
+
+/// Write a file through a temporary name, so a reader never sees half of it.
+pub(crate) async fn write_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    // `NAME.part`: unique per target (`x-320.jpg` and `x-320.webp` must not share one), and
+    // never a served name.
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".part");
+    let tmp = std::path::PathBuf::from(tmp);
+    tokio::fs::write(&tmp, bytes).await?;
+    tokio::fs::rename(&tmp, path).await
+}

@@ -1,0 +1,525 @@
+//! `/newsroom/media`: the media library. Everyone who may upload photos (`UploadMedia`) sees
+//! the list (newest first, searchable over alt text, caption and credit, paginated) and the
+//! upload form; `EditMedia` edits a photo's alt text, caption and credit.
+//!
+//! An upload is refused with a 4xx and nothing stored (no row, no file) unless it is a whole
+//! JPEG, PNG, WebP or GIF within the size limit (`media::images::check`). An accepted one is
+//! kept as sent under `DATA/media/originals/` (never served) and answered at once; the
+//! `media::worker` then re-encodes it into the served variants (no EXIF), and until they exist
+//! the library shows the photo as processing. Decoding runs on the blocking pool.
+
+use super::auth::{CurrentUser, see_other};
+use super::render;
+use crate::AppError;
+use crate::media::images::{self, Checked, Refusal};
+use crate::media::worker::write_new;
+use crate::state::AppState;
+use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use dateline_core::MediaId;
+use dateline_core::media::{Credit, Media};
+use dateline_core::page::PageRequest;
+use dateline_core::permissions::Action;
+use dateline_store::{NewMedia, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// Photos per library page.
+const PER_PAGE: u32 = 24;
+/// Longest alt text, caption or credit part kept, in characters.
+const MAX_TEXT: usize = 2_000;
+/// Room for the form's text fields and multipart framing beyond the file itself.
+const FORM_SLACK: u64 = 64 * 1024;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let limit =
+        usize::try_from(state.media_max_bytes.saturating_add(FORM_SLACK)).unwrap_or(usize::MAX);
+    Router::new()
+        .route(
+            "/newsroom/media",
+            get(show_library)
+                .post(upload_media)
+                .layer(DefaultBodyLimit::max(limit)),
+        )
+        .route("/newsroom/media/{id}", get(show_photo).post(edit_photo))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct LibraryQuery {
+    q: Option<String>,
+    page: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct LibraryView {
+    photos: Vec<PhotoView>,
+    q: String,
+    page: u32,
+    prev: Option<String>,
+    next: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+    max_mb: u64,
+    may_edit: bool,
+    /// What the upload form held, when it is shown again after a refusal.
+    form: UploadText,
+}
+
+#[derive(Debug, Serialize)]
+struct PhotoView {
+    id: i64,
+    thumb: String,
+    thumb_width: u32,
+    thumb_height: u32,
+    width: u32,
+    height: u32,
+    mime: String,
+    alt: String,
+    caption: String,
+    credit: String,
+    agency: String,
+    photographer: String,
+    courtesy: String,
+    /// Public paths of every served file.
+    files: Vec<String>,
+    /// The variants are still being made.
+    processing: bool,
+}
+
+impl PhotoView {
+    fn new(m: &Media) -> Self {
+        let w = m.width_for(320);
+        let mut files: Vec<String> = m.variants.iter().map(|w| m.variant_path(*w)).collect();
+        if m.mime != "image/webp" {
+            files.extend(
+                m.variants
+                    .iter()
+                    .map(|w| format!("/media/{}-{w}.webp", m.hash)),
+            );
+        }
+        Self {
+            id: m.id.0,
+            thumb: m.src_for(320),
+            thumb_width: w,
+            thumb_height: m.height_at(w),
+            width: m.width,
+            height: m.height,
+            mime: m.mime.clone(),
+            alt: m.alt.clone(),
+            caption: m.caption.clone(),
+            credit: m.credit.to_string(),
+            agency: m.credit.agency.clone(),
+            photographer: m.credit.photographer.clone(),
+            courtesy: m.credit.courtesy.clone(),
+            processing: m.variants.is_empty(),
+            files,
+        }
+    }
+}
+
+/// The descriptive fields of the upload and edit forms.
+#[derive(Debug, Default, Serialize, Deserialize, Clone)]
+pub struct UploadText {
+    #[serde(default)]
+    alt: String,
+    #[serde(default)]
+    caption: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    photographer: String,
+    #[serde(default)]
+    courtesy: String,
+}
+
+impl UploadText {
+    fn tidy(s: &str) -> String {
+        s.trim().chars().take(MAX_TEXT).collect()
+    }
+
+    fn alt(&self) -> String {
+        Self::tidy(&self.alt)
+    }
+
+    fn caption(&self) -> String {
+        Self::tidy(&self.caption)
+    }
+
+    fn credit(&self) -> Credit {
+        Credit {
+            agency: Self::tidy(&self.agency),
+            photographer: Self::tidy(&self.photographer),
+            courtesy: Self::tidy(&self.courtesy),
+        }
+    }
+}
+
+async fn show_library(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<LibraryQuery>,
+) -> Result<Response, AppError> {
+    user.require(Action::UploadMedia)?;
+    let notice = match q.done.as_deref() {
+        Some("uploaded") => Some("The photo has been added to the library.".to_owned()),
+        Some("duplicate") => Some("That photo is already in the library.".to_owned()),
+        Some("saved") => Some("The photo's details have been saved.".to_owned()),
+        _ => None,
+    };
+    library(
+        &state,
+        &user,
+        &q,
+        StatusCode::OK,
+        notice,
+        None,
+        UploadText::default(),
+    )
+    .await
+}
+
+async fn library(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &LibraryQuery,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    form: UploadText,
+) -> Result<Response, AppError> {
+    let req = PageRequest::parse(q.page.as_deref(), None, PER_PAGE, PER_PAGE)?;
+    let query: String =
+        q.q.as_deref()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(200)
+            .collect();
+    let mut found = state
+        .store
+        .media_library(Some(&query), req.offset(), req.limit() + 1)
+        .await?;
+    let more = found.len() > PER_PAGE as usize;
+    found.truncate(PER_PAGE as usize);
+    let link = |page: u32| {
+        let mut s = format!("/newsroom/media?page={page}");
+        if !query.is_empty() {
+            s.push_str("&q=");
+            s.push_str(&super::auth::encode_component(&query));
+        }
+        s
+    };
+    render(
+        state,
+        status,
+        "newsroom/media.html",
+        "Media library",
+        "media",
+        Some(user),
+        LibraryView {
+            photos: found.iter().map(PhotoView::new).collect(),
+            q: query.clone(),
+            page: req.page,
+            prev: (req.page > 1).then(|| link(req.page - 1)),
+            next: more.then(|| link(req.page + 1)),
+            notice,
+            error,
+            max_mb: state.media_max_bytes / (1024 * 1024),
+            may_edit: user.may(Action::EditMedia),
+            form,
+        },
+    )
+    .await
+}
+
+/// The file part of an upload.
+struct Upload {
+    bytes: Vec<u8>,
+    file_name: Option<String>,
+    content_type: Option<String>,
+}
+
+/// Why reading the form stopped.
+enum FormProblem {
+    Refused(Refusal),
+    Error(AppError),
+}
+
+impl From<AppError> for FormProblem {
+    fn from(e: AppError) -> Self {
+        FormProblem::Error(e)
+    }
+}
+
+fn multipart_problem(e: MultipartError, max_mb: u64) -> FormProblem {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        FormProblem::Refused(Refusal::TooBig(max_mb))
+    } else {
+        FormProblem::Error(AppError::BadRequest(
+            "The upload could not be read; send the form again.".to_owned(),
+        ))
+    }
+}
+
+/// Read the form. The form token must come before the file (it does in the page's form), so a
+/// forged form is refused before its file is read; an over-size file is read to its end and
+/// dropped, so the browser gets the answer rather than a broken connection.
+async fn read_form(
+    user: &CurrentUser,
+    mut multipart: Multipart,
+    max_bytes: u64,
+) -> Result<(Option<Upload>, UploadText), FormProblem> {
+    let max_mb = max_bytes / (1024 * 1024);
+    let mut checked = false;
+    let mut text = UploadText::default();
+    let mut upload = None;
+    let mut too_big = false;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_problem(e, max_mb))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            if !checked {
+                return Err(super::auth::csrf_refused().into());
+            }
+            let file_name = field.file_name().map(str::to_owned);
+            let content_type = field.content_type().map(str::to_owned);
+            match read_file(field, max_bytes, max_mb).await? {
+                Some(bytes) => {
+                    upload = Some(Upload {
+                        bytes,
+                        file_name,
+                        content_type,
+                    })
+                }
+                None => too_big = true,
+            }
+            continue;
+        }
+        let value = field
+            .text()
+            .await
+            .map_err(|e| multipart_problem(e, max_mb))?;
+        match name.as_str() {
+            "csrf" => {
+                user.check_form(&value)?;
+                checked = true;
+            }
+            "alt" => text.alt = value,
+            "caption" => text.caption = value,
+            "agency" => text.agency = value,
+            "photographer" => text.photographer = value,
+            "courtesy" => text.courtesy = value,
+            _ => {}
+        }
+    }
+    if !checked {
+        return Err(super::auth::csrf_refused().into());
+    }
+    if too_big {
+        return Err(FormProblem::Refused(Refusal::TooBig(max_mb)));
+    }
+    Ok((upload, text))
+}
+
+/// The file's bytes, or `None` when there are more than `max_bytes` (read on and dropped).
+async fn read_file(
+    mut field: Field<'_>,
+    max_bytes: u64,
+    max_mb: u64,
+) -> Result<Option<Vec<u8>>, FormProblem> {
+    let mut bytes = Vec::new();
+    let mut over = false;
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| multipart_problem(e, max_mb))?
+    {
+        if over {
+            continue;
+        }
+        if (bytes.len() + chunk.len()) as u64 > max_bytes {
+            over = true;
+            bytes = Vec::new();
+            continue;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((!over).then_some(bytes))
+}
+
+async fn upload_media(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    user.require(Action::UploadMedia)?;
+    let refuse = |refusal: Refusal, text: UploadText| {
+        let state = state.clone();
+        let user = user.clone();
+        async move {
+            tracing::info!(person_id = %user.account.id, reason = %refusal, "upload refused");
+            let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            library(
+                &state,
+                &user,
+                &LibraryQuery::default(),
+                status,
+                None,
+                Some(refusal.to_string()),
+                text,
+            )
+            .await
+        }
+    };
+    let (upload, text) = match read_form(&user, multipart, state.media_max_bytes).await {
+        Ok(got) => got,
+        Err(FormProblem::Error(e)) => return Err(e),
+        Err(FormProblem::Refused(r)) => return refuse(r, UploadText::default()).await,
+    };
+    let Some(upload) = upload else {
+        return refuse(Refusal::Empty, text).await;
+    };
+    let Upload {
+        bytes,
+        file_name,
+        content_type,
+    } = upload;
+    let hash = images::content_hash(&bytes);
+    if state.store.media_by_hash(&hash).await?.is_some() {
+        return Ok(see_other("/newsroom/media?done=duplicate"));
+    }
+    // Check and decode on the blocking pool; the pixels are dropped there, and the worker
+    // decodes the kept original again (so queued photos hold no decoded pixels in memory).
+    let turn = state.variants.check_turn().await?;
+    let checked = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        images::check(&bytes, content_type.as_deref(), file_name.as_deref())
+            .map(|Checked { format, image }| (format, image.width(), image.height(), bytes))
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("image worker failed: {e}")))?;
+    let (format, width, height, original) = match checked {
+        Ok(c) => c,
+        Err(r) => return refuse(r, text).await,
+    };
+    // The original first, then the row: a failure removes the file, so a failed upload leaves
+    // nothing behind.
+    let originals = state.media.originals_dir();
+    let path = originals.join(format!("{hash}.{}", format.extension()));
+    let kept = async {
+        tokio::fs::create_dir_all(&originals).await?;
+        write_new(&path, &original).await
+    }
+    .await;
+    if let Err(e) = kept {
+        remove(&path).await;
+        return Err(AppError::Internal(
+            anyhow::Error::new(e).context("keeping an uploaded original"),
+        ));
+    }
+    let created = state
+        .store
+        .create_media(
+            NewMedia {
+                hash: hash.clone(),
+                mime: format.mime().to_owned(),
+                width,
+                height,
+                alt: text.alt(),
+                caption: text.caption(),
+                credit: text.credit(),
+                // None yet: the worker makes them.
+                variants: Vec::new(),
+            },
+            state.clock.now(),
+        )
+        .await;
+    match created {
+        Ok(m) => {
+            tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo uploaded");
+            state.variants.queue(m.id);
+            Ok(see_other("/newsroom/media?done=uploaded"))
+        }
+        // The same file, uploaded at the same moment by someone else: theirs stands (and its
+        // original is the same bytes as this one, so it stays).
+        Err(StoreError::Taken(_)) => Ok(see_other("/newsroom/media?done=duplicate")),
+        Err(e) => {
+            remove(&path).await;
+            Err(e.into())
+        }
+    }
+}
+
+async fn remove(path: &std::path::Path) {
+    if let Err(e) = tokio::fs::remove_file(path).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(error = %e, path = %path.display(), "removing a photo file failed");
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct PhotoPage {
+    photo: PhotoView,
+    may_edit: bool,
+    notice: Option<String>,
+}
+
+async fn show_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    user.require(Action::UploadMedia)?;
+    let m = state.store.media(MediaId(id)).await?;
+    render(
+        &state,
+        StatusCode::OK,
+        "newsroom/media_photo.html",
+        "Photo",
+        "media",
+        Some(&user),
+        PhotoPage {
+            photo: PhotoView::new(&m),
+            may_edit: user.may(Action::EditMedia),
+            notice: None,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    text: UploadText,
+}
+
+async fn edit_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, AppError> {
+    user.check_form(&f.csrf)?;
+    user.require(Action::EditMedia)?;
+    let m = state
+        .store
+        .update_media_text(
+            MediaId(id),
+            &f.text.alt(),
+            &f.text.caption(),
+            &f.text.credit(),
+        )
+        .await?;
+    tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo details edited");
+    Ok(see_other("/newsroom/media?done=saved"))
+}
