@@ -1,5 +1,6 @@
 //! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the theme,
-//! the page cache, and the one place errors become HTTP answers (`error`).
+//! the page cache, the search index's indexer (`search`), and the one place errors become HTTP
+//! answers (`error`).
 //!
 //! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
 //! the request path: templates are loaded at start, media files are read with tokio), never read
@@ -15,6 +16,7 @@ mod feeds;
 mod http;
 pub mod live;
 mod media_files;
+pub mod search;
 mod site;
 mod state;
 mod theme;
@@ -24,6 +26,7 @@ pub use cache::PageCache;
 pub use clock::Clock;
 pub use error::AppError;
 pub use media_files::MediaFiles;
+pub use search::Search;
 pub use state::{AppState, Options};
 pub use theme::Theme;
 

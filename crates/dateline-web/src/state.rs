@@ -1,15 +1,17 @@
 //! Application state shared by every handler: the store, the theme, the page cache, the clock,
-//! and the site context (settings plus what is derived from them), reloaded when the store's
-//! content generation moves.
+//! the search index, and the site context (settings plus what is derived from them), reloaded
+//! when the store's content generation moves.
 
 use crate::cache::PageCache;
 use crate::clock::Clock;
 use crate::media_files::MediaFiles;
+use crate::search::Search;
 use crate::theme::Theme;
 use dateline_core::section::Section;
 use dateline_core::site::SiteSettings;
 use dateline_store::Store;
 use jiff::tz::TimeZone;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 /// Per-node options for the web layer.
@@ -17,12 +19,15 @@ use std::sync::{Arc, RwLock};
 pub struct Options {
     /// Bytes of rendered pages kept in memory.
     pub cache_bytes: u64,
+    /// The search index's folder (`DATA/search`); None keeps it in memory.
+    pub search_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             cache_bytes: 64 * 1024 * 1024,
+            search_dir: None,
         }
     }
 }
@@ -48,6 +53,8 @@ pub struct AppState {
     pub media: MediaFiles,
     /// The live audio relay (mounts, sources, listeners).
     pub live: crate::live::Live,
+    /// The full-text index and its indexer.
+    pub search: Search,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -63,6 +70,8 @@ impl AppState {
         let live =
             crate::live::Live::load(&store, crate::live::LiveOptions::default(), clock.now())
                 .await?;
+        let search =
+            Search::start(&store, options.search_dir.clone(), &site.settings.language).await?;
         Ok(Self {
             store,
             theme: Arc::new(theme),
@@ -70,6 +79,7 @@ impl AppState {
             clock,
             media,
             live,
+            search,
             site: Arc::new(RwLock::new(Arc::new(site))),
         })
     }

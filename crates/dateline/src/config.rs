@@ -29,6 +29,8 @@ pub enum Command {
     /// Live audio mounts: add, list, remove.
     #[command(subcommand)]
     Mount(crate::mounts::MountCommand),
+    /// Rebuild the search index (DATA/search) from the database.
+    Reindex(crate::reindex::ReindexArgs),
 }
 
 /// Where the data lives; shared by every command that touches the database.
@@ -108,6 +110,11 @@ impl Settings {
     pub fn media_dir(&self) -> PathBuf {
         self.data.join("media")
     }
+
+    /// The search index: a per-node folder, whichever database the site uses.
+    pub fn search_dir(&self) -> PathBuf {
+        search_dir(&self.data)
+    }
 }
 
 pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
@@ -180,6 +187,11 @@ fn load_file(store: &StoreArgs) -> anyhow::Result<FileConfig> {
             Err(e).with_context(|| format!("reading the configuration file {}", path.display()))
         }
     }
+}
+
+/// The search index's folder in a data folder.
+pub fn search_dir(data: &Path) -> PathBuf {
+    data.join("search")
 }
 
 /// A SQLite URL for a file path, creating the file if missing.

@@ -1,8 +1,9 @@
-//! The `dateline` program as a library: configuration, the `serve` and `mount` commands and
-//! the demo newsroom. `main.rs` only parses the command line and calls in here, so the test
+//! The `dateline` program as a library: configuration, the `serve`, `mount` and `reindex`
+//! commands and the demo newsroom. `main.rs` only parses the command line and calls in here, so the test
 //! suite can drive the very same start-up code.
 
 pub mod config;
 pub mod demo;
 pub mod mounts;
+pub mod reindex;
 pub mod serve;

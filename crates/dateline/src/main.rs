@@ -2,7 +2,7 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, mounts, serve};
+use dateline::{config, mounts, reindex, serve};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         match cli.command {
             config::Command::Serve(args) => serve::run(args).await,
             config::Command::Mount(cmd) => mounts::run(cmd).await,
+            config::Command::Reindex(args) => reindex::run(args).await,
         }
     });
     match result {

@@ -49,6 +49,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         clock,
         Options {
             cache_bytes: settings.cache_bytes,
+            search_dir: Some(settings.search_dir()),
         },
     )
     .await?;
@@ -63,6 +64,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "serving"
     );
     let live = state.live.clone();
+    let search = state.search.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
     let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
     axum::serve(door, dateline_web::app(state))
@@ -73,6 +75,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         })
         .await
         .context("serving HTTP")?;
+    // The indexer's last commit stays; what it had not committed is caught up at next start.
+    search.shutdown().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

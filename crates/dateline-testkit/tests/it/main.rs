@@ -10,6 +10,7 @@ mod http;
 mod listings;
 mod live;
 mod related;
+mod search;
 mod theme;
 mod urls;
 

@@ -1,12 +1,13 @@
 //! The reading site: front page, section fronts, articles, tag and author pages, short links,
-//! the community standards page and theme assets. Every page is a template filled from the
-//! store and marked cacheable.
+//! search, the community standards page and theme assets. Every page is a template filled from
+//! the store and marked cacheable, except search (see `search.rs`).
 
 mod articles;
 mod assets;
 mod authors;
 mod front;
 mod pages;
+mod search;
 mod sections;
 mod short_links;
 mod tags;
@@ -22,6 +23,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use search::sort_name;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(front::show_front))
@@ -30,6 +33,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::show_community_standards),
         )
         .route("/s/{code}", get(short_links::follow_short_link))
+        .route("/search", get(search::show_search))
         .route("/tags/{tag}/", get(tags::show_tag))
         .route("/authors/{person}/", get(authors::show_author))
         .route("/assets/{hash}/{name}", get(assets::serve_asset))
