@@ -84,8 +84,8 @@ impl Search {
         let job = match opened {
             Opened::Existing => Job::CatchUp,
             Opened::Created(reason) => {
-                if shown.is_some() {
-                    tracing::info!(folder = ?shown, %reason, "building the search index from the database");
+                if let Some(folder) = &shown {
+                    tracing::info!(%folder, %reason, "building the search index from the database");
                 }
                 Job::Rebuild
             }
