@@ -264,7 +264,8 @@ impl Worker {
         }
         if todo.catch_up {
             // Commits the articles above too.
-            self.watermark = catch_up(&self.store, &self.index, self.watermark).await?;
+            self.watermark =
+                catch_up(&self.store, &self.index, self.watermark, !ids.is_empty()).await?;
         } else if !ids.is_empty() {
             commit(&self.index, self.watermark).await?;
         }
@@ -298,12 +299,13 @@ async fn commit(index: &Arc<SearchIndex>, watermark: Option<Timestamp>) -> anyho
     Ok(())
 }
 
-/// Reindex every story modified since `watermark` (less a margin; all when None) and commit.
-/// The new watermark.
+/// Reindex every story modified since `watermark` (less a margin; all when None) and commit
+/// (with `uncommitted`, changes made before the call are committed too). The new watermark.
 async fn catch_up(
     store: &Store,
     index: &Arc<SearchIndex>,
     watermark: Option<Timestamp>,
+    uncommitted: bool,
 ) -> anyhow::Result<Option<Timestamp>> {
     let since = watermark.and_then(|w| w.checked_sub(CATCH_UP_MARGIN).ok());
     let changed = store.modified_since(since).await?;
@@ -312,12 +314,15 @@ async fn catch_up(
     for batch in ids.chunks(BATCH) {
         apply(store, index, batch).await?;
     }
-    let watermark = watermark.max(newest);
-    commit(index, watermark).await?;
+    let caught_up = watermark.max(newest);
+    // A quiet minute's sweep finds nothing: no commit (each one writes a new meta file).
+    if !ids.is_empty() || caught_up != watermark || uncommitted {
+        commit(index, caught_up).await?;
+    }
     if !ids.is_empty() {
         tracing::debug!(stories = ids.len(), "search index caught up");
     }
-    Ok(watermark)
+    Ok(caught_up)
 }
 
 /// Empty the index and fill it from the database, calling `progress(done, total)` after each
