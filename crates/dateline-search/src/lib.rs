@@ -183,9 +183,17 @@ impl SearchIndex {
         let reason = if dir.join("meta.json").exists() {
             match Index::open_in_dir(dir) {
                 Ok(index) if same_schema(&index.schema(), &schema) => {
-                    match Self::assemble(index, fields, language) {
-                        Ok(me) => return Ok((me, Opened::Existing)),
-                        Err(e) => format!("the index could not be opened ({e})"),
+                    // Reads every file once (at start, on a blocking thread): a damaged segment
+                    // is found now, not by a reader's search.
+                    match index.validate_checksum() {
+                        Ok(bad) if bad.is_empty() => {
+                            match Self::assemble(index, fields, language) {
+                                Ok(me) => return Ok((me, Opened::Existing)),
+                                Err(e) => format!("the index could not be opened ({e})"),
+                            }
+                        }
+                        Ok(bad) => format!("{} index file(s) failed their checksum", bad.len()),
+                        Err(e) => format!("the index could not be checked ({e})"),
                     }
                 }
                 Ok(_) => "the index was built for another version or language".to_owned(),

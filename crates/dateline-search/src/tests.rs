@@ -168,6 +168,27 @@ fn reopening_a_folder_keeps_the_index_and_a_broken_one_is_replaced() {
     assert!(matches!(opened, Opened::Created(_)));
     assert!(index.is_empty());
     drop(index);
+    // A damaged segment file is found by its checksum.
+    let (index, _) = SearchIndex::open(&path, "fr").expect("reopen");
+    index.upsert(&[doc(2, "Abîmé", "x")]).expect("upsert");
+    index.commit(None).expect("commit");
+    drop(index);
+    let store = std::fs::read_dir(&path)
+        .expect("listing")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "store"))
+        .expect("a segment's doc store");
+    let mut bytes = std::fs::read(&store).expect("reading");
+    bytes[0] ^= 0xff;
+    std::fs::write(&store, bytes).expect("damaging");
+    let (index, opened) = SearchIndex::open(&path, "fr").expect("reopen damaged");
+    assert!(
+        matches!(opened, Opened::Created(ref r) if r.contains("checksum")),
+        "{opened:?}"
+    );
+    assert!(index.is_empty());
+    drop(index);
     std::fs::write(path.join("meta.json"), "not json").expect("breaking the index");
     let (_, opened) = SearchIndex::open(&path, "fr").expect("reopen broken");
     assert!(matches!(opened, Opened::Created(_)));
