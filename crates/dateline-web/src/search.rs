@@ -67,7 +67,8 @@ enum Job {
 impl Search {
     /// Open the index in `dir` (in memory when None) for a site in `language`, and start the
     /// indexer. A new, missing or unusable index is rebuilt from the database in the
-    /// background (logged); an existing one catches up with what changed while it was closed.
+    /// background (logged); an existing one has its files' checksums verified (a damaged one is
+    /// rebuilt, logged) and catches up with what changed while it was closed.
     pub async fn start(
         store: &Store,
         dir: Option<PathBuf>,
@@ -176,6 +177,8 @@ struct Worker {
 /// What the indexer has been told to do.
 #[derive(Default)]
 struct Todo {
+    /// Check the index files' checksums first (an existing index, at start).
+    verify: bool,
     rebuild: bool,
     catch_up: bool,
     articles: BTreeSet<ArticleId>,
@@ -200,6 +203,7 @@ impl Todo {
 impl Worker {
     async fn run(mut self, first: Job) {
         let mut todo = Todo {
+            verify: first == Job::CatchUp,
             rebuild: first == Job::Rebuild,
             catch_up: first == Job::CatchUp,
             ..Todo::default()
@@ -219,7 +223,7 @@ impl Worker {
             }
             let started = Instant::now();
             let mut pause = COMMIT_EVERY;
-            match self.step(&todo).await {
+            match self.step(&mut todo).await {
                 Ok(()) => {
                     todo = Todo::default();
                     self.indexed.send_replace(generation);
@@ -252,7 +256,25 @@ impl Worker {
         }
     }
 
-    async fn step(&mut self, todo: &Todo) -> anyhow::Result<()> {
+    async fn step(&mut self, todo: &mut Todo) -> anyhow::Result<()> {
+        if todo.verify {
+            let index = self.index.clone();
+            let damaged = match tokio::task::spawn_blocking(move || index.damaged_files()).await? {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "search index files could not be checked");
+                    1
+                }
+            };
+            todo.verify = false;
+            if damaged > 0 {
+                tracing::warn!(
+                    damaged,
+                    "search index files failed their checksum; rebuilding"
+                );
+                todo.rebuild = true;
+            }
+        }
         if todo.rebuild {
             rebuild(&self.store, &self.index, |_, _| {}).await?;
             self.watermark = self.index.watermark();
