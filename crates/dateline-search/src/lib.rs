@@ -1,5 +1,6 @@
 //! Dateline's full-text index of published stories (tantivy): searching with highlighted
-//! snippets, filters and two orders, and finding stories similar to one.
+//! snippets, filters and two orders, and finding stories similar to one (by their most
+//! distinctive words).
 //!
 //! The index is a per-node cache of the database: it holds published stories only, and can be
 //! rebuilt from the store at any time. This crate knows nothing of the store or of HTTP; the web
@@ -25,10 +26,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, PhraseQuery,
-    Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, OwnedValue, Schema, Value};
+use tantivy::schema::{IndexRecordOption, Schema, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{Language, TextAnalyzer};
 use tantivy::{
@@ -539,25 +540,11 @@ impl SearchIndex {
             return Ok(Vec::new());
         };
         let doc: TantivyDocument = searcher.doc(address)?;
-        let mut fields: Vec<(tantivy::schema::Field, Vec<OwnedValue>)> = Vec::new();
-        for field in [f.headline, f.standfirst, f.body, f.tags] {
-            let values: Vec<OwnedValue> = doc
-                .get_all(field)
-                .filter_map(|v| v.as_str().map(|s| OwnedValue::Str(s.to_owned())))
-                .collect();
-            if !values.is_empty() {
-                fields.push((field, values));
-            }
-        }
-        let mlt = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(1)
-            .with_min_term_frequency(1)
-            .with_max_query_terms(30)
-            .with_min_word_length(3)
-            .with_stop_words(stop_words(self.language))
-            .with_document_fields(fields);
+        let Some(like) = self.like_query(&searcher, &doc)? else {
+            return Ok(Vec::new());
+        };
         let query = BooleanQuery::new(vec![
-            (Occur::Should, Box::new(mlt) as Box<dyn Query>),
+            (Occur::Should, Box::new(like) as Box<dyn Query>),
             (Occur::MustNot, Box::new(me)),
         ]);
         let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)))?;
@@ -596,6 +583,73 @@ impl SearchIndex {
     }
 }
 
+impl SearchIndex {
+    /// A query for stories like `doc`: its most distinctive words (term frequency in the story
+    /// times inverse document frequency in the index), each weighted by that score. tantivy's
+    /// `MoreLikeThisQuery` does the same but counts live documents against document
+    /// frequencies that still include deleted ones, and panics on an index with withdrawn
+    /// stories not yet merged away; this counts both the same way.
+    fn like_query(
+        &self,
+        searcher: &tantivy::Searcher,
+        doc: &TantivyDocument,
+    ) -> Result<Option<BooleanQuery>, SearchError> {
+        let f = &self.fields;
+        let stop = stop_words(self.language);
+        let mut frequency: std::collections::HashMap<Term, usize> =
+            std::collections::HashMap::new();
+        for field in [f.headline, f.standfirst, f.body, f.tags] {
+            for value in doc.get_all(field) {
+                let Some(text) = value.as_str() else {
+                    continue;
+                };
+                for (stem, chars) in self.stems(text) {
+                    if chars < 3 || stop.contains(&stem.as_str()) {
+                        continue;
+                    }
+                    *frequency
+                        .entry(Term::from_field_text(field, &stem))
+                        .or_default() += 1;
+                }
+            }
+        }
+        let docs: u64 = searcher
+            .segment_readers()
+            .iter()
+            .map(|r| u64::from(r.max_doc()))
+            .sum();
+        let mut scored: Vec<(f32, Term)> = Vec::with_capacity(frequency.len());
+        for (term, tf) in frequency {
+            let df = searcher.doc_freq(&term)?;
+            if df == 0 {
+                continue;
+            }
+            let idf = ((docs.max(df) - df) as f32 + 0.5) / (df as f32 + 0.5);
+            scored.push((tf as f32 * idf.ln_1p(), term));
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.truncate(SIMILAR_TERMS);
+        let best = scored.first().map_or(1.0, |(s, _)| *s).max(f32::EPSILON);
+        if scored.is_empty() {
+            return Ok(None);
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = scored
+            .into_iter()
+            .map(|(score, term)| {
+                let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    score / best,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        Ok(Some(BooleanQuery::new(clauses)))
+    }
+}
+
+/// Words a similar-story query is built from, at most.
+const SIMILAR_TERMS: usize = 30;
+
 fn same_schema(a: &Schema, b: &Schema) -> bool {
     let fa: Vec<_> = a.fields().map(|(_, e)| e).collect();
     let fb: Vec<_> = b.fields().map(|(_, e)| e).collect();
@@ -604,19 +658,16 @@ fn same_schema(a: &Schema, b: &Schema) -> bool {
 
 /// Words too common to say what a story is about, for similarity (stemmed forms equal these
 /// for English; other languages rely on document frequency alone).
-fn stop_words(language: Language) -> Vec<String> {
+fn stop_words(language: Language) -> &'static [&'static str] {
     if language != Language::English {
-        return Vec::new();
+        return &[];
     }
-    [
+    &[
         "the", "and", "for", "that", "with", "was", "are", "has", "have", "had", "from", "this",
         "its", "but", "not", "they", "their", "said", "say", "will", "been", "were", "which",
         "who", "his", "her", "after", "into", "than", "also", "more", "over", "about", "would",
         "there", "what", "when", "one", "two", "out", "new", "year", "our", "you",
     ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect()
 }
 
 #[cfg(test)]
