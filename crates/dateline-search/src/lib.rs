@@ -342,7 +342,9 @@ impl SearchIndex {
     /// an exact match also matches the fuzzy clause, so exact matches always rank higher.
     fn word_query(&self, stem: &str, original_chars: usize) -> Box<dyn Query> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, weight) in schema::weighted(&self.fields) {
+        let f = &self.fields;
+        let fuzzy_fields = [f.headline, f.standfirst, f.body];
+        for (field, weight) in schema::weighted(f) {
             let term = Term::from_field_text(field, stem);
             should.push((
                 Occur::Should,
@@ -351,7 +353,9 @@ impl SearchIndex {
                     weight,
                 )),
             ));
-            if original_chars >= query::FUZZY_MIN_CHARS {
+            // Typos are looked for in the long texts only: each fuzzy clause walks a field's
+            // whole term dictionary, and names, tags and sections are typed from a list.
+            if original_chars >= query::FUZZY_MIN_CHARS && fuzzy_fields.contains(&field) {
                 should.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
