@@ -628,7 +628,9 @@ impl SearchIndex {
         let mut scored: Vec<(f32, Term)> = Vec::with_capacity(frequency.len());
         for (term, tf) in frequency {
             let df = searcher.doc_freq(&term)?;
-            if df == 0 {
+            // Words in more than a fifth of a sizeable archive say little about a story and
+            // cost the most to look up (long posting lists).
+            if df == 0 || (docs >= COMMON_AFTER && df > docs / 5) {
                 continue;
             }
             let idf = ((docs.max(df) - df) as f32 + 0.5) / (df as f32 + 0.5);
@@ -657,6 +659,9 @@ impl SearchIndex {
 
 /// Words a similar-story query is built from, at most.
 const SIMILAR_TERMS: usize = 20;
+/// From this many stories on, words in more than a fifth of them are left out of similar-story
+/// queries (below it, document frequencies say too little).
+const COMMON_AFTER: u64 = 1000;
 
 fn same_schema(a: &Schema, b: &Schema) -> bool {
     let fa: Vec<_> = a.fields().map(|(_, e)| e).collect();
