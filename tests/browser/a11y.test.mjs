@@ -67,6 +67,16 @@ describe('accessibility', () => {
     }
   });
 
+  it('search results have no serious or critical axe violations', { timeout: 120_000 }, async () => {
+    const page = await context.newPage();
+    try {
+      await goto(page, `${BASE_URL}/search?q=shipping`);
+      await audit(page, 'search results');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('lead article has no serious or critical axe violations', { timeout: 120_000 }, async () => {
     const page = await context.newPage();
     try {

@@ -90,6 +90,8 @@ describe('markup quality (Nu HTML checker)', () => {
     save('404.html', 'not found', await get('/no-such-page/', 404));
     save('410.html', 'withdrawn story', await get(WITHDRAWN, 410));
     save('400.html', 'bad request', await get(`/${section}/?page=abc`, 400));
+    save('search.html', 'search results', await get('/search?q=shipping&sort=newest', 200));
+    save('search-empty.html', 'search without results', await get('/search?q=zzyzx+quorble', 200));
   });
 
   after(() => {
@@ -109,6 +111,6 @@ describe('markup quality (Nu HTML checker)', () => {
     }
     assert.equal(errors.length, 0, `vnu found ${errors.length} error(s):\n${errors.map(line).join('\n')}`);
     // Every page was checked (vnu names each file it read).
-    assert.equal(files.length, 10);
+    assert.equal(files.length, 12);
   });
 });

@@ -5,6 +5,7 @@
 //! - `render --profile`: SQL statements per page and the cost of the cache's compression.
 //! - `feeds --data DIR`: feed and sitemap generation time, uncached and cached.
 //! - `listeners --url URL --count N`: live-audio listeners; how many get the stream on time.
+//! - `search --data DIR`: search index build time and size, query and similar-story latency.
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `free-port`: a free port on 127.0.0.1.
@@ -15,6 +16,7 @@
 mod feeds;
 mod listeners;
 mod render;
+mod search;
 mod seed;
 mod startup;
 mod stats;
@@ -42,6 +44,8 @@ enum Cmd {
     Feeds(feeds::FeedsArgs),
     /// Open N live-audio listeners and count how many receive the stream on time.
     Listeners(listeners::ListenersArgs),
+    /// Build the search index and time 200 queries and 200 similar-story lookups, in process.
+    Search(search::SearchArgs),
     /// Time `dateline serve` from process start until `GET /` answers 200.
     Startup(startup::StartupArgs),
     /// Write every published article's path, shuffled, one per line.
@@ -182,6 +186,42 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                 opt(r.server_rss_mib),
                 r.client_cpu_s
             ));
+        }
+        Cmd::Search(args) => {
+            dateline::config::init_logging(Some("warn"));
+            let f = search::run(&args).await?;
+            report(&format!(
+                "search_index stories={} build_s={:.2} index_mb={:.1} queries={} \
+                 mean_hits={:.1}",
+                f.stories,
+                f.build_seconds,
+                f.index_bytes as f64 / 1e6,
+                f.queries.len(),
+                f.mean_total
+            ));
+            for (what, runs) in [("search", &f.search_runs), ("similar", &f.similar_runs)] {
+                for (i, s) in runs.iter().enumerate() {
+                    report(&format!(
+                        "{what} run={} n={} p50_ms={:.3} p99_ms={:.3} mean_ms={:.3} max_ms={:.3}",
+                        i + 1,
+                        s.n,
+                        s.p50,
+                        s.p99,
+                        s.mean,
+                        s.max
+                    ));
+                }
+                let col = |f: fn(&stats::Summary) -> f64| {
+                    stats::median(&runs.iter().map(f).collect::<Vec<_>>())
+                };
+                report(&format!(
+                    "{what} median runs={} p50_ms={:.3} p99_ms={:.3} mean_ms={:.3}",
+                    runs.len(),
+                    col(|s| s.p50),
+                    col(|s| s.p99),
+                    col(|s| s.mean)
+                ));
+            }
         }
         Cmd::Startup(args) => {
             let runs = startup::run(&args).await?;

@@ -67,10 +67,21 @@ pub async fn open_app(data: &Path, cache_mb: u64) -> anyhow::Result<(Store, AppS
         clock,
         Options {
             cache_bytes: cache_mb * 1024 * 1024,
+            search_dir: Some(dateline::config::search_dir(data)),
             ..Options::default()
         },
     )
     .await?;
+    // Article pages ask the index for similar stories: measure with the index complete, and
+    // without a rebuild competing for the CPU.
+    let caught_up = state
+        .search
+        .caught_up(store.generation(), std::time::Duration::from_secs(3600))
+        .await;
+    ensure!(
+        caught_up,
+        "the search index did not catch up within an hour"
+    );
     Ok((store, state))
 }
 

@@ -37,7 +37,7 @@ pub const END: &str = "2026-11-01T00:00:00Z";
 const SPAN_SECONDS: i64 = 5 * 365 * 86_400;
 pub const TIME_ZONE: &str = "Europe/London";
 
-const SECTIONS: [(&str, &str); 6] = [
+pub const SECTIONS: [(&str, &str); 6] = [
     ("world", "World"),
     ("business", "Business"),
     ("sport", "Sport"),

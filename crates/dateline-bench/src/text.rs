@@ -49,7 +49,7 @@ impl Rng {
     }
 }
 
-const NOUNS: &[&str] = &[
+pub const NOUNS: &[&str] = &[
     "minister",
     "council",
     "harbour",
@@ -108,7 +108,7 @@ const NOUNS: &[&str] = &[
     "school",
 ];
 
-const ADJECTIVES: &[&str] = &[
+pub const ADJECTIVES: &[&str] = &[
     "new",
     "former",
     "regional",
@@ -172,7 +172,7 @@ const VERBS: &[&str] = &[
     "names",
 ];
 
-const PLACES: &[&str] = &[
+pub const PLACES: &[&str] = &[
     "Velmora",
     "Qasrin",
     "Stornoway",

@@ -1,7 +1,9 @@
-//! Related-article ranking: editor picks first, then automatic picks scored by shared tags, same
-//! section and recency. Never the article itself; the store only offers published candidates.
+//! Related-article ranking: editor picks first, then automatic picks scored by text similarity
+//! (from the search index), shared tags, same section and recency. Never the article itself;
+//! the store and the index only offer published candidates. Without similarity figures (an
+//! empty or missing index) the ranking is the tags-section-recency one, unchanged.
 //!
-//! Text similarity joins this ranking with the search issue; the weights live here, in one place.
+//! The weights live here, in one place.
 
 use crate::ids::{ArticleId, SectionId};
 use jiff::Timestamp;
@@ -24,6 +26,8 @@ pub struct Candidate {
     pub published_at: Timestamp,
     /// Tags it shares with the subject.
     pub shared_tags: u32,
+    /// Text similarity to the subject, 0.0 (none known) to 1.0 (the most similar story).
+    pub similarity: f64,
 }
 
 /// Editor picks (already filtered to published stories, in the editor's order) followed by the
@@ -61,10 +65,13 @@ pub fn rank(
     out
 }
 
-/// Shared tags weigh most; the same section helps; recency decays with a 30-day half-life so a
+/// Shared tags weigh most; text similarity next (the most similar story counts almost as much as
+/// a shared tag, more than the same section, so a story on the same subject elsewhere beats an
+/// unrelated one next door); the same section helps; recency decays with a 30-day half-life so a
 /// fresh story on the same topic beats an old one with equal tags.
 fn score(subject: &Subject, c: &Candidate, now: Timestamp) -> f64 {
     let tags = f64::from(c.shared_tags) * 10.0;
+    let similar = c.similarity.clamp(0.0, 1.0) * 8.0;
     let section = if c.section_id == subject.section_id {
         4.0
     } else {
@@ -72,7 +79,7 @@ fn score(subject: &Subject, c: &Candidate, now: Timestamp) -> f64 {
     };
     let age_days = (now.as_second() - c.published_at.as_second()).max(0) as f64 / 86_400.0;
     let recency = 3.0 * 0.5f64.powf(age_days / 30.0);
-    tags + section + recency
+    tags + similar + section + recency
 }
 
 #[cfg(test)]

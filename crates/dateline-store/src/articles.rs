@@ -123,7 +123,7 @@ impl Store {
         write_joins(&mut w, ArticleId(id), &input).await?;
         let a = fetch(&mut w, ArticleId(id)).await?;
         w.commit().await?;
-        self.announce(Change::Content);
+        self.announce(Change::Article(ArticleId(id)));
         Ok(a)
     }
 
@@ -193,7 +193,7 @@ impl Store {
         }
         // write_joins has already refreshed the listing copies.
         w.commit().await?;
-        self.announce(Change::Content);
+        self.announce(Change::Article(id));
         Ok(after)
     }
 
@@ -296,7 +296,7 @@ impl Store {
         refresh_listing(&mut w, id).await?;
         let a = fetch(&mut w, id).await?;
         w.commit().await?;
-        self.announce(Change::Content);
+        self.announce(Change::Article(id));
         Ok(a)
     }
 

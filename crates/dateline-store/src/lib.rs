@@ -6,8 +6,8 @@
 //! [`backend`]: connection set-up and the migrations folder. Callers never see sqlx: they get
 //! domain types from `dateline-core` and a [`StoreError`].
 //!
-//! Every write announces itself on [`Store::changes`], so caches and (later) the search index
-//! follow the store without polling.
+//! Every write announces itself on [`Store::changes`], so caches and the search index follow the
+//! store without polling.
 
 mod accounts;
 mod articles;
@@ -21,6 +21,7 @@ mod media;
 mod people;
 mod rows;
 mod schedule;
+mod search;
 mod sections;
 mod sessions;
 mod settings;
@@ -36,9 +37,11 @@ pub use live::NewMount;
 pub use media::NewMedia;
 pub use people::NewPerson;
 pub use schedule::NewProgramme;
+pub use search::{Modified, SearchSource};
 pub use sections::NewSection;
 pub use sessions::{ApiToken, Session};
 
+use dateline_core::ArticleId;
 use sqlx::AnyPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,8 +50,13 @@ use tokio::sync::{Mutex, OwnedMutexGuard, broadcast};
 /// What changed, announced after the write commits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// Anything a reader can see: articles, sections, tags, people, photos, settings.
+    /// Anything a reader can see other than one article's own row and join rows: sections,
+    /// tags, people, photos, settings, mounts.
     Content,
+    /// One article was created, edited, published or withdrawn (its text, status, bylines,
+    /// tags or photos may have changed). Readers of the change stream that only care whether
+    /// anything changed treat it as `Content`; the search indexer reindexes that article.
+    Article(ArticleId),
 }
 
 /// The handle every other crate uses for persistence. Cheap to clone.

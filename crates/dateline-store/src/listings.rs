@@ -348,6 +348,7 @@ fn add_candidates(
                 section_id: SectionId(get(r, "section_id")?),
                 published_at: time(get(r, "published_at")?)?,
                 shared_tags: 0,
+                similarity: 0.0,
             }),
         };
         if tagged {

@@ -121,7 +121,10 @@ impl TestApp {
             Theme::load(theme)?,
             MediaFiles::new(media_dir),
             clock.clone(),
-            Options::default(),
+            Options {
+                search_dir: Some(dateline::config::search_dir(dir.path())),
+                ..Options::default()
+            },
         )
         .await?;
         let app = dateline_web::app(state.clone())
@@ -148,6 +151,20 @@ impl TestApp {
             dir,
             server,
         })
+    }
+
+    /// Wait until every change made so far is searchable (the indexer runs in the background,
+    /// as in production). Fails after 10 seconds rather than hanging.
+    pub async fn search_caught_up(&self) -> anyhow::Result<()> {
+        let generation = self.store.generation();
+        anyhow::ensure!(
+            self.state
+                .search
+                .caught_up(generation, std::time::Duration::from_secs(10))
+                .await,
+            "the search index did not catch up with generation {generation} within 10 s"
+        );
+        Ok(())
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,6 +1,6 @@
 //! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the
-//! newsroom (`newsroom`), the theme, the page cache, and the one place errors become HTTP
-//! answers (`error`).
+//! newsroom (`newsroom`), the theme, the page cache, the search index's indexer (`search`), and
+//! the one place errors become HTTP answers (`error`).
 //!
 //! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
 //! the request path: templates are loaded at start, media files are read with tokio), never read
@@ -18,6 +18,7 @@ pub mod live;
 pub mod media;
 mod media_files;
 pub mod newsroom;
+pub mod search;
 mod site;
 mod state;
 mod theme;
@@ -28,6 +29,7 @@ pub use clock::Clock;
 pub use error::AppError;
 pub use media_files::MediaFiles;
 pub use newsroom::PeerAddr;
+pub use search::Search;
 pub use state::{AppState, Options};
 pub use theme::Theme;
 

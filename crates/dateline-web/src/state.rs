@@ -1,15 +1,17 @@
 //! Application state shared by every handler: the store, the theme, the page cache, the clock,
-//! and the site context (settings plus what is derived from them), reloaded when the store's
-//! content generation moves.
+//! the search index, and the site context (settings plus what is derived from them), reloaded
+//! when the store's content generation moves.
 
 use crate::cache::PageCache;
 use crate::clock::Clock;
 use crate::media_files::MediaFiles;
+use crate::search::Search;
 use crate::theme::Theme;
 use dateline_core::section::Section;
 use dateline_core::site::SiteSettings;
 use dateline_store::Store;
 use jiff::tz::TimeZone;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 /// Per-node options for the web layer.
@@ -19,6 +21,8 @@ pub struct Options {
     pub cache_bytes: u64,
     /// Largest photo file the media library accepts, in bytes.
     pub media_max_bytes: u64,
+    /// The search index's folder (`DATA/search`); None keeps it in memory.
+    pub search_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -26,6 +30,7 @@ impl Default for Options {
         Self {
             cache_bytes: 64 * 1024 * 1024,
             media_max_bytes: 25 * 1024 * 1024,
+            search_dir: None,
         }
     }
 }
@@ -55,6 +60,8 @@ pub struct AppState {
     pub media_max_bytes: u64,
     /// Makes uploaded photos' variants off the request path.
     pub variants: crate::media::worker::VariantWorker,
+    /// The full-text index and its indexer.
+    pub search: Search,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -78,6 +85,8 @@ impl AppState {
                 "making the variants of photos left unfinished"
             );
         }
+        let search =
+            Search::start(&store, options.search_dir.clone(), &site.settings.language).await?;
         Ok(Self {
             variants,
             store,
@@ -87,6 +96,7 @@ impl AppState {
             media,
             live,
             media_max_bytes: options.media_max_bytes,
+            search,
             site: Arc::new(RwLock::new(Arc::new(site))),
         })
     }

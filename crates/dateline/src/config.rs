@@ -38,6 +38,8 @@ pub enum Command {
     /// API tokens: create.
     #[command(subcommand)]
     Token(crate::users::TokenCommand),
+    /// Rebuild the search index (DATA/search) from the database.
+    Reindex(crate::reindex::ReindexArgs),
 }
 
 /// Where the data lives; shared by every command that touches the database.
@@ -126,6 +128,11 @@ impl Settings {
     pub fn media_dir(&self) -> PathBuf {
         self.data.join("media")
     }
+
+    /// The search index: a per-node folder, whichever database the site uses.
+    pub fn search_dir(&self) -> PathBuf {
+        search_dir(&self.data)
+    }
 }
 
 pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
@@ -205,14 +212,20 @@ fn load_file(store: &StoreArgs) -> anyhow::Result<FileConfig> {
     }
 }
 
+/// The search index's folder in a data folder.
+pub fn search_dir(data: &Path) -> PathBuf {
+    data.join("search")
+}
+
 /// A SQLite URL for a file path, creating the file if missing.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
 pub fn init_logging(filter: Option<&str>) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info,sqlx=warn"))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info,sqlx=warn,tantivy=warn"))
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

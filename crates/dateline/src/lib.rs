@@ -1,10 +1,11 @@
-//! The `dateline` program as a library: configuration, the `serve`, `mount`, `schedule`, `user`
-//! and `token` commands and the demo newsroom. `main.rs` only parses the command line and calls
-//! in here, so the test suite can drive the very same start-up code.
+//! The `dateline` program as a library: configuration, the `serve`, `mount`, `schedule`, `user`,
+//! `token` and `reindex` commands and the demo newsroom. `main.rs` only parses the command line
+//! and calls in here, so the test suite can drive the very same start-up code.
 
 pub mod config;
 pub mod demo;
 pub mod mounts;
 pub mod schedule;
+pub mod reindex;
 pub mod serve;
 pub mod users;

@@ -2,7 +2,7 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, mounts, schedule, serve, users};
+use dateline::{config, mounts, reindex, schedule, serve, users};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             config::Command::Schedule(cmd) => schedule::run(cmd).await,
             config::Command::User(cmd) => users::run(cmd).await,
             config::Command::Token(cmd) => users::run_token(cmd).await,
+            config::Command::Reindex(args) => reindex::run(args).await,
         }
     });
     match result {

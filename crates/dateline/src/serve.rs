@@ -56,6 +56,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Options {
             cache_bytes: settings.cache_bytes,
             media_max_bytes: settings.media_max_bytes,
+            search_dir: Some(settings.search_dir()),
         },
     )
     .await?;
@@ -70,6 +71,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "serving"
     );
     let live = state.live.clone();
+    let search = state.search.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
     let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
     // Connection info gives the newsroom the client address for sign-in throttling.
@@ -83,6 +85,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         })
         .await
         .context("serving HTTP")?;
+    // The indexer's last commit stays; what it had not committed is caught up at next start.
+    search.shutdown().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -10,6 +10,7 @@ fn cand(id: i64, section: i64, at: &str, shared: u32) -> Candidate {
         section_id: SectionId(section),
         published_at: ts(at),
         shared_tags: shared,
+        similarity: 0.0,
     }
 }
 
@@ -53,4 +54,26 @@ fn never_itself_never_twice_never_more_than_four() {
     dedup.sort();
     dedup.dedup();
     assert_eq!(dedup.len(), got.len());
+}
+
+#[test]
+fn a_similar_story_elsewhere_beats_an_unrelated_one_next_door() {
+    let subject = Subject {
+        id: ArticleId(1),
+        section_id: SectionId(1),
+    };
+    let now = ts("2026-01-10T00:00:00Z");
+    let mut similar = cand(2, 2, "2026-01-01T00:00:00Z", 0);
+    similar.similarity = 1.0;
+    let cands = vec![cand(3, 1, "2026-01-09T00:00:00Z", 0), similar];
+    assert_eq!(
+        rank(&subject, &[], &cands, now),
+        vec![ArticleId(2), ArticleId(3)]
+    );
+    // A shared tag still counts for more than similarity alone.
+    let mut tagged = cand(4, 2, "2026-01-01T00:00:00Z", 1);
+    tagged.similarity = 0.0;
+    let mut cands = cands;
+    cands.push(tagged);
+    assert_eq!(rank(&subject, &[], &cands, now)[0], ArticleId(4));
 }

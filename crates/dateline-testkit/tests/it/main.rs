@@ -13,6 +13,7 @@ mod listings;
 mod live;
 mod media_library;
 mod related;
+mod search;
 mod theme;
 mod urls;
 

@@ -31,7 +31,7 @@ struct ArticleList {
 }
 
 #[derive(Serialize)]
-struct ArticleJson {
+pub(super) struct ArticleJson {
     id: i64,
     url: String,
     short_url: String,
@@ -82,7 +82,7 @@ struct ImageJson {
     credit: String,
 }
 
-fn summary_json(s: &ArticleSummary, base: &str) -> ArticleJson {
+pub(super) fn summary_json(s: &ArticleSummary, base: &str) -> ArticleJson {
     ArticleJson {
         id: s.id.0,
         url: format!("{base}{}", s.path),

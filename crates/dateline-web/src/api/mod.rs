@@ -1,10 +1,11 @@
 //! The read-only JSON API under `/api/v1`: articles (filtered and paginated), one article,
-//! sections and tags. Shapes are defined here, not borrowed from `core`, so the domain can change
+//! search, sections and tags. Shapes are defined here, not borrowed from `core`, so the domain can change
 //! without breaking clients. Errors are `{"error": code, "message": sentence}` (see `error.rs`).
 //! `me` (who is signed in) is personal, so `lib.rs` mounts it outside the page cache.
 
 mod articles;
 pub mod me;
+mod search;
 mod sections;
 mod tags;
 
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/articles", get(articles::list_articles))
         .route("/articles/{id}", get(articles::show_article))
+        .route("/search", get(search::search_articles))
         .route("/sections", get(sections::list_sections))
         .route("/tags", get(tags::list_tags))
 }

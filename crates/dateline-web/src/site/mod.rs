@@ -1,6 +1,6 @@
 //! The reading site: front page, section fronts, articles, tag and author pages, short links,
-//! the community standards page and theme assets. Every page is a template filled from the
-//! store and marked cacheable.
+//! search, the community standards page and theme assets. Every page is a template filled from
+//! the store and marked cacheable, except search (see `search.rs`).
 
 mod articles;
 mod assets;
@@ -8,6 +8,7 @@ mod authors;
 mod front;
 mod live;
 mod pages;
+mod search;
 mod sections;
 mod short_links;
 mod tags;
@@ -23,6 +24,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use search::sort_name;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(front::show_front))
@@ -32,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/live/", get(live::show_live_page))
         .route("/s/{code}", get(short_links::follow_short_link))
+        .route("/search", get(search::show_search))
         .route("/tags/{tag}/", get(tags::show_tag))
         .route("/authors/{person}/", get(authors::show_author))
         .route("/assets/{hash}/{name}", get(assets::serve_asset))

@@ -1,0 +1,176 @@
+//! `dateline-bench search`: the search index on a seeded site. Builds a fresh index from the
+//! database (timed, as `dateline reindex` does), measures its size on disk, then times a fixed
+//! list of 200 queries in process (parse, search, snippets; no HTTP) and 200 similar-story
+//! lookups, several runs each.
+//!
+//! The index is built in `DATA/search-bench/`, never in the `DATA/search/` a server uses, and
+//! removed first, so every run measures a full build.
+
+use crate::seed::SECTIONS;
+use crate::stats::{self, Summary};
+use crate::text::{ADJECTIVES, NOUNS, PLACES, Rng};
+use anyhow::ensure;
+use clap::Args;
+use dateline_core::ArticleId;
+use dateline_search::{Request, SearchIndex, Sort};
+use dateline_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// A folder made by `dateline-bench seed`.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Timed passes over the 200 queries (after one untimed warm-up pass).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+}
+
+pub struct SearchFigures {
+    pub stories: usize,
+    pub build_seconds: f64,
+    pub index_bytes: u64,
+    pub queries: Vec<String>,
+    pub search_runs: Vec<Summary>,
+    pub similar_runs: Vec<Summary>,
+    /// Mean hits per query (to see that the queries find something).
+    pub mean_total: f64,
+}
+
+/// The fixed query list: 200 queries from the seeded copy's own vocabulary, always the same.
+/// 80 single words, 40 two words, 20 quoted phrases, 20 with one typo, 20 with a section filter,
+/// 20 newest first.
+pub fn queries() -> Vec<(String, Option<&'static str>, Sort)> {
+    let mut rng = Rng::new(0x5EA2C4);
+    let mut out = Vec::with_capacity(200);
+    for i in 0..200 {
+        let noun = *rng.pick(NOUNS);
+        let adjective = *rng.pick(ADJECTIVES);
+        let place = *rng.pick(PLACES);
+        let (text, section, sort) = match i / 20 {
+            0..=3 => (noun.to_owned(), None, Sort::Relevance),
+            4 | 5 => (format!("{place} {noun}"), None, Sort::Relevance),
+            6 => (format!("\"{adjective} {noun}\""), None, Sort::Relevance),
+            7 => (typo(noun, &mut rng), None, Sort::Relevance),
+            8 => (
+                noun.to_owned(),
+                Some(rng.pick(&SECTIONS).0),
+                Sort::Relevance,
+            ),
+            _ => (format!("{adjective} {noun}"), None, Sort::Newest),
+        };
+        out.push((text, section, sort));
+    }
+    out
+}
+
+/// `word` with two neighbouring letters swapped (one edit with transpositions).
+fn typo(word: &str, rng: &mut Rng) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    if chars.len() >= 4 {
+        let i = 1 + rng.below(chars.len() as u64 - 2) as usize;
+        chars.swap(i, i - 1);
+    }
+    chars.into_iter().collect()
+}
+
+fn folder_bytes(dir: &Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() {
+            folder_bytes(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}
+
+pub async fn run(args: &SearchArgs) -> anyhow::Result<SearchFigures> {
+    let db = args.data.join("dateline.db");
+    ensure!(
+        db.exists(),
+        "{} does not exist: run `dateline-bench seed` first",
+        db.display()
+    );
+    let store = Store::open(&dateline::config::sqlite_url(&db)).await?;
+    let language = store.site_settings().await?.language;
+    let dir = args.data.join("search-bench");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let started = Instant::now();
+    let (index, _) = SearchIndex::open(&dir, &language)?;
+    let index = Arc::new(index);
+    let mut last = Instant::now();
+    let stories = dateline_web::search::rebuild(&store, &index, |done, total| {
+        if done == total || last.elapsed() >= Duration::from_secs(5) {
+            last = Instant::now();
+            eprintln!("  indexed {done}/{total}");
+        }
+    })
+    .await?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    let index_bytes = folder_bytes(&dir)?;
+    let ids = store.article_ids().await?;
+    store.close().await;
+    let list = queries();
+    let requests: Vec<Request> = list
+        .iter()
+        .map(|(text, section, sort)| Request {
+            text: text.clone(),
+            section: section.map(str::to_owned),
+            sort: *sort,
+            limit: 10,
+            ..Request::default()
+        })
+        .collect();
+    let mut rng = Rng::new(0x51A1);
+    let similar_ids: Vec<ArticleId> = (0..200).map(|_| *rng.pick(&ids)).collect();
+    let runs = args.runs.max(1);
+    // Searches are synchronous CPU work, run as the server runs them: on a blocking thread.
+    let figures = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let mut totals = 0usize;
+        for r in &requests {
+            totals += index.search(r)?.total;
+        }
+        let mut search_runs = Vec::with_capacity(runs);
+        let mut similar_runs = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let mut samples = Vec::with_capacity(requests.len());
+            for r in &requests {
+                let t = Instant::now();
+                index.search(r)?;
+                samples.push(t.elapsed());
+            }
+            search_runs.push(stats::summarise(&samples));
+            let mut samples = Vec::with_capacity(similar_ids.len());
+            for id in &similar_ids {
+                let t = Instant::now();
+                index.similar(*id, 12)?;
+                samples.push(t.elapsed());
+            }
+            similar_runs.push(stats::summarise(&samples));
+        }
+        Ok((
+            search_runs,
+            similar_runs,
+            totals as f64 / requests.len() as f64,
+        ))
+    })
+    .await??;
+    std::fs::remove_dir_all(&dir)?;
+    Ok(SearchFigures {
+        stories,
+        build_seconds,
+        index_bytes,
+        queries: list.into_iter().map(|(q, _, _)| q).collect(),
+        search_runs: figures.0,
+        similar_runs: figures.1,
+        mean_total: figures.2,
+    })
+}

@@ -1,0 +1,147 @@
+//! The index's shape: which fields a story becomes, how their text is analysed (lower-cased,
+//! stemmed in the site's language), and the language table from BCP 47 tags to stemmers.
+//!
+//! The analyser's name carries the language (`dateline_en`), so an index built for another
+//! language does not match the expected schema and is rebuilt rather than searched with the
+//! wrong stemmer. Changing a field here changes the schema the same way.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
+
+/// The fields of a story in the index.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    /// Microseconds since the epoch, for date filters and newest-first order.
+    pub published: Field,
+    pub section_id: Field,
+    /// Section slug, untokenised (the section filter).
+    pub section: Field,
+    /// Author slugs, untokenised (the author filter).
+    pub author: Field,
+    pub tag_id: Field,
+    pub headline: Field,
+    pub standfirst: Field,
+    pub body: Field,
+    pub captions: Field,
+    pub tags: Field,
+    pub section_name: Field,
+    pub authors: Field,
+}
+
+/// The text fields a query searches, with the weight of a match in each. A headline match counts
+/// three times a body match; tags and bylines are short and deliberate, so they weigh more too.
+pub(crate) fn weighted(f: &Fields) -> [(Field, f32); 7] {
+    [
+        (f.headline, 3.0),
+        (f.standfirst, 1.5),
+        (f.tags, 2.0),
+        (f.authors, 1.5),
+        (f.section_name, 1.0),
+        (f.body, 1.0),
+        (f.captions, 0.8),
+    ]
+}
+
+/// The stemmer language for a BCP 47 tag (`en-GB` → English); English when tantivy has no
+/// stemmer for it.
+pub fn language_for(tag: &str) -> Language {
+    let primary = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match primary.as_str() {
+        "ar" => Language::Arabic,
+        "da" => Language::Danish,
+        "nl" => Language::Dutch,
+        "fi" => Language::Finnish,
+        "fr" => Language::French,
+        "de" => Language::German,
+        "el" => Language::Greek,
+        "hu" => Language::Hungarian,
+        "it" => Language::Italian,
+        "no" | "nb" | "nn" => Language::Norwegian,
+        "pt" => Language::Portuguese,
+        "ro" => Language::Romanian,
+        "ru" => Language::Russian,
+        "es" => Language::Spanish,
+        "sv" => Language::Swedish,
+        "ta" => Language::Tamil,
+        "tr" => Language::Turkish,
+        _ => Language::English,
+    }
+}
+
+/// A short stable code for the analyser's name.
+fn code(language: Language) -> &'static str {
+    match language {
+        Language::Arabic => "ar",
+        Language::Danish => "da",
+        Language::Dutch => "nl",
+        Language::English => "en",
+        Language::Finnish => "fi",
+        Language::French => "fr",
+        Language::German => "de",
+        Language::Greek => "el",
+        Language::Hungarian => "hu",
+        Language::Italian => "it",
+        Language::Norwegian => "no",
+        Language::Portuguese => "pt",
+        Language::Romanian => "ro",
+        Language::Russian => "ru",
+        Language::Spanish => "es",
+        Language::Swedish => "sv",
+        Language::Tamil => "ta",
+        Language::Turkish => "tr",
+    }
+}
+
+/// The name under which the analyser for `language` is registered.
+pub(crate) fn analyzer_name(language: Language) -> String {
+    format!("dateline_{}", code(language))
+}
+
+/// Words split on anything that is not a letter or digit, very long tokens dropped (they are
+/// noise such as URLs or base64, and blow up the term dictionary), lower-cased, stemmed.
+pub(crate) fn analyzer(language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(language))
+        .build()
+}
+
+pub(crate) fn build(language: Language) -> (Schema, Fields) {
+    let name = analyzer_name(language);
+    let text = |stored: bool| {
+        let opts = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(&name)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored { opts.set_stored() } else { opts }
+    };
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | FAST | STORED),
+        published: b.add_i64_field("published", INDEXED | FAST | STORED),
+        section_id: b.add_u64_field("section_id", STORED),
+        section: b.add_text_field("section", STRING | STORED),
+        author: b.add_text_field("author", STRING),
+        tag_id: b.add_u64_field("tag_id", STORED),
+        // Stored: snippets and similar-story queries read them back.
+        headline: b.add_text_field("headline", text(true)),
+        standfirst: b.add_text_field("standfirst", text(true)),
+        body: b.add_text_field("body", text(true)),
+        captions: b.add_text_field("captions", text(false)),
+        tags: b.add_text_field("tags", text(true)),
+        section_name: b.add_text_field("section_name", text(false)),
+        authors: b.add_text_field("authors", text(false)),
+    };
+    (b.build(), fields)
+}

@@ -1,0 +1,436 @@
+//! Search: the `/search` page and `/api/v1/search` over a real index that follows the store,
+//! related stories by text similarity, and `dateline reindex`.
+
+use crate::*;
+use anyhow::Context;
+
+/// `/search?` with `pairs` encoded.
+fn search_path(pairs: &[(&str, &str)]) -> String {
+    format!("/search?{}", dateline_web::search::query_string(pairs))
+}
+
+/// Headlines of the results on a search page, in order.
+async fn headlines(app: &TestApp, pairs: &[(&str, &str)]) -> anyhow::Result<Vec<String>> {
+    let page = app.page(&search_path(pairs), 200).await?;
+    Ok(page.texts(".search-result .story-link"))
+}
+
+backend_test!(search_ranks_headlines_first_and_matches_word_forms, |app| {
+    app.article("Markets steady")
+        .body("Traders waited for the election result.\n")
+        .publish()
+        .await?;
+    app.article("Election called for May")
+        .body("Parties prepare their campaigns.\n")
+        .publish()
+        .await?;
+    app.article("Weather turns cold").publish().await?;
+    app.search_caught_up().await?;
+    assert_eq!(
+        headlines(&app, &[("q", "election")]).await?,
+        ["Election called for May", "Markets steady"]
+    );
+    // Stemming: the plural finds the singular.
+    assert_eq!(
+        headlines(&app, &[("q", "elections")]).await?,
+        ["Election called for May", "Markets steady"]
+    );
+    // One typo in a long word still finds it; a short word must be exact.
+    assert_eq!(
+        headlines(&app, &[("q", "electoin")]).await?,
+        Vec::<String>::new(),
+        "two edits away is too far"
+    );
+    assert_eq!(
+        headlines(&app, &[("q", "campaigms")]).await?,
+        ["Election called for May"]
+    );
+    assert!(headlines(&app, &[("q", "mai")]).await?.is_empty());
+    Ok(())
+});
+
+backend_test!(phrases_match_words_side_by_side_only, |app| {
+    app.article("A nuclear deal is signed").publish().await?;
+    app.article("A deal on nuclear power").publish().await?;
+    app.search_caught_up().await?;
+    assert_eq!(
+        headlines(&app, &[("q", "\"nuclear deal\"")]).await?,
+        ["A nuclear deal is signed"]
+    );
+    assert_eq!(headlines(&app, &[("q", "nuclear deal")]).await?.len(), 2);
+    Ok(())
+});
+
+backend_test!(search_filters_sorts_and_pages, |app| {
+    let world = app.section("world", "World").await?;
+    let sport = app.section("sport", "Sport").await?;
+    let amira = app.person("amira-haddad", "Amira Haddad").await?;
+    let t0 = ts("2026-03-01T10:00:00Z");
+    for i in 0..12 {
+        let mut b = app
+            .article(&format!("Harbour report {i}"))
+            .section(if i % 2 == 0 { &world } else { &sport })
+            .at(t0 + SignedDuration::from_hours(24 * i));
+        if i < 3 {
+            b = b.author(&amira);
+        }
+        b.publish().await?;
+    }
+    app.search_caught_up().await?;
+    let sport_only = headlines(
+        &app,
+        &[("q", "harbour"), ("section", "sport"), ("sort", "newest")],
+    )
+    .await?;
+    assert_eq!(sport_only.len(), 6);
+    assert_eq!(sport_only[0], "Harbour report 11");
+    let by_amira = headlines(
+        &app,
+        &[
+            ("q", "harbour"),
+            ("author", "amira-haddad"),
+            ("sort", "newest"),
+        ],
+    )
+    .await?;
+    assert_eq!(
+        by_amira,
+        ["Harbour report 2", "Harbour report 1", "Harbour report 0"]
+    );
+    // Dates are days in the site's time zone, both ends included.
+    let dated = headlines(
+        &app,
+        &[
+            ("q", "harbour"),
+            ("from", "2026-03-03"),
+            ("to", "2026-03-04"),
+            ("sort", "newest"),
+        ],
+    )
+    .await?;
+    assert_eq!(dated, ["Harbour report 3", "Harbour report 2"]);
+    // Filters alone list what they match, newest first.
+    assert_eq!(headlines(&app, &[("section", "world")]).await?.len(), 6);
+    // Newest first, ten a page, the rest on page 2 with the query kept in the links.
+    let page1 = app
+        .page(&search_path(&[("q", "harbour"), ("sort", "newest")]), 200)
+        .await?;
+    let first = page1.texts(".search-result .story-link");
+    assert_eq!(first.len(), 10);
+    assert_eq!(first[0], "Harbour report 11");
+    let next = page1.attr(".pager a[rel=next]", "href");
+    assert!(
+        next.contains("q=harbour") && next.contains("sort=newest") && next.contains("page=2"),
+        "{next}"
+    );
+    let page2 = app.page(&next, 200).await?;
+    assert_eq!(
+        page2.texts(".search-result .story-link"),
+        ["Harbour report 1", "Harbour report 0"]
+    );
+    assert!(
+        page2
+            .one(".search-result time")
+            .value()
+            .attr("datetime")
+            .is_some()
+    );
+    assert_eq!(page2.text(".search-result .card-section"), "Sport");
+    // Past the end: a sentence, not a 500.
+    app.page(&search_path(&[("q", "harbour"), ("page", "3")]), 400)
+        .await?;
+    Ok(())
+});
+
+backend_test!(snippets_mark_matches_and_hostile_text_stays_text, |app| {
+    app.article("<script>alert('x')</script> Ferry strike")
+        .standfirst("Crews walk out.")
+        .body("Before <b>noon</b> the ferry strike began & spread.\n")
+        .publish()
+        .await?;
+    app.search_caught_up().await?;
+    let page = app.page(&search_path(&[("q", "strike")]), 200).await?;
+    let snippet = page.one(".search-snippet").inner_html();
+    assert!(snippet.contains("<mark>strike</mark>"), "{snippet}");
+    assert!(!snippet.contains("<b>"), "{snippet}");
+    assert_eq!(
+        page.text(".search-result .story-link"),
+        "<script>alert('x')</script> Ferry strike"
+    );
+    assert!(!page.source.contains("<script>alert"));
+    assert!(page.source.contains("&lt;script&gt;"));
+    Ok(())
+});
+
+backend_test!(
+    publish_edit_and_withdraw_show_in_search_within_a_second,
+    |app| {
+        let a = app.article("Lighthouse keeper retires").publish().await?;
+        // Bounded polling: the indexer commits at most every 200 ms.
+        async fn poll(app: &TestApp, q: &str, want: usize) -> anyhow::Result<bool> {
+            for _ in 0..20 {
+                if headlines(app, &[("q", q)]).await?.len() == want {
+                    return Ok(true);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Ok(false)
+        }
+        let started = std::time::Instant::now();
+        assert!(
+            poll(&app, "lighthouse", 1).await?,
+            "published story not found"
+        );
+        app.edit(a.id, true, |i| {
+            i.headline = "Lighthouse keeper stays on".into()
+        })
+        .await?;
+        assert!(poll(&app, "stays", 1).await?, "edit not searchable");
+        app.store
+            .withdraw_article(a.id, "Legal reasons.", app.clock.now())
+            .await?;
+        let withdrawn_at = std::time::Instant::now();
+        assert!(
+            poll(&app, "lighthouse", 0).await?,
+            "withdrawn story still found"
+        );
+        assert!(
+            withdrawn_at.elapsed()
+                < std::time::Duration::from_secs(1) + std::time::Duration::from_millis(200)
+        );
+        let _ = started;
+        // Drafts never show.
+        app.article("Secret lighthouse draft").draft().await?;
+        app.search_caught_up().await?;
+        assert!(headlines(&app, &[("q", "lighthouse")]).await?.is_empty());
+        Ok(())
+    }
+);
+
+backend_test!(bad_queries_never_fail_the_server, |app| {
+    app.article("Anything at all").publish().await?;
+    app.search_caught_up().await?;
+    let long = "x".repeat(10 * 1024);
+    let words = "election ".repeat(100);
+    for q in [
+        "",
+        " ",
+        "\"",
+        "\"\"",
+        "AND OR (",
+        "*",
+        "a:b",
+        "title:(x",
+        "~^[]{}!\\/",
+        "-",
+        "+++",
+        "\u{0}",
+        "💥",
+        words.as_str(),
+    ] {
+        let res = app.get(&search_path(&[("q", q)])).await?;
+        assert_eq!(res.status().as_u16(), 200, "query {q:?}");
+        let api = app
+            .get(&format!("/api/v1{}", search_path(&[("q", q)])))
+            .await?;
+        assert_eq!(api.status().as_u16(), 200, "API query {q:?}");
+    }
+    for path in [
+        search_path(&[("q", &long)]),
+        search_path(&[("q", "x"), ("from", "yesterday")]),
+        search_path(&[("q", "x"), ("from", "2026-03-05"), ("to", "2026-03-01")]),
+        search_path(&[("q", "x"), ("section", "nowhere")]),
+        search_path(&[("q", "x"), ("author", "nobody")]),
+        search_path(&[("q", "x"), ("sort", "sideways")]),
+        search_path(&[("q", "x"), ("page", "0")]),
+        search_path(&[("q", "x"), ("page", "99999999999")]),
+    ] {
+        let page = app.page(&path, 400).await?;
+        assert!(!page.text("main").is_empty());
+        let api = app.json(&format!("/api/v1{path}"), 400).await?;
+        assert_eq!(api["error"], "bad_request", "{path}");
+        assert!(
+            api["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{api}"
+        );
+    }
+    // An empty search is a normal page with help, and latest stories.
+    let empty = app.page("/search", 200).await?;
+    assert!(empty.has(".search-hint"));
+    assert!(empty.has(".search-latest"));
+    Ok(())
+});
+
+backend_test!(no_results_suggest_what_to_try, |app| {
+    app.article("Budget passes").publish().await?;
+    app.search_caught_up().await?;
+    let page = app.page(&search_path(&[("q", "zebras")]), 200).await?;
+    assert!(page.text(".search-empty").contains("Check the spelling"));
+    assert_eq!(page.texts(".search-latest .story-link"), ["Budget passes"]);
+    Ok(())
+});
+
+backend_test!(search_api_answers_json, |app| {
+    let amira = app.person("amira-haddad", "Amira Haddad").await?;
+    let a = app
+        .article("Grain ships leave port")
+        .author(&amira)
+        .body("The grain corridor reopened.\n")
+        .publish()
+        .await?;
+    app.search_caught_up().await?;
+    let res = app.get("/api/v1/search?q=grain").await?;
+    assert_eq!(
+        res.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-cache")
+    );
+    let body: serde_json::Value = res.json().await?;
+    assert_eq!(body["query"], "grain");
+    assert_eq!(body["sort"], "relevance");
+    assert_eq!(body["total"], 1);
+    assert_eq!(body["page"], 1);
+    assert_eq!(body["per_page"], 20);
+    assert_eq!(body["pages"], 1);
+    let r = &body["results"][0];
+    assert_eq!(r["id"], a.id.0);
+    assert_eq!(r["headline"], "Grain ships leave port");
+    assert_eq!(r["authors"][0]["slug"], "amira-haddad");
+    assert!(r["url"].as_str().is_some_and(|u| u.starts_with(&app.base)));
+    assert!(r["score"].as_f64().is_some_and(|s| s > 0.0));
+    assert!(
+        r["snippet_html"]
+            .as_str()
+            .is_some_and(|s| s.contains("<mark>grain</mark>")),
+        "{r}"
+    );
+    let none = app
+        .json("/api/v1/search?q=grain&section=world&per_page=5", 200)
+        .await?;
+    assert_eq!(none["total"], 1);
+    assert_eq!(none["per_page"], 5);
+    Ok(())
+});
+
+backend_test!(every_page_has_a_search_box, |app| {
+    let amira = app.person("amira-haddad", "Amira Haddad").await?;
+    let a = app
+        .article("Search box story")
+        .author(&amira)
+        .tags(&["Ports"])
+        .publish()
+        .await?;
+    app.search_caught_up().await?;
+    let story = app.path_of(&a).await?;
+    for (path, status) in [
+        ("/", 200),
+        ("/world/", 200),
+        (story.as_str(), 200),
+        ("/tags/ports/", 200),
+        ("/authors/amira-haddad/", 200),
+        ("/community-standards/", 200),
+        ("/search?q=box", 200),
+        ("/no/such/page/", 404),
+    ] {
+        let page = app.page(path, status).await?;
+        let form = "header form[role=search][action='/search']";
+        assert!(page.has(form), "{path}: no search form in the header");
+        let id = page.attr(&format!("{form} input[name=q]"), "id");
+        assert!(
+            page.has(&format!("{form} label[for='{id}']")),
+            "{path}: the search box has no label"
+        );
+    }
+    Ok(())
+});
+
+backend_test!(related_stories_rank_text_similarity_after_picks, |app| {
+    let world = app.section("world", "World").await?;
+    let science = app.section("science", "Science").await?;
+    let t0 = ts("2026-03-01T10:00:00Z");
+    let hour = SignedDuration::from_hours(1);
+    let similar = app
+        .article("Glacier melt speeds up in the Alps")
+        .section(&science)
+        .body("Alpine glacier melt accelerated as glaciers lost ice mass, glaciologists said.\n")
+        .at(t0)
+        .publish()
+        .await?;
+    let neighbour = app
+        .article("Parliament debates budget")
+        .section(&world)
+        .body("Ministers argued over spending plans.\n")
+        .at(t0 + hour)
+        .publish()
+        .await?;
+    let withdrawn = app
+        .article("Glacier melt in the Alps doubles")
+        .section(&science)
+        .body("Alpine glacier melt and ice mass loss, glaciologists said.\n")
+        .at(t0 + hour)
+        .publish()
+        .await?;
+    app.store
+        .withdraw_article(withdrawn.id, "Error.", app.clock.now())
+        .await?;
+    let pick = app
+        .article("Editor's pick")
+        .section(&world)
+        .at(t0)
+        .publish()
+        .await?;
+    let subject = app
+        .article("Alpine glacier melt alarms glaciologists")
+        .section(&world)
+        .body("Glacier melt in the Alps: the ice mass is shrinking, glaciologists warn.\n")
+        .related(&[pick.id])
+        .at(t0 + hour * 3)
+        .publish()
+        .await?;
+    app.search_caught_up().await?;
+    let page = app.page(&app.path_of(&subject).await?, 200).await?;
+    let related = page.texts(".related a.story-link");
+    assert_eq!(
+        related,
+        [
+            "Editor's pick",
+            "Glacier melt speeds up in the Alps",
+            "Parliament debates budget"
+        ]
+    );
+    assert!(!page.source.contains("Glacier melt in the Alps doubles"));
+    let _ = (similar, neighbour);
+    Ok(())
+});
+
+#[tokio::test]
+async fn the_reindex_command_rebuilds_the_index() -> anyhow::Result<()> {
+    use clap::Parser;
+    use dateline::config::{Cli, Command as Cmd};
+    let app = TestApp::start(dateline_testkit::TestBackend::Sqlite).await?;
+    app.article("Rebuilt from the database").publish().await?;
+    app.search_caught_up().await?;
+    // The running app holds the index's writer lock: stop it first, as an operator would.
+    app.state.search.shutdown().await;
+    let data = app.data_dir().to_str().context("utf-8 path")?.to_owned();
+    let db = dateline::config::sqlite_url(&app.data_dir().join("test.db"));
+    std::fs::remove_dir_all(app.data_dir().join("search"))?;
+    let cli = Cli::try_parse_from(["dateline", "reindex", "--data", &data, "--database", &db])?;
+    let Cmd::Reindex(args) = cli.command else {
+        anyhow::bail!("not the reindex command");
+    };
+    // `main` exits 0 exactly when this is Ok.
+    dateline::reindex::run(args).await?;
+    let (index, opened) =
+        dateline_search::SearchIndex::open(&dateline::config::search_dir(app.data_dir()), "en-GB")?;
+    assert_eq!(opened, dateline_search::Opened::Existing);
+    assert_eq!(index.len(), 1);
+    let hits = index.search(&dateline_search::Request {
+        text: "rebuilt".to_owned(),
+        limit: 10,
+        ..Default::default()
+    })?;
+    assert_eq!(hits.total, 1);
+    Ok(())
+}

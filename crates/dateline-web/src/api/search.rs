@@ -1,0 +1,79 @@
+//! `GET /api/v1/search`: the search page's results as JSON, with the same parameters and checks
+//! (`q`, `section`, `author`, `from`, `to`, `sort`, `page`, plus `per_page`).
+//!
+//! Like the page, answers are never put in the page cache and say `Cache-Control: no-cache`:
+//! the index follows the store a moment after the cache's generation moves (see
+//! `site/search.rs`).
+
+use super::articles::{ArticleJson, summary_json};
+use crate::AppError;
+use crate::search::{SearchParams, check};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct SearchJson {
+    query: String,
+    sort: &'static str,
+    results: Vec<ResultJson>,
+    page: u32,
+    per_page: u32,
+    total: u64,
+    pages: u32,
+}
+
+#[derive(Serialize)]
+struct ResultJson {
+    #[serde(flatten)]
+    article: ArticleJson,
+    /// Relevance score (0 when sorted by date).
+    score: f32,
+    /// HTML: escaped text with the matched words in `<mark>`.
+    snippet_html: String,
+}
+
+pub async fn search_articles(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, AppError> {
+    let site = state.site().await?;
+    let checked = check(&state.store, &site, &params, 20, 100).await?;
+    let results = state.search.query(checked.request.clone()).await?;
+    let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
+    let summaries = state.store.summaries(&ids).await?;
+    let base = site.settings.base_url.trim_end_matches('/').to_owned();
+    let out = SearchJson {
+        query: checked.text.clone(),
+        sort: crate::site::sort_name(checked.sort),
+        results: results
+            .hits
+            .iter()
+            .filter_map(|h| {
+                let s = summaries.iter().find(|s| s.id == h.id)?;
+                Some(ResultJson {
+                    article: summary_json(s, &base),
+                    score: h.score,
+                    snippet_html: h.snippet.clone(),
+                })
+            })
+            .collect(),
+        page: checked.page.page,
+        per_page: checked.page.per_page,
+        total: results.total as u64,
+        pages: (results.total as u64)
+            .div_ceil(u64::from(checked.page.per_page))
+            .min(u64::from(u32::MAX)) as u32,
+    };
+    let mut res = Json(out).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(res)
+}

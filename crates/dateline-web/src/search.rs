@@ -1,0 +1,559 @@
+//! The search index as the web layer runs it: [`Search`] opens (or rebuilds) the index and
+//! owns the indexer, a background task fed by the store's change events that keeps the index
+//! in step with the database.
+//!
+//! The indexer reindexes the articles named by `Change::Article`, in batches: at most one
+//! commit every [`COMMIT_EVERY`], so a burst of edits costs one commit and a single edit shows
+//! in search within a fraction of a second. When it falls behind the change stream (a lagged
+//! receiver), after a restart, and every [`SWEEP_EVERY`] (to pick up other nodes' writes to a
+//! shared PostgreSQL), it catches up from the watermark: every story modified since the last
+//! catch-up, less a margin. Index work (tokenising, commits) runs on blocking threads; the
+//! request path only ever waits for a search to finish there.
+//!
+//! It must never make a story searchable that readers cannot see: only published stories are
+//! indexed, and every other status removes the story.
+
+use crate::AppError;
+use crate::state::SiteContext;
+use dateline_core::ArticleId;
+use dateline_core::page::PageRequest;
+use dateline_core::person::Person;
+use dateline_core::section::Section;
+use dateline_search::{Document, Opened, Request, Results, SearchIndex, Similar, Sort};
+use dateline_store::{Change, SearchSource, Store};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// At most one commit this often: changes arriving meanwhile are batched into the next.
+pub const COMMIT_EVERY: Duration = Duration::from_millis(200);
+/// How often the indexer catches up from the database whether or not it heard of changes.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// A catch-up re-reads this much before the watermark, for clock skew between nodes and
+/// transactions that committed out of order.
+const CATCH_UP_MARGIN: SignedDuration = SignedDuration::from_mins(5);
+/// Stories read from the database and indexed per step of a rebuild or catch-up.
+const BATCH: usize = 500;
+
+/// The index and its indexer. Cheap to clone.
+#[derive(Clone)]
+pub struct Search {
+    index: Arc<SearchIndex>,
+    /// The store generation the index has caught up with.
+    indexed: watch::Receiver<u64>,
+    stop: Arc<watch::Sender<bool>>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for Search {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Search").finish_non_exhaustive()
+    }
+}
+
+/// What the indexer does first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Rebuild,
+    CatchUp,
+}
+
+impl Search {
+    /// Open the index in `dir` (in memory when None) for a site in `language`, and start the
+    /// indexer. A new, missing or unusable index is rebuilt from the database in the
+    /// background (logged); an existing one has its files' checksums verified (a damaged one is
+    /// rebuilt, logged) and catches up with what changed while it was closed.
+    pub async fn start(
+        store: &Store,
+        dir: Option<PathBuf>,
+        language: &str,
+    ) -> anyhow::Result<Self> {
+        let language = language.to_owned();
+        let shown = dir.as_ref().map(|d| d.display().to_string());
+        let (index, opened) = tokio::task::spawn_blocking(move || match dir {
+            Some(d) => SearchIndex::open(&d, &language),
+            None => SearchIndex::in_memory(&language)
+                .map(|i| (i, Opened::Created("it lives in memory".to_owned()))),
+        })
+        .await??;
+        let job = match opened {
+            Opened::Existing => Job::CatchUp,
+            Opened::Created(reason) => {
+                if let Some(folder) = &shown {
+                    tracing::info!(%folder, %reason, "building the search index from the database");
+                }
+                Job::Rebuild
+            }
+        };
+        let index = Arc::new(index);
+        // Subscribe before the first job, so no change between the two is missed.
+        let changes = store.changes();
+        let (indexed_tx, indexed) = watch::channel(0);
+        let (stop, stop_rx) = watch::channel(false);
+        let worker = Worker {
+            store: store.clone(),
+            index: index.clone(),
+            changes,
+            stop: stop_rx,
+            indexed: indexed_tx,
+            watermark: index.watermark(),
+        };
+        let task = tokio::spawn(worker.run(job));
+        Ok(Self {
+            index,
+            indexed,
+            stop: Arc::new(stop),
+            task: Arc::new(Mutex::new(Some(task))),
+        })
+    }
+
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.index
+    }
+
+    /// Run a search on a blocking thread.
+    pub async fn query(&self, req: Request) -> Result<Results, AppError> {
+        let index = self.index.clone();
+        let results = tokio::task::spawn_blocking(move || index.search(&req))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(|e| AppError::Internal(e.into()))?;
+        Ok(results)
+    }
+
+    /// Stories similar to `id`; empty (logged) when the index cannot say, so callers fall back
+    /// to the ranking without similarity.
+    pub async fn similar(&self, id: ArticleId, limit: usize) -> Vec<Similar> {
+        let index = self.index.clone();
+        match tokio::task::spawn_blocking(move || index.similar(id, limit)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, %id, "similar stories unavailable");
+                Vec::new()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, %id, "similar stories unavailable");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Wait until the index has caught up with store generation `generation` (every change
+    /// announced up to it is searchable), or `timeout` passes. Whether it caught up.
+    pub async fn caught_up(&self, generation: u64, timeout: Duration) -> bool {
+        let mut rx = self.indexed.clone();
+        tokio::time::timeout(timeout, rx.wait_for(|g| *g >= generation))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Stop the indexer after its current step (its last commit is kept).
+    pub async fn shutdown(&self) {
+        self.stop.send_replace(true);
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(task) = task
+            && let Err(e) = task.await
+        {
+            tracing::warn!(error = %e, "the search indexer ended badly");
+        }
+    }
+}
+
+struct Worker {
+    store: Store,
+    index: Arc<SearchIndex>,
+    changes: broadcast::Receiver<Change>,
+    stop: watch::Receiver<bool>,
+    indexed: watch::Sender<u64>,
+    watermark: Option<Timestamp>,
+}
+
+/// What the indexer has been told to do.
+#[derive(Default)]
+struct Todo {
+    /// Check the index files' checksums first (an existing index, at start).
+    verify: bool,
+    rebuild: bool,
+    catch_up: bool,
+    articles: BTreeSet<ArticleId>,
+}
+
+impl Todo {
+    fn note(&mut self, change: Change) {
+        if let Change::Article(id) = change {
+            self.articles.insert(id);
+        }
+    }
+
+    fn lagged(&mut self, missed: u64) {
+        tracing::warn!(
+            missed,
+            "the search indexer fell behind the change stream; catching up"
+        );
+        self.catch_up = true;
+    }
+}
+
+impl Worker {
+    async fn run(mut self, first: Job) {
+        let mut todo = Todo {
+            verify: first == Job::CatchUp,
+            rebuild: first == Job::Rebuild,
+            catch_up: first == Job::CatchUp,
+            ..Todo::default()
+        };
+        let mut next_sweep = Instant::now() + SWEEP_EVERY;
+        loop {
+            // Read the generation before draining: every change announced up to it is either
+            // drained now or was handled earlier.
+            let generation = self.store.generation();
+            loop {
+                match self.changes.try_recv() {
+                    Ok(c) => todo.note(c),
+                    Err(broadcast::error::TryRecvError::Empty) => break,
+                    Err(broadcast::error::TryRecvError::Lagged(n)) => todo.lagged(n),
+                    Err(broadcast::error::TryRecvError::Closed) => return,
+                }
+            }
+            let started = Instant::now();
+            let mut pause = COMMIT_EVERY;
+            match self.step(&mut todo).await {
+                Ok(()) => {
+                    todo = Todo::default();
+                    self.indexed.send_replace(generation);
+                }
+                Err(e) => {
+                    tracing::error!(error = ?e, "updating the search index failed; retrying");
+                    if !todo.rebuild {
+                        todo.catch_up = true;
+                    }
+                    pause = Duration::from_secs(2);
+                }
+            }
+            tokio::select! {
+                r = self.changes.recv() => match r {
+                    Ok(c) => todo.note(c),
+                    Err(broadcast::error::RecvError::Lagged(n)) => todo.lagged(n),
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = self.stop.changed() => return,
+                () = tokio::time::sleep_until(next_sweep) => {
+                    todo.catch_up = true;
+                    next_sweep = Instant::now() + SWEEP_EVERY;
+                }
+            }
+            // Batch: whatever arrives until then goes into the same commit.
+            tokio::select! {
+                () = tokio::time::sleep_until(started + pause) => {}
+                _ = self.stop.changed() => return,
+            }
+        }
+    }
+
+    async fn step(&mut self, todo: &mut Todo) -> anyhow::Result<()> {
+        if todo.verify {
+            let index = self.index.clone();
+            let damaged = match tokio::task::spawn_blocking(move || index.damaged_files()).await? {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "search index files could not be checked");
+                    1
+                }
+            };
+            todo.verify = false;
+            if damaged > 0 {
+                tracing::warn!(
+                    damaged,
+                    "search index files failed their checksum; rebuilding"
+                );
+                todo.rebuild = true;
+            }
+        }
+        if todo.rebuild {
+            rebuild(&self.store, &self.index, |_, _| {}).await?;
+            self.watermark = self.index.watermark();
+            return Ok(());
+        }
+        let ids: Vec<ArticleId> = todo.articles.iter().copied().collect();
+        for batch in ids.chunks(BATCH) {
+            apply(&self.store, &self.index, batch).await?;
+        }
+        if todo.catch_up {
+            // Commits the articles above too.
+            self.watermark =
+                catch_up(&self.store, &self.index, self.watermark, !ids.is_empty()).await?;
+        } else if !ids.is_empty() {
+            commit(&self.index, self.watermark).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Reindex `ids`: published ones are (re)added, every other one removed. Not committed.
+async fn apply(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    ids: &[ArticleId],
+) -> anyhow::Result<usize> {
+    let sources = store.search_sources(ids).await?;
+    let found: BTreeSet<ArticleId> = sources.iter().map(|s| s.id).collect();
+    let gone: Vec<ArticleId> = ids.iter().filter(|i| !found.contains(i)).copied().collect();
+    let docs: Vec<Document> = sources.into_iter().map(document).collect();
+    let n = docs.len();
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || {
+        index.remove(&gone);
+        index.upsert(&docs)
+    })
+    .await??;
+    Ok(n)
+}
+
+async fn commit(index: &Arc<SearchIndex>, watermark: Option<Timestamp>) -> anyhow::Result<()> {
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || index.commit(watermark)).await??;
+    Ok(())
+}
+
+/// Reindex every story modified since `watermark` (less a margin; all when None) and commit
+/// (with `uncommitted`, changes made before the call are committed too). The new watermark.
+async fn catch_up(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    watermark: Option<Timestamp>,
+    uncommitted: bool,
+) -> anyhow::Result<Option<Timestamp>> {
+    let since = watermark.and_then(|w| w.checked_sub(CATCH_UP_MARGIN).ok());
+    let changed = store.modified_since(since).await?;
+    let newest = changed.iter().map(|m| m.modified_at).max();
+    let ids: Vec<ArticleId> = changed.iter().map(|m| m.id).collect();
+    for batch in ids.chunks(BATCH) {
+        apply(store, index, batch).await?;
+    }
+    let caught_up = watermark.max(newest);
+    // A quiet minute's sweep finds nothing: no commit (each one writes a new meta file).
+    if !ids.is_empty() || caught_up != watermark || uncommitted {
+        commit(index, caught_up).await?;
+    }
+    if !ids.is_empty() {
+        tracing::debug!(stories = ids.len(), "search index caught up");
+    }
+    Ok(caught_up)
+}
+
+/// Empty the index and fill it from the database, calling `progress(done, total)` after each
+/// batch (`total` counts stories of every status; only published ones are indexed). Commits
+/// once at the end, so searches see the old index until the new one is complete. The number of
+/// stories indexed.
+pub async fn rebuild(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    mut progress: impl FnMut(usize, usize),
+) -> anyhow::Result<usize> {
+    let all = store.modified_since(None).await?;
+    let newest = all.iter().map(|m| m.modified_at).max();
+    let ids: Vec<ArticleId> = all.iter().map(|m| m.id).collect();
+    {
+        let index = index.clone();
+        tokio::task::spawn_blocking(move || index.clear()).await??;
+    }
+    let mut indexed = 0;
+    let mut done = 0;
+    for batch in ids.chunks(BATCH) {
+        indexed += apply(store, index, batch).await?;
+        done += batch.len();
+        progress(done, ids.len());
+    }
+    commit(index, newest).await?;
+    tracing::info!(stories = indexed, "search index rebuilt");
+    Ok(indexed)
+}
+
+fn document(s: SearchSource) -> Document {
+    Document {
+        id: s.id,
+        published_at: s.published_at,
+        section_id: s.section.id,
+        section_slug: s.section.slug.to_string(),
+        section_name: s.section.name,
+        headline: s.headline,
+        standfirst: s.standfirst,
+        body: s.body_text,
+        captions: s.captions,
+        tags: s.tags.into_iter().map(|t| (t.id, t.name)).collect(),
+        authors: s
+            .authors
+            .into_iter()
+            .map(|p| (p.slug.to_string(), p.name))
+            .collect(),
+    }
+}
+
+/// The search parameters as typed by a reader (page) or a client (API); each is checked by
+/// [`check`], never by serde, so a bad value gets a sentence.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub section: Option<String>,
+    pub author: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// Checked search parameters.
+#[derive(Debug)]
+pub struct Checked {
+    pub text: String,
+    pub section: Option<Section>,
+    pub author: Option<Person>,
+    pub from: Option<jiff::civil::Date>,
+    pub to: Option<jiff::civil::Date>,
+    pub sort: Sort,
+    pub page: PageRequest,
+    pub request: Request,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn date(v: &Option<String>, what: &str) -> Result<Option<jiff::civil::Date>, AppError> {
+    given(v)
+        .map(|s| {
+            s.parse::<jiff::civil::Date>().map_err(|_| {
+                AppError::BadRequest(format!(
+                    "The {what} date must be written as YYYY-MM-DD, for example 2026-03-10."
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// Check the parameters against the site (sections, authors, its time zone for dates).
+pub async fn check(
+    store: &Store,
+    site: &SiteContext,
+    p: &SearchParams,
+    per_page: u32,
+    max_per_page: u32,
+) -> Result<Checked, AppError> {
+    let text = p.q.clone().unwrap_or_default();
+    if text.chars().count() > dateline_search::MAX_QUERY_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "Search for at most {} characters at a time.",
+            dateline_search::MAX_QUERY_CHARS
+        )));
+    }
+    let page = PageRequest::parse(
+        p.page.as_deref(),
+        p.per_page.as_deref(),
+        per_page,
+        max_per_page,
+    )?;
+    let section = match given(&p.section) {
+        None => None,
+        Some(s) => Some(
+            site.sections
+                .iter()
+                .find(|x| x.slug.as_str() == s)
+                .cloned()
+                .ok_or_else(|| AppError::BadRequest(format!("There is no section {s:?}.")))?,
+        ),
+    };
+    let author = match given(&p.author) {
+        None => None,
+        Some(a) => Some(
+            store
+                .person_by_slug(a)
+                .await
+                .map_err(|_| AppError::BadRequest(format!("There is no author {a:?}.")))?,
+        ),
+    };
+    let from = date(&p.from, "from")?;
+    let to = date(&p.to, "to")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(AppError::BadRequest(
+            "The from date must not be after the to date.".to_owned(),
+        ));
+    }
+    let sort = match given(&p.sort) {
+        None | Some("relevance") => Sort::Relevance,
+        Some("newest") => Sort::Newest,
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "sort must be relevance or newest.".to_owned(),
+            ));
+        }
+    };
+    // Days in the site's time zone: from the start of `from` to the start of the day after `to`.
+    let start_of = |d: jiff::civil::Date| -> Result<Timestamp, AppError> {
+        d.to_zoned(site.tz.clone())
+            .map(|z| z.timestamp())
+            .map_err(|_| AppError::BadRequest("That date is out of range.".to_owned()))
+    };
+    let from_ts = from.map(start_of).transpose()?;
+    let until_ts = match to {
+        Some(t) => Some(start_of(t.tomorrow().map_err(|_| {
+            AppError::BadRequest("That date is out of range.".to_owned())
+        })?)?),
+        None => None,
+    };
+    let request = Request {
+        text: text.clone(),
+        section: section.as_ref().map(|s| s.slug.to_string()),
+        author: author.as_ref().map(|a| a.slug.to_string()),
+        from: from_ts,
+        until: until_ts,
+        sort,
+        offset: usize::try_from(page.offset()).unwrap_or(usize::MAX),
+        limit: page.per_page as usize,
+    };
+    Ok(Checked {
+        text,
+        section,
+        author,
+        from,
+        to,
+        sort,
+        page,
+        request,
+    })
+}
+
+/// `a=b&c=d` with both sides percent-encoded (RFC 3986 unreserved characters kept).
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if v.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('&');
+        }
+        encode_into(&mut out, k);
+        out.push('=');
+        encode_into(&mut out, v);
+    }
+    out
+}
+
+fn encode_into(out: &mut String, s: &str) {
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}

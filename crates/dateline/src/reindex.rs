@@ -1,0 +1,70 @@
+//! `dateline reindex`: rebuild this node's search index (`DATA/search/`) from the database,
+//! with progress on standard error. The server rebuilds a missing or broken index by itself at
+//! start; this is for an operator who wants a fresh one now (after restoring a backup, say).
+//!
+//! The index allows one writer: run it while `dateline serve` is stopped on this node.
+
+use crate::config::{self, StoreArgs};
+use anyhow::Context;
+use clap::Args;
+use dateline_search::{Opened, SearchIndex};
+use dateline_store::Store;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub async fn run(args: ReindexArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (data, database) = config::store_location(&args.store)?;
+    tokio::fs::create_dir_all(&data)
+        .await
+        .with_context(|| format!("creating the data folder {}", data.display()))?;
+    let store = Store::open(&database)
+        .await
+        .context("opening the database")?;
+    let language = store.site_settings().await?.language;
+    let dir = config::search_dir(&data);
+    let shown = dir.display().to_string();
+    let opened = tokio::task::spawn_blocking(move || SearchIndex::open(&dir, &language))
+        .await?
+        .with_context(|| {
+            format!(
+                "opening the search index in {shown} (is `dateline serve` running on this data \
+                 folder? stop it first)"
+            )
+        });
+    let (index, opened) = match opened {
+        Ok(o) => o,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
+    if let Opened::Created(reason) = &opened {
+        eprintln!("dateline reindex: new index in {shown} ({reason})");
+    }
+    let index = Arc::new(index);
+    let mut last = Instant::now();
+    let result = dateline_web::search::rebuild(&store, &index, |done, total| {
+        if done == total || last.elapsed().as_millis() >= 500 {
+            last = Instant::now();
+            eprint!("\rdateline reindex: {done}/{total} stories read");
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .await;
+    eprintln!();
+    store.close().await;
+    let indexed = result.context("rebuilding the search index")?;
+    eprintln!(
+        "dateline reindex: {indexed} published stories indexed in {shown} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
