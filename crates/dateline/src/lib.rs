@@ -5,7 +5,7 @@
 pub mod config;
 pub mod demo;
 pub mod mounts;
-pub mod schedule;
 pub mod reindex;
+pub mod schedule;
 pub mod serve;
 pub mod users;
