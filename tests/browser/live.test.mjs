@@ -93,7 +93,10 @@ describe('Listen Live', () => {
     await page.locator('.site-header a.listen-live').click();
     const still = await playedPast(player, later.time);
     assert.ok(still.time >= later.time, 'the player was not restarted');
-    assert.deepEqual(problems, [], `problems on the article page:\n${problems.join('\n')}`);
+    // Moving on while a photo is still loading aborts its request: that is the navigation's
+    // doing, not a broken page.
+    const broken = problems.filter((p) => !p.includes('net::ERR_ABORTED'));
+    assert.deepEqual(broken, [], `problems on the article page:\n${broken.join('\n')}`);
     assert.deepEqual(playerProblems, [], `problems on the player:\n${playerProblems.join('\n')}`);
   });
 

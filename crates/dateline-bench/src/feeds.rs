@@ -7,14 +7,12 @@
 //! `Accept-Encoding: gzip, deflate, br` as feed readers and crawlers do, and reads the body to
 //! the end.
 
-use crate::render::open_app;
+use crate::render::{get, open_app};
 use crate::stats::{self, Summary};
 use anyhow::{Context, ensure};
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
 
 #[derive(Debug, clap::Args)]
 pub struct FeedsArgs {
@@ -33,17 +31,6 @@ pub struct FeedTiming {
     pub bytes: usize,
     pub uncached: Summary,
     pub cached: Summary,
-}
-
-async fn get(app: &axum::Router, path: &str) -> anyhow::Result<(StatusCode, Vec<u8>)> {
-    let req = Request::get(path)
-        .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
-        .header(header::HOST, "127.0.0.1")
-        .body(Body::empty())?;
-    let res = app.clone().oneshot(req).await?;
-    let status = res.status();
-    let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
-    Ok((status, body.to_vec()))
 }
 
 async fn time(app: &axum::Router, path: &str, samples: usize) -> anyhow::Result<Summary> {

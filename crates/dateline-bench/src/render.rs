@@ -101,8 +101,12 @@ pub async fn article_paths(store: &Store, shuffle: u64) -> anyhow::Result<Vec<St
     Ok(paths)
 }
 
-/// One GET through the whole router; the body is read to the end.
-async fn get(app: &axum::Router, path: &str) -> anyhow::Result<(StatusCode, usize)> {
+/// One GET through the whole router, as a browser asks (`Accept-Encoding: gzip, deflate, br`);
+/// the body is read to the end.
+pub async fn get(
+    app: &axum::Router,
+    path: &str,
+) -> anyhow::Result<(StatusCode, axum::body::Bytes)> {
     let req = Request::get(path)
         .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
         .header(header::HOST, "127.0.0.1")
@@ -110,7 +114,7 @@ async fn get(app: &axum::Router, path: &str) -> anyhow::Result<(StatusCode, usiz
     let res = app.clone().oneshot(req).await?;
     let status = res.status();
     let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
-    Ok((status, body.len()))
+    Ok((status, body))
 }
 
 pub struct RenderReport {
@@ -142,7 +146,8 @@ pub async fn run(args: &RenderArgs) -> anyhow::Result<RenderReport> {
         let mut bytes = 0usize;
         for path in next.by_ref().take(args.samples) {
             let t = Instant::now();
-            let (status, len) = get(&app, path).await?;
+            let (status, body) = get(&app, path).await?;
+            let len = body.len();
             samples.push(t.elapsed());
             ensure!(status == StatusCode::OK, "GET {path}: {status}");
             bytes += len;
