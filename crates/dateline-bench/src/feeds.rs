@@ -56,7 +56,7 @@ pub async fn run(args: &FeedsArgs) -> anyhow::Result<Vec<FeedTiming>> {
         .into_iter()
         .next()
         .context("the seeded site has no sections")?;
-    let mut paths: Vec<String> = vec![
+    let paths: Vec<String> = vec![
         "/feed.xml".into(),
         "/atom.xml".into(),
         "/feed.json".into(),
@@ -65,7 +65,6 @@ pub async fn run(args: &FeedsArgs) -> anyhow::Result<Vec<FeedTiming>> {
         "/sitemaps/articles-1.xml".into(),
         "/news-sitemap.xml".into(),
     ];
-    paths.dedup();
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
         eprintln!("feeds: {path}");

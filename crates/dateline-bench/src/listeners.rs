@@ -12,7 +12,7 @@
 
 use anyhow::{Context, bail, ensure};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -101,13 +101,12 @@ fn rss_mib(pid: &str) -> anyhow::Result<f64> {
     Ok(kb / 1024.0)
 }
 
-/// One listener: connect, ask, check the status line, then count bytes until told to stop.
+/// One listener: connect, ask, check the status line, then count bytes until it is aborted.
 async fn listen(
     port: u16,
     request: Arc<Vec<u8>>,
     received: Arc<AtomicU64>,
     connected: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
     stream.write_all(&request).await?;
@@ -133,14 +132,13 @@ async fn listen(
     );
     connected.fetch_add(1, Ordering::Relaxed);
     received.fetch_add((head.len() - body_start) as u64, Ordering::Relaxed);
-    while !stop.load(Ordering::Relaxed) {
+    loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
             bail!("the server closed the stream");
         }
         received.fetch_add(n as u64, Ordering::Relaxed);
     }
-    Ok(())
 }
 
 pub async fn run(args: &ListenersArgs) -> anyhow::Result<ListenersReport> {
@@ -154,7 +152,6 @@ pub async fn run(args: &ListenersArgs) -> anyhow::Result<ListenersReport> {
         )
         .into_bytes(),
     );
-    let stop = Arc::new(AtomicBool::new(false));
     let connected = Arc::new(AtomicU64::new(0));
     let counters: Vec<Arc<AtomicU64>> = (0..args.count)
         .map(|_| Arc::new(AtomicU64::new(0)))
@@ -168,7 +165,6 @@ pub async fn run(args: &ListenersArgs) -> anyhow::Result<ListenersReport> {
             request.clone(),
             counter.clone(),
             connected.clone(),
-            stop.clone(),
         ));
         // Pace by the clock rather than sleeping per connection, so timer granularity does not
         // slow the ramp.
@@ -199,9 +195,7 @@ pub async fn run(args: &ListenersArgs) -> anyhow::Result<ListenersReport> {
         _ => None,
     };
     let server_rss_mib = pid.as_deref().map(rss_mib).transpose()?;
-    stop.store(true, Ordering::Relaxed);
     let connected_now = connected.load(Ordering::Relaxed) as usize;
-    // Listeners blocked in a read notice the stop only with their next bytes: end them.
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
 

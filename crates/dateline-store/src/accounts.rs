@@ -27,6 +27,12 @@ pub struct NewAccount {
 const COLUMNS: &str = "id, email, name, slug, role, disabled, created_at";
 
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
+    account_with(row, "created_at")
+}
+
+/// An account from a row holding the account columns, its creation time in `created_col`
+/// (joined rows name it apart from the other table's own `created_at`).
+pub(crate) fn account_with(row: &AnyRow, created_col: &str) -> Result<Account, StoreError> {
     let email: String = get(row, "email")?;
     Ok(Account {
         id: PersonId(get(row, "id")?),
@@ -36,7 +42,7 @@ fn account(row: &AnyRow) -> Result<Account, StoreError> {
         slug: slug(row, "slug")?,
         role: parsed(row, "role")?,
         disabled: get::<i64>(row, "disabled")? != 0,
-        created_at: time(get(row, "created_at")?)?,
+        created_at: time(get(row, created_col)?)?,
     })
 }
 

@@ -6,10 +6,10 @@
 //! deleted. None of these writes changes what readers see, so none is announced (signing in
 //! must not empty the page cache).
 
-use crate::rows::{get, micros, opt_time, parsed, slug, time};
+use crate::rows::{get, micros, opt_time, time};
 use crate::{Store, StoreError};
 use dateline_core::PersonId;
-use dateline_core::account::{Account, Email};
+use dateline_core::account::Account;
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 
@@ -38,17 +38,7 @@ pub struct ApiToken {
 
 /// The account columns of a joined row (`person_created_at` for its creation time).
 fn account_of(row: &AnyRow) -> Result<Account, StoreError> {
-    let email: String = get(row, "email")?;
-    Ok(Account {
-        id: PersonId(get(row, "id")?),
-        email: Email::parse(&email)
-            .map_err(|e| StoreError::Corrupt(format!("column email: {e}")))?,
-        name: get(row, "name")?,
-        slug: slug(row, "slug")?,
-        role: parsed(row, "role")?,
-        disabled: get::<i64>(row, "disabled")? != 0,
-        created_at: time(get(row, "person_created_at")?)?,
-    })
+    crate::accounts::account_with(row, "person_created_at")
 }
 
 fn session(row: &AnyRow) -> Result<Session, StoreError> {

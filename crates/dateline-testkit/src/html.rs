@@ -16,6 +16,19 @@ impl Page {
         }
     }
 
+    /// The body of `res` (the answer to `GET path`) as a page, insisting on `status`; a wrong
+    /// status fails with the start of the body, which usually says why.
+    pub async fn expect(res: reqwest::Response, path: &str, status: u16) -> anyhow::Result<Self> {
+        let got = res.status().as_u16();
+        let body = res.text().await?;
+        anyhow::ensure!(
+            got == status,
+            "GET {path}: expected {status}, got {got}\n{}",
+            &body[..body.len().min(2000)]
+        );
+        Ok(Self::parse(&body))
+    }
+
     fn selector(css: &str) -> Selector {
         Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css:?}: {e}"))
     }

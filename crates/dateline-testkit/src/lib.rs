@@ -186,15 +186,7 @@ impl TestApp {
 
     /// GET a path expecting `status`, parsed as HTML.
     pub async fn page(&self, path: &str, status: u16) -> anyhow::Result<Page> {
-        let res = self.get(path).await?;
-        let got = res.status().as_u16();
-        let body = res.text().await?;
-        anyhow::ensure!(
-            got == status,
-            "GET {path}: expected {status}, got {got}\n{}",
-            &body[..body.len().min(2000)]
-        );
-        Ok(Page::parse(&body))
+        Page::expect(self.get(path).await?, path, status).await
     }
 
     /// GET a path expecting `status`, parsed as JSON.

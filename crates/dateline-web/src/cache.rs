@@ -232,17 +232,15 @@ pub async fn serve_hit(State(state): State<AppState>, req: Request, next: Next) 
     next.run(req).await
 }
 
-/// Middleware: answer GET/HEAD from the cache, or render, keep (when the handler marked the
-/// response [`Cacheable`]) and answer.
+/// Middleware around the cacheable routes: render, keep (when the handler marked the response
+/// [`Cacheable`]) and answer. Hits never get here: [`serve_hit`], outermost, answered them.
 pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let head = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head {
         return next.run(req).await;
     }
+    // Read before rendering: a write landing meanwhile leaves the page tagged as older.
     let generation = state.store.generation();
-    if let Some(page) = lookup(&state, key_of(&req), generation) {
-        return answer(&page, req.headers(), head).await;
-    }
     let key = key_of(&req).to_owned();
     let req_headers = req.headers().clone();
     let res = next.run(req).await;
