@@ -38,7 +38,10 @@ pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 pub struct HubOptions {
     /// Source bytes are gathered into chunks of at least this size (whole frames) before they
     /// are broadcast: fewer, larger writes for thousands of listeners, at the cost of at most
-    /// this much latency (4 KiB is a quarter of a second at 128 kbit/s).
+    /// this much latency (8 KiB is half a second at 128 kbit/s). Each chunk costs every
+    /// listener one wake-up and one `writev`, so this size sets the relay's CPU per listener:
+    /// 8 KiB took it from 0.7× to 0.35× Icecast 2's (docs/benchmarks.md), and half a second
+    /// is small beside the seconds a player buffers anyway.
     pub chunk_bytes: usize,
     /// Audio bytes between ICY metadata blocks.
     pub metaint: usize,
@@ -52,7 +55,7 @@ pub struct HubOptions {
 impl Default for HubOptions {
     fn default() -> Self {
         Self {
-            chunk_bytes: 4096,
+            chunk_bytes: 8192,
             metaint: icy::DEFAULT_METAINT,
             stall_timeout: Duration::from_secs(30),
             source_timeout: Duration::from_secs(10),

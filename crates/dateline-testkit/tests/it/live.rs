@@ -601,9 +601,9 @@ async fn a_slow_listener_is_dropped_while_the_others_keep_up() -> anyhow::Result
         source.write_all(piece).await?;
         sent += piece.len();
         // The fast listeners keep up with every step: all but what the relay holds back to cut
-        // whole frames into chunks of at least 4 KiB.
+        // whole frames into chunks of at least 8 KiB (under a chunk plus a frame).
         for l in &mut fast {
-            l.read_until(sent.saturating_sub(8 * 1024)).await?;
+            l.read_until(sent.saturating_sub(16 * 1024)).await?;
         }
     }
     hub_until(&app, "the slow listener to be dropped", |h| {
