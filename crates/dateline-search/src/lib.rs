@@ -337,13 +337,33 @@ impl SearchIndex {
         out
     }
 
-    /// The query for one word: its stem in any text field (weighted), plus, for long words, any
-    /// term one edit away. A fuzzy match scores a constant below what an exact match adds, and
-    /// an exact match also matches the fuzzy clause, so exact matches always rank higher.
-    fn word_query(&self, stem: &str, original_chars: usize) -> Box<dyn Query> {
+    /// The query for one word: its stem in any text field (weighted), plus, for long words that
+    /// few stories contain, any term one edit away. A fuzzy match scores a constant below what
+    /// an exact match adds, and an exact match also matches the fuzzy clause, so exact matches
+    /// always rank higher.
+    ///
+    /// A word that many stories contain is taken as typed, as a spelling checker takes a word
+    /// in its dictionary: readers misspell into rare words and non-words, and each fuzzy
+    /// clause walks a field's whole term dictionary (milliseconds on a large archive, the
+    /// bulk of a query's time), so skipping it for common words keeps most queries fast.
+    fn word_query(
+        &self,
+        searcher: &tantivy::Searcher,
+        stem: &str,
+        original_chars: usize,
+    ) -> Result<Box<dyn Query>, SearchError> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let f = &self.fields;
+        // Typos are looked for in the long texts only: names, tags and sections are typed
+        // from a list.
         let fuzzy_fields = [f.headline, f.standfirst, f.body];
+        let fuzzy = original_chars >= query::FUZZY_MIN_CHARS && {
+            let mut containing = 0;
+            for field in fuzzy_fields {
+                containing += searcher.doc_freq(&Term::from_field_text(field, stem))?;
+            }
+            containing <= common_from(searcher.num_docs())
+        };
         for (field, weight) in schema::weighted(f) {
             let term = Term::from_field_text(field, stem);
             should.push((
@@ -353,9 +373,7 @@ impl SearchIndex {
                     weight,
                 )),
             ));
-            // Typos are looked for in the long texts only: each fuzzy clause walks a field's
-            // whole term dictionary, and names, tags and sections are typed from a list.
-            if original_chars >= query::FUZZY_MIN_CHARS && fuzzy_fields.contains(&field) {
+            if fuzzy && fuzzy_fields.contains(&field) {
                 should.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
@@ -365,7 +383,7 @@ impl SearchIndex {
                 ));
             }
         }
-        Box::new(BooleanQuery::new(should))
+        Ok(Box::new(BooleanQuery::new(should)))
     }
 
     /// The query for words that must appear together, in order, in one field.
@@ -386,7 +404,11 @@ impl SearchIndex {
 
     /// The text part of a query: every word and phrase must match. None when nothing
     /// searchable was typed.
-    fn text_query(&self, parsed: &Parsed) -> Option<Box<dyn Query>> {
+    fn text_query(
+        &self,
+        searcher: &tantivy::Searcher,
+        parsed: &Parsed,
+    ) -> Result<Option<Box<dyn Query>>, SearchError> {
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for part in &parsed.parts {
             let (text, phrase) = match part {
@@ -399,7 +421,7 @@ impl SearchIndex {
                 [(stem, chars)] => {
                     // A quoted single word is matched exactly, as the reader asked.
                     let chars = if phrase { 0 } else { *chars };
-                    must.push((Occur::Must, self.word_query(stem, chars)));
+                    must.push((Occur::Must, self.word_query(searcher, stem, chars)?));
                 }
                 // A word the analyser splits (`covid-19`, `U.S.`) is a phrase too.
                 many => {
@@ -408,14 +430,15 @@ impl SearchIndex {
                 }
             }
         }
-        (!must.is_empty()).then(|| Box::new(BooleanQuery::new(must)) as Box<dyn Query>)
+        Ok((!must.is_empty()).then(|| Box::new(BooleanQuery::new(must)) as Box<dyn Query>))
     }
 
     /// Search. Nothing searchable and no filter gives no results (not every story).
     pub fn search(&self, req: &Request) -> Result<Results, SearchError> {
         let f = &self.fields;
         let parsed = query::parse(&req.text);
-        let text = self.text_query(&parsed);
+        let searcher = self.reader.searcher();
+        let text = self.text_query(&searcher, &parsed)?;
         if text.is_none() && !req.has_filters() {
             return Ok(Results {
                 parsed,
@@ -466,7 +489,6 @@ impl SearchIndex {
             ));
         }
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
         let limit = req.limit.max(1);
         if req.offset > MAX_OFFSET {
             let total = searcher.search(&query, &Count)?;
@@ -655,6 +677,13 @@ impl SearchIndex {
             .collect();
         Ok(Some(BooleanQuery::new(clauses)))
     }
+}
+
+/// A word in more stories than this (of `docs`) is taken as typed, without typo tolerance: one
+/// in ten thousand, and never fewer than two, so a misspelling that slipped into a story or two
+/// does not stop readers' typos of it from being forgiven.
+fn common_from(docs: u64) -> u64 {
+    (docs / 10_000).max(2)
 }
 
 /// Words a similar-story query is built from, at most.

@@ -227,3 +227,21 @@ proptest! {
         prop_assert!(r.is_ok());
     }
 }
+
+#[test]
+fn a_word_many_stories_contain_is_taken_as_typed() {
+    let index = index(&[
+        doc(1, "Parliament sits late", "Votes."),
+        doc(2, "Parliament rises", "Votes."),
+        doc(3, "Parliament recalled", "Votes."),
+        doc(4, "Parliment typo in the headline", "Votes."),
+    ]);
+    // Three stories have the word as typed: the one-edit neighbour is not looked for.
+    let mut exact = ids(&index, "parliament");
+    exact.sort_unstable();
+    assert_eq!(exact, [1, 2, 3]);
+    // The rare spelling still forgives the typo, its own story first.
+    let fuzzy = ids(&index, "parliment");
+    assert_eq!(fuzzy.len(), 4);
+    assert_eq!(fuzzy[0], 4);
+}
