@@ -201,6 +201,72 @@ impl Store {
         newest.map(time).transpose()
     }
 
+    /// The newest `lastmod` of every page of a sitemap of `kind`, `per_page` URLs a page, in
+    /// page order (what the sitemap index lists).
+    ///
+    /// Articles are answered from two scans, never one `OFFSET` walk per page (on 100,000
+    /// stories those took 1.7 s): every page's last story, found by numbering the stories in
+    /// one pass over the covering index `articles_public`, gives the page's newest publication
+    /// (pages run oldest first); the few stories updated after publication are then placed
+    /// in their pages by key. The other kinds have a page or two and use their page query.
+    pub async fn sitemap_lastmods(
+        &self,
+        kind: SitemapKind,
+        per_page: u32,
+    ) -> Result<Vec<Option<Timestamp>>, StoreError> {
+        let per_page = per_page.max(1);
+        if kind != SitemapKind::Articles {
+            let pages = self
+                .sitemap_count(kind)
+                .await?
+                .div_ceil(u64::from(per_page));
+            let mut out = Vec::new();
+            for page in 1..=u32::try_from(pages).unwrap_or(u32::MAX) {
+                out.push(self.sitemap_page_lastmod(kind, page, per_page).await?);
+            }
+            return Ok(out);
+        }
+        // The last story of every full page, then the very last story (the end of a partial
+        // last page, or again the end of the last full one).
+        let ends = sqlx::query(
+            "SELECT published_at, id FROM ( \
+               SELECT published_at, id, ROW_NUMBER() OVER (ORDER BY published_at, id) AS n \
+               FROM articles WHERE status = 'published') w \
+             WHERE n % $1 = 0 ORDER BY n",
+        )
+        .bind(i64::from(per_page))
+        .fetch_all(&self.pool)
+        .await?;
+        let last = sqlx::query(
+            "SELECT published_at, id FROM articles WHERE status = 'published' \
+             ORDER BY published_at DESC, id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let mut bounds: Vec<(i64, i64)> = Vec::with_capacity(ends.len() + 1);
+        for r in ends.iter().chain(last.iter()) {
+            let key = (get::<i64>(r, "published_at")?, get::<i64>(r, "id")?);
+            if bounds.last() != Some(&key) {
+                bounds.push(key);
+            }
+        }
+        let mut newest: Vec<i64> = bounds.iter().map(|(p, _)| *p).collect();
+        let updated = sqlx::query(&format!(
+            "WITH {UPDATED} SELECT a.published_at, a.id, u.updated_at \
+             FROM updated u JOIN articles a ON a.id = u.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &updated {
+            let key = (get::<i64>(r, "published_at")?, get::<i64>(r, "id")?);
+            let page = bounds.partition_point(|b| *b < key);
+            if let Some(n) = newest.get_mut(page) {
+                *n = (*n).max(get::<i64>(r, "updated_at")?);
+            }
+        }
+        newest.into_iter().map(|t| time(t).map(Some)).collect()
+    }
+
     /// Published stories first published at or after `since`, newest first, `limit` at most.
     pub async fn news_entries(
         &self,

@@ -641,6 +641,37 @@ backend_test!(sitemaps_are_paged_in_a_stable_order, |app| {
             .await?
             .is_empty()
     );
+    // The index's figures agree with the pages', also once an older story is updated (its
+    // update lands on its own page, not the newest one).
+    let id = store.article_by_slug("paged-story-0").await?.id;
+    app.clock.set(t0 + SignedDuration::from_hours(48));
+    app.edit(id, true, |i| i.standfirst = "Now updated.".into())
+        .await?;
+    let mut per_page = Vec::new();
+    for page in 1..=3 {
+        per_page.push(
+            store
+                .sitemap_page_lastmod(SitemapKind::Articles, page, 2)
+                .await?,
+        );
+    }
+    assert_eq!(per_page[0], Some(t0 + SignedDuration::from_hours(48)));
+    assert_eq!(
+        store.sitemap_lastmods(SitemapKind::Articles, 2).await?,
+        per_page
+    );
+    assert_eq!(
+        store.sitemap_lastmods(SitemapKind::Articles, 5).await?,
+        [Some(t0 + SignedDuration::from_hours(48))]
+    );
+    let sections = store.sitemap_count(SitemapKind::Sections).await?;
+    assert_eq!(
+        store
+            .sitemap_lastmods(SitemapKind::Sections, 1)
+            .await?
+            .len() as u64,
+        sections
+    );
     Ok(())
 });
 

@@ -79,23 +79,11 @@ pub(super) async fn show_sitemap_index(
     let origin = origin(&site);
     let mut sitemaps = Vec::new();
     for kind in Kind::ALL {
-        let pages = match kind {
-            Kind::Pages => 1,
-            Kind::Stored(k) => {
-                let n = state.store.sitemap_count(k).await?;
-                u32::try_from(n.div_ceil(u64::from(URLS_PER_SITEMAP))).unwrap_or(u32::MAX)
-            }
+        let lastmods = match kind {
+            Kind::Pages => vec![newest_change(&state).await?],
+            Kind::Stored(k) => state.store.sitemap_lastmods(k, URLS_PER_SITEMAP).await?,
         };
-        for page in 1..=pages {
-            let lastmod = match kind {
-                Kind::Pages => newest_change(&state).await?,
-                Kind::Stored(k) => {
-                    state
-                        .store
-                        .sitemap_page_lastmod(k, page, URLS_PER_SITEMAP)
-                        .await?
-                }
-            };
+        for (page, lastmod) in (1..).zip(lastmods) {
             sitemaps.push(Sitemap::new(
                 format!("{origin}/sitemaps/{}-{page}.xml", kind.name()),
                 lastmod.map(|t| zoned(t, &site)),
