@@ -53,12 +53,12 @@ pub fn queries() -> Vec<(String, Option<&'static str>, Sort)> {
         let noun = *rng.pick(NOUNS);
         let adjective = *rng.pick(ADJECTIVES);
         let place = *rng.pick(PLACES);
-        let (text, section, sort) = match i / 20 {
-            0..=3 => (noun.to_owned(), None, Sort::Relevance),
-            4 | 5 => (format!("{place} {noun}"), None, Sort::Relevance),
-            6 => (format!("\"{adjective} {noun}\""), None, Sort::Relevance),
-            7 => (typo(noun, &mut rng), None, Sort::Relevance),
-            8 => (
+        let (text, section, sort) = match group_of(i) {
+            0 => (noun.to_owned(), None, Sort::Relevance),
+            1 => (format!("{place} {noun}"), None, Sort::Relevance),
+            2 => (format!("\"{adjective} {noun}\""), None, Sort::Relevance),
+            3 => (typo(noun, &mut rng), None, Sort::Relevance),
+            4 => (
                 noun.to_owned(),
                 Some(rng.pick(&SECTIONS).0),
                 Sort::Relevance,
@@ -68,6 +68,28 @@ pub fn queries() -> Vec<(String, Option<&'static str>, Sort)> {
         out.push((text, section, sort));
     }
     out
+}
+
+/// The kinds of query in the fixed list, in order.
+const GROUPS: [&str; 6] = [
+    "one word",
+    "two words",
+    "quoted phrase",
+    "one typo",
+    "word + section filter",
+    "two words, newest first",
+];
+
+/// The group of query `i` of the fixed list.
+fn group_of(i: usize) -> usize {
+    match i / 20 {
+        0..=3 => 0,
+        4 | 5 => 1,
+        6 => 2,
+        7 => 3,
+        8 => 4,
+        _ => 5,
+    }
 }
 
 /// `word` with two neighbouring letters swapped (one edit with transpositions).
@@ -161,6 +183,17 @@ pub async fn run(args: &SearchArgs) -> anyhow::Result<SearchFigures> {
                 samples.push(t.elapsed());
             }
             search_runs.push(stats::summarise(&samples));
+            // Which kinds of query cost what (the list is in groups of 20, see `queries`).
+            for (group, name) in GROUPS.iter().enumerate() {
+                let of_group: Vec<Duration> = samples
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| group_of(*i) == group)
+                    .map(|(_, d)| *d)
+                    .collect();
+                let s = stats::summarise(&of_group);
+                eprintln!("  {name:<24} p50 {:.3} ms  p99 {:.3} ms", s.p50, s.p99);
+            }
             let mut samples = Vec::with_capacity(similar_ids.len());
             for id in &similar_ids {
                 let t = Instant::now();
@@ -176,7 +209,9 @@ pub async fn run(args: &SearchArgs) -> anyhow::Result<SearchFigures> {
         ))
     })
     .await??;
-    std::fs::remove_dir_all(&dir)?;
+    if !args.reuse {
+        std::fs::remove_dir_all(&dir)?;
+    }
     Ok(SearchFigures {
         stories,
         build_seconds,
