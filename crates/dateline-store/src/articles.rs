@@ -420,6 +420,18 @@ impl Store {
         Ok(ids.into_iter().map(MediaId).collect())
     }
 
+    /// Every story showing photo `id`, as its lead photo or in its body.
+    pub async fn showing_media(&self, id: MediaId) -> Result<Vec<ArticleId>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT article_id FROM article_media WHERE media_id = $1 \
+             UNION SELECT id FROM articles WHERE lead_media_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(ArticleId).collect())
+    }
+
     /// Ids of every article, newest first, with their status (for tools and tests).
     pub async fn article_ids(&self) -> Result<Vec<ArticleId>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM articles ORDER BY id DESC")

@@ -41,7 +41,7 @@ pub use search::{Modified, SearchSource};
 pub use sections::NewSection;
 pub use sessions::{ApiToken, Session};
 
-use dateline_core::ArticleId;
+use dateline_core::{ArticleId, MediaId};
 use sqlx::AnyPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,6 +57,9 @@ pub enum Change {
     /// tags or photos may have changed). Readers of the change stream that only care whether
     /// anything changed treat it as `Content`; the search indexer reindexes that article.
     Article(ArticleId),
+    /// A photo's alt text, caption or credit changed: `Content` to everyone but the search
+    /// indexer, which reindexes the stories showing it (captions are searchable).
+    Media(MediaId),
 }
 
 /// The handle every other crate uses for persistence. Cheap to clone.

@@ -203,8 +203,9 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         let m = media(&row)?;
         w.commit().await?;
-        // Pages show captions and credits: a change must reach them.
-        self.announce(Change::Content);
+        // Pages show captions and credits, and search indexes captions: a change must reach
+        // both.
+        self.announce(Change::Media(id));
         Ok(m)
     }
 }

@@ -15,10 +15,10 @@
 
 use crate::AppError;
 use crate::state::SiteContext;
-use dateline_core::ArticleId;
 use dateline_core::page::PageRequest;
 use dateline_core::person::Person;
 use dateline_core::section::Section;
+use dateline_core::{ArticleId, MediaId};
 use dateline_search::{Document, Opened, Request, Results, SearchIndex, Similar, Sort};
 use dateline_store::{Change, SearchSource, Store};
 use jiff::{SignedDuration, Timestamp};
@@ -182,12 +182,20 @@ struct Todo {
     rebuild: bool,
     catch_up: bool,
     articles: BTreeSet<ArticleId>,
+    /// Photos whose caption changed: the stories showing them are reindexed.
+    media: BTreeSet<MediaId>,
 }
 
 impl Todo {
     fn note(&mut self, change: Change) {
-        if let Change::Article(id) = change {
-            self.articles.insert(id);
+        match change {
+            Change::Article(id) => {
+                self.articles.insert(id);
+            }
+            Change::Media(id) => {
+                self.media.insert(id);
+            }
+            Change::Content => {}
         }
     }
 
@@ -279,6 +287,12 @@ impl Worker {
             rebuild(&self.store, &self.index, |_, _| {}).await?;
             self.watermark = self.index.watermark();
             return Ok(());
+        }
+        // Kept in `todo` until the step succeeds, like the articles: a failed lookup is retried.
+        let media: Vec<MediaId> = todo.media.iter().copied().collect();
+        for m in media {
+            let showing = self.store.showing_media(m).await?;
+            todo.articles.extend(showing);
         }
         let ids: Vec<ArticleId> = todo.articles.iter().copied().collect();
         for batch in ids.chunks(BATCH) {

@@ -207,6 +207,36 @@ backend_test!(
     }
 );
 
+backend_test!(
+    a_caption_edit_reaches_the_stories_showing_the_photo,
+    |app| {
+        let lead = app
+            .photo("c0ffee", "A harbour", "Boats at rest.", Credit::default())
+            .await?;
+        let inline = app
+            .photo("beef01", "A quay", "Cranes idle.", Credit::default())
+            .await?;
+        app.article("Port story").lead(&lead).publish().await?;
+        app.article("Quay story")
+            .body(&format!("Text.\n\n::: photo {}\n:::\n", inline.id.0))
+            .publish()
+            .await?;
+        app.search_caught_up().await?;
+        assert!(headlines(&app, &[("q", "trawlers")]).await?.is_empty());
+        for photo in [&lead, &inline] {
+            app.store
+                .update_media_text(photo.id, &photo.alt, "Trawlers unload.", &photo.credit)
+                .await?;
+        }
+        app.search_caught_up().await?;
+        let mut found = headlines(&app, &[("q", "trawlers")]).await?;
+        found.sort();
+        assert_eq!(found, ["Port story", "Quay story"]);
+        assert!(headlines(&app, &[("q", "cranes")]).await?.is_empty());
+        Ok(())
+    }
+);
+
 backend_test!(bad_queries_never_fail_the_server, |app| {
     app.article("Anything at all").publish().await?;
     app.search_caught_up().await?;
