@@ -2,7 +2,7 @@
 //! published. Unlike the reading site's listings these include unpublished stories, so nothing
 //! here may ever feed a reader page. One id-and-fields query plus one for bylines.
 
-use crate::rows::{get, opt_date, opt_time, parsed, time};
+use crate::rows::{get, id_list, opt_date, opt_time, parsed, time};
 use crate::{Store, StoreError};
 use dateline_core::article::{Status, canonical_path};
 use dateline_core::person::Person;
@@ -34,7 +34,93 @@ pub struct DeskFilter {
     pub limit: u32,
 }
 
+/// A newsroom search over the stories not (or no longer) published: drafts, stories in
+/// review, scheduled and withdrawn ones. Published stories are searched through the full-text
+/// index instead; these are few, so a scan of their text is quick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskSearch {
+    /// Each must appear, in any case, in the headline, standfirst or body text.
+    pub words: Vec<String>,
+    /// One unpublished status only (a `Published` here finds nothing).
+    pub status: Option<Status>,
+    /// Only stories with this person in the byline.
+    pub author: Option<PersonId>,
+    pub limit: u32,
+}
+
+/// The columns and join every desk list reads.
+const ITEM_SELECT: &str = "SELECT a.id, a.headline, a.status, a.modified_at, a.scheduled_for, \
+     a.published_at, a.path_date, a.slug, s.slug AS section_slug, s.name AS section_name \
+     FROM articles a JOIN sections s ON s.id = a.section_id";
+
 impl Store {
+    /// Unpublished stories matching a newsroom search, most recently changed first.
+    pub async fn desk_search(&self, search: &DeskSearch) -> Result<Vec<DeskItem>, StoreError> {
+        if search.status == Some(Status::Published) {
+            return Ok(Vec::new());
+        }
+        let mut conditions = vec![match search.status {
+            Some(_) => "a.status = $1".to_owned(),
+            None => "a.status <> $1".to_owned(),
+        }];
+        let mut next = 2;
+        if search.author.is_some() {
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id \
+                 AND x.person_id = ${next})"
+            ));
+            next += 1;
+        }
+        for _ in &search.words {
+            conditions.push(format!(
+                "(LOWER(a.headline) LIKE ${next} ESCAPE '\\' \
+                 OR LOWER(a.standfirst) LIKE ${next} ESCAPE '\\' \
+                 OR LOWER(a.body_text) LIKE ${next} ESCAPE '\\')"
+            ));
+            next += 1;
+        }
+        let sql = format!(
+            "{ITEM_SELECT} WHERE {} ORDER BY a.modified_at DESC, a.id DESC LIMIT ${next}",
+            conditions.join(" AND ")
+        );
+        let mut q = sqlx::query(&sql).bind(
+            search
+                .status
+                .map_or(Status::Published.as_str(), Status::as_str),
+        );
+        if let Some(p) = search.author {
+            q = q.bind(p.0);
+        }
+        for w in &search.words {
+            q = q.bind(format!(
+                "%{}%",
+                crate::media::like_escape(&w.to_lowercase())
+            ));
+        }
+        let rows = q
+            .bind(i64::from(search.limit))
+            .fetch_all(&self.pool)
+            .await?;
+        self.desk_items(&rows).await
+    }
+
+    /// Desk items for `ids` (any status), in the order given; unknown ids are left out.
+    pub async fn desk_items_by_id(&self, ids: &[ArticleId]) -> Result<Vec<DeskItem>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{ITEM_SELECT} WHERE a.id IN ({})",
+            id_list(ids.iter().map(|i| i.0))
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        let mut items = self.desk_items(&rows).await?;
+        let rank: HashMap<ArticleId, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        items.sort_by_key(|i| rank.get(&i.id).copied().unwrap_or(usize::MAX));
+        Ok(items)
+    }
+
     /// Stories in one status: scheduled ones soonest first, published ones newest first, the
     /// rest most recently changed first.
     pub async fn desk(&self, filter: DeskFilter) -> Result<Vec<DeskItem>, StoreError> {
@@ -49,12 +135,7 @@ impl Store {
         } else {
             ""
         };
-        let sql = format!(
-            "SELECT a.id, a.headline, a.status, a.modified_at, a.scheduled_for, a.published_at, \
-                    a.path_date, a.slug, s.slug AS section_slug, s.name AS section_name \
-             FROM articles a JOIN sections s ON s.id = a.section_id \
-             WHERE a.status = $1 {mine} ORDER BY {order} LIMIT $2"
-        );
+        let sql = format!("{ITEM_SELECT} WHERE a.status = $1 {mine} ORDER BY {order} LIMIT $2");
         let mut q = sqlx::query(&sql)
             .bind(filter.status.as_str())
             .bind(i64::from(filter.limit));
@@ -62,8 +143,13 @@ impl Store {
             q = q.bind(p.0);
         }
         let rows = q.fetch_all(&self.pool).await?;
+        self.desk_items(&rows).await
+    }
+
+    /// Desk items from rows of [`ITEM_SELECT`], with their bylines (one more query).
+    async fn desk_items(&self, rows: &[sqlx::any::AnyRow]) -> Result<Vec<DeskItem>, StoreError> {
         let mut items = Vec::with_capacity(rows.len());
-        for r in &rows {
+        for r in rows {
             let slug: String = get(r, "slug")?;
             let section_slug: String = get(r, "section_slug")?;
             let status: Status = parsed(r, "status")?;

@@ -30,7 +30,7 @@ mod tags;
 pub use accounts::NewAccount;
 pub use articles::{ArticleInput, LinkRef, LinkTarget};
 pub use backend::Backend;
-pub use desk::{DeskFilter, DeskItem};
+pub use desk::{DeskFilter, DeskItem, DeskSearch};
 pub use error::StoreError;
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::NewMount;

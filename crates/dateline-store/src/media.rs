@@ -211,7 +211,7 @@ impl Store {
 }
 
 /// `s` with LIKE's wildcards and the escape character itself escaped (with `\`).
-fn like_escape(s: &str) -> String {
+pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -480,6 +480,7 @@ backend_test!(every_role_against_every_newsroom_route, |app| {
         let b = app.login_as(role).await?;
         for (path, action) in [
             ("/newsroom/", Action::ViewNewsroom),
+            ("/newsroom/search?q=anything", Action::ViewNewsroom),
             ("/newsroom/password", Action::ViewNewsroom),
             ("/newsroom/users", Action::ManagePeople),
             ("/newsroom/tokens", Action::ManageOwnTokens),
@@ -692,6 +693,103 @@ backend_test!(the_dashboard_lists_stories_by_status, |app| {
     assert_eq!(dash.all("#in-review .nr-headline").len(), 2);
     assert_eq!(dash.texts("#scheduled .nr-headline"), ["Tomorrow's story"]);
     assert!(dash.text("#scheduled .nr-meta").contains("Scheduled for"));
+    Ok(())
+});
+
+backend_test!(newsroom_search_finds_stories_in_every_status, |app| {
+    let contributor = app.login_as(Role::Contributor).await?;
+    let me = app
+        .store
+        .account(contributor.account.as_ref().expect("in").id)
+        .await?;
+    let person = app.store.person_by_slug(me.slug.as_str()).await?;
+    let other = app.person("other", "Other Writer").await?;
+    app.article("Harbour draft of mine")
+        .author(&person)
+        .draft()
+        .await?;
+    app.article("Someone else's draft")
+        .body("The HARBOUR closes at dusk; 100% of berths_full.\n")
+        .author(&other)
+        .draft()
+        .await?;
+    let review = app
+        .article("Quay repairs")
+        .standfirst("The harbour wall is mended.")
+        .author(&other)
+        .draft()
+        .await?;
+    app.store.submit_article(review.id, app.clock.now()).await?;
+    app.article("Harbour reopens")
+        .author(&other)
+        .publish()
+        .await?;
+    let gone = app
+        .article("Harbour scandal")
+        .author(&other)
+        .publish()
+        .await?;
+    app.store
+        .withdraw_article(gone.id, "Legal.", app.clock.now())
+        .await?;
+    app.search_caught_up().await?;
+
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    // An editor finds every story with the word, in any status and any case, with its status.
+    let editor = app.login_as(Role::Editor).await?;
+    let page = editor.page("/newsroom/search?q=harbour", 200).await?;
+    assert_eq!(
+        sorted(page.texts("#results .nr-headline")),
+        [
+            "Harbour draft of mine",
+            "Harbour reopens",
+            "Harbour scandal",
+            "Quay repairs",
+            "Someone else's draft"
+        ]
+    );
+    assert!(page.has("#results li[data-status=withdrawn]"));
+    assert!(page.has("#results li[data-status=in_review]"));
+    assert!(page.has("#results li[data-status=published] a[href^='/world/']"));
+    // A status narrows it; LIKE's wildcards are plain characters.
+    let page = editor
+        .page("/newsroom/search?q=harbour&status=draft", 200)
+        .await?;
+    assert_eq!(
+        sorted(page.texts("#results .nr-headline")),
+        ["Harbour draft of mine", "Someone else's draft"]
+    );
+    let page = editor.page("/newsroom/search?q=100%25", 200).await?;
+    assert_eq!(
+        page.texts("#results .nr-headline"),
+        ["Someone else's draft"]
+    );
+    let page = editor.page("/newsroom/search?q=berths_", 200).await?;
+    assert_eq!(
+        page.texts("#results .nr-headline"),
+        ["Someone else's draft"]
+    );
+    let page = editor.page("/newsroom/search?q=h%25r", 200).await?;
+    assert_eq!(
+        page.text("#results .nr-empty"),
+        "No story matches. Try fewer words, or another status."
+    );
+    // A contributor finds published stories and only their own unpublished ones.
+    let page = contributor.page("/newsroom/search?q=harbour", 200).await?;
+    assert_eq!(
+        sorted(page.texts("#results .nr-headline")),
+        ["Harbour draft of mine", "Harbour reopens"]
+    );
+    // Bad input is a clear 400.
+    let (status, body) = status_of(editor.get("/newsroom/search?q=x&status=lost").await?).await?;
+    assert_eq!(status, 400);
+    assert!(body.contains("There is no story status"), "{body}");
+    let long = "a".repeat(1001);
+    let (status, _) = status_of(editor.get(&format!("/newsroom/search?q={long}")).await?).await?;
+    assert_eq!(status, 400);
     Ok(())
 });
 

@@ -38,7 +38,7 @@ struct ListView {
 }
 
 #[derive(Debug, Serialize)]
-struct ItemView {
+pub(super) struct ItemView {
     headline: String,
     section: String,
     authors: String,
@@ -118,7 +118,7 @@ async fn show_dashboard(
     .await
 }
 
-fn item(i: &DeskItem, site: &crate::state::SiteContext) -> ItemView {
+pub(super) fn item(i: &DeskItem, site: &crate::state::SiteContext) -> ItemView {
     let (when_label, at) = match (i.status, i.scheduled_for, i.published_at) {
         (Status::Scheduled, Some(at), _) => ("Scheduled for", at),
         (Status::Published, _, Some(at)) => ("Published", at),

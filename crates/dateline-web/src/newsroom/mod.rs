@@ -1,6 +1,7 @@
 //! The newsroom: the editors' side at `/newsroom/`. A file per aggregate, each exporting
 //! `routes()`: `sessions` (sign-in, sign-out), `password` (change one's own), `dashboard`,
-//! `users` (admin), `tokens` (one's own API tokens), `media` (the media library). Every handler takes a [`CurrentUser`] (no
+//! `search` (every story, any status), `users` (admin), `tokens` (one's own API tokens),
+//! `media` (the media library). Every handler takes a [`CurrentUser`] (no
 //! session: 303 to the sign-in page) and asks `dateline_core::permissions` before doing
 //! anything; every state-changing form
 //! carries the session's form token.
@@ -10,6 +11,7 @@
 //! | `GET/POST /newsroom/sign-in`       | nothing (form token cookie) |
 //! | `POST /newsroom/sign-out`          | a session                 |
 //! | `GET /newsroom/`                   | `ViewNewsroom`            |
+//! | `GET /newsroom/search`             | `ViewNewsroom` (others' unpublished stories: `EditStory` on others') |
 //! | `GET/POST /newsroom/password`      | `ViewNewsroom`            |
 //! | `GET/POST /newsroom/users…`        | `ManagePeople`            |
 //! | `GET/POST /newsroom/tokens…`       | `ManageOwnTokens`         |
@@ -24,6 +26,7 @@ pub mod credentials;
 mod dashboard;
 mod media;
 mod password;
+mod search;
 mod sessions;
 mod tokens;
 mod users;
@@ -45,6 +48,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(sessions::routes())
         .merge(password::routes())
         .merge(dashboard::routes())
+        .merge(search::routes())
         .merge(users::routes())
         .merge(tokens::routes())
         .merge(media::routes(state))
