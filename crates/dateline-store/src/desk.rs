@@ -23,6 +23,8 @@ pub struct DeskItem {
     /// The public path, once the story has been published.
     pub path: Option<String>,
     pub authors: Vec<Person>,
+    /// Who saved it last (empty when unknown: made by a tool or before accounts).
+    pub changed_by: String,
 }
 
 /// Which stories a desk list shows.
@@ -51,8 +53,10 @@ impl Store {
         };
         let sql = format!(
             "SELECT a.id, a.headline, a.status, a.modified_at, a.scheduled_for, a.published_at, \
-                    a.path_date, a.slug, s.slug AS section_slug, s.name AS section_name \
+                    a.path_date, a.slug, s.slug AS section_slug, s.name AS section_name, \
+                    COALESCE(u.name, '') AS changed_by \
              FROM articles a JOIN sections s ON s.id = a.section_id \
+             LEFT JOIN people u ON u.id = a.updated_by \
              WHERE a.status = $1 {mine} ORDER BY {order} LIMIT $2"
         );
         let mut q = sqlx::query(&sql)
@@ -83,6 +87,7 @@ impl Store {
                 published_at: opt_time(get(r, "published_at")?)?,
                 path,
                 authors: Vec::new(),
+                changed_by: get(r, "changed_by")?,
             });
         }
         let ids: Vec<ArticleId> = items.iter().map(|i| i.id).collect();
@@ -96,5 +101,80 @@ impl Store {
             item.authors = bylines.remove(&item.id).unwrap_or_default();
         }
         Ok(items)
+    }
+
+    /// Stories whose headline contains `q` (any case), any status, newest change first: the
+    /// READ MORE and related pickers.
+    pub async fn headline_search(
+        &self,
+        q: &str,
+        limit: u32,
+    ) -> Result<Vec<(ArticleId, String, Status)>, StoreError> {
+        let pattern = format!(
+            "%{}%",
+            q.trim()
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = sqlx::query(
+            "SELECT id, headline, status FROM articles WHERE LOWER(headline) LIKE $1 ESCAPE '\\' \
+             ORDER BY modified_at DESC, id DESC LIMIT $2",
+        )
+        .bind(pattern)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    ArticleId(get(r, "id")?),
+                    get(r, "headline")?,
+                    parsed(r, "status")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// READ MORE references of story `id` that readers would not see: the key, and the
+    /// target's headline and status when the reference names a story at all.
+    pub async fn unpublished_links(
+        &self,
+        id: ArticleId,
+    ) -> Result<Vec<(String, Option<(String, Status)>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.ref, a.headline, a.status FROM article_links l \
+             LEFT JOIN articles a ON a.id = l.target_id \
+             WHERE l.article_id = $1 AND (a.id IS NULL OR a.status <> 'published') ORDER BY l.ref",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let headline: Option<String> = get(r, "headline")?;
+            let status: Option<String> = get(r, "status")?;
+            let target = match (headline, status) {
+                (Some(h), Some(s)) => Some((
+                    h,
+                    s.parse::<Status>()
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                )),
+                _ => None,
+            };
+            out.push((get(r, "ref")?, target));
+        }
+        Ok(out)
+    }
+
+    /// Who created story `id` (None for stories made by tools).
+    pub async fn article_creator(&self, id: ArticleId) -> Result<Option<PersonId>, StoreError> {
+        let by: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT created_by FROM articles WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(by.ok_or(StoreError::NotFound)?.map(PersonId))
     }
 }
