@@ -62,6 +62,8 @@ pub struct AppState {
     pub variants: crate::media::worker::VariantWorker,
     /// The full-text index and its indexer.
     pub search: Search,
+    /// Publishes scheduled stories when their time comes.
+    pub scheduler: crate::scheduler::Scheduler,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -87,7 +89,9 @@ impl AppState {
         }
         let search =
             Search::start(&store, options.search_dir.clone(), &site.settings.language).await?;
+        let scheduler = crate::scheduler::Scheduler::start(store.clone(), clock.clone()).await?;
         Ok(Self {
+            scheduler,
             variants,
             store,
             theme: Arc::new(theme),

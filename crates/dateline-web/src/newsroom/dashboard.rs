@@ -27,6 +27,7 @@ const PER_LIST: u32 = 20;
 #[derive(Debug, Serialize)]
 struct DashboardView {
     lists: Vec<ListView>,
+    may_create: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +47,10 @@ struct ItemView {
     when_label: &'static str,
     when: TimeView,
     path: Option<String>,
+    /// The editor page.
+    edit: String,
+    /// Who saved it last, when known.
+    changed_by: String,
 }
 
 async fn show_dashboard(
@@ -113,7 +118,10 @@ async fn show_dashboard(
         "Dashboard",
         "dashboard",
         Some(&user),
-        DashboardView { lists },
+        DashboardView {
+            lists,
+            may_create: user.may(Action::CreateStory),
+        },
     )
     .await
 }
@@ -136,5 +144,7 @@ fn item(i: &DeskItem, site: &crate::state::SiteContext) -> ItemView {
         when_label,
         when: TimeView::new(at, site),
         path: i.path.clone(),
+        edit: format!("/newsroom/stories/{}", i.id),
+        changed_by: i.changed_by.clone(),
     }
 }

@@ -24,7 +24,9 @@ pub mod credentials;
 mod dashboard;
 mod media;
 mod password;
+mod revisions;
 mod sessions;
+mod stories;
 mod tokens;
 mod users;
 
@@ -48,6 +50,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(users::routes())
         .merge(tokens::routes())
         .merge(media::routes(state))
+        .merge(stories::routes())
+        .merge(revisions::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }
 
