@@ -506,3 +506,128 @@ backend_test!(editor_permission_matrix, |app| {
     }
     Ok(())
 });
+
+backend_test!(settings_sections_tags_and_pins, |app| {
+    let news = app.section("news", "News").await?;
+    let older = app
+        .article("Older pinned story")
+        .section(&news)
+        .at(ts("2026-03-09T08:00:00Z"))
+        .publish()
+        .await?;
+    let newer = app.article("Newest story").section(&news).publish().await?;
+
+    // Settings: admins only; a bad time zone is refused with nothing saved.
+    let editor = app.login_as(Role::Editor).await?;
+    assert_eq!(editor.get("/newsroom/settings").await?.status(), 403);
+    let admin = app.login_as(Role::Admin).await?;
+    let form = [
+        ("name", "The Changed Herald"),
+        ("tagline", ""),
+        ("time_zone", "Mars/Olympus"),
+        ("language", "en-GB"),
+        ("community_standards", "Be kind."),
+        ("live_stream_url", ""),
+        ("live_stream_name", ""),
+    ];
+    let res = admin.submit("/newsroom/settings", &form).await?;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await?.contains("is not a time zone"));
+    assert_eq!(app.store.site_settings().await?.name, "The Test Herald");
+    let mut good = form.to_vec();
+    good[2] = ("time_zone", "Europe/Paris");
+    assert_eq!(
+        admin.submit("/newsroom/settings", &good).await?.status(),
+        303
+    );
+    let s = app.store.site_settings().await?;
+    assert_eq!(
+        (s.name.as_str(), s.time_zone.as_str()),
+        ("The Changed Herald", "Europe/Paris")
+    );
+    assert!(
+        app.page("/", 200)
+            .await?
+            .text("title")
+            .contains("The Changed Herald")
+    );
+
+    // Sections and tags: editors.
+    let contributor = app.login_as(Role::Contributor).await?;
+    assert_eq!(contributor.get("/newsroom/sections").await?.status(), 403);
+    let res = editor
+        .submit("/newsroom/sections", &[("name", "Culture"), ("slug", "")])
+        .await?;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.store.section_by_slug("culture").await?.name, "Culture");
+    let res = editor
+        .submit(
+            "/newsroom/sections",
+            &[("name", "Again"), ("slug", "culture")],
+        )
+        .await?;
+    assert_eq!(res.status(), 409);
+    let res = editor
+        .submit(
+            &format!("/newsroom/sections/{}", news.id),
+            &[
+                ("name", "World news"),
+                ("description", "d"),
+                ("position", "3"),
+            ],
+        )
+        .await?;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.store.section(news.id).await?.name, "World news");
+    assert_eq!(
+        editor
+            .submit("/newsroom/tags", &[("name", "Elections")])
+            .await?
+            .status(),
+        303
+    );
+    let tag = app.store.tag_by_slug("elections").await?;
+    assert_eq!(
+        editor
+            .submit(&format!("/newsroom/tags/{}", tag.id), &[("name", "Votes")])
+            .await?
+            .status(),
+        303
+    );
+    assert_eq!(app.store.tag_by_slug("elections").await?.name, "Votes");
+    assert_eq!(
+        contributor
+            .submit("/newsroom/tags", &[("name", "Nope")])
+            .await?
+            .status(),
+        403
+    );
+
+    // Front-page pins: the pinned older story leads.
+    let front = app.page("/", 200).await?;
+    let first = front.texts("main h2 a, main h3 a");
+    assert_eq!(first.first().map(String::as_str), Some("Newest story"));
+    let pin = older.id.0.to_string();
+    let res = editor
+        .submit("/newsroom/front-page", &[("pin", &pin), ("pin", "")])
+        .await?;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.store.front_pins().await?, vec![older.id]);
+    let front = app.page("/", 200).await?;
+    let first = front.texts("main h2 a, main h3 a");
+    assert_eq!(
+        first.first().map(String::as_str),
+        Some("Older pinned story")
+    );
+    assert!(first.iter().any(|h| h == "Newest story"));
+    let _ = newer;
+    assert_eq!(
+        editor
+            .submit("/newsroom/front-page", &[("pin", "99999")])
+            .await?
+            .status(),
+        400
+    );
+    assert_eq!(contributor.get("/newsroom/front-page").await?.status(), 403);
+    Ok(())
+});
