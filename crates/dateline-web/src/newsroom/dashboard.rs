@@ -47,8 +47,8 @@ struct ItemView {
     when_label: &'static str,
     when: TimeView,
     path: Option<String>,
-    /// The editor page.
-    edit: String,
+    /// The editor page, when this person may edit the story.
+    edit: Option<String>,
     /// Who saved it last, when known.
     changed_by: String,
 }
@@ -108,7 +108,13 @@ async fn show_dashboard(
             id,
             heading,
             empty,
-            items: items.iter().map(|i| item(i, &site)).collect(),
+            items: items
+                .iter()
+                .map(|i| {
+                    let mine = i.authors.iter().any(|p| Some(p.id) == me);
+                    item(i, &site, everyone || mine)
+                })
+                .collect(),
         });
     }
     render(
@@ -126,7 +132,7 @@ async fn show_dashboard(
     .await
 }
 
-fn item(i: &DeskItem, site: &crate::state::SiteContext) -> ItemView {
+fn item(i: &DeskItem, site: &crate::state::SiteContext, may_edit: bool) -> ItemView {
     let (when_label, at) = match (i.status, i.scheduled_for, i.published_at) {
         (Status::Scheduled, Some(at), _) => ("Scheduled for", at),
         (Status::Published, _, Some(at)) => ("Published", at),
@@ -144,7 +150,7 @@ fn item(i: &DeskItem, site: &crate::state::SiteContext) -> ItemView {
         when_label,
         when: TimeView::new(at, site),
         path: i.path.clone(),
-        edit: format!("/newsroom/stories/{}", i.id),
+        edit: may_edit.then(|| format!("/newsroom/stories/{}", i.id)),
         changed_by: i.changed_by.clone(),
     }
 }

@@ -124,7 +124,7 @@ fn problems(f: &SettingsForm) -> Vec<String> {
         out.push("Give the language as a tag like en-GB.".to_owned());
     }
     let url = f.live_stream_url.trim();
-    if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+    if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
         out.push("The live stream address must start with https:// or http://.".to_owned());
     }
     if f.community_standards.len() > 200_000 {
