@@ -40,7 +40,7 @@ mod revisions;
 mod sections;
 mod sessions;
 mod settings;
-mod stories;
+pub(crate) mod stories;
 mod tokens;
 mod users;
 

@@ -56,7 +56,7 @@ const MAX_BODY: usize = 1_000_000;
 
 /// What the editor form holds, as typed (kept verbatim when the form is shown again).
 #[derive(Debug, Clone, Default, Serialize)]
-pub(super) struct StoryForm {
+pub(crate) struct StoryForm {
     pub headline: String,
     pub standfirst: String,
     pub slug: String,
@@ -84,7 +84,7 @@ pub(super) struct StoryForm {
 
 impl StoryForm {
     /// Read a submitted form (repeated `author` fields keep their order).
-    pub(super) fn from_pairs(pairs: &[(String, String)]) -> (Self, String, String) {
+    pub(crate) fn from_pairs(pairs: &[(String, String)]) -> (Self, String, String) {
         let mut f = StoryForm::default();
         let (mut csrf, mut action) = (String::new(), String::from("save"));
         for (k, v) in pairs {
@@ -114,7 +114,7 @@ impl StoryForm {
     }
 
     /// The form of a stored story.
-    fn of(a: &Article, input: &ArticleInput, tag_names: &[String]) -> Self {
+    pub(crate) fn of(a: &Article, input: &ArticleInput, tag_names: &[String]) -> Self {
         StoryForm {
             headline: a.headline.clone(),
             standfirst: a.standfirst.clone(),
@@ -143,14 +143,14 @@ impl StoryForm {
 
 /// A checked form: everything but tags that do not exist yet, which are created only once the
 /// whole form has passed.
-pub(super) struct Checked {
+pub(crate) struct Checked {
     pub input: ArticleInput,
     pub new_tags: Vec<String>,
     pub prepared: PreparedBody,
 }
 
 /// Check a form against the store; the messages say what to fix.
-pub(super) async fn check(
+pub(crate) async fn check(
     state: &AppState,
     site: &SiteContext,
     user: &CurrentUser,
@@ -311,7 +311,7 @@ pub(super) async fn check(
 }
 
 /// Create the tags the form named that do not exist yet (only after the form has passed).
-pub(super) async fn create_tags(state: &AppState, c: &mut Checked) -> Result<(), AppError> {
+pub(crate) async fn create_tags(state: &AppState, c: &mut Checked) -> Result<(), AppError> {
     for name in std::mem::take(&mut c.new_tags) {
         let t = state.store.ensure_tag(&name).await?;
         c.input.tags.push(t.id);
@@ -326,7 +326,7 @@ pub(super) async fn create_tags(state: &AppState, c: &mut Checked) -> Result<(),
 }
 
 /// What readers would miss or stumble on if the story went out as it is.
-pub(super) async fn warnings(state: &AppState, c: &Checked) -> Result<Vec<String>, AppError> {
+pub(crate) async fn warnings(state: &AppState, c: &Checked) -> Result<Vec<String>, AppError> {
     let mut out = Vec::new();
     if c.input.standfirst.trim().is_empty() {
         out.push("The standfirst is empty.".to_owned());
@@ -363,7 +363,7 @@ pub(super) async fn warnings(state: &AppState, c: &Checked) -> Result<Vec<String
     Ok(out)
 }
 
-pub(super) fn status_label(s: Status) -> &'static str {
+pub(crate) fn status_label(s: Status) -> &'static str {
     match s {
         Status::Draft => "a draft",
         Status::InReview => "awaiting review",
@@ -374,7 +374,7 @@ pub(super) fn status_label(s: Status) -> &'static str {
 }
 
 /// Whether `user` is a byline or the creator of story `id`.
-pub(super) async fn ownership(
+pub(crate) async fn ownership(
     state: &AppState,
     user: &CurrentUser,
     id: ArticleId,
@@ -389,7 +389,7 @@ pub(super) async fn ownership(
 }
 
 /// A workflow refusal as an answer: not allowed → 403; not possible now → 409.
-pub(super) fn refused(e: TransitionError) -> AppError {
+pub(crate) fn refused(e: TransitionError) -> AppError {
     match e {
         TransitionError::Forbidden { .. } => AppError::Forbidden(format!("{}.", capital(&e))),
         other => AppError::Conflict(format!("{}.", capital(&other))),
@@ -406,7 +406,7 @@ fn capital(e: &TransitionError) -> String {
 }
 
 /// A schedule time typed in the site's time zone (`2026-03-11T09:30`).
-pub(super) fn parse_local(s: &str, site: &SiteContext) -> Result<Timestamp, String> {
+pub(crate) fn parse_local(s: &str, site: &SiteContext) -> Result<Timestamp, String> {
     let dt: jiff::civil::DateTime = s.parse().map_err(|_| {
         "Give the time to publish as a date and time, like 2026-03-11T09:30.".to_owned()
     })?;
@@ -499,13 +499,13 @@ struct Choice {
 
 /// One line of a diff: `kind` is `same`, `added` or `removed`.
 #[derive(Debug, Serialize)]
-pub(super) struct DiffLine {
+pub(crate) struct DiffLine {
     pub kind: &'static str,
     pub text: String,
 }
 
 /// A line diff between two texts.
-pub(super) fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
+pub(crate) fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
     use similar::{ChangeTag, TextDiff};
     TextDiff::from_lines(old, new)
         .iter_all_changes()
@@ -521,7 +521,7 @@ pub(super) fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
 }
 
 /// The words of a story as one text, for diffs.
-pub(super) fn words(
+pub(crate) fn words(
     headline: &str,
     standfirst: &str,
     body: &str,
