@@ -1241,3 +1241,6 @@ async fn search_stories(
     )
     .into_response())
 }
+
+#[cfg(test)]
+mod tests;
