@@ -5,13 +5,19 @@
 // photo, the READ MORE box and the note. axe-core finds no serious or critical violation on the
 // editor's pages. tests/browser/run creates the admin and passes DATELINE_NEWSROOM_EMAIL/_PASSWORD.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { deflateSync, crc32 } from 'node:zlib';
 
 import AxeBuilder from '@axe-core/playwright';
 
 import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, newContext, textOf, watchForProblems } from './lib.mjs';
 
+const VNU_JAR = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
 const EMAIL = process.env.DATELINE_NEWSROOM_EMAIL;
 const PASSWORD = process.env.DATELINE_NEWSROOM_PASSWORD;
 const BLOCKING = new Set(['serious', 'critical']);
@@ -25,6 +31,32 @@ async function audit(page, label) {
       .map((n) => `    - ${n.target.join(' ')}`)
       .join('\n')}`;
   assert.equal(blocking.length, 0, `axe on ${label}:\n${blocking.map(text).join('\n')}`);
+}
+
+/** The Nu HTML checker's errors on pages fetched with `context`'s cookies. */
+async function nuErrors(context, paths) {
+  const dir = mkdtempSync(join(tmpdir(), 'dateline-editor-vnu-'));
+  try {
+    const files = [];
+    for (const [i, path] of paths.entries()) {
+      const res = await context.request.get(`${BASE_URL}${path}`);
+      assert.equal(res.status(), 200, `GET ${path}`);
+      const file = join(dir, `page${i}.html`);
+      writeFileSync(file, await res.text());
+      files.push(file);
+    }
+    const run = spawnSync('java', ['-jar', VNU_JAR, '--format', 'json', '--stdout', '--exit-zero-always', ...files], {
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, `vnu failed:\n${run.stdout}\n${run.stderr}`);
+    return JSON.parse(run.stdout)
+      .messages.filter((m) => m.type === 'error' || m.type === 'non-document-error')
+      .map((m) => `${paths[Number(m.url.match(/page(\d+)\.html/)?.[1])]} line ${m.lastLine}: ${m.message}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A real PNG (a 640×360 gradient) so the upload decodes and gets variants. */
@@ -161,6 +193,15 @@ describe('article editor', () => {
       await audit(page, label);
     }
     assert.ok((await textOf(page, '#published')).includes(headline));
+    const invalid = await nuErrors(context, [
+      '/newsroom/stories/new',
+      `/newsroom/stories/${storyId}`,
+      `/newsroom/stories/${storyId}/revisions`,
+      '/newsroom/sections',
+      '/newsroom/front-page',
+      '/newsroom/settings',
+    ]);
+    assert.deepEqual(invalid, []);
 
     // A reader sees it: the front page, the section front, the story with photo, READ MORE, note.
     // (A new reader: the first one's browser may keep the front page it saw for a minute.)

@@ -124,8 +124,13 @@ fn problems(f: &SettingsForm) -> Vec<String> {
         out.push("Give the language as a tag like en-GB.".to_owned());
     }
     let url = f.live_stream_url.trim();
-    if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
-        out.push("The live stream address must start with https:// or http://.".to_owned());
+    let site_path = url.starts_with('/') && !url.starts_with("//");
+    if !(url.is_empty() || site_path || url.starts_with("https://") || url.starts_with("http://")) {
+        out.push(
+            "The live stream address must be a path on this site (/live/radio.mp3) or start \
+             with https:// or http://."
+                .to_owned(),
+        );
     }
     if f.community_standards.len() > 200_000 {
         out.push("The community standards are too long.".to_owned());
