@@ -56,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         // Outside the page cache: signed-in pages are never kept.
         .merge(newsroom::routes(&state))
         .merge(api::me::routes())
-        .merge(api::newsroom::routes())
+        .merge(api::newsroom::routes(&state))
         .fallback(site::not_found)
         .layer(
             ServiceBuilder::new()

@@ -332,6 +332,7 @@ backend_test!(openapi_document_names_the_routes, |app| {
         ("/articles/{id}/restore", "post"),
         ("/sections", "post"),
         ("/tags", "post"),
+        ("/media", "post"),
         ("/articles", "get"),
     ] {
         assert!(
@@ -339,5 +340,81 @@ backend_test!(openapi_document_names_the_routes, |app| {
             "{method} {path} missing"
         );
     }
+    Ok(())
+});
+
+/// A `multipart/form-data` body with text fields and one file.
+fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
+    const B: &str = "----dateline-api-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{B}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    let (name, kind, bytes) = file;
+    body.extend_from_slice(
+        format!(
+            "--{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: {kind}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{B}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={B}"), body)
+}
+
+backend_test!(write_api_uploads_photos, |app| {
+    let t = token(&app, Role::Author).await?;
+    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([x as u8, y as u8, 90])
+    }));
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png)?;
+    let png = png.into_inner();
+    let send = |file: (&'static str, &'static str, Vec<u8>)| {
+        let (kind, body) = multipart(
+            &[
+                ("alt", "A test card"),
+                ("caption", "Test"),
+                ("agency", "Wire"),
+            ],
+            (file.0, file.1, &file.2),
+        );
+        app.client
+            .post(app.url("/api/v1/media"))
+            .header("authorization", format!("Bearer {t}"))
+            .header("content-type", kind)
+            .body(body)
+            .send()
+    };
+    let res = send(("card.png", "image/png", png.clone())).await?;
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await?;
+    assert_eq!(
+        (v["width"].as_i64(), v["alt"].as_str()),
+        (Some(64), Some("A test card"))
+    );
+    let id = v["id"].as_i64().expect("an id");
+    assert_eq!(
+        app.store
+            .media(dateline_core::MediaId(id))
+            .await?
+            .credit
+            .agency,
+        "Wire"
+    );
+    // The same file again, a renamed non-image, and no token.
+    let res = send(("card.png", "image/png", png)).await?;
+    assert_eq!(res.status(), 409);
+    let res = send(("paper.png", "image/png", b"%PDF-1.4 not an image".to_vec())).await?;
+    assert_eq!(res.status(), 415);
+    let v: Value = res.json().await?;
+    assert_eq!(v["error"], "unsupported_media_type");
+    assert_eq!(app.store.media_library(None, 0, 10).await?.len(), 1);
+    let res = app.client.post(app.url("/api/v1/media")).send().await?;
+    assert_eq!(res.status(), 401);
     Ok(())
 });

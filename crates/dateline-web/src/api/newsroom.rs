@@ -1,6 +1,7 @@
 //! The admin write API under `/api/v1` for newsroom automation, with a personal API token
 //! (`Authorization: Bearer …`, acting with its owner's role): create and update articles,
-//! submit, publish, schedule, withdraw and restore them, create sections and tags; and the
+//! submit, publish, schedule, withdraw and restore them, upload photos, create sections and
+//! tags; and the
 //! OpenAPI document at `/api/v1/openapi.json`.
 //!
 //! The same checks as the editor pages, through the same code (`newsroom::stories`): the
@@ -33,8 +34,18 @@ use serde::{Deserialize, Serialize};
 /// The OpenAPI 3 document, written by hand and checked by a test against the routes.
 const OPENAPI: &str = include_str!("openapi.json");
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let limit = usize::try_from(
+        state
+            .media_max_bytes
+            .saturating_add(crate::newsroom::media::FORM_SLACK),
+    )
+    .unwrap_or(usize::MAX);
     Router::new()
+        .route(
+            "/api/v1/media",
+            post(upload_media).layer(axum::extract::DefaultBodyLimit::max(limit)),
+        )
         .route("/api/v1/openapi.json", get(show_openapi))
         .route("/api/v1/articles", post(create_article))
         .route("/api/v1/articles/{id}", put(update_article))
@@ -564,4 +575,73 @@ async fn create_tag(
             name: t.name,
         },
     ))
+}
+
+#[derive(Debug, Serialize)]
+struct PhotoAnswer {
+    id: i64,
+    width: u32,
+    height: u32,
+    mime: String,
+    alt: String,
+    caption: String,
+    credit: String,
+    /// The published sizes are made in the background.
+    processing: bool,
+}
+
+/// `POST /api/v1/media`: `multipart/form-data` with `file` and optional `alt`, `caption`,
+/// `agency`, `photographer`, `courtesy`, checked exactly as the library's form is.
+async fn upload_media(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    use crate::newsroom::media::{Accepted, FormProblem, accept, read_form};
+    token_only(&user)?;
+    user.require(Action::UploadMedia)?;
+    let refusal = |r: crate::media::images::Refusal| {
+        let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let code = match status.as_u16() {
+            413 => "too_large",
+            415 => "unsupported_media_type",
+            _ => "unprocessable",
+        };
+        let mut res = answer(
+            status,
+            &serde_json::json!({ "error": code, "message": format!("{r} Nothing was stored.") }),
+        );
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        res
+    };
+    let (upload, text) = match read_form(&user, multipart, state.media_max_bytes).await {
+        Ok(got) => got,
+        Err(FormProblem::Error(e)) => return Err(e),
+        Err(FormProblem::Refused(r)) => return Ok(refusal(r)),
+    };
+    let Some(upload) = upload else {
+        return Ok(refusal(crate::media::images::Refusal::Empty));
+    };
+    match accept(&state, &user, upload, &text).await? {
+        Accepted::Stored(m) => Ok(answer(
+            StatusCode::CREATED,
+            &PhotoAnswer {
+                id: m.id.0,
+                width: m.width,
+                height: m.height,
+                mime: m.mime.clone(),
+                alt: m.alt.clone(),
+                caption: m.caption.clone(),
+                credit: m.credit.to_string(),
+                processing: m.variants.is_empty(),
+            },
+        )),
+        Accepted::Duplicate => Err(AppError::Conflict(
+            "This photo is already in the media library.".to_owned(),
+        )),
+        Accepted::Refused(r) => Ok(refusal(r)),
+    }
 }

@@ -34,7 +34,7 @@ mod auth;
 pub mod credentials;
 mod dashboard;
 mod front_page;
-mod media;
+pub(crate) mod media;
 mod password;
 mod revisions;
 mod sections;
