@@ -45,6 +45,8 @@ pub struct SiteContext {
     pub sections: Vec<Section>,
     /// The Content-Security-Policy, which names the live stream's origin when there is one.
     pub csp: String,
+    /// The masthead logo, when the settings name a library photo that exists.
+    pub logo: Option<dateline_core::media::Media>,
 }
 
 #[derive(Clone)]
@@ -129,7 +131,12 @@ async fn load_site(store: &Store) -> anyhow::Result<SiteContext> {
     });
     let sections = store.sections().await?;
     let csp = crate::http::content_security_policy(&settings);
+    let logo = match settings.logo_media_id {
+        Some(id) => store.media(id).await.ok(),
+        None => None,
+    };
     Ok(SiteContext {
+        logo,
         generation,
         settings,
         tz,

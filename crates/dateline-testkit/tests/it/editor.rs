@@ -529,6 +529,7 @@ backend_test!(settings_sections_tags_and_pins, |app| {
         ("community_standards", "Be kind."),
         ("live_stream_url", ""),
         ("live_stream_name", ""),
+        ("logo", ""),
     ];
     let res = admin.submit("/newsroom/settings", &form).await?;
     assert_eq!(res.status(), 422);
@@ -550,6 +551,38 @@ backend_test!(settings_sections_tags_and_pins, |app| {
             .await?
             .text("title")
             .contains("The Changed Herald")
+    );
+    // A logo from the library shows in the masthead; a made-up one is refused.
+    let logo = app
+        .photo("feedbeef", "", "", Credit::default())
+        .await?
+        .id
+        .0
+        .to_string();
+    let mut with_logo = good.clone();
+    with_logo.retain(|(k, _)| *k != "logo");
+    with_logo.push(("logo", &logo));
+    assert_eq!(
+        admin
+            .submit("/newsroom/settings", &with_logo)
+            .await?
+            .status(),
+        303
+    );
+    let front = app.page("/", 200).await?;
+    assert_eq!(
+        front.attr(".site-name img", "src"),
+        "/media/feedbeef-320.jpg"
+    );
+    let mut bad_logo = good.clone();
+    bad_logo.retain(|(k, _)| *k != "logo");
+    bad_logo.push(("logo", "424242"));
+    assert_eq!(
+        admin
+            .submit("/newsroom/settings", &bad_logo)
+            .await?
+            .status(),
+        422
     );
 
     // Sections and tags: editors.

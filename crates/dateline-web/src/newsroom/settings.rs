@@ -1,5 +1,5 @@
 //! `/newsroom/settings` (admins): the per-site settings readers see: site name and tagline,
-//! time zone, language, community standards text, live stream. A bad value (an unknown time
+//! logo (a media-library photo), time zone, language, community standards text, live stream. A bad value (an unknown time
 //! zone, a stream address that is not http(s)) is refused with the form kept and nothing saved.
 //! Saving moves the content generation (the store announces it), so every cached page, and its
 //! Content-Security-Policy, is made afresh.
@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
+use dateline_core::MediaId;
 use dateline_core::permissions::Action;
 use serde::{Deserialize, Serialize};
 
@@ -38,11 +39,16 @@ pub struct SettingsForm {
     live_stream_url: String,
     #[serde(default)]
     live_stream_name: String,
+    /// A library photo id, or empty for no logo.
+    #[serde(default)]
+    logo: String,
 }
 
 #[derive(Debug, Serialize)]
 struct SettingsPage {
     form: SettingsForm,
+    /// Library photos to choose the logo from: (id, label).
+    photos: Vec<(String, String)>,
     errors: Vec<String>,
     notice: bool,
 }
@@ -68,6 +74,7 @@ async fn show_settings(
         community_standards: s.community_standards,
         live_stream_url: s.live_stream_url,
         live_stream_name: s.live_stream_name,
+        logo: s.logo_media_id.map(|m| m.0.to_string()).unwrap_or_default(),
     };
     page(
         &state,
@@ -88,6 +95,20 @@ async fn page(
     errors: Vec<String>,
     notice: bool,
 ) -> Result<Response, AppError> {
+    let photos = state
+        .store
+        .media_library(None, 0, 100)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let label = if m.alt.is_empty() {
+                format!("Photo {}", m.id)
+            } else {
+                format!("Photo {}: {}", m.id, m.alt)
+            };
+            (m.id.0.to_string(), label)
+        })
+        .collect();
     render(
         state,
         status,
@@ -97,6 +118,7 @@ async fn page(
         Some(user),
         SettingsPage {
             form,
+            photos,
             errors,
             notice,
         },
@@ -157,7 +179,26 @@ async fn save_settings(
         )
         .await;
     }
+    let logo = match f.logo.trim() {
+        "" => None,
+        v => match v.parse::<i64>() {
+            Ok(id) if state.store.media(MediaId(id)).await.is_ok() => Some(MediaId(id)),
+            _ => {
+                let errors = vec!["The logo is not a photo in the media library.".to_owned()];
+                return page(
+                    &state,
+                    &user,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    f,
+                    errors,
+                    false,
+                )
+                .await;
+            }
+        },
+    };
     let mut s = state.store.site_settings().await?;
+    s.logo_media_id = logo;
     s.name = f.name.trim().to_owned();
     s.tagline = f.tagline.trim().to_owned();
     s.time_zone = f.time_zone.trim().to_owned();

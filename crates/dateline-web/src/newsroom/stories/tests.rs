@@ -54,6 +54,7 @@ fn schedule_times_are_read_in_the_site_time_zone() {
         tz: jiff::tz::TimeZone::get("Europe/London").expect("tz database"),
         sections: Vec::new(),
         csp: String::new(),
+        logo: None,
     };
     // Summer time: 09:30 BST is 08:30 UTC; winter: GMT is UTC.
     let at = super::parse_local("2026-07-01T09:30", &site).expect("a time");
