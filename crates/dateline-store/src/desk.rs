@@ -137,37 +137,6 @@ impl Store {
             .collect()
     }
 
-    /// READ MORE references of story `id` that readers would not see: the key, and the
-    /// target's headline and status when the reference names a story at all.
-    pub async fn unpublished_links(
-        &self,
-        id: ArticleId,
-    ) -> Result<Vec<(String, Option<(String, Status)>)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT l.ref, a.headline, a.status FROM article_links l \
-             LEFT JOIN articles a ON a.id = l.target_id \
-             WHERE l.article_id = $1 AND (a.id IS NULL OR a.status <> 'published') ORDER BY l.ref",
-        )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let headline: Option<String> = get(r, "headline")?;
-            let status: Option<String> = get(r, "status")?;
-            let target = match (headline, status) {
-                (Some(h), Some(s)) => Some((
-                    h,
-                    s.parse::<Status>()
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                )),
-                _ => None,
-            };
-            out.push((get(r, "ref")?, target));
-        }
-        Ok(out)
-    }
-
     /// Who created story `id` (None for stories made by tools).
     pub async fn article_creator(&self, id: ArticleId) -> Result<Option<PersonId>, StoreError> {
         let by: Option<Option<i64>> =
