@@ -186,7 +186,14 @@ pub(crate) async fn check(
     if section.is_none() {
         errors.push("Choose a section.".to_owned());
     }
-    let people = state.store.people().await.unwrap_or_default();
+    let people = match state.store.people().await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the byline choices failed");
+            errors.push("The bylines could not be checked just now: try again.".to_owned());
+            Vec::new()
+        }
+    };
     let mut authors = Vec::new();
     for a in &f.authors {
         match a
