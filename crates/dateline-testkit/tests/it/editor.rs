@@ -106,6 +106,11 @@ backend_test!(workflow_from_draft_to_restored, |app| {
     let a = app.store.article(id).await?;
     assert_eq!(a.status, Status::Scheduled);
     assert_eq!(a.scheduled_for, Some(ts("2026-03-10T14:00:00Z")));
+    let edit = b.page(&format!("/newsroom/stories/{id}"), 200).await?;
+    assert_eq!(
+        edit.attr("input[name=schedule_at]", "value"),
+        "2026-03-10T14:00"
+    );
     assert_eq!(app.state.scheduler.tick().await?, 0, "not due yet");
     assert!(!app.page("/", 200).await?.text("body").contains("Harbour"));
 

@@ -736,7 +736,15 @@ async fn edit_story(
 ) -> Result<Response, AppError> {
     let (a, input, own) = load_story(&state, &user, id).await?;
     let names = tag_names(&state, &input).await?;
-    let form = StoryForm::of(&a, &input, &names);
+    let mut form = StoryForm::of(&a, &input, &names);
+    // A scheduled story's time, in the site's time zone, ready to change.
+    if let Some(at) = a.scheduled_for {
+        let site = state.site().await?;
+        form.schedule_at = at
+            .to_zoned(site.tz.clone())
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string();
+    }
     let notice = match q.saved.as_deref() {
         Some("saved") => "Saved.",
         Some("submitted") => "Saved and submitted for review.",
