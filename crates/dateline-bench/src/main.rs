@@ -6,6 +6,8 @@
 //! - `feeds --data DIR`: feed and sitemap generation time, uncached and cached.
 //! - `listeners --url URL --count N`: live-audio listeners; how many get the stream on time.
 //! - `search --data DIR`: search index build time and size, query and similar-story latency.
+//! - `publish --stories N --samples M`: how soon a published story shows on its page, section
+//!   front and front page (a fresh temporary site; the target is 100 ms).
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `free-port`: a free port on 127.0.0.1.
@@ -15,6 +17,7 @@
 
 mod feeds;
 mod listeners;
+mod publish;
 mod render;
 mod search;
 mod seed;
@@ -46,6 +49,8 @@ enum Cmd {
     Listeners(listeners::ListenersArgs),
     /// Build the search index and time 200 queries and 200 similar-story lookups, in process.
     Search(search::SearchArgs),
+    /// Publish stories through the write API and time until readers see them everywhere.
+    Publish(publish::PublishArgs),
     /// Time `dateline serve` from process start until `GET /` answers 200.
     Startup(startup::StartupArgs),
     /// Write every published article's path, shuffled, one per line.
@@ -169,6 +174,20 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                     t.path, t.bytes, t.uncached.p50, t.uncached.p99, t.cached.p50, t.cached.p99
                 ));
             }
+        }
+        Cmd::Publish(args) => {
+            dateline::config::init_logging(Some("warn"));
+            let r = publish::run(&args).await?;
+            report(&format!(
+                "publish answer_p50_ms={:.3} answer_p99_ms={:.3} visible_p50_ms={:.3} \
+                 visible_p99_ms={:.3} visible_max_ms={:.3} samples={}",
+                r.publish.p50,
+                r.publish.p99,
+                r.visible.p50,
+                r.visible.p99,
+                r.visible.max,
+                r.visible.n
+            ));
         }
         Cmd::Listeners(args) => {
             let r = listeners::run(&args).await?;

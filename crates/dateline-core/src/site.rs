@@ -21,6 +21,8 @@ pub struct SiteSettings {
     pub live_stream_url: String,
     /// The station's name shown by the player.
     pub live_stream_name: String,
+    /// A media-library photo shown in the masthead beside the site's name.
+    pub logo_media_id: Option<crate::ids::MediaId>,
     /// Whether feeds carry each story's whole body or only its summary. Settings stored before
     /// this existed load with the default (the struct-level `serde(default)`).
     pub feed_content: FeedContent,
@@ -48,6 +50,7 @@ impl Default for SiteSettings {
             community_standards: String::new(),
             live_stream_url: String::new(),
             live_stream_name: String::new(),
+            logo_media_id: None,
             feed_content: FeedContent::default(),
         }
     }

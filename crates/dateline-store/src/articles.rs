@@ -92,12 +92,24 @@ impl Store {
         input: ArticleInput,
         now: Timestamp,
     ) -> Result<Article, StoreError> {
+        self.create_article_by(input, now, None).await
+    }
+
+    /// Create a draft written by `by`, keeping its first revision. A draft is invisible to
+    /// readers, so this never moves the page cache's generation.
+    pub async fn create_article_by(
+        &self,
+        input: ArticleInput,
+        now: Timestamp,
+        by: Option<PersonId>,
+    ) -> Result<Article, StoreError> {
         let mut w = self.write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO articles (slug, headline, standfirst, section_id, status, body_source, \
              body_html, body_text, modified_at, created_at, lead_media_id, discussion_mode, \
-             seo_title, seo_description) \
-             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING id",
+             seo_title, seo_description, created_by, updated_by) \
+             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $13) \
+             RETURNING id",
         )
         .bind(input.slug.as_str())
         .bind(&input.headline)
@@ -111,6 +123,7 @@ impl Store {
         .bind(input.discussion_mode.as_str())
         .bind(&input.seo_title)
         .bind(&input.seo_description)
+        .bind(by.map(|p| p.0))
         .fetch_one(&mut *w.tx)
         .await?;
         let code = ShortCode::for_article(ArticleId(id))
@@ -122,8 +135,9 @@ impl Store {
             .await?;
         write_joins(&mut w, ArticleId(id), &input).await?;
         let a = fetch(&mut w, ArticleId(id)).await?;
+        keep_revision(&mut w, &a, by, now).await?;
         w.commit().await?;
-        self.announce(Change::Article(ArticleId(id)));
+        self.announce_unseen(Change::Article(ArticleId(id)));
         Ok(a)
     }
 
@@ -137,6 +151,22 @@ impl Store {
         input: ArticleInput,
         now: Timestamp,
         public_update: bool,
+    ) -> Result<Article, StoreError> {
+        self.update_article_by(id, version, input, now, public_update, None)
+            .await
+    }
+
+    /// [`Store::update_article`] by `by`, keeping a revision. Only an edit of a story readers
+    /// can reach (published or withdrawn) moves the page cache's generation: saving a draft
+    /// must not empty the cache of a busy site.
+    pub async fn update_article_by(
+        &self,
+        id: ArticleId,
+        version: i64,
+        input: ArticleInput,
+        now: Timestamp,
+        public_update: bool,
+        by: Option<PersonId>,
     ) -> Result<Article, StoreError> {
         let mut w = self.write().await?;
         let before = fetch(&mut w, id).await?;
@@ -153,7 +183,8 @@ impl Store {
             "UPDATE articles SET slug = $1, headline = $2, standfirst = $3, section_id = $4, \
              body_source = $5, body_html = $6, body_text = $7, lead_media_id = $8, \
              discussion_mode = $9, seo_title = $10, seo_description = $11, updated_at = $12, \
-             modified_at = $13, version = version + 1 WHERE id = $14 AND version = $15",
+             modified_at = $13, version = version + 1, updated_by = COALESCE($16, updated_by) \
+             WHERE id = $14 AND version = $15",
         )
         .bind(input.slug.as_str())
         .bind(&input.headline)
@@ -170,6 +201,7 @@ impl Store {
         .bind(micros(now))
         .bind(id.0)
         .bind(version)
+        .bind(by.map(|p| p.0))
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
@@ -191,9 +223,14 @@ impl Store {
             .execute(&mut *w.tx)
             .await?;
         }
+        keep_revision(&mut w, &after, by, now).await?;
         // write_joins has already refreshed the listing copies.
         w.commit().await?;
-        self.announce(Change::Article(id));
+        if is_seen(before.status) || is_seen(after.status) {
+            self.announce(Change::Article(id));
+        } else {
+            self.announce_unseen(Change::Article(id));
+        }
         Ok(after)
     }
 
@@ -284,6 +321,8 @@ impl Store {
     }
 
     /// After a status change: keep the listing copies in step, commit, announce.
+    /// Readers see the change when the story was or now is published or withdrawn; only then
+    /// does the page cache's generation move.
     async fn finish_status_change(
         &self,
         mut w: Writer,
@@ -296,8 +335,81 @@ impl Store {
         refresh_listing(&mut w, id).await?;
         let a = fetch(&mut w, id).await?;
         w.commit().await?;
-        self.announce(Change::Article(id));
+        if is_seen(a.status) {
+            self.announce(Change::Article(id));
+        } else {
+            self.announce_unseen(Change::Article(id));
+        }
         Ok(a)
+    }
+
+    /// Publish a scheduled story whose time has come. Conditional on its still being
+    /// scheduled and due, so two schedulers (or two nodes) never publish it twice: the loser
+    /// gets `Ok(None)`.
+    pub async fn publish_scheduled(
+        &self,
+        id: ArticleId,
+        path_date: Date,
+        now: Timestamp,
+    ) -> Result<Option<Article>, StoreError> {
+        let mut w = self.write().await?;
+        let changed = sqlx::query(
+            "UPDATE articles SET status = 'published', \
+             published_at = COALESCE(published_at, $1), path_date = COALESCE(path_date, $2), \
+             scheduled_for = NULL, modified_at = $1, version = version + 1 \
+             WHERE id = $3 AND status = 'scheduled' AND scheduled_for <= $1",
+        )
+        .bind(micros(now))
+        .bind(date_text(path_date))
+        .bind(id.0)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Ok(None);
+        }
+        self.finish_status_change(w, id, changed).await.map(Some)
+    }
+
+    /// Scheduled stories whose time is `now` or before, soonest first.
+    pub async fn due_scheduled(&self, now: Timestamp) -> Result<Vec<ArticleId>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM articles WHERE status = 'scheduled' AND scheduled_for <= $1 \
+             ORDER BY scheduled_for, id",
+        )
+        .bind(micros(now))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(ArticleId).collect())
+    }
+
+    /// The earliest time a story is scheduled for, if any.
+    pub async fn next_scheduled(&self) -> Result<Option<Timestamp>, StoreError> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(scheduled_for) FROM articles WHERE status = 'scheduled'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        opt_time(at)
+    }
+
+    /// Back to draft (from review or from the schedule): the workflow has checked it.
+    pub async fn return_to_draft(
+        &self,
+        id: ArticleId,
+        now: Timestamp,
+    ) -> Result<Article, StoreError> {
+        let mut w = self.write().await?;
+        let changed = sqlx::query(
+            "UPDATE articles SET status = 'draft', scheduled_for = NULL, modified_at = $1, \
+             version = version + 1 WHERE id = $2 AND status IN ('in_review', 'scheduled')",
+        )
+        .bind(micros(now))
+        .bind(id.0)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        self.finish_status_change(w, id, changed).await
     }
 
     pub async fn article(&self, id: ArticleId) -> Result<Article, StoreError> {
@@ -439,6 +551,38 @@ impl Store {
             .await?;
         Ok(ids.into_iter().map(ArticleId).collect())
     }
+}
+
+/// Whether readers can reach a story in this status (its page, or its 410 page).
+fn is_seen(status: Status) -> bool {
+    matches!(status, Status::Published | Status::Withdrawn)
+}
+
+/// Keep the text of a save as a revision.
+async fn keep_revision(
+    w: &mut Writer,
+    a: &Article,
+    by: Option<PersonId>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO article_revisions (article_id, version, slug, headline, standfirst, \
+         body_source, seo_title, seo_description, saved_by, saved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(a.id.0)
+    .bind(a.version)
+    .bind(a.slug.as_str())
+    .bind(&a.headline)
+    .bind(&a.standfirst)
+    .bind(&a.body_source)
+    .bind(&a.seo_title)
+    .bind(&a.seo_description)
+    .bind(by.map(|p| p.0))
+    .bind(micros(now))
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(())
 }
 
 async fn fetch(w: &mut Writer, id: ArticleId) -> Result<Article, StoreError> {

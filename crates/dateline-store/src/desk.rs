@@ -23,6 +23,8 @@ pub struct DeskItem {
     /// The public path, once the story has been published.
     pub path: Option<String>,
     pub authors: Vec<Person>,
+    /// Who saved it last (empty when unknown: made by a tool or before accounts).
+    pub changed_by: String,
 }
 
 /// Which stories a desk list shows.
@@ -50,8 +52,10 @@ pub struct DeskSearch {
 
 /// The columns and join every desk list reads.
 const ITEM_SELECT: &str = "SELECT a.id, a.headline, a.status, a.modified_at, a.scheduled_for, \
-     a.published_at, a.path_date, a.slug, s.slug AS section_slug, s.name AS section_name \
-     FROM articles a JOIN sections s ON s.id = a.section_id";
+     a.published_at, a.path_date, a.slug, s.slug AS section_slug, s.name AS section_name, \
+     COALESCE(u.name, '') AS changed_by \
+     FROM articles a JOIN sections s ON s.id = a.section_id \
+     LEFT JOIN people u ON u.id = a.updated_by";
 
 impl Store {
     /// Unpublished stories matching a newsroom search, most recently changed first.
@@ -169,6 +173,7 @@ impl Store {
                 published_at: opt_time(get(r, "published_at")?)?,
                 path,
                 authors: Vec::new(),
+                changed_by: get(r, "changed_by")?,
             });
         }
         let ids: Vec<ArticleId> = items.iter().map(|i| i.id).collect();
@@ -182,5 +187,49 @@ impl Store {
             item.authors = bylines.remove(&item.id).unwrap_or_default();
         }
         Ok(items)
+    }
+
+    /// Stories whose headline contains `q` (any case), any status, newest change first: the
+    /// READ MORE and related pickers.
+    pub async fn headline_search(
+        &self,
+        q: &str,
+        limit: u32,
+    ) -> Result<Vec<(ArticleId, String, Status)>, StoreError> {
+        let pattern = format!(
+            "%{}%",
+            q.trim()
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = sqlx::query(
+            "SELECT id, headline, status FROM articles WHERE LOWER(headline) LIKE $1 ESCAPE '\\' \
+             ORDER BY modified_at DESC, id DESC LIMIT $2",
+        )
+        .bind(pattern)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    ArticleId(get(r, "id")?),
+                    get(r, "headline")?,
+                    parsed(r, "status")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Who created story `id` (None for stories made by tools).
+    pub async fn article_creator(&self, id: ArticleId) -> Result<Option<PersonId>, StoreError> {
+        let by: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT created_by FROM articles WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(by.ok_or(StoreError::NotFound)?.map(PersonId))
     }
 }

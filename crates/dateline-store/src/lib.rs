@@ -12,6 +12,7 @@
 mod accounts;
 mod articles;
 mod backend;
+mod corrections;
 mod desk;
 mod error;
 pub mod feeds;
@@ -19,6 +20,7 @@ mod listings;
 mod live;
 mod media;
 mod people;
+mod revisions;
 mod rows;
 mod schedule;
 mod search;
@@ -30,12 +32,14 @@ mod tags;
 pub use accounts::NewAccount;
 pub use articles::{ArticleInput, LinkRef, LinkTarget};
 pub use backend::Backend;
+pub use corrections::Correction;
 pub use desk::{DeskFilter, DeskItem, DeskSearch};
 pub use error::StoreError;
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::NewMount;
 pub use media::NewMedia;
 pub use people::NewPerson;
+pub use revisions::Revision;
 pub use schedule::NewProgramme;
 pub use search::{Modified, SearchSource};
 pub use sections::NewSection;
@@ -127,6 +131,12 @@ impl Store {
     fn announce(&self, change: Change) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         // No subscriber is fine: nothing caches yet.
+        let _ = self.changes.send(change);
+    }
+
+    /// Announce a change readers cannot see (a draft saved, a story submitted or scheduled):
+    /// listeners hear of it, but the generation stays, so the page cache is kept.
+    fn announce_unseen(&self, change: Change) {
         let _ = self.changes.send(change);
     }
 

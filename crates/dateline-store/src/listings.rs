@@ -187,19 +187,40 @@ impl Store {
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
-    /// The front page: `top` newest stories overall, then `per_section` newest of each section
-    /// (stories already in the top slots are not repeated).
+    /// The front page: the pinned stories that are published (lead first), then the newest
+    /// stories overall up to `top`, then `per_section` newest of each section (stories already
+    /// in the top slots are not repeated).
     pub async fn front_page(&self, top: u32, per_section: u32) -> Result<FrontPage, StoreError> {
-        let top_ids: Vec<ArticleId> = sqlx::query_scalar::<_, i64>(
+        let pins = self.front_pins().await?;
+        // Summaries keep only published stories, so a withdrawn pin simply drops out.
+        let mut top_ids: Vec<ArticleId> = if pins.is_empty() {
+            Vec::new()
+        } else {
+            self.summaries(&pins)
+                .await?
+                .into_iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        top_ids.truncate(top as usize);
+        let newest: Vec<ArticleId> = sqlx::query_scalar::<_, i64>(
             "SELECT id FROM articles WHERE status = 'published' \
              ORDER BY published_at DESC, id DESC LIMIT $1",
         )
-        .bind(i64::from(top))
+        .bind(i64::from(top) + top_ids.len() as i64)
         .fetch_all(&self.pool)
         .await?
         .into_iter()
         .map(ArticleId)
         .collect();
+        for id in newest {
+            if top_ids.len() >= top as usize {
+                break;
+            }
+            if !top_ids.contains(&id) {
+                top_ids.push(id);
+            }
+        }
         let sections = self.sections().await?;
         let mut per: Vec<(Section, Vec<ArticleId>)> = Vec::with_capacity(sections.len());
         let mut all: Vec<ArticleId> = top_ids.clone();

@@ -95,4 +95,14 @@ impl Store {
         .await?;
         rows.iter().map(person).collect()
     }
+
+    /// Everyone who may be in a byline, by name (the editor's byline choices).
+    pub async fn people(&self) -> Result<Vec<Person>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM people p ORDER BY p.name, p.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(person).collect()
+    }
 }

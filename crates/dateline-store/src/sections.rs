@@ -77,4 +77,31 @@ impl Store {
         self.announce(Change::Content);
         Ok(s)
     }
+
+    /// Rename a section and change its description and place in the navigation (its slug, and
+    /// so every story URL in it, never changes).
+    pub async fn update_section(
+        &self,
+        id: SectionId,
+        name: &str,
+        description: &str,
+        position: i64,
+    ) -> Result<Section, StoreError> {
+        let mut w = self.write().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE sections SET name = $1, description = $2, position = $3 WHERE id = $4 \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(name)
+        .bind(description)
+        .bind(position)
+        .bind(id.0)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let s = section(&row)?;
+        w.commit().await?;
+        self.announce(Change::Content);
+        Ok(s)
+    }
 }

@@ -1,7 +1,10 @@
 //! Per-site settings, stored as one JSON document under the key `site` so a new setting needs no
-//! migration; unknown or missing fields fall back to defaults rather than failing a page.
+//! migration; unknown or missing fields fall back to defaults rather than failing a page. The
+//! front page's pinned stories (lead first, then the top slots) are a JSON list of ids under
+//! the key `front_pins`.
 
 use crate::{Change, Store, StoreError};
+use dateline_core::ArticleId;
 use dateline_core::site::SiteSettings;
 
 impl Store {
@@ -23,6 +26,39 @@ impl Store {
         let mut w = self.write().await?;
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ('site', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(json)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        self.announce(Change::Content);
+        Ok(())
+    }
+
+    /// The stories pinned to the front page, lead first (unpublished ones included: the front
+    /// page leaves them out until they are published).
+    pub async fn front_pins(&self) -> Result<Vec<ArticleId>, StoreError> {
+        let value: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'front_pins'")
+                .fetch_optional(&self.pool)
+                .await?;
+        match value {
+            None => Ok(Vec::new()),
+            Some(v) => serde_json::from_str::<Vec<i64>>(&v)
+                .map(|ids| ids.into_iter().map(ArticleId).collect())
+                .map_err(|e| StoreError::Corrupt(format!("front-page pins: {e}"))),
+        }
+    }
+
+    /// Pin stories to the front page, lead first; an empty list unpins all.
+    pub async fn set_front_pins(&self, pins: &[ArticleId]) -> Result<(), StoreError> {
+        let ids: Vec<i64> = pins.iter().map(|a| a.0).collect();
+        let json = serde_json::to_string(&ids)
+            .map_err(|e| StoreError::Corrupt(format!("front-page pins: {e}")))?;
+        let mut w = self.write().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('front_pins', $1) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(json)

@@ -78,4 +78,19 @@ impl Store {
             .map(|r| Ok((ArticleId(get(r, "article_id")?), tag(r)?)))
             .collect()
     }
+
+    /// Rename a tag (its slug, and so its page's URL, stays).
+    pub async fn rename_tag(&self, id: TagId, name: &str) -> Result<Tag, StoreError> {
+        let mut w = self.write().await?;
+        let row = sqlx::query("UPDATE tags SET name = $1 WHERE id = $2 RETURNING id, slug, name")
+            .bind(name.trim())
+            .bind(id.0)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let t = tag(&row)?;
+        w.commit().await?;
+        self.announce(Change::Content);
+        Ok(t)
+    }
 }

@@ -99,6 +99,51 @@ impl Bodies {
         Ok(Self { links, media })
     }
 
+    /// What a body not yet saved needs (the editor's live preview): its READ MORE targets that
+    /// readers could follow now, and its photos, looked up from the prepared references.
+    pub async fn for_preview(
+        store: &Store,
+        prepared: &PreparedBody,
+        sections: &[dateline_core::section::Section],
+    ) -> Result<Self, StoreError> {
+        let mut links = HashMap::new();
+        for l in &prepared.links {
+            let found = match &l.target {
+                LinkTarget::Id(id) => store.article(*id).await,
+                LinkTarget::Slug(s) => store.article_by_slug(s).await,
+            };
+            let a = match found {
+                Ok(a) => a,
+                Err(StoreError::NotFound) => continue,
+                Err(e) => return Err(e),
+            };
+            let path = sections
+                .iter()
+                .find(|s| s.id == a.section_id)
+                .filter(|_| a.is_public())
+                .and_then(|s| a.canonical_path(s.slug.as_str()));
+            if let Some(path) = path {
+                links.insert(
+                    l.key.clone(),
+                    Link {
+                        headline: a.headline,
+                        path,
+                    },
+                );
+            }
+        }
+        let media = store.media_many(&prepared.media).await?;
+        Ok(Self {
+            links: HashMap::from([(PREVIEW, links)]),
+            media: media.into_iter().map(|m| (m.id, m)).collect(),
+        })
+    }
+
+    /// A prepared body completed as its page would show it (after [`Bodies::for_preview`]).
+    pub fn fill_preview(&self, prepared: &PreparedBody) -> String {
+        self.fill(PREVIEW, &prepared.html)
+    }
+
     /// The body of story `id` as its page shows it: links and photos as site paths.
     pub fn fill(&self, id: ArticleId, stored_html: &str) -> String {
         self.fill_from(id, stored_html, "")
@@ -120,6 +165,9 @@ impl Bodies {
         self.media.get(&id)
     }
 }
+
+/// The key a preview's links are kept under (no stored story has id 0).
+const PREVIEW: ArticleId = ArticleId(0);
 
 /// Completes stored HTML for one view from what the store said.
 struct PageResolver<'a> {

@@ -30,6 +30,10 @@ pub enum AppError {
     /// Signed in, but the permission table or a form token says no; the message says why.
     #[error("{0}")]
     Forbidden(String),
+    /// The request cannot happen in the thing's current state (a stale edit, a step the
+    /// workflow does not allow from here); the message says why.
+    #[error("{0}")]
+    Conflict(String),
     #[error("internal")]
     Internal(#[source] anyhow::Error),
 }
@@ -42,6 +46,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,6 +59,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::Conflict(_) => "conflict",
             AppError::Internal(_) => "internal",
         }
     }
@@ -63,7 +69,7 @@ impl AppError {
         match self {
             AppError::NotFound => "We could not find that page.".to_owned(),
             AppError::Gone { .. } => "This story has been withdrawn.".to_owned(),
-            AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::Conflict(m) => m.clone(),
             AppError::Unauthorized => "Sign in to continue.".to_owned(),
             AppError::Internal(_) => "Something went wrong on our side.".to_owned(),
         }

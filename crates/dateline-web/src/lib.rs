@@ -18,6 +18,7 @@ pub mod live;
 pub mod media;
 mod media_files;
 pub mod newsroom;
+pub mod scheduler;
 pub mod search;
 mod site;
 mod state;
@@ -29,6 +30,7 @@ pub use clock::Clock;
 pub use error::AppError;
 pub use media_files::MediaFiles;
 pub use newsroom::PeerAddr;
+pub use scheduler::Scheduler;
 pub use search::Search;
 pub use state::{AppState, Options};
 pub use theme::Theme;
@@ -54,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         // Outside the page cache: signed-in pages are never kept.
         .merge(newsroom::routes(&state))
         .merge(api::me::routes())
+        .merge(api::newsroom::routes(&state))
         .fallback(site::not_found)
         .layer(
             ServiceBuilder::new()

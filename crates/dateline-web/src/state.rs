@@ -45,6 +45,8 @@ pub struct SiteContext {
     pub sections: Vec<Section>,
     /// The Content-Security-Policy, which names the live stream's origin when there is one.
     pub csp: String,
+    /// The masthead logo, when the settings name a library photo that exists.
+    pub logo: Option<dateline_core::media::Media>,
 }
 
 #[derive(Clone)]
@@ -62,6 +64,8 @@ pub struct AppState {
     pub variants: crate::media::worker::VariantWorker,
     /// The full-text index and its indexer.
     pub search: Search,
+    /// Publishes scheduled stories when their time comes.
+    pub scheduler: crate::scheduler::Scheduler,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -87,7 +91,9 @@ impl AppState {
         }
         let search =
             Search::start(&store, options.search_dir.clone(), &site.settings.language).await?;
+        let scheduler = crate::scheduler::Scheduler::start(store.clone(), clock.clone()).await?;
         Ok(Self {
+            scheduler,
             variants,
             store,
             theme: Arc::new(theme),
@@ -125,7 +131,12 @@ async fn load_site(store: &Store) -> anyhow::Result<SiteContext> {
     });
     let sections = store.sections().await?;
     let csp = crate::http::content_security_policy(&settings);
+    let logo = match settings.logo_media_id {
+        Some(id) => store.media(id).await.ok(),
+        None => None,
+    };
     Ok(SiteContext {
+        logo,
         generation,
         settings,
         tz,

@@ -26,6 +26,15 @@ pub struct SiteView {
     pub live: Option<LiveView>,
     pub sections: Vec<NavItem>,
     pub year: i16,
+    /// The masthead logo (decorative: the site's name is beside it).
+    pub logo: Option<LogoView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LogoView {
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -45,6 +54,18 @@ impl SiteView {
     pub fn new(site: &SiteContext, current_section: Option<&str>, now: Timestamp) -> Self {
         let s = &site.settings;
         Self {
+            logo: site
+                .logo
+                .as_ref()
+                .filter(|m| !m.variants.is_empty())
+                .map(|m| {
+                    let w = m.width_for(320);
+                    LogoView {
+                        src: m.src_for(320),
+                        width: w,
+                        height: m.height_at(w),
+                    }
+                }),
             name: s.name.clone(),
             tagline: s.tagline.clone(),
             language: s.language.clone(),
@@ -268,6 +289,7 @@ impl ErrorPage {
             AppError::BadRequest(_) => "That request did not work",
             AppError::Unauthorized => "Sign in to continue",
             AppError::Forbidden(_) => "Not allowed",
+            AppError::Conflict(_) => "That cannot be done now",
             AppError::Internal(_) => "Something went wrong",
         }
         .to_owned();

@@ -90,7 +90,7 @@ pub struct FileConfig {
     pub cache_mb: Option<u64>,
     /// Largest photo the media library accepts, in megabytes.
     pub media_max_mb: Option<u64>,
-    /// Per-site settings applied at start (until the newsroom has a settings page).
+    /// Per-site settings applied at every start (a key set here wins over the settings page).
     pub site: Option<SiteOverrides>,
 }
 

@@ -1,6 +1,10 @@
 // Progressive enhancement for the newsroom. Everything works without this file: the media
 // library's upload form is an ordinary multipart form. With it, a photo can be dropped on the
-// form, and the upload shows a progress bar; refusals are shown in place.
+// form, and the upload shows a progress bar; refusals are shown in place. In the article
+// editor it adds the live preview (the body posted to /newsroom/preview, debounced, and the
+// server's rendering shown: the same renderer as the site), the READ MORE / related picker
+// (stories by headline from /newsroom/stories/search) and a slug that follows the headline
+// until edited. Nothing here builds HTML from text: results are set with textContent.
 (function () {
   "use strict";
 
@@ -91,4 +95,91 @@
       }
     });
   });
+
+  var editor = document.querySelector("form[data-editor]");
+  if (editor && window.fetch && window.URLSearchParams) {
+    var csrf = editor.querySelector("input[name=csrf]").value;
+    var source = editor.querySelector("[data-preview-source]");
+    var pane = document.querySelector("[data-preview]");
+    var timer = null;
+    var sent = 0;
+    var refresh = function () {
+      var mine = ++sent;
+      var body = new URLSearchParams();
+      body.set("csrf", csrf);
+      body.set("body", source.value);
+      fetch("/newsroom/preview", { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          // Only the newest answer counts; the HTML is the markup renderer's sanitised output.
+          if (mine === sent) pane.innerHTML = html;
+        })
+        .catch(function () { /* keep the last preview */ });
+    };
+    if (source && pane) {
+      source.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(refresh, 400);
+      });
+      if (source.value.trim()) refresh();
+    }
+
+    var slug = editor.querySelector("[data-slug-from]");
+    var headline = editor.querySelector("#headline");
+    if (slug && headline && !slug.value) {
+      var touched = false;
+      slug.addEventListener("input", function () { touched = true; });
+      headline.addEventListener("input", function () {
+        if (touched) return;
+        slug.value = headline.value.toLowerCase().normalize("NFKD")
+          .replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, "-")
+          .replace(/^-+|-+$/g, "").slice(0, 80);
+      });
+    }
+
+    var picker = document.querySelector("[data-story-picker]");
+    if (picker) {
+      picker.hidden = false;
+      var search = picker.querySelector("input[type=search]");
+      var results = picker.querySelector("ul");
+      var related = editor.querySelector("#related");
+      var lookup = null;
+      search.addEventListener("input", function () {
+        clearTimeout(lookup);
+        lookup = setTimeout(function () {
+          var q = search.value.trim();
+          if (!q) { results.textContent = ""; return; }
+          fetch("/newsroom/stories/search?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+            .then(function (r) { return r.ok ? r.json() : []; })
+            .then(function (found) {
+              results.textContent = "";
+              found.forEach(function (s) {
+                var li = document.createElement("li");
+                var label = document.createElement("span");
+                label.textContent = s.headline + " (" + s.status.replace("_", " ") + ") ";
+                var add = document.createElement("button");
+                add.type = "button";
+                add.textContent = "Add READ MORE";
+                add.addEventListener("click", function () {
+                  source.value = source.value.replace(/\s*$/, "") + "\n\n" + s.read_more + "\n";
+                  source.dispatchEvent(new Event("input"));
+                });
+                var rel = document.createElement("button");
+                rel.type = "button";
+                rel.textContent = "Add as related";
+                rel.addEventListener("click", function () {
+                  var ids = related.value.split(",").map(function (x) { return x.trim(); })
+                    .filter(function (x) { return x; });
+                  if (ids.indexOf(String(s.id)) < 0) ids.push(String(s.id));
+                  related.value = ids.join(", ");
+                });
+                li.append(label, add, " ", rel);
+                results.append(li);
+              });
+            })
+            .catch(function () { /* the manual fields still work */ });
+        }, 250);
+      });
+    }
+  }
 })();

@@ -485,6 +485,10 @@ backend_test!(every_role_against_every_newsroom_route, |app| {
             ("/newsroom/users", Action::ManagePeople),
             ("/newsroom/tokens", Action::ManageOwnTokens),
             ("/newsroom/media", Action::UploadMedia),
+            ("/newsroom/stories/new", Action::CreateStory),
+            ("/newsroom/settings", Action::ManageSettings),
+            ("/newsroom/sections", Action::ManageSections),
+            ("/newsroom/front-page", Action::ManageFrontPage),
         ] {
             let (status, body) = status_of(b.get(path).await?).await?;
             let expected = if allowed(role, action) { 200 } else { 403 };

@@ -4,9 +4,11 @@
 mod accounts;
 mod accounts_store;
 mod api;
+mod api_write;
 mod article_page;
 mod body;
 mod demo;
+mod editor;
 mod feeds;
 mod http;
 mod listings;

@@ -1,10 +1,12 @@
 //! The read-only JSON API under `/api/v1`: articles (filtered and paginated), one article,
 //! search, sections and tags. Shapes are defined here, not borrowed from `core`, so the domain can change
 //! without breaking clients. Errors are `{"error": code, "message": sentence}` (see `error.rs`).
-//! `me` (who is signed in) is personal, so `lib.rs` mounts it outside the page cache.
+//! `me` (who is signed in) is personal and `newsroom` (the write API for API tokens, and the
+//! OpenAPI document) changes things, so `lib.rs` mounts both outside the page cache.
 
 mod articles;
 pub mod me;
+pub mod newsroom;
 mod search;
 mod sections;
 mod tags;

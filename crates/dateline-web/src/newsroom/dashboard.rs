@@ -27,6 +27,7 @@ const PER_LIST: u32 = 20;
 #[derive(Debug, Serialize)]
 struct DashboardView {
     lists: Vec<ListView>,
+    may_create: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +47,10 @@ pub(super) struct ItemView {
     when_label: &'static str,
     when: TimeView,
     path: Option<String>,
+    /// The editor page, when this person may edit the story.
+    edit: Option<String>,
+    /// Who saved it last, when known.
+    changed_by: String,
 }
 
 async fn show_dashboard(
@@ -103,7 +108,13 @@ async fn show_dashboard(
             id,
             heading,
             empty,
-            items: items.iter().map(|i| item(i, &site)).collect(),
+            items: items
+                .iter()
+                .map(|i| {
+                    let mine = i.authors.iter().any(|p| Some(p.id) == me);
+                    item(i, &site, everyone || mine)
+                })
+                .collect(),
         });
     }
     render(
@@ -113,12 +124,15 @@ async fn show_dashboard(
         "Dashboard",
         "dashboard",
         Some(&user),
-        DashboardView { lists },
+        DashboardView {
+            lists,
+            may_create: user.may(Action::CreateStory),
+        },
     )
     .await
 }
 
-pub(super) fn item(i: &DeskItem, site: &crate::state::SiteContext) -> ItemView {
+pub(super) fn item(i: &DeskItem, site: &crate::state::SiteContext, may_edit: bool) -> ItemView {
     let (when_label, at) = match (i.status, i.scheduled_for, i.published_at) {
         (Status::Scheduled, Some(at), _) => ("Scheduled for", at),
         (Status::Published, _, Some(at)) => ("Published", at),
@@ -136,5 +150,7 @@ pub(super) fn item(i: &DeskItem, site: &crate::state::SiteContext) -> ItemView {
         when_label,
         when: TimeView::new(at, site),
         path: i.path.clone(),
+        edit: may_edit.then(|| format!("/newsroom/stories/{}", i.id)),
+        changed_by: i.changed_by.clone(),
     }
 }

@@ -32,7 +32,7 @@ const PER_PAGE: u32 = 24;
 /// Longest alt text, caption or credit part kept, in characters.
 const MAX_TEXT: usize = 2_000;
 /// Room for the form's text fields and multipart framing beyond the file itself.
-const FORM_SLACK: u64 = 64 * 1024;
+pub(crate) const FORM_SLACK: u64 = 64 * 1024;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let limit =
@@ -237,14 +237,14 @@ async fn library(
 }
 
 /// The file part of an upload.
-struct Upload {
+pub(crate) struct Upload {
     bytes: Vec<u8>,
     file_name: Option<String>,
     content_type: Option<String>,
 }
 
 /// Why reading the form stopped.
-enum FormProblem {
+pub(crate) enum FormProblem {
     Refused(Refusal),
     Error(AppError),
 }
@@ -268,13 +268,15 @@ fn multipart_problem(e: MultipartError, max_mb: u64) -> FormProblem {
 /// Read the form. The form token must come before the file (it does in the page's form), so a
 /// forged form is refused before its file is read; an over-size file is read to its end and
 /// dropped, so the browser gets the answer rather than a broken connection.
-async fn read_form(
+pub(crate) async fn read_form(
     user: &CurrentUser,
     mut multipart: Multipart,
     max_bytes: u64,
 ) -> Result<(Option<Upload>, UploadText), FormProblem> {
     let max_mb = max_bytes / (1024 * 1024);
-    let mut checked = false;
+    // An API token's caller (only possible under /api/) has no form token and needs none:
+    // the bearer header is not sent by another site's form.
+    let mut checked = user.csrf.is_empty();
     let mut text = UploadText::default();
     let mut upload = None;
     let mut too_big = false;
@@ -307,7 +309,7 @@ async fn read_form(
             .await
             .map_err(|e| multipart_problem(e, max_mb))?;
         match name.as_str() {
-            "csrf" => {
+            "csrf" if !user.csrf.is_empty() => {
                 user.check_form(&value)?;
                 checked = true;
             }
@@ -386,6 +388,30 @@ async fn upload_media(
     let Some(upload) = upload else {
         return refuse(Refusal::Empty, text).await;
     };
+    match accept(&state, &user, upload, &text).await? {
+        Accepted::Stored(_) => Ok(see_other("/newsroom/media?done=uploaded")),
+        Accepted::Duplicate => Ok(see_other("/newsroom/media?done=duplicate")),
+        Accepted::Refused(r) => refuse(r, text).await,
+    }
+}
+
+/// What became of an upload.
+pub(crate) enum Accepted {
+    /// Kept, its row made, its variants queued.
+    Stored(dateline_core::media::Media),
+    /// The same bytes are already in the library.
+    Duplicate,
+    Refused(Refusal),
+}
+
+/// Check an upload, keep its original, make its row and queue its variants; nothing is kept
+/// when it is refused or anything fails. Shared by the library's form and the write API.
+pub(crate) async fn accept(
+    state: &AppState,
+    user: &CurrentUser,
+    upload: Upload,
+    text: &UploadText,
+) -> Result<Accepted, AppError> {
     let Upload {
         bytes,
         file_name,
@@ -393,7 +419,7 @@ async fn upload_media(
     } = upload;
     let hash = images::content_hash(&bytes);
     if state.store.media_by_hash(&hash).await?.is_some() {
-        return Ok(see_other("/newsroom/media?done=duplicate"));
+        return Ok(Accepted::Duplicate);
     }
     // Check and decode on the blocking pool; the pixels are dropped there, and the worker
     // decodes the kept original again (so queued photos hold no decoded pixels in memory).
@@ -407,7 +433,7 @@ async fn upload_media(
     .map_err(|e| AppError::Internal(anyhow::anyhow!("image worker failed: {e}")))?;
     let (format, width, height, original) = match checked {
         Ok(c) => c,
-        Err(r) => return refuse(r, text).await,
+        Err(r) => return Ok(Accepted::Refused(r)),
     };
     // The original first, then the row: a failure removes the file, so a failed upload leaves
     // nothing behind.
@@ -445,11 +471,11 @@ async fn upload_media(
         Ok(m) => {
             tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo uploaded");
             state.variants.queue(m.id);
-            Ok(see_other("/newsroom/media?done=uploaded"))
+            Ok(Accepted::Stored(m))
         }
         // The same file, uploaded at the same moment by someone else: theirs stands (and its
         // original is the same bytes as this one, so it stays).
-        Err(StoreError::Taken(_)) => Ok(see_other("/newsroom/media?done=duplicate")),
+        Err(StoreError::Taken(_)) => Ok(Accepted::Duplicate),
         Err(e) => {
             remove(&path).await;
             Err(e.into())

@@ -1,7 +1,9 @@
 //! The newsroom: the editors' side at `/newsroom/`. A file per aggregate, each exporting
 //! `routes()`: `sessions` (sign-in, sign-out), `password` (change one's own), `dashboard`,
 //! `search` (every story, any status), `users` (admin), `tokens` (one's own API tokens),
-//! `media` (the media library). Every handler takes a [`CurrentUser`] (no
+//! `media` (the media library), `stories` (the article editor and workflow), `revisions`,
+//! `settings` (admin), `sections` (sections and tags), `front_page` (pins). Every handler
+//! takes a [`CurrentUser`] (no
 //! session: 303 to the sign-in page) and asks `dateline_core::permissions` before doing
 //! anything; every state-changing form
 //! carries the session's form token.
@@ -17,6 +19,15 @@
 //! | `GET/POST /newsroom/tokens…`       | `ManageOwnTokens`         |
 //! | `GET/POST /newsroom/media`, `GET /newsroom/media/{id}` | `UploadMedia` |
 //! | `POST /newsroom/media/{id}`        | `EditMedia`               |
+//! | `GET /newsroom/stories/new`, `POST /newsroom/stories`, `POST /newsroom/preview`, `GET /newsroom/stories/search` | `CreateStory` |
+//! | `GET/POST /newsroom/stories/{id}`, `GET …/revisions` | `EditStory` (own or others'); each workflow step through `core::workflow` |
+//! | `POST /newsroom/stories/{id}/correction` | `CorrectStory`     |
+//! | `POST /newsroom/stories/{id}/withdraw`, `…/restore` | `WithdrawStory`, `RestoreStory` |
+//! | `POST /newsroom/stories/{id}/revisions/{rev}/restore` | `RestoreRevision` |
+//! | `GET/POST /newsroom/settings`      | `ManageSettings`          |
+//! | `GET/POST /newsroom/sections…`     | `ManageSections`          |
+//! | `POST /newsroom/tags…`             | `ManageTags`              |
+//! | `GET/POST /newsroom/front-page`    | `ManageFrontPage`         |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
@@ -24,10 +35,15 @@
 mod auth;
 pub mod credentials;
 mod dashboard;
-mod media;
+mod front_page;
+pub(crate) mod media;
 mod password;
+mod revisions;
 mod search;
+mod sections;
 mod sessions;
+mod settings;
+pub(crate) mod stories;
 mod tokens;
 mod users;
 
@@ -52,6 +68,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(users::routes())
         .merge(tokens::routes())
         .merge(media::routes(state))
+        .merge(stories::routes())
+        .merge(revisions::routes())
+        .merge(settings::routes())
+        .merge(sections::routes())
+        .merge(front_page::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }
 
@@ -134,6 +155,10 @@ struct UserView {
     manages_people: bool,
     own_tokens: bool,
     uploads_media: bool,
+    creates_stories: bool,
+    manages_settings: bool,
+    manages_sections: bool,
+    manages_front_page: bool,
 }
 
 /// Render a newsroom page (never cacheable: [`guard`] marks it).
@@ -159,6 +184,10 @@ async fn render<T: Serialize>(
             manages_people: u.may(dateline_core::permissions::Action::ManagePeople),
             own_tokens: u.may(dateline_core::permissions::Action::ManageOwnTokens),
             uploads_media: u.may(dateline_core::permissions::Action::UploadMedia),
+            creates_stories: u.may(dateline_core::permissions::Action::CreateStory),
+            manages_settings: u.may(dateline_core::permissions::Action::ManageSettings),
+            manages_sections: u.may(dateline_core::permissions::Action::ManageSections),
+            manages_front_page: u.may(dateline_core::permissions::Action::ManageFrontPage),
         }),
         csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
         page,

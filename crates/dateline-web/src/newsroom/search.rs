@@ -106,6 +106,9 @@ async fn show_search(
             Part::Phrase(ws) => ws.join(" "),
         })
         .collect();
+    let everyone = user
+        .require_on(Action::EditStory, Ownership::Others)
+        .is_ok();
     let mut results = Vec::new();
     let mut more = false;
     if !words.is_empty() {
@@ -124,9 +127,6 @@ async fn show_search(
             results.extend(state.store.desk_items_by_id(&ids).await?);
         }
         if status != Some(Status::Published) {
-            let everyone = user
-                .require_on(Action::EditStory, Ownership::Others)
-                .is_ok();
             let found = state
                 .store
                 .desk_search(&DeskSearch {
@@ -153,10 +153,13 @@ async fn show_search(
             .collect(),
         results: results
             .iter()
-            .map(|i| ResultView {
-                status: i.status.as_str(),
-                status_label: label(i.status),
-                item: item(i, &site),
+            .map(|i| {
+                let mine = i.authors.iter().any(|p| p.id == user.account.id);
+                ResultView {
+                    status: i.status.as_str(),
+                    status_label: label(i.status),
+                    item: item(i, &site, everyone || mine),
+                }
             })
             .collect(),
         more,

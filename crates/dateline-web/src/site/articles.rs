@@ -43,6 +43,14 @@ struct ArticleView {
     body: Value,
     tags: Vec<LinkView>,
     related: Vec<CardView>,
+    /// Dated public corrections, oldest first.
+    corrections: Vec<CorrectionView>,
+}
+
+#[derive(Serialize)]
+struct CorrectionView {
+    when: TimeView,
+    note: String,
 }
 
 #[derive(Serialize)]
@@ -151,13 +159,14 @@ async fn render(
     // stories: run them at once (each store call on its own pooled connection), so the page
     // waits for the slowest rather than for their sum.
     let similar = async { Ok(state.search.similar(article.id, SIMILAR).await) };
-    let (authors, tags, bodies, picks, mut candidates, similar) = tokio::try_join!(
+    let (authors, tags, bodies, picks, mut candidates, similar, corrections) = tokio::try_join!(
         store.authors_of(&ids),
         store.tags_of(&ids),
         Bodies::load(store, &ids, article.lead_media_id),
         store.related_picks(article.id),
         store.related_candidates(article.id, article.section_id),
         similar,
+        store.corrections(article.id),
     )?;
     let authors: Vec<Person> = authors.into_iter().map(|(_, p)| p).collect();
     let tags: Vec<Tag> = tags.into_iter().map(|(_, t)| t).collect();
@@ -236,6 +245,13 @@ async fn render(
         body: Value::from_safe_string(body),
         tags: tags.iter().map(tag_link).collect(),
         related: related.iter().map(|s| CardView::new(s, site)).collect(),
+        corrections: corrections
+            .into_iter()
+            .map(|c| CorrectionView {
+                when: TimeView::new(c.created_at, site),
+                note: c.note,
+            })
+            .collect(),
     };
     page(
         state,

@@ -1,0 +1,211 @@
+//! `/newsroom/settings` (admins): the per-site settings readers see: site name and tagline,
+//! logo (a media-library photo), time zone, language, community standards text, live stream. A bad value (an unknown time
+//! zone, a stream address that is not http(s)) is refused with the form kept and nothing saved.
+//! Saving moves the content generation (the store announces it), so every cached page, and its
+//! Content-Security-Policy, is made afresh.
+
+use super::auth::{CurrentUser, see_other};
+use super::render;
+use crate::AppError;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use dateline_core::MediaId;
+use dateline_core::permissions::Action;
+use serde::{Deserialize, Serialize};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/newsroom/settings", get(show_settings).post(save_settings))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+pub struct SettingsForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    tagline: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    community_standards: String,
+    #[serde(default)]
+    live_stream_url: String,
+    #[serde(default)]
+    live_stream_name: String,
+    /// A library photo id, or empty for no logo.
+    #[serde(default)]
+    logo: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SettingsPage {
+    form: SettingsForm,
+    /// Library photos to choose the logo from: (id, label).
+    photos: Vec<(String, String)>,
+    errors: Vec<String>,
+    notice: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+async fn show_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<Saved>,
+) -> Result<Response, AppError> {
+    user.require(Action::ManageSettings)?;
+    let s = state.store.site_settings().await?;
+    let form = SettingsForm {
+        csrf: String::new(),
+        name: s.name,
+        tagline: s.tagline,
+        time_zone: s.time_zone,
+        language: s.language,
+        community_standards: s.community_standards,
+        live_stream_url: s.live_stream_url,
+        live_stream_name: s.live_stream_name,
+        logo: s.logo_media_id.map(|m| m.0.to_string()).unwrap_or_default(),
+    };
+    page(
+        &state,
+        &user,
+        StatusCode::OK,
+        form,
+        Vec::new(),
+        q.saved.is_some(),
+    )
+    .await
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    form: SettingsForm,
+    errors: Vec<String>,
+    notice: bool,
+) -> Result<Response, AppError> {
+    let photos = state
+        .store
+        .media_library(None, 0, 100)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let label = if m.alt.is_empty() {
+                format!("Photo {}", m.id)
+            } else {
+                format!("Photo {}: {}", m.id, m.alt)
+            };
+            (m.id.0.to_string(), label)
+        })
+        .collect();
+    render(
+        state,
+        status,
+        "newsroom/settings.html",
+        "Site settings",
+        "settings",
+        Some(user),
+        SettingsPage {
+            form,
+            photos,
+            errors,
+            notice,
+        },
+    )
+    .await
+}
+
+/// What is wrong with a settings form.
+fn problems(f: &SettingsForm) -> Vec<String> {
+    let mut out = Vec::new();
+    if f.name.trim().is_empty() || f.name.chars().count() > 200 {
+        out.push("Give the site a name (up to 200 characters).".to_owned());
+    }
+    if dateline_core::dateline::time_zone(f.time_zone.trim()).is_err() {
+        out.push(format!(
+            "{:?} is not a time zone: use a name like Europe/London.",
+            f.time_zone
+        ));
+    }
+    let lang = f.language.trim();
+    if lang.is_empty()
+        || lang.len() > 35
+        || !lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        out.push("Give the language as a tag like en-GB.".to_owned());
+    }
+    let url = f.live_stream_url.trim();
+    let site_path = url.starts_with('/') && !url.starts_with("//");
+    if !(url.is_empty() || site_path || url.starts_with("https://") || url.starts_with("http://")) {
+        out.push(
+            "The live stream address must be a path on this site (/live/radio.mp3) or start \
+             with https:// or http://."
+                .to_owned(),
+        );
+    }
+    if f.community_standards.len() > 200_000 {
+        out.push("The community standards are too long.".to_owned());
+    }
+    out
+}
+
+async fn save_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<SettingsForm>,
+) -> Result<Response, AppError> {
+    user.require(Action::ManageSettings)?;
+    user.check_form(&f.csrf)?;
+    let errors = problems(&f);
+    if !errors.is_empty() {
+        return page(
+            &state,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            f,
+            errors,
+            false,
+        )
+        .await;
+    }
+    let logo = match f.logo.trim() {
+        "" => None,
+        v => match v.parse::<i64>() {
+            Ok(id) if state.store.media(MediaId(id)).await.is_ok() => Some(MediaId(id)),
+            _ => {
+                let errors = vec!["The logo is not a photo in the media library.".to_owned()];
+                return page(
+                    &state,
+                    &user,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    f,
+                    errors,
+                    false,
+                )
+                .await;
+            }
+        },
+    };
+    let mut s = state.store.site_settings().await?;
+    s.logo_media_id = logo;
+    s.name = f.name.trim().to_owned();
+    s.tagline = f.tagline.trim().to_owned();
+    s.time_zone = f.time_zone.trim().to_owned();
+    s.language = f.language.trim().to_owned();
+    s.community_standards = f.community_standards.replace("\r\n", "\n");
+    s.live_stream_url = f.live_stream_url.trim().to_owned();
+    s.live_stream_name = f.live_stream_name.trim().to_owned();
+    state.store.save_site_settings(&s).await?;
+    Ok(see_other("/newsroom/settings?saved=1"))
+}

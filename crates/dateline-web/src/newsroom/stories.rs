@@ -1,0 +1,1261 @@
+//! The article editor: `/newsroom/stories/new` and `/newsroom/stories/{id}`, one server-rendered
+//! form (headline, standfirst, slug, section, tags, bylines, lead photo, body, related picks,
+//! discussion mode, SEO fields) whose submit buttons are the workflow actions: save, preview,
+//! submit for review, publish now, schedule, unschedule. Separate small forms append a
+//! correction, withdraw and restore. `newsroom.js` adds the live preview (`POST
+//! /newsroom/preview`) and the READ MORE picker (`GET /newsroom/stories/search`).
+//!
+//! Rules kept here: the permission table decides (through `core::workflow` for status changes)
+//! before anything is written; every POST carries the form token; the whole form is checked
+//! before the first write (a refused form writes nothing, tags included); a save whose hidden
+//! version is stale is refused with 409, the form kept and the other person's change shown;
+//! publishing or scheduling with warnings needs a confirmation. Never renders unescaped text
+//! except the markup renderer's output.
+
+use super::auth::{CurrentUser, see_other};
+use super::render;
+use crate::AppError;
+use crate::body::{Bodies, PreparedBody, prepare};
+use crate::state::{AppState, SiteContext};
+use crate::views::TimeView;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use dateline_core::article::{Article, DiscussionMode, Status, path_date};
+use dateline_core::permissions::{Action, Ownership};
+use dateline_core::slug::Slug;
+use dateline_core::workflow::{self, Transition, TransitionError};
+use dateline_core::{ArticleId, MediaId, PersonId, TagId};
+use dateline_store::{ArticleInput, StoreError};
+use jiff::Timestamp;
+use minijinja::Value;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/newsroom/stories/new", get(new_story))
+        .route("/newsroom/stories", post(create_story))
+        .route("/newsroom/stories/search", get(search_stories))
+        .route("/newsroom/stories/{id}", get(edit_story).post(save_story))
+        .route("/newsroom/stories/{id}/correction", post(correct_story))
+        .route("/newsroom/stories/{id}/withdraw", post(withdraw_story))
+        .route("/newsroom/stories/{id}/restore", post(restore_story))
+        .route("/newsroom/preview", post(preview_body))
+}
+
+/// Longest headline, SEO title and SEO description, in characters.
+const MAX_HEADLINE: usize = 300;
+const MAX_SEO_TITLE: usize = 200;
+const MAX_SEO_DESCRIPTION: usize = 500;
+/// Longest body source, in bytes (a long read is ~100 kB).
+const MAX_BODY: usize = 1_000_000;
+
+/// What the editor form holds, as typed (kept verbatim when the form is shown again).
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct StoryForm {
+    pub headline: String,
+    pub standfirst: String,
+    pub slug: String,
+    pub section: String,
+    /// Tag names, comma-separated.
+    pub tags: String,
+    /// Byline person ids, in order.
+    pub authors: Vec<String>,
+    pub lead_media: String,
+    pub body: String,
+    /// Related story ids, comma-separated, in order.
+    pub related: String,
+    pub discussion: String,
+    pub seo_title: String,
+    pub seo_description: String,
+    /// A published story's change is a minor fix (no public "Updated" time).
+    pub minor: bool,
+    /// `YYYY-MM-DDTHH:MM` in the site's time zone.
+    pub schedule_at: String,
+    /// The person confirmed publishing despite the warnings.
+    pub confirm: bool,
+    /// The version the form was loaded at.
+    pub version: i64,
+}
+
+impl StoryForm {
+    /// Read a submitted form (repeated `author` fields keep their order).
+    pub(crate) fn from_pairs(pairs: &[(String, String)]) -> (Self, String, String) {
+        let mut f = StoryForm::default();
+        let (mut csrf, mut action) = (String::new(), String::from("save"));
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => csrf = v.clone(),
+                "action" => action = v.clone(),
+                "headline" => f.headline = v.trim().to_owned(),
+                "standfirst" => f.standfirst = v.trim().to_owned(),
+                "slug" => f.slug = v.trim().to_owned(),
+                "section" => f.section = v.trim().to_owned(),
+                "tags" => f.tags = v.clone(),
+                "author" if !v.trim().is_empty() => f.authors.push(v.trim().to_owned()),
+                "lead_media" => f.lead_media = v.trim().to_owned(),
+                "body" => f.body = v.replace("\r\n", "\n"),
+                "related" => f.related = v.clone(),
+                "discussion" => f.discussion = v.clone(),
+                "seo_title" => f.seo_title = v.trim().to_owned(),
+                "seo_description" => f.seo_description = v.trim().to_owned(),
+                "minor" => f.minor = !v.is_empty(),
+                "schedule_at" => f.schedule_at = v.trim().to_owned(),
+                "confirm" => f.confirm = !v.is_empty(),
+                "version" => f.version = v.trim().parse().unwrap_or(-1),
+                _ => {}
+            }
+        }
+        (f, csrf, action)
+    }
+
+    /// The form of a stored story.
+    pub(crate) fn of(a: &Article, input: &ArticleInput, tag_names: &[String]) -> Self {
+        StoryForm {
+            headline: a.headline.clone(),
+            standfirst: a.standfirst.clone(),
+            slug: a.slug.as_str().to_owned(),
+            section: a.section_id.0.to_string(),
+            tags: tag_names.join(", "),
+            authors: input.authors.iter().map(|p| p.0.to_string()).collect(),
+            lead_media: a.lead_media_id.map(|m| m.0.to_string()).unwrap_or_default(),
+            body: a.body_source.clone(),
+            related: input
+                .related
+                .iter()
+                .map(|r| r.0.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            discussion: a.discussion_mode.as_str().to_owned(),
+            seo_title: a.seo_title.clone(),
+            seo_description: a.seo_description.clone(),
+            minor: false,
+            schedule_at: String::new(),
+            confirm: false,
+            version: a.version,
+        }
+    }
+}
+
+/// A checked form: everything but tags that do not exist yet, which are created only once the
+/// whole form has passed.
+pub(crate) struct Checked {
+    pub input: ArticleInput,
+    pub new_tags: Vec<String>,
+    pub prepared: PreparedBody,
+}
+
+/// Check a form against the store; the messages say what to fix.
+pub(crate) async fn check(
+    state: &AppState,
+    site: &SiteContext,
+    user: &CurrentUser,
+    f: &StoryForm,
+) -> Result<Checked, Vec<String>> {
+    let mut errors = Vec::new();
+    if f.headline.is_empty() {
+        errors.push("Write a headline.".to_owned());
+    } else if f.headline.chars().count() > MAX_HEADLINE {
+        errors.push(format!(
+            "The headline is too long: keep it under {MAX_HEADLINE} characters."
+        ));
+    }
+    let slug = if f.slug.is_empty() {
+        Slug::from_text(&f.headline).ok()
+    } else {
+        match Slug::parse(&f.slug) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                errors.push(
+                    "The slug may hold only lower-case letters, digits and single hyphens."
+                        .to_owned(),
+                );
+                None
+            }
+        }
+    };
+    let section = f
+        .section
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| site.sections.iter().find(|s| s.id.0 == id));
+    if section.is_none() {
+        errors.push("Choose a section.".to_owned());
+    }
+    let people = match state.store.people().await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the byline choices failed");
+            errors.push("The bylines could not be checked just now: try again.".to_owned());
+            Vec::new()
+        }
+    };
+    let mut authors = Vec::new();
+    for a in &f.authors {
+        match a
+            .parse::<i64>()
+            .ok()
+            .filter(|id| people.iter().any(|p| p.id.0 == *id))
+        {
+            Some(id) => authors.push(PersonId(id)),
+            None => errors.push(format!("There is no person {a:?} to put in the byline.")),
+        }
+    }
+    if authors.is_empty() && f.authors.is_empty() {
+        authors.push(user.account.id);
+    }
+    let mut tags = Vec::new();
+    let mut new_tags = Vec::new();
+    for name in f.tags.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let Ok(slug) = Slug::from_text(name) else {
+            errors.push(format!("{name:?} cannot be a tag: use letters or digits."));
+            continue;
+        };
+        match state.store.tag_by_slug(slug.as_str()).await {
+            Ok(t) => tags.push(t.id),
+            Err(StoreError::NotFound) if user.may(Action::CreateTag) => {
+                new_tags.push(name.to_owned())
+            }
+            Err(StoreError::NotFound) => errors.push(format!(
+                "There is no tag “{name}” yet, and your role ({}) may not create tags: pick an \
+                 existing one or ask an editor.",
+                user.account.role
+            )),
+            Err(e) => errors.push(format!("Tags could not be checked: {e}")),
+        }
+    }
+    let lead_media_id = if f.lead_media.is_empty() {
+        None
+    } else {
+        match f.lead_media.parse::<i64>() {
+            Ok(id) if state.store.media(MediaId(id)).await.is_ok() => Some(MediaId(id)),
+            _ => {
+                errors.push("The lead photo is not in the media library.".to_owned());
+                None
+            }
+        }
+    };
+    let mut related = Vec::new();
+    for r in f
+        .related
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        match r.parse::<i64>() {
+            Ok(id) if state.store.article(ArticleId(id)).await.is_ok() => {
+                related.push(ArticleId(id))
+            }
+            _ => errors.push(format!(
+                "Related story {r:?} does not exist: give story numbers, separated by commas."
+            )),
+        }
+    }
+    let discussion = if f.discussion.is_empty() {
+        DiscussionMode::default()
+    } else {
+        DiscussionMode::from_str(&f.discussion).unwrap_or_else(|_| {
+            errors.push("Choose open, pre-moderated or closed discussion.".to_owned());
+            DiscussionMode::default()
+        })
+    };
+    if f.seo_title.chars().count() > MAX_SEO_TITLE {
+        errors.push(format!(
+            "The SEO title is too long: keep it under {MAX_SEO_TITLE} characters."
+        ));
+    }
+    if f.seo_description.chars().count() > MAX_SEO_DESCRIPTION {
+        errors.push(format!(
+            "The SEO description is too long: keep it under {MAX_SEO_DESCRIPTION} characters."
+        ));
+    }
+    let prepared = if f.body.len() > MAX_BODY {
+        errors.push("The body is too long (over a million characters).".to_owned());
+        None
+    } else {
+        match prepare(&f.body) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.push(format!("The body could not be read: {e}"));
+                None
+            }
+        }
+    };
+    match (errors.is_empty(), slug, section, prepared) {
+        (true, Some(slug), Some(section), Some(prepared)) => Ok(Checked {
+            input: ArticleInput {
+                slug,
+                headline: f.headline.clone(),
+                standfirst: f.standfirst.clone(),
+                section_id: section.id,
+                body_source: f.body.clone(),
+                body_html: prepared.html.clone(),
+                body_text: prepared.text.clone(),
+                lead_media_id,
+                discussion_mode: discussion,
+                seo_title: f.seo_title.clone(),
+                seo_description: f.seo_description.clone(),
+                authors,
+                tags,
+                related,
+                links: prepared.links.clone(),
+                media: prepared.media.clone(),
+            },
+            new_tags,
+            prepared,
+        }),
+        _ => {
+            if errors.is_empty() {
+                errors.push("Write a headline with letters or digits in it.".to_owned());
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// Create the tags the form named that do not exist yet (only after the form has passed).
+pub(crate) async fn create_tags(state: &AppState, c: &mut Checked) -> Result<(), AppError> {
+    for name in std::mem::take(&mut c.new_tags) {
+        let t = state.store.ensure_tag(&name).await?;
+        c.input.tags.push(t.id);
+    }
+    let mut seen: Vec<TagId> = Vec::new();
+    c.input.tags.retain(|t| {
+        let new = !seen.contains(t);
+        seen.push(*t);
+        new
+    });
+    Ok(())
+}
+
+/// What readers would miss or stumble on if the story went out as it is.
+pub(crate) async fn warnings(state: &AppState, c: &Checked) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    if c.input.standfirst.trim().is_empty() {
+        out.push("The standfirst is empty.".to_owned());
+    }
+    let mut photo_ids: Vec<MediaId> = c.input.lead_media_id.into_iter().collect();
+    photo_ids.extend(c.prepared.media.iter().copied());
+    for m in state.store.media_many(&photo_ids).await? {
+        if m.alt.trim().is_empty() {
+            out.push(format!(
+                "Photo {} has no alt text: add it in the media library.",
+                m.id
+            ));
+        }
+    }
+    for l in &c.prepared.links {
+        let found = match &l.target {
+            dateline_store::LinkTarget::Id(id) => state.store.article(*id).await,
+            dateline_store::LinkTarget::Slug(s) => state.store.article_by_slug(s).await,
+        };
+        match found {
+            Ok(a) if a.status == Status::Published => {}
+            Ok(a) => out.push(format!(
+                "READ MORE points to “{}”, which is {}: readers will not see that block.",
+                a.headline,
+                status_label(a.status)
+            )),
+            Err(StoreError::NotFound) => out.push(format!(
+                "READ MORE ({}) points to no story: readers will not see that block.",
+                l.key
+            )),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Draft => "a draft",
+        Status::InReview => "awaiting review",
+        Status::Scheduled => "scheduled",
+        Status::Published => "published",
+        Status::Withdrawn => "withdrawn",
+    }
+}
+
+/// Whether `user` is a byline or the creator of story `id`.
+pub(crate) async fn ownership(
+    state: &AppState,
+    user: &CurrentUser,
+    id: ArticleId,
+    authors: &[PersonId],
+) -> Result<Ownership, AppError> {
+    let me = user.account.id;
+    if authors.contains(&me) || state.store.article_creator(id).await? == Some(me) {
+        Ok(Ownership::Own)
+    } else {
+        Ok(Ownership::Others)
+    }
+}
+
+/// A workflow refusal as an answer: not allowed → 403; not possible now → 409.
+pub(crate) fn refused(e: TransitionError) -> AppError {
+    match e {
+        TransitionError::Forbidden { .. } => AppError::Forbidden(format!("{}.", capital(&e))),
+        other => AppError::Conflict(format!("{}.", capital(&other))),
+    }
+}
+
+fn capital(e: &TransitionError) -> String {
+    let s = e.to_string();
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => s,
+    }
+}
+
+/// A schedule time typed in the site's time zone (`2026-03-11T09:30`).
+pub(crate) fn parse_local(s: &str, site: &SiteContext) -> Result<Timestamp, String> {
+    let dt: jiff::civil::DateTime = s.parse().map_err(|_| {
+        "Give the time to publish as a date and time, like 2026-03-11T09:30.".to_owned()
+    })?;
+    dt.to_zoned(site.tz.clone())
+        .map(|z| z.timestamp())
+        .map_err(|_| "That time does not exist in the site's time zone.".to_owned())
+}
+
+/// The workflow action a submit button asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Save,
+    Preview,
+    Submit,
+    Publish,
+    Schedule,
+    Unschedule,
+}
+
+impl Step {
+    fn parse(s: &str) -> Result<Self, AppError> {
+        Ok(match s {
+            "save" | "" => Step::Save,
+            "preview" => Step::Preview,
+            "submit" => Step::Submit,
+            "publish" => Step::Publish,
+            "schedule" => Step::Schedule,
+            "unschedule" => Step::Unschedule,
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "The editor has no action {other:?}."
+                )));
+            }
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+#[derive(Debug, Serialize)]
+struct EditorPage {
+    story: Option<StoryInfo>,
+    form: StoryForm,
+    sections: Vec<Choice>,
+    people: Vec<Choice>,
+    /// Byline selects: the current bylines in order, then two empty ones.
+    byline_slots: Vec<String>,
+    tag_names: Vec<String>,
+    photos: Vec<Choice>,
+    discussion_modes: Vec<Choice>,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+    /// Another save landed first: what it changed.
+    conflict: Option<Vec<DiffLine>>,
+    /// The body as the site would show it (safe: markup output).
+    preview: Option<Value>,
+    notice: String,
+    tz_name: String,
+    may_publish: bool,
+    may_create_tags: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct StoryInfo {
+    id: i64,
+    status: &'static str,
+    status_label: &'static str,
+    path: Option<String>,
+    short_code: String,
+    scheduled: Option<TimeView>,
+    published: Option<TimeView>,
+    updated: Option<TimeView>,
+    withdrawn_note: String,
+    corrections: Vec<(TimeView, String)>,
+    can_submit: bool,
+    can_publish: bool,
+    can_schedule: bool,
+    can_unschedule: bool,
+    can_correct: bool,
+    can_withdraw: bool,
+    can_restore: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// One line of a diff: `kind` is `same`, `added` or `removed`.
+#[derive(Debug, Serialize)]
+pub(crate) struct DiffLine {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// A line diff between two texts.
+pub(crate) fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
+    use similar::{ChangeTag, TextDiff};
+    TextDiff::from_lines(old, new)
+        .iter_all_changes()
+        .map(|c| DiffLine {
+            kind: match c.tag() {
+                ChangeTag::Equal => "same",
+                ChangeTag::Insert => "added",
+                ChangeTag::Delete => "removed",
+            },
+            text: c.value().trim_end_matches('\n').to_owned(),
+        })
+        .collect()
+}
+
+/// The words of a story as one text, for diffs.
+pub(crate) fn words(
+    headline: &str,
+    standfirst: &str,
+    body: &str,
+    seo_title: &str,
+    seo: &str,
+) -> String {
+    format!(
+        "Headline: {headline}\nStandfirst: {standfirst}\nSEO title: {seo_title}\nSEO description: \
+         {seo}\n\n{body}\n"
+    )
+}
+
+struct Extra {
+    errors: Vec<String>,
+    warnings: Vec<String>,
+    conflict: Option<Vec<DiffLine>>,
+    preview: Option<String>,
+    notice: String,
+}
+
+impl Extra {
+    fn none() -> Self {
+        Extra {
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            conflict: None,
+            preview: None,
+            notice: String::new(),
+        }
+    }
+}
+
+async fn show_editor(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    story: Option<(&Article, Ownership)>,
+    form: StoryForm,
+    extra: Extra,
+) -> Result<Response, AppError> {
+    let site = state.site().await?;
+    let now = state.clock.now();
+    let people = state.store.people().await?;
+    let tags = state.store.tags_with_counts().await?;
+    let photos = state.store.media_library(None, 0, 100).await?;
+    let info = match story {
+        None => None,
+        Some((a, own)) => {
+            let allowed =
+                |t: Transition| workflow::next(a.status, t, user.account.role, own, now).is_ok();
+            let far = now + jiff::SignedDuration::from_hours(24 * 365);
+            let corrections = state.store.corrections(a.id).await?;
+            let section = site.sections.iter().find(|s| s.id == a.section_id);
+            Some(StoryInfo {
+                id: a.id.0,
+                status: a.status.as_str(),
+                status_label: status_label(a.status),
+                path: section
+                    .filter(|_| a.status == Status::Published)
+                    .and_then(|s| a.canonical_path(s.slug.as_str())),
+                short_code: a.short_code.clone(),
+                scheduled: a.scheduled_for.map(|t| TimeView::new(t, &site)),
+                published: a.published_at.map(|t| TimeView::new(t, &site)),
+                updated: a.updated_at.map(|t| TimeView::new(t, &site)),
+                withdrawn_note: a.withdrawn_note.clone(),
+                corrections: corrections
+                    .into_iter()
+                    .map(|c| (TimeView::new(c.created_at, &site), c.note))
+                    .collect(),
+                can_submit: allowed(Transition::Submit),
+                can_publish: allowed(Transition::PublishNow),
+                can_schedule: allowed(Transition::Schedule(far)),
+                can_unschedule: allowed(Transition::Unschedule)
+                    || allowed(Transition::ReturnToDraft),
+                can_correct: a.status == Status::Published
+                    && user.require_on(Action::CorrectStory, own).is_ok(),
+                can_withdraw: allowed(Transition::Withdraw),
+                can_restore: allowed(Transition::Restore),
+            })
+        }
+    };
+    let mut byline_slots = form.authors.clone();
+    if byline_slots.is_empty() && story.is_none() {
+        byline_slots.push(user.account.id.0.to_string());
+    }
+    byline_slots.extend([String::new(), String::new()]);
+    let title = story.map_or_else(
+        || "New story".to_owned(),
+        |(a, _)| format!("Edit: {}", a.headline),
+    );
+    let page = EditorPage {
+        story: info,
+        sections: site
+            .sections
+            .iter()
+            .map(|s| Choice {
+                value: s.id.0.to_string(),
+                label: s.name.clone(),
+            })
+            .collect(),
+        people: people
+            .iter()
+            .map(|p| Choice {
+                value: p.id.0.to_string(),
+                label: p.name.clone(),
+            })
+            .collect(),
+        byline_slots,
+        tag_names: tags.into_iter().map(|(t, _)| t.name).collect(),
+        photos: photos
+            .iter()
+            .map(|m| Choice {
+                value: m.id.0.to_string(),
+                label: if m.alt.is_empty() {
+                    format!("Photo {} (no alt text)", m.id)
+                } else {
+                    format!("Photo {}: {}", m.id, m.alt)
+                },
+            })
+            .collect(),
+        discussion_modes: [
+            (DiscussionMode::Open, "Open"),
+            (DiscussionMode::PreModerated, "Pre-moderated"),
+            (DiscussionMode::Closed, "Closed"),
+        ]
+        .into_iter()
+        .map(|(m, label)| Choice {
+            value: m.as_str().to_owned(),
+            label: label.to_owned(),
+        })
+        .collect(),
+        form,
+        errors: extra.errors,
+        warnings: extra.warnings,
+        conflict: extra.conflict,
+        preview: extra.preview.map(Value::from_safe_string),
+        notice: extra.notice,
+        tz_name: site.settings.time_zone.clone(),
+        may_publish: user.may(Action::PublishStory),
+        may_create_tags: user.may(Action::CreateTag),
+    };
+    render(
+        state,
+        status,
+        "newsroom/editor.html",
+        &title,
+        "new",
+        Some(user),
+        page,
+    )
+    .await
+}
+
+async fn new_story(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    user.require(Action::CreateStory)?;
+    let site = state.site().await?;
+    let form = StoryForm {
+        section: site
+            .sections
+            .first()
+            .map(|s| s.id.0.to_string())
+            .unwrap_or_default(),
+        discussion: DiscussionMode::default().as_str().to_owned(),
+        ..StoryForm::default()
+    };
+    show_editor(&state, &user, StatusCode::OK, None, form, Extra::none()).await
+}
+
+#[derive(Debug, Deserialize)]
+struct EditQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn load_story(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<(Article, ArticleInput, Ownership), AppError> {
+    user.require(Action::ViewNewsroom)?;
+    let (a, input) = state.store.article_input(ArticleId(id)).await?;
+    let own = ownership(state, user, a.id, &input.authors).await?;
+    user.require_on(Action::EditStory, own)?;
+    Ok((a, input, own))
+}
+
+async fn tag_names(state: &AppState, input: &ArticleInput) -> Result<Vec<String>, AppError> {
+    let all = state.store.tags_with_counts().await?;
+    Ok(input
+        .tags
+        .iter()
+        .filter_map(|t| {
+            all.iter()
+                .find(|(x, _)| x.id == *t)
+                .map(|(x, _)| x.name.clone())
+        })
+        .collect())
+}
+
+async fn edit_story(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<EditQuery>,
+) -> Result<Response, AppError> {
+    let (a, input, own) = load_story(&state, &user, id).await?;
+    let names = tag_names(&state, &input).await?;
+    let mut form = StoryForm::of(&a, &input, &names);
+    // A scheduled story's time, in the site's time zone, ready to change.
+    if let Some(at) = a.scheduled_for {
+        let site = state.site().await?;
+        form.schedule_at = at
+            .to_zoned(site.tz.clone())
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string();
+    }
+    let notice = match q.saved.as_deref() {
+        Some("saved") => "Saved.",
+        Some("submitted") => "Saved and submitted for review.",
+        Some("published") => "Published.",
+        Some("scheduled") => "Scheduled.",
+        Some("unscheduled") => "Returned to draft.",
+        Some("corrected") => "Correction added.",
+        Some("withdrawn") => "Withdrawn: readers now get the withdrawal note.",
+        Some("restored") => "Restored: readers see the story again.",
+        Some("revision") => "Earlier revision restored (as a new save).",
+        _ => "",
+    };
+    let extra = Extra {
+        notice: notice.to_owned(),
+        ..Extra::none()
+    };
+    show_editor(&state, &user, StatusCode::OK, Some((&a, own)), form, extra).await
+}
+
+/// Render the form's body as the site would (for the no-JS Preview button).
+async fn preview_html(
+    state: &AppState,
+    site: &SiteContext,
+    prepared: &PreparedBody,
+) -> Result<String, AppError> {
+    let bodies = Bodies::for_preview(&state.store, prepared, &site.sections).await?;
+    Ok(bodies.fill_preview(prepared))
+}
+
+async fn create_story(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    user.require(Action::CreateStory)?;
+    let (form, csrf, action) = StoryForm::from_pairs(&pairs);
+    user.check_form(&csrf)?;
+    let step = Step::parse(&action)?;
+    let site = state.site().await?;
+    let now = state.clock.now();
+    let mut checked = match check(&state, &site, &user, &form).await {
+        Ok(c) => c,
+        Err(errors) => {
+            let extra = Extra {
+                errors,
+                ..Extra::none()
+            };
+            return show_editor(
+                &state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                form,
+                extra,
+            )
+            .await;
+        }
+    };
+    if step == Step::Preview {
+        let preview = preview_html(&state, &site, &checked.prepared).await?;
+        let extra = Extra {
+            preview: Some(preview),
+            ..Extra::none()
+        };
+        return show_editor(&state, &user, StatusCode::OK, None, form, extra).await;
+    }
+    // A new story is the creator's own: check the step before anything is written.
+    let scheduled = plan(
+        &state,
+        &site,
+        &user,
+        &form,
+        step,
+        Status::Draft,
+        Ownership::Own,
+        now,
+        &checked,
+    )
+    .await?;
+    if let Err(r) = scheduled {
+        return show_editor(&state, &user, r.status, None, form, r.extra).await;
+    }
+    create_tags(&state, &mut checked).await?;
+    let a = match state
+        .store
+        .create_article_by(checked.input, now, Some(user.account.id))
+        .await
+    {
+        Ok(a) => a,
+        Err(StoreError::Taken(field)) => {
+            let extra = Extra {
+                errors: vec![format!(
+                    "Another story already has this {field}: change the slug."
+                )],
+                ..Extra::none()
+            };
+            return show_editor(&state, &user, StatusCode::CONFLICT, None, form, extra).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let done = apply(&state, &site, &a, step, &form, now).await?;
+    Ok(see_other(&format!(
+        "/newsroom/stories/{}?saved={done}",
+        a.id
+    )))
+}
+
+struct Refusal {
+    status: StatusCode,
+    extra: Extra,
+}
+
+/// Check that `step` may happen to a story in `from` (permission, workflow, schedule time,
+/// warnings confirmed) before anything is written.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per form; all are needed"
+)]
+async fn plan(
+    state: &AppState,
+    site: &SiteContext,
+    user: &CurrentUser,
+    form: &StoryForm,
+    step: Step,
+    from: Status,
+    own: Ownership,
+    now: Timestamp,
+    checked: &Checked,
+) -> Result<Result<(), Refusal>, AppError> {
+    let transition = match step {
+        Step::Save | Step::Preview => return Ok(Ok(())),
+        Step::Submit => Transition::Submit,
+        Step::Publish => Transition::PublishNow,
+        Step::Schedule => match parse_local(&form.schedule_at, site) {
+            Ok(at) => Transition::Schedule(at),
+            Err(m) => {
+                return Ok(Err(Refusal {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    extra: Extra {
+                        errors: vec![m],
+                        ..Extra::none()
+                    },
+                }));
+            }
+        },
+        Step::Unschedule if from == Status::InReview => Transition::ReturnToDraft,
+        Step::Unschedule => Transition::Unschedule,
+    };
+    match workflow::next(from, transition, user.account.role, own, now) {
+        Ok(_) => {}
+        Err(TransitionError::ScheduleInPast) => {
+            return Ok(Err(Refusal {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                extra: Extra {
+                    errors: vec!["The time to publish must be in the future.".to_owned()],
+                    ..Extra::none()
+                },
+            }));
+        }
+        Err(e) => return Err(refused(e)),
+    }
+    if matches!(step, Step::Publish | Step::Schedule) && !form.confirm {
+        let warnings = warnings(state, checked).await?;
+        if !warnings.is_empty() {
+            return Ok(Err(Refusal {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                extra: Extra {
+                    warnings,
+                    ..Extra::none()
+                },
+            }));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Make the status change `step` asks for (already checked by [`plan`]); the notice to show.
+async fn apply(
+    state: &AppState,
+    site: &SiteContext,
+    a: &Article,
+    step: Step,
+    form: &StoryForm,
+    now: Timestamp,
+) -> Result<&'static str, AppError> {
+    let store = &state.store;
+    Ok(match step {
+        Step::Save | Step::Preview => "saved",
+        Step::Submit => {
+            store.submit_article(a.id, now).await?;
+            "submitted"
+        }
+        Step::Publish => {
+            store
+                .publish_article(a.id, now, path_date(now, &site.tz), now)
+                .await?;
+            tracing::info!(article_id = %a.id, "published");
+            "published"
+        }
+        Step::Schedule => {
+            let at = parse_local(&form.schedule_at, site).map_err(AppError::BadRequest)?;
+            store.schedule_article(a.id, at, now).await?;
+            state.scheduler.wake();
+            "scheduled"
+        }
+        Step::Unschedule => {
+            store.return_to_draft(a.id, now).await?;
+            "unscheduled"
+        }
+    })
+}
+
+async fn save_story(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (form, csrf, action) = StoryForm::from_pairs(&pairs);
+    user.check_form(&csrf)?;
+    let (a, _, own) = load_story(&state, &user, id).await?;
+    let step = Step::parse(&action)?;
+    let site = state.site().await?;
+    let now = state.clock.now();
+    if form.version != a.version {
+        return stale(&state, &user, &a, own, form).await;
+    }
+    let mut checked = match check(&state, &site, &user, &form).await {
+        Ok(c) => c,
+        Err(errors) => {
+            let extra = Extra {
+                errors,
+                ..Extra::none()
+            };
+            return show_editor(
+                &state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((&a, own)),
+                form,
+                extra,
+            )
+            .await;
+        }
+    };
+    if step == Step::Preview {
+        let preview = preview_html(&state, &site, &checked.prepared).await?;
+        let extra = Extra {
+            preview: Some(preview),
+            ..Extra::none()
+        };
+        return show_editor(&state, &user, StatusCode::OK, Some((&a, own)), form, extra).await;
+    }
+    if let Err(r) = plan(
+        &state, &site, &user, &form, step, a.status, own, now, &checked,
+    )
+    .await?
+    {
+        return show_editor(&state, &user, r.status, Some((&a, own)), form, r.extra).await;
+    }
+    create_tags(&state, &mut checked).await?;
+    let public_update = a.status == Status::Published && !form.minor;
+    let saved = match state
+        .store
+        .update_article_by(
+            a.id,
+            form.version,
+            checked.input,
+            now,
+            public_update,
+            Some(user.account.id),
+        )
+        .await
+    {
+        Ok(s) => s,
+        Err(StoreError::StaleVersion) => return stale(&state, &user, &a, own, form).await,
+        Err(StoreError::Taken(field)) => {
+            let extra = Extra {
+                errors: vec![format!(
+                    "Another story already has this {field}: change the slug."
+                )],
+                ..Extra::none()
+            };
+            return show_editor(
+                &state,
+                &user,
+                StatusCode::CONFLICT,
+                Some((&a, own)),
+                form,
+                extra,
+            )
+            .await;
+        }
+        Err(StoreError::Invalid(m)) => return Err(AppError::BadRequest(m)),
+        Err(e) => return Err(e.into()),
+    };
+    let done = apply(&state, &site, &saved, step, &form, now).await?;
+    Ok(see_other(&format!(
+        "/newsroom/stories/{}?saved={done}",
+        a.id
+    )))
+}
+
+/// The 409 answer to a save based on an old version: the form as typed, and what the saves
+/// since then changed.
+async fn stale(
+    state: &AppState,
+    user: &CurrentUser,
+    current: &Article,
+    own: Ownership,
+    mut form: StoryForm,
+) -> Result<Response, AppError> {
+    let then = state.store.revision_at(current.id, form.version).await?;
+    let before = then.map_or_else(String::new, |r| {
+        words(
+            &r.headline,
+            &r.standfirst,
+            &r.body_source,
+            &r.seo_title,
+            &r.seo_description,
+        )
+    });
+    let now = words(
+        &current.headline,
+        &current.standfirst,
+        &current.body_source,
+        &current.seo_title,
+        &current.seo_description,
+    );
+    let conflict = diff_lines(&before, &now);
+    // Saving this form again means "mine wins, having seen theirs".
+    form.version = current.version;
+    let extra = Extra {
+        errors: vec![
+            "Someone else saved this story after you opened it, so your save was refused. Your \
+             text is kept below; their changes are listed. Save again to replace their version \
+             with yours."
+                .to_owned(),
+        ],
+        conflict: Some(conflict),
+        ..Extra::none()
+    };
+    show_editor(
+        state,
+        user,
+        StatusCode::CONFLICT,
+        Some((current, own)),
+        form,
+        extra,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn correct_story(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    user.check_form(&f.csrf)?;
+    let (a, input) = state.store.article_input(ArticleId(id)).await?;
+    let own = ownership(&state, &user, a.id, &input.authors).await?;
+    user.require_on(Action::CorrectStory, own)?;
+    if a.status != Status::Published {
+        return Err(AppError::Conflict(
+            "Only a published story can be corrected.".to_owned(),
+        ));
+    }
+    let note = f.note.trim();
+    if note.is_empty() || note.chars().count() > 2000 {
+        return Err(AppError::BadRequest(
+            "Write the correction (up to 2,000 characters).".to_owned(),
+        ));
+    }
+    state
+        .store
+        .add_correction(a.id, note, Some(user.account.id), state.clock.now())
+        .await?;
+    Ok(see_other(&format!(
+        "/newsroom/stories/{id}?saved=corrected"
+    )))
+}
+
+async fn withdraw_story(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    user.check_form(&f.csrf)?;
+    let (a, input) = state.store.article_input(ArticleId(id)).await?;
+    let own = ownership(&state, &user, a.id, &input.authors).await?;
+    let now = state.clock.now();
+    workflow::next(a.status, Transition::Withdraw, user.account.role, own, now).map_err(refused)?;
+    let note = f.note.trim();
+    if note.is_empty() || note.chars().count() > 2000 {
+        return Err(AppError::BadRequest(
+            "Write the note readers will see instead of the story (up to 2,000 characters)."
+                .to_owned(),
+        ));
+    }
+    state.store.withdraw_article(a.id, note, now).await?;
+    tracing::info!(article_id = %a.id, "withdrawn");
+    Ok(see_other(&format!(
+        "/newsroom/stories/{id}?saved=withdrawn"
+    )))
+}
+
+async fn restore_story(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    user.check_form(&f.csrf)?;
+    let (a, input) = state.store.article_input(ArticleId(id)).await?;
+    let own = ownership(&state, &user, a.id, &input.authors).await?;
+    let now = state.clock.now();
+    workflow::next(a.status, Transition::Restore, user.account.role, own, now).map_err(refused)?;
+    let site = state.site().await?;
+    // First publication's time and path date are kept (COALESCE): the URL does not move.
+    state
+        .store
+        .publish_article(a.id, now, path_date(now, &site.tz), now)
+        .await?;
+    Ok(see_other(&format!("/newsroom/stories/{id}?saved=restored")))
+}
+
+#[derive(Debug, Deserialize)]
+struct PreviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /newsroom/preview`: the body as the site would show it, as an HTML fragment.
+async fn preview_body(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<PreviewForm>,
+) -> Result<Response, AppError> {
+    user.require(Action::CreateStory)?;
+    user.check_form(&f.csrf)?;
+    if f.body.len() > MAX_BODY {
+        return Err(AppError::BadRequest(
+            "The body is too long (over a million characters).".to_owned(),
+        ));
+    }
+    let site = state.site().await?;
+    let source = f.body.replace("\r\n", "\n");
+    let prepared = tokio::task::spawn_blocking(move || prepare(&source))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::BadRequest(format!("The body could not be read: {e}")))?;
+    let html = preview_html(&state, &site, &prepared).await?;
+    let mut res = html.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Found {
+    id: i64,
+    headline: String,
+    status: &'static str,
+    /// What to paste into the body: `READ MORE: 12`.
+    read_more: String,
+}
+
+/// `GET /newsroom/stories/search?q=`: stories by headline for the READ MORE and related pickers.
+async fn search_stories(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    user.require(Action::CreateStory)?;
+    if q.q.trim().is_empty() || q.q.len() > 200 {
+        return Ok(Json(Vec::<Found>::new()).into_response());
+    }
+    let found = state.store.headline_search(&q.q, 20).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|(id, headline, status)| Found {
+                id: id.0,
+                headline,
+                status: status.as_str(),
+                read_more: format!("READ MORE: {id}"),
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests;
