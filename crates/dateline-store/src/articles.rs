@@ -6,7 +6,7 @@
 use crate::rows::{
     date_text, get, id_list, micros, opt_date, opt_micros, opt_time, parsed, slug, time,
 };
-use crate::{Change, Store, StoreError, Writer};
+use crate::{Change, Shared, Store, StoreError, Writer};
 use dateline_core::article::{Article, DiscussionMode, Status, canonical_path};
 use dateline_core::short_code::ShortCode;
 use dateline_core::slug::Slug;
@@ -532,15 +532,31 @@ impl Store {
         Ok(ids.into_iter().map(MediaId).collect())
     }
 
-    /// Every story showing photo `id`, as its lead photo or in its body.
-    pub async fn showing_media(&self, id: MediaId) -> Result<Vec<ArticleId>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT article_id FROM article_media WHERE media_id = $1 \
-             UNION SELECT id FROM articles WHERE lead_media_id = $1",
-        )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await?;
+    /// The published stories showing `shared`: a photo as lead or in the body, a section
+    /// they are in, a tag they carry (whose search text changes with it).
+    pub async fn stories_showing(&self, shared: Shared) -> Result<Vec<ArticleId>, StoreError> {
+        let (sql, id) = match shared {
+            Shared::Media(m) => (
+                "SELECT x.article_id FROM article_media x JOIN articles a ON a.id = x.article_id \
+                 WHERE x.media_id = $1 AND a.status = 'published' \
+                 UNION SELECT id FROM articles WHERE lead_media_id = $1 AND status = 'published'",
+                m.0,
+            ),
+            Shared::Section(s) => (
+                "SELECT id FROM articles WHERE section_id = $1 AND status = 'published'",
+                s.0,
+            ),
+            // The join rows' copy of `published_at` is set only while the story is published.
+            Shared::Tag(t) => (
+                "SELECT article_id FROM article_tags WHERE tag_id = $1 \
+                 AND published_at IS NOT NULL",
+                t.0,
+            ),
+        };
+        let ids: Vec<i64> = sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(ids.into_iter().map(ArticleId).collect())
     }
 

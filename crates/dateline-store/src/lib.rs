@@ -45,7 +45,7 @@ pub use search::{Modified, SearchSource};
 pub use sections::NewSection;
 pub use sessions::{ApiToken, Session};
 
-use dateline_core::{ArticleId, MediaId};
+use dateline_core::{ArticleId, MediaId, SectionId, TagId};
 use sqlx::AnyPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,9 +61,18 @@ pub enum Change {
     /// tags or photos may have changed). Readers of the change stream that only care whether
     /// anything changed treat it as `Content`; the search indexer reindexes that article.
     Article(ArticleId),
-    /// A photo's alt text, caption or credit changed: `Content` to everyone but the search
-    /// indexer, which reindexes the stories showing it (captions are searchable).
+    /// Something many stories show changed (a photo's caption, a section's or a tag's name):
+    /// `Content` to everyone but the search indexer, which reindexes the stories showing it
+    /// (`Store::stories_showing`), as those names and captions are searchable.
+    Shared(Shared),
+}
+
+/// A thing many stories show, whose text is part of each one's searchable text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Shared {
     Media(MediaId),
+    Section(SectionId),
+    Tag(TagId),
 }
 
 /// The handle every other crate uses for persistence. Cheap to clone.

@@ -1,7 +1,7 @@
 //! The media library's records (the files themselves are the web layer's business).
 
 use crate::rows::{get, id_list, micros};
-use crate::{Change, Store, StoreError};
+use crate::{Change, Shared, Store, StoreError};
 use dateline_core::MediaId;
 use dateline_core::media::{Credit, Media};
 use jiff::Timestamp;
@@ -205,7 +205,7 @@ impl Store {
         w.commit().await?;
         // Pages show captions and credits, and search indexes captions: a change must reach
         // both.
-        self.announce(Change::Media(id));
+        self.announce(Change::Shared(Shared::Media(id)));
         Ok(m)
     }
 }

@@ -1,7 +1,7 @@
 //! Sections: the site's navigation and section fronts.
 
 use crate::rows::{get, slug};
-use crate::{Change, Store, StoreError};
+use crate::{Change, Shared, Store, StoreError};
 use dateline_core::SectionId;
 use dateline_core::section::Section;
 use dateline_core::slug::Slug;
@@ -101,7 +101,7 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         let s = section(&row)?;
         w.commit().await?;
-        self.announce(Change::Content);
+        self.announce(Change::Shared(Shared::Section(id)));
         Ok(s)
     }
 }

@@ -1,7 +1,7 @@
 //! Tags and their counts.
 
 use crate::rows::{get, id_list, slug};
-use crate::{Change, Store, StoreError};
+use crate::{Change, Shared, Store, StoreError};
 use dateline_core::slug::Slug;
 use dateline_core::tag::Tag;
 use dateline_core::{ArticleId, TagId};
@@ -90,7 +90,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let t = tag(&row)?;
         w.commit().await?;
-        self.announce(Change::Content);
+        self.announce(Change::Shared(Shared::Tag(id)));
         Ok(t)
     }
 }

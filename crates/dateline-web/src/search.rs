@@ -15,12 +15,12 @@
 
 use crate::AppError;
 use crate::state::SiteContext;
+use dateline_core::ArticleId;
 use dateline_core::page::PageRequest;
 use dateline_core::person::Person;
 use dateline_core::section::Section;
-use dateline_core::{ArticleId, MediaId};
 use dateline_search::{Document, Opened, Request, Results, SearchIndex, Similar, Sort};
-use dateline_store::{Change, SearchSource, Store};
+use dateline_store::{Change, SearchSource, Shared, Store};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -182,8 +182,8 @@ struct Todo {
     rebuild: bool,
     catch_up: bool,
     articles: BTreeSet<ArticleId>,
-    /// Photos whose caption changed: the stories showing them are reindexed.
-    media: BTreeSet<MediaId>,
+    /// Photos, sections and tags whose text changed: the stories showing them are reindexed.
+    shared: BTreeSet<Shared>,
 }
 
 impl Todo {
@@ -192,8 +192,8 @@ impl Todo {
             Change::Article(id) => {
                 self.articles.insert(id);
             }
-            Change::Media(id) => {
-                self.media.insert(id);
+            Change::Shared(what) => {
+                self.shared.insert(what);
             }
             Change::Content => {}
         }
@@ -289,9 +289,9 @@ impl Worker {
             return Ok(());
         }
         // Kept in `todo` until the step succeeds, like the articles: a failed lookup is retried.
-        let media: Vec<MediaId> = todo.media.iter().copied().collect();
-        for m in media {
-            let showing = self.store.showing_media(m).await?;
+        let shared: Vec<Shared> = todo.shared.iter().copied().collect();
+        for what in shared {
+            let showing = self.store.stories_showing(what).await?;
             todo.articles.extend(showing);
         }
         let ids: Vec<ArticleId> = todo.articles.iter().copied().collect();

@@ -208,7 +208,7 @@ backend_test!(
 );
 
 backend_test!(
-    a_caption_edit_reaches_the_stories_showing_the_photo,
+    caption_section_and_tag_edits_reach_the_stories_showing_them,
     |app| {
         let lead = app
             .photo("c0ffee", "A harbour", "Boats at rest.", Credit::default())
@@ -216,7 +216,13 @@ backend_test!(
         let inline = app
             .photo("beef01", "A quay", "Cranes idle.", Credit::default())
             .await?;
-        app.article("Port story").lead(&lead).publish().await?;
+        let harbours = app.section("harbours", "Harbours").await?;
+        app.article("Port story")
+            .lead(&lead)
+            .section(&harbours)
+            .tags(&["Fishing"])
+            .publish()
+            .await?;
         app.article("Quay story")
             .body(&format!("Text.\n\n::: photo {}\n:::\n", inline.id.0))
             .publish()
@@ -233,6 +239,16 @@ backend_test!(
         found.sort();
         assert_eq!(found, ["Port story", "Quay story"]);
         assert!(headlines(&app, &[("q", "cranes")]).await?.is_empty());
+        // A renamed section or tag is found by its new name.
+        app.store
+            .update_section(harbours.id, "Maritime", "", harbours.position)
+            .await?;
+        let fishing = app.store.tag_by_slug("fishing").await?;
+        app.store.rename_tag(fishing.id, "Angling").await?;
+        app.search_caught_up().await?;
+        assert_eq!(headlines(&app, &[("q", "maritime")]).await?, ["Port story"]);
+        assert_eq!(headlines(&app, &[("q", "angling")]).await?, ["Port story"]);
+        assert!(headlines(&app, &[("q", "fishing")]).await?.is_empty());
         Ok(())
     }
 );
