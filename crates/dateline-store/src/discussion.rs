@@ -645,3 +645,26 @@ pub struct PostingHistory {
     pub from_address: u64,
     pub duplicate: bool,
 }
+
+impl Store {
+    /// Set a story's discussion mode. Not announced: the article page does not show it (its
+    /// discussion does), and the story's version is left alone so an editor's open form can
+    /// still be saved (that save writes the mode it loaded).
+    pub async fn set_discussion_mode(
+        &self,
+        article: ArticleId,
+        mode: dateline_core::article::DiscussionMode,
+    ) -> Result<(), StoreError> {
+        let mut w = self.write().await?;
+        let n = sqlx::query("UPDATE articles SET discussion_mode = $1 WHERE id = $2")
+            .bind(mode.as_str())
+            .bind(article.0)
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            return Err(StoreError::NotFound);
+        }
+        w.commit().await
+    }
+}

@@ -30,6 +30,9 @@ pub enum AppError {
     /// Signed in, but the permission table or a form token says no; the message says why.
     #[error("{0}")]
     Forbidden(String),
+    /// Too many requests in a while (comment rate limits); the message says how long to wait.
+    #[error("{0}")]
+    TooMany(String),
     #[error("internal")]
     Internal(#[source] anyhow::Error),
 }
@@ -42,6 +45,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,6 +58,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::TooMany(_) => "too_many_requests",
             AppError::Internal(_) => "internal",
         }
     }
@@ -63,7 +68,7 @@ impl AppError {
         match self {
             AppError::NotFound => "We could not find that page.".to_owned(),
             AppError::Gone { .. } => "This story has been withdrawn.".to_owned(),
-            AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::TooMany(m) => m.clone(),
             AppError::Unauthorized => "Sign in to continue.".to_owned(),
             AppError::Internal(_) => "Something went wrong on our side.".to_owned(),
         }

@@ -62,6 +62,8 @@ pub struct AppState {
     pub variants: crate::media::worker::VariantWorker,
     /// The full-text index and its indexer.
     pub search: Search,
+    /// What anonymous readers see of each discussion, dropped per article.
+    pub discussion: Arc<crate::discussion::DiscussionCache>,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -97,6 +99,7 @@ impl AppState {
             live,
             media_max_bytes: options.media_max_bytes,
             search,
+            discussion: Arc::default(),
             site: Arc::new(RwLock::new(Arc::new(site))),
         })
     }

@@ -268,6 +268,7 @@ impl ErrorPage {
             AppError::BadRequest(_) => "That request did not work",
             AppError::Unauthorized => "Sign in to continue",
             AppError::Forbidden(_) => "Not allowed",
+            AppError::TooMany(_) => "Slow down",
             AppError::Internal(_) => "Something went wrong",
         }
         .to_owned();

@@ -7,6 +7,7 @@ mod api;
 mod article_page;
 mod body;
 mod demo;
+mod discussion;
 mod feeds;
 mod http;
 mod listings;

@@ -27,6 +27,14 @@ const PER_LIST: u32 = 20;
 #[derive(Debug, Serialize)]
 struct DashboardView {
     lists: Vec<ListView>,
+    /// Held and reported comments, for those who moderate.
+    comments: Option<CommentCounts>,
+}
+
+#[derive(Debug, Serialize)]
+struct CommentCounts {
+    pending: i64,
+    reported: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,6 +114,12 @@ async fn show_dashboard(
             items: items.iter().map(|i| item(i, &site)).collect(),
         });
     }
+    let comments = if user.may(Action::ModerateComments) {
+        let (pending, reported) = state.store.moderation_counts().await?;
+        Some(CommentCounts { pending, reported })
+    } else {
+        None
+    };
     render(
         &state,
         StatusCode::OK,
@@ -113,7 +127,7 @@ async fn show_dashboard(
         "Dashboard",
         "dashboard",
         Some(&user),
-        DashboardView { lists },
+        DashboardView { lists, comments },
     )
     .await
 }

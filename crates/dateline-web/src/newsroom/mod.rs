@@ -15,20 +15,23 @@
 //! | `GET/POST /newsroom/tokens…`       | `ManageOwnTokens`         |
 //! | `GET/POST /newsroom/media`, `GET /newsroom/media/{id}` | `UploadMedia` |
 //! | `POST /newsroom/media/{id}`        | `EditMedia`               |
+//! | `GET/POST /newsroom/comments…`     | `ModerateComments`        |
+//! | `POST /newsroom/readers/{id}/ban`  | `BanReaders`              |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
 
-mod auth;
+pub(crate) mod auth;
 pub mod credentials;
 mod dashboard;
 mod media;
+mod moderation;
 mod password;
 mod sessions;
 mod tokens;
 mod users;
 
-pub use auth::{CurrentUser, PeerAddr, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
+pub use auth::{ClientIp, CurrentUser, PeerAddr, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 
 use crate::AppError;
 use crate::state::AppState;
@@ -48,12 +51,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(users::routes())
         .merge(tokens::routes())
         .merge(media::routes(state))
+        .merge(moderation::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }
 
 /// Middleware on every newsroom route: refuse a state-changing request another site sent (the
 /// second layer behind the form tokens), and keep every answer out of every cache.
-async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         let base_url = match state.site().await {
             Ok(site) => site.settings.base_url.clone(),
@@ -130,10 +134,11 @@ struct UserView {
     manages_people: bool,
     own_tokens: bool,
     uploads_media: bool,
+    moderates: bool,
 }
 
 /// Render a newsroom page (never cacheable: [`guard`] marks it).
-async fn render<T: Serialize>(
+pub(crate) async fn render<T: Serialize>(
     state: &AppState,
     status: StatusCode,
     template: &str,
@@ -155,6 +160,7 @@ async fn render<T: Serialize>(
             manages_people: u.may(dateline_core::permissions::Action::ManagePeople),
             own_tokens: u.may(dateline_core::permissions::Action::ManageOwnTokens),
             uploads_media: u.may(dateline_core::permissions::Action::UploadMedia),
+            moderates: u.may(dateline_core::permissions::Action::ModerateComments),
         }),
         csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
         page,
