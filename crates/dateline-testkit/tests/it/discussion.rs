@@ -763,3 +763,44 @@ backend_test!(xss_corpus_never_becomes_markup, |app| {
     assert!(bad.is_empty(), "queue: {bad:?}");
     Ok(())
 });
+
+backend_test!(outside_identities_refuse_what_they_cannot_check, |app| {
+    let a = app.article("Talks reopen").publish().await?;
+    // Nothing listens on port 9 of this machine: discovery fails.
+    app.store
+        .add_provider(
+            "Nowhere",
+            "http://127.0.0.1:9",
+            "dateline-site",
+            &dateline_core::secret::Secret::new("secret".to_owned()),
+            app.clock.now(),
+        )
+        .await?;
+    let page = app.page(&format!("/discussion/{}/", a.id), 200).await?;
+    assert_eq!(
+        page.attr("a.comment-via-provider", "href"),
+        format!("/readers/oidc/Nowhere/start?next=/discussion/{}/", a.id)
+    );
+    assert_eq!(page.text("a.comment-via-provider"), "Comment via Nowhere");
+    let res = app.get("/readers/oidc/Nowhere/start").await?;
+    let (s, body) = status_text(res).await?;
+    assert_eq!(s, 400);
+    assert!(body.contains("could not be reached"), "{body}");
+    // A callback without the flow's cookie (or with a state of someone else's): refused.
+    let res = app
+        .get("/readers/oidc/Nowhere/callback?code=x&state=forged")
+        .await?;
+    let (s, body) = status_text(res).await?;
+    assert_eq!(s, 400);
+    assert!(body.contains("was not started here"), "{body}");
+    let b = app.browser();
+    b.set_cookie("dateline_oidc", Some("bm90IGpzb24"));
+    assert_eq!(
+        b.get("/readers/oidc/Nowhere/callback?code=x&state=y")
+            .await?
+            .status(),
+        400
+    );
+    app.page("/readers/oidc/Unknown/start", 404).await?;
+    Ok(())
+});

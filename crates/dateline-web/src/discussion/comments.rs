@@ -84,6 +84,14 @@ struct DiscussionView {
     reader: Option<ReaderView>,
     notice: Option<&'static str>,
     edit_minutes: i64,
+    /// "Comment via <label>" for each OpenID Connect provider.
+    providers: Vec<ProviderLink>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProviderLink {
+    label: String,
+    href: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -183,7 +191,7 @@ async fn show_discussion(
         .comments_of(article.id, reader.as_ref().map(|r| r.reader.id))
         .await?;
     let req = PageRequest::parse(q.page.as_deref(), None, rules.per_page.max(1), 500)?;
-    let view = build_view(
+    let mut view = build_view(
         &state,
         &site,
         &article,
@@ -194,6 +202,20 @@ async fn show_discussion(
         req,
         &q,
     )?;
+    view.providers = state
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .map(|p| ProviderLink {
+            href: format!(
+                "/readers/oidc/{}/start?next={}",
+                crate::newsroom::auth::encode_component(&p.label),
+                crate::newsroom::auth::encode_component(&view.path)
+            ),
+            label: p.label,
+        })
+        .collect();
     if view.page > view.pages.max(1) {
         return Err(AppError::BadRequest(format!(
             "There is no page {} of this discussion: it has {} page(s).",
@@ -345,6 +367,7 @@ fn build_view(
         }),
         notice,
         edit_minutes: rules.edit_window_secs / 60,
+        providers: Vec::new(),
         path,
     })
 }

@@ -1,4 +1,5 @@
-//! Reader discussion on the reading site: reader accounts (`readers`), a story's discussion and
+//! Reader discussion on the reading site: reader accounts (`readers`), sign-in through OpenID
+//! Connect providers (`oidc`), a story's discussion and
 //! the readers' actions on comments (`comments`), and [`DiscussionCache`], which keeps what
 //! anonymous readers see of each discussion.
 //!
@@ -9,6 +10,7 @@
 //! discussion instead.
 
 mod comments;
+pub mod oidc;
 pub mod readers;
 
 use crate::state::AppState;
@@ -20,6 +22,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(readers::routes())
         .merge(comments::routes())
+        .merge(oidc::routes())
         .layer(from_fn_with_state(state.clone(), crate::newsroom::guard))
 }
 
