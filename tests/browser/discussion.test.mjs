@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import AxeBuilder from '@axe-core/playwright';
+
 import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, newContext, textOf } from './lib.mjs';
 
 const EMAIL = process.env.DATELINE_NEWSROOM_EMAIL;
@@ -21,6 +23,14 @@ const XSS = [
   '<a href="javascript:alert(7)">click</a>',
   '\u202e<details open ontoggle=alert(8)>',
 ];
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function audit(page, label) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const text = blocking.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  assert.equal(blocking.length, 0, `axe on ${label}:\n${text.join('\n')}`);
+}
 
 /** Fail on any dialog; count them. */
 function watchDialogs(page) {
@@ -73,9 +83,12 @@ describe('discussion', () => {
     assert.match(await textOf(page, 'a.discussion-link'), /^Discussion \(\d+ comments?\)$/);
     const discussion = new URL(await page.locator('a.discussion-link').getAttribute('href'), BASE_URL).href;
 
+    await audit(page, 'a story with its discussion');
     // Comment via the site: sign-in, then a new account, back to the discussion.
-    await submit(page, page.locator('#discussion-slot a.comment-via'));
+    await submit(page, page.locator('#discussion-slot a.comment-via').first());
+    await audit(page, 'the reader sign-in page');
     await submit(page, page.getByRole('link', { name: 'Create a reader account' }));
+    await audit(page, 'the reader registration page');
     await page.getByLabel('Display name').fill(`${XSS[1]} Reader`);
     await page.getByLabel('Email').fill(`reader-${unique}@example.com`);
     await page.getByLabel(/^Password/).fill('a long reader password');
@@ -86,12 +99,14 @@ describe('discussion', () => {
     await page.getByLabel(/^Comment as/).fill(text);
     await submit(page, page.getByRole('button', { name: 'Post comment' }));
     assert.match(await textOf(page, '.discussion-notice'), /waiting for a moderator/);
+    await audit(page, 'a discussion, signed in');
     const held = page.locator('li.comment.comment-held', { hasText: text });
     assert.equal(await held.count(), 1);
     const id = (await held.getAttribute('id')).replace('comment-', '');
 
     // The moderator approves it with the keyboard: j/k to it, then a.
     await goto(mod, `${BASE_URL}/newsroom/comments`);
+    await audit(mod, 'the moderation queue');
     const items = await mod.locator('.mod-item').evaluateAll((els) => els.map((e) => e.dataset.comment));
     const at = items.indexOf(id);
     assert.ok(at >= 0, `comment ${id} is in the queue`);

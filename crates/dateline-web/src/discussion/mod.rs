@@ -16,7 +16,21 @@ pub mod readers;
 use crate::state::AppState;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
+use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+
+/// Bytes of rendered discussions kept in memory.
+const BUDGET: u64 = 32 * 1024 * 1024;
+
+/// Entries weigh what their HTML weighs, so a few huge discussions cannot take the memory.
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<(i64, String), (u64, String)> for ByBytes {
+    fn weight(&self, key: &(i64, String), val: &(u64, String)) -> u64 {
+        (key.1.len() + val.1.len() + 64) as u64
+    }
+}
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -31,7 +45,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// moves it). Per node: another node's comment reaches this node's readers when its entry is
 /// dropped or evicted (see docs/discussion.md).
 pub struct DiscussionCache {
-    entries: Cache<(i64, String), (u64, String)>,
+    entries: Cache<(i64, String), (u64, String), ByBytes>,
 }
 
 impl std::fmt::Debug for DiscussionCache {
@@ -45,7 +59,7 @@ impl std::fmt::Debug for DiscussionCache {
 impl Default for DiscussionCache {
     fn default() -> Self {
         Self {
-            entries: Cache::new(4096),
+            entries: Cache::with_weighter(4096, BUDGET, ByBytes),
         }
     }
 }
