@@ -804,3 +804,71 @@ backend_test!(outside_identities_refuse_what_they_cannot_check, |app| {
     app.page("/readers/oidc/Unknown/start", 404).await?;
     Ok(())
 });
+
+backend_test!(a_ban_covers_every_identity_of_a_reader, |app| {
+    let a = app.article("Talks reopen").publish().await?;
+    let nadia = app.reader("Nadia", a.id).await?;
+    let id = nadia_id(&app, "nadia@readers.example").await?;
+    let reader = dateline_core::ReaderId(id);
+    // An outside identity linked to the same reader (as "Link your … account" does).
+    let provider = app
+        .store
+        .add_provider(
+            "Elsewhere",
+            "https://id.example",
+            "site",
+            &dateline_core::secret::Secret::new("s".to_owned()),
+            app.clock.now(),
+        )
+        .await?;
+    app.store
+        .link_identity(provider.id, "subject-1", reader, app.clock.now())
+        .await?;
+    // A second link of the same identity to someone else is refused.
+    let other = app.reader("Omar", a.id).await?;
+    let omar = nadia_id(&app, "omar@readers.example").await?;
+    assert!(matches!(
+        app.store
+            .link_identity(
+                provider.id,
+                "subject-1",
+                dateline_core::ReaderId(omar),
+                app.clock.now()
+            )
+            .await,
+        Err(dateline_store::StoreError::Taken(_))
+    ));
+    drop(other);
+    let moderator = app.login_as(Role::Moderator).await?;
+    let res = moderator
+        .submit(
+            &format!("/newsroom/readers/{id}/ban"),
+            &[("duration", "forever")],
+        )
+        .await?;
+    assert_eq!(res.status(), 303);
+    // The ban ended the reader's sessions, and whichever identity signs in next finds the
+    // same banned reader row.
+    let res = post(&nadia, a.id.0, "Still here", None).await?;
+    assert_eq!(res.status(), 303);
+    assert!(
+        location(&res).starts_with("/readers/sign-in?"),
+        "{}",
+        location(&res)
+    );
+    let via_identity = app
+        .store
+        .reader(
+            app.store
+                .reader_of_identity(provider.id, "subject-1")
+                .await?,
+        )
+        .await?;
+    assert!(via_identity.ban.forever);
+    assert!(
+        via_identity
+            .ban
+            .active(app.clock.now() + SignedDuration::from_hours(24 * 365))
+    );
+    Ok(())
+});
