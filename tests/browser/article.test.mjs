@@ -157,8 +157,12 @@ describe('article page', () => {
     assert.ok(found, 'no link to /community-standards/');
   });
 
-  it('has no discussion section (comments are not built yet)', async () => {
-    assert.equal(await page.locator('.discussion').count(), 0, 'unexpected `.discussion` element');
+  it('loads its discussion under the story, from a resource of its own', async () => {
+    // The story page (cached) only links to the discussion; the script puts it in place.
+    const href = await attrOf(page, 'a.discussion-link', 'href');
+    assert.match(href ?? '', /^\/discussion\/\d+\/$/);
+    await page.waitForSelector('#discussion-slot section.discussion');
+    assert.equal(await page.locator('article .discussion').count(), 0, 'comments inside the cached story');
   });
 
   it('has complete head metadata', async () => {

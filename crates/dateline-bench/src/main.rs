@@ -4,6 +4,8 @@
 //! - `render --data DIR --samples N`: uncached article-page time through the real router.
 //! - `render --profile`: SQL statements per page and the cost of the cache's compression.
 //! - `feeds --data DIR`: feed and sitemap generation time, uncached and cached.
+//! - `comments --data DIR`: story-page throughput with and without comments being posted, and
+//!   the posts' latency.
 //! - `listeners --url URL --count N`: live-audio listeners; how many get the stream on time.
 //! - `search --data DIR`: search index build time and size, query and similar-story latency.
 //! - `publish --stories N --samples M`: how soon a published story shows on its page, section
@@ -15,6 +17,7 @@
 //! Progress goes to stderr; results go to stdout as `name key=value …` lines that the script
 //! collects. Everything talks to 127.0.0.1 only, and every loop is bounded in count and time.
 
+mod comments;
 mod feeds;
 mod listeners;
 mod publish;
@@ -45,6 +48,8 @@ enum Cmd {
     Render(render::RenderArgs),
     /// Time feeds and sitemaps through the real router, uncached and cached, in process.
     Feeds(feeds::FeedsArgs),
+    /// Story-page throughput while comments are posted, and the posts' latency, in process.
+    Comments(comments::CommentsArgs),
     /// Open N live-audio listeners and count how many receive the stream on time.
     Listeners(listeners::ListenersArgs),
     /// Build the search index and time 200 queries and 200 similar-story lookups, in process.
@@ -109,6 +114,21 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                 m.seconds,
                 if cached { "yes" } else { "no" },
                 m.database_bytes as f64 / 1e6
+            ));
+        }
+        Cmd::Comments(args) => {
+            dateline::config::init_logging(Some("warn"));
+            let r = comments::run(&args).await?;
+            report(&format!(
+                "comments story_rps_quiet={:.0} story_rps_with_posts={:.0} posts={} \
+                 posts_per_s={:.0} post_p50_ms={:.2} post_p99_ms={:.2} failed_posts={}",
+                r.quiet_rps,
+                r.busy_rps,
+                r.posts.n,
+                r.posts.n as f64 / args.seconds.max(1) as f64,
+                r.posts.p50,
+                r.posts.p99,
+                r.failed_posts
             ));
         }
         Cmd::Render(args) if args.profile => {

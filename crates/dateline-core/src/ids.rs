@@ -45,3 +45,11 @@ id_type!(
     /// A photo in the media library.
     MediaId
 );
+id_type!(
+    /// A reader account (not staff: readers are never `people`).
+    ReaderId
+);
+id_type!(
+    /// A reader's comment.
+    CommentId
+);

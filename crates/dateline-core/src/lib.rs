@@ -7,6 +7,7 @@
 pub mod account;
 pub mod article;
 pub mod dateline;
+pub mod discussion;
 pub mod ids;
 pub mod live;
 pub mod media;
@@ -23,4 +24,4 @@ pub mod slug;
 pub mod tag;
 pub mod workflow;
 
-pub use ids::{ArticleId, MediaId, PersonId, SectionId, TagId};
+pub use ids::{ArticleId, CommentId, MediaId, PersonId, ReaderId, SectionId, TagId};

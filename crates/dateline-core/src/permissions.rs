@@ -90,6 +90,9 @@ pub enum Action {
     /// Pin stories to the front page's lead and top slots.
     ManageFrontPage,
     ModerateComments,
+    /// Ban a reader (and with them every outside identity they use) from commenting, and
+    /// verify a reader's email by hand.
+    BanReaders,
     ManagePeople,
     ManageSettings,
     /// Create and revoke one's own API tokens.
@@ -97,7 +100,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -114,6 +117,7 @@ impl Action {
         Action::ManageTags,
         Action::ManageFrontPage,
         Action::ModerateComments,
+        Action::BanReaders,
         Action::ManagePeople,
         Action::ManageSettings,
         Action::ManageOwnTokens,
@@ -138,6 +142,7 @@ impl Action {
             Action::ManageTags => "manage tags",
             Action::ManageFrontPage => "arrange the front page",
             Action::ModerateComments => "moderate comments",
+            Action::BanReaders => "ban or verify readers",
             Action::ManagePeople => "manage people and roles",
             Action::ManageSettings => "change site settings",
             Action::ManageOwnTokens => "manage API tokens",
@@ -163,7 +168,7 @@ pub fn allows(role: Role, action: Action, ownership: Ownership) -> bool {
         (Admin, _) => true,
         (Editor, ManagePeople | ManageSettings) => false,
         (Editor, _) => true,
-        (Moderator, ViewNewsroom | ModerateComments | ManageOwnTokens) => true,
+        (Moderator, ViewNewsroom | ModerateComments | BanReaders | ManageOwnTokens) => true,
         (Moderator, _) => false,
         (Author, ViewNewsroom | CreateStory | UploadMedia | EditMedia | ManageOwnTokens) => true,
         (

@@ -277,3 +277,69 @@ impl TestApp {
         Ok(b)
     }
 }
+
+impl Browser {
+    /// Register a reader account through the site's form (the browser is then signed in as
+    /// that reader); the answer as is.
+    pub async fn register_reader(
+        &self,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        let form = self.page("/readers/register", 200).await?;
+        let token = form.attr("input[name=form_token]", "value");
+        self.post(
+            "/readers/register",
+            &[
+                ("name", name),
+                ("email", email),
+                ("password", password),
+                ("form_token", &token),
+            ],
+        )
+        .await
+    }
+
+    /// Fill in and send the reader sign-in form; the answer as is.
+    pub async fn sign_in_reader(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        let form = self.page("/readers/sign-in", 200).await?;
+        let token = form.attr("input[name=form_token]", "value");
+        self.post(
+            "/readers/sign-in",
+            &[
+                ("email", email),
+                ("password", password),
+                ("form_token", &token),
+            ],
+        )
+        .await
+    }
+}
+
+impl TestApp {
+    /// A browser signed in as a new reader `name` (`{name}@readers.example`, lower-cased,
+    /// spaces as dots), holding its form token, read from the discussion of `article`.
+    pub async fn reader(
+        &self,
+        name: &str,
+        article: dateline_core::ArticleId,
+    ) -> anyhow::Result<Browser> {
+        let mut b = self.browser();
+        let email = format!("{}@readers.example", name.to_lowercase().replace(' ', "."));
+        let res = b.register_reader(name, &email, TEST_PASSWORD).await?;
+        anyhow::ensure!(
+            res.status() == 303,
+            "registering {name}: {}\n{}",
+            res.status(),
+            res.text().await.unwrap_or_default()
+        );
+        let page = b.page(&format!("/discussion/{article}/"), 200).await?;
+        b.csrf = page.attr("form.reader-sign-out input[name=csrf]", "value");
+        Ok(b)
+    }
+}

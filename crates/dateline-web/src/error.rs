@@ -34,6 +34,9 @@ pub enum AppError {
     /// workflow does not allow from here); the message says why.
     #[error("{0}")]
     Conflict(String),
+    /// Too many requests in a while (comment rate limits); the message says how long to wait.
+    #[error("{0}")]
+    TooMany(String),
     #[error("internal")]
     Internal(#[source] anyhow::Error),
 }
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,6 +64,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::Conflict(_) => "conflict",
+            AppError::TooMany(_) => "too_many_requests",
             AppError::Internal(_) => "internal",
         }
     }
@@ -69,7 +74,10 @@ impl AppError {
         match self {
             AppError::NotFound => "We could not find that page.".to_owned(),
             AppError::Gone { .. } => "This story has been withdrawn.".to_owned(),
-            AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::Conflict(m) => m.clone(),
+            AppError::BadRequest(m)
+            | AppError::Forbidden(m)
+            | AppError::Conflict(m)
+            | AppError::TooMany(m) => m.clone(),
             AppError::Unauthorized => "Sign in to continue.".to_owned(),
             AppError::Internal(_) => "Something went wrong on our side.".to_owned(),
         }

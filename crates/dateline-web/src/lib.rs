@@ -11,6 +11,7 @@ mod api;
 pub mod body;
 mod cache;
 mod clock;
+pub mod discussion;
 mod error;
 mod feeds;
 mod http;
@@ -55,6 +56,8 @@ pub fn app(state: AppState) -> Router {
         .merge(live::routes())
         // Outside the page cache: signed-in pages are never kept.
         .merge(newsroom::routes(&state))
+        // Outside the page cache too: discussions are cached per article (`discussion`).
+        .merge(discussion::routes(&state))
         .merge(api::me::routes())
         .merge(api::newsroom::routes(&state))
         .fallback(site::not_found)

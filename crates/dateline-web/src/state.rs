@@ -66,6 +66,8 @@ pub struct AppState {
     pub search: Search,
     /// Publishes scheduled stories when their time comes.
     pub scheduler: crate::scheduler::Scheduler,
+    /// What anonymous readers see of each discussion, dropped per article.
+    pub discussion: Arc<crate::discussion::DiscussionCache>,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -103,6 +105,7 @@ impl AppState {
             live,
             media_max_bytes: options.media_max_bytes,
             search,
+            discussion: Arc::default(),
             site: Arc::new(RwLock::new(Arc::new(site))),
         })
     }

@@ -290,6 +290,7 @@ impl ErrorPage {
             AppError::Unauthorized => "Sign in to continue",
             AppError::Forbidden(_) => "Not allowed",
             AppError::Conflict(_) => "That cannot be done now",
+            AppError::TooMany(_) => "Slow down",
             AppError::Internal(_) => "Something went wrong",
         }
         .to_owned();

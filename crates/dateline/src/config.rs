@@ -32,6 +32,9 @@ pub enum Command {
     /// The station's weekly programme schedule: add, list, remove.
     #[command(subcommand)]
     Schedule(crate::schedule::ScheduleCommand),
+    /// OpenID Connect providers readers comment through: add, list, remove.
+    #[command(subcommand)]
+    Provider(crate::providers::ProviderCommand),
     /// Newsroom accounts: add, list, set-role, reset-password, disable, enable.
     #[command(subcommand)]
     User(crate::users::UserCommand),

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod demo;
 pub mod mounts;
+pub mod providers;
 pub mod reindex;
 pub mod schedule;
 pub mod serve;

@@ -2,7 +2,7 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, mounts, reindex, schedule, serve, users};
+use dateline::{config, mounts, providers, reindex, schedule, serve, users};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         match cli.command {
             config::Command::Serve(args) => serve::run(args).await,
             config::Command::Mount(cmd) => mounts::run(cmd).await,
+            config::Command::Provider(cmd) => providers::run(cmd).await,
             config::Command::Schedule(cmd) => schedule::run(cmd).await,
             config::Command::User(cmd) => users::run(cmd).await,
             config::Command::Token(cmd) => users::run_token(cmd).await,

@@ -182,4 +182,37 @@
       });
     }
   }
+
+  // The moderation queue: keyboard shortcuts. j/k move between comments, a approves, s marks
+  // as spam, r opens the reject choice, b the ban choice. Every action is an ordinary form
+  // button, so without this script the queue works the same by mouse or Tab.
+  var queue = document.querySelector("[data-moderation-queue]");
+  if (queue) {
+    var items = Array.prototype.slice.call(queue.querySelectorAll(".mod-item"));
+    var current = 0;
+    function focusItem(i) {
+      if (!items.length) return;
+      current = Math.max(0, Math.min(items.length - 1, i));
+      items.forEach(function (el, n) { el.classList.toggle("mod-current", n === current); });
+      items[current].focus();
+    }
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) return;
+      var item = items[current];
+      if (!item) return;
+      function press(sel) { var b = item.querySelector(sel); if (b) { e.preventDefault(); b.click(); } }
+      function open(sel) { var d = item.querySelector(sel); if (d) { e.preventDefault(); d.open = true; var f = d.querySelector("select"); if (f) f.focus(); } }
+      switch (e.key) {
+        case "j": e.preventDefault(); focusItem(current + 1); break;
+        case "k": e.preventDefault(); focusItem(current - 1); break;
+        case "a": press("button[data-key=a]"); break;
+        case "s": press("button[data-key=s]"); break;
+        case "r": open("details.mod-reject"); break;
+        case "b": open("details.mod-ban"); break;
+      }
+    });
+    focusItem(0);
+  }
 })();

@@ -83,4 +83,25 @@
     }
     setInterval(refresh, 15000);
   });
+
+  // The discussion: a resource of its own (so the cached story page never changes when readers
+  // post), put under the story. Our own HTML, every reader value escaped by the server; it is
+  // parsed inert and its nodes moved in, so nothing in it runs. Without this script the
+  // "Discussion" link leads to the same block on a page of its own.
+  document.querySelectorAll("a.discussion-link[data-fragment]").forEach(function (link) {
+    var slot = document.getElementById("discussion-slot");
+    if (!slot || !window.fetch || !window.DOMParser) return;
+    fetch(link.dataset.fragment, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var section = doc.querySelector("section.discussion");
+        if (!section) return;
+        slot.replaceChildren(document.adoptNode(section));
+        var count = section.querySelector(".discussion-count");
+        if (count) link.textContent = "Discussion " + count.textContent;
+      })
+      .catch(function () { /* the link still works */ });
+  });
 })();

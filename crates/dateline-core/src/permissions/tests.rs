@@ -44,7 +44,10 @@ fn editors_run_the_desk_but_not_people_or_settings() {
 #[test]
 fn moderators_only_moderate() {
     for a in Action::ALL {
-        let expected = matches!(a, ViewNewsroom | ModerateComments | ManageOwnTokens);
+        let expected = matches!(
+            a,
+            ViewNewsroom | ModerateComments | BanReaders | ManageOwnTokens
+        );
         assert_eq!(allows(Moderator, a, Own), expected, "{a:?}");
     }
 }

@@ -218,8 +218,12 @@ backend_test!(
             ["/tags/shipping/", "/tags/gulf-states/"]
         );
         assert!(page.has("a[href='/community-standards/']"));
-        // Comments arrive with their own issue: until then no discussion area at all (the only
-        // form is the header's search box).
+        // The discussion is its own resource (issue 4): the cached story page only links to
+        // it, so it holds no comment and no form (the only form is the header's search box).
+        assert_eq!(
+            page.attr("a.discussion-link", "href"),
+            format!("/discussion/{}/", a.id)
+        );
         assert!(!page.has(".discussion") && !page.has("main form"));
         Ok(())
     }

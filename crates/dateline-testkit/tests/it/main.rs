@@ -8,6 +8,7 @@ mod api_write;
 mod article_page;
 mod body;
 mod demo;
+mod discussion;
 mod editor;
 mod feeds;
 mod http;

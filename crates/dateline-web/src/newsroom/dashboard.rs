@@ -28,6 +28,14 @@ const PER_LIST: u32 = 20;
 struct DashboardView {
     lists: Vec<ListView>,
     may_create: bool,
+    /// Held and reported comments, for those who moderate.
+    comments: Option<CommentCounts>,
+}
+
+#[derive(Debug, Serialize)]
+struct CommentCounts {
+    pending: i64,
+    reported: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -117,6 +125,12 @@ async fn show_dashboard(
                 .collect(),
         });
     }
+    let comments = if user.may(Action::ModerateComments) {
+        let (pending, reported) = state.store.moderation_counts().await?;
+        Some(CommentCounts { pending, reported })
+    } else {
+        None
+    };
     render(
         &state,
         StatusCode::OK,
@@ -127,6 +141,7 @@ async fn show_dashboard(
         DashboardView {
             lists,
             may_create: user.may(Action::CreateStory),
+            comments,
         },
     )
     .await

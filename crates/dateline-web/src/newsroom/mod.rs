@@ -28,15 +28,18 @@
 //! | `GET/POST /newsroom/sections…`     | `ManageSections`          |
 //! | `POST /newsroom/tags…`             | `ManageTags`              |
 //! | `GET/POST /newsroom/front-page`    | `ManageFrontPage`         |
+//! | `GET/POST /newsroom/comments…`     | `ModerateComments`        |
+//! | `POST /newsroom/readers/{id}/ban`  | `BanReaders`              |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
 
-mod auth;
+pub(crate) mod auth;
 pub mod credentials;
 mod dashboard;
 mod front_page;
 pub(crate) mod media;
+mod moderation;
 mod password;
 mod revisions;
 mod search;
@@ -47,7 +50,7 @@ pub(crate) mod stories;
 mod tokens;
 mod users;
 
-pub use auth::{CurrentUser, PeerAddr, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
+pub use auth::{ClientIp, CurrentUser, PeerAddr, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 
 use crate::AppError;
 use crate::state::AppState;
@@ -73,12 +76,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(settings::routes())
         .merge(sections::routes())
         .merge(front_page::routes())
+        .merge(moderation::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }
 
 /// Middleware on every newsroom route: refuse a state-changing request another site sent (the
 /// second layer behind the form tokens), and keep every answer out of every cache.
-async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         let base_url = match state.site().await {
             Ok(site) => site.settings.base_url.clone(),
@@ -159,10 +163,11 @@ struct UserView {
     manages_settings: bool,
     manages_sections: bool,
     manages_front_page: bool,
+    moderates: bool,
 }
 
 /// Render a newsroom page (never cacheable: [`guard`] marks it).
-async fn render<T: Serialize>(
+pub(crate) async fn render<T: Serialize>(
     state: &AppState,
     status: StatusCode,
     template: &str,
@@ -188,6 +193,7 @@ async fn render<T: Serialize>(
             manages_settings: u.may(dateline_core::permissions::Action::ManageSettings),
             manages_sections: u.may(dateline_core::permissions::Action::ManageSections),
             manages_front_page: u.may(dateline_core::permissions::Action::ManageFrontPage),
+            moderates: u.may(dateline_core::permissions::Action::ModerateComments),
         }),
         csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
         page,

@@ -35,7 +35,7 @@ impl Resolver for Nothing {
 pub async fn show_community_standards(State(state): State<AppState>) -> Result<Response, AppError> {
     let site = state.site().await?;
     let source = if site.settings.community_standards.trim().is_empty() {
-        "Be civil, stay on topic, and respect other readers.".to_owned()
+        dateline_core::discussion::DEFAULT_STANDARDS.to_owned()
     } else {
         site.settings.community_standards.clone()
     };

@@ -1,4 +1,5 @@
-//! The `dateline` binary as an operator runs it: `dateline user …` and `dateline token create`
+//! The `dateline` binary as an operator runs it: `dateline user …`, `dateline token create` and
+//! `dateline provider …`
 //! against a temporary data folder, checking exit codes, the sentences printed and what the
 //! database holds afterwards. One integration binary; it needs no PostgreSQL (the commands
 //! share `serve`'s `--data`/`--database` handling, which the store tests cover on both).
@@ -339,5 +340,72 @@ async fn tokens_are_printed_once_and_stored_hashed() -> anyhow::Result<()> {
             .any(|w| w == credentials::token_hash(&token).as_bytes()),
         "the token's hash is not in the database"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn providers_are_added_listed_and_removed() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    assert_eq!(
+        ok(&dateline(d, &["provider", "list"], "")?)?.trim(),
+        "no providers"
+    );
+    let add = |label: &str, issuer: &str, secret: &str| {
+        dateline(
+            d,
+            &[
+                "provider",
+                "add",
+                "--label",
+                label,
+                "--issuer",
+                issuer,
+                "--client-id",
+                "dateline-site",
+            ],
+            secret,
+        )
+    };
+    let added = ok(&add("Facebook", "https://id.example/", "s3cret value\n")?)?;
+    assert_eq!(added.trim(), "added provider Facebook (https://id.example)");
+    let listed = ok(&dateline(d, &["provider", "list"], "")?)?;
+    assert_eq!(listed.trim(), "Facebook\thttps://id.example\tdateline-site");
+    assert!(!listed.contains("s3cret"));
+    // The secret is stored for the site to present, exactly as typed.
+    let s = store(d).await?;
+    assert_eq!(
+        s.provider_by_label("Facebook")
+            .await?
+            .client_secret
+            .expose(),
+        "s3cret value"
+    );
+    s.close().await;
+    // Refusals, each with a sentence.
+    assert!(failed(&add("Facebook", "https://other.example", "x\n")?)?.contains("already"));
+    assert!(failed(&add("Google", "http://id.example", "x\n")?)?.contains("https://"));
+    assert!(failed(&add("Google", "https://id.example", "\n")?)?.contains("secret"));
+    assert!(failed(&add("a/b", "https://id.example", "x\n")?)?.contains("label"));
+    ok(&add("Local", "http://127.0.0.1:9999", "x\n")?)?;
+    assert_eq!(
+        ok(&dateline(
+            d,
+            &["provider", "remove", "--label", "Facebook"],
+            ""
+        )?)?
+        .trim(),
+        "removed provider Facebook"
+    );
+    assert!(
+        failed(&dateline(
+            d,
+            &["provider", "remove", "--label", "Facebook"],
+            ""
+        )?)?
+        .contains("no provider")
+    );
+    let listed = ok(&dateline(d, &["provider", "list"], "")?)?;
+    assert_eq!(listed.trim(), "Local\thttp://127.0.0.1:9999\tdateline-site");
     Ok(())
 }

@@ -1,0 +1,83 @@
+//! Reader discussion on the reading site: reader accounts (`readers`), sign-in through OpenID
+//! Connect providers (`oidc`), a story's discussion and
+//! the readers' actions on comments (`comments`), and [`DiscussionCache`], which keeps what
+//! anonymous readers see of each discussion.
+//!
+//! These routes sit outside the page cache (a discussion changes far more often than a story,
+//! and a signed-in reader's view is their own), behind the newsroom's `guard` (no-store answers,
+//! cross-site POSTs refused). Comment writes are never announced on the store's change stream,
+//! so they never empty the page cache: [`DiscussionCache::changed`] drops one article's
+//! discussion instead.
+
+mod comments;
+pub mod oidc;
+pub mod readers;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+/// Bytes of rendered discussions kept in memory.
+const BUDGET: u64 = 32 * 1024 * 1024;
+
+/// Entries weigh what their HTML weighs, so a few huge discussions cannot take the memory.
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<(i64, String), (u64, String)> for ByBytes {
+    fn weight(&self, key: &(i64, String), val: &(u64, String)) -> u64 {
+        (key.1.len() + val.1.len() + 64) as u64
+    }
+}
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(readers::routes())
+        .merge(comments::routes())
+        .merge(oidc::routes())
+        .layer(from_fn_with_state(state.clone(), crate::newsroom::guard))
+}
+
+/// Rendered anonymous discussions, per article and view (sort, page, fragment or page), tagged
+/// with the store generation they were rendered at (a withdrawn story or a settings change
+/// moves it). Per node: another node's comment reaches this node's readers when its entry is
+/// dropped or evicted (see docs/discussion.md).
+pub struct DiscussionCache {
+    entries: Cache<(i64, String), (u64, String), ByBytes>,
+}
+
+impl std::fmt::Debug for DiscussionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscussionCache")
+            .field("entries", &self.entries.len())
+            .finish()
+    }
+}
+
+impl Default for DiscussionCache {
+    fn default() -> Self {
+        Self {
+            entries: Cache::with_weighter(4096, BUDGET, ByBytes),
+        }
+    }
+}
+
+impl DiscussionCache {
+    pub fn get(&self, article: i64, view: &str, generation: u64) -> Option<String> {
+        self.entries
+            .get(&(article, view.to_owned()))
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, body)| body)
+    }
+
+    pub fn put(&self, article: i64, view: String, generation: u64, body: String) {
+        self.entries.insert((article, view), (generation, body));
+    }
+
+    /// One of the article's comments changed: drop its discussion, and nothing else.
+    pub fn changed(&self, article: i64) {
+        self.entries.retain(|(a, _), _| *a != article);
+    }
+}
