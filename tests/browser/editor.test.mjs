@@ -154,6 +154,9 @@ describe('article editor', () => {
     // The slug follows the headline until edited.
     assert.match(await page.getByLabel('Slug', { exact: true }).inputValue(), /^port-cranes-light-up-the-harbour-/);
     await page.getByLabel('Standfirst', { exact: true }).fill('The new cranes were switched on at dusk.');
+    // Tagged like any real story (the feeds and markup suites later read the newest story's
+    // tag links); an editor may create a tag on the fly.
+    await page.getByLabel('Tags', { exact: true }).fill('Shipping, Harbour lights');
     await page.getByLabel('Lead photo', { exact: true }).selectOption(photoId);
     await page
       .getByLabel('Body', { exact: true })
@@ -221,6 +224,11 @@ describe('article editor', () => {
     assert.ok(main.includes('R. Lens'), 'the credit');
     assert.ok(main.includes(targetHeadline), 'the READ MORE box');
     assert.ok(main.includes('Ship-to-shore gantry cranes'), 'the note');
+    assert.deepEqual(
+      await readerPage.$$eval('.tags a', (links) => links.map((a) => a.textContent.trim())),
+      ['Shipping', 'Harbour lights'],
+      'the tags, in the order typed',
+    );
     assert.deepEqual(problems, []);
     await fresh.close();
   });
