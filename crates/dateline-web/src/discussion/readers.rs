@@ -25,15 +25,11 @@ use dateline_core::discussion::{Reader, display_name};
 use dateline_core::secret::Secret;
 use dateline_store::{NewReader, StoreError};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 /// The reader's session cookie (a random 256-bit token; only its SHA-256 is stored).
 pub const READER_COOKIE: &str = "dateline_reader";
 /// The token of the reader forms shown before a session exists (double submit).
 pub const READER_FORM_COOKIE: &str = "dateline_reader_form";
-
-/// Password checks and hashes running at once.
-static CHECKS: Semaphore = Semaphore::const_new(4);
 
 pub fn routes() -> Router<AppState> {
     use axum::routing::{get, post};
@@ -289,13 +285,7 @@ async fn register(
     if let Err(e) = dateline_core::account::check_password(f.password.expose()) {
         return again(format!("Choose a longer password: {e}.")).await;
     }
-    let hash = {
-        let _permit = CHECKS
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        hash_password_off_thread(f.password).await?
-    };
+    let hash = hash_password_off_thread(f.password).await?;
     let reader = match state
         .store
         .create_reader(
@@ -395,13 +385,7 @@ async fn sign_in(
         None => None,
     };
     let hash = found.as_ref().and_then(|(_, h)| h.clone());
-    let matches = {
-        let _permit = CHECKS
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        check_password(hash, f.password).await
-    };
+    let matches = check_password(hash, f.password).await;
     let reader = match (found, matches) {
         (Some((reader, _)), true) => reader,
         _ => {

@@ -39,15 +39,22 @@ fn dummy_hash() -> Option<&'static str> {
         .as_deref()
 }
 
-/// [`verify_password`] on the blocking pool.
+/// Argon2 checks and hashes running at once, for staff and readers alike: a flood of sign-ins
+/// or registrations queues instead of starving the server.
+static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// [`verify_password`] on the blocking pool, at most [`CHECKS`] at once.
 pub async fn check_password(hash: Option<String>, password: Secret<String>) -> bool {
+    // The semaphore is a static and never closed, so acquiring cannot fail.
+    let _permit = CHECKS.acquire().await.ok();
     tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &password))
         .await
         .unwrap_or(false)
 }
 
-/// [`hash_password`] on the blocking pool.
+/// [`hash_password`] on the blocking pool, at most [`CHECKS`] at once.
 pub async fn hash_password_off_thread(password: Secret<String>) -> anyhow::Result<String> {
+    let _permit = CHECKS.acquire().await.ok();
     tokio::task::spawn_blocking(move || hash_password(&password)).await?
 }
 
