@@ -38,15 +38,24 @@ pub fn rank(
     candidates: &[Candidate],
     now: Timestamp,
 ) -> Vec<ArticleId> {
-    let mut out: Vec<ArticleId> = Vec::with_capacity(LIMIT);
-    for id in picks {
-        if *id != subject.id && !out.contains(id) && out.len() < LIMIT {
-            out.push(*id);
-        }
-    }
+    // Picks may also be among the best candidates: ask for enough to fill up after them.
+    let best = automatic(subject, candidates, now, LIMIT + picks.len());
+    let mut out = merge(subject, picks, &best);
+    out.truncate(LIMIT);
+    out
+}
+
+/// The best `limit` automatic candidates, best first, never the subject nor a duplicate: the
+/// list the related-list worker keeps per story, so pages need not rank per view.
+pub fn automatic(
+    subject: &Subject,
+    candidates: &[Candidate],
+    now: Timestamp,
+    limit: usize,
+) -> Vec<ArticleId> {
     let mut scored: Vec<(f64, &Candidate)> = candidates
         .iter()
-        .filter(|c| c.id != subject.id && !out.contains(&c.id))
+        .filter(|c| c.id != subject.id)
         .map(|c| (score(subject, c, now), c))
         .collect();
     scored.sort_by(|a, b| {
@@ -54,12 +63,26 @@ pub fn rank(
             .then(b.1.published_at.cmp(&a.1.published_at))
             .then(b.1.id.cmp(&a.1.id))
     });
+    let mut out: Vec<ArticleId> = Vec::with_capacity(limit);
     for (_, c) in scored {
-        if out.len() >= LIMIT {
+        if out.len() >= limit {
             break;
         }
         if !out.contains(&c.id) {
             out.push(c.id);
+        }
+    }
+    out
+}
+
+/// Editor picks first, in their order, then the automatic list: no duplicates, never the
+/// subject, no limit (the caller drops stories readers can no longer see, then keeps
+/// [`LIMIT`]).
+pub fn merge(subject: &Subject, picks: &[ArticleId], automatic: &[ArticleId]) -> Vec<ArticleId> {
+    let mut out: Vec<ArticleId> = Vec::with_capacity(picks.len() + automatic.len());
+    for id in picks.iter().chain(automatic) {
+        if *id != subject.id && !out.contains(id) {
+            out.push(*id);
         }
     }
     out

@@ -553,8 +553,13 @@ impl SearchIndex {
     }
 
     /// Up to `limit` published stories most like story `id` by their words (headline,
-    /// standfirst, body, tags), never `id` itself. Empty when `id` is not in the index.
-    pub fn similar(&self, id: ArticleId, limit: usize) -> Result<Vec<Similar>, SearchError> {
+    /// standfirst, body, tags), never `id` itself. None when `id` is not in the index (not yet
+    /// indexed, or not published): then the index cannot say.
+    pub fn similar(
+        &self,
+        id: ArticleId,
+        limit: usize,
+    ) -> Result<Option<Vec<Similar>>, SearchError> {
         let f = &self.fields;
         let searcher = self.reader.searcher();
         let me = TermQuery::new(self.id_term(id), IndexRecordOption::Basic);
@@ -563,11 +568,11 @@ impl SearchIndex {
             .into_iter()
             .next()
         else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(address)?;
         let Some(like) = self.like_query(&searcher, &doc)? else {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         };
         // The story itself is dropped from the answers rather than excluded in the query: an
         // exclusion would rule out block-max WAND for the disjunction.
@@ -608,7 +613,7 @@ impl SearchIndex {
                     .collect(),
             });
         }
-        Ok(out)
+        Ok(Some(out))
     }
 }
 
@@ -687,7 +692,7 @@ fn common_from(docs: u64) -> u64 {
 }
 
 /// Words a similar-story query is built from, at most.
-const SIMILAR_TERMS: usize = 20;
+const SIMILAR_TERMS: usize = 12;
 /// From this many stories on, words in more than a fifth of them are left out of similar-story
 /// queries (below it, document frequencies say too little).
 const COMMON_AFTER: u64 = 1000;

@@ -19,6 +19,7 @@ pub mod live;
 pub mod media;
 mod media_files;
 pub mod newsroom;
+pub mod related;
 pub mod scheduler;
 pub mod search;
 mod site;

@@ -45,8 +45,9 @@ const BATCH: usize = 500;
 #[derive(Clone)]
 pub struct Search {
     index: Arc<SearchIndex>,
-    /// The store generation the index has caught up with.
-    indexed: watch::Receiver<u64>,
+    /// The store generation the index has caught up with; None until its first step (a
+    /// rebuild, or the catch-up after a restart) is complete.
+    indexed: watch::Receiver<Option<u64>>,
     stop: Arc<watch::Sender<bool>>,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
@@ -94,7 +95,7 @@ impl Search {
         let index = Arc::new(index);
         // Subscribe before the first job, so no change between the two is missed.
         let changes = store.changes();
-        let (indexed_tx, indexed) = watch::channel(0);
+        let (indexed_tx, indexed) = watch::channel(None);
         let (stop, stop_rx) = watch::channel(false);
         let worker = Worker {
             store: store.clone(),
@@ -127,30 +128,26 @@ impl Search {
         Ok(results)
     }
 
-    /// Stories similar to `id`; empty (logged) when the index cannot say, so callers fall back
-    /// to the ranking without similarity.
-    pub async fn similar(&self, id: ArticleId, limit: usize) -> Vec<Similar> {
-        let index = self.index.clone();
-        match tokio::task::spawn_blocking(move || index.similar(id, limit)).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, %id, "similar stories unavailable");
-                Vec::new()
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, %id, "similar stories unavailable");
-                Vec::new()
-            }
-        }
+    /// Stories similar to `id`; None when the index cannot say (the story is not in it yet, or
+    /// the index failed: logged), so callers fall back to the ranking without similarity.
+    pub async fn similar(&self, id: ArticleId, limit: usize) -> Option<Vec<Similar>> {
+        similar(&self.index, id, limit).await
     }
 
     /// Wait until the index has caught up with store generation `generation` (every change
     /// announced up to it is searchable), or `timeout` passes. Whether it caught up.
     pub async fn caught_up(&self, generation: u64, timeout: Duration) -> bool {
         let mut rx = self.indexed.clone();
-        tokio::time::timeout(timeout, rx.wait_for(|g| *g >= generation))
+        tokio::time::timeout(timeout, rx.wait_for(|g| g.is_some_and(|g| g >= generation)))
             .await
             .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Wait until the index has finished its first step (a rebuild from the database, or the
+    /// catch-up after a restart), so similar-story answers reflect the whole archive.
+    pub async fn ready(&self) {
+        let mut rx = self.indexed.clone();
+        let _ = rx.wait_for(Option::is_some).await;
     }
 
     /// Stop the indexer after its current step (its last commit is kept).
@@ -170,7 +167,7 @@ struct Worker {
     index: Arc<SearchIndex>,
     changes: broadcast::Receiver<Change>,
     stop: watch::Receiver<bool>,
-    indexed: watch::Sender<u64>,
+    indexed: watch::Sender<Option<u64>>,
     watermark: Option<Timestamp>,
 }
 
@@ -234,7 +231,7 @@ impl Worker {
             match self.step(&mut todo).await {
                 Ok(()) => {
                     todo = Todo::default();
-                    self.indexed.send_replace(generation);
+                    self.indexed.send_replace(Some(generation));
                 }
                 Err(e) => {
                     tracing::error!(error = ?e, "updating the search index failed; retrying");
@@ -387,6 +384,27 @@ pub async fn rebuild(
     commit(index, newest).await?;
     tracing::info!(stories = indexed, "search index rebuilt");
     Ok(indexed)
+}
+
+/// Stories similar to `id` in `index`, asked on a blocking thread; None when the index cannot
+/// say (the story is not in it yet, or the index failed: logged).
+pub async fn similar(
+    index: &Arc<SearchIndex>,
+    id: ArticleId,
+    limit: usize,
+) -> Option<Vec<Similar>> {
+    let index = index.clone();
+    match tokio::task::spawn_blocking(move || index.similar(id, limit)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, %id, "similar stories unavailable");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, %id, "similar stories unavailable");
+            None
+        }
+    }
 }
 
 fn document(s: SearchSource) -> Document {

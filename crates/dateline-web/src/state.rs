@@ -64,6 +64,8 @@ pub struct AppState {
     pub variants: crate::media::worker::VariantWorker,
     /// The full-text index and its indexer.
     pub search: Search,
+    /// Keeps each story's related list, off the request path.
+    pub related: crate::related::RelatedLists,
     /// Publishes scheduled stories when their time comes.
     pub scheduler: crate::scheduler::Scheduler,
     /// What anonymous readers see of each discussion, dropped per article.
@@ -94,7 +96,10 @@ impl AppState {
         let search =
             Search::start(&store, options.search_dir.clone(), &site.settings.language).await?;
         let scheduler = crate::scheduler::Scheduler::start(store.clone(), clock.clone()).await?;
+        let related =
+            crate::related::RelatedLists::start(store.clone(), search.clone(), clock.clone());
         Ok(Self {
+            related,
             scheduler,
             variants,
             store,

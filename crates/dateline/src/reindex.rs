@@ -2,6 +2,9 @@
 //! with progress on standard error. The server rebuilds a missing or broken index by itself at
 //! start; this is for an operator who wants a fresh one now (after restoring a backup, say).
 //!
+//! Then it ranks every published story's related list afresh (`related_lists`), which uses the
+//! new index's text similarity; the server would otherwise work through them in the background.
+//!
 //! The index allows one writer: run it while `dateline serve` is stopped on this node.
 
 use crate::config::{self, StoreArgs};
@@ -9,6 +12,7 @@ use anyhow::Context;
 use clap::Args;
 use dateline_search::{Opened, SearchIndex};
 use dateline_store::Store;
+use dateline_web::Clock;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
@@ -60,11 +64,34 @@ pub async fn run(args: ReindexArgs) -> anyhow::Result<()> {
     })
     .await;
     eprintln!();
-    store.close().await;
-    let indexed = result.context("rebuilding the search index")?;
+    let indexed = match result.context("rebuilding the search index") {
+        Ok(n) => n,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
     eprintln!(
         "dateline reindex: {indexed} published stories indexed in {shown} in {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+    let ranking = Instant::now();
+    let mut last = Instant::now();
+    let ranked =
+        dateline_web::related::rank_all(&store, &index, Clock::System.now(), |done, total| {
+            if done == total || last.elapsed().as_millis() >= 500 {
+                last = Instant::now();
+                eprint!("\rdateline reindex: {done}/{total} related lists ranked");
+                let _ = std::io::stderr().flush();
+            }
+        })
+        .await;
+    eprintln!();
+    store.close().await;
+    let ranked = ranked.context("ranking related stories")?;
+    eprintln!(
+        "dateline reindex: {ranked} related lists ranked in {:.1} s",
+        ranking.elapsed().as_secs_f64()
     );
     Ok(())
 }

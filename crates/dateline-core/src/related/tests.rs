@@ -77,3 +77,33 @@ fn a_similar_story_elsewhere_beats_an_unrelated_one_next_door() {
     cands.push(tagged);
     assert_eq!(rank(&subject, &[], &cands, now)[0], ArticleId(4));
 }
+
+#[test]
+fn the_kept_list_is_ranked_without_picks_and_merged_behind_them() {
+    let subject = Subject {
+        id: ArticleId(1),
+        section_id: SectionId(1),
+    };
+    let now = ts("2026-01-10T00:00:00Z");
+    let cands: Vec<_> = (1..12)
+        .map(|i| cand(i, 1, "2026-01-01T00:00:00Z", (i % 3) as u32))
+        .collect();
+    let kept = automatic(&subject, &cands, now, 8);
+    assert_eq!(kept.len(), 8);
+    assert!(!kept.contains(&ArticleId(1)));
+    // Two shared tags first (ids 2, 5, 8, 11: newest-id first on equal scores).
+    assert_eq!(
+        &kept[..4],
+        &[ArticleId(11), ArticleId(8), ArticleId(5), ArticleId(2)]
+    );
+    // The page: picks first, then the kept list without repeating a pick or the subject.
+    let merged = merge(&subject, &[ArticleId(8), ArticleId(1)], &kept);
+    assert_eq!(merged[0], ArticleId(8));
+    assert_eq!(merged.iter().filter(|i| **i == ArticleId(8)).count(), 1);
+    assert!(!merged.contains(&ArticleId(1)));
+    assert_eq!(merged.len(), 8);
+    // Same answer as ranking at once.
+    let mut first = merged.clone();
+    first.truncate(LIMIT);
+    assert_eq!(first, rank(&subject, &[ArticleId(8)], &cands, now));
+}

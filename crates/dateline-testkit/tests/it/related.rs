@@ -2,6 +2,7 @@
 //! story itself, never unpublished or withdrawn stories, at most four.
 
 use crate::*;
+use dateline_core::ArticleId;
 
 backend_test!(
     related_puts_picks_first_and_skips_what_readers_cannot_see,
@@ -89,3 +90,85 @@ backend_test!(a_lone_story_has_no_related_block, |app| {
     assert!(!page.has(".related"));
     Ok(())
 });
+
+/// Wait (at most 10 s) until the related-list worker keeps a list for `id` that satisfies `ok`.
+async fn kept_list(
+    app: &TestApp,
+    id: ArticleId,
+    ok: impl Fn(&[ArticleId]) -> bool,
+) -> anyhow::Result<Vec<ArticleId>> {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let list = app.store.related_list(id).await?;
+        if let Some(list) = &list
+            && ok(list)
+        {
+            return Ok(list.clone());
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < until,
+            "no suitable related list for {id} within 10 s (kept: {list:?})"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+backend_test!(
+    kept_related_lists_follow_publications_and_withdrawals,
+    |app| {
+        let world = app.section("world", "World").await?;
+        let t0 = ts("2026-03-01T10:00:00Z");
+        let hour = SignedDuration::from_hours(1);
+        let subject = app
+            .article("Gulf talks resume")
+            .section(&world)
+            .tags(&["Gulf"])
+            .at(t0)
+            .publish()
+            .await?;
+        let older = app
+            .article("Gulf talks stall")
+            .section(&world)
+            .tags(&["Gulf"])
+            .at(t0 + hour)
+            .publish()
+            .await?;
+        // The worker ranks the story once the index has it, off the request path.
+        kept_list(&app, subject.id, |l| l.contains(&older.id)).await?;
+        let path = app.path_of(&subject).await?;
+        let page = app.page(&path, 200).await?;
+        assert_eq!(page.texts(".related a.story-link"), ["Gulf talks stall"]);
+
+        // A newcomer sharing the tag joins the lists of the stories in its own, and the cached
+        // page is dropped so readers see it.
+        let newer = app
+            .article("Gulf talks end in deal")
+            .section(&world)
+            .tags(&["Gulf"])
+            .at(t0 + hour * 2)
+            .publish()
+            .await?;
+        kept_list(&app, subject.id, |l| l.contains(&newer.id)).await?;
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let mut shown = app.page(&path, 200).await?.texts(".related a.story-link");
+            shown.sort();
+            if shown == ["Gulf talks end in deal", "Gulf talks stall"] {
+                break;
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < until,
+                "the page still shows {shown:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+
+        // A withdrawn story leaves the page at once, though the kept list still names it.
+        app.store
+            .withdraw_article(newer.id, "Error.", app.clock.now())
+            .await?;
+        let page = app.page(&path, 200).await?;
+        assert_eq!(page.texts(".related a.story-link"), ["Gulf talks stall"]);
+        Ok(())
+    }
+);

@@ -455,7 +455,16 @@ async fn the_reindex_command_rebuilds_the_index() -> anyhow::Result<()> {
     use clap::Parser;
     use dateline::config::{Cli, Command as Cmd};
     let app = TestApp::start(dateline_testkit::TestBackend::Sqlite).await?;
-    app.article("Rebuilt from the database").publish().await?;
+    let a = app
+        .article("Rebuilt from the database")
+        .tags(&["Archive"])
+        .publish()
+        .await?;
+    let b = app
+        .article("Also in the archive")
+        .tags(&["Archive"])
+        .publish()
+        .await?;
     app.search_caught_up().await?;
     // The running app holds the index's writer lock: stop it first, as an operator would.
     app.state.search.shutdown().await;
@@ -471,12 +480,15 @@ async fn the_reindex_command_rebuilds_the_index() -> anyhow::Result<()> {
     let (index, opened) =
         dateline_search::SearchIndex::open(&dateline::config::search_dir(app.data_dir()), "en-GB")?;
     assert_eq!(opened, dateline_search::Opened::Existing);
-    assert_eq!(index.len(), 1);
+    assert_eq!(index.len(), 2);
     let hits = index.search(&dateline_search::Request {
         text: "rebuilt".to_owned(),
         limit: 10,
         ..Default::default()
     })?;
     assert_eq!(hits.total, 1);
+    // Every published story's related list is ranked afresh.
+    assert_eq!(app.store.related_list(a.id).await?, Some(vec![b.id]));
+    assert_eq!(app.store.related_list(b.id).await?, Some(vec![a.id]));
     Ok(())
 }

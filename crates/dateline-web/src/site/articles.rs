@@ -14,10 +14,9 @@ use axum::response::Response;
 use dateline_core::article::{Article, ArticlePath, Status};
 use dateline_core::media::Media;
 use dateline_core::person::Person;
-use dateline_core::related::{self, Candidate, Subject};
+use dateline_core::related::{self, Subject};
 use dateline_core::section::Section;
 use dateline_core::tag::Tag;
-use dateline_search::Similar;
 use minijinja::Value;
 use serde::Serialize;
 
@@ -98,31 +97,6 @@ pub async fn show_article(
     render(&state, &site, article, section, &canonical).await
 }
 
-/// Similar stories asked of the index for the related block: enough that, after picks and
-/// stories readers can no longer see, four good ones remain.
-const SIMILAR: usize = 12;
-
-/// Fold the index's similar stories into the store's candidates: a story in both gets its
-/// similarity; one only the index found joins with the tags it shares with the subject.
-fn add_similar(candidates: &mut Vec<Candidate>, similar: &[Similar], subject_tags: &[Tag]) {
-    for s in similar {
-        match candidates.iter_mut().find(|c| c.id == s.id) {
-            Some(c) => c.similarity = s.similarity,
-            None => candidates.push(Candidate {
-                id: s.id,
-                section_id: s.section_id,
-                published_at: s.published_at,
-                shared_tags: s
-                    .tags
-                    .iter()
-                    .filter(|t| subject_tags.iter().any(|x| x.id == **t))
-                    .count() as u32,
-                similarity: s.similarity,
-            }),
-        }
-    }
-}
-
 fn section_of(site: &SiteContext, a: &Article) -> Result<Section, AppError> {
     site.sections
         .iter()
@@ -155,28 +129,43 @@ async fn render(
     let store = &state.store;
     let now = state.clock.now();
     let ids = [article.id];
-    // The store calls below do not depend on each other, nor on the search index's similar
-    // stories: run them at once (each store call on its own pooled connection), so the page
-    // waits for the slowest rather than for their sum.
-    let similar = async { Ok(state.search.similar(article.id, SIMILAR).await) };
-    let (authors, tags, bodies, picks, mut candidates, similar, corrections) = tokio::try_join!(
+    // The store calls below do not depend on each other: run them at once (each on its own
+    // pooled connection), so the page waits for the slowest rather than for their sum.
+    let (authors, tags, bodies, picks, kept, corrections) = tokio::try_join!(
         store.authors_of(&ids),
         store.tags_of(&ids),
         Bodies::load(store, &ids, article.lead_media_id),
         store.related_picks(article.id),
-        store.related_candidates(article.id, article.section_id),
-        similar,
+        store.related_list(article.id),
         store.corrections(article.id),
     )?;
     let authors: Vec<Person> = authors.into_iter().map(|(_, p)| p).collect();
     let tags: Vec<Tag> = tags.into_iter().map(|(_, t)| t).collect();
-    add_similar(&mut candidates, &similar, &tags);
     let subject = Subject {
         id: article.id,
         section_id: article.section_id,
     };
-    let related_ids = related::rank(&subject, &picks, &candidates, now);
-    let related = store.summaries(&related_ids).await?;
+    let automatic = match kept {
+        Some(list) => list,
+        None => {
+            // Not ranked yet (just published, or an archive the worker has not reached): rank
+            // now, as the worker would, and have the worker keep it.
+            state.related.want(article.id);
+            let (candidates, similar) = tokio::try_join!(
+                store.related_candidates(article.id, article.section_id),
+                async {
+                    let similar = state.search.similar(article.id, crate::related::SIMILAR);
+                    Ok(similar.await.unwrap_or_default())
+                },
+            )?;
+            crate::related::rank(&subject, candidates, &similar, &tags, now)
+        }
+    };
+    // Summaries leave out stories no longer published; the first four that remain are shown.
+    let mut related = store
+        .summaries(&related::merge(&subject, &picks, &automatic))
+        .await?;
+    related.truncate(related::LIMIT);
 
     let lead_media = article.lead_media_id.and_then(|m| bodies.media(m).cloned());
     let body = bodies.fill(article.id, &article.body_html);

@@ -1,0 +1,320 @@
+//! Related stories, ranked off the request path. Ranking a story's related list needs the
+//! store's candidates (shared tags, same section, recency) and the search index's text
+//! similarity: on the 100,000-story site the similarity query alone costs several milliseconds,
+//! more than the rest of the page. So each published story keeps its automatic list in the
+//! store (`related_lists`), and the article page reads it with one statement, puts the editor's
+//! picks in front and drops stories readers can no longer see.
+//!
+//! [`RelatedLists`] owns the worker that keeps those lists: it follows the store's change
+//! events (a published or edited story gets its list at once, once the index has caught up
+//! with it, and so do the stories in that list, since the newcomer may belong in theirs; then
+//! cached pages are dropped once, so readers see the new lists), and in quiet moments it works
+//! through what is due: stories without a list (after a rebuild or an upgrade, newest first)
+//! and lists older than
+//! [`REFRESH_AFTER`] (recency counts in the ranking). Background work is paced to at most half
+//! of one core. A page whose story has no list yet ranks inline, as before, and asks the
+//! worker to compute it next.
+
+use crate::clock::Clock;
+use crate::search::Search;
+use dateline_core::ArticleId;
+use dateline_core::article::Status;
+use dateline_core::related::{self, Candidate, Subject};
+use dateline_core::tag::Tag;
+use dateline_search::{SearchIndex, Similar};
+use dateline_store::{Change, Store};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, broadcast};
+use tokio::task::JoinHandle;
+
+/// Stories kept per list: more than a page shows, so that after the editor's picks and stories
+/// withdrawn since, four remain.
+pub const KEEP: usize = 8;
+/// Similar stories asked of the index per ranking.
+pub const SIMILAR: usize = 12;
+/// A list computed longer ago than this is recomputed when the worker is otherwise idle.
+pub const REFRESH_AFTER: SignedDuration = SignedDuration::from_hours(24 * 7);
+/// Stories taken from the store per look at what is due.
+const DUE_BATCH: u32 = 100;
+/// With nothing due, the worker looks again this often (other nodes' stories, aging lists).
+const IDLE: Duration = Duration::from_secs(60);
+/// How long the worker waits for the index to catch up with a change before ranking anyway.
+const INDEX_WAIT: Duration = Duration::from_secs(5);
+
+/// The automatic list of published story `id` as of `now` (best first, at most [`KEEP`]), or
+/// None when the story is not published or the index does not have it yet (a list ranked
+/// without its similarity must not be kept: the indexing's own change brings it back here).
+pub async fn compute(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    id: ArticleId,
+    now: Timestamp,
+) -> anyhow::Result<Option<Vec<ArticleId>>> {
+    let article = match store.article(id).await {
+        Ok(a) => a,
+        Err(dateline_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if article.status != Status::Published {
+        return Ok(None);
+    }
+    let ids = [id];
+    let Some(similar) = crate::search::similar(index, id, SIMILAR).await else {
+        return Ok(None);
+    };
+    let (tags, candidates) = tokio::try_join!(
+        store.tags_of(&ids),
+        store.related_candidates(id, article.section_id),
+    )?;
+    let tags: Vec<Tag> = tags.into_iter().map(|(_, t)| t).collect();
+    let subject = Subject {
+        id,
+        section_id: article.section_id,
+    };
+    Ok(Some(rank(&subject, candidates, &similar, &tags, now)))
+}
+
+/// Rank and keep the list of every published story (`dateline reindex`), two at a time, calling
+/// `progress(done, total)` now and then. The number of lists kept.
+pub async fn rank_all(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    now: Timestamp,
+    mut progress: impl FnMut(usize, usize),
+) -> anyhow::Result<usize> {
+    use futures::StreamExt;
+    let ids = store.published_ids().await?;
+    let total = ids.len();
+    let mut work = futures::stream::iter(ids)
+        .map(|id| async move {
+            let Some(list) = compute(store, index, id, now).await? else {
+                return anyhow::Ok(0);
+            };
+            store.save_related_list(id, &list, now).await?;
+            Ok(1)
+        })
+        .buffer_unordered(2);
+    let (mut done, mut kept) = (0, 0);
+    while let Some(r) = work.next().await {
+        kept += r?;
+        done += 1;
+        progress(done, total);
+    }
+    Ok(kept)
+}
+
+/// Fold the index's similar stories into the store's candidates and rank them.
+pub fn rank(
+    subject: &Subject,
+    mut candidates: Vec<Candidate>,
+    similar: &[Similar],
+    subject_tags: &[Tag],
+    now: Timestamp,
+) -> Vec<ArticleId> {
+    add_similar(&mut candidates, similar, subject_tags);
+    related::automatic(subject, &candidates, now, KEEP)
+}
+
+/// A story in both gets its similarity; one only the index found joins with the tags it shares
+/// with the subject.
+fn add_similar(candidates: &mut Vec<Candidate>, similar: &[Similar], subject_tags: &[Tag]) {
+    for s in similar {
+        match candidates.iter_mut().find(|c| c.id == s.id) {
+            Some(c) => c.similarity = s.similarity,
+            None => candidates.push(Candidate {
+                id: s.id,
+                section_id: s.section_id,
+                published_at: s.published_at,
+                shared_tags: s
+                    .tags
+                    .iter()
+                    .filter(|t| subject_tags.iter().any(|x| x.id == **t))
+                    .count() as u32,
+                similarity: s.similarity,
+            }),
+        }
+    }
+}
+
+/// The handle on the worker: cheap to clone; the task stops when the last handle goes.
+#[derive(Clone)]
+pub struct RelatedLists {
+    inner: Arc<Inner>,
+    _task: Arc<Owned>,
+}
+
+impl std::fmt::Debug for RelatedLists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelatedLists").finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    store: Store,
+    search: Search,
+    clock: Clock,
+    /// Stories a reader asked for that had no list: computed before other due work.
+    wanted: Mutex<BTreeSet<ArticleId>>,
+    wake: Notify,
+}
+
+/// Aborts the task when the last handle is dropped.
+struct Owned(JoinHandle<()>);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl RelatedLists {
+    /// Start the worker (on the current tokio runtime).
+    pub fn start(store: Store, search: Search, clock: Clock) -> Self {
+        // Subscribe now, so no change made after start is missed.
+        let changes = store.changes();
+        let inner = Arc::new(Inner {
+            store,
+            search,
+            clock,
+            wanted: Mutex::default(),
+            wake: Notify::new(),
+        });
+        let task = tokio::spawn(inner.clone().run(changes));
+        Self {
+            inner,
+            _task: Arc::new(Owned(task)),
+        }
+    }
+
+    /// A page found no list for `id`: compute it soon.
+    pub fn want(&self, id: ArticleId) {
+        let fresh = self
+            .inner
+            .wanted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id);
+        if fresh {
+            self.inner.wake.notify_one();
+        }
+    }
+}
+
+impl Inner {
+    async fn run(self: Arc<Self>, mut changes: broadcast::Receiver<Change>) {
+        self.search.ready().await;
+        let mut changed: BTreeSet<ArticleId> = BTreeSet::new();
+        loop {
+            // What changed first: a newly published story's list, and its neighbours'.
+            loop {
+                match changes.try_recv() {
+                    Ok(Change::Article(id)) => {
+                        changed.insert(id);
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::TryRecvError::Empty) => break,
+                    // Missed stories are found by the due scan (no list yet) or age out.
+                    Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+                    Err(broadcast::error::TryRecvError::Closed) => return,
+                }
+            }
+            if !changed.is_empty() {
+                self.search
+                    .caught_up(self.store.generation(), INDEX_WAIT)
+                    .await;
+                let changed = std::mem::take(&mut changed);
+                let mut neighbours: BTreeSet<ArticleId> = BTreeSet::new();
+                let mut kept = false;
+                for id in &changed {
+                    if let Some(list) = self.refresh(*id).await {
+                        neighbours.extend(list);
+                        kept = true;
+                    }
+                }
+                // The newcomer may belong in the lists of the stories in its own.
+                for id in neighbours.difference(&changed) {
+                    kept |= self.refresh(*id).await.is_some();
+                }
+                if kept {
+                    self.store.related_lists_changed();
+                }
+                continue;
+            }
+            let wanted: Vec<ArticleId> =
+                std::mem::take(&mut *self.wanted.lock().unwrap_or_else(|e| e.into_inner()))
+                    .into_iter()
+                    .collect();
+            let due = if wanted.is_empty() {
+                let older = self
+                    .clock
+                    .now()
+                    .checked_sub(REFRESH_AFTER)
+                    .unwrap_or(Timestamp::MIN);
+                match self.store.related_due(older, DUE_BATCH).await {
+                    Ok(d) => d,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading due related lists failed");
+                        Vec::new()
+                    }
+                }
+            } else {
+                wanted
+            };
+            if due.is_empty() {
+                tokio::select! {
+                    r = changes.recv() => match r {
+                        Ok(Change::Article(id)) => { changed.insert(id); }
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(IDLE) => {}
+                }
+                continue;
+            }
+            let mut kept = 0;
+            for id in due {
+                let started = std::time::Instant::now();
+                if self.refresh(id).await.is_some() {
+                    kept += 1;
+                }
+                // Paced: rest as long as the work took, so a backlog of 100,000 lists never
+                // takes more than half a core from readers. Changes cut the batch short.
+                tokio::time::sleep(started.elapsed()).await;
+                if !changes.is_empty() {
+                    break;
+                }
+            }
+            if kept == 0 {
+                // Every one failed (logged): do not spin on them; changes still wake us.
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(IDLE) => {}
+                }
+            }
+        }
+    }
+
+    /// Recompute and keep `id`'s list; the list, or None when the story is not published or
+    /// the work failed (logged; the story stays due).
+    async fn refresh(&self, id: ArticleId) -> Option<Vec<ArticleId>> {
+        let now = self.clock.now();
+        let result = match compute(&self.store, self.search.index(), id, now).await {
+            Ok(Some(list)) => self
+                .store
+                .save_related_list(id, &list, now)
+                .await
+                .map(|()| Some(list))
+                .map_err(anyhow::Error::from),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        result.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, %id, "ranking related stories failed");
+            None
+        })
+    }
+}
