@@ -227,18 +227,21 @@ impl Inner {
                     .await;
                 let changed = std::mem::take(&mut changed);
                 let mut neighbours: BTreeSet<ArticleId> = BTreeSet::new();
-                let mut kept = false;
+                let mut moved = false;
                 for id in &changed {
-                    if let Some(list) = self.refresh(*id).await {
-                        neighbours.extend(list);
-                        kept = true;
+                    if let Some(r) = self.refresh(*id).await {
+                        neighbours.extend(r.list);
+                        moved |= r.moved;
                     }
                 }
                 // The newcomer may belong in the lists of the stories in its own.
                 for id in neighbours.difference(&changed) {
-                    kept |= self.refresh(*id).await.is_some();
+                    moved |= self.refresh(*id).await.is_some_and(|r| r.moved);
                 }
-                if kept {
+                // Pages rendered since the change show the old lists: drop them, once, and
+                // only when a list pages had been reading changed (a story without a kept
+                // list was ranked inline, the same way, so its page is right).
+                if moved {
                     self.store.related_lists_changed();
                 }
                 continue;
@@ -298,23 +301,29 @@ impl Inner {
         }
     }
 
-    /// Recompute and keep `id`'s list; the list, or None when the story is not published or
-    /// the work failed (logged; the story stays due).
-    async fn refresh(&self, id: ArticleId) -> Option<Vec<ArticleId>> {
+    /// Recompute and keep `id`'s list; None when the story is not published or the work
+    /// failed (logged; the story stays due).
+    async fn refresh(&self, id: ArticleId) -> Option<Refreshed> {
         let now = self.clock.now();
-        let result = match compute(&self.store, self.search.index(), id, now).await {
-            Ok(Some(list)) => self
-                .store
-                .save_related_list(id, &list, now)
-                .await
-                .map(|()| Some(list))
-                .map_err(anyhow::Error::from),
-            Ok(None) => Ok(None),
-            Err(e) => Err(e),
+        let result = async {
+            let before = self.store.related_list(id).await?;
+            let Some(list) = compute(&self.store, self.search.index(), id, now).await? else {
+                return anyhow::Ok(None);
+            };
+            self.store.save_related_list(id, &list, now).await?;
+            let moved = before.is_some_and(|b| b != list);
+            Ok(Some(Refreshed { list, moved }))
         };
-        result.unwrap_or_else(|e| {
+        result.await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, %id, "ranking related stories failed");
             None
         })
     }
+}
+
+/// A list kept afresh.
+struct Refreshed {
+    list: Vec<ArticleId>,
+    /// Whether it differs from the list kept before (None before: not a change pages saw).
+    moved: bool,
 }
