@@ -91,7 +91,7 @@ async fn open(args: &CommentsArgs) -> anyhow::Result<(Store, AppState)> {
 
 /// Load `path` from `readers` tasks until `stop`; requests answered 200.
 async fn load_story(
-    app: &axum::Router,
+    app: &dateline_web::App,
     path: &str,
     readers: usize,
     stop: Arc<AtomicBool>,

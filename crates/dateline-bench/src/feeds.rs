@@ -33,7 +33,7 @@ pub struct FeedTiming {
     pub cached: Summary,
 }
 
-async fn time(app: &axum::Router, path: &str, samples: usize) -> anyhow::Result<Summary> {
+async fn time(app: &dateline_web::App, path: &str, samples: usize) -> anyhow::Result<Summary> {
     let mut took: Vec<Duration> = Vec::with_capacity(samples);
     for _ in 0..samples {
         let start = Instant::now();

@@ -42,7 +42,7 @@ pub struct PublishReport {
 const GIVE_UP: Duration = Duration::from_secs(5);
 
 async fn send(
-    app: &axum::Router,
+    app: &dateline_web::App,
     method: &str,
     path: &str,
     token: &str,
@@ -63,7 +63,7 @@ async fn send(
 
 /// Whether the page at `path` answers 200 and contains `text` (uncompressed: the bench's
 /// `get` asks for compression, so ask plainly here).
-async fn shows(app: &axum::Router, path: &str, text: &str) -> anyhow::Result<bool> {
+async fn shows(app: &dateline_web::App, path: &str, text: &str) -> anyhow::Result<bool> {
     let req = Request::get(path)
         .header(header::HOST, "127.0.0.1")
         .body(Body::empty())?;

@@ -113,7 +113,7 @@ pub async fn article_paths(store: &Store, shuffle: u64) -> anyhow::Result<Vec<St
 /// One GET through the whole router, as a browser asks (`Accept-Encoding: gzip, deflate, br`);
 /// the body is read to the end.
 pub async fn get(
-    app: &axum::Router,
+    app: &dateline_web::App,
     path: &str,
 ) -> anyhow::Result<(StatusCode, axum::body::Bytes)> {
     let req = Request::get(path)

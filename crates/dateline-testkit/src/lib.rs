@@ -16,6 +16,7 @@ pub use builders::ArticleBuilder;
 pub use html::Page;
 
 use anyhow::Context;
+use axum::ServiceExt as _;
 use dateline_core::media::Credit;
 use dateline_core::site::SiteSettings;
 use dateline_core::slug::Slug;

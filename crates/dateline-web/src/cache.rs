@@ -73,18 +73,20 @@ impl CachedPage {
         (self.identity.len() * (1 + compressed) + 256) as u64
     }
 
+    /// Whether the form `encoding` needs is there (or needs no making).
+    fn prepared(&self, encoding: Encoding) -> bool {
+        !self.compressible
+            || match encoding {
+                Encoding::Brotli => self.br.get().is_some(),
+                Encoding::Gzip => self.gzip.get().is_some(),
+                Encoding::Identity => true,
+            }
+    }
+
     /// Make the compressed form `encoding` needs, if it is not there yet (off the async
     /// threads).
     async fn prepare(self: &Arc<Self>, encoding: Encoding) -> anyhow::Result<()> {
-        if !self.compressible {
-            return Ok(());
-        }
-        let slot_filled = match encoding {
-            Encoding::Brotli => self.br.get().is_some(),
-            Encoding::Gzip => self.gzip.get().is_some(),
-            Encoding::Identity => true,
-        };
-        if slot_filled {
+        if self.prepared(encoding) {
             return Ok(());
         }
         let page = self.clone();
@@ -218,18 +220,67 @@ fn key_of(req: &Request) -> &str {
         .map_or_else(|| req.uri().path(), |p| p.as_str())
 }
 
-/// Outermost middleware: answer a GET/HEAD that hits the cache before any other layer or the
-/// router runs. A hit needs none of them: its headers (security headers included) were made
-/// when the page was kept, it cannot time out or fail, and request spans are only debug-level.
-/// Everything else goes on to the full stack, where [`serve_cached`] fills the cache.
-pub async fn serve_hit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let head = req.method() == Method::HEAD;
-    if (req.method() == Method::GET || head)
-        && let Some(page) = lookup(&state, key_of(&req), state.store.generation())
-    {
-        return answer(&page, req.headers(), head).await;
+/// The outermost service: answers a GET/HEAD that hits the cache before the router or any
+/// layer runs. A hit needs none of them: its headers (security headers included) were made when
+/// the page was kept, it cannot time out or fail, and request spans are only debug-level. A
+/// `from_fn` middleware would clone the whole stack under it for every request; this clones
+/// it only for misses. Everything else goes on to the router, where [`serve_cached`] fills the
+/// cache.
+#[derive(Clone)]
+pub struct ServeHits<S> {
+    state: AppState,
+    inner: S,
+}
+
+impl<S> ServeHits<S> {
+    pub fn new(state: AppState, inner: S) -> Self {
+        Self { state, inner }
     }
-    next.run(req).await
+}
+
+impl<S> tower::Service<Request> for ServeHits<S>
+where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::Either<
+        std::future::Ready<Result<Response, std::convert::Infallible>>,
+        futures::future::BoxFuture<'static, Result<Response, std::convert::Infallible>>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        use futures::future::Either;
+        let head = req.method() == Method::HEAD;
+        if (req.method() == Method::GET || head)
+            && let Some(page) = lookup(&self.state, key_of(&req), self.state.store.generation())
+        {
+            let encoding = negotiate(req.headers());
+            // The usual hit: the form the client wants is made; answer without a task.
+            if page.prepared(encoding) {
+                return Either::Left(std::future::ready(Ok(page.respond(req.headers(), head))));
+            }
+            return Either::Right(Box::pin(async move {
+                Ok(answer(&page, req.headers(), head).await)
+            }));
+        }
+        // The instance that was polled ready serves this request; a fresh clone waits for the
+        // next (tower's rule for services called from a shared handle).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Either::Right(Box::pin(async move { inner.call(req).await }))
+    }
 }
 
 /// Middleware around the cacheable routes: render, keep (when the handler marked the response

@@ -44,14 +44,17 @@ use tower::ServiceBuilder;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+/// The whole application as one service: the page cache's hit path in front of the router.
+pub type App = cache::ServeHits<Router>;
+
 /// The whole application: every route, the page cache, error pages and security headers.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: AppState) -> App {
     let cached = Router::new()
         .merge(site::routes())
         .merge(feeds::routes())
         .nest("/api/v1", api::routes())
         .layer(from_fn_with_state(state.clone(), cache::serve_cached));
-    Router::new()
+    let router = Router::new()
         .merge(cached)
         .merge(media_files::routes())
         .merge(live::routes())
@@ -72,7 +75,7 @@ pub fn app(state: AppState) -> Router {
                     Duration::from_secs(30),
                 )),
         )
-        // Outermost, so that a cache hit skips every layer above.
-        .layer(from_fn_with_state(state.clone(), cache::serve_hit))
-        .with_state(state)
+        .with_state(state.clone());
+    // Outermost, so that a cache hit skips the router and every layer above.
+    cache::ServeHits::new(state, router)
 }

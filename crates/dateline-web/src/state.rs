@@ -49,8 +49,21 @@ pub struct SiteContext {
     pub logo: Option<dateline_core::media::Media>,
 }
 
+/// The state every handler and middleware gets: one `Arc`, because axum clones it for every
+/// request (once per `from_fn_with_state` layer) and a cache hit should cost a counter bump,
+/// not a copy of every handle below.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     pub store: Store,
     pub theme: Arc<Theme>,
     pub cache: Arc<PageCache>,
@@ -98,7 +111,7 @@ impl AppState {
         let scheduler = crate::scheduler::Scheduler::start(store.clone(), clock.clone()).await?;
         let related =
             crate::related::RelatedLists::start(store.clone(), search.clone(), clock.clone());
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             related,
             scheduler,
             variants,
@@ -112,7 +125,7 @@ impl AppState {
             search,
             discussion: Arc::default(),
             site: Arc::new(RwLock::new(Arc::new(site))),
-        })
+        })))
     }
 
     /// The current site context: one `Arc` clone, or a reload when content changed since it was

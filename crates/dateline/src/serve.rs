@@ -4,6 +4,7 @@
 use crate::config::{self, ServeArgs, Settings};
 use crate::demo;
 use anyhow::Context;
+use axum::ServiceExt as _;
 use dateline_store::Store;
 use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
 use std::time::Instant;
