@@ -90,27 +90,51 @@ impl CachedPage {
             return Ok(());
         }
         let page = self.clone();
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            match encoding {
-                Encoding::Brotli => {
-                    let mut out = Vec::new();
-                    {
-                        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
-                        w.write_all(&page.identity)?;
-                    }
-                    let _ = page.br.set(Bytes::from(out));
-                }
-                Encoding::Gzip => {
-                    let mut gz =
-                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-                    gz.write_all(&page.identity)?;
-                    let _ = page.gzip.set(Bytes::from(gz.finish()?));
-                }
-                Encoding::Identity => {}
+        tokio::task::spawn_blocking(move || page.compress(encoding)).await?
+    }
+
+    /// Make and keep the form `encoding` needs, at the level hits are served with.
+    fn compress(&self, encoding: Encoding) -> anyhow::Result<()> {
+        match encoding {
+            Encoding::Brotli => {
+                let _ = self.br.set(brotli_bytes(&self.identity, BROTLI_QUALITY)?);
             }
-            Ok(())
-        })
-        .await?
+            Encoding::Gzip => {
+                let _ = self.gzip.set(gzip_bytes(&self.identity, GZIP_LEVEL)?);
+            }
+            Encoding::Identity => {}
+        }
+        Ok(())
+    }
+
+    /// The first answer of a page just rendered: compressed quickly (a fast level, about a tenth
+    /// of the work), while the form hits get is made at the better level in the background. A
+    /// reader waiting on a miss should not wait for compression that pays off over many hits.
+    /// The ETag is the encoding's: both levels decode to the same bytes, and the page cache
+    /// never serves byte ranges.
+    fn first_answer(self: &Arc<Self>, req_headers: &HeaderMap, head: bool) -> Response {
+        let encoding = negotiate(req_headers);
+        if self.prepared(encoding) {
+            return self.respond(req_headers, head);
+        }
+        let quick = match encoding {
+            Encoding::Brotli => brotli_bytes(&self.identity, BROTLI_QUICK).map(|b| (b, "br", 2)),
+            Encoding::Gzip => gzip_bytes(&self.identity, GZIP_QUICK).map(|b| (b, "gzip", 1)),
+            Encoding::Identity => return self.respond(req_headers, head),
+        };
+        let page = self.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = page.compress(encoding) {
+                tracing::warn!(error = %e, "compressing a cached page failed");
+            }
+        });
+        match quick {
+            Ok((body, name, etag)) => self.respond_with(req_headers, head, body, Some(name), etag),
+            Err(e) => {
+                tracing::warn!(error = %e, "compressing a page failed; sent uncompressed");
+                self.respond_with(req_headers, head, self.identity.clone(), None, 0)
+            }
+        }
     }
 
     /// Answer a request from this page: 304, or the best encoding the client accepts that has
@@ -118,12 +142,23 @@ impl CachedPage {
     pub fn respond(&self, req_headers: &HeaderMap, head: bool) -> Response {
         let (encoding, body, etag) = match (negotiate(req_headers), self.br.get(), self.gzip.get())
         {
-            (Encoding::Brotli, Some(br), _) => (Some("br"), br.clone(), &self.etags[2]),
-            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => {
-                (Some("gzip"), gz.clone(), &self.etags[1])
-            }
-            _ => (None, self.identity.clone(), &self.etags[0]),
+            (Encoding::Brotli, Some(br), _) => (Some("br"), br.clone(), 2),
+            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => (Some("gzip"), gz.clone(), 1),
+            _ => (None, self.identity.clone(), 0),
         };
+        self.respond_with(req_headers, head, body, encoding, etag)
+    }
+
+    /// Answer with `body` in `encoding` (`etag`: the index of its ETag), or 304.
+    fn respond_with(
+        &self,
+        req_headers: &HeaderMap,
+        head: bool,
+        body: Bytes,
+        encoding: Option<&'static str>,
+        etag: usize,
+    ) -> Response {
+        let etag = &self.etags[etag];
         if self.status == StatusCode::OK
             && not_modified(req_headers, &self.etag, &self.last_modified)
         {
@@ -153,6 +188,34 @@ impl CachedPage {
         }
         res
     }
+}
+
+/// Compression levels: hits are served at the better level, a page's first answer at the quick
+/// one ([`CachedPage::first_answer`]).
+const BROTLI_QUALITY: u32 = 5;
+const BROTLI_QUICK: u32 = 1;
+const GZIP_LEVEL: u32 = 6;
+const GZIP_QUICK: u32 = 1;
+
+fn brotli_bytes(data: &[u8], quality: u32) -> std::io::Result<Bytes> {
+    let mut out = Vec::with_capacity(data.len() / 3);
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, quality, 22);
+        w.write_all(data)?;
+    }
+    out.shrink_to_fit();
+    Ok(Bytes::from(out))
+}
+
+fn gzip_bytes(data: &[u8], level: u32) -> std::io::Result<Bytes> {
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::new(level),
+    );
+    gz.write_all(data)?;
+    let mut out = gz.finish()?;
+    out.shrink_to_fit();
+    Ok(Bytes::from(out))
 }
 
 #[derive(Clone)]
@@ -326,16 +389,24 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         csp,
         expires,
     ));
-    if page.identity.len() <= MAX_BODY {
-        state.cache.insert(key, page.clone(), generation);
-    } else {
+    if page.identity.len() > MAX_BODY {
         tracing::debug!(
             bytes = page.identity.len(),
             "page too big to keep; served uncached"
         );
+        return answer(&page, &req_headers, head).await;
     }
-    answer(&page, &req_headers, head).await
+    state.cache.insert(key, page.clone(), generation);
+    if page.identity.len() <= QUICK_INLINE {
+        page.first_answer(&req_headers, head)
+    } else {
+        answer(&page, &req_headers, head).await
+    }
 }
+
+/// Largest page whose first answer is compressed on the request's own thread (at the quick
+/// level, well under a millisecond); bigger ones are compressed on a blocking thread.
+const QUICK_INLINE: usize = 256 * 1024;
 
 /// A current page for `key`: kept at `generation` and not past its [`CacheUntil`].
 fn lookup(state: &AppState, key: &str, generation: u64) -> Option<Arc<CachedPage>> {

@@ -37,6 +37,44 @@ backend_test!(pages_are_compressed_with_gzip_and_brotli, |app| {
     Ok(())
 });
 
+backend_test!(
+    a_first_answer_compressed_quickly_matches_the_kept_form,
+    |app| {
+        let a = app
+            .article("Compressed on its first view")
+            .publish()
+            .await?;
+        let path = app.path_of(&a).await?;
+        let decode = |body: &[u8]| -> anyhow::Result<Vec<u8>> {
+            let mut out = Vec::new();
+            brotli::Decompressor::new(body, 4096).read_to_end(&mut out)?;
+            Ok(out)
+        };
+        let brotli = || {
+            app.client
+                .get(app.url(&path))
+                .header("accept-encoding", "br")
+                .send()
+        };
+        // The miss: rendered, kept, and answered at the quick level.
+        let first = brotli().await?;
+        assert_eq!(first.headers()["content-encoding"], "br");
+        let etag = first.headers()["etag"].clone();
+        let first = decode(&first.bytes().await?)?;
+        // Hits: the kept form, made in the background at the better level; the same page.
+        let mut kept = Vec::new();
+        for _ in 0..3 {
+            let hit = brotli().await?;
+            assert_eq!(hit.headers()["etag"], etag);
+            kept = decode(&hit.bytes().await?)?;
+        }
+        let identity = app.get(&path).await?.bytes().await?;
+        assert_eq!(first, identity);
+        assert_eq!(kept, identity);
+        Ok(())
+    }
+);
+
 backend_test!(etags_and_last_modified_answer_304, |app| {
     let a = app.article("Validated story").publish().await?;
     let path = app.path_of(&a).await?;
