@@ -59,6 +59,10 @@ pub struct CachedPage {
     /// brotli only, so making both up front would double the work of every first view).
     gzip: OnceLock<Bytes>,
     br: OnceLock<Bytes>,
+    /// The whole header block of a 200 answer in each kept form (identity, gzip, brotli: ETag,
+    /// length and encoding included), made at its first hit, so later hits clone one map
+    /// instead of inserting into it.
+    heads: [OnceLock<HeaderMap>; 3],
 }
 
 impl CachedPage {
@@ -140,13 +144,39 @@ impl CachedPage {
     /// Answer a request from this page: 304, or the best encoding the client accepts that has
     /// been prepared.
     pub fn respond(&self, req_headers: &HeaderMap, head: bool) -> Response {
-        let (encoding, body, etag) = match (negotiate(req_headers), self.br.get(), self.gzip.get())
+        let (encoding, body, form) = match (negotiate(req_headers), self.br.get(), self.gzip.get())
         {
-            (Encoding::Brotli, Some(br), _) => (Some("br"), br.clone(), 2),
-            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => (Some("gzip"), gz.clone(), 1),
-            _ => (None, self.identity.clone(), 0),
+            (Encoding::Brotli, Some(br), _) => (Some("br"), br, 2),
+            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => (Some("gzip"), gz, 1),
+            _ => (None, &self.identity, 0),
         };
-        self.respond_with(req_headers, head, body, encoding, etag)
+        if self.status == StatusCode::OK
+            && not_modified(req_headers, &self.etag, &self.last_modified)
+        {
+            return self.respond_with(req_headers, head, body.clone(), encoding, form);
+        }
+        let headers = self.heads[form]
+            .get_or_init(|| self.headers_for(body.len(), encoding, form))
+            .clone();
+        let mut res = Response::new(if head {
+            Body::empty()
+        } else {
+            Body::from(body.clone())
+        });
+        *res.status_mut() = self.status;
+        *res.headers_mut() = headers;
+        res
+    }
+
+    /// The header block of an answer of `len` bytes in `encoding` (`etag`: its ETag's index).
+    fn headers_for(&self, len: usize, encoding: Option<&'static str>, etag: usize) -> HeaderMap {
+        let mut h = self.headers.clone();
+        h.insert(header::ETAG, self.etags[etag].clone());
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        if let Some(e) = encoding {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+        }
+        h
     }
 
     /// Answer with `body` in `encoding` (`etag`: the index of its ETag), or 304.
@@ -156,9 +186,9 @@ impl CachedPage {
         head: bool,
         body: Bytes,
         encoding: Option<&'static str>,
-        etag: usize,
+        etag_index: usize,
     ) -> Response {
-        let etag = &self.etags[etag];
+        let etag = &self.etags[etag_index];
         if self.status == StatusCode::OK
             && not_modified(req_headers, &self.etag, &self.last_modified)
         {
@@ -172,20 +202,14 @@ impl CachedPage {
             }
             return res;
         }
-        let len = body.len();
+        let headers = self.headers_for(body.len(), encoding, etag_index);
         let mut res = Response::new(if head {
             Body::empty()
         } else {
             Body::from(body)
         });
         *res.status_mut() = self.status;
-        let h = res.headers_mut();
-        *h = self.headers.clone();
-        h.insert(header::ETAG, etag.clone());
-        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-        if let Some(e) = encoding {
-            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
-        }
+        *res.headers_mut() = headers;
         res
     }
 }
@@ -479,6 +503,7 @@ fn build(
         compressible,
         gzip: OnceLock::new(),
         br: OnceLock::new(),
+        heads: Default::default(),
     }
 }
 
