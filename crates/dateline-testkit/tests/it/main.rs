@@ -16,6 +16,7 @@ mod listings;
 mod live;
 mod media_library;
 mod related;
+mod revisions;
 mod search;
 mod theme;
 mod urls;
