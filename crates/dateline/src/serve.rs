@@ -10,8 +10,23 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
     let settings = config::resolve(args)?;
+    start(&settings).await?.serve(shutdown_signal()).await
+}
+
+/// A started site: the store open and seeded, the application state made, the port open.
+pub struct Server {
+    state: AppState,
+    store: Store,
+    listener: TcpListener,
+    base_url: String,
+    started: Instant,
+}
+
+/// Everything `serve` does before it answers: open the store, seed the site settings, load the
+/// demo if asked, make the application state and open the port.
+pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
+    let started = Instant::now();
     tokio::fs::create_dir_all(&settings.data)
         .await
         .with_context(|| format!("creating the data folder {}", settings.data.display()))?;
@@ -63,13 +78,50 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(
-        %addr,
-        base_url = %settings.base_url,
-        startup_ms = started.elapsed().as_millis() as u64,
-        "serving"
-    );
+    Ok(Server {
+        state,
+        store,
+        listener,
+        base_url: settings.base_url.clone(),
+        started,
+    })
+}
+
+impl Server {
+    /// The address the port was opened on (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serve until `shutdown` completes, then drain connections and close the database.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Server {
+            state,
+            store,
+            listener,
+            base_url,
+            started,
+        } = self;
+        let addr = listener.local_addr()?;
+        tracing::info!(
+            %addr,
+            %base_url,
+            startup_ms = started.elapsed().as_millis() as u64,
+            "serving"
+        );
+        serve_until(state, store, listener, shutdown).await
+    }
+}
+
+async fn serve_until(
+    state: AppState,
+    store: Store,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let live = state.live.clone();
     let search = state.search.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
@@ -79,7 +131,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         dateline_web::app(state).into_make_service_with_connect_info::<dateline_web::PeerAddr>();
     axum::serve(door, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            shutdown.await;
             // Live streams never end by themselves: end them so connections can drain.
             live.shutdown();
         })
