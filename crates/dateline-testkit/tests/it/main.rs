@@ -7,6 +7,7 @@ mod api;
 mod api_write;
 mod article_page;
 mod body;
+mod config;
 mod demo;
 mod discussion;
 mod editor;
