@@ -1,5 +1,7 @@
-//! `dateline serve`: open the store, apply configured site settings, load the demo if asked,
-//! and serve until SIGINT or SIGTERM, then drain connections and close the database.
+//! `dateline serve`: open the store, seed the site settings from the configuration (only those
+//! the store has no value for: after the first start the settings page owns them), load the
+//! demo if asked, and serve until SIGINT or SIGTERM, then drain connections and close the
+//! database. Never overwrites a setting an admin made on the settings page.
 
 use crate::config::{self, ServeArgs, Settings};
 use crate::demo;
@@ -43,15 +45,17 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
         .with_context(|| format!("opening the database {}", redact(&settings.database)))?;
     tracing::info!(backend = ?store.backend(), "database ready");
     let clock = Clock::System;
-    apply_site_settings(&store, &settings).await?;
+    // What the store had before this start wrote anything: the file seeds only the rest.
+    let stored = store.stored_site_setting_keys().await?;
+    seed_site_settings(&store, settings, &stored, true).await?;
     if settings.demo {
         if store.is_empty().await? {
             let loaded = demo::load(&store, &settings.media_dir(), clock.now())
                 .await
                 .context("loading the demo newsroom")?;
             tracing::info!(stories = loaded, "demo newsroom loaded");
-            // The demo sets its own site name and zone; the configuration still wins.
-            apply_site_settings(&store, &settings).await?;
+            // The demo sets its own site name and zone; keys the file seeded this start win.
+            seed_site_settings(&store, settings, &stored, false).await?;
         } else {
             tracing::info!("the site already has stories; the demo is not loaded again");
         }
@@ -144,33 +148,50 @@ async fn serve_until(
     Ok(())
 }
 
-/// Write the configured per-site settings (and this node's base URL) into the store.
-async fn apply_site_settings(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+/// Seed the site settings from the file's `[site]` table and write this node's base URL.
+///
+/// A key the settings page edits is written only when the store had no value for it before
+/// this start (`stored`): on the first start, or for a setting newer than the stored document.
+/// After that the newsroom's settings page owns it, so an admin's change is never reverted by
+/// a restart; a file value that differs from the stored one is ignored with a log line saying
+/// so (when `report`). `feed_content`, which no page sets, is the file's at every start.
+async fn seed_site_settings(
+    store: &Store,
+    settings: &Settings,
+    stored: &[String],
+    report: bool,
+) -> anyhow::Result<()> {
     let mut site = store.site_settings().await?;
     let o = &settings.site;
     let before = site.clone();
     site.base_url = settings.base_url.clone();
-    if let Some(v) = &o.name {
-        site.name = v.clone();
-    }
-    if let Some(v) = &o.tagline {
-        site.tagline = v.clone();
-    }
-    if let Some(v) = &o.time_zone {
-        site.time_zone = v.clone();
-    }
-    if let Some(v) = &o.language {
-        site.language = v.clone();
-    }
-    if let Some(v) = &o.community_standards {
-        site.community_standards = v.clone();
-    }
-    if let Some(v) = &o.live_stream_url {
-        site.live_stream_url = v.clone();
-    }
-    if let Some(v) = &o.live_stream_name {
-        site.live_stream_name = v.clone();
-    }
+    let seed = |key: &str, file: &Option<String>, value: &mut String| {
+        let Some(file) = file else { return };
+        if !stored.iter().any(|k| k == key) {
+            value.clone_from(file);
+        } else if value != file && report {
+            tracing::info!(
+                "dateline.toml [site].{key} ignored: the site already has its own value, set on \
+                 the settings page (/newsroom/settings); remove the key from the file to quiet \
+                 this line"
+            );
+        }
+    };
+    seed("name", &o.name, &mut site.name);
+    seed("tagline", &o.tagline, &mut site.tagline);
+    seed("time_zone", &o.time_zone, &mut site.time_zone);
+    seed("language", &o.language, &mut site.language);
+    seed(
+        "community_standards",
+        &o.community_standards,
+        &mut site.community_standards,
+    );
+    seed("live_stream_url", &o.live_stream_url, &mut site.live_stream_url);
+    seed(
+        "live_stream_name",
+        &o.live_stream_name,
+        &mut site.live_stream_name,
+    );
     if let Some(v) = o.feed_content {
         site.feed_content = v;
     }
