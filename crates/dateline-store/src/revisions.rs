@@ -131,10 +131,7 @@ impl Store {
 
 /// The story's section, bylines, tags, lead photo, related picks and discussion mode as
 /// stored now (inside the save's transaction, after its join rows were written), with names.
-pub(crate) async fn story_now(
-    w: &mut Writer,
-    id: ArticleId,
-) -> Result<RevisionStory, StoreError> {
+pub(crate) async fn story_now(w: &mut Writer, id: ArticleId) -> Result<RevisionStory, StoreError> {
     let row = sqlx::query(
         "SELECT a.section_id, COALESCE(s.name, '') AS section_name, a.lead_media_id, \
          a.discussion_mode FROM articles a LEFT JOIN sections s ON s.id = a.section_id \

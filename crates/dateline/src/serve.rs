@@ -186,7 +186,11 @@ async fn seed_site_settings(
         &o.community_standards,
         &mut site.community_standards,
     );
-    seed("live_stream_url", &o.live_stream_url, &mut site.live_stream_url);
+    seed(
+        "live_stream_url",
+        &o.live_stream_url,
+        &mut site.live_stream_url,
+    );
     seed(
         "live_stream_name",
         &o.live_stream_name,

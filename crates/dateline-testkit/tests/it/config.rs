@@ -63,7 +63,7 @@ fn settings_form(name: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-backend_test!(config_site_keys_seed_the_settings_page_then_leave_it_alone, |app| {
+backend_test!(config_seeds_once_then_the_page_wins, |app| {
     let data = app.data_dir().join("served");
     tokio::fs::create_dir_all(&data).await?;
     let url = app.fresh_database_url().await?;

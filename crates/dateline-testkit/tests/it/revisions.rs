@@ -96,11 +96,15 @@ async fn tag_names(app: &TestApp, id: ArticleId) -> anyhow::Result<Vec<String>> 
     Ok(input
         .tags
         .iter()
-        .filter_map(|t| all.iter().find(|(x, _)| x.id == *t).map(|(x, _)| x.name.clone()))
+        .filter_map(|t| {
+            all.iter()
+                .find(|(x, _)| x.id == *t)
+                .map(|(x, _)| x.name.clone())
+        })
         .collect())
 }
 
-backend_test!(revision_restore_brings_back_the_whole_story, |app| {
+backend_test!(revision_restore_whole_story, |app| {
     let world = app.section("world", "World").await?;
     let mideast = app.section("middle-east", "Middle East").await?;
     let ann = app.person("ann-writer", "Ann Writer").await?;
@@ -111,7 +115,11 @@ backend_test!(revision_restore_brings_back_the_whole_story, |app| {
     let second_photo = app
         .photo("bbb222", "A refinery at night", "", Credit::default())
         .await?;
-    let older = app.article("Older oil story").section(&world).publish().await?;
+    let older = app
+        .article("Older oil story")
+        .section(&world)
+        .publish()
+        .await?;
     let b = app.login_as(Role::Editor).await?;
 
     let original = Story {
@@ -164,7 +172,10 @@ backend_test!(revision_restore_brings_back_the_whole_story, |app| {
         "{changes:?}"
     );
     assert!(
-        has(&format!("Related stories: − {} “Older oil story”", older.id)),
+        has(&format!(
+            "Related stories: − {} “Older oil story”",
+            older.id
+        )),
         "{changes:?}"
     );
     assert!(has("Discussion: Open → Closed"), "{changes:?}");
@@ -218,7 +229,7 @@ backend_test!(revision_restore_brings_back_the_whole_story, |app| {
     Ok(())
 });
 
-backend_test!(revision_kept_before_whole_stories_restores_its_words, |app| {
+backend_test!(revision_words_only_restores_words, |app| {
     let world = app.section("world", "World").await?;
     let business = app.section("business", "Business").await?;
     let b = app.login_as(Role::Editor).await?;
@@ -292,7 +303,7 @@ backend_test!(revision_kept_before_whole_stories_restores_its_words, |app| {
     Ok(())
 });
 
-backend_test!(revision_restore_when_section_tag_or_photo_is_gone, |app| {
+backend_test!(revision_restore_of_deleted_things, |app| {
     let gulf = app.section("gulf", "Gulf").await?;
     let world = app.section("world", "World").await?;
     let gone_photo = app
@@ -359,7 +370,10 @@ backend_test!(revision_restore_when_section_tag_or_photo_is_gone, |app| {
     let res = restore(&b, id, oldest, current.version).await?;
     assert_eq!(res.status(), 303);
     let loc = location(&res);
-    assert!(loc.starts_with(&format!("/newsroom/stories/{id}?saved=revision&gone=")), "{loc}");
+    assert!(
+        loc.starts_with(&format!("/newsroom/stories/{id}?saved=revision&gone=")),
+        "{loc}"
+    );
     let (a, _) = app.store.article_input(id).await?;
     assert_eq!(a.headline, "Shipping lanes reopen");
     // The section and photo that are gone leave the current ones in place; the deleted tag

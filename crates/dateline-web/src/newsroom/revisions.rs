@@ -221,7 +221,10 @@ async fn restore_revision(
     input.seo_title = r.seo_title;
     input.seo_description = r.seo_description;
     let (saved, gone) = match &r.story {
-        Some(story) => ("revision", bring_back(&state, a.id, story, &mut input).await?),
+        Some(story) => (
+            "revision",
+            bring_back(&state, a.id, story, &mut input).await?,
+        ),
         None => ("revision-words", Vec::new()),
     };
     match state
@@ -236,9 +239,7 @@ async fn restore_revision(
         )
         .await
     {
-        Ok(_) if gone.is_empty() => Ok(see_other(&format!(
-            "/newsroom/stories/{id}?saved={saved}"
-        ))),
+        Ok(_) if gone.is_empty() => Ok(see_other(&format!("/newsroom/stories/{id}?saved={saved}"))),
         Ok(_) => Ok(see_other(&format!(
             "/newsroom/stories/{id}?saved={saved}&gone={}",
             gone.join(",")
@@ -335,9 +336,7 @@ pub(crate) fn restored_notice(saved: &str, gone: &str) -> Option<String> {
     for g in gone.split(',') {
         let sentence = match g {
             "section" => "Its section no longer exists, so the story stays in its current one.",
-            "photo" => {
-                "Its lead photo no longer exists in the library, so the current one stays."
-            }
+            "photo" => "Its lead photo no longer exists in the library, so the current one stays.",
             "tags" => "Some of its tags no longer exist and were left out.",
             "bylines" => "Some of its bylines are no longer people here and were left out.",
             "related" => "Some of its related stories no longer exist and were left out.",
