@@ -574,17 +574,20 @@ fn is_seen(status: Status) -> bool {
     matches!(status, Status::Published | Status::Withdrawn)
 }
 
-/// Keep the text of a save as a revision.
+/// Keep the whole story as a save left it (its join rows already written) as a revision.
 async fn keep_revision(
     w: &mut Writer,
     a: &Article,
     by: Option<PersonId>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let story = crate::revisions::story_now(w, a.id).await?;
+    let story = serde_json::to_string(&story)
+        .map_err(|e| StoreError::Corrupt(format!("the story kept with a revision: {e}")))?;
     sqlx::query(
         "INSERT INTO article_revisions (article_id, version, slug, headline, standfirst, \
-         body_source, seo_title, seo_description, saved_by, saved_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         body_source, seo_title, seo_description, saved_by, saved_at, story) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(a.id.0)
     .bind(a.version)
@@ -596,6 +599,7 @@ async fn keep_revision(
     .bind(&a.seo_description)
     .bind(by.map(|p| p.0))
     .bind(micros(now))
+    .bind(story)
     .execute(&mut *w.tx)
     .await?;
     Ok(())

@@ -44,7 +44,7 @@ pub use live::NewMount;
 pub use media::NewMedia;
 pub use people::NewPerson;
 pub use providers::Provider;
-pub use revisions::Revision;
+pub use revisions::{Named, Revision, RevisionStory};
 pub use schedule::NewProgramme;
 pub use search::{Modified, SearchSource};
 pub use sections::NewSection;

@@ -20,6 +20,21 @@ impl Store {
         }
     }
 
+    /// The site settings the store has a value for: the keys of the stored document (empty
+    /// before the first save; a setting added to Dateline since the last save is absent).
+    pub async fn stored_site_setting_keys(&self) -> Result<Vec<String>, StoreError> {
+        let value: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'site'")
+                .fetch_optional(&self.pool)
+                .await?;
+        match value {
+            None => Ok(Vec::new()),
+            Some(v) => serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&v)
+                .map(|m| m.keys().cloned().collect())
+                .map_err(|e| StoreError::Corrupt(format!("site settings: {e}"))),
+        }
+    }
+
     pub async fn save_site_settings(&self, s: &SiteSettings) -> Result<(), StoreError> {
         let json = serde_json::to_string(s)
             .map_err(|e| StoreError::Corrupt(format!("site settings: {e}")))?;

@@ -41,6 +41,15 @@ impl Browser {
         }
     }
 
+    /// A browser with no cookies for another server than the test's own (one a test started
+    /// with the real `dateline serve` start-up, say).
+    pub fn at(app: &TestApp, base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            ..Self::new(app)
+        }
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.jar
             .lock()

@@ -73,6 +73,8 @@ pub struct TestApp {
     /// Follows no redirects, so tests see 301s; decompresses nothing it did not ask for.
     pub client: reqwest::Client,
     pub backend: TestBackend,
+    /// The database's URL, for tests that open it again (a restarted server, raw SQL).
+    pub database_url: String,
     dir: tempfile::TempDir,
     server: JoinHandle<()>,
 }
@@ -149,6 +151,7 @@ impl TestApp {
             base,
             client,
             backend,
+            database_url: url,
             dir,
             server,
         })
@@ -306,6 +309,34 @@ impl TestApp {
     /// Start a story; see [`ArticleBuilder`].
     pub fn article(&self, headline: &str) -> ArticleBuilder<'_> {
         ArticleBuilder::new(self, headline)
+    }
+
+    /// Run one statement on the test database behind the store's back, as an operator with a
+    /// SQL prompt would (to delete a row no page can delete, or to make a row look as an older
+    /// version of Dateline left it). The number of rows it changed.
+    pub async fn raw_sql(&self, sql: &str) -> anyhow::Result<u64> {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.database_url)
+            .await
+            .context("connecting to the test database")?;
+        let n = sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .with_context(|| format!("running {sql}"))?
+            .rows_affected();
+        pool.close().await;
+        Ok(n)
+    }
+
+    /// Another empty database on this test's backend (migrated on first open), for tests
+    /// that start the real `dateline serve` start-up on a site of their own.
+    pub async fn fresh_database_url(&self) -> anyhow::Result<String> {
+        match self.backend {
+            TestBackend::Sqlite => Ok(dateline::config::sqlite_url(&self.dir.path().join(
+                format!("fresh-{}.db", DATABASES.fetch_add(1, Ordering::Relaxed)),
+            ))),
+            TestBackend::Postgres => fresh_postgres_database().await,
+        }
     }
 }
 

@@ -93,11 +93,12 @@ pub struct FileConfig {
     pub cache_mb: Option<u64>,
     /// Largest photo the media library accepts, in megabytes.
     pub media_max_mb: Option<u64>,
-    /// Per-site settings applied at every start (a key set here wins over the settings page).
+    /// Per-site settings that seed the site: a key is written only while the store has no
+    /// value for it (the first start); after that the settings page owns it.
     pub site: Option<SiteOverrides>,
 }
 
-/// Site settings a configuration file may set; what it leaves out stays as stored.
+/// Site settings a configuration file may seed; what it leaves out stays as stored.
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SiteOverrides {

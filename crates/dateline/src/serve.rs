@@ -1,5 +1,7 @@
-//! `dateline serve`: open the store, apply configured site settings, load the demo if asked,
-//! and serve until SIGINT or SIGTERM, then drain connections and close the database.
+//! `dateline serve`: open the store, seed the site settings from the configuration (only those
+//! the store has no value for: after the first start the settings page owns them), load the
+//! demo if asked, and serve until SIGINT or SIGTERM, then drain connections and close the
+//! database. Never overwrites a setting an admin made on the settings page.
 
 use crate::config::{self, ServeArgs, Settings};
 use crate::demo;
@@ -11,8 +13,23 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
     let settings = config::resolve(args)?;
+    start(&settings).await?.serve(shutdown_signal()).await
+}
+
+/// A started site: the store open and seeded, the application state made, the port open.
+pub struct Server {
+    state: AppState,
+    store: Store,
+    listener: TcpListener,
+    base_url: String,
+    started: Instant,
+}
+
+/// Everything `serve` does before it answers: open the store, seed the site settings, load the
+/// demo if asked, make the application state and open the port.
+pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
+    let started = Instant::now();
     tokio::fs::create_dir_all(&settings.data)
         .await
         .with_context(|| format!("creating the data folder {}", settings.data.display()))?;
@@ -29,15 +46,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("opening the database {}", redact(&settings.database)))?;
     tracing::info!(backend = ?store.backend(), "database ready");
     let clock = Clock::System;
-    apply_site_settings(&store, &settings).await?;
+    // What the store had before this start wrote anything: the file seeds only the rest.
+    let stored = store.stored_site_setting_keys().await?;
+    seed_site_settings(&store, settings, &stored, true).await?;
     if settings.demo {
         if store.is_empty().await? {
             let loaded = demo::load(&store, &settings.media_dir(), clock.now())
                 .await
                 .context("loading the demo newsroom")?;
             tracing::info!(stories = loaded, "demo newsroom loaded");
-            // The demo sets its own site name and zone; the configuration still wins.
-            apply_site_settings(&store, &settings).await?;
+            // The demo sets its own site name and zone; keys the file seeded this start win.
+            seed_site_settings(&store, settings, &stored, false).await?;
         } else {
             tracing::info!("the site already has stories; the demo is not loaded again");
         }
@@ -64,13 +83,50 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(
-        %addr,
-        base_url = %settings.base_url,
-        startup_ms = started.elapsed().as_millis() as u64,
-        "serving"
-    );
+    Ok(Server {
+        state,
+        store,
+        listener,
+        base_url: settings.base_url.clone(),
+        started,
+    })
+}
+
+impl Server {
+    /// The address the port was opened on (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serve until `shutdown` completes, then drain connections and close the database.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Server {
+            state,
+            store,
+            listener,
+            base_url,
+            started,
+        } = self;
+        let addr = listener.local_addr()?;
+        tracing::info!(
+            %addr,
+            %base_url,
+            startup_ms = started.elapsed().as_millis() as u64,
+            "serving"
+        );
+        serve_until(state, store, listener, shutdown).await
+    }
+}
+
+async fn serve_until(
+    state: AppState,
+    store: Store,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let live = state.live.clone();
     let search = state.search.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
@@ -80,7 +136,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         dateline_web::app(state).into_make_service_with_connect_info::<dateline_web::PeerAddr>();
     axum::serve(door, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            shutdown.await;
             // Live streams never end by themselves: end them so connections can drain.
             live.shutdown();
         })
@@ -93,33 +149,54 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Write the configured per-site settings (and this node's base URL) into the store.
-async fn apply_site_settings(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+/// Seed the site settings from the file's `[site]` table and write this node's base URL.
+///
+/// A key the settings page edits is written only when the store had no value for it before
+/// this start (`stored`): on the first start, or for a setting newer than the stored document.
+/// After that the newsroom's settings page owns it, so an admin's change is never reverted by
+/// a restart; a file value that differs from the stored one is ignored with a log line saying
+/// so (when `report`). `feed_content`, which no page sets, is the file's at every start.
+async fn seed_site_settings(
+    store: &Store,
+    settings: &Settings,
+    stored: &[String],
+    report: bool,
+) -> anyhow::Result<()> {
     let mut site = store.site_settings().await?;
     let o = &settings.site;
     let before = site.clone();
     site.base_url = settings.base_url.clone();
-    if let Some(v) = &o.name {
-        site.name = v.clone();
-    }
-    if let Some(v) = &o.tagline {
-        site.tagline = v.clone();
-    }
-    if let Some(v) = &o.time_zone {
-        site.time_zone = v.clone();
-    }
-    if let Some(v) = &o.language {
-        site.language = v.clone();
-    }
-    if let Some(v) = &o.community_standards {
-        site.community_standards = v.clone();
-    }
-    if let Some(v) = &o.live_stream_url {
-        site.live_stream_url = v.clone();
-    }
-    if let Some(v) = &o.live_stream_name {
-        site.live_stream_name = v.clone();
-    }
+    let seed = |key: &str, file: &Option<String>, value: &mut String| {
+        let Some(file) = file else { return };
+        if !stored.iter().any(|k| k == key) {
+            value.clone_from(file);
+        } else if value != file && report {
+            tracing::info!(
+                "dateline.toml [site].{key} ignored: the site already has its own value, set on \
+                 the settings page (/newsroom/settings); remove the key from the file to quiet \
+                 this line"
+            );
+        }
+    };
+    seed("name", &o.name, &mut site.name);
+    seed("tagline", &o.tagline, &mut site.tagline);
+    seed("time_zone", &o.time_zone, &mut site.time_zone);
+    seed("language", &o.language, &mut site.language);
+    seed(
+        "community_standards",
+        &o.community_standards,
+        &mut site.community_standards,
+    );
+    seed(
+        "live_stream_url",
+        &o.live_stream_url,
+        &mut site.live_stream_url,
+    );
+    seed(
+        "live_stream_name",
+        &o.live_stream_name,
+        &mut site.live_stream_name,
+    );
     if let Some(v) = o.feed_content {
         site.feed_content = v;
     }

@@ -701,6 +701,9 @@ async fn new_story(State(state): State<AppState>, user: CurrentUser) -> Result<R
 struct EditQuery {
     #[serde(default)]
     saved: Option<String>,
+    /// After restoring a revision: what it held that no longer exists (see `revisions.rs`).
+    #[serde(default)]
+    gone: String,
 }
 
 async fn load_story(
@@ -754,11 +757,15 @@ async fn edit_story(
         Some("corrected") => "Correction added.",
         Some("withdrawn") => "Withdrawn: readers now get the withdrawal note.",
         Some("restored") => "Restored: readers see the story again.",
-        Some("revision") => "Earlier revision restored (as a new save).",
         _ => "",
     };
+    let notice = q
+        .saved
+        .as_deref()
+        .and_then(|saved| super::revisions::restored_notice(saved, &q.gone))
+        .unwrap_or_else(|| notice.to_owned());
     let extra = Extra {
-        notice: notice.to_owned(),
+        notice,
         ..Extra::none()
     };
     show_editor(&state, &user, StatusCode::OK, Some((&a, own)), form, extra).await
