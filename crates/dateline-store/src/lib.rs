@@ -143,9 +143,13 @@ impl Store {
     }
 
     fn announce(&self, change: Change) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        // Sent before the generation moves: whoever reads generation N and then drains the
+        // stream (the search indexer, to say what it has caught up with) has every change up
+        // to N. The other order left a moment where the generation counted a change not yet
+        // sent, and "caught up" could be said of a story not indexed.
         // No subscriber is fine: nothing caches yet.
         let _ = self.changes.send(change);
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Announce a change readers cannot see (a draft saved, a story submitted or scheduled):

@@ -43,27 +43,41 @@ const DUE_BATCH: u32 = 100;
 const IDLE: Duration = Duration::from_secs(60);
 /// How long the worker waits for the index to catch up with a change before ranking anyway.
 const INDEX_WAIT: Duration = Duration::from_secs(5);
+/// A published story the index did not have is ranked again after this, at most [`RETRIES`]
+/// times.
+const RETRY_AFTER: Duration = Duration::from_millis(250);
+const RETRIES: u32 = 40;
 
-/// The automatic list of published story `id` as of `now` (best first, at most [`KEEP`]), or
-/// None when the story is not published or the index does not have it yet (a list ranked
-/// without its similarity must not be kept: the indexing's own change brings it back here).
+/// What ranking a story's related list gave.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ranked {
+    /// The list, best first, at most [`KEEP`].
+    List(Vec<ArticleId>),
+    /// The story is not published (or gone): it needs no list.
+    NotPublished,
+    /// The index does not have the story yet: a list ranked without its similarity must not be
+    /// kept; ask again once the index has caught up.
+    NotIndexed,
+}
+
+/// The automatic list of story `id` as of `now`.
 pub async fn compute(
     store: &Store,
     index: &Arc<SearchIndex>,
     id: ArticleId,
     now: Timestamp,
-) -> anyhow::Result<Option<Vec<ArticleId>>> {
+) -> anyhow::Result<Ranked> {
     let article = match store.article(id).await {
         Ok(a) => a,
-        Err(dateline_store::StoreError::NotFound) => return Ok(None),
+        Err(dateline_store::StoreError::NotFound) => return Ok(Ranked::NotPublished),
         Err(e) => return Err(e.into()),
     };
     if article.status != Status::Published {
-        return Ok(None);
+        return Ok(Ranked::NotPublished);
     }
     let ids = [id];
     let Some(similar) = crate::search::similar(index, id, SIMILAR).await else {
-        return Ok(None);
+        return Ok(Ranked::NotIndexed);
     };
     let (tags, candidates) = tokio::try_join!(
         store.tags_of(&ids),
@@ -74,7 +88,9 @@ pub async fn compute(
         id,
         section_id: article.section_id,
     };
-    Ok(Some(rank(&subject, candidates, &similar, &tags, now)))
+    Ok(Ranked::List(rank(
+        &subject, candidates, &similar, &tags, now,
+    )))
 }
 
 /// Rank and keep the list of every published story (`dateline reindex`), two at a time, calling
@@ -90,7 +106,7 @@ pub async fn rank_all(
     let total = ids.len();
     let mut work = futures::stream::iter(ids)
         .map(|id| async move {
-            let Some(list) = compute(store, index, id, now).await? else {
+            let Ranked::List(list) = compute(store, index, id, now).await? else {
                 return anyhow::Ok(0);
             };
             store.save_related_list(id, &list, now).await?;
@@ -158,6 +174,8 @@ struct Inner {
     clock: Clock,
     /// Stories a reader asked for that had no list: computed before other due work.
     wanted: Mutex<BTreeSet<ArticleId>>,
+    /// Published stories the index did not have yet: ranked again in a moment.
+    retry: Mutex<BTreeSet<ArticleId>>,
     wake: Notify,
 }
 
@@ -180,6 +198,7 @@ impl RelatedLists {
             search,
             clock,
             wanted: Mutex::default(),
+            retry: Mutex::default(),
             wake: Notify::new(),
         });
         let task = tokio::spawn(inner.clone().run(changes));
@@ -207,7 +226,24 @@ impl Inner {
     async fn run(self: Arc<Self>, mut changes: broadcast::Receiver<Change>) {
         self.search.ready().await;
         let mut changed: BTreeSet<ArticleId> = BTreeSet::new();
+        let mut attempts: std::collections::BTreeMap<ArticleId, u32> = Default::default();
         loop {
+            // Stories the index did not have a moment ago: again, a bounded number of times
+            // (a story that never gets indexed is left to the due scan, as it has no list).
+            let retry = std::mem::take(&mut *self.retry.lock().unwrap_or_else(|e| e.into_inner()));
+            if !retry.is_empty() {
+                tokio::time::sleep(RETRY_AFTER).await;
+                for id in retry {
+                    let n = attempts.entry(id).or_default();
+                    *n += 1;
+                    if *n <= RETRIES {
+                        changed.insert(id);
+                    } else {
+                        attempts.remove(&id);
+                        tracing::debug!(%id, "not in the search index yet; left to the due scan");
+                    }
+                }
+            }
             // What changed first: a newly published story's list, and its neighbours'.
             loop {
                 match changes.try_recv() {
@@ -230,6 +266,7 @@ impl Inner {
                 let mut moved = false;
                 for id in &changed {
                     if let Some(r) = self.refresh(*id).await {
+                        attempts.remove(id);
                         neighbours.extend(r.list);
                         moved |= r.moved;
                     }
@@ -301,14 +338,29 @@ impl Inner {
         }
     }
 
-    /// Recompute and keep `id`'s list; None when the story is not published or the work
-    /// failed (logged; the story stays due).
+    /// Rank `id` again in a moment (the index did not have it yet).
+    fn later(&self, id: ArticleId) {
+        self.retry
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id);
+        // The worker may be about to wait for changes: have it look at the retries first.
+        self.wake.notify_one();
+    }
+
+    /// Recompute and keep `id`'s list; None when the story is not published, not indexed yet
+    /// (then it is ranked again in a moment) or the work failed (logged; the story stays due).
     async fn refresh(&self, id: ArticleId) -> Option<Refreshed> {
         let now = self.clock.now();
         let result = async {
             let before = self.store.related_list(id).await?;
-            let Some(list) = compute(&self.store, self.search.index(), id, now).await? else {
-                return anyhow::Ok(None);
+            let list = match compute(&self.store, self.search.index(), id, now).await? {
+                Ranked::List(list) => list,
+                Ranked::NotPublished => return anyhow::Ok(None),
+                Ranked::NotIndexed => {
+                    self.later(id);
+                    return Ok(None);
+                }
             };
             self.store.save_related_list(id, &list, now).await?;
             let moved = before.is_some_and(|b| b != list);
