@@ -10,6 +10,7 @@ pub mod dateline;
 pub mod discussion;
 pub mod ids;
 pub mod live;
+pub mod mail;
 pub mod media;
 pub mod page;
 pub mod permissions;
