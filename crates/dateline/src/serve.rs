@@ -57,6 +57,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             cache_bytes: settings.cache_bytes,
             media_max_bytes: settings.media_max_bytes,
             search_dir: Some(settings.search_dir()),
+            smtp: settings.smtp.clone(),
         },
     )
     .await?;
