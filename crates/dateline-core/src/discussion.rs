@@ -344,6 +344,8 @@ pub struct Context {
     pub prior_comments: u64,
     /// The article is pre-moderated.
     pub pre_moderated: bool,
+    /// The reader's email address is waiting to be verified by mail.
+    pub unverified: bool,
 }
 
 /// Whole-word, case-insensitive occurrences of any of `words` in `text`: the first found.
@@ -378,6 +380,9 @@ pub fn judge(rules: &DiscussionRules, text: &str, cx: Context) -> Verdict {
     let links = link_count(text);
     if links > rules.max_links {
         return Verdict::Hold(format!("{links} links (at most {})", rules.max_links));
+    }
+    if cx.unverified {
+        return Verdict::Hold("email address not verified yet".to_owned());
     }
     if cx.prior_comments < u64::from(rules.hold_first) {
         return Verdict::Hold("a new account's first comments".to_owned());

@@ -15,6 +15,7 @@ mod http;
 mod listings;
 mod live;
 mod media_library;
+mod reader_mail;
 mod related;
 mod search;
 mod theme;

@@ -11,6 +11,7 @@
 
 mod comments;
 pub mod oidc;
+mod reader_mail;
 pub mod readers;
 
 use crate::state::AppState;
@@ -35,6 +36,7 @@ impl Weighter<(i64, String), (u64, String)> for ByBytes {
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(readers::routes())
+        .merge(reader_mail::routes())
         .merge(comments::routes())
         .merge(oidc::routes())
         .layer(from_fn_with_state(state.clone(), crate::newsroom::guard))
