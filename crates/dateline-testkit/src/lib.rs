@@ -115,17 +115,23 @@ impl TestApp {
     /// Start with SMTP settings pointing at a fresh [`MailSink`] (plain SMTP on 127.0.0.1).
     pub async fn start_with_mail(backend: TestBackend) -> anyhow::Result<Self> {
         let sink = MailSink::start().await?;
+        let mut app = Self::start_with_smtp_port(backend, sink.port).await?;
+        app.mail = Some(sink);
+        Ok(app)
+    }
+
+    /// Start with SMTP settings pointing at 127.0.0.1:`port`, where a test may start a
+    /// [`MailSink`] later (and set [`TestApp::mail`]).
+    pub async fn start_with_smtp_port(backend: TestBackend, port: u16) -> anyhow::Result<Self> {
         let smtp = dateline_web::mail::SmtpSettings {
             host: "127.0.0.1".to_owned(),
-            port: sink.port,
+            port,
             tls: dateline_web::mail::SmtpTls::None,
             username: None,
             password: None,
             from: "The Test Herald <news@herald.example>".to_owned(),
         };
-        let mut app = Self::start_with(backend, None, Some(smtp)).await?;
-        app.mail = Some(sink);
-        Ok(app)
+        Self::start_with(backend, None, Some(smtp)).await
     }
 
     /// The messages the site has sent to `to`, once at least `n` messages in all were

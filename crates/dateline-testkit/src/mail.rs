@@ -61,6 +61,13 @@ impl Mail {
     }
 }
 
+/// A port nothing listens on now: bind, note it, let it go (a server binds it a moment later).
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
 /// Undo quoted-printable: soft line breaks and `=XX` bytes (RFC 2045).
 fn quoted_printable(s: &str) -> String {
     let joined = s.replace("=\n", "");
@@ -87,12 +94,13 @@ fn quoted_printable(s: &str) -> String {
 impl MailSink {
     /// Start the server on a free port and wait until it answers.
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_on(free_port()?).await
+    }
+
+    /// Start the server on `port` (from [`free_port`]) and wait until it answers.
+    pub async fn start_on(port: u16) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating the maildir folder")?;
         let maildir = dir.path().join("maildir");
-        // A free port: bind, note it, let it go; the server binds it a moment later.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
         let server = tokio::process::Command::new(PYTHON)
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))

@@ -4,7 +4,8 @@
 //! other sessions ended, throttling), and what the site says when it cannot send mail.
 
 use crate::*;
-use dateline_testkit::{Browser, TEST_PASSWORD};
+use dateline_testkit::mail::free_port;
+use dateline_testkit::{Browser, MailSink, TEST_PASSWORD, TestBackend};
 
 fn location(res: &reqwest::Response) -> String {
     res.headers()
@@ -327,3 +328,35 @@ backend_test!(without_smtp_the_reader_forms_say_so, |app| {
     assert!(!page.has("form.reader-verify"));
     Ok(())
 });
+
+/// The SMTP server is down when a reader registers: the account exists at once, and the mail
+/// goes when the server comes back (the mailer tries again after 2 seconds).
+async fn mail_waits_for_a_server_that_is_down(backend: TestBackend) -> anyhow::Result<()> {
+    let port = free_port()?;
+    let mut app = TestApp::start_with_smtp_port(backend, port).await?;
+    let a = app.article("Harbour reopens").publish().await?;
+    let b = app.reader("Nadia", a.id).await?;
+    let page = b.page(&format!("/discussion/{}/", a.id), 200).await?;
+    assert!(page.text(".reader-sign-out").contains("Nadia"));
+    let mailer = app.state.mail.clone().expect("a mailer");
+    assert_eq!(mailer.sent(), 0);
+    app.mail = Some(MailSink::start_on(port).await?);
+    let mails = app.mail_to("nadia@readers.example", 1).await?;
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0]
+            .link(&format!("{}/readers/verify?token=", app.base))
+            .is_some()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_waits_for_a_server_that_is_down_sqlite() -> anyhow::Result<()> {
+    mail_waits_for_a_server_that_is_down(TestBackend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_waits_for_a_server_that_is_down_postgres() -> anyhow::Result<()> {
+    mail_waits_for_a_server_that_is_down(TestBackend::Postgres).await
+}
