@@ -15,6 +15,7 @@ pub mod media;
 pub mod page;
 pub mod permissions;
 pub mod person;
+pub mod provider;
 pub mod related;
 pub mod schedule;
 pub mod secret;
