@@ -309,6 +309,8 @@ pub struct DiscussionRules {
     pub duplicate_window_secs: i64,
     /// Comments per page of a discussion.
     pub per_page: u32,
+    /// The discussion mode new stories start with (the story editor can change it).
+    pub default_mode: crate::article::DiscussionMode,
 }
 
 impl Default for DiscussionRules {
@@ -323,6 +325,7 @@ impl Default for DiscussionRules {
             per_address_per_minute: 20,
             duplicate_window_secs: 24 * 60 * 60,
             per_page: 50,
+            default_mode: crate::article::DiscussionMode::Open,
         }
     }
 }

@@ -9,6 +9,7 @@ mod article_page;
 mod body;
 mod demo;
 mod discussion;
+mod discussion_settings;
 mod editor;
 mod feeds;
 mod http;

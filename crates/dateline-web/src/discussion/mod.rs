@@ -78,6 +78,12 @@ impl DiscussionCache {
         self.entries.insert((article, view), (generation, body));
     }
 
+    /// Something every discussion shows changed (the providers' buttons, the rules): drop
+    /// them all.
+    pub fn clear(&self) {
+        self.entries.clear();
+    }
+
     /// One of the article's comments changed: drop its discussion, and nothing else.
     pub fn changed(&self, article: i64) {
         self.entries.retain(|(a, _), _| *a != article);
