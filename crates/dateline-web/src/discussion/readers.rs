@@ -317,8 +317,11 @@ async fn register(
         .record_login_failure(&[subject.as_str()], now, Throttle::ADDRESS.since(now))
         .await?;
     tracing::info!(reader_id = %reader.id, "reader registered");
-    // The account exists whatever becomes of the mail: it is only queued here.
-    super::reader_mail::send_verification(&state, &reader).await?;
+    // The account exists whatever becomes of the mail: it is only queued here, and a failure
+    // to make its link is logged, not the reader's problem (they can ask for it again).
+    if let Err(e) = super::reader_mail::send_verification(&state, &reader).await {
+        tracing::error!(reader_id = %reader.id, error = %e, "no verification mail was queued");
+    }
     start_session(&state, &reader, &next).await
 }
 
