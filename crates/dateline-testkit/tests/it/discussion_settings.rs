@@ -211,6 +211,10 @@ backend_test!(
 
 backend_test!(admins_edit_the_rules_from_the_settings_page, |app| {
     let admin = app.login_as(Role::Admin).await?;
+    // The moderation page shows the same form, which returns there.
+    let queue = admin.page("/newsroom/comments", 200).await?;
+    assert!(queue.has("form[action='/newsroom/comments/rules']"));
+    assert!(!queue.has("input[name=back]"));
     let page = admin.page("/newsroom/settings/discussion", 200).await?;
     assert_eq!(
         page.attr("form.nr-form input[name=back]", "value"),
