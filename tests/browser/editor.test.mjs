@@ -190,6 +190,7 @@ describe('article editor', () => {
       ['/newsroom/sections', 'sections and tags'],
       ['/newsroom/front-page', 'front page pins'],
       ['/newsroom/settings', 'settings'],
+      ['/newsroom/settings/discussion', 'discussion settings'],
       ['/newsroom/', 'dashboard'],
     ]) {
       await goto(page, `${BASE_URL}${path}`);
@@ -203,6 +204,7 @@ describe('article editor', () => {
       '/newsroom/sections',
       '/newsroom/front-page',
       '/newsroom/settings',
+      '/newsroom/settings/discussion',
     ]);
     assert.deepEqual(invalid, []);
 

@@ -309,6 +309,8 @@ pub struct DiscussionRules {
     pub duplicate_window_secs: i64,
     /// Comments per page of a discussion.
     pub per_page: u32,
+    /// The discussion mode new stories start with (the story editor can change it).
+    pub default_mode: crate::article::DiscussionMode,
 }
 
 impl Default for DiscussionRules {
@@ -323,6 +325,7 @@ impl Default for DiscussionRules {
             per_address_per_minute: 20,
             duplicate_window_secs: 24 * 60 * 60,
             per_page: 50,
+            default_mode: crate::article::DiscussionMode::Open,
         }
     }
 }
@@ -344,6 +347,8 @@ pub struct Context {
     pub prior_comments: u64,
     /// The article is pre-moderated.
     pub pre_moderated: bool,
+    /// The reader's email address is waiting to be verified by mail.
+    pub unverified: bool,
 }
 
 /// Whole-word, case-insensitive occurrences of any of `words` in `text`: the first found.
@@ -378,6 +383,9 @@ pub fn judge(rules: &DiscussionRules, text: &str, cx: Context) -> Verdict {
     let links = link_count(text);
     if links > rules.max_links {
         return Verdict::Hold(format!("{links} links (at most {})", rules.max_links));
+    }
+    if cx.unverified {
+        return Verdict::Hold("email address not verified yet".to_owned());
     }
     if cx.prior_comments < u64::from(rules.hold_first) {
         return Verdict::Hold("a new account's first comments".to_owned());

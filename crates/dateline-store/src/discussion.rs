@@ -64,10 +64,10 @@ pub struct LogEntry {
     pub at: Timestamp,
 }
 
-const READER_COLUMNS: &str =
+pub(crate) const READER_COLUMNS: &str =
     "r.id, r.display_name, r.email, r.verified, r.banned_until, r.banned_forever, r.created_at";
 
-fn reader(row: &AnyRow) -> Result<Reader, StoreError> {
+pub(crate) fn reader(row: &AnyRow) -> Result<Reader, StoreError> {
     Ok(Reader {
         id: ReaderId(get(row, "id")?),
         display_name: get(row, "display_name")?,

@@ -22,6 +22,7 @@ mod live;
 mod media;
 mod people;
 mod providers;
+mod reader_links;
 mod related_lists;
 mod revisions;
 mod rows;

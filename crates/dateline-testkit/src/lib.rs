@@ -10,10 +10,12 @@
 mod browser;
 mod builders;
 pub mod html;
+pub mod mail;
 
 pub use browser::{Browser, TEST_PASSWORD};
 pub use builders::ArticleBuilder;
 pub use html::Page;
+pub use mail::{Mail, MailSink};
 
 use anyhow::Context;
 use axum::ServiceExt as _;
@@ -38,6 +40,25 @@ pub enum TestBackend {
 /// `name::sqlite` and `name::postgres`, each with a fresh [`TestApp`] bound to `app`.
 #[macro_export]
 macro_rules! backend_test {
+    // The same, with the site sending mail to a real SMTP server ([`TestApp::start_with_mail`]).
+    ($name:ident, with_mail, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() -> anyhow::Result<()> {
+                let $app = $crate::TestApp::start_with_mail($crate::TestBackend::Sqlite).await?;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() -> anyhow::Result<()> {
+                let $app = $crate::TestApp::start_with_mail($crate::TestBackend::Postgres).await?;
+                $body
+            }
+        }
+    };
     ($name:ident, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
@@ -75,6 +96,8 @@ pub struct TestApp {
     pub backend: TestBackend,
     /// The database's URL, for tests that open it again (a restarted server, raw SQL).
     pub database_url: String,
+    /// The SMTP server the site sends to, when started with [`TestApp::start_with_mail`].
+    pub mail: Option<MailSink>,
     dir: tempfile::TempDir,
     server: JoinHandle<()>,
 }
@@ -92,10 +115,55 @@ impl TestApp {
         Self::start_with_theme(backend, None).await
     }
 
+    /// Start with SMTP settings pointing at a fresh [`MailSink`] (plain SMTP on 127.0.0.1).
+    pub async fn start_with_mail(backend: TestBackend) -> anyhow::Result<Self> {
+        let sink = MailSink::start().await?;
+        let mut app = Self::start_with_smtp_port(backend, sink.port).await?;
+        app.mail = Some(sink);
+        Ok(app)
+    }
+
+    /// Start with SMTP settings pointing at 127.0.0.1:`port`, where a test may start a
+    /// [`MailSink`] later (and set [`TestApp::mail`]).
+    pub async fn start_with_smtp_port(backend: TestBackend, port: u16) -> anyhow::Result<Self> {
+        let smtp = dateline_web::mail::SmtpSettings {
+            host: "127.0.0.1".to_owned(),
+            port,
+            tls: dateline_web::mail::SmtpTls::None,
+            username: None,
+            password: None,
+            from: "The Test Herald <news@herald.example>".to_owned(),
+        };
+        Self::start_with(backend, None, Some(smtp)).await
+    }
+
+    /// The messages the site has sent to `to`, once at least `n` messages in all were
+    /// accepted by the SMTP server (waiting up to 10 seconds for the mail task).
+    pub async fn mail_to(&self, to: &str, n: u64) -> anyhow::Result<Vec<Mail>> {
+        let sink = self.mail.as_ref().context("started without mail")?;
+        let mailer = self.state.mail.as_ref().context("the site has no mailer")?;
+        anyhow::ensure!(
+            mailer
+                .delivered(n, std::time::Duration::from_secs(10))
+                .await,
+            "only {} of {n} messages were sent within 10 s",
+            mailer.sent()
+        );
+        sink.to(to).await
+    }
+
     /// Start with a theme folder overriding the default theme.
     pub async fn start_with_theme(
         backend: TestBackend,
         theme: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(backend, theme, None).await
+    }
+
+    async fn start_with(
+        backend: TestBackend,
+        theme: Option<&std::path::Path>,
+        smtp: Option<dateline_web::mail::SmtpSettings>,
     ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
         let url = match backend {
@@ -126,6 +194,7 @@ impl TestApp {
             clock.clone(),
             Options {
                 search_dir: Some(dateline::config::search_dir(dir.path())),
+                smtp,
                 ..Options::default()
             },
         )
@@ -152,6 +221,7 @@ impl TestApp {
             client,
             backend,
             database_url: url,
+            mail: None,
             dir,
             server,
         })

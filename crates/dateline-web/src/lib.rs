@@ -16,6 +16,7 @@ mod error;
 mod feeds;
 mod http;
 pub mod live;
+pub mod mail;
 pub mod media;
 mod media_files;
 pub mod newsroom;

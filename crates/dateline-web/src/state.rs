@@ -23,6 +23,8 @@ pub struct Options {
     pub media_max_bytes: u64,
     /// The search index's folder (`DATA/search`); None keeps it in memory.
     pub search_dir: Option<PathBuf>,
+    /// Where to send mail to readers; None: the site says it cannot send mail.
+    pub smtp: Option<crate::mail::SmtpSettings>,
 }
 
 impl Default for Options {
@@ -31,6 +33,7 @@ impl Default for Options {
             cache_bytes: 64 * 1024 * 1024,
             media_max_bytes: 25 * 1024 * 1024,
             search_dir: None,
+            smtp: None,
         }
     }
 }
@@ -83,6 +86,8 @@ pub struct Shared {
     pub scheduler: crate::scheduler::Scheduler,
     /// What anonymous readers see of each discussion, dropped per article.
     pub discussion: Arc<crate::discussion::DiscussionCache>,
+    /// Sends mail to readers off the request path; None without SMTP settings.
+    pub mail: Option<crate::mail::Mailer>,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -111,6 +116,11 @@ impl AppState {
         let scheduler = crate::scheduler::Scheduler::start(store.clone(), clock.clone()).await?;
         let related =
             crate::related::RelatedLists::start(store.clone(), search.clone(), clock.clone());
+        let mail = options
+            .smtp
+            .as_ref()
+            .map(crate::mail::Mailer::start)
+            .transpose()?;
         Ok(Self(Arc::new(Shared {
             related,
             scheduler,
@@ -124,6 +134,7 @@ impl AppState {
             media_max_bytes: options.media_max_bytes,
             search,
             discussion: Arc::default(),
+            mail,
             site: Arc::new(RwLock::new(Arc::new(site))),
         })))
     }

@@ -78,6 +78,8 @@ pub struct ServeArgs {
     /// Load the demo newsroom when the site has no stories yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
+    #[command(flatten)]
+    pub smtp: smtp::SmtpArgs,
 }
 
 /// The file's shape. Unknown keys are an error, so a typo is caught at start.
@@ -96,6 +98,8 @@ pub struct FileConfig {
     /// Per-site settings that seed the site: a key is written only while the store has no
     /// value for it (the first start); after that the settings page owns it.
     pub site: Option<SiteOverrides>,
+    /// Mail to readers (verification, password reset); see `config/smtp.rs`.
+    pub smtp: Option<smtp::SmtpFile>,
 }
 
 /// Site settings a configuration file may seed; what it leaves out stays as stored.
@@ -126,6 +130,8 @@ pub struct Settings {
     pub media_max_bytes: u64,
     pub demo: bool,
     pub site: SiteOverrides,
+    /// None: the site sends no mail.
+    pub smtp: Option<dateline_web::mail::SmtpSettings>,
 }
 
 impl Settings {
@@ -163,7 +169,9 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
     if !(1..=1024).contains(&media_max_mb) {
         bail!("media_max_mb must be from 1 to 1024 (megabytes), not {media_max_mb}");
     }
+    let smtp = smtp::resolve(args.smtp, file.smtp)?;
     Ok(Settings {
+        smtp,
         data,
         database,
         listen,
@@ -235,6 +243,8 @@ pub fn init_logging(filter: Option<&str>) {
         .with_writer(std::io::stderr)
         .init();
 }
+
+pub mod smtp;
 
 #[cfg(test)]
 mod tests;

@@ -61,28 +61,18 @@ pub async fn run(command: ProviderCommand) -> anyhow::Result<()> {
     }
 }
 
-/// A label: a word or two a button can show.
+/// A label: a word or two a button can show (the newsroom's settings check it the same way).
 fn check_label(label: &str) -> anyhow::Result<String> {
-    let l = label.trim();
-    if l.is_empty() || l.chars().count() > 40 || l.chars().any(char::is_control) {
-        bail!("the label must be 1 to 40 characters, e.g. --label Facebook");
-    }
-    if l.contains('/') || l.contains('?') || l.contains('#') {
-        bail!("the label must not contain /, ? or # (it is part of the sign-in address)");
-    }
-    Ok(l.to_owned())
+    use dateline_core::provider::ProviderError;
+    dateline_core::provider::check_label(label).map_err(|e| match e {
+        ProviderError::LabelLength => anyhow::anyhow!("{e}, e.g. --label Facebook"),
+        other => other.into(),
+    })
 }
 
 /// An issuer: an https URL (http only for this machine, for tests and development).
 fn check_issuer(issuer: &str) -> anyhow::Result<String> {
-    let i = issuer.trim().trim_end_matches('/');
-    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| i.starts_with(p));
-    if !(i.starts_with("https://") || local) || i.contains(char::is_whitespace) {
-        bail!("the issuer must be an https:// URL (http:// only on 127.0.0.1 or localhost)");
-    }
-    Ok(i.to_owned())
+    Ok(dateline_core::provider::check_issuer(issuer)?)
 }
 
 #[expect(

@@ -77,6 +77,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
             cache_bytes: settings.cache_bytes,
             media_max_bytes: settings.media_max_bytes,
             search_dir: Some(settings.search_dir()),
+            smtp: settings.smtp.clone(),
         },
     )
     .await?;

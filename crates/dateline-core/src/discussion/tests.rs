@@ -66,6 +66,7 @@ fn rules_reject_hold_publish() {
     let old = Context {
         prior_comments: 3,
         pre_moderated: false,
+        unverified: false,
     };
     assert!(matches!(
         judge(&rules, "you SCUM!", old),
@@ -90,8 +91,22 @@ fn rules_reject_hold_publish() {
     let pre = Context {
         prior_comments: 3,
         pre_moderated: true,
+        unverified: false,
     };
     assert!(matches!(judge(&rules, "hello", pre), Verdict::Hold(_)));
+    let unverified = Context {
+        unverified: true,
+        ..old
+    };
+    assert_eq!(
+        judge(&rules, "hello", unverified),
+        Verdict::Hold("email address not verified yet".to_owned())
+    );
+    // A banned word is refused even so: holding it would only delay the same answer.
+    assert!(matches!(
+        judge(&rules, "you scum", unverified),
+        Verdict::Reject(_)
+    ));
     assert_eq!(judge(&rules, "hello", old), Verdict::Publish);
 }
 

@@ -133,7 +133,12 @@ struct ArticleBody {
 }
 
 impl ArticleBody {
-    fn form(&self, site: &crate::state::SiteContext) -> Result<StoryForm, AppError> {
+    /// The editor's form for this body; a body without `discussion_mode` gets `mode`.
+    fn form(
+        &self,
+        site: &crate::state::SiteContext,
+        mode: DiscussionMode,
+    ) -> Result<StoryForm, AppError> {
         let section = site
             .sections
             .iter()
@@ -167,7 +172,7 @@ impl ArticleBody {
             discussion: self
                 .discussion_mode
                 .clone()
-                .unwrap_or_else(|| DiscussionMode::default().as_str().to_owned()),
+                .unwrap_or_else(|| mode.as_str().to_owned()),
             seo_title: self.seo_title.trim().to_owned(),
             seo_description: self.seo_description.trim().to_owned(),
             minor: self.minor,
@@ -244,7 +249,8 @@ async fn create_article(
     user.require(Action::CreateStory)?;
     let b: ArticleBody = parse(&body)?;
     let site = state.site().await?;
-    let form = b.form(&site)?;
+    let default_mode = state.store.discussion_rules().await?.default_mode;
+    let form = b.form(&site, default_mode)?;
     let mut checked = stories::check(&state, &site, &user, &form)
         .await
         .map_err(invalid)?;
@@ -290,7 +296,8 @@ async fn update_article(
         return Err(stale());
     }
     let site = state.site().await?;
-    let form = b.form(&site)?;
+    // Without `discussion_mode` an update keeps the story's own.
+    let form = b.form(&site, a.discussion_mode)?;
     let mut checked = stories::check(&state, &site, &user, &form)
         .await
         .map_err(invalid)?;

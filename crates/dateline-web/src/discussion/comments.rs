@@ -106,6 +106,9 @@ struct ReaderView {
     name: String,
     csrf: String,
     verified: bool,
+    /// The site sends mail and this reader has not confirmed their address yet: their
+    /// comments are held (docs/discussion.md).
+    unverified: bool,
     /// Why this reader may not post, when they may not.
     banned: Option<String>,
 }
@@ -363,6 +366,7 @@ fn build_view(
             name: r.reader.display_name.clone(),
             csrf: r.csrf.clone(),
             verified: r.reader.verified,
+            unverified: needs_verification(state, &r.reader),
             banned: r.reader.ban.active(now).then(|| ban_text(&r.reader, site)),
         }),
         notice,
@@ -370,6 +374,13 @@ fn build_view(
         providers: Vec::new(),
         path,
     })
+}
+
+/// Whether a reader's comments wait for their address to be verified: only when the site can
+/// send the link, and only for accounts registered with an address (an outside identity has
+/// none to verify).
+fn needs_verification(state: &AppState, r: &discussion::Reader) -> bool {
+    state.mail.is_some() && r.email.is_some() && !r.verified
 }
 
 /// A deleted comment stays only to hold its replies.
@@ -562,6 +573,7 @@ async fn post_comment(
         Context {
             prior_comments: history.ever,
             pre_moderated: article.discussion_mode == DiscussionMode::PreModerated,
+            unverified: needs_verification(&state, &reader.reader),
         },
     );
     let (status, flag, done) = match verdict {
@@ -660,6 +672,7 @@ async fn edit_comment(
         Context {
             prior_comments: u64::MAX,
             pre_moderated: article.discussion_mode == DiscussionMode::PreModerated,
+            unverified: needs_verification(&state, &reader.reader),
         },
     );
     state.store.edit_comment(c.id, &body, now).await?;

@@ -11,6 +11,7 @@
 
 mod comments;
 pub mod oidc;
+mod reader_mail;
 pub mod readers;
 
 use crate::state::AppState;
@@ -35,6 +36,7 @@ impl Weighter<(i64, String), (u64, String)> for ByBytes {
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(readers::routes())
+        .merge(reader_mail::routes())
         .merge(comments::routes())
         .merge(oidc::routes())
         .layer(from_fn_with_state(state.clone(), crate::newsroom::guard))
@@ -74,6 +76,12 @@ impl DiscussionCache {
 
     pub fn put(&self, article: i64, view: String, generation: u64, body: String) {
         self.entries.insert((article, view), (generation, body));
+    }
+
+    /// Something every discussion shows changed (the providers' buttons, the rules): drop
+    /// them all.
+    pub fn clear(&self) {
+        self.entries.clear();
     }
 
     /// One of the article's comments changed: drop its discussion, and nothing else.

@@ -126,11 +126,7 @@ async fn form_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let site = state.site().await?;
-    let existing = cookie(headers, READER_FORM_COOKIE).filter(|t| t.len() == 43);
-    let (token, fresh) = match existing {
-        Some(t) => (t, false),
-        None => (new_token()?.into_inner(), true),
-    };
+    let (token, fresh) = form_token(state, headers).await?;
     let title = if kind == "register" {
         "Create a reader account"
     } else {
@@ -150,18 +146,29 @@ async fn form_page(
         name,
         email,
         error,
-        mail: false,
+        mail: state.mail.is_some(),
     };
     let body = state.theme.render("reader_form.html", view)?;
     let mut res = (status, Html(body)).into_response();
-    if fresh {
-        let secure = secure_cookies(state).await?;
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(READER_FORM_COOKIE, &token, "/readers/", 2 * 60 * 60, secure),
-        );
+    if let Some(c) = fresh {
+        res.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(res)
+}
+
+/// The double-submit token for a form shown before a session exists: the browser's, or a new
+/// one with the cookie that sets it.
+pub(super) async fn form_token(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(String, Option<HeaderValue>), AppError> {
+    if let Some(t) = cookie(headers, READER_FORM_COOKIE).filter(|t| t.len() == 43) {
+        return Ok((t, None));
+    }
+    let token = new_token()?.into_inner();
+    let secure = secure_cookies(state).await?;
+    let c = set_cookie(READER_FORM_COOKIE, &token, "/readers/", 2 * 60 * 60, secure);
+    Ok((token, Some(c)))
 }
 
 async fn show_register(
@@ -215,7 +222,7 @@ pub struct ReaderForm {
     next: Option<String>,
 }
 
-fn check_double_submit(headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
+pub(super) fn check_double_submit(headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
     let expected = cookie(headers, READER_FORM_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same_token(&expected, submitted) {
         return Err(csrf_refused());
@@ -223,7 +230,7 @@ fn check_double_submit(headers: &HeaderMap, submitted: &str) -> Result<(), AppEr
     Ok(())
 }
 
-fn address_subject(kind: &str, ip: Option<std::net::IpAddr>) -> String {
+pub(super) fn address_subject(kind: &str, ip: Option<std::net::IpAddr>) -> String {
     format!(
         "reader-{kind}:{}",
         ip.map_or("unknown".to_owned(), |i| i.to_string())
@@ -231,7 +238,7 @@ fn address_subject(kind: &str, ip: Option<std::net::IpAddr>) -> String {
 }
 
 /// How long until `subject` may try again under `rule`, if it must wait.
-async fn throttled(
+pub(super) async fn throttled(
     state: &AppState,
     subject: &str,
     rule: Throttle,
@@ -241,7 +248,7 @@ async fn throttled(
     Ok(rule.wait(n, oldest, now))
 }
 
-fn too_many(wait: jiff::SignedDuration) -> AppError {
+pub(super) fn too_many(wait: jiff::SignedDuration) -> AppError {
     AppError::TooMany(format!(
         "Too many attempts from here; try again in {}.",
         minutes_text(wait)
@@ -310,6 +317,11 @@ async fn register(
         .record_login_failure(&[subject.as_str()], now, Throttle::ADDRESS.since(now))
         .await?;
     tracing::info!(reader_id = %reader.id, "reader registered");
+    // The account exists whatever becomes of the mail: it is only queued here, and a failure
+    // to make its link is logged, not the reader's problem (they can ask for it again).
+    if let Err(e) = super::reader_mail::send_verification(&state, &reader).await {
+        tracing::error!(reader_id = %reader.id, error = %e, "no verification mail was queued");
+    }
     start_session(&state, &reader, &next).await
 }
 

@@ -37,6 +37,7 @@
 pub(crate) mod auth;
 pub mod credentials;
 mod dashboard;
+mod discussion_settings;
 mod front_page;
 pub(crate) mod media;
 mod moderation;
@@ -74,6 +75,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(stories::routes())
         .merge(revisions::routes())
         .merge(settings::routes())
+        .merge(discussion_settings::routes())
         .merge(sections::routes())
         .merge(front_page::routes())
         .merge(moderation::routes())

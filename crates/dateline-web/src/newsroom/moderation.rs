@@ -62,7 +62,7 @@ struct ItemView {
 }
 
 #[derive(Debug, Serialize)]
-struct RulesView {
+pub(super) struct RulesView {
     banned_words: String,
     suspect_words: String,
     max_links: usize,
@@ -70,6 +70,21 @@ struct RulesView {
     edit_minutes: i64,
     per_reader_per_minute: u32,
     per_address_per_minute: u32,
+}
+
+impl RulesView {
+    /// The rules as the form shows them (shared with the discussion settings page).
+    pub(super) fn of(rules: &DiscussionRules) -> Self {
+        RulesView {
+            banned_words: rules.banned_words.join(", "),
+            suspect_words: rules.suspect_words.join(", "),
+            max_links: rules.max_links,
+            hold_first: rules.hold_first,
+            edit_minutes: rules.edit_window_secs / 60,
+            per_reader_per_minute: rules.per_reader_per_minute,
+            per_address_per_minute: rules.per_address_per_minute,
+        }
+    }
 }
 
 async fn show_queue(
@@ -102,15 +117,9 @@ async fn show_queue(
         standards: discussion::standards(&site.settings.community_standards),
         pending,
         reported,
-        rules: user.may(Action::ManageSettings).then(|| RulesView {
-            banned_words: rules.banned_words.join(", "),
-            suspect_words: rules.suspect_words.join(", "),
-            max_links: rules.max_links,
-            hold_first: rules.hold_first,
-            edit_minutes: rules.edit_window_secs / 60,
-            per_reader_per_minute: rules.per_reader_per_minute,
-            per_address_per_minute: rules.per_address_per_minute,
-        }),
+        rules: user
+            .may(Action::ManageSettings)
+            .then(|| RulesView::of(&rules)),
     };
     render(
         &state,
@@ -360,6 +369,9 @@ pub struct RulesForm {
     per_reader_per_minute: String,
     #[serde(default)]
     per_address_per_minute: String,
+    /// `settings` when sent from the discussion settings page, to go back there.
+    #[serde(default)]
+    back: String,
 }
 
 fn number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
@@ -395,6 +407,8 @@ async fn save_rules(
         ..old
     };
     state.store.save_discussion_rules(&rules).await?;
+    // The rules shape every discussion (page length, what readers are told).
+    state.discussion.clear();
     state
         .store
         .log_moderation(
@@ -405,5 +419,8 @@ async fn save_rules(
             state.clock.now(),
         )
         .await?;
+    if f.back == "settings" {
+        return Ok(see_other("/newsroom/settings/discussion?saved=rules"));
+    }
     Ok(see_other("/newsroom/comments"))
 }

@@ -685,13 +685,15 @@ async fn show_editor(
 async fn new_story(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     user.require(Action::CreateStory)?;
     let site = state.site().await?;
+    // A new story starts with the site's default discussion mode (discussion settings).
+    let default_mode = state.store.discussion_rules().await?.default_mode;
     let form = StoryForm {
         section: site
             .sections
             .first()
             .map(|s| s.id.0.to_string())
             .unwrap_or_default(),
-        discussion: DiscussionMode::default().as_str().to_owned(),
+        discussion: default_mode.as_str().to_owned(),
         ..StoryForm::default()
     };
     show_editor(&state, &user, StatusCode::OK, None, form, Extra::none()).await

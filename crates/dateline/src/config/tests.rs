@@ -93,5 +93,6 @@ fn the_example_file_parses_and_states_the_defaults() {
     assert_eq!(from_file.media_max_bytes, defaults.media_max_bytes);
     assert_eq!(file.media_max_mb, Some(25));
     assert_eq!(from_file.theme, defaults.theme);
+    assert!(from_file.smtp.is_none() && defaults.smtp.is_none());
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,0 +1,179 @@
+//! [`MailSink`]: a real SMTP server on 127.0.0.1 for the mail tests: Debian's `aiosmtpd`
+//! (`python3-aiosmtpd`, installed by `scripts/install-deps`) with its `Mailbox` handler, which
+//! keeps every message it accepts in a Maildir. Dateline's mailer (lettre) holds a whole SMTP
+//! conversation with it (EHLO, MAIL, RCPT, DATA, QUIT), so the tests check what really goes
+//! over the wire rather than a stand-in's idea of it.
+//!
+//! The server process belongs to the sink and is killed when the sink is dropped.
+
+use anyhow::Context;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Debian's interpreter, which is the one `python3-aiosmtpd` installs into (a `python3`
+/// earlier on the PATH, such as a pyenv one, does not have it).
+const PYTHON: &str = "/usr/bin/python3";
+
+pub struct MailSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    _server: tokio::process::Child,
+}
+
+/// One message as received.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// The whole message, headers and body, with `\r\n` line ends made `\n`.
+    pub raw: String,
+}
+
+impl Mail {
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.raw.split("\n\n").next().unwrap_or("");
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+
+    /// The body, decoded when it was sent quoted-printable.
+    pub fn body(&self) -> String {
+        let body = self.raw.split_once("\n\n").map_or("", |(_, b)| b);
+        let qp = self
+            .header("Content-Transfer-Encoding")
+            .is_some_and(|e| e.eq_ignore_ascii_case("quoted-printable"));
+        if qp {
+            quoted_printable(body)
+        } else {
+            body.to_owned()
+        }
+    }
+
+    /// The first link in the body starting with `prefix` (a whole line of its own).
+    pub fn link(&self, prefix: &str) -> Option<String> {
+        self.body()
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .map(str::to_owned)
+    }
+}
+
+/// A port nothing listens on now: bind, note it, let it go (a server binds it a moment later).
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Undo quoted-printable: soft line breaks and `=XX` bytes (RFC 2045).
+fn quoted_printable(s: &str) -> String {
+    let joined = s.replace("=\n", "");
+    let b = joined.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'='
+            && let Some(v) = joined
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl MailSink {
+    /// Start the server on a free port and wait until it answers.
+    pub async fn start() -> anyhow::Result<Self> {
+        Self::start_on(free_port()?).await
+    }
+
+    /// Start the server on `port` (from [`free_port`]) and wait until it answers.
+    pub async fn start_on(port: u16) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir().context("creating the maildir folder")?;
+        let maildir = dir.path().join("maildir");
+        let server = tokio::process::Command::new(PYTHON)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context(
+                "starting aiosmtpd (Debian's python3-aiosmtpd; scripts/install-deps installs it)",
+            )?;
+        let sink = Self {
+            port,
+            dir,
+            _server: server,
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                use tokio::io::AsyncReadExt;
+                let mut greeting = [0u8; 3];
+                if s.read_exact(&mut greeting).await.is_ok() && &greeting == b"220" {
+                    return Ok(sink);
+                }
+            }
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "aiosmtpd did not answer on 127.0.0.1:{port} within 15 s (is python3-aiosmtpd \
+                 installed? scripts/install-deps installs it)"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn new_dir(&self) -> PathBuf {
+        self.dir.path().join("maildir").join("new")
+    }
+
+    /// Every message received so far, oldest first.
+    pub async fn messages(&self) -> anyhow::Result<Vec<Mail>> {
+        let mut found = Vec::new();
+        let mut entries = match tokio::fs::read_dir(self.new_dir()).await {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).context("reading the maildir"),
+        };
+        while let Some(e) = entries.next_entry().await? {
+            // Python's Maildir names a message `SECS.MMICROSPPIDQCOUNT.HOST`, COUNT rising by
+            // one per message of the one server process: the order received.
+            let name = e.file_name().to_string_lossy().into_owned();
+            let count = name
+                .split('.')
+                .nth(1)
+                .and_then(|p| p.rsplit_once('Q'))
+                .and_then(|(_, n)| n.parse::<u64>().ok())
+                .unwrap_or(u64::MAX);
+            let raw = tokio::fs::read_to_string(e.path()).await?;
+            found.push((count, name, raw.replace("\r\n", "\n")));
+        }
+        found.sort();
+        Ok(found.into_iter().map(|(_, _, raw)| Mail { raw }).collect())
+    }
+
+    /// The messages sent to `to` so far.
+    pub async fn to(&self, to: &str) -> anyhow::Result<Vec<Mail>> {
+        Ok(self
+            .messages()
+            .await?
+            .into_iter()
+            .filter(|m| {
+                m.header("To")
+                    .is_some_and(|t| t.to_lowercase().contains(&to.to_lowercase()))
+            })
+            .collect())
+    }
+}
