@@ -129,43 +129,52 @@ async fn render(
     let store = &state.store;
     let now = state.clock.now();
     let ids = [article.id];
-    // The store calls below do not depend on each other: run them at once (each on its own
-    // pooled connection), so the page waits for the slowest rather than for their sum.
-    let (authors, tags, bodies, picks, kept, corrections) = tokio::try_join!(
-        store.authors_of(&ids),
-        store.tags_of(&ids),
-        Bodies::load(store, &ids, article.lead_media_id),
-        store.related_picks(article.id),
-        store.related_list(article.id),
-        store.corrections(article.id),
-    )?;
-    let authors: Vec<Person> = authors.into_iter().map(|(_, p)| p).collect();
-    let tags: Vec<Tag> = tags.into_iter().map(|(_, t)| t).collect();
     let subject = Subject {
         id: article.id,
         section_id: article.section_id,
     };
-    let automatic = match kept {
-        Some(list) => list,
-        None => {
-            // Not ranked yet (just published, or an archive the worker has not reached): rank
-            // now, as the worker would, and have the worker keep it.
-            state.related.want(article.id);
-            let (candidates, similar) = tokio::try_join!(
-                store.related_candidates(article.id, article.section_id),
-                async {
-                    let similar = state.search.similar(article.id, crate::related::SIMILAR);
-                    Ok(similar.await.unwrap_or_default())
-                },
-            )?;
-            crate::related::rank(&subject, candidates, &similar, &tags, now)
-        }
+    // The related block is a chain (the picks and the kept list, then their summaries) that
+    // depends on nothing else the page reads: it runs beside the other store calls, each on its
+    // own pooled connection, so the page waits for the slowest rather than for their sum.
+    let related = async {
+        let (picks, kept) = tokio::try_join!(
+            store.related_picks(article.id),
+            store.related_list(article.id),
+        )?;
+        let automatic = match kept {
+            Some(list) => list,
+            None => {
+                // Not ranked yet (just published, or an archive the worker has not reached):
+                // rank now, as the worker would, and have the worker keep it.
+                state.related.want(article.id);
+                let (tags, candidates, similar) = tokio::try_join!(
+                    store.tags_of(&ids),
+                    store.related_candidates(article.id, article.section_id),
+                    async {
+                        let similar = state.search.similar(article.id, crate::related::SIMILAR);
+                        Ok(similar.await.unwrap_or_default())
+                    },
+                )?;
+                let tags: Vec<Tag> = tags.into_iter().map(|(_, t)| t).collect();
+                crate::related::rank(&subject, candidates, &similar, &tags, now)
+            }
+        };
+        // Summaries leave out stories no longer published; the first four that remain show.
+        let mut related = store
+            .summaries(&related::merge(&subject, &picks, &automatic))
+            .await?;
+        related.truncate(related::LIMIT);
+        Ok::<_, dateline_store::StoreError>(related)
     };
-    // Summaries leave out stories no longer published; the first four that remain are shown.
-    let mut related = store
-        .summaries(&related::merge(&subject, &picks, &automatic))
-        .await?;
-    related.truncate(related::LIMIT);
+    let (authors, tags, bodies, corrections, related) = tokio::try_join!(
+        store.authors_of(&ids),
+        store.tags_of(&ids),
+        Bodies::load(store, &ids, article.lead_media_id),
+        store.corrections(article.id),
+        related,
+    )?;
+    let authors: Vec<Person> = authors.into_iter().map(|(_, p)| p).collect();
+    let tags: Vec<Tag> = tags.into_iter().map(|(_, t)| t).collect();
 
     let lead_media = article.lead_media_id.and_then(|m| bodies.media(m).cloned());
     let body = bodies.fill(article.id, &article.body_html);
