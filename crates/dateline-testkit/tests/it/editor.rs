@@ -216,8 +216,13 @@ backend_test!(stale_save_is_refused_with_the_form_kept, |app| {
     let id = created_id(&b.submit("/newsroom/stories", &create).await?)?;
     let v = app.store.article(id).await?.version;
 
-    // Two people opened version v; the first saves.
-    let first = fields(&sid, "Council votes yes", "A vote.", "Their text.");
+    // Two people opened version v; the first saves (and tags the story).
+    let mut first = fields(&sid, "Council votes yes", "A vote.", "Their text.");
+    for f in first.iter_mut() {
+        if f.0 == "tags" {
+            f.1 = "Budget";
+        }
+    }
     assert_eq!(save(&b, id, v, first, "save").await?.status(), 303);
     // The second save from version v is refused, not applied.
     let second = fields(&sid, "Council votes no", "A vote.", "My text.");
@@ -227,6 +232,8 @@ backend_test!(stale_save_is_refused_with_the_form_kept, |app| {
     assert_eq!(page.text("textarea[name=body]"), "My text.");
     assert!(page.text(".nr-diff").contains("Their text."));
     assert!(page.text(".nr-diff").contains("Council votes yes"));
+    // Changes beyond the words are listed too.
+    assert_eq!(page.texts(".nr-conflict-fields li"), ["Tags: + Budget"]);
     let a = app.store.article(id).await?;
     assert_eq!(a.headline, "Council votes yes");
     // Saving again from the 409 page (now at the current version) is deliberate and goes in.

@@ -348,6 +348,22 @@ pub(crate) fn restored_notice(saved: &str, gone: &str) -> Option<String> {
     Some(out)
 }
 
+/// A sentence per field beyond the words that differs between two revisions (empty when either
+/// was kept before revisions held the whole story): for the editor's 409 page.
+pub(crate) async fn field_changes(
+    state: &AppState,
+    from: &Revision,
+    to: &Revision,
+) -> Result<Vec<String>, AppError> {
+    match (&from.story, &to.story) {
+        (Some(f), Some(t)) => {
+            let names = Names::of(state, &[f, t]).await?;
+            Ok(story_changes(f, t, &names))
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// What things are called now, for the revisions being compared (absent: deleted since).
 struct Names {
     sections: HashMap<SectionId, String>,

@@ -469,6 +469,8 @@ struct EditorPage {
     warnings: Vec<String>,
     /// Another save landed first: what it changed.
     conflict: Option<Vec<DiffLine>>,
+    /// ... and a sentence per field beyond the words it changed (section, tags, bylines…).
+    conflict_fields: Vec<String>,
     /// The body as the site would show it (safe: markup output).
     preview: Option<Value>,
     notice: String,
@@ -545,6 +547,7 @@ struct Extra {
     errors: Vec<String>,
     warnings: Vec<String>,
     conflict: Option<Vec<DiffLine>>,
+    conflict_fields: Vec<String>,
     preview: Option<String>,
     notice: String,
 }
@@ -555,6 +558,7 @@ impl Extra {
             errors: Vec::new(),
             warnings: Vec::new(),
             conflict: None,
+            conflict_fields: Vec::new(),
             preview: None,
             notice: String::new(),
         }
@@ -664,6 +668,7 @@ async fn show_editor(
         errors: extra.errors,
         warnings: extra.warnings,
         conflict: extra.conflict,
+        conflict_fields: extra.conflict_fields,
         preview: extra.preview.map(Value::from_safe_string),
         notice: extra.notice,
         tz_name: site.settings.time_zone.clone(),
@@ -1067,6 +1072,11 @@ async fn stale(
     mut form: StoryForm,
 ) -> Result<Response, AppError> {
     let then = state.store.revision_at(current.id, form.version).await?;
+    let latest = state.store.revision_at(current.id, current.version).await?;
+    let conflict_fields = match (&then, &latest) {
+        (Some(t), Some(l)) => super::revisions::field_changes(state, t, l).await?,
+        _ => Vec::new(),
+    };
     let before = then.map_or_else(String::new, |r| {
         words(
             &r.headline,
@@ -1094,6 +1104,7 @@ async fn stale(
                 .to_owned(),
         ],
         conflict: Some(conflict),
+        conflict_fields,
         ..Extra::none()
     };
     show_editor(
