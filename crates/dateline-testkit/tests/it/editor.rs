@@ -707,3 +707,50 @@ backend_test!(the_scheduler_task_publishes_when_woken, |app| {
     assert_eq!(app.state.scheduler.tick().await?, 0);
     Ok(())
 });
+
+backend_test!(
+    an_editors_save_keeps_a_discussion_mode_a_moderator_changed,
+    |app| {
+        let news = app.section("news", "News").await?;
+        let sid = news.id.0.to_string();
+        let b = app.login_as(Role::Editor).await?;
+        let mut create = fields(&sid, "Ferry strike", "Crews walk out.", "Text.");
+        create.push(("action", "save"));
+        let id = created_id(&b.submit("/newsroom/stories", &create).await?)?;
+        // The editor's form as loaded: discussion open.
+        let editor = b.page(&format!("/newsroom/stories/{id}"), 200).await?;
+        let was = editor.attr("input[name=discussion_was]", "value");
+        assert_eq!(was, "open");
+        let v = app.store.article(id).await?.version;
+        // Meanwhile a moderator closes the discussion.
+        let m = app.login_as(Role::Moderator).await?;
+        let res = m
+            .submit(
+                &format!("/newsroom/articles/{id}/discussion"),
+                &[("mode", "closed")],
+            )
+            .await?;
+        assert!(res.status().is_redirection(), "{}", res.status());
+        // The editor saves words only: the moderator's mode stays.
+        let mut edit = fields(&sid, "Ferry strike ends", "Crews return.", "Text.");
+        edit.push(("discussion_was", "open"));
+        assert_eq!(save(&b, id, v, edit.clone(), "save").await?.status(), 303);
+        let a = app.store.article(id).await?;
+        assert_eq!(a.headline, "Ferry strike ends");
+        assert_eq!(a.discussion_mode.as_str(), "closed");
+        // Choosing a mode in the form is still the editor's call.
+        let mut reopen = fields(&sid, "Ferry strike ends", "Crews return.", "Text.");
+        reopen.push(("discussion_was", "closed"));
+        for f in reopen.iter_mut() {
+            if f.0 == "discussion" {
+                f.1 = "pre_moderated";
+            }
+        }
+        assert_eq!(save(&b, id, a.version, reopen, "save").await?.status(), 303);
+        assert_eq!(
+            app.store.article(id).await?.discussion_mode.as_str(),
+            "pre_moderated"
+        );
+        Ok(())
+    }
+);

@@ -173,6 +173,8 @@ impl ArticleBody {
                 .discussion_mode
                 .clone()
                 .unwrap_or_else(|| mode.as_str().to_owned()),
+            // An API client names the mode it wants, or leaves it out to keep the story's.
+            discussion_was: String::new(),
             seo_title: self.seo_title.trim().to_owned(),
             seo_description: self.seo_description.trim().to_owned(),
             minor: self.minor,

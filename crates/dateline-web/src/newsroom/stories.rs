@@ -70,6 +70,10 @@ pub(crate) struct StoryForm {
     /// Related story ids, comma-separated, in order.
     pub related: String,
     pub discussion: String,
+    /// The discussion mode when the form was loaded: a save that leaves the choice alone keeps
+    /// the story's mode as it is now (a moderator may have changed it meanwhile, and that
+    /// change does not move the version).
+    pub discussion_was: String,
     pub seo_title: String,
     pub seo_description: String,
     /// A published story's change is a minor fix (no public "Updated" time).
@@ -101,6 +105,7 @@ impl StoryForm {
                 "body" => f.body = v.replace("\r\n", "\n"),
                 "related" => f.related = v.clone(),
                 "discussion" => f.discussion = v.clone(),
+                "discussion_was" => f.discussion_was = v.clone(),
                 "seo_title" => f.seo_title = v.trim().to_owned(),
                 "seo_description" => f.seo_description = v.trim().to_owned(),
                 "minor" => f.minor = !v.is_empty(),
@@ -131,6 +136,7 @@ impl StoryForm {
                 .collect::<Vec<_>>()
                 .join(", "),
             discussion: a.discussion_mode.as_str().to_owned(),
+            discussion_was: a.discussion_mode.as_str().to_owned(),
             seo_title: a.seo_title.clone(),
             seo_description: a.seo_description.clone(),
             minor: false,
@@ -1020,6 +1026,10 @@ async fn save_story(
         return show_editor(&state, &user, r.status, Some((&a, own)), form, r.extra).await;
     }
     create_tags(&state, &mut checked).await?;
+    if !form.discussion_was.is_empty() && form.discussion == form.discussion_was {
+        // Not the editor's change: keep what the story has now.
+        checked.input.discussion_mode = a.discussion_mode;
+    }
     let public_update = a.status == Status::Published && !form.minor;
     let saved = match state
         .store
