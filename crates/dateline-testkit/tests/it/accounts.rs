@@ -14,14 +14,6 @@ async fn status_of(res: reqwest::Response) -> anyhow::Result<(u16, String)> {
     Ok((status, res.text().await?))
 }
 
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
-}
-
 backend_test!(signing_in_and_out, |app| {
     let account = app.account(Role::Author).await?;
     let b = app.browser();

@@ -9,14 +9,6 @@ use dateline_core::discussion::DiscussionRules;
 use dateline_core::permissions::Role;
 use dateline_testkit::{Browser, TEST_PASSWORD};
 
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
-}
-
 async fn post(
     b: &Browser,
     article: i64,

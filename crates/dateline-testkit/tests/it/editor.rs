@@ -10,14 +10,6 @@ use dateline_core::permissions::{Action, Ownership, Role, allows};
 use dateline_core::{ArticleId, PersonId};
 use dateline_testkit::Browser;
 
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
-}
-
 /// The story id a create answer sends the browser to.
 fn created_id(res: &reqwest::Response) -> anyhow::Result<ArticleId> {
     let loc = location(res);

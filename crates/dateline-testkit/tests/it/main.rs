@@ -28,6 +28,15 @@ pub use dateline_core::media::Credit;
 pub use dateline_testkit::{Page, TestApp, backend_test};
 pub use jiff::{SignedDuration, Timestamp};
 
+/// A redirect's `Location` header, or "" when there is none.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
 pub fn ts(s: &str) -> Timestamp {
     s.parse().expect("valid timestamp literal")
 }

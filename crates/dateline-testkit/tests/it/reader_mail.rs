@@ -7,14 +7,6 @@ use crate::*;
 use dateline_testkit::mail::free_port;
 use dateline_testkit::{Browser, MailSink, TEST_PASSWORD, TestBackend};
 
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
-}
-
 /// The path and query of an absolute link to the test site.
 fn path_of(app: &TestApp, link: &str) -> String {
     link.strip_prefix(&app.base)

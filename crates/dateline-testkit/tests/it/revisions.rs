@@ -43,14 +43,6 @@ impl Story<'_> {
     }
 }
 
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
-}
-
 async fn create(b: &Browser, s: &Story<'_>, action: &str) -> anyhow::Result<ArticleId> {
     let mut f = s.fields();
     f.push(("action", action));
