@@ -611,6 +611,15 @@ impl Store {
         Ok((get(&row, "pending")?, get(&row, "reported")?))
     }
 
+    /// Comments posted at or after `since`, whatever became of them (the dashboard's notice).
+    pub async fn comments_since(&self, since: jiff::Timestamp) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE created_at >= $1")
+            .bind(crate::rows::micros(since))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
     /// The moderation log, newest first.
     pub async fn moderation_log(&self, limit: i64) -> Result<Vec<LogEntry>, StoreError> {
         let rows = sqlx::query(

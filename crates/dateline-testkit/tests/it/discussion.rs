@@ -476,6 +476,23 @@ backend_test!(moderation_queue_actions_bans_and_log, |app| {
     let moderator = app.login_as(Role::Moderator).await?;
     let dash = moderator.page("/newsroom/", 200).await?;
     assert!(dash.text(".nr-comments-counts").contains("1 held"));
+    // The new-comment notice counts the last day's comments, held or not.
+    assert!(
+        dash.text(".nr-comments-counts")
+            .contains("1 new in the last 24 hours"),
+        "{}",
+        dash.text(".nr-comments-counts")
+    );
+    app.clock
+        .set(app.clock.now() + SignedDuration::from_hours(25));
+    let later = moderator.page("/newsroom/", 200).await?;
+    assert!(
+        later
+            .text(".nr-comments-counts")
+            .contains("0 new in the last 24 hours")
+    );
+    app.clock
+        .set(app.clock.now() - SignedDuration::from_hours(25));
     let queue = moderator.page("/newsroom/comments", 200).await?;
     assert!(
         queue

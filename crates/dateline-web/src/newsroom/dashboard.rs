@@ -36,6 +36,8 @@ struct DashboardView {
 struct CommentCounts {
     pending: i64,
     reported: i64,
+    /// Posted in the last 24 hours.
+    recent: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -127,7 +129,17 @@ async fn show_dashboard(
     }
     let comments = if user.may(Action::ModerateComments) {
         let (pending, reported) = state.store.moderation_counts().await?;
-        Some(CommentCounts { pending, reported })
+        let day_ago = state
+            .clock
+            .now()
+            .checked_sub(jiff::SignedDuration::from_hours(24))
+            .unwrap_or(jiff::Timestamp::MIN);
+        let recent = state.store.comments_since(day_ago).await?;
+        Some(CommentCounts {
+            pending,
+            reported,
+            recent,
+        })
     } else {
         None
     };
