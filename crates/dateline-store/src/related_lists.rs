@@ -19,14 +19,17 @@ impl Store {
         text.map(|t| parse_ids(&t)).transpose()
     }
 
-    /// Every published story, newest first (to rank them all).
-    pub async fn published_ids(&self) -> Result<Vec<ArticleId>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM articles WHERE status = 'published' \
-             ORDER BY published_at DESC, id DESC",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+    /// Published stories, newest first (to rank them): every one, or with `without_list` only
+    /// those that have no kept list yet.
+    pub async fn published_ids(&self, without_list: bool) -> Result<Vec<ArticleId>, StoreError> {
+        let sql = if without_list {
+            "SELECT a.id FROM articles a WHERE a.status = 'published' \
+             AND NOT EXISTS (SELECT 1 FROM related_lists r WHERE r.article_id = a.id) \
+             ORDER BY a.published_at DESC, a.id DESC"
+        } else {
+            "SELECT id FROM articles WHERE status = 'published' ORDER BY published_at DESC, id DESC"
+        };
+        let ids: Vec<i64> = sqlx::query_scalar(sql).fetch_all(&self.pool).await?;
         Ok(ids.into_iter().map(ArticleId).collect())
     }
 

@@ -93,16 +93,18 @@ pub async fn compute(
     )))
 }
 
-/// Rank and keep the list of every published story (`dateline reindex`), two at a time, calling
-/// `progress(done, total)` now and then. The number of lists kept.
+/// Rank and keep the lists of published stories (`dateline reindex`): those without one, or
+/// every one with `all`; two at a time, calling `progress(done, total)` now and then. The
+/// number of lists kept.
 pub async fn rank_all(
     store: &Store,
     index: &Arc<SearchIndex>,
     now: Timestamp,
+    all: bool,
     mut progress: impl FnMut(usize, usize),
 ) -> anyhow::Result<usize> {
     use futures::StreamExt;
-    let ids = store.published_ids().await?;
+    let ids = store.published_ids(!all).await?;
     let total = ids.len();
     let mut work = futures::stream::iter(ids)
         .map(|id| async move {

@@ -2,8 +2,9 @@
 //! with progress on standard error. The server rebuilds a missing or broken index by itself at
 //! start; this is for an operator who wants a fresh one now (after restoring a backup, say).
 //!
-//! Then it ranks every published story's related list afresh (`related_lists`), which uses the
-//! new index's text similarity; the server would otherwise work through them in the background.
+//! Then it ranks the related list (`related_lists`, in the database) of every published story
+//! that has none, or of every one with `--rerank`; the server would otherwise work through
+//! missing lists in the background.
 //!
 //! The index allows one writer: run it while `dateline serve` is stopped on this node.
 
@@ -21,6 +22,10 @@ use std::time::Instant;
 pub struct ReindexArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Rank every published story's related list again, not only those without one (the lists
+    /// live in the database, so a rebuilt index does not need it).
+    #[arg(long)]
+    pub rerank: bool,
 }
 
 pub async fn run(args: ReindexArgs) -> anyhow::Result<()> {
@@ -77,15 +82,20 @@ pub async fn run(args: ReindexArgs) -> anyhow::Result<()> {
     );
     let ranking = Instant::now();
     let mut last = Instant::now();
-    let ranked =
-        dateline_web::related::rank_all(&store, &index, Clock::System.now(), |done, total| {
+    let ranked = dateline_web::related::rank_all(
+        &store,
+        &index,
+        Clock::System.now(),
+        args.rerank,
+        |done, total| {
             if done == total || last.elapsed().as_millis() >= 500 {
                 last = Instant::now();
                 eprint!("\rdateline reindex: {done}/{total} related lists ranked");
                 let _ = std::io::stderr().flush();
             }
-        })
-        .await;
+        },
+    )
+    .await;
     eprintln!();
     store.close().await;
     let ranked = ranked.context("ranking related stories")?;
