@@ -48,7 +48,9 @@ impl Store {
             .collect::<Vec<_>>()
             .join(",");
         // The story may have been deleted meanwhile: insert only while it exists, so the
-        // foreign key never fails a background write.
+        // foreign key never fails a background write. Through the writer queue like every
+        // write: on SQLite a second writer would fail another's transaction with "locked".
+        let mut w = self.write().await?;
         sqlx::query(
             "INSERT INTO related_lists (article_id, related, computed_at) \
              SELECT id, $2, $3 FROM articles WHERE id = $1 \
@@ -58,9 +60,9 @@ impl Store {
         .bind(id.0)
         .bind(text)
         .bind(micros(at))
-        .execute(&self.pool)
+        .execute(&mut *w.tx)
         .await?;
-        Ok(())
+        w.commit().await
     }
 
     /// Lists changed that cached pages show now (after a publication's neighbours were
