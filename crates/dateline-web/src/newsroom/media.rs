@@ -549,3 +549,12 @@ async fn edit_photo(
     tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo details edited");
     Ok(see_other("/newsroom/media?done=saved"))
 }
+
+/// A photo as pickers and change lists name it: its number, and its alt text when it has one.
+pub(super) fn photo_label(m: &dateline_core::media::Media) -> String {
+    if m.alt.is_empty() {
+        format!("Photo {}", m.id)
+    } else {
+        format!("Photo {}: {}", m.id, m.alt)
+    }
+}

@@ -410,14 +410,7 @@ impl Names {
                 .media_many(&photo_ids)
                 .await?
                 .into_iter()
-                .map(|m| {
-                    let label = if m.alt.is_empty() {
-                        format!("Photo {}", m.id)
-                    } else {
-                        format!("Photo {}: {}", m.id, m.alt)
-                    };
-                    (m.id, label)
-                })
+                .map(|m| (m.id, super::media::photo_label(&m)))
                 .collect(),
             stories,
         })

@@ -100,14 +100,7 @@ async fn page(
         .media_library(None, 0, 100)
         .await?
         .into_iter()
-        .map(|m| {
-            let label = if m.alt.is_empty() {
-                format!("Photo {}", m.id)
-            } else {
-                format!("Photo {}: {}", m.id, m.alt)
-            };
-            (m.id.0.to_string(), label)
-        })
+        .map(|m| (m.id.0.to_string(), super::media::photo_label(&m)))
         .collect();
     render(
         state,
