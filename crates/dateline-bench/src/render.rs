@@ -425,7 +425,7 @@ async fn replay_store_calls(
         };
         let related = dateline_core::related::merge(&subject, &picks, &kept);
         t = Instant::now();
-        std::hint::black_box(store.summaries(&related).await?);
+        std::hint::black_box(dateline_web::related::shown(store, &related).await?);
         lap(6, &mut t);
         total[7] += page_started.elapsed();
     }

@@ -3,9 +3,7 @@
 //! keeps its join rows (bylines, tags, related picks, READ MORE links, photos) and the listing
 //! copies of `published_at` in step, inside the same transaction.
 
-use crate::rows::{
-    date_text, get, id_list, micros, opt_date, opt_micros, opt_time, parsed, slug, time,
-};
+use crate::rows::{date_text, get, micros, opt_date, opt_micros, opt_time, parsed, slug, time};
 use crate::{Change, Shared, Store, StoreError, Writer};
 use dateline_core::article::{Article, DiscussionMode, Status, canonical_path};
 use dateline_core::short_code::ShortCode;
@@ -669,16 +667,14 @@ async fn write_joins(
         .into_iter()
         .filter(|r| *r != id)
         .collect();
-    if !related.is_empty() {
-        let known: Vec<i64> = sqlx::query_scalar(&format!(
-            "SELECT id FROM articles WHERE id IN ({})",
-            id_list(related.iter().map(|r| r.0))
-        ))
-        .fetch_all(&mut *w.tx)
-        .await?;
-        if let Some(missing) = related.iter().find(|r| !known.contains(&r.0)) {
+    for rel in &related {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
+            .bind(rel.0)
+            .fetch_optional(&mut *w.tx)
+            .await?;
+        if known.is_none() {
             return Err(StoreError::Invalid(format!(
-                "related article {missing} does not exist"
+                "related article {rel} does not exist"
             )));
         }
     }

@@ -1,5 +1,6 @@
 //! What differs between SQLite and PostgreSQL: how to connect (SQLite gets WAL, foreign keys and
-//! a busy timeout) and which migrations folder applies. Everything else is shared SQL.
+//! a busy timeout), which migrations folder applies, and how SQL unpacks a bound list of ids.
+//! Everything else is shared SQL.
 
 use crate::StoreError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -25,6 +26,21 @@ impl Backend {
             Err(StoreError::Invalid(
                 "the database URL must start with sqlite: or postgres:".to_owned(),
             ))
+        }
+    }
+
+    /// A subquery for the ids in a JSON array bound at `param` as text (made by
+    /// [`crate::rows::ids_json`]), for `WHERE id IN (…)`. A bound list keeps one statement text
+    /// whatever the ids, so sqlx's cache reuses the prepared statement; ids spliced into the SQL
+    /// made every call a new statement to parse and plan (on an article page that was most of
+    /// the time spent inside SQLite). The `Any` driver binds no arrays, and the two databases
+    /// unpack a JSON array differently.
+    pub(crate) fn id_set(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Backend::Postgres => {
+                format!("SELECT value::bigint FROM json_array_elements_text({param}::json)")
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! published. Unlike the reading site's listings these include unpublished stories, so nothing
 //! here may ever feed a reader page. One id-and-fields query plus one for bylines.
 
-use crate::rows::{get, id_list, opt_date, opt_time, parsed, time};
+use crate::rows::{get, ids_json, opt_date, opt_time, parsed, time};
 use crate::{Store, StoreError};
 use dateline_core::article::{Status, canonical_path};
 use dateline_core::person::Person;
@@ -115,9 +115,12 @@ impl Store {
         }
         let sql = format!(
             "{ITEM_SELECT} WHERE a.id IN ({})",
-            id_list(ids.iter().map(|i| i.0))
+            self.backend.id_set("$1")
         );
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(ids_json(ids.iter().map(|i| i.0)))
+            .fetch_all(&self.pool)
+            .await?;
         let mut items = self.desk_items(&rows).await?;
         let rank: HashMap<ArticleId, usize> =
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();

@@ -562,16 +562,20 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let comments: Vec<Comment> = rows.iter().map(comment).collect::<Result<_, _>>()?;
-        let ids = crate::rows::id_list(comments.iter().map(|c| c.id.0));
         let reports = sqlx::query(&format!(
             "SELECT comment_id, reason FROM comment_reports WHERE resolved = 0 AND comment_id \
-             IN ({ids}) ORDER BY id"
+             IN ({}) ORDER BY id",
+            self.backend.id_set("$1")
         ))
+        .bind(crate::rows::ids_json(comments.iter().map(|c| c.id.0)))
         .fetch_all(&self.pool)
         .await?;
-        let article_ids = crate::rows::id_list(comments.iter().map(|c| c.article_id.0));
         let headlines = sqlx::query(&format!(
-            "SELECT id, headline FROM articles WHERE id IN ({article_ids})"
+            "SELECT id, headline FROM articles WHERE id IN ({})",
+            self.backend.id_set("$1")
+        ))
+        .bind(crate::rows::ids_json(
+            comments.iter().map(|c| c.article_id.0),
         ))
         .fetch_all(&self.pool)
         .await?;

@@ -7,10 +7,10 @@
 //! or a sitemap. Lists are one query per kind of detail, never one per story.
 
 use crate::listings::Link;
-use crate::rows::{get, id_list, opt_date, time};
+use crate::rows::{get, ids_json, opt_date, time};
 use crate::{Store, StoreError};
+use dateline_core::ArticleId;
 use dateline_core::article::canonical_path;
-use dateline_core::{ArticleId, MediaId};
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -314,8 +314,9 @@ impl Store {
         // The primary key finds the rows; unpublished ones are dropped here.
         let rows = sqlx::query(&format!(
             "SELECT id, status, body_html FROM articles WHERE id IN ({})",
-            id_list(ids.iter().map(|i| i.0))
+            self.backend.id_set("$1")
         ))
+        .bind(ids_json(ids.iter().map(|i| i.0)))
         .fetch_all(&self.pool)
         .await?;
         let mut out = HashMap::with_capacity(rows.len());
@@ -344,8 +345,9 @@ impl Store {
              FROM article_links l JOIN articles a ON a.id = l.target_id \
              JOIN sections s ON s.id = a.section_id \
              WHERE l.article_id IN ({})",
-            id_list(ids.iter().map(|i| i.0))
+            self.backend.id_set("$1")
         ))
+        .bind(ids_json(ids.iter().map(|i| i.0)))
         .fetch_all(&self.pool)
         .await?;
         let mut out: HashMap<ArticleId, HashMap<String, Link>> = HashMap::new();
@@ -370,19 +372,5 @@ impl Store {
                 );
         }
         Ok(out)
-    }
-
-    /// Library photos the bodies of several stories use, without repeats.
-    pub async fn media_of_many(&self, ids: &[ArticleId]) -> Result<Vec<MediaId>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let found: Vec<i64> = sqlx::query_scalar(&format!(
-            "SELECT DISTINCT media_id FROM article_media WHERE article_id IN ({})",
-            id_list(ids.iter().map(|i| i.0))
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(found.into_iter().map(MediaId).collect())
     }
 }

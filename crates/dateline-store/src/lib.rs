@@ -3,7 +3,8 @@
 //! Both backends run the same SQL through sqlx's `Any` driver: the schema keeps to the common
 //! subset (BIGINT times in microseconds, TEXT dates, `$N` parameters, `RETURNING`), so every
 //! query is written once and every test runs on both. What differs per backend lives in
-//! [`backend`]: connection set-up and the migrations folder. Callers never see sqlx: they get
+//! [`backend`]: connection set-up, the migrations folder and how a bound list of ids is
+//! unpacked for `IN (…)`. Callers never see sqlx: they get
 //! domain types from `dateline-core` and a [`StoreError`].
 //!
 //! Every write announces itself on [`Store::changes`], so caches and the search index follow the

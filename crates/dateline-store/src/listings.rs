@@ -1,7 +1,7 @@
 //! What lists of stories need: fronts, section/tag/author pages, related candidates and READ MORE
 //! targets. Every list is one id query plus one query per kind of detail (never one per item).
 
-use crate::rows::{get, id_list, opt_date, time};
+use crate::rows::{get, ids_json, opt_date, time};
 use crate::{Store, StoreError};
 use dateline_core::article::canonical_path;
 use dateline_core::media::Media;
@@ -9,7 +9,7 @@ use dateline_core::page::{PageRequest, Paged};
 use dateline_core::person::Person;
 use dateline_core::related::Candidate;
 use dateline_core::section::Section;
-use dateline_core::{ArticleId, MediaId, PersonId, SectionId, TagId};
+use dateline_core::{ArticleId, PersonId, SectionId, TagId};
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -117,37 +117,33 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(&format!(
-            // No `status` condition here: given `id IN (…) AND status = …`, SQLite without
-            // statistics picks the (status, published_at) index and scans every published
-            // story. The primary key finds the rows; unpublished ones are dropped below.
-            "SELECT a.id, a.slug, a.headline, a.standfirst, a.section_id, a.status, \
-                    a.published_at, a.updated_at, a.path_date, a.short_code, a.lead_media_id, \
-                    s.slug AS section_slug, s.name AS section_name \
-             FROM articles a JOIN sections s ON s.id = a.section_id \
-             WHERE a.id IN ({})",
-            id_list(ids.iter().map(|i| i.0))
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let stories = async {
+            sqlx::query(&format!(
+                // No `status` condition here: given `id IN (…) AND status = …`, SQLite without
+                // statistics picks the (status, published_at) index and scans every published
+                // story. The primary key finds the rows; unpublished ones are dropped below.
+                "SELECT a.id, a.slug, a.headline, a.standfirst, a.section_id, a.status, \
+                        a.published_at, a.updated_at, a.path_date, a.short_code, \
+                        s.slug AS section_slug, s.name AS section_name, {} \
+                 FROM articles a JOIN sections s ON s.id = a.section_id \
+                 LEFT JOIN media m ON m.id = a.lead_media_id \
+                 WHERE a.id IN ({})",
+                crate::media::JOINED_COLUMNS,
+                self.backend.id_set("$1")
+            ))
+            .bind(ids_json(ids.iter().map(|i| i.0)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)
+        };
+        // The stories (with their lead photos) and their bylines are both keyed by the ids asked
+        // for: one round trip of waiting (two pooled connections) instead of two in a row. The
+        // bylines of stories that turn out unpublished are read and dropped.
+        let (rows, bylines) = tokio::try_join!(stories, self.authors_of(ids))?;
         let rows: Vec<_> = rows
             .into_iter()
             .filter(|r| get::<String>(r, "status").is_ok_and(|s| s == "published"))
             .collect();
-        let found: Vec<ArticleId> = rows
-            .iter()
-            .map(|r| get::<i64>(r, "id").map(ArticleId))
-            .collect::<Result<_, _>>()?;
-        let lead_ids: Vec<MediaId> = rows
-            .iter()
-            .filter_map(|r| get::<Option<i64>>(r, "lead_media_id").ok().flatten())
-            .map(MediaId)
-            .collect();
-        // Photos and bylines depend only on the rows above: ask for both at once (each on its
-        // own pooled connection), one round trip of waiting instead of two.
-        let (media, bylines) =
-            tokio::try_join!(self.media_many(&lead_ids), self.authors_of(&found))?;
-        let media: HashMap<MediaId, Media> = media.into_iter().map(|m| (m.id, m)).collect();
         let mut authors: HashMap<ArticleId, Vec<Person>> = HashMap::new();
         for (id, p) in bylines {
             authors.entry(id).or_default().push(p);
@@ -177,8 +173,7 @@ impl Store {
                     published_at,
                     updated_at: crate::rows::opt_time(get(r, "updated_at")?)?,
                     short_code: get::<Option<String>>(r, "short_code")?.unwrap_or_default(),
-                    lead: get::<Option<i64>>(r, "lead_media_id")?
-                        .and_then(|m| media.get(&MediaId(m)).cloned()),
+                    lead: crate::media::joined_media(r)?,
                     authors: authors.remove(&id).unwrap_or_default(),
                 },
             );

@@ -1,7 +1,7 @@
 //! People as the reading site sees them: authors with public pages. Account fields (email,
 //! password hash, role) arrive with the newsroom and are never read here.
 
-use crate::rows::{get, id_list, micros, slug};
+use crate::rows::{get, ids_json, micros, slug};
 use crate::{Change, Store, StoreError};
 use dateline_core::person::Person;
 use dateline_core::slug::Slug;
@@ -75,8 +75,9 @@ impl Store {
             "SELECT x.article_id, {COLUMNS} FROM article_authors x \
              JOIN people p ON p.id = x.person_id \
              WHERE x.article_id IN ({}) ORDER BY x.article_id, x.position",
-            id_list(ids.iter().map(|i| i.0))
+            self.backend.id_set("$1")
         ))
+        .bind(ids_json(ids.iter().map(|i| i.0)))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

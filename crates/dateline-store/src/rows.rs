@@ -55,20 +55,16 @@ pub(crate) fn slug(row: &AnyRow, col: &str) -> Result<dateline_core::slug::Slug,
         .map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
 }
 
-/// A comma-separated list of ids for `IN (…)`. Ids are integers formatted here, never text
-/// from a request, so splicing them into SQL cannot inject anything; it keeps one statement
-/// shape for both backends where sqlx's `Any` driver has no array binding.
-pub(crate) fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
-    let mut out = String::new();
+/// Ids as a JSON array (`[3,7]`), bound as text where SQL reads them through
+/// [`crate::Backend::id_set`]. An empty list is `[]`, which matches nothing.
+pub(crate) fn ids_json(ids: impl IntoIterator<Item = i64>) -> String {
+    let mut out = String::from("[");
     for (i, id) in ids.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push_str(&id.to_string());
     }
-    if out.is_empty() {
-        // `IN ()` is a syntax error; no id is ever 0-less-than, so -1 matches nothing.
-        out.push_str("-1");
-    }
+    out.push(']');
     out
 }

@@ -6,7 +6,7 @@
 //! Only published stories are ever returned as sources: a draft or withdrawn story must never
 //! become searchable.
 
-use crate::rows::{get, id_list, time};
+use crate::rows::{get, ids_json, time};
 use crate::{Store, StoreError};
 use dateline_core::ArticleId;
 use dateline_core::person::Person;
@@ -44,14 +44,15 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = id_list(ids.iter().map(|i| i.0));
         // No `status` condition in SQL (see `summaries`): the primary key finds the rows.
         let rows = sqlx::query(&format!(
             "SELECT a.id, a.status, a.headline, a.standfirst, a.body_text, a.published_at, \
                     a.section_id, m.caption AS lead_caption \
              FROM articles a LEFT JOIN media m ON m.id = a.lead_media_id \
-             WHERE a.id IN ({list})"
+             WHERE a.id IN ({})",
+            self.backend.id_set("$1")
         ))
+        .bind(ids_json(ids.iter().map(|i| i.0)))
         .fetch_all(&self.pool)
         .await?;
         let rows: Vec<_> = rows
@@ -83,8 +84,9 @@ impl Store {
         let caption_rows = sqlx::query(&format!(
             "SELECT x.article_id, m.caption FROM article_media x JOIN media m ON m.id = x.media_id \
              WHERE x.article_id IN ({}) ORDER BY x.article_id, x.media_id",
-            id_list(found.iter().map(|i| i.0))
+            self.backend.id_set("$1")
         ))
+        .bind(ids_json(found.iter().map(|i| i.0)))
         .fetch_all(&self.pool)
         .await?;
         for r in &caption_rows {

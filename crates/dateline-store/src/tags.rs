@@ -1,6 +1,6 @@
 //! Tags and their counts.
 
-use crate::rows::{get, id_list, slug};
+use crate::rows::{get, ids_json, slug};
 use crate::{Change, Shared, Store, StoreError};
 use dateline_core::slug::Slug;
 use dateline_core::tag::Tag;
@@ -70,8 +70,9 @@ impl Store {
             "SELECT x.article_id, t.id, t.slug, t.name FROM article_tags x \
              JOIN tags t ON t.id = x.tag_id \
              WHERE x.article_id IN ({}) ORDER BY x.article_id, x.position",
-            id_list(ids.iter().map(|i| i.0))
+            self.backend.id_set("$1")
         ))
+        .bind(ids_json(ids.iter().map(|i| i.0)))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -82,19 +82,18 @@ pub struct Bodies {
 
 impl Bodies {
     /// Load what the bodies of `ids` need, plus the photos `extra_media` (a lead photo, say),
-    /// in three queries however many stories there are.
+    /// in two queries however many stories there are.
     pub async fn load(
         store: &Store,
         ids: &[ArticleId],
         extra_media: impl IntoIterator<Item = MediaId>,
     ) -> Result<Self, StoreError> {
-        let photos = async {
-            let mut media_ids = store.media_of_many(ids).await?;
-            media_ids.extend(extra_media);
-            store.media_many(&media_ids).await
-        };
+        let extra: Vec<MediaId> = extra_media.into_iter().collect();
         // READ MORE targets and photos are independent: fetch them at once.
-        let (links, media) = tokio::try_join!(store.read_more_targets_of(ids), photos)?;
+        let (links, media) = tokio::try_join!(
+            store.read_more_targets_of(ids),
+            store.media_of_bodies(ids, &extra)
+        )?;
         let media = media.into_iter().map(|m| (m.id, m)).collect();
         Ok(Self { links, media })
     }

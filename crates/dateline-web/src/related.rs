@@ -22,7 +22,7 @@ use dateline_core::article::Status;
 use dateline_core::related::{self, Candidate, Subject};
 use dateline_core::tag::Tag;
 use dateline_search::{SearchIndex, Similar};
-use dateline_store::{Change, Store};
+use dateline_store::{ArticleSummary, Change, Store};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -122,6 +122,25 @@ pub async fn rank_all(
         progress(done, total);
     }
     Ok(kept)
+}
+
+/// The related stories a page shows: the first [`related::LIMIT`] of `wanted` (editors' picks,
+/// then the kept list) that are still published, as summaries. Kept lists are re-ranked when a
+/// story leaves, so the first four nearly always are: this asks for four, and for the next four
+/// only when some dropped out.
+pub async fn shown(
+    store: &Store,
+    wanted: &[ArticleId],
+) -> Result<Vec<ArticleSummary>, dateline_store::StoreError> {
+    let mut out = Vec::with_capacity(related::LIMIT);
+    for batch in wanted.chunks(related::LIMIT) {
+        out.extend(store.summaries(batch).await?);
+        if out.len() >= related::LIMIT {
+            break;
+        }
+    }
+    out.truncate(related::LIMIT);
+    Ok(out)
 }
 
 /// Fold the index's similar stories into the store's candidates and rank them.

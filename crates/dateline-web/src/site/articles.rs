@@ -159,12 +159,7 @@ async fn render(
                 crate::related::rank(&subject, candidates, &similar, &tags, now)
             }
         };
-        // Summaries leave out stories no longer published; the first four that remain show.
-        let mut related = store
-            .summaries(&related::merge(&subject, &picks, &automatic))
-            .await?;
-        related.truncate(related::LIMIT);
-        Ok::<_, dateline_store::StoreError>(related)
+        crate::related::shown(store, &related::merge(&subject, &picks, &automatic)).await
     };
     let (authors, tags, bodies, corrections, related) = tokio::try_join!(
         store.authors_of(&ids),
