@@ -5,6 +5,12 @@ use clap::Parser;
 use dateline::{config, mounts, providers, reindex, schedule, serve, users};
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: a page render allocates thousands of small values
+/// (database rows, template values), where glibc's malloc and free were a measurable share of
+/// the time (see docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = config::Cli::parse();
     config::init_logging(cli.log.as_deref());
