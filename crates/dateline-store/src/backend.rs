@@ -61,6 +61,11 @@ pub(crate) async fn connect(url: &str) -> Result<(AnyPool, Backend), StoreError>
             AnyPoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
+                // A pooled SQLite connection is a file handle in this process: it cannot drop
+                // like a network connection. sqlx's default pings every connection it hands out,
+                // one more trip to the connection's worker thread per statement, which doubled
+                // the cost of a page's short queries.
+                .test_before_acquire(false)
                 .after_connect(|conn, _meta| {
                     Box::pin(async move {
                         conn.execute(
