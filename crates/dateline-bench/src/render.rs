@@ -384,8 +384,7 @@ async fn replay_store_calls(
         "authors_of",
         "tags_of",
         "Bodies::load (READ MORE targets, photos)",
-        "related_picks",
-        "related_list (kept)",
+        "related_sources (picks and kept list)",
         "summaries (related)",
         "all store calls",
     ];
@@ -412,13 +411,10 @@ async fn replay_store_calls(
         let bodies = dateline_web::body::Bodies::load(store, &ids, a.lead_media_id).await?;
         std::hint::black_box(bodies.media(MediaId(0)));
         lap(3, &mut t);
-        let picks = store.related_picks(a.id).await?;
+        let (picks, kept) = store.related_sources(a.id).await?;
+        let kept =
+            kept.context("a story has no related list: run `dateline reindex` on the folder")?;
         lap(4, &mut t);
-        let kept = store
-            .related_list(a.id)
-            .await?
-            .context("a story has no related list: run `dateline reindex` on the folder")?;
-        lap(5, &mut t);
         let subject = dateline_core::related::Subject {
             id: a.id,
             section_id: a.section_id,
@@ -426,8 +422,8 @@ async fn replay_store_calls(
         let related = dateline_core::related::merge(&subject, &picks, &kept);
         t = Instant::now();
         std::hint::black_box(dateline_web::related::shown(store, &related).await?);
-        lap(6, &mut t);
-        total[7] += page_started.elapsed();
+        lap(5, &mut t);
+        total[6] += page_started.elapsed();
     }
     let n = paths.len().max(1) as f64;
     Ok(CALLS

@@ -137,10 +137,7 @@ async fn render(
     // depends on nothing else the page reads: it runs beside the other store calls, each on its
     // own pooled connection, so the page waits for the slowest rather than for their sum.
     let related = async {
-        let (picks, kept) = tokio::try_join!(
-            store.related_picks(article.id),
-            store.related_list(article.id),
-        )?;
+        let (picks, kept) = store.related_sources(article.id).await?;
         let automatic = match kept {
             Some(list) => list,
             None => {
