@@ -62,9 +62,9 @@ pub const EXACT_COUNT_UP_TO: usize = 1_000;
 const SNIPPET_CHARS: usize = 220;
 
 /// Bytes from the start of the body a snippet is looked for in first. Making a snippet
-/// tokenises and stems the text it is made from, and a whole 600-word body takes a quarter of
-/// a millisecond: ten of them cost more than the search. The words searched for are usually
-/// in the first paragraphs; only when they are not is the whole body read.
+/// tokenises the text it is made from, and a whole 600-word body costs more than the search:
+/// the words searched for are usually in the first paragraphs, or else in the standfirst;
+/// only when they are in neither is the whole body read.
 const SNIPPET_WINDOW: usize = 600;
 
 #[derive(Debug, thiserror::Error)]
@@ -368,7 +368,38 @@ impl SearchIndex {
             doc.add_text(f.author, slug);
             doc.add_text(f.authors, name);
         }
+        let mut pairs = Vec::new();
+        let texts = [
+            (f.section_name, &d.section_name),
+            (f.headline, &d.headline),
+            (f.standfirst, &d.standfirst),
+            (f.body, &d.body),
+        ]
+        .into_iter()
+        .chain(d.captions.iter().map(|c| (f.captions, c)))
+        .chain(d.tags.iter().map(|(_, name)| (f.tags, name)))
+        .chain(d.authors.iter().map(|(_, name)| (f.authors, name)));
+        for (field, text) in texts {
+            self.add_pairs(field, text, &mut pairs);
+        }
+        for pair in pairs {
+            doc.add_text(f.pairs, pair);
+        }
         doc
+    }
+
+    /// Every two neighbouring stems of `text` (of `field`), once for each time they occur: see
+    /// [`pair`].
+    fn add_pairs(&self, field: Field, text: &str, pairs: &mut Vec<String>) {
+        let mut analyzer = self.analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut previous: Option<String> = None;
+        while let Some(t) = stream.next() {
+            if let Some(p) = &previous {
+                pairs.push(pair(field, p, &t.text));
+            }
+            previous = Some(t.text.clone());
+        }
     }
 
     /// The stems of `text` with each one's length in the original text, in characters.
@@ -399,7 +430,7 @@ impl SearchIndex {
         searcher: &Searcher,
         stem: &str,
         original_chars: usize,
-    ) -> Result<(Vec<(Occur, Box<dyn Query>)>, bool), SearchError> {
+    ) -> Result<(Clauses, bool), SearchError> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let f = &self.fields;
         // Typos are looked for in the long texts only: names, tags and sections are typed
@@ -442,20 +473,59 @@ impl SearchIndex {
             .collect()
     }
 
-    /// The query for words that must appear together, in order, in one field.
-    fn phrase_query(&self, stems: &[String]) -> Box<dyn Query> {
+    /// The query for words that must appear together, in order, in one field, and for a
+    /// two-word phrase its terms with their weights (one `pairs` term per field, see
+    /// [`pair`]). A longer phrase is checked for positions only in stories with all its
+    /// neighbouring pairs in one field: without that, a phrase of common words read the
+    /// positions of every story that had them all (10 ms on the 100,000-story site).
+    fn phrase_query(&self, stems: &[String]) -> (Box<dyn Query>, Option<WeightedTerms>) {
+        let pairs = |field: Field| -> Vec<Term> {
+            stems
+                .windows(2)
+                .map(|w| Term::from_field_text(self.fields.pairs, &pair(field, &w[0], &w[1])))
+                .collect()
+        };
+        let weighted = schema::weighted(&self.fields);
+        if let [_, _] = stems {
+            let terms: Vec<(Term, f32)> = weighted
+                .iter()
+                .flat_map(|(field, weight)| pairs(*field).into_iter().map(|t| (t, *weight)))
+                .collect();
+            let should: Vec<(Occur, Box<dyn Query>)> = terms
+                .iter()
+                .map(|(term, weight)| {
+                    let q = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(q), *weight));
+                    (Occur::Should, q)
+                })
+                .collect();
+            return (Box::new(BooleanQuery::new(should)), Some(terms));
+        }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, weight) in schema::weighted(&self.fields) {
+        for (field, weight) in weighted {
+            let mut must: Vec<(Occur, Box<dyn Query>)> = pairs(field)
+                .into_iter()
+                .map(|t| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
+                    (Occur::Must, q)
+                })
+                .collect();
+            // The pairs add nothing to the score.
+            let candidates = ConstScoreQuery::new(Box::new(BooleanQuery::new(must)), 0.0);
             let terms = stems
                 .iter()
                 .map(|s| Term::from_field_text(field, s))
                 .collect();
+            must = vec![
+                (Occur::Must, Box::new(candidates)),
+                (Occur::Must, Box::new(PhraseQuery::new(terms))),
+            ];
             should.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), weight)),
+                Box::new(BoostQuery::new(Box::new(BooleanQuery::new(must)), weight)),
             ));
         }
-        Box::new(BooleanQuery::new(should))
+        (Box::new(BooleanQuery::new(should)), None)
     }
 
     /// The text part of a query: every word and phrase must match. None when nothing
@@ -469,6 +539,7 @@ impl SearchIndex {
         // Every word's term clauses, side by side, while no part needs another kind of clause.
         let mut flat: Option<Vec<(Term, f32)>> = Some(Vec::new());
         let mut phrases = 0;
+        let mut highlight = Vec::new();
         for part in &parsed.parts {
             let (text, phrase) = match part {
                 Part::Word(w) => (w.clone(), false),
@@ -481,6 +552,7 @@ impl SearchIndex {
                     // A quoted single word is matched exactly, as the reader asked.
                     let chars = if phrase { 0 } else { *chars };
                     let (should, fuzzy) = self.word_query(searcher, stem, chars)?;
+                    highlight.push(stem.clone());
                     match &mut flat {
                         Some(terms) if !fuzzy => terms.extend(self.weighted_terms(stem)),
                         _ => flat = None,
@@ -490,13 +562,16 @@ impl SearchIndex {
                 // A word the analyser splits (`covid-19`, `U.S.`) is a phrase too.
                 many => {
                     let stems: Vec<String> = many.iter().map(|(s, _)| s.clone()).collect();
-                    must.push((Occur::Must, self.phrase_query(&stems)));
-                    // A phrase's score is bounded by its words' (its idf is theirs added, its
-                    // frequency at most theirs), so their terms could pick candidates; but
-                    // phrases score far below that bound, so little would be skipped, and
-                    // checking positions for every candidate cost more than one plain pass.
-                    flat = None;
-                    phrases += 1;
+                    let (query, terms) = self.phrase_query(&stems);
+                    must.push((Occur::Must, query));
+                    match (&mut flat, terms) {
+                        (Some(flat), Some(terms)) => flat.extend(terms),
+                        _ => flat = None,
+                    }
+                    if many.len() > 2 {
+                        phrases += 1;
+                    }
+                    highlight.extend(stems);
                 }
             }
         }
@@ -509,6 +584,7 @@ impl SearchIndex {
             flat,
             flat_matches: words == 1 && phrases == 0,
             phrases: phrases > 0,
+            highlight,
         }))
     }
 
@@ -586,8 +662,8 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
         let limit = req.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(req.offset.min(MAX_OFFSET));
-        // A phrase search by relevance visits every story with all the words anyway (to check
-        // positions): it counts exactly on the way, in the same pass.
+        // A search for a longer phrase by relevance visits every story with the phrase's word
+        // pairs to check positions: it counts them exactly on the way.
         let one_pass = req.sort == Sort::Relevance
             && req.offset <= MAX_OFFSET
             && text.as_ref().is_some_and(|t| t.phrases);
@@ -607,11 +683,19 @@ impl SearchIndex {
         }
         let found: Vec<(f32, DocAddress)> = match &text {
             Some(t) if req.sort == Sort::Relevance => match &t.flat {
-                // The flat disjunction scores as the query does; it is the whole query when
-                // there is one word and no filter, else the query checks the candidates it
-                // lets through.
+                // The flat disjunction scores as the query does and matches what one word
+                // does: what is left to check of the candidates it lets through is that they
+                // have the other words (the whole query) or else pass the filters.
                 Some(flat) => {
-                    let check = (has_filters || !t.flat_matches).then_some(&query as &dyn Query);
+                    let filters_only;
+                    let check: Option<&dyn Query> = if !t.flat_matches {
+                        Some(&query)
+                    } else if has_filters {
+                        filters_only = BooleanQuery::new(self.filter_clauses(req));
+                        Some(&filters_only)
+                    } else {
+                        None
+                    };
                     top_pruned(&searcher, flat, check, req.offset, limit)?
                 }
                 None => searcher.search(&query, &top)?,
@@ -647,13 +731,10 @@ impl SearchIndex {
     ) -> Result<Results, SearchError> {
         let f = &self.fields;
         let generators = match text {
-            Some(t) => {
-                let q = t.matching.as_ref();
-                Some((
-                    self.snippets(searcher, q, f.body)?,
-                    self.snippets(searcher, q, f.standfirst)?,
-                ))
-            }
+            Some(t) => Some((
+                self.snippets(searcher, &t.highlight, f.body)?,
+                self.snippets(searcher, &t.highlight, f.standfirst)?,
+            )),
             None => None,
         };
         let mut hits = Vec::with_capacity(found.len());
@@ -667,14 +748,14 @@ impl SearchIndex {
                     let text = doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("");
                     let head = lead(text, SNIPPET_WINDOW);
                     let mut s = body.snippet(head);
+                    if s.highlighted().is_empty() {
+                        s = standfirst.snippet_from_doc(&doc);
+                    }
                     if s.highlighted().is_empty() && head.len() < text.len() {
                         s = body.snippet(text);
                     }
-                    if s.highlighted().is_empty() {
-                        snippet::html(&standfirst.snippet_from_doc(&doc))
-                    } else {
-                        snippet::html(&s)
-                    }
+                    // Empty when nothing matched in the text (only the headline or a tag).
+                    snippet::html(&s)
                 }
                 None => String::new(),
             };
@@ -692,29 +773,20 @@ impl SearchIndex {
         })
     }
 
-    /// A snippet maker for `field` that marks what `query` looks for there, rarer words
-    /// weighing more (as tantivy's `SnippetGenerator::create` does), with the cheaper analyser
-    /// of [`snippet::analyzer`].
+    /// A snippet maker for `field` that marks the `stems` searched for, rarer words weighing
+    /// more (as tantivy's `SnippetGenerator::create` does), with the cheaper analyser of
+    /// [`snippet::analyzer`].
     fn snippets(
         &self,
         searcher: &Searcher,
-        query: &dyn Query,
-        field: tantivy::schema::Field,
+        stems: &[String],
+        field: Field,
     ) -> Result<SnippetGenerator, SearchError> {
-        let mut terms: Vec<Term> = Vec::new();
-        query.query_terms(&mut |term, _| {
-            if term.field() == field {
-                terms.push(term.clone());
-            }
-        });
         let mut weights = std::collections::BTreeMap::new();
-        for term in terms {
-            let Some(text) = term.value().as_str().map(str::to_owned) else {
-                continue;
-            };
-            let doc_freq = searcher.doc_freq(&term)?;
+        for stem in stems {
+            let doc_freq = searcher.doc_freq(&Term::from_field_text(field, stem))?;
             if doc_freq > 0 {
-                weights.insert(text, 1.0 / (1.0 + doc_freq as f32));
+                weights.insert(stem.clone(), 1.0 / (1.0 + doc_freq as f32));
             }
         }
         let analyzer = snippet::analyzer(&self.analyzer, weights.keys().map(String::as_str));
@@ -858,21 +930,30 @@ impl SearchIndex {
     }
 }
 
+/// A boolean query's clauses.
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
+/// Terms with the weights of their fields.
+type WeightedTerms = Vec<(Term, f32)>;
+
 /// A reader's words as tantivy queries.
 struct TextQuery {
     /// Every word and phrase must match: each word in any weighted field (or one edit away),
     /// each phrase in one field.
     matching: Box<dyn Query>,
-    /// Every word's terms with their weights, as one flat disjunction, when there are no typo
-    /// or phrase clauses. It gives each story that `matching` matches the same score (a sum of
+    /// Every word's terms with their weights (a two-word phrase's `pairs` terms), as one flat
+    /// disjunction, when there are no typo clauses or longer phrases. It gives each story that `matching` matches the same score (a sum of
     /// the same clauses), and tantivy can skip its blocks that cannot reach the top
     /// (block-max WAND), which it cannot do for nested or required clauses.
     flat: Option<Vec<(Term, f32)>>,
     /// Whether `flat` matches exactly what `matching` does (one word).
     flat_matches: bool,
-    /// Whether there is a phrase: then every story with all the words is visited to check
-    /// positions anyway, and counting them on the way costs little more.
+    /// Whether there is a phrase of three words or more: then every story with all its word
+    /// pairs is visited to check positions anyway, and counting them on the way costs little
+    /// more.
     phrases: bool,
+    /// The stems of the words and phrases, for snippets.
+    highlight: Vec<String>,
 }
 
 /// A candidate for the top of the results: ordered by score, then earlier stories first (as
@@ -899,11 +980,10 @@ impl Ord for Ranked {
     }
 }
 
-/// The best `limit` stories after `offset` by `check`'s score (by `scoring`'s when None), best
-/// first. `scoring` is a disjunction of weighted terms that matches every story `check`
-/// matches and scores it at least as high: tantivy then hands over only the stories whose
-/// `scoring` score may beat the current top (block-max WAND), and `check` is asked only about
-/// those.
+/// The best `limit` stories after `offset` by `scoring`'s score among those `check` matches too
+/// (all when None), best first. `scoring` is a disjunction of weighted terms: tantivy hands
+/// over only the stories whose score may beat the current top (block-max WAND), and `check`
+/// (not scored) is asked only about those.
 ///
 /// tantivy skips blocks only when every clause has postings in the segment (a term missing
 /// from it makes it read every match), so each segment gets a disjunction of the terms it
@@ -918,7 +998,7 @@ fn top_pruned(
     let want = offset + limit;
     let stats = Stats::new(searcher, scoring)?;
     let check = match check {
-        Some(q) => Some(q.weight(EnableScoring::enabled_from_searcher(searcher))?),
+        Some(q) => Some(q.weight(EnableScoring::disabled_from_searcher(searcher))?),
         None => None,
     };
     let mut best: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(want + 1);
@@ -956,23 +1036,19 @@ fn top_pruned(
         };
         let alive = reader.alive_bitset();
         let segment = ord as u32;
-        weight.for_each_pruning(floor(&best), reader, &mut |doc, bound| {
+        weight.for_each_pruning(floor(&best), reader, &mut |doc, score| {
             if !alive.is_none_or(|a| a.is_alive(doc)) {
                 return floor(&best);
             }
-            let score = match must.as_mut() {
-                None => bound,
-                Some(m) => {
-                    // Candidates come in increasing order, so the check only moves forward.
-                    if m.doc() < doc {
-                        m.seek(doc);
-                    }
-                    if m.doc() != doc {
-                        return floor(&best);
-                    }
-                    m.score()
+            if let Some(m) = must.as_mut() {
+                // Candidates come in increasing order, so the check only moves forward.
+                if m.doc() < doc {
+                    m.seek(doc);
                 }
-            };
+                if m.doc() != doc {
+                    return floor(&best);
+                }
+            }
             // Equal scores keep the earlier story, as tantivy's `TopDocs` does.
             if best.len() < want || score > floor(&best) {
                 best.push(Reverse(Ranked {
@@ -1077,6 +1153,15 @@ fn count(
         scanned += u64::from(reader.max_doc());
     }
     Ok((counted, false))
+}
+
+/// Two neighbouring stems of a text in `field` as one `pairs` term, `3:night ferri`. A
+/// two-word phrase is then one term per field, scored and skipped like a word; a longer phrase
+/// can only match a story that has all its neighbouring pairs in one field (a word too long to
+/// index in between only adds pairs, so none is missed), and only those are checked for
+/// positions.
+fn pair(field: Field, first: &str, second: &str) -> String {
+    format!("{}:{first} {second}", field.field_id())
 }
 
 /// The start of `text`: at most `bytes` bytes, cut after a whole word (all of it when shorter).

@@ -101,6 +101,29 @@ fn phrases_need_their_words_together() {
 }
 
 #[test]
+fn phrases_match_in_any_text_but_not_across_texts() {
+    let mut in_caption = doc(3, "Harbour", "Boats.");
+    in_caption.captions = vec!["The night ferry crossing at dawn".to_owned()];
+    let mut across = doc(4, "Late night", "Ferry crossing.");
+    across.standfirst = "Crossing the strait.".to_owned();
+    let index = index(&[
+        doc(
+            1,
+            "Storm",
+            "Passengers waited for the night ferry crossing.",
+        ),
+        doc(2, "Night ferries crossing", "Stems match in phrases too."),
+        in_caption,
+        across,
+    ]);
+    let mut found = ids(&index, "\"night ferry crossing\"");
+    found.sort_unstable();
+    assert_eq!(found, [1, 2, 3]);
+    let r = search(&index, "\"night ferry\"", 0);
+    assert_eq!((r.total, r.total_is_estimate), (3, false));
+}
+
+#[test]
 fn snippets_mark_matches_and_escape_everything_else() {
     let index = index(&[doc(
         1,
@@ -361,6 +384,7 @@ fn the_top_found_by_skipping_is_the_top_of_scoring_every_match() {
         ("budget council", Some("world"), 7),
         ("\"harbour strike\"", None, 0),
         ("\"river ferry\" budget", Some("sport"), 3),
+        ("\"river ferry bridge\"", None, 0),
     ] {
         let req = Request {
             text: text.to_owned(),
@@ -373,10 +397,10 @@ fn the_top_found_by_skipping_is_the_top_of_scoring_every_match() {
             .text_query(&searcher, &query::parse(text))
             .expect("a query")
             .expect("words");
-        // Phrases are scored in one plain pass.
+        // Phrases of three words or more are scored in one plain pass.
         assert_eq!(
             text_query.flat.is_some(),
-            !text.contains('"'),
+            !text.contains("\"river ferry bridge\""),
             "{text}: the skipping path"
         );
         // As before skipping: every match scored by the nested query.
