@@ -3,8 +3,8 @@
 //! list of 200 queries in process (parse, search, snippets; no HTTP) and 200 similar-story
 //! lookups, several runs each.
 //!
-//! The index is built in `DATA/search-bench/`, never in the `DATA/search/` a server uses, and
-//! removed first, so every run measures a full build.
+//! The index is built in `DATA/search-bench/` (or `--index-dir`), never in the `DATA/search/` a
+//! server uses, and removed first, so every run measures a full build.
 
 use crate::seed::SECTIONS;
 use crate::stats::{self, Summary};
@@ -30,6 +30,10 @@ pub struct SearchArgs {
     /// while working on them; the build figure is then 0).
     #[arg(long)]
     pub reuse: bool,
+    /// Where to build the bench index instead of `DATA/search-bench/` (to leave a shared data
+    /// folder untouched). Removed first, like the default folder.
+    #[arg(long)]
+    pub index_dir: Option<PathBuf>,
 }
 
 pub struct SearchFigures {
@@ -125,7 +129,10 @@ pub async fn run(args: &SearchArgs) -> anyhow::Result<SearchFigures> {
     );
     let store = Store::open(&dateline::config::sqlite_url(&db)).await?;
     let language = store.site_settings().await?.language;
-    let dir = args.data.join("search-bench");
+    let dir = args
+        .index_dir
+        .clone()
+        .unwrap_or_else(|| args.data.join("search-bench"));
     let reuse = args.reuse && dir.exists();
     if dir.exists() && !reuse {
         std::fs::remove_dir_all(&dir)?;

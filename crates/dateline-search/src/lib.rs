@@ -10,6 +10,11 @@
 //!
 //! Searching must never fail because of what a reader typed: [`query::parse`] accepts any
 //! string, and only index or I/O faults become a [`SearchError`].
+//!
+//! Searching must also stay fast when a query matches most of the archive: the best stories are
+//! found by block-max WAND over a flat disjunction of the words' terms wherever the query
+//! allows it, and totals past [`EXACT_COUNT_UP_TO`] matches are estimates
+//! ([`Results::total_is_estimate`]) rather than a count of every match.
 
 pub mod query;
 mod schema;
@@ -21,19 +26,24 @@ pub use schema::language_for;
 use dateline_core::{ArticleId, SectionId, TagId};
 use jiff::Timestamp;
 use schema::Fields;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring,
+    FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Schema, Value};
+use tantivy::schema::{Field, IndexRecordOption, Schema, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{Language, TextAnalyzer};
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+    DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TERMINATED,
+    TantivyDocument, Term,
 };
 
 /// Bytes of memory the writer may use before it flushes a segment.
@@ -43,8 +53,19 @@ const WRITER_MEMORY: usize = 50_000_000;
 /// offset makes every query keep that many hits in memory.
 pub const MAX_OFFSET: usize = 10_000;
 
+/// Matches counted one by one at most. Past this many, [`Results::total`] is an estimate
+/// extrapolated from how far into the index the last counted match lay: counting every one of
+/// 70,000 matches costs more than finding the best ten, and no reader needs the exact number.
+pub const EXACT_COUNT_UP_TO: usize = 1_000;
+
 /// Characters of body text a snippet shows at most.
 const SNIPPET_CHARS: usize = 220;
+
+/// Bytes from the start of the body a snippet is looked for in first. Making a snippet
+/// tokenises the text it is made from, and a whole 600-word body costs more than the search:
+/// the words searched for are usually in the first paragraphs, or else in the standfirst;
+/// only when they are in neither is the whole body read.
+const SNIPPET_WINDOW: usize = 600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -124,8 +145,12 @@ pub struct Hit {
 #[derive(Debug, Clone, Default)]
 pub struct Results {
     pub hits: Vec<Hit>,
-    /// Matches in all, for pagination.
+    /// Matches in all, for pagination: exact up to [`EXACT_COUNT_UP_TO`], beyond that an
+    /// estimate rounded to two significant figures (see `total_is_estimate`).
     pub total: usize,
+    /// Whether `total` is an estimate ("about 71,000"): the real number may be a little
+    /// higher or lower, so a page past the real end can come back empty.
+    pub total_is_estimate: bool,
     /// What was searched for, after lenient parsing (empty: nothing searchable was typed).
     pub parsed: Parsed,
 }
@@ -161,6 +186,8 @@ pub struct SearchIndex {
     fields: Fields,
     analyzer: TextAnalyzer,
     language: Language,
+    /// Matches counted one by one at most ([`EXACT_COUNT_UP_TO`] unless a test lowers it).
+    exact_up_to: AtomicUsize,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -234,6 +261,7 @@ impl SearchIndex {
             fields,
             analyzer,
             language,
+            exact_up_to: AtomicUsize::new(EXACT_COUNT_UP_TO),
         })
     }
 
@@ -251,6 +279,12 @@ impl SearchIndex {
             None => self.index.validate_checksum()?.len(),
         };
         Ok(damaged)
+    }
+
+    /// Count at most `n` matches one by one, and estimate totals past that, instead of
+    /// [`EXACT_COUNT_UP_TO`]: for tests of estimated totals on a handful of stories.
+    pub fn set_exact_count_up_to(&self, n: usize) {
+        self.exact_up_to.store(n.max(1), Ordering::Relaxed);
     }
 
     /// Stories in the index (as of the last commit).
@@ -334,7 +368,38 @@ impl SearchIndex {
             doc.add_text(f.author, slug);
             doc.add_text(f.authors, name);
         }
+        let mut pairs = Vec::new();
+        let texts = [
+            (f.section_name, &d.section_name),
+            (f.headline, &d.headline),
+            (f.standfirst, &d.standfirst),
+            (f.body, &d.body),
+        ]
+        .into_iter()
+        .chain(d.captions.iter().map(|c| (f.captions, c)))
+        .chain(d.tags.iter().map(|(_, name)| (f.tags, name)))
+        .chain(d.authors.iter().map(|(_, name)| (f.authors, name)));
+        for (field, text) in texts {
+            self.add_pairs(field, text, &mut pairs);
+        }
+        for pair in pairs {
+            doc.add_text(f.pairs, pair);
+        }
         doc
+    }
+
+    /// Every two neighbouring stems of `text` (of `field`), once for each time they occur: see
+    /// [`pair`].
+    fn add_pairs(&self, field: Field, text: &str, pairs: &mut Vec<String>) {
+        let mut analyzer = self.analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut previous: Option<String> = None;
+        while let Some(t) = stream.next() {
+            if let Some(p) = &previous {
+                pairs.push(pair(field, p, &t.text));
+            }
+            previous = Some(t.text.clone());
+        }
     }
 
     /// The stems of `text` with each one's length in the original text, in characters.
@@ -354,7 +419,7 @@ impl SearchIndex {
     /// The query for one word: its stem in any text field (weighted), plus, for long words that
     /// few stories contain, any term one edit away. A fuzzy match scores a constant below what
     /// an exact match adds, and an exact match also matches the fuzzy clause, so exact matches
-    /// always rank higher.
+    /// always rank higher. Returns the query and whether it has fuzzy clauses.
     ///
     /// A word that many stories contain is taken as typed, as a spelling checker takes a word
     /// in its dictionary: readers misspell into rare words and non-words, and each fuzzy
@@ -362,10 +427,10 @@ impl SearchIndex {
     /// bulk of a query's time), so skipping it for common words keeps most queries fast.
     fn word_query(
         &self,
-        searcher: &tantivy::Searcher,
+        searcher: &Searcher,
         stem: &str,
         original_chars: usize,
-    ) -> Result<Box<dyn Query>, SearchError> {
+    ) -> Result<(Clauses, bool), SearchError> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let f = &self.fields;
         // Typos are looked for in the long texts only: names, tags and sections are typed
@@ -397,33 +462,84 @@ impl SearchIndex {
                 ));
             }
         }
-        Ok(Box::new(BooleanQuery::new(should)))
+        Ok((should, fuzzy))
     }
 
-    /// The query for words that must appear together, in order, in one field.
-    fn phrase_query(&self, stems: &[String]) -> Box<dyn Query> {
+    /// A stem in every weighted field, with the field's weight (what a word scores).
+    fn weighted_terms(&self, stem: &str) -> Vec<(Term, f32)> {
+        schema::weighted(&self.fields)
+            .into_iter()
+            .map(|(field, weight)| (Term::from_field_text(field, stem), weight))
+            .collect()
+    }
+
+    /// The query for words that must appear together, in order, in one field, and for a
+    /// two-word phrase its terms with their weights (one `pairs` term per field, see
+    /// [`pair`]). A longer phrase is checked for positions only in stories with all its
+    /// neighbouring pairs in one field: without that, a phrase of common words read the
+    /// positions of every story that had them all (10 ms on the 100,000-story site).
+    fn phrase_query(&self, stems: &[String]) -> (Box<dyn Query>, Option<WeightedTerms>) {
+        let pairs = |field: Field| -> Vec<Term> {
+            stems
+                .windows(2)
+                .map(|w| Term::from_field_text(self.fields.pairs, &pair(field, &w[0], &w[1])))
+                .collect()
+        };
+        let weighted = schema::weighted(&self.fields);
+        if let [_, _] = stems {
+            let terms: Vec<(Term, f32)> = weighted
+                .iter()
+                .flat_map(|(field, weight)| pairs(*field).into_iter().map(|t| (t, *weight)))
+                .collect();
+            let should: Vec<(Occur, Box<dyn Query>)> = terms
+                .iter()
+                .map(|(term, weight)| {
+                    let q = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(q), *weight));
+                    (Occur::Should, q)
+                })
+                .collect();
+            return (Box::new(BooleanQuery::new(should)), Some(terms));
+        }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, weight) in schema::weighted(&self.fields) {
+        for (field, weight) in weighted {
+            let mut must: Vec<(Occur, Box<dyn Query>)> = pairs(field)
+                .into_iter()
+                .map(|t| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
+                    (Occur::Must, q)
+                })
+                .collect();
+            // The pairs add nothing to the score.
+            let candidates = ConstScoreQuery::new(Box::new(BooleanQuery::new(must)), 0.0);
             let terms = stems
                 .iter()
                 .map(|s| Term::from_field_text(field, s))
                 .collect();
+            must = vec![
+                (Occur::Must, Box::new(candidates)),
+                (Occur::Must, Box::new(PhraseQuery::new(terms))),
+            ];
             should.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), weight)),
+                Box::new(BoostQuery::new(Box::new(BooleanQuery::new(must)), weight)),
             ));
         }
-        Box::new(BooleanQuery::new(should))
+        (Box::new(BooleanQuery::new(should)), None)
     }
 
     /// The text part of a query: every word and phrase must match. None when nothing
     /// searchable was typed.
     fn text_query(
         &self,
-        searcher: &tantivy::Searcher,
+        searcher: &Searcher,
         parsed: &Parsed,
-    ) -> Result<Option<Box<dyn Query>>, SearchError> {
+    ) -> Result<Option<TextQuery>, SearchError> {
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Every word's term clauses, side by side, while no part needs another kind of clause.
+        let mut flat: Option<Vec<(Term, f32)>> = Some(Vec::new());
+        let mut phrases = 0;
+        let mut highlight = Vec::new();
         for part in &parsed.parts {
             let (text, phrase) = match part {
                 Part::Word(w) => (w.clone(), false),
@@ -435,35 +551,48 @@ impl SearchIndex {
                 [(stem, chars)] => {
                     // A quoted single word is matched exactly, as the reader asked.
                     let chars = if phrase { 0 } else { *chars };
-                    must.push((Occur::Must, self.word_query(searcher, stem, chars)?));
+                    let (should, fuzzy) = self.word_query(searcher, stem, chars)?;
+                    highlight.push(stem.clone());
+                    match &mut flat {
+                        Some(terms) if !fuzzy => terms.extend(self.weighted_terms(stem)),
+                        _ => flat = None,
+                    }
+                    must.push((Occur::Must, Box::new(BooleanQuery::new(should))));
                 }
                 // A word the analyser splits (`covid-19`, `U.S.`) is a phrase too.
                 many => {
                     let stems: Vec<String> = many.iter().map(|(s, _)| s.clone()).collect();
-                    must.push((Occur::Must, self.phrase_query(&stems)));
+                    let (query, terms) = self.phrase_query(&stems);
+                    must.push((Occur::Must, query));
+                    match (&mut flat, terms) {
+                        (Some(flat), Some(terms)) => flat.extend(terms),
+                        _ => flat = None,
+                    }
+                    if many.len() > 2 {
+                        phrases += 1;
+                    }
+                    highlight.extend(stems);
                 }
             }
         }
-        Ok((!must.is_empty()).then(|| Box::new(BooleanQuery::new(must)) as Box<dyn Query>))
+        if must.is_empty() {
+            return Ok(None);
+        }
+        let words = must.len();
+        Ok(Some(TextQuery {
+            matching: Box::new(BooleanQuery::new(must)),
+            flat,
+            flat_matches: words == 1 && phrases == 0,
+            phrases: phrases > 0,
+            highlight,
+        }))
     }
 
-    /// Search. Nothing searchable and no filter gives no results (not every story).
-    pub fn search(&self, req: &Request) -> Result<Results, SearchError> {
+    /// The filters of a request (section, author, dates) as required clauses that add nothing
+    /// to a story's score (so a filtered search ranks and scores as the words alone do).
+    fn filter_clauses(&self, req: &Request) -> Vec<(Occur, Box<dyn Query>)> {
         let f = &self.fields;
-        let parsed = query::parse(&req.text);
-        let searcher = self.reader.searcher();
-        let text = self.text_query(&searcher, &parsed)?;
-        if text.is_none() && !req.has_filters() {
-            return Ok(Results {
-                parsed,
-                ..Results::default()
-            });
-        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        match &text {
-            Some(q) => clauses.push((Occur::Must, q.box_clone())),
-            None => clauses.push((Occur::Must, Box::new(AllQuery))),
-        }
         if let Some(s) = &req.section {
             clauses.push((
                 Occur::Must,
@@ -502,38 +631,110 @@ impl SearchIndex {
                 )),
             ));
         }
+        clauses
+            .into_iter()
+            .map(|(occur, q)| {
+                let q: Box<dyn Query> = Box::new(ConstScoreQuery::new(q, 0.0));
+                (occur, q)
+            })
+            .collect()
+    }
+
+    /// Search. Nothing searchable and no filter gives no results (not every story).
+    pub fn search(&self, req: &Request) -> Result<Results, SearchError> {
+        let parsed = query::parse(&req.text);
+        let searcher = self.reader.searcher();
+        let text = self.text_query(&searcher, &parsed)?;
+        if text.is_none() && !req.has_filters() {
+            return Ok(Results {
+                parsed,
+                ..Results::default()
+            });
+        }
+        let filters = self.filter_clauses(req);
+        let has_filters = !filters.is_empty();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match &text {
+            Some(t) => clauses.push((Occur::Must, t.matching.box_clone())),
+            None => clauses.push((Occur::Must, Box::new(AllQuery))),
+        }
+        clauses.extend(filters);
         let query = BooleanQuery::new(clauses);
         let limit = req.limit.max(1);
-        if req.offset > MAX_OFFSET {
-            let total = searcher.search(&query, &Count)?;
+        let top = TopDocs::with_limit(limit).and_offset(req.offset.min(MAX_OFFSET));
+        // A search for a longer phrase by relevance visits every story with the phrase's word
+        // pairs to check positions: it counts them exactly on the way.
+        let one_pass = req.sort == Sort::Relevance
+            && req.offset <= MAX_OFFSET
+            && text.as_ref().is_some_and(|t| t.phrases);
+        if one_pass {
+            let (found, total) = searcher.search(&query, &(top, Count))?;
+            return self.results(&searcher, text.as_ref(), found, total, false, parsed);
+        }
+        let exact_up_to = self.exact_up_to.load(Ordering::Relaxed);
+        let (total, total_is_estimate) = count(&searcher, &query, exact_up_to)?;
+        if req.offset > MAX_OFFSET || (!total_is_estimate && req.offset >= total) {
             return Ok(Results {
                 hits: Vec::new(),
                 total,
+                total_is_estimate,
                 parsed,
             });
         }
-        let top = TopDocs::with_limit(limit).and_offset(req.offset);
-        let (found, total): (Vec<(f32, DocAddress)>, usize) =
-            if req.sort == Sort::Newest || text.is_none() {
-                let (docs, total) = searcher.search(
+        let found: Vec<(f32, DocAddress)> = match &text {
+            Some(t) if req.sort == Sort::Relevance => match &t.flat {
+                // The flat disjunction scores as the query does and matches what one word
+                // does: what is left to check of the candidates it lets through is that they
+                // have the other words (the whole query) or else pass the filters.
+                Some(flat) => {
+                    let filters_only;
+                    let check: Option<&dyn Query> = if !t.flat_matches {
+                        Some(&query)
+                    } else if has_filters {
+                        filters_only = BooleanQuery::new(self.filter_clauses(req));
+                        Some(&filters_only)
+                    } else {
+                        None
+                    };
+                    top_pruned(&searcher, flat, check, req.offset, limit)?
+                }
+                None => searcher.search(&query, &top)?,
+            },
+            _ => searcher
+                .search(
                     &query,
-                    &(
-                        top.order_by_fast_field::<i64>("published", Order::Desc),
-                        Count,
-                    ),
-                )?;
-                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
-            } else {
-                searcher.search(&query, &(top, Count))?
-            };
-        let generators = match &text {
-            Some(q) => {
-                let mut body = SnippetGenerator::create(&searcher, q.as_ref(), f.body)?;
-                body.set_max_num_chars(SNIPPET_CHARS);
-                let mut standfirst = SnippetGenerator::create(&searcher, q.as_ref(), f.standfirst)?;
-                standfirst.set_max_num_chars(SNIPPET_CHARS);
-                Some((body, standfirst))
-            }
+                    &top.order_by_fast_field::<i64>("published", Order::Desc),
+                )?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+        };
+        self.results(
+            &searcher,
+            text.as_ref(),
+            found,
+            total,
+            total_is_estimate,
+            parsed,
+        )
+    }
+
+    /// The results page for the stories `found`: their ids and snippets.
+    fn results(
+        &self,
+        searcher: &Searcher,
+        text: Option<&TextQuery>,
+        found: Vec<(f32, DocAddress)>,
+        total: usize,
+        total_is_estimate: bool,
+        parsed: Parsed,
+    ) -> Result<Results, SearchError> {
+        let f = &self.fields;
+        let generators = match text {
+            Some(t) => Some((
+                self.snippets(searcher, &t.highlight, f.body)?,
+                self.snippets(searcher, &t.highlight, f.standfirst)?,
+            )),
             None => None,
         };
         let mut hits = Vec::with_capacity(found.len());
@@ -544,12 +745,17 @@ impl SearchIndex {
             };
             let snippet = match &generators {
                 Some((body, standfirst)) => {
-                    let s = body.snippet_from_doc(&doc);
+                    let text = doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("");
+                    let head = lead(text, SNIPPET_WINDOW);
+                    let mut s = body.snippet(head);
                     if s.highlighted().is_empty() {
-                        snippet::html(&standfirst.snippet_from_doc(&doc))
-                    } else {
-                        snippet::html(&s)
+                        s = standfirst.snippet_from_doc(&doc);
                     }
+                    if s.highlighted().is_empty() && head.len() < text.len() {
+                        s = body.snippet(text);
+                    }
+                    // Empty when nothing matched in the text (only the headline or a tag).
+                    snippet::html(&s)
                 }
                 None => String::new(),
             };
@@ -562,8 +768,34 @@ impl SearchIndex {
         Ok(Results {
             hits,
             total,
+            total_is_estimate,
             parsed,
         })
+    }
+
+    /// A snippet maker for `field` that marks the `stems` searched for, rarer words weighing
+    /// more (as tantivy's `SnippetGenerator::create` does), with the cheaper analyser of
+    /// [`snippet::analyzer`].
+    fn snippets(
+        &self,
+        searcher: &Searcher,
+        stems: &[String],
+        field: Field,
+    ) -> Result<SnippetGenerator, SearchError> {
+        let mut weights = std::collections::BTreeMap::new();
+        for stem in stems {
+            let doc_freq = searcher.doc_freq(&Term::from_field_text(field, stem))?;
+            if doc_freq > 0 {
+                weights.insert(stem.clone(), 1.0 / (1.0 + doc_freq as f32));
+            }
+        }
+        let analyzer = snippet::analyzer(&self.analyzer, weights.keys().map(String::as_str));
+        Ok(SnippetGenerator::new(
+            weights,
+            analyzer,
+            field,
+            SNIPPET_CHARS,
+        ))
     }
 
     /// Up to `limit` published stories most like story `id` by their words (headline,
@@ -696,6 +928,264 @@ impl SearchIndex {
             .collect();
         Ok(Some(BooleanQuery::new(clauses)))
     }
+}
+
+/// A boolean query's clauses.
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
+/// Terms with the weights of their fields.
+type WeightedTerms = Vec<(Term, f32)>;
+
+/// A reader's words as tantivy queries.
+struct TextQuery {
+    /// Every word and phrase must match: each word in any weighted field (or one edit away),
+    /// each phrase in one field.
+    matching: Box<dyn Query>,
+    /// Every word's terms with their weights (a two-word phrase's `pairs` terms), as one flat
+    /// disjunction, when there are no typo clauses or longer phrases. It gives each story that `matching` matches the same score (a sum of
+    /// the same clauses), and tantivy can skip its blocks that cannot reach the top
+    /// (block-max WAND), which it cannot do for nested or required clauses.
+    flat: Option<Vec<(Term, f32)>>,
+    /// Whether `flat` matches exactly what `matching` does (one word).
+    flat_matches: bool,
+    /// Whether there is a phrase of three words or more: then every story with all its word
+    /// pairs is visited to check positions anyway, and counting them on the way costs little
+    /// more.
+    phrases: bool,
+    /// The stems of the words and phrases, for snippets.
+    highlight: Vec<String>,
+}
+
+/// A candidate for the top of the results: ordered by score, then earlier stories first (as
+/// tantivy's `TopDocs` breaks ties), so the heap's smallest is the one to drop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ranked {
+    score: f32,
+    address: DocAddress,
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.address.cmp(&self.address))
+    }
+}
+
+/// The best `limit` stories after `offset` by `scoring`'s score among those `check` matches too
+/// (all when None), best first. `scoring` is a disjunction of weighted terms: tantivy hands
+/// over only the stories whose score may beat the current top (block-max WAND), and `check`
+/// (not scored) is asked only about those.
+///
+/// tantivy skips blocks only when every clause has postings in the segment (a term missing
+/// from it makes it read every match), so each segment gets a disjunction of the terms it
+/// has, scored with the statistics of the whole index as usual.
+fn top_pruned(
+    searcher: &Searcher,
+    scoring: &[(Term, f32)],
+    check: Option<&dyn Query>,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+    let want = offset + limit;
+    let stats = Stats::new(searcher, scoring)?;
+    let check = match check {
+        Some(q) => Some(q.weight(EnableScoring::disabled_from_searcher(searcher))?),
+        None => None,
+    };
+    let mut best: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(want + 1);
+    // The score a story must beat to get in: the lowest kept once there are enough.
+    let floor = |best: &BinaryHeap<Reverse<Ranked>>| match best.peek() {
+        Some(Reverse(r)) if best.len() >= want => r.score,
+        _ => f32::MIN,
+    };
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(scoring.len());
+        for (term, weight) in scoring {
+            if reader
+                .inverted_index(term.field())?
+                .get_term_info(term)
+                .map_err(tantivy::TantivyError::from)?
+                .is_some()
+            {
+                let q = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), *weight)),
+                ));
+            }
+        }
+        if clauses.is_empty() {
+            // No story here has any of the words.
+            continue;
+        }
+        let weight = BooleanQuery::new(clauses).weight(
+            EnableScoring::enabled_from_statistics_provider(&stats, searcher),
+        )?;
+        let mut must = match &check {
+            Some(w) => Some(w.scorer(reader, 1.0)?),
+            None => None,
+        };
+        let alive = reader.alive_bitset();
+        let segment = ord as u32;
+        weight.for_each_pruning(floor(&best), reader, &mut |doc, score| {
+            if !alive.is_none_or(|a| a.is_alive(doc)) {
+                return floor(&best);
+            }
+            if let Some(m) = must.as_mut() {
+                // Candidates come in increasing order, so the check only moves forward.
+                if m.doc() < doc {
+                    m.seek(doc);
+                }
+                if m.doc() != doc {
+                    return floor(&best);
+                }
+            }
+            // Equal scores keep the earlier story, as tantivy's `TopDocs` does.
+            if best.len() < want || score > floor(&best) {
+                best.push(Reverse(Ranked {
+                    score,
+                    address: DocAddress::new(segment, doc),
+                }));
+                if best.len() > want {
+                    best.pop();
+                }
+            }
+            floor(&best)
+        })?;
+    }
+    let mut ranked: Vec<Ranked> = best.into_iter().map(|Reverse(r)| r).collect();
+    ranked.sort_by(|a, b| b.cmp(a));
+    Ok(ranked
+        .into_iter()
+        .skip(offset)
+        .map(|r| (r.score, r.address))
+        .collect())
+}
+
+/// The whole index's BM25 statistics for some terms, looked up once per search rather than
+/// once per segment's query.
+struct Stats {
+    docs: u64,
+    tokens: HashMap<Field, u64>,
+    freqs: HashMap<Term, u64>,
+}
+
+impl Stats {
+    fn new(searcher: &Searcher, terms: &[(Term, f32)]) -> Result<Self, SearchError> {
+        let mut tokens = HashMap::new();
+        let mut freqs = HashMap::new();
+        for (term, _) in terms {
+            if let std::collections::hash_map::Entry::Vacant(e) = tokens.entry(term.field()) {
+                e.insert(searcher.total_num_tokens(term.field())?);
+            }
+            if !freqs.contains_key(term) {
+                freqs.insert(term.clone(), searcher.doc_freq(term)?);
+            }
+        }
+        Ok(Self {
+            docs: searcher.total_num_docs()?,
+            tokens,
+            freqs,
+        })
+    }
+}
+
+impl Bm25StatisticsProvider for Stats {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(self.tokens.get(&field).copied().unwrap_or(0))
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(self.freqs.get(term).copied().unwrap_or(0))
+    }
+}
+
+/// How many live stories `query` matches, and whether that is an estimate. Matches are
+/// counted one by one up to `exact_up_to` ([`EXACT_COUNT_UP_TO`]); then the count so far is scaled by how
+/// much of the index it took to find them (stories are spread evenly enough over the index
+/// for that), and rounded to two significant figures, so it does not look exact.
+fn count(
+    searcher: &Searcher,
+    query: &dyn Query,
+    exact_up_to: usize,
+) -> Result<(usize, bool), SearchError> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let readers = searcher.segment_readers();
+    let slots: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
+    let mut counted = 0usize;
+    let mut scanned = 0u64;
+    for (i, reader) in readers.iter().enumerate() {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                counted += 1;
+                if counted >= exact_up_to {
+                    let last = i + 1 == readers.len();
+                    if last && scorer.advance() == TERMINATED {
+                        return Ok((counted, false));
+                    }
+                    let seen = scanned + u64::from(doc) + 1;
+                    let estimate = (counted as f64 * slots as f64 / seen as f64) as usize;
+                    let live = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+                    return Ok((
+                        round_estimate(estimate.clamp(counted, live.max(counted))),
+                        true,
+                    ));
+                }
+            }
+            doc = scorer.advance();
+        }
+        scanned += u64::from(reader.max_doc());
+    }
+    Ok((counted, false))
+}
+
+/// Two neighbouring stems of a text in `field` as one `pairs` term, `3:night ferri`. A
+/// two-word phrase is then one term per field, scored and skipped like a word; a longer phrase
+/// can only match a story that has all its neighbouring pairs in one field (a word too long to
+/// index in between only adds pairs, so none is missed), and only those are checked for
+/// positions.
+fn pair(field: Field, first: &str, second: &str) -> String {
+    format!("{}:{first} {second}", field.field_id())
+}
+
+/// The start of `text`: at most `bytes` bytes, cut after a whole word (all of it when shorter).
+fn lead(text: &str, bytes: usize) -> &str {
+    if text.len() <= bytes {
+        return text;
+    }
+    let mut end = bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[..end].rfind(char::is_whitespace) {
+        Some(space) if space > 0 => &text[..space],
+        _ => &text[..end],
+    }
+}
+
+/// `n` rounded to two significant figures (71,389 → 71,000).
+fn round_estimate(n: usize) -> usize {
+    let mut unit = 1usize;
+    while n / unit >= 100 {
+        unit *= 10;
+    }
+    (n + unit / 2) / unit * unit
 }
 
 /// A word in more stories than this (of `docs`) is taken as typed, without typo tolerance: one

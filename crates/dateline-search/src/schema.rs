@@ -31,6 +31,9 @@ pub(crate) struct Fields {
     pub tags: Field,
     pub section_name: Field,
     pub authors: Field,
+    /// Every two neighbouring stems of each weighted text, with the text's field, untokenised
+    /// and counted: two-word phrases as terms (see `pair` in `lib.rs`).
+    pub pairs: Field,
 }
 
 /// The text fields a query searches, with the weight of a match in each. A headline match counts
@@ -142,6 +145,14 @@ pub(crate) fn build(language: Language) -> (Schema, Fields) {
         tags: b.add_text_field("tags", text(true)),
         section_name: b.add_text_field("section_name", text(false)),
         authors: b.add_text_field("authors", text(false)),
+        pairs: b.add_text_field(
+            "pairs",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
     };
     (b.build(), fields)
 }

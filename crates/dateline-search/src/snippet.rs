@@ -1,8 +1,109 @@
 //! Snippets as safe HTML: the fragment's text escaped, the matched words wrapped in `<mark>`.
 //! This is the only HTML the search crate makes; it must never let stored text through
 //! unescaped (a headline or body may contain `<script>` typed by anyone).
+//!
+//! Also the analyser snippets are made with: the index's own, except that it stems only the
+//! words that may stem to a word searched for. Stemming is most of what a snippet costs, and
+//! a word can only match when it does.
 
+use std::collections::BTreeSet;
 use tantivy::snippet::Snippet;
+use tantivy::tokenizer::{
+    LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
+    Tokenizer,
+};
+
+/// The index's analyser (`schema::analyzer`) for snippets of a search for `stems`: a word
+/// made of ASCII letters and digits whose first letter starts none of the stems is left as it
+/// is, since the Snowball stemmers change only the ends of such words; any other word is
+/// stemmed by `full`, the index's analyser. Either way, a word that matches gets the stem the
+/// index gave it.
+pub(crate) fn analyzer<'a>(
+    full: &TextAnalyzer,
+    stems: impl Iterator<Item = &'a str>,
+) -> TextAnalyzer {
+    let firsts: BTreeSet<u8> = stems.filter_map(|s| s.bytes().next()).collect();
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(StemCandidates {
+            full: full.clone(),
+            firsts,
+        })
+        .build()
+}
+
+/// See [`analyzer`].
+#[derive(Clone)]
+struct StemCandidates {
+    full: TextAnalyzer,
+    firsts: BTreeSet<u8>,
+}
+
+impl TokenFilter for StemCandidates {
+    type Tokenizer<T: Tokenizer> = StemCandidatesFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> Self::Tokenizer<T> {
+        StemCandidatesFilter {
+            inner: tokenizer,
+            filter: self,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct StemCandidatesFilter<T> {
+    inner: T,
+    filter: StemCandidates,
+}
+
+impl<T: Tokenizer> Tokenizer for StemCandidatesFilter<T> {
+    type TokenStream<'a> = StemCandidatesStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        StemCandidatesStream {
+            tail: self.inner.token_stream(text),
+            filter: &mut self.filter,
+        }
+    }
+}
+
+pub(crate) struct StemCandidatesStream<'a, T> {
+    tail: T,
+    filter: &'a mut StemCandidates,
+}
+
+impl<T: TokenStream> TokenStream for StemCandidatesStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        let plain = token.text.bytes().all(|b| b.is_ascii_alphanumeric());
+        let first = token.text.bytes().next();
+        if plain && first.is_some_and(|b| !self.filter.firsts.contains(&b)) {
+            return true;
+        }
+        let word = std::mem::take(&mut token.text);
+        let mut stream = self.filter.full.token_stream(&word);
+        let stem = if stream.advance() {
+            stream.token().text.clone()
+        } else {
+            word.clone()
+        };
+        drop(stream);
+        self.tail.token_mut().text = stem;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
 
 /// Append `s` to `out` with `& < > " '` escaped.
 fn escape_into(out: &mut String, s: &str) {

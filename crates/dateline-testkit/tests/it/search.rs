@@ -142,6 +142,51 @@ backend_test!(search_filters_sorts_and_pages, |app| {
     Ok(())
 });
 
+backend_test!(
+    big_searches_say_about_how_many_and_pages_past_the_end_are_pages,
+    |app| {
+        for i in 0..12 {
+            app.article(&format!("Harbour report {i}"))
+                .publish()
+                .await?;
+        }
+        app.search_caught_up().await?;
+        // Small result sets are counted exactly.
+        let exact = app.json("/api/v1/search?q=harbour", 200).await?;
+        assert_eq!(exact["total"], 12);
+        assert_eq!(exact["total_is_estimate"], false);
+        // As on a big archive, where counting every match would cost more than finding the best.
+        app.state.search.index().set_exact_count_up_to(5);
+        let page1 = app.page(&search_path(&[("q", "harbour")]), 200).await?;
+        assert_eq!(page1.texts(".search-result .story-link").len(), 10);
+        let count = page1.text(".search-count");
+        assert!(count.starts_with("1–10 of about "), "{count}");
+        assert!(page1.text(".pager-status").contains("of about"));
+        let api = app.json("/api/v1/search?q=harbour", 200).await?;
+        assert_eq!(api["total_is_estimate"], true);
+        // The next page holds the real rest, and nothing points past it.
+        let next = page1.attr(".pager a[rel=next]", "href");
+        let page2 = app.page(&next, 200).await?;
+        assert_eq!(page2.texts(".search-result .story-link").len(), 2);
+        assert!(!page2.has(".pager a[rel=next]"));
+        // Past the real end (the estimate was high): a normal page that says so, not an error.
+        let past = app
+            .page(&search_path(&[("q", "harbour"), ("page", "9")]), 200)
+            .await?;
+        assert!(!past.has(".search-result"));
+        assert!(
+            past.text(".search-past-end").contains("No more results"),
+            "{}",
+            past.text("main")
+        );
+        assert!(
+            past.attr(".search-past-end a", "href")
+                .contains("q=harbour")
+        );
+        Ok(())
+    }
+);
+
 backend_test!(snippets_mark_matches_and_hostile_text_stays_text, |app| {
     app.article("<script>alert('x')</script> Ferry strike")
         .standfirst("Crews walk out.")

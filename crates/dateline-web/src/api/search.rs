@@ -22,7 +22,9 @@ struct SearchJson {
     results: Vec<ResultJson>,
     page: u32,
     per_page: u32,
+    /// Exact up to `dateline_search::EXACT_COUNT_UP_TO`, else an estimate (see below).
     total: u64,
+    total_is_estimate: bool,
     pages: u32,
 }
 
@@ -64,6 +66,7 @@ pub async fn search_articles(
         page: checked.page.page,
         per_page: checked.page.per_page,
         total: results.total as u64,
+        total_is_estimate: results.total_is_estimate,
         pages: (results.total as u64)
             .div_ceil(u64::from(checked.page.per_page))
             .min(u64::from(u32::MAX)) as u32,

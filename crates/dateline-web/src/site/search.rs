@@ -2,6 +2,10 @@
 //! pagination. Results show the headline, the dateline, the section and a snippet with the
 //! matched words marked; no results show what to try next and the latest stories.
 //!
+//! A search matching more than `dateline_search::EXACT_COUNT_UP_TO` stories has an estimated
+//! total: the page says "about 71,000", and a page past the real end (the estimate was high) is
+//! a normal page saying there are no more results, never an error.
+//!
 //! Search pages are never put in the page cache: the cache follows the store's generation, but
 //! the index follows the store a fraction of a second later, so a page cached in between would
 //! stay stale until the next write. A search is cheap next to that risk; the answer carries
@@ -33,8 +37,12 @@ struct SearchPage {
     searched: bool,
     results: Vec<ResultView>,
     total: u64,
-    /// `1–10 of 42`
+    /// `1–10 of 42`, `11–20 of about 71,000`
     showing: String,
+    /// A page past the last result of an estimated total: "no more results".
+    past_end: bool,
+    /// The first page of this search (from a page past the end).
+    first_page: String,
     filters: FilterView,
     sections: Vec<Choice>,
     authors: Vec<Choice>,
@@ -71,6 +79,10 @@ struct Choice {
 struct SearchPager {
     page: u32,
     pages: u32,
+    /// Whether `pages` comes from an estimated total.
+    about: bool,
+    /// `pages` for reading: `7,100`.
+    pages_text: String,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -88,8 +100,16 @@ pub async fn show_search(
     let checked = check(&state.store, &site, &params, PER_PAGE, PER_PAGE).await?;
     let results = state.search.query(checked.request.clone()).await?;
     let total = results.total as u64;
+    let about = results.total_is_estimate;
     let pages = total.div_ceil(u64::from(PER_PAGE)).min(u64::from(u32::MAX)) as u32;
-    if results.hits.is_empty() && checked.page.page > 1 && total > 0 {
+    // An estimate may be a little low: a full page past it still counts as a page.
+    let pages = if about && !results.hits.is_empty() {
+        pages.max(checked.page.page)
+    } else {
+        pages
+    };
+    let past_end = results.hits.is_empty() && checked.page.page > 1 && total > 0;
+    if past_end && !about {
         return Err(AppError::BadRequest(format!(
             "There is no page {} of these results: there are {pages} page(s).",
             checked.page.page
@@ -109,7 +129,7 @@ pub async fn show_search(
         })
         .collect();
     let searched = !results.parsed.is_empty() || filters_given(&checked);
-    let latest = if views.is_empty() {
+    let latest = if views.is_empty() && !past_end {
         state
             .store
             .latest(Filter::All, PageRequest::first(5))
@@ -126,17 +146,28 @@ pub async fn show_search(
         String::new()
     } else {
         format!(
-            "{first}–{} of {total}",
-            checked.page.offset() + views.len() as i64
+            "{first}–{} of {}{}",
+            checked.page.offset() + views.len() as i64,
+            if about { "about " } else { "" },
+            grouped(total)
         )
     };
     let link = |page: u32| format!("/search?{}", pairs(&checked, page));
     let pager = SearchPager {
         page: checked.page.page,
         pages,
+        about,
+        pages_text: grouped(u64::from(pages)),
         prev: (checked.page.page > 1).then(|| link(checked.page.page - 1)),
-        next: (checked.page.page < pages).then(|| link(checked.page.page + 1)),
+        // Past an estimate's last page, a full page may have more after it.
+        next: if about {
+            results.hits.len() >= PER_PAGE as usize
+        } else {
+            checked.page.page < pages
+        }
+        .then(|| link(checked.page.page + 1)),
     };
+    let first_page = link(1);
     let authors = state.store.authors().await?;
     let view = SiteView::new(&site, None, state.clock.now());
     let title = if checked.text.trim().is_empty() {
@@ -194,6 +225,8 @@ pub async fn show_search(
         results: views,
         total,
         showing,
+        past_end,
+        first_page,
         filters,
         sections,
         authors,
@@ -205,6 +238,19 @@ pub async fn show_search(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(res)
+}
+
+/// `n` with its thousands grouped: `71,000`.
+pub(crate) fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn filters_given(c: &Checked) -> bool {
