@@ -12,6 +12,7 @@
 //!   front and front page (a fresh temporary site; the target is 100 ms).
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
+//! - `search-urls --base URL [--api]`: a curl config for the 200 search queries over HTTP.
 //! - `free-port`: a free port on 127.0.0.1.
 //!
 //! Progress goes to stderr; results go to stdout as `name key=value …` lines that the script
@@ -58,6 +59,15 @@ enum Cmd {
     Listeners(listeners::ListenersArgs),
     /// Build the search index and time 200 queries and 200 similar-story lookups, in process.
     Search(search::SearchArgs),
+    /// Print a curl config that requests the 200 search queries from a running server (the
+    /// search page, or with `--api` the JSON API), for timing search through HTTP.
+    SearchUrls {
+        /// The server, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        api: bool,
+    },
     /// Publish stories through the write API and time until readers see them everywhere.
     Publish(publish::PublishArgs),
     /// Time `dateline serve` from process start until `GET /` answers 200.
@@ -300,6 +310,11 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                 paths.len(),
                 out.display()
             ));
+        }
+        Cmd::SearchUrls { base, api } => {
+            for path in search::query_paths(api) {
+                report(&format!("url = \"{base}{path}\"\noutput = \"/dev/null\""));
+            }
         }
         Cmd::FreePort => report(&startup::free_port()?.to_string()),
     }

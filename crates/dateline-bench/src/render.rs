@@ -379,7 +379,7 @@ async fn replay_store_calls(
     store: &Store,
     paths: &[&String],
 ) -> anyhow::Result<Vec<(&'static str, f64)>> {
-    const CALLS: [&str; 8] = [
+    const CALLS: [&str; 7] = [
         "article_by_slug",
         "authors_of",
         "tags_of",

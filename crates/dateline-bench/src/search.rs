@@ -74,6 +74,38 @@ pub fn queries() -> Vec<(String, Option<&'static str>, Sort)> {
     out
 }
 
+/// The fixed queries as request paths: the reader's search page (`/search?q=…`) or the JSON API
+/// (`/api/v1/search?q=…`), with the same section filter and order as in process.
+pub fn query_paths(api: bool) -> Vec<String> {
+    let base = if api { "/api/v1/search" } else { "/search" };
+    queries()
+        .into_iter()
+        .map(|(text, section, sort)| {
+            let mut path = format!("{base}?q={}", encode(&text));
+            if let Some(s) = section {
+                path.push_str(&format!("&section={}", encode(s)));
+            }
+            if sort == Sort::Newest {
+                path.push_str("&sort=newest");
+            }
+            path
+        })
+        .collect()
+}
+
+/// Percent-encoding for a query value: everything but ASCII letters and digits is escaped.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// The kinds of query in the fixed list, in order.
 const GROUPS: [&str; 6] = [
     "one word",
