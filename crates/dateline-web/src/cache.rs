@@ -1,6 +1,6 @@
 //! The in-memory cache of rendered pages: keyed by path and query, each entry holding the
-//! identity bytes plus gzip and brotli forms, each made once (when first asked for), off the
-//! async threads. A hit is served
+//! identity bytes plus gzip and brotli forms: made at a quick level for a page's first answer,
+//! and at a better level, off the async threads, once the page is read again. A hit is served
 //! as bytes with its ETag and answers conditional requests with 304.
 //!
 //! Only answers marked [`Cacheable`] are kept, and never one that sets a cookie or is marked
@@ -25,7 +25,7 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Put this in a response's extensions to let the cache keep it.
@@ -55,14 +55,23 @@ pub struct CachedPage {
     expires: Option<jiff::Timestamp>,
     identity: Bytes,
     compressible: bool,
-    /// Compressed forms, each made the first time a client asks for it (most clients ask for
-    /// brotli only, so making both up front would double the work of every first view).
+    /// Compressed forms at the level hits are served with, each made the first time a reader
+    /// asks for it again (most clients ask for brotli only, so making both up front would
+    /// double the work of every first view).
     gzip: OnceLock<Bytes>,
     br: OnceLock<Bytes>,
-    /// The whole header block of a 200 answer in each kept form (identity, gzip, brotli: ETag,
-    /// length and encoding included), made at its first hit, so later hits clone one map
-    /// instead of inserting into it.
-    heads: [OnceLock<HeaderMap>; 3],
+    /// The forms a page's first answer was compressed to at the quick level, kept: the next
+    /// readers are served these at once while the better form is made in the background. Most
+    /// pages of a large archive are read once before the next change drops them, so the
+    /// better level's work (several times the quick one's) is spent only on pages read again.
+    quick_gzip: OnceLock<Bytes>,
+    quick_br: OnceLock<Bytes>,
+    /// Whether the better gzip and brotli forms are being made (started once per page).
+    refining: [AtomicBool; 2],
+    /// The whole header block of a 200 answer in each kept form (identity, gzip, brotli, quick
+    /// gzip, quick brotli: ETag, length and encoding included), made at its first hit, so
+    /// later hits clone one map instead of inserting into it.
+    heads: [OnceLock<HeaderMap>; 5],
 }
 
 impl CachedPage {
@@ -70,21 +79,40 @@ impl CachedPage {
         self.expires.is_some_and(|at| clock.now() >= at)
     }
 
-    /// An upper bound of what the page will hold once compressed forms exist (they are never
-    /// larger than the identity bytes for the text types we compress).
+    /// An upper bound of what the page will hold once compressed forms exist: for the text
+    /// types we compress, an encoding's quick and better forms together stay under the
+    /// identity bytes (the 256 bytes cover the headers of forms of a tiny page).
     fn weight(&self) -> u64 {
         let compressed = if self.compressible { 2 } else { 0 };
         (self.identity.len() * (1 + compressed) + 256) as u64
     }
 
-    /// Whether the form `encoding` needs is there (or needs no making).
+    /// Whether a form `encoding` needs is there, at either level (or needs no making).
     fn prepared(&self, encoding: Encoding) -> bool {
         !self.compressible
             || match encoding {
-                Encoding::Brotli => self.br.get().is_some(),
-                Encoding::Gzip => self.gzip.get().is_some(),
+                Encoding::Brotli => self.br.get().or(self.quick_br.get()).is_some(),
+                Encoding::Gzip => self.gzip.get().or(self.quick_gzip.get()).is_some(),
                 Encoding::Identity => true,
             }
+    }
+
+    /// After a hit served from a quick form: make the better one in the background (once).
+    fn refine(self: &Arc<Self>, encoding: Encoding) {
+        let (better, quick, flag) = match encoding {
+            Encoding::Brotli => (&self.br, &self.quick_br, &self.refining[1]),
+            Encoding::Gzip => (&self.gzip, &self.quick_gzip, &self.refining[0]),
+            Encoding::Identity => return,
+        };
+        if better.get().is_some() || quick.get().is_none() || flag.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let page = self.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = page.compress(encoding) {
+                tracing::warn!(error = %e, "compressing a cached page failed");
+            }
+        });
     }
 
     /// Make the compressed form `encoding` needs, if it is not there yet (off the async
@@ -112,28 +140,29 @@ impl CachedPage {
     }
 
     /// The first answer of a page just rendered: compressed quickly (a fast level, about a tenth
-    /// of the work), while the form hits get is made at the better level in the background. A
-    /// reader waiting on a miss should not wait for compression that pays off over many hits.
-    /// The ETag is the encoding's: both levels decode to the same bytes, and the page cache
-    /// never serves byte ranges.
+    /// of the work) and kept in that form; the better level is made only when the page is read
+    /// again ([`CachedPage::refine`]). A reader waiting on a miss should not wait for
+    /// compression that pays off only over many hits. The ETag is the encoding's: both levels
+    /// decode to the same bytes, and the page cache never serves byte ranges.
     fn first_answer(self: &Arc<Self>, req_headers: &HeaderMap, head: bool) -> Response {
         let encoding = negotiate(req_headers);
         if self.prepared(encoding) {
             return self.respond(req_headers, head);
         }
         let quick = match encoding {
-            Encoding::Brotli => brotli_bytes(&self.identity, BROTLI_QUICK).map(|b| (b, "br", 2)),
-            Encoding::Gzip => gzip_bytes(&self.identity, GZIP_QUICK).map(|b| (b, "gzip", 1)),
+            Encoding::Brotli => brotli_bytes(&self.identity, BROTLI_QUICK),
+            Encoding::Gzip => gzip_bytes(&self.identity, GZIP_QUICK),
             Encoding::Identity => return self.respond(req_headers, head),
         };
-        let page = self.clone();
-        tokio::task::spawn_blocking(move || {
-            if let Err(e) = page.compress(encoding) {
-                tracing::warn!(error = %e, "compressing a cached page failed");
-            }
-        });
         match quick {
-            Ok((body, name, etag)) => self.respond_with(req_headers, head, body, Some(name), etag),
+            Ok(body) => {
+                let slot = match encoding {
+                    Encoding::Brotli => &self.quick_br,
+                    _ => &self.quick_gzip,
+                };
+                let _ = slot.set(body);
+                self.respond(req_headers, head)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "compressing a page failed; sent uncompressed");
                 self.respond_with(req_headers, head, self.identity.clone(), None, 0)
@@ -144,19 +173,29 @@ impl CachedPage {
     /// Answer a request from this page: 304, or the best encoding the client accepts that has
     /// been prepared.
     pub fn respond(&self, req_headers: &HeaderMap, head: bool) -> Response {
-        let (encoding, body, form) = match (negotiate(req_headers), self.br.get(), self.gzip.get())
-        {
-            (Encoding::Brotli, Some(br), _) => (Some("br"), br, 2),
-            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => (Some("gzip"), gz, 1),
-            _ => (None, &self.identity, 0),
+        // `form` indexes `heads`; `etag` the encoding's ETag (the same at either level).
+        let br = self
+            .br
+            .get()
+            .map(|b| (b, 2))
+            .or(self.quick_br.get().map(|b| (b, 4)));
+        let gzip = self
+            .gzip
+            .get()
+            .map(|b| (b, 1))
+            .or(self.quick_gzip.get().map(|b| (b, 3)));
+        let (encoding, body, form, etag) = match (negotiate(req_headers), br, gzip) {
+            (Encoding::Brotli, Some((br, form)), _) => (Some("br"), br, form, 2),
+            (Encoding::Brotli | Encoding::Gzip, _, Some((gz, form))) => (Some("gzip"), gz, form, 1),
+            _ => (None, &self.identity, 0, 0),
         };
         if self.status == StatusCode::OK
             && not_modified(req_headers, &self.etag, &self.last_modified)
         {
-            return self.respond_with(req_headers, head, body.clone(), encoding, form);
+            return self.respond_with(req_headers, head, body.clone(), encoding, etag);
         }
         let headers = self.heads[form]
-            .get_or_init(|| self.headers_for(body.len(), encoding, form))
+            .get_or_init(|| self.headers_for(body.len(), encoding, etag))
             .clone();
         let mut res = Response::new(if head {
             Body::empty()
@@ -214,8 +253,8 @@ impl CachedPage {
     }
 }
 
-/// Compression levels: hits are served at the better level, a page's first answer at the quick
-/// one ([`CachedPage::first_answer`]).
+/// Compression levels: a page's first answer is compressed at the quick one and kept; a page
+/// read again is made at the better one ([`CachedPage::first_answer`], [`CachedPage::refine`]).
 const BROTLI_QUALITY: u32 = 5;
 const BROTLI_QUICK: u32 = 1;
 const GZIP_LEVEL: u32 = 6;
@@ -356,7 +395,9 @@ where
             let encoding = negotiate(req.headers());
             // The usual hit: the form the client wants is made; answer without a task.
             if page.prepared(encoding) {
-                return Either::Left(std::future::ready(Ok(page.respond(req.headers(), head))));
+                let res = page.respond(req.headers(), head);
+                page.refine(encoding);
+                return Either::Left(std::future::ready(Ok(res)));
             }
             return Either::Right(Box::pin(async move {
                 Ok(answer(&page, req.headers(), head).await)
@@ -503,6 +544,9 @@ fn build(
         compressible,
         gzip: OnceLock::new(),
         br: OnceLock::new(),
+        quick_gzip: OnceLock::new(),
+        quick_br: OnceLock::new(),
+        refining: Default::default(),
         heads: Default::default(),
     }
 }
