@@ -428,3 +428,30 @@ fn the_top_found_by_skipping_is_the_top_of_scoring_every_match() {
         }
     }
 }
+
+#[test]
+fn checksums_are_read_from_tantivys_footer_format() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("file");
+    // tantivy's layout: body, JSON footer with the body's CRC-32, footer length, magic 1337.
+    let write = |body: &[u8], crc: u32, magic: u32| {
+        let json = format!(r#"{{"version":{{"major":0,"minor":25,"patch":0}},"crc":{crc}}}"#);
+        let mut bytes = body.to_vec();
+        bytes.extend_from_slice(json.as_bytes());
+        bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&magic.to_le_bytes());
+        std::fs::write(&path, bytes).expect("writing");
+    };
+    let body = b"the body of a segment file".repeat(100_000);
+    let crc = crc32fast::hash(&body);
+    write(&body, crc, 1337);
+    assert!(crate::checksum::file_ok(&path).expect("reading"));
+    write(&body, crc ^ 1, 1337);
+    assert!(!crate::checksum::file_ok(&path).expect("reading"));
+    write(&body, crc, 1338);
+    assert!(!crate::checksum::file_ok(&path).expect("reading"));
+    std::fs::write(&path, b"short").expect("writing");
+    assert!(!crate::checksum::file_ok(&path).expect("reading"));
+    std::fs::write(&path, [0u8, 0, 1, 0, 57, 5, 0, 0]).expect("writing");
+    assert!(!crate::checksum::file_ok(&path).expect("reading"));
+}
