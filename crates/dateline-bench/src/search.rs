@@ -81,29 +81,15 @@ pub fn query_paths(api: bool) -> Vec<String> {
     queries()
         .into_iter()
         .map(|(text, section, sort)| {
-            let mut path = format!("{base}?q={}", encode(&text));
-            if let Some(s) = section {
-                path.push_str(&format!("&section={}", encode(s)));
-            }
-            if sort == Sort::Newest {
-                path.push_str("&sort=newest");
-            }
-            path
+            let sort = if sort == Sort::Newest { "newest" } else { "" };
+            let query = dateline_web::search::query_string(&[
+                ("q", &text),
+                ("section", section.unwrap_or_default()),
+                ("sort", sort),
+            ]);
+            format!("{base}?{query}")
         })
         .collect()
-}
-
-/// Percent-encoding for a query value: everything but ASCII letters and digits is escaped.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The kinds of query in the fixed list, in order.

@@ -497,18 +497,6 @@ impl Store {
         id.map(ArticleId).ok_or(StoreError::NotFound)
     }
 
-    /// Editor picks that readers may see, in the editor's order.
-    pub async fn related_picks(&self, id: ArticleId) -> Result<Vec<ArticleId>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT r.related_id FROM article_related r JOIN articles a ON a.id = r.related_id \
-             WHERE r.article_id = $1 AND a.status = 'published' ORDER BY r.position",
-        )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids.into_iter().map(ArticleId).collect())
-    }
-
     /// Articles whose READ MORE blocks point at `id` (for the newsroom's warnings, and to know
     /// which pages show its headline).
     pub async fn linking_to(&self, id: ArticleId) -> Result<Vec<ArticleId>, StoreError> {

@@ -21,8 +21,7 @@ impl Store {
 
     /// What the article page's related block starts from, in one statement: the editors'
     /// picks for `id` that are published (in the editors' order) and the kept automatic list
-    /// (None when none was computed yet), as [`Store::related_picks`] and
-    /// [`Store::related_list`] answer them.
+    /// (None when none was computed yet, as [`Store::related_list`] answers).
     pub async fn related_sources(
         &self,
         id: ArticleId,
