@@ -101,9 +101,15 @@ export function watchForProblems(page) {
       problems.push(`console error: ${msg.text()}${loc?.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
     }
   });
-  page.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`),
-  );
+  page.on('requestfailed', (req) => {
+    const error = req.failure()?.errorText ?? 'unknown';
+    // Chromium cancels a page's icon fetch when the page is left before it finishes (a form
+    // submitted at once): the browser's doing, not a broken page. Any other failure counts.
+    if (error === 'net::ERR_ABORTED' && /\/favicon\.(svg|ico)$/.test(new URL(req.url()).pathname)) {
+      return;
+    }
+    problems.push(`request failed: ${req.method()} ${req.url()} (${error})`);
+  });
   page.on('response', (res) => {
     // The browser fetches /favicon.ico on its own; that is not the page's doing.
     if (res.status() >= 400 && new URL(res.url()).pathname !== '/favicon.ico') {
