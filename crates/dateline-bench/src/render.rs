@@ -15,7 +15,7 @@ use crate::text::Rng;
 use anyhow::{Context, bail, ensure};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use dateline_core::{ArticleId, MediaId};
+use dateline_core::ArticleId;
 use dateline_store::Store;
 use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
 use std::collections::HashMap;
@@ -379,12 +379,8 @@ async fn replay_store_calls(
     store: &Store,
     paths: &[&String],
 ) -> anyhow::Result<Vec<(&'static str, f64)>> {
-    const CALLS: [&str; 7] = [
-        "article_by_slug",
-        "authors_of",
-        "tags_of",
-        "Bodies::load (READ MORE targets, photos)",
-        "related_sources (picks and kept list)",
+    const CALLS: [&str; 3] = [
+        "article_page (the story and its lists)",
         "summaries (related)",
         "all store calls",
     ];
@@ -401,29 +397,20 @@ async fn replay_store_calls(
             total[i] += t.elapsed();
             *t = Instant::now();
         };
-        let a = store.article_by_slug(slug).await?;
+        let p = store.article_page(slug).await?;
+        let kept = p
+            .related_kept
+            .context("a story has no related list: run `dateline reindex` on the folder")?;
         lap(0, &mut t);
-        let ids = [a.id];
-        std::hint::black_box(store.authors_of(&ids).await?);
-        lap(1, &mut t);
-        std::hint::black_box(store.tags_of(&ids).await?);
-        lap(2, &mut t);
-        let bodies = dateline_web::body::Bodies::load(store, &ids, a.lead_media_id).await?;
-        std::hint::black_box(bodies.media(MediaId(0)));
-        lap(3, &mut t);
-        let (picks, kept) = store.related_sources(a.id).await?;
-        let kept =
-            kept.context("a story has no related list: run `dateline reindex` on the folder")?;
-        lap(4, &mut t);
         let subject = dateline_core::related::Subject {
-            id: a.id,
-            section_id: a.section_id,
+            id: p.article.id,
+            section_id: p.article.section_id,
         };
-        let related = dateline_core::related::merge(&subject, &picks, &kept);
+        let related = dateline_core::related::merge(&subject, &p.related_picks, &kept);
         t = Instant::now();
         std::hint::black_box(dateline_web::related::shown(store, &related).await?);
-        lap(5, &mut t);
-        total[6] += page_started.elapsed();
+        lap(1, &mut t);
+        total[2] += page_started.elapsed();
     }
     let n = paths.len().max(1) as f64;
     Ok(CALLS

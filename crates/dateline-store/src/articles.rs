@@ -52,7 +52,7 @@ pub enum LinkTarget {
     Slug(String),
 }
 
-const COLUMNS: &str = "id, slug, headline, standfirst, section_id, status, body_source, body_html, \
+pub(crate) const COLUMNS: &str = "id, slug, headline, standfirst, section_id, status, body_source, body_html, \
      body_text, published_at, updated_at, modified_at, created_at, scheduled_for, path_date, \
      short_code, lead_media_id, discussion_mode, seo_title, seo_description, withdrawn_note, version";
 

@@ -352,24 +352,18 @@ impl Store {
         .await?;
         let mut out: HashMap<ArticleId, HashMap<String, Link>> = HashMap::new();
         for r in &rows {
-            if get::<String>(r, "status")? != "published" {
-                // A withdrawn or unpublished target: its READ MORE block disappears.
-                continue;
+            let link = crate::listings::link_from((
+                get(r, "status")?,
+                get(r, "headline")?,
+                get(r, "slug")?,
+                get(r, "path_date")?,
+                get(r, "section_slug")?,
+            ))?;
+            if let Some(link) = link {
+                out.entry(ArticleId(get(r, "article_id")?))
+                    .or_default()
+                    .insert(get::<String>(r, "ref")?, link);
             }
-            let Some(date) = opt_date(get(r, "path_date")?)? else {
-                continue;
-            };
-            let section: String = get(r, "section_slug")?;
-            let slug: String = get(r, "slug")?;
-            out.entry(ArticleId(get(r, "article_id")?))
-                .or_default()
-                .insert(
-                    get::<String>(r, "ref")?,
-                    Link {
-                        headline: get(r, "headline")?,
-                        path: canonical_path(&section, date, &slug),
-                    },
-                );
         }
         Ok(out)
     }

@@ -11,6 +11,7 @@
 //! store without polling.
 
 mod accounts;
+mod article_page;
 mod articles;
 mod backend;
 mod corrections;
@@ -35,6 +36,7 @@ mod settings;
 mod tags;
 
 pub use accounts::NewAccount;
+pub use article_page::ArticlePageData;
 pub use articles::{ArticleInput, LinkRef, LinkTarget};
 pub use backend::Backend;
 pub use corrections::Correction;

@@ -1,7 +1,8 @@
 //! What lists of stories need: fronts, section/tag/author pages, related candidates and READ MORE
 //! targets. Every list is one id query plus one query per kind of detail (never one per item).
 
-use crate::rows::{get, ids_json, opt_date, time};
+use crate::people::person_from;
+use crate::rows::{get, ids_json, json_rows, opt_date, time};
 use crate::{Store, StoreError};
 use dateline_core::article::canonical_path;
 use dateline_core::media::Media;
@@ -51,6 +52,30 @@ pub struct FrontPage {
 pub struct Link {
     pub headline: String,
     pub path: String,
+}
+
+/// A READ MORE target from its story's columns (status, headline, slug, URL date, section
+/// slug); None when readers cannot follow it (the story is withdrawn or not published), so its
+/// block disappears from the page.
+pub(crate) fn link_from(
+    (status, headline, slug, path_date, section_slug): (
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+    ),
+) -> Result<Option<Link>, StoreError> {
+    if status != "published" {
+        return Ok(None);
+    }
+    let Some(date) = opt_date(path_date)? else {
+        return Ok(None);
+    };
+    Ok(Some(Link {
+        headline,
+        path: canonical_path(&section_slug, date, &slug),
+    }))
 }
 
 impl Store {
@@ -117,37 +142,32 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let stories = async {
-            sqlx::query(&format!(
-                // No `status` condition here: given `id IN (…) AND status = …`, SQLite without
-                // statistics picks the (status, published_at) index and scans every published
-                // story. The primary key finds the rows; unpublished ones are dropped below.
-                "SELECT a.id, a.slug, a.headline, a.standfirst, a.section_id, a.status, \
-                        a.published_at, a.updated_at, a.path_date, a.short_code, \
-                        s.slug AS section_slug, s.name AS section_name, {} \
-                 FROM articles a JOIN sections s ON s.id = a.section_id \
-                 LEFT JOIN media m ON m.id = a.lead_media_id \
-                 WHERE a.id IN ({})",
-                crate::media::JOINED_COLUMNS,
-                self.backend.id_set("$1")
-            ))
-            .bind(ids_json(ids.iter().map(|i| i.0)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::from)
-        };
-        // The stories (with their lead photos) and their bylines are both keyed by the ids asked
-        // for: one round trip of waiting (two pooled connections) instead of two in a row. The
-        // bylines of stories that turn out unpublished are read and dropped.
-        let (rows, bylines) = tokio::try_join!(stories, self.authors_of(ids))?;
+        let rows = sqlx::query(&format!(
+            // No `status` condition here: given `id IN (…) AND status = …`, SQLite without
+            // statistics picks the (status, published_at) index and scans every published
+            // story. The primary key finds the rows; unpublished ones are dropped below.
+            "SELECT a.id, a.slug, a.headline, a.standfirst, a.section_id, a.status, \
+                    a.published_at, a.updated_at, a.path_date, a.short_code, \
+                    s.slug AS section_slug, s.name AS section_name, {}, {} AS bylines \
+             FROM articles a JOIN sections s ON s.id = a.section_id \
+             LEFT JOIN media m ON m.id = a.lead_media_id \
+             WHERE a.id IN ({})",
+            crate::media::JOINED_COLUMNS,
+            self.backend.json_rows(
+                crate::people::COLUMNS,
+                "article_authors x JOIN people p ON p.id = x.person_id \
+                 WHERE x.article_id = a.id",
+                "x.position"
+            ),
+            self.backend.id_set("$1")
+        ))
+        .bind(ids_json(ids.iter().map(|i| i.0)))
+        .fetch_all(&self.pool)
+        .await?;
         let rows: Vec<_> = rows
             .into_iter()
             .filter(|r| get::<String>(r, "status").is_ok_and(|s| s == "published"))
             .collect();
-        let mut authors: HashMap<ArticleId, Vec<Person>> = HashMap::new();
-        for (id, p) in bylines {
-            authors.entry(id).or_default().push(p);
-        }
         let mut by_id: HashMap<ArticleId, ArticleSummary> = HashMap::with_capacity(rows.len());
         for r in &rows {
             let id = ArticleId(get(r, "id")?);
@@ -174,7 +194,10 @@ impl Store {
                     updated_at: crate::rows::opt_time(get(r, "updated_at")?)?,
                     short_code: get::<Option<String>>(r, "short_code")?.unwrap_or_default(),
                     lead: crate::media::joined_media(r)?,
-                    authors: authors.remove(&id).unwrap_or_default(),
+                    authors: json_rows(r, "bylines")?
+                        .into_iter()
+                        .map(person_from)
+                        .collect::<Result<_, _>>()?,
                 },
             );
         }

@@ -70,6 +70,27 @@ pub(crate) fn joined_media(row: &AnyRow) -> Result<Option<Media>, StoreError> {
     media_from(row, &JOINED_NAMES).map(Some)
 }
 
+/// A photo's columns as a JSON row carries them ([`crate::Backend::json_rows`] of
+/// [`COLUMNS`] with an `m.` before each): id, hash, mime, width, height, alt, caption, credit
+/// agency, photographer and courtesy, variants (JSON text).
+pub(crate) type MediaParts = (
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// [`COLUMNS`] of a `media m`, for [`crate::Backend::json_rows`].
+pub(crate) const M_COLUMNS: &str = "m.id, m.hash, m.mime, m.width, m.height, m.alt, m.caption, \
+     m.credit_agency, m.credit_photographer, m.credit_courtesy, m.variants";
+
 fn media_from(row: &AnyRow, names: &[&str; 11]) -> Result<Media, StoreError> {
     let [
         id,
@@ -84,23 +105,39 @@ fn media_from(row: &AnyRow, names: &[&str; 11]) -> Result<Media, StoreError> {
         courtesy,
         variants,
     ] = *names;
-    let variants: String = get(row, variants)?;
-    let dim = |col: &str| -> Result<u32, StoreError> {
-        u32::try_from(get::<i64>(row, col)?)
-            .map_err(|_| StoreError::Corrupt(format!("media {col} out of range")))
+    media_parts((
+        get(row, id)?,
+        get(row, hash)?,
+        get(row, mime)?,
+        get(row, width)?,
+        get(row, height)?,
+        get(row, alt)?,
+        get(row, caption)?,
+        get(row, agency)?,
+        get(row, photographer)?,
+        get(row, courtesy)?,
+        get(row, variants)?,
+    ))
+}
+
+pub(crate) fn media_parts(
+    (id, hash, mime, width, height, alt, caption, agency, photographer, courtesy, variants): MediaParts,
+) -> Result<Media, StoreError> {
+    let dim = |v: i64, what: &str| -> Result<u32, StoreError> {
+        u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("media {what} out of range")))
     };
     Ok(Media {
-        id: MediaId(get(row, id)?),
-        hash: get(row, hash)?,
-        mime: get(row, mime)?,
-        width: dim(width)?,
-        height: dim(height)?,
-        alt: get(row, alt)?,
-        caption: get(row, caption)?,
+        id: MediaId(id),
+        hash,
+        mime,
+        width: dim(width, "width")?,
+        height: dim(height, "height")?,
+        alt,
+        caption,
         credit: Credit {
-            agency: get(row, agency)?,
-            photographer: get(row, photographer)?,
-            courtesy: get(row, courtesy)?,
+            agency,
+            photographer,
+            courtesy,
         },
         variants: serde_json::from_str(&variants)
             .map_err(|e| StoreError::Corrupt(format!("media variants: {e}")))?,

@@ -1,7 +1,7 @@
 //! People as the reading site sees them: authors with public pages. Account fields (email,
 //! password hash, role) arrive with the newsroom and are never read here.
 
-use crate::rows::{get, ids_json, micros, slug};
+use crate::rows::{get, ids_json, micros};
 use crate::{Change, Store, StoreError};
 use dateline_core::person::Person;
 use dateline_core::slug::Slug;
@@ -18,17 +18,34 @@ pub struct NewPerson {
     pub photo_media_id: Option<MediaId>,
 }
 
-const COLUMNS: &str = "p.id, p.slug, p.name, p.title, p.bio, p.photo_media_id";
+pub(crate) const COLUMNS: &str = "p.id, p.slug, p.name, p.title, p.bio, p.photo_media_id";
 const BARE_COLUMNS: &str = "id, slug, name, title, bio, photo_media_id";
 
+/// A person's columns as a JSON row carries them ([`crate::Backend::json_rows`] of
+/// [`COLUMNS`]): id, slug, name, title, bio, photo.
+pub(crate) type PersonParts = (i64, String, String, String, String, Option<i64>);
+
 fn person(row: &AnyRow) -> Result<Person, StoreError> {
+    person_from((
+        get(row, "id")?,
+        get(row, "slug")?,
+        get(row, "name")?,
+        get(row, "title")?,
+        get(row, "bio")?,
+        get(row, "photo_media_id")?,
+    ))
+}
+
+pub(crate) fn person_from(
+    (id, slug, name, title, bio, photo): PersonParts,
+) -> Result<Person, StoreError> {
     Ok(Person {
-        id: PersonId(get(row, "id")?),
-        slug: slug(row, "slug")?,
-        name: get(row, "name")?,
-        title: get(row, "title")?,
-        bio: get(row, "bio")?,
-        photo_media_id: get::<Option<i64>>(row, "photo_media_id")?.map(MediaId),
+        id: PersonId(id),
+        slug: Slug::parse(&slug).map_err(|e| StoreError::Corrupt(format!("person slug: {e}")))?,
+        name,
+        title,
+        bio,
+        photo_media_id: photo.map(MediaId),
     })
 }
 

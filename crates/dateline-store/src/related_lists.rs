@@ -2,7 +2,7 @@
 //! the web layer's related-list worker, read by the article page in one statement. Derived data:
 //! a missing or stale list is recomputed by the worker, never an error for a reader.
 
-use crate::rows::{get, micros};
+use crate::rows::micros;
 use crate::{Store, StoreError};
 use dateline_core::ArticleId;
 use jiff::Timestamp;
@@ -17,37 +17,6 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         text.map(|t| parse_ids(&t)).transpose()
-    }
-
-    /// What the article page's related block starts from, in one statement: the editors'
-    /// picks for `id` that are published (in the editors' order) and the kept automatic list
-    /// (None when none was computed yet, as [`Store::related_list`] answers).
-    pub async fn related_sources(
-        &self,
-        id: ArticleId,
-    ) -> Result<(Vec<ArticleId>, Option<Vec<ArticleId>>), StoreError> {
-        let rows = sqlx::query(
-            "SELECT 0 AS kind, r.position AS pos, r.related_id AS pick, NULL AS list \
-             FROM article_related r JOIN articles a ON a.id = r.related_id \
-             WHERE r.article_id = $1 AND a.status = 'published' \
-             UNION ALL \
-             SELECT 1 AS kind, 0 AS pos, NULL AS pick, related AS list \
-             FROM related_lists WHERE article_id = $1 \
-             ORDER BY kind, pos",
-        )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut picks = Vec::new();
-        let mut kept = None;
-        for r in &rows {
-            if let Some(pick) = get::<Option<i64>>(r, "pick")? {
-                picks.push(ArticleId(pick));
-            } else if let Some(list) = get::<Option<String>>(r, "list")? {
-                kept = Some(parse_ids(&list)?);
-            }
-        }
-        Ok((picks, kept))
     }
 
     /// Published stories, newest first (to rank them): every one, or with `without_list` only
@@ -137,7 +106,7 @@ impl Store {
     }
 }
 
-fn parse_ids(text: &str) -> Result<Vec<ArticleId>, StoreError> {
+pub(crate) fn parse_ids(text: &str) -> Result<Vec<ArticleId>, StoreError> {
     text.split(',')
         .filter(|s| !s.is_empty())
         .map(|s| {

@@ -68,3 +68,13 @@ pub(crate) fn ids_json(ids: impl IntoIterator<Item = i64>) -> String {
     out.push(']');
     out
 }
+
+/// The JSON text of a [`crate::Backend::json_rows`] column as rows of type `T` (a tuple of the
+/// columns, in order). Text that does not parse is `StoreError::Corrupt`.
+pub(crate) fn json_rows<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    col: &str,
+) -> Result<Vec<T>, StoreError> {
+    let text: String = get(row, col)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
+}

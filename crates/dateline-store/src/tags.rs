@@ -1,6 +1,6 @@
 //! Tags and their counts.
 
-use crate::rows::{get, ids_json, slug};
+use crate::rows::{get, ids_json};
 use crate::{Change, Shared, Store, StoreError};
 use dateline_core::slug::Slug;
 use dateline_core::tag::Tag;
@@ -8,10 +8,15 @@ use dateline_core::{ArticleId, TagId};
 use sqlx::any::AnyRow;
 
 fn tag(row: &AnyRow) -> Result<Tag, StoreError> {
+    tag_from((get(row, "id")?, get(row, "slug")?, get(row, "name")?))
+}
+
+/// A tag from its columns as a JSON row carries them: id, slug, name.
+pub(crate) fn tag_from((id, slug, name): (i64, String, String)) -> Result<Tag, StoreError> {
     Ok(Tag {
-        id: TagId(get(row, "id")?),
-        slug: slug(row, "slug")?,
-        name: get(row, "name")?,
+        id: TagId(id),
+        slug: Slug::parse(&slug).map_err(|e| StoreError::Corrupt(format!("tag slug: {e}")))?,
+        name,
     })
 }
 

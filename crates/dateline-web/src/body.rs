@@ -98,6 +98,15 @@ impl Bodies {
         Ok(Self { links, media })
     }
 
+    /// What one story's body needs, already read with its page
+    /// ([`dateline_store::ArticlePage`]): its READ MORE targets and photos.
+    pub fn of_story(id: ArticleId, links: HashMap<String, Link>, media: Vec<Media>) -> Self {
+        Self {
+            links: HashMap::from([(id, links)]),
+            media: media.into_iter().map(|m| (m.id, m)).collect(),
+        }
+    }
+
     /// What a body not yet saved needs (the editor's live preview): its READ MORE targets that
     /// readers could follow now, and its photos, looked up from the prepared references.
     pub async fn for_preview(

@@ -372,3 +372,121 @@ backend_test!(
         Ok(())
     }
 );
+
+// The article page reads its story and every list it shows in one statement (JSON columns,
+// written twice: once per backend). It must agree with the one-list-per-statement reads the
+// API, feeds and newsroom use, order included, on both backends.
+backend_test!(the_page_read_agrees_with_the_separate_reads, |app| {
+    let zed = app.person("zed-orban", "Zed Orban").await?;
+    let amy = app.person("amy-lund", "Amy Lund").await?;
+    // "zeta" gets the lower tag id; the story lists it second.
+    app.article("Earlier story")
+        .tags(&["zeta"])
+        .publish()
+        .await?;
+    let lead = app
+        .photo(
+            "feed0a",
+            "Harbour at dawn",
+            "Boats wait.",
+            Credit::default(),
+        )
+        .await?;
+    let inline = app
+        .photo(
+            "feed0b",
+            "Quay",
+            "Cranes stand idle.",
+            Credit {
+                agency: "Reuters".into(),
+                photographer: "Ana Ruiz".into(),
+                courtesy: String::new(),
+            },
+        )
+        .await?;
+    let kept_target = app.article("Published target").publish().await?;
+    let gone_target = app.article("Target to withdraw").publish().await?;
+    let pick = app.article("Published pick").publish().await?;
+    let draft_pick = app.article("Draft pick").draft().await?;
+    let a = app
+        .article("The story under test")
+        .author(&amy)
+        .author(&zed)
+        .tags(&["alpha", "zeta"])
+        .lead(&lead)
+        .related(&[draft_pick.id, pick.id])
+        .body(&format!(
+            "Para.\n\nREAD MORE: #{}\n\n::: photo {}\n:::\n\nREAD MORE: #{}\n",
+            kept_target.id, inline.id, gone_target.id
+        ))
+        .publish()
+        .await?;
+    let store = &app.store;
+    let now = app.clock.now();
+    store.add_correction(a.id, "First note.", None, now).await?;
+    store
+        .add_correction(a.id, "Second note.", None, now)
+        .await?;
+    store
+        .withdraw_article(gone_target.id, "Legal.", now)
+        .await?;
+    store
+        .save_related_list(a.id, &[kept_target.id, pick.id], now)
+        .await?;
+
+    let page = store.article_page(a.slug.as_str()).await?;
+    assert_eq!(page.article, store.article(a.id).await?);
+    // What the page must show, spelled out…
+    let names: Vec<_> = page.authors.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Amy Lund", "Zed Orban"]);
+    let tags: Vec<_> = page.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, ["alpha", "zeta"]);
+    let notes: Vec<_> = page.corrections.iter().map(|c| c.note.as_str()).collect();
+    assert_eq!(notes, ["First note.", "Second note."]);
+    assert_eq!(page.links.len(), 1, "the withdrawn target drops out");
+    assert_eq!(
+        page.links.values().next().map(|l| l.headline.as_str()),
+        Some("Published target")
+    );
+    let mut photos: Vec<_> = page.media.iter().map(|m| m.id).collect();
+    photos.sort();
+    assert_eq!(photos, [lead.id, inline.id]);
+    assert_eq!(page.related_picks, [pick.id]);
+    assert_eq!(page.related_kept, Some(vec![kept_target.id, pick.id]));
+    // …and the same as the separate reads give.
+    let ids = [a.id];
+    let authors: Vec<_> = store
+        .authors_of(&ids)
+        .await?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(page.authors, authors);
+    let tags: Vec<_> = store
+        .tags_of(&ids)
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(page.tags, tags);
+    assert_eq!(page.corrections, store.corrections(a.id).await?);
+    let links = store.read_more_targets_of(&ids).await?.remove(&a.id);
+    assert_eq!(Some(page.links.clone()), links);
+    let mut media = store.media_of_bodies(&ids, &[lead.id]).await?;
+    media.sort_by_key(|m| m.id);
+    let mut mine = page.media.clone();
+    mine.sort_by_key(|m| m.id);
+    assert_eq!(mine, media);
+    assert_eq!(page.related_kept, store.related_list(a.id).await?);
+    // A story with none of the lists reads as empty lists, not as an error.
+    let bare = app.article("Bare").publish().await?;
+    let page = store.article_page(bare.slug.as_str()).await?;
+    assert!(page.tags.is_empty() && page.corrections.is_empty() && page.media.is_empty());
+    assert!(page.links.is_empty() && page.related_picks.is_empty());
+    assert_eq!(page.related_kept, None);
+    assert!(matches!(
+        store.article_page("no-such-story").await,
+        Err(dateline_store::StoreError::NotFound)
+    ));
+    Ok(())
+});

@@ -17,6 +17,7 @@ use dateline_core::person::Person;
 use dateline_core::related::{self, Subject};
 use dateline_core::section::Section;
 use dateline_core::tag::Tag;
+use dateline_store::ArticlePageData;
 use minijinja::Value;
 use serde::Serialize;
 
@@ -66,8 +67,8 @@ pub async fn show_article(
     let requested =
         ArticlePath::parse(&section, &year, &month, &day, &slug).ok_or(AppError::NotFound)?;
     let site = state.site().await?;
-    let article = match state.store.article_by_slug(&slug).await {
-        Ok(a) if matches!(a.status, Status::Published | Status::Withdrawn) => a,
+    let story = match state.store.article_page(&slug).await {
+        Ok(p) if matches!(p.article.status, Status::Published | Status::Withdrawn) => p,
         Ok(_) | Err(dateline_store::StoreError::NotFound) => {
             // Perhaps an old URL of a story whose slug changed.
             let id = state
@@ -81,20 +82,21 @@ pub async fn show_article(
         }
         Err(e) => return Err(e.into()),
     };
-    let section = section_of(&site, &article)?;
-    let canonical = article
+    let section = section_of(&site, &story.article)?;
+    let canonical = story
+        .article
         .canonical_path(section.slug.as_str())
         .ok_or(AppError::NotFound)?;
     if canonical != requested.to_path() {
         return Ok(super::moved_permanently(&canonical));
     }
-    if article.status == Status::Withdrawn {
+    if story.article.status == Status::Withdrawn {
         return Err(AppError::Gone {
-            headline: article.headline.clone(),
-            note: article.withdrawn_note.clone(),
+            headline: story.article.headline.clone(),
+            note: story.article.withdrawn_note.clone(),
         });
     }
-    render(&state, &site, article, section, &canonical).await
+    render(&state, &site, story, section, &canonical).await
 }
 
 fn section_of(site: &SiteContext, a: &Article) -> Result<Section, AppError> {
@@ -122,52 +124,48 @@ fn public_path(site: &SiteContext, a: &Article) -> Option<String> {
 async fn render(
     state: &AppState,
     site: &SiteContext,
-    article: Article,
+    story: ArticlePageData,
     section: Section,
     canonical: &str,
 ) -> Result<Response, AppError> {
     let store = &state.store;
     let now = state.clock.now();
-    let ids = [article.id];
+    let ArticlePageData {
+        article,
+        authors,
+        tags,
+        corrections,
+        links,
+        media,
+        related_picks,
+        related_kept,
+    } = story;
     let subject = Subject {
         id: article.id,
         section_id: article.section_id,
     };
-    // The related block is a chain (the picks and the kept list, then their summaries) that
-    // depends on nothing else the page reads: it runs beside the other store calls, each on its
-    // own pooled connection, so the page waits for the slowest rather than for their sum.
-    let related = async {
-        let (picks, kept) = store.related_sources(article.id).await?;
-        let automatic = match kept {
-            Some(list) => list,
-            None => {
-                // Not ranked yet (just published, or an archive the worker has not reached):
-                // rank now, as the worker would, and have the worker keep it.
-                state.related.want(article.id);
-                let (tags, candidates, similar) = tokio::try_join!(
-                    store.tags_of(&ids),
-                    store.related_candidates(article.id, article.section_id),
-                    async {
-                        let similar = state.search.similar(article.id, crate::related::SIMILAR);
-                        Ok(similar.await.unwrap_or_default())
-                    },
-                )?;
-                let tags: Vec<Tag> = tags.into_iter().map(|(_, t)| t).collect();
-                crate::related::rank(&subject, candidates, &similar, &tags, now)
-            }
-        };
-        crate::related::shown(store, &related::merge(&subject, &picks, &automatic)).await
+    // The story's own parts came with it in one statement; the related block needs the
+    // summaries of the stories it shows (one more), and when the story has no kept list yet,
+    // a ranking first.
+    let automatic = match related_kept {
+        Some(list) => list,
+        None => {
+            // Not ranked yet (just published, or an archive the worker has not reached): rank
+            // now, as the worker would, and have the worker keep it.
+            state.related.want(article.id);
+            let (candidates, similar) = tokio::try_join!(
+                store.related_candidates(article.id, article.section_id),
+                async {
+                    let similar = state.search.similar(article.id, crate::related::SIMILAR);
+                    Ok(similar.await.unwrap_or_default())
+                },
+            )?;
+            crate::related::rank(&subject, candidates, &similar, &tags, now)
+        }
     };
-    let (authors, tags, bodies, corrections, related) = tokio::try_join!(
-        store.authors_of(&ids),
-        store.tags_of(&ids),
-        Bodies::load(store, &ids, article.lead_media_id),
-        store.corrections(article.id),
-        related,
-    )?;
-    let authors: Vec<Person> = authors.into_iter().map(|(_, p)| p).collect();
-    let tags: Vec<Tag> = tags.into_iter().map(|(_, t)| t).collect();
-
+    let related =
+        crate::related::shown(store, &related::merge(&subject, &related_picks, &automatic)).await?;
+    let bodies = Bodies::of_story(article.id, links, media);
     let lead_media = article.lead_media_id.and_then(|m| bodies.media(m).cloned());
     let body = bodies.fill(article.id, &article.body_html);
 
