@@ -1,7 +1,7 @@
 //! The in-memory cache of rendered pages: keyed by path and query, each entry holding the
-//! identity bytes plus gzip and brotli forms: made at a quick level for a page's first answer,
-//! and at a better level, off the async threads, once the page is read again. A hit is served
-//! as bytes with its ETag and answers conditional requests with 304.
+//! identity bytes plus compressed forms: a quick gzip made for a page's first answer, and
+//! brotli and gzip at a better level, made off the async threads once the page is read again.
+//! A hit is served as bytes with its ETag and answers conditional requests with 304.
 //!
 //! Only answers marked [`Cacheable`] are kept, and never one that sets a cookie or is marked
 //! `private`/`no-store`: the newsroom and anything personal stay out (the newsroom's routes are
@@ -12,7 +12,7 @@
 //! construction, and cheap because publishing is rare next to reading). Memory is bounded by
 //! a byte budget with quick_cache's eviction.
 
-use crate::http::{Encoding, add_security_headers, csp_value, negotiate, not_modified};
+use crate::http::{Accepted, Encoding, accepted, add_security_headers, csp_value, not_modified};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -60,18 +60,20 @@ pub struct CachedPage {
     /// double the work of every first view).
     gzip: OnceLock<Bytes>,
     br: OnceLock<Bytes>,
-    /// The forms a page's first answer was compressed to at the quick level, kept: the next
-    /// readers are served these at once while the better form is made in the background. Most
-    /// pages of a large archive are read once before the next change drops them, so the
-    /// better level's work (several times the quick one's) is spent only on pages read again.
+    /// The form a page's first answer was compressed to, kept: gzip at a fast level, for every
+    /// client that takes gzip (all browsers), brotli ones included: the brotli crate's fastest
+    /// level costs about four times as much CPU for 10–15 % fewer bytes, and a reader waiting
+    /// on a miss should not pay for compression that only pays off over many hits. The next
+    /// readers are served this at once while the best form they accept is made in the
+    /// background. Most pages of a large archive are read once before the next change drops
+    /// them, so the better levels' work is spent only on pages read again.
     quick_gzip: OnceLock<Bytes>,
-    quick_br: OnceLock<Bytes>,
     /// Whether the better gzip and brotli forms are being made (started once per page).
     refining: [AtomicBool; 2],
     /// The whole header block of a 200 answer in each kept form (identity, gzip, brotli, quick
-    /// gzip, quick brotli: ETag, length and encoding included), made at its first hit, so
-    /// later hits clone one map instead of inserting into it.
-    heads: [OnceLock<HeaderMap>; 5],
+    /// gzip: ETag, length and encoding included), made at its first hit, so later hits clone
+    /// one map instead of inserting into it.
+    heads: [OnceLock<HeaderMap>; 4],
 }
 
 impl CachedPage {
@@ -80,31 +82,42 @@ impl CachedPage {
     }
 
     /// An upper bound of what the page will hold once compressed forms exist: for the text
-    /// types we compress, an encoding's quick and better forms together stay under the
-    /// identity bytes (the 256 bytes cover the headers of forms of a tiny page).
+    /// types we compress, the three compressed forms together stay under the identity bytes
+    /// (the 256 bytes cover the headers of forms of a tiny page).
     fn weight(&self) -> u64 {
         let compressed = if self.compressible { 2 } else { 0 };
         (self.identity.len() * (1 + compressed) + 256) as u64
     }
 
-    /// Whether a form `encoding` needs is there, at either level (or needs no making).
-    fn prepared(&self, encoding: Encoding) -> bool {
-        !self.compressible
-            || match encoding {
-                Encoding::Brotli => self.br.get().or(self.quick_br.get()).is_some(),
-                Encoding::Gzip => self.gzip.get().or(self.quick_gzip.get()).is_some(),
-                Encoding::Identity => true,
-            }
+    /// The gzip form at the best level made so far, with its index in `heads`.
+    fn any_gzip(&self) -> Option<(&Bytes, usize)> {
+        self.gzip
+            .get()
+            .map(|b| (b, 1))
+            .or(self.quick_gzip.get().map(|b| (b, 3)))
     }
 
-    /// After a hit served from a quick form: make the better one in the background (once).
-    fn refine(self: &Arc<Self>, encoding: Encoding) {
-        let (better, quick, flag) = match encoding {
-            Encoding::Brotli => (&self.br, &self.quick_br, &self.refining[1]),
-            Encoding::Gzip => (&self.gzip, &self.quick_gzip, &self.refining[0]),
+    /// Whether a form the client accepts is there, at any level (or needs no making).
+    fn prepared(&self, accepts: Accepted) -> bool {
+        !self.compressible
+            || (!accepts.br && !accepts.gzip)
+            || (accepts.br && self.br.get().is_some())
+            || (accepts.gzip && self.any_gzip().is_some())
+    }
+
+    /// After a hit: make the best form the client accepts in the background, if it is missing
+    /// (once per form).
+    fn refine(self: &Arc<Self>, accepts: Accepted) {
+        if !self.compressible {
+            return;
+        }
+        let encoding = accepts.best();
+        let (better, flag) = match encoding {
+            Encoding::Brotli => (&self.br, &self.refining[1]),
+            Encoding::Gzip => (&self.gzip, &self.refining[0]),
             Encoding::Identity => return,
         };
-        if better.get().is_some() || quick.get().is_none() || flag.swap(true, Ordering::Relaxed) {
+        if better.get().is_some() || flag.swap(true, Ordering::Relaxed) {
             return;
         }
         let page = self.clone();
@@ -115,14 +128,13 @@ impl CachedPage {
         });
     }
 
-    /// Make the compressed form `encoding` needs, if it is not there yet (off the async
-    /// threads).
-    async fn prepare(self: &Arc<Self>, encoding: Encoding) -> anyhow::Result<()> {
-        if self.prepared(encoding) {
+    /// Make a form the client accepts, if none is there yet (off the async threads).
+    async fn prepare(self: &Arc<Self>, accepts: Accepted) -> anyhow::Result<()> {
+        if self.prepared(accepts) {
             return Ok(());
         }
         let page = self.clone();
-        tokio::task::spawn_blocking(move || page.compress(encoding)).await?
+        tokio::task::spawn_blocking(move || page.compress(accepts.best())).await?
     }
 
     /// Make and keep the form `encoding` needs, at the level hits are served with.
@@ -139,30 +151,27 @@ impl CachedPage {
         Ok(())
     }
 
-    /// The first answer of a page just rendered: compressed quickly (a fast level, about a tenth
-    /// of the work) and kept in that form; the better level is made only when the page is read
-    /// again ([`CachedPage::refine`]). A reader waiting on a miss should not wait for
-    /// compression that pays off only over many hits. The ETag is the encoding's: both levels
-    /// decode to the same bytes, and the page cache never serves byte ranges.
+    /// The first answer of a page just rendered: gzip at a fast level (a fraction of the work
+    /// of the better levels), kept for the next readers ([`CachedPage::quick_gzip`]); the best
+    /// form is made only when the page is read again ([`CachedPage::refine`]). A client that
+    /// takes brotli but not gzip (no browser) gets brotli at the better level. The ETag is the
+    /// encoding's: both gzip levels decode to the same bytes, and the page cache never serves
+    /// byte ranges.
     fn first_answer(self: &Arc<Self>, req_headers: &HeaderMap, head: bool) -> Response {
-        let encoding = negotiate(req_headers);
-        if self.prepared(encoding) {
+        let accepts = accepted(req_headers);
+        if self.prepared(accepts) {
             return self.respond(req_headers, head);
         }
-        let quick = match encoding {
-            Encoding::Brotli => brotli_bytes(&self.identity, BROTLI_QUICK),
-            Encoding::Gzip => gzip_bytes(&self.identity, GZIP_QUICK),
-            Encoding::Identity => return self.respond(req_headers, head),
+        let made = if accepts.gzip {
+            gzip_bytes(&self.identity, GZIP_QUICK).map(|body| {
+                let _ = self.quick_gzip.set(body);
+            })
+        } else {
+            self.compress(Encoding::Brotli)
+                .map_err(std::io::Error::other)
         };
-        match quick {
-            Ok(body) => {
-                let slot = match encoding {
-                    Encoding::Brotli => &self.quick_br,
-                    _ => &self.quick_gzip,
-                };
-                let _ = slot.set(body);
-                self.respond(req_headers, head)
-            }
+        match made {
+            Ok(()) => self.respond(req_headers, head),
             Err(e) => {
                 tracing::warn!(error = %e, "compressing a page failed; sent uncompressed");
                 self.respond_with(req_headers, head, self.identity.clone(), None, 0)
@@ -173,21 +182,15 @@ impl CachedPage {
     /// Answer a request from this page: 304, or the best encoding the client accepts that has
     /// been prepared.
     pub fn respond(&self, req_headers: &HeaderMap, head: bool) -> Response {
-        // `form` indexes `heads`; `etag` the encoding's ETag (the same at either level).
-        let br = self
-            .br
-            .get()
-            .map(|b| (b, 2))
-            .or(self.quick_br.get().map(|b| (b, 4)));
-        let gzip = self
-            .gzip
-            .get()
-            .map(|b| (b, 1))
-            .or(self.quick_gzip.get().map(|b| (b, 3)));
-        let (encoding, body, form, etag) = match (negotiate(req_headers), br, gzip) {
-            (Encoding::Brotli, Some((br, form)), _) => (Some("br"), br, form, 2),
-            (Encoding::Brotli | Encoding::Gzip, _, Some((gz, form))) => (Some("gzip"), gz, form, 1),
-            _ => (None, &self.identity, 0, 0),
+        // `form` indexes `heads`; `etag` the encoding's ETag (the same at either level). Only
+        // forms the client accepts: a brotli-only client never gets gzip, nor the reverse.
+        let accepts = accepted(req_headers);
+        let br = self.br.get().filter(|_| accepts.br);
+        let gzip = self.any_gzip().filter(|_| accepts.gzip);
+        let (encoding, body, form, etag) = match (br, gzip) {
+            (Some(br), _) => (Some("br"), br, 2, 2),
+            (None, Some((gz, form))) => (Some("gzip"), gz, form, 1),
+            (None, None) => (None, &self.identity, 0, 0),
         };
         if self.status == StatusCode::OK
             && not_modified(req_headers, &self.etag, &self.last_modified)
@@ -253,10 +256,9 @@ impl CachedPage {
     }
 }
 
-/// Compression levels: a page's first answer is compressed at the quick one and kept; a page
-/// read again is made at the better one ([`CachedPage::first_answer`], [`CachedPage::refine`]).
+/// Compression levels: a page's first answer is gzip at the quick level, kept; a page read
+/// again is made at the better ones ([`CachedPage::first_answer`], [`CachedPage::refine`]).
 const BROTLI_QUALITY: u32 = 5;
-const BROTLI_QUICK: u32 = 1;
 const GZIP_LEVEL: u32 = 6;
 const GZIP_QUICK: u32 = 1;
 
@@ -392,11 +394,12 @@ where
         if (req.method() == Method::GET || head)
             && let Some(page) = lookup(&self.state, key_of(&req), self.state.store.generation())
         {
-            let encoding = negotiate(req.headers());
-            // The usual hit: the form the client wants is made; answer without a task.
-            if page.prepared(encoding) {
+            let accepts = accepted(req.headers());
+            // The usual hit: a form the client accepts is made; answer without a task (and
+            // have the best form it accepts made, if this was not it).
+            if page.prepared(accepts) {
                 let res = page.respond(req.headers(), head);
-                page.refine(encoding);
+                page.refine(accepts);
                 return Either::Left(std::future::ready(Ok(res)));
             }
             return Either::Right(Box::pin(async move {
@@ -482,7 +485,7 @@ fn lookup(state: &AppState, key: &str, generation: u64) -> Option<Arc<CachedPage
 }
 
 async fn answer(page: &Arc<CachedPage>, req_headers: &HeaderMap, head: bool) -> Response {
-    if let Err(e) = page.prepare(negotiate(req_headers)).await {
+    if let Err(e) = page.prepare(accepted(req_headers)).await {
         // Serving it uncompressed is still an answer.
         tracing::warn!(error = %e, "compressing a cached page failed");
     }
@@ -545,7 +548,6 @@ fn build(
         gzip: OnceLock::new(),
         br: OnceLock::new(),
         quick_gzip: OnceLock::new(),
-        quick_br: OnceLock::new(),
         refining: Default::default(),
         heads: Default::default(),
     }

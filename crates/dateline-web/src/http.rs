@@ -23,16 +23,36 @@ pub enum Encoding {
     Identity,
 }
 
-/// The best encoding the client accepts (brotli, then gzip), honouring `q=0`.
-pub fn negotiate(headers: &HeaderMap) -> Encoding {
+/// The compressed encodings a client accepts (`Accept-Encoding`, honouring `q=0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Accepted {
+    pub br: bool,
+    pub gzip: bool,
+}
+
+impl Accepted {
+    /// The best of them: brotli, then gzip.
+    pub fn best(self) -> Encoding {
+        if self.br {
+            Encoding::Brotli
+        } else if self.gzip {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+}
+
+/// What the client accepts. A coding named with `q=0` is refused even when `*` would allow it.
+pub fn accepted(headers: &HeaderMap) -> Accepted {
     let Some(accept) = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
     else {
-        return Encoding::Identity;
+        return Accepted::default();
     };
-    let mut br = false;
-    let mut gzip = false;
+    // Each coding as named (accepted or refused), and whether `*` accepts the rest.
+    let (mut br, mut gzip, mut star) = (None, None, false);
     for item in accept.split(',') {
         let mut parts = item.split(';');
         let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
@@ -42,25 +62,16 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
                 .and_then(|q| q.trim().parse::<f32>().ok())
                 .is_some_and(|q| q <= 0.0)
         });
-        if refused {
-            continue;
-        }
         match name.as_str() {
-            "br" => br = true,
-            "gzip" | "x-gzip" => gzip = true,
-            "*" => {
-                br = true;
-                gzip = true;
-            }
+            "br" => br = Some(!refused),
+            "gzip" | "x-gzip" => gzip = Some(!refused),
+            "*" => star = !refused,
             _ => {}
         }
     }
-    if br {
-        Encoding::Brotli
-    } else if gzip {
-        Encoding::Gzip
-    } else {
-        Encoding::Identity
+    Accepted {
+        br: br.unwrap_or(star),
+        gzip: gzip.unwrap_or(star),
     }
 }
 

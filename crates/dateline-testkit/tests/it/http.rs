@@ -2,6 +2,7 @@
 //! shows a headline, security headers, HEAD, media and asset files.
 
 use crate::*;
+use anyhow::Context;
 use std::io::Read;
 
 backend_test!(pages_are_compressed_with_gzip_and_brotli, |app| {
@@ -45,43 +46,79 @@ backend_test!(
             .publish()
             .await?;
         let path = app.path_of(&a).await?;
-        let decode = |body: &[u8]| -> anyhow::Result<Vec<u8>> {
-            let mut out = Vec::new();
-            brotli::Decompressor::new(body, 4096).read_to_end(&mut out)?;
-            Ok(out)
-        };
-        let brotli = || {
+        let get = |accept: &'static str| {
             app.client
                 .get(app.url(&path))
-                .header("accept-encoding", "br")
+                .header("accept-encoding", accept)
                 .send()
         };
-        // The miss: rendered, kept, and answered at the quick level.
-        let first = brotli().await?;
-        assert_eq!(first.headers()["content-encoding"], "br");
-        let etag = first.headers()["etag"].clone();
+        let decode = |encoding: &str, body: &[u8]| -> anyhow::Result<Vec<u8>> {
+            let mut out = Vec::new();
+            match encoding {
+                "gzip" => flate2::read::GzDecoder::new(body).read_to_end(&mut out)?,
+                "br" => brotli::Decompressor::new(body, 4096).read_to_end(&mut out)?,
+                other => anyhow::bail!("unexpected encoding {other}"),
+            };
+            Ok(out)
+        };
+        let browser = "gzip, deflate, br";
+        // The miss: rendered, kept, and answered with quick gzip, even to a brotli client.
+        let first = get(browser).await?;
+        assert_eq!(first.headers()["content-encoding"], "gzip");
+        let gz_etag = first.headers()["etag"].clone();
         let quick = first.bytes().await?;
         // The next reader gets the kept quick form at once, byte for byte; being read again,
-        // the page is then made at the better level in the background, and later hits get
-        // that (another body, the same page, the same ETag).
-        let hit = brotli().await?;
-        assert_eq!(hit.headers()["etag"], etag);
+        // the page is then made in the best form that reader takes (brotli) in the background,
+        // and later hits get that: another encoding, the same page.
+        let hit = get(browser).await?;
+        assert_eq!(hit.headers()["etag"], gz_etag);
         assert_eq!(hit.bytes().await?, quick);
+        let mut brotli = None;
+        for _ in 0..100 {
+            let hit = get(browser).await?;
+            if hit.headers()["content-encoding"] == "br" {
+                assert_ne!(hit.headers()["etag"], gz_etag);
+                brotli = Some(hit.bytes().await?);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let brotli = brotli.context("the brotli form was never made")?;
+        // A gzip-only reader gets the quick gzip, then gzip at the better level.
         let mut better = quick.clone();
         for _ in 0..100 {
-            let hit = brotli().await?;
-            assert_eq!(hit.headers()["etag"], etag);
+            let hit = get("gzip").await?;
+            assert_eq!(hit.headers()["etag"], gz_etag);
             better = hit.bytes().await?;
             if better != quick {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        assert_ne!(better, quick, "the better form was never made");
-        let (first, kept) = (decode(&quick)?, decode(&better)?);
+        assert_ne!(better, quick, "the better gzip form was never made");
         let identity = app.get(&path).await?.bytes().await?;
-        assert_eq!(first, identity);
-        assert_eq!(kept, identity);
+        assert_eq!(decode("gzip", &quick)?, identity);
+        assert_eq!(decode("br", &brotli)?, identity);
+        assert_eq!(decode("gzip", &better)?, identity);
+        // A client that takes brotli only is never sent gzip, on a miss or a hit.
+        let b = app
+            .article("Read by a brotli-only client")
+            .publish()
+            .await?;
+        let b_path = app.path_of(&b).await?;
+        for _ in 0..2 {
+            let res = app
+                .client
+                .get(app.url(&b_path))
+                .header("accept-encoding", "br")
+                .send()
+                .await?;
+            assert_eq!(res.headers()["content-encoding"], "br");
+            let body = res.bytes().await?;
+            assert_eq!(decode("br", &body)?, app.get(&b_path).await?.bytes().await?);
+        }
+        let res = get("br").await?;
+        assert_eq!(res.headers()["content-encoding"], "br");
         Ok(())
     }
 );

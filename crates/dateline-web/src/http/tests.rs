@@ -11,22 +11,37 @@ fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
 #[test]
 fn negotiation_prefers_brotli_and_honours_q_zero() {
     assert_eq!(
-        negotiate(&headers(&[("accept-encoding", "gzip, deflate, br")])),
+        accepted(&headers(&[("accept-encoding", "gzip, deflate, br")])).best(),
         Encoding::Brotli
     );
     assert_eq!(
-        negotiate(&headers(&[("accept-encoding", "gzip")])),
+        accepted(&headers(&[("accept-encoding", "gzip")])).best(),
         Encoding::Gzip
     );
     assert_eq!(
-        negotiate(&headers(&[("accept-encoding", "br;q=0, gzip")])),
+        accepted(&headers(&[("accept-encoding", "br;q=0, gzip")])).best(),
         Encoding::Gzip
     );
     assert_eq!(
-        negotiate(&headers(&[("accept-encoding", "identity")])),
+        accepted(&headers(&[("accept-encoding", "identity")])).best(),
         Encoding::Identity
     );
-    assert_eq!(negotiate(&headers(&[])), Encoding::Identity);
+    assert_eq!(accepted(&headers(&[])).best(), Encoding::Identity);
+    // Which ones, not only the best: a brotli-only client must never be sent gzip.
+    assert_eq!(
+        accepted(&headers(&[("accept-encoding", "br")])),
+        Accepted {
+            br: true,
+            gzip: false
+        }
+    );
+    assert_eq!(
+        accepted(&headers(&[("accept-encoding", "*, gzip;q=0")])),
+        Accepted {
+            br: true,
+            gzip: false
+        }
+    );
 }
 
 #[test]
