@@ -1,5 +1,7 @@
 //! What lists of stories need: fronts, section/tag/author pages, related candidates and READ MORE
-//! targets. Every list is one id query plus one query per kind of detail (never one per item).
+//! targets. Every list is one id query plus one query for the summaries (never one per item);
+//! a summary's lead photo is joined and its bylines come as a JSON column
+//! ([`crate::Backend::json_rows`]), so the summaries of any number of stories are one statement.
 
 use crate::people::person_from;
 use crate::rows::{get, ids_json, json_rows, opt_date, time};
