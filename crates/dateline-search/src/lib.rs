@@ -16,11 +16,13 @@
 //! allows it, and totals past [`EXACT_COUNT_UP_TO`] matches are estimates
 //! ([`Results::total_is_estimate`]) rather than a count of every match.
 
+mod card;
 mod checksum;
 pub mod query;
 mod schema;
 mod snippet;
 
+pub use card::{Byline, Card};
 pub use query::{MAX_QUERY_CHARS, Parsed, Part};
 pub use schema::language_for;
 
@@ -97,6 +99,8 @@ pub struct Document {
     pub tags: Vec<(TagId, String)>,
     /// Bylines as (slug, name).
     pub authors: Vec<(String, String)>,
+    /// What a result shows of the story, stored with it and handed back in its [`Hit`].
+    pub card: Card,
 }
 
 /// Result order.
@@ -141,6 +145,8 @@ pub struct Hit {
     /// Safe HTML: escaped text with the matched words in `<mark>`; empty when nothing in the
     /// body or standfirst matched.
     pub snippet: String,
+    /// The story's card as it was indexed; None when the index holds none it can read.
+    pub card: Option<Card>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -387,6 +393,7 @@ impl SearchIndex {
         for pair in pairs {
             doc.add_text(f.pairs, pair);
         }
+        doc.add_bytes(f.card, &d.card.to_json());
         doc
     }
 
@@ -761,10 +768,15 @@ impl SearchIndex {
                 }
                 None => String::new(),
             };
+            let card = doc
+                .get_first(f.card)
+                .and_then(|v| v.as_bytes())
+                .and_then(Card::from_json);
             hits.push(Hit {
                 id: ArticleId(id as i64),
                 score,
                 snippet,
+                card,
             });
         }
         Ok(Results {
