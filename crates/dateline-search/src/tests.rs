@@ -34,6 +34,31 @@ fn doc(id: i64, headline: &str, body: &str) -> Document {
 }
 
 #[test]
+fn merging_segments_keeps_every_story_and_the_watermark() {
+    let index = SearchIndex::in_memory("en-GB").expect("an index in memory");
+    let at = Timestamp::from_second(1_700_000_000).expect("valid time");
+    for id in 1..=3 {
+        index
+            .upsert(&[doc(id, &format!("Harbour story {id}"), "Text.")])
+            .expect("indexing");
+        index.commit(Some(at)).expect("committing");
+    }
+    assert_eq!(index.reader.searcher().segment_readers().len(), 3);
+    index.merge_segments().expect("merging");
+    assert_eq!(index.reader.searcher().segment_readers().len(), 1);
+    assert_eq!(index.len(), 3);
+    assert_eq!(index.watermark(), Some(at));
+    let found = index
+        .search(&Request {
+            text: "harbour".to_owned(),
+            limit: 10,
+            ..Request::default()
+        })
+        .expect("searching");
+    assert_eq!(found.total, 3);
+}
+
+#[test]
 fn hits_carry_their_stories_cards_back() {
     use dateline_core::media::{Credit, Media};
     use dateline_core::{MediaId, PersonId};
