@@ -3,7 +3,8 @@
 //!
 //! The analyser's name carries the language (`dateline_en`), so an index built for another
 //! language does not match the expected schema and is rebuilt rather than searched with the
-//! wrong stemmer. Changing a field here changes the schema the same way.
+//! wrong stemmer. Changing a field here changes the schema the same way; so does a change to the
+//! stored [`Card`](crate::Card)'s format, whose version is in its field's name.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -34,6 +35,8 @@ pub(crate) struct Fields {
     /// Every two neighbouring stems of each weighted text, with the text's field, untokenised
     /// and counted: two-word phrases as terms (see `pair` in `lib.rs`).
     pub pairs: Field,
+    /// The story's [`Card`](crate::Card) as JSON, stored only: what a result shows.
+    pub card: Field,
 }
 
 /// The text fields a query searches, with the weight of a match in each. A headline match counts
@@ -119,6 +122,9 @@ pub(crate) fn analyzer(language: Language) -> TextAnalyzer {
         .build()
 }
 
+/// The name of the stored card field, with the version of [`Card`](crate::Card)'s format.
+const CARD_FIELD: &str = "card_v1";
+
 pub(crate) fn build(language: Language) -> (Schema, Fields) {
     let name = analyzer_name(language);
     let text = |stored: bool| {
@@ -153,6 +159,9 @@ pub(crate) fn build(language: Language) -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
+        // The name carries the card's format: a change to `Card` renames it, so an index with
+        // the old format is rebuilt (see the module doc).
+        card: b.add_bytes_field(CARD_FIELD, STORED),
     };
     (b.build(), fields)
 }

@@ -4,9 +4,10 @@ use super::*;
 use proptest::prelude::*;
 
 fn doc(id: i64, headline: &str, body: &str) -> Document {
+    let published_at = Timestamp::from_second(1_700_000_000 + id * 3600).expect("valid time");
     Document {
         id: ArticleId(id),
-        published_at: Timestamp::from_second(1_700_000_000 + id * 3600).expect("valid time"),
+        published_at,
         section_id: SectionId(1),
         section_slug: "world".to_owned(),
         section_name: "World".to_owned(),
@@ -16,7 +17,82 @@ fn doc(id: i64, headline: &str, body: &str) -> Document {
         captions: Vec::new(),
         tags: Vec::new(),
         authors: Vec::new(),
+        card: Card {
+            id: ArticleId(id),
+            headline: headline.to_owned(),
+            standfirst: String::new(),
+            slug: format!("story-{id}"),
+            path_date: jiff::civil::date(2026, 3, 1),
+            short_code: format!("s{id}"),
+            section_id: SectionId(1),
+            published_at,
+            updated_at: None,
+            lead: None,
+            authors: Vec::new(),
+        },
     }
+}
+
+#[test]
+fn merging_segments_keeps_every_story_and_the_watermark() {
+    let index = SearchIndex::in_memory("en-GB").expect("an index in memory");
+    let at = Timestamp::from_second(1_700_000_000).expect("valid time");
+    for id in 1..=3 {
+        index
+            .upsert(&[doc(id, &format!("Harbour story {id}"), "Text.")])
+            .expect("indexing");
+        index.commit(Some(at)).expect("committing");
+    }
+    assert_eq!(index.reader.searcher().segment_readers().len(), 3);
+    index.merge_segments().expect("merging");
+    assert_eq!(index.reader.searcher().segment_readers().len(), 1);
+    assert_eq!(index.len(), 3);
+    assert_eq!(index.watermark(), Some(at));
+    let found = index
+        .search(&Request {
+            text: "harbour".to_owned(),
+            limit: 10,
+            ..Request::default()
+        })
+        .expect("searching");
+    assert_eq!(found.total, 3);
+}
+
+#[test]
+fn hits_carry_their_stories_cards_back() {
+    use dateline_core::media::{Credit, Media};
+    use dateline_core::{MediaId, PersonId};
+    let mut d = doc(7, "Harbour strike ends", "Crews return.");
+    d.card.updated_at = Some(d.published_at + jiff::SignedDuration::from_hours(2));
+    d.card.lead = Some(Media {
+        id: MediaId(3),
+        hash: "c0ffee".to_owned(),
+        mime: "image/jpeg".to_owned(),
+        width: 1600,
+        height: 900,
+        alt: "Boats".to_owned(),
+        caption: "Boats at rest.".to_owned(),
+        credit: Credit {
+            agency: "Wire".to_owned(),
+            ..Credit::default()
+        },
+        variants: vec![320, 640],
+    });
+    d.card.authors = vec![Byline {
+        id: PersonId(4),
+        slug: dateline_core::slug::Slug::parse("amira-haddad").expect("a slug"),
+        name: "Amira Haddad".to_owned(),
+    }];
+    let index = index(&[d.clone(), doc(8, "Weather", "Cold.")]);
+    let found = index
+        .search(&Request {
+            text: "strike".to_owned(),
+            limit: 10,
+            ..Request::default()
+        })
+        .expect("searching");
+    assert_eq!(found.hits.len(), 1);
+    assert_eq!(found.hits[0].card.as_ref(), Some(&d.card));
 }
 
 fn index(docs: &[Document]) -> SearchIndex {

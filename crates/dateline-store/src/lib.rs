@@ -70,13 +70,16 @@ pub enum Change {
     /// tags or photos may have changed). Readers of the change stream that only care whether
     /// anything changed treat it as `Content`; the search indexer reindexes that article.
     Article(ArticleId),
-    /// Something many stories show changed (a photo's caption, a section's or a tag's name):
-    /// `Content` to everyone but the search indexer, which reindexes the stories showing it
-    /// (`Store::stories_showing`), as those names and captions are searchable.
+    /// Something many stories show changed (a photo's words or variants, a section's or a
+    /// tag's name): `Content` to everyone but the search indexer, which reindexes the stories
+    /// showing it (`Store::stories_showing`), as those names and captions are searchable and
+    /// the index keeps each story's result card (lead photo included).
     Shared(Shared),
 }
 
-/// A thing many stories show, whose text is part of each one's searchable text.
+/// A thing many stories show, whose text is part of each one's searchable text or result
+/// card. People are not among them because their names and slugs cannot be changed yet: a
+/// write that changes them must announce a shared change too (the index keeps bylines).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Shared {
     Media(MediaId),

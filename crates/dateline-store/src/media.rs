@@ -297,7 +297,9 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         w.commit().await?;
-        self.announce(Change::Content);
+        // Search results show the lead photo's variants from the index: the stories showing
+        // it are reindexed.
+        self.announce(Change::Shared(Shared::Media(id)));
         Ok(())
     }
 

@@ -5,14 +5,20 @@
 //!
 //! Only published stories are ever returned as sources: a draft or withdrawn story must never
 //! become searchable.
+//!
+//! A source also carries what a search result shows of the story (its path's parts, short
+//! code, update time and lead photo), which the index keeps beside the text so that answering
+//! a search reads nothing here.
 
-use crate::rows::{get, ids_json, time};
+use crate::rows::{get, ids_json, opt_date, opt_time, time};
 use crate::{Store, StoreError};
 use dateline_core::ArticleId;
+use dateline_core::media::Media;
 use dateline_core::person::Person;
 use dateline_core::section::Section;
 use dateline_core::tag::Tag;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use std::collections::HashMap;
 
 /// A published story's searchable text and facets.
@@ -28,6 +34,13 @@ pub struct SearchSource {
     pub tags: Vec<Tag>,
     /// The lead photo's caption, then those of the photos in the body.
     pub captions: Vec<String>,
+    pub slug: String,
+    /// The date in the story's path (fixed at first publication).
+    pub path_date: Date,
+    pub short_code: String,
+    pub updated_at: Option<Timestamp>,
+    /// The lead photo, with its variants, alt text, caption and credit.
+    pub lead: Option<Media>,
 }
 
 /// A story and when it last changed in any way.
@@ -47,9 +60,10 @@ impl Store {
         // No `status` condition in SQL (see `summaries`): the primary key finds the rows.
         let rows = sqlx::query(&format!(
             "SELECT a.id, a.status, a.headline, a.standfirst, a.body_text, a.published_at, \
-                    a.section_id, m.caption AS lead_caption \
+                    a.section_id, a.slug, a.path_date, a.short_code, a.updated_at, {} \
              FROM articles a LEFT JOIN media m ON m.id = a.lead_media_id \
              WHERE a.id IN ({})",
+            crate::media::JOINED_COLUMNS,
             self.backend.id_set("$1")
         ))
         .bind(ids_json(ids.iter().map(|i| i.0)))
@@ -106,9 +120,11 @@ impl Store {
             let published_at = time(published.ok_or_else(|| {
                 StoreError::Corrupt(format!("published article {id} has no publication time"))
             })?)?;
-            let mut caps: Vec<String> = get::<Option<String>>(r, "lead_caption")?
-                .into_iter()
-                .collect();
+            let path_date = opt_date(get(r, "path_date")?)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("published article {id} has no path date"))
+            })?;
+            let lead = crate::media::joined_media(r)?;
+            let mut caps: Vec<String> = lead.iter().map(|m| m.caption.clone()).collect();
             caps.extend(captions.remove(&id).unwrap_or_default());
             caps.retain(|c| !c.trim().is_empty());
             out.push(SearchSource {
@@ -121,6 +137,11 @@ impl Store {
                 authors: authors.remove(&id).unwrap_or_default(),
                 tags: tags.remove(&id).unwrap_or_default(),
                 captions: caps,
+                slug: get(r, "slug")?,
+                path_date,
+                short_code: get::<Option<String>>(r, "short_code")?.unwrap_or_default(),
+                updated_at: opt_time(get(r, "updated_at")?)?,
+                lead,
             });
         }
         Ok(out)

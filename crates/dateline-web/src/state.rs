@@ -1,15 +1,21 @@
 //! Application state shared by every handler: the store, the theme, the page cache, the clock,
 //! the search index, and the site context (settings plus what is derived from them), reloaded
 //! when the store's content generation moves.
+//!
+//! The site context also keeps what the search page shows beside its results (the author
+//! filter's list, the latest stories when nothing matched), read from the store on first use
+//! and then kept with the context, so a search reads no SQL until the content changes.
 
 use crate::cache::PageCache;
 use crate::clock::Clock;
 use crate::media_files::MediaFiles;
 use crate::search::Search;
 use crate::theme::Theme;
+use dateline_core::page::PageRequest;
+use dateline_core::person::Person;
 use dateline_core::section::Section;
 use dateline_core::site::SiteSettings;
-use dateline_store::Store;
+use dateline_store::{ArticleSummary, Filter, Store, StoreError};
 use jiff::tz::TimeZone;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -50,6 +56,40 @@ pub struct SiteContext {
     pub csp: String,
     /// The masthead logo, when the settings name a library photo that exists.
     pub logo: Option<dateline_core::media::Media>,
+    /// People with a published story, by name: see [`SiteContext::authors`].
+    pub(crate) authors: tokio::sync::OnceCell<Vec<Person>>,
+    /// The newest published stories: see [`SiteContext::latest`].
+    pub(crate) latest: tokio::sync::OnceCell<Vec<ArticleSummary>>,
+}
+
+/// Stories [`SiteContext::latest`] keeps.
+pub const LATEST: u32 = 5;
+
+impl SiteContext {
+    /// People who have at least one published story, by name (the search page's author
+    /// filter): read from the store on the first call and kept with this context, which is
+    /// replaced when the content changes.
+    pub async fn authors(&self, store: &Store) -> Result<&[Person], StoreError> {
+        let authors = self.authors.get_or_try_init(|| store.authors()).await?;
+        Ok(authors)
+    }
+
+    /// The [`LATEST`] newest published stories (shown when a search finds nothing), kept like
+    /// [`authors`](Self::authors).
+    pub async fn latest(&self, store: &Store) -> Result<&[ArticleSummary], StoreError> {
+        let latest = self
+            .latest
+            .get_or_try_init(|| async {
+                Ok::<_, StoreError>(
+                    store
+                        .latest(Filter::All, PageRequest::first(LATEST))
+                        .await?
+                        .items,
+                )
+            })
+            .await?;
+        Ok(latest)
+    }
 }
 
 /// The state every handler and middleware gets: one `Arc`, because axum clones it for every
@@ -174,5 +214,7 @@ async fn load_site(store: &Store) -> anyhow::Result<SiteContext> {
         tz,
         sections,
         csp,
+        authors: tokio::sync::OnceCell::new(),
+        latest: tokio::sync::OnceCell::new(),
     })
 }

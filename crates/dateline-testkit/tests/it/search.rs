@@ -298,6 +298,137 @@ backend_test!(
     }
 );
 
+backend_test!(search_cards_follow_photo_and_section_edits, |app| {
+    let photo = app
+        .photo(
+            "c0ffee",
+            "Boats",
+            "Boats at rest.",
+            Credit {
+                agency: "Harbour Agency".into(),
+                ..Credit::default()
+            },
+        )
+        .await?;
+    let harbours = app.section("harbours", "Harbours").await?;
+    let amira = app.person("amira-haddad", "Amira Haddad").await?;
+    app.article("Trawler fleet returns")
+        .lead(&photo)
+        .section(&harbours)
+        .author(&amira)
+        .publish()
+        .await?;
+    app.search_caught_up().await?;
+    let page = app.page(&search_path(&[("q", "trawler")]), 200).await?;
+    assert_eq!(page.text(".search-result .card-section"), "Harbours");
+    assert!(
+        page.text(".search-result .card-meta")
+            .contains("Amira Haddad")
+    );
+    let api = app.json("/api/v1/search?q=trawler", 200).await?;
+    assert_eq!(api["results"][0]["lead_image"]["caption"], "Boats at rest.");
+    assert_eq!(api["results"][0]["section"]["name"], "Harbours");
+    // The newsroom edits the photo's words and renames the section: the cards follow within
+    // the index's usual wait.
+    let credit = Credit {
+        agency: "Wire".into(),
+        photographer: "Jo Doe".into(),
+        courtesy: String::new(),
+    };
+    app.store
+        .update_media_text(photo.id, "Nets", "Nets on the quay.", &credit)
+        .await?;
+    app.store
+        .update_section(harbours.id, "Maritime", "", harbours.position)
+        .await?;
+    app.search_caught_up().await?;
+    let page = app.page(&search_path(&[("q", "trawler")]), 200).await?;
+    assert_eq!(page.text(".search-result .card-section"), "Maritime");
+    assert_eq!(
+        page.attr(".search-result .card-section a", "href"),
+        "/harbours/"
+    );
+    let api = app.json("/api/v1/search?q=trawler", 200).await?;
+    let r = &api["results"][0];
+    assert_eq!(r["lead_image"]["caption"], "Nets on the quay.");
+    assert_eq!(r["lead_image"]["alt"], "Nets");
+    assert_eq!(r["lead_image"]["credit"], credit.to_string());
+    assert_eq!(r["section"]["name"], "Maritime");
+    assert_eq!(r["authors"][0]["name"], "Amira Haddad");
+    Ok(())
+});
+
+backend_test!(
+    search_cards_show_a_photo_once_its_variants_are_made,
+    |app| {
+        // A photo still being processed: its row lists no variants yet.
+        let photo = app
+            .store
+            .create_media(
+                dateline_store::NewMedia {
+                    hash: "fade01".to_owned(),
+                    mime: "image/jpeg".to_owned(),
+                    width: 1600,
+                    height: 900,
+                    alt: "A lifeboat".to_owned(),
+                    caption: "Launch.".to_owned(),
+                    credit: Credit::default(),
+                    variants: Vec::new(),
+                },
+                app.clock.now(),
+            )
+            .await?;
+        app.article("Lifeboat launch")
+            .lead(&photo)
+            .publish()
+            .await?;
+        app.search_caught_up().await?;
+        let before = app.json("/api/v1/search?q=lifeboat", 200).await?;
+        assert_eq!(before["results"][0]["lead_image"]["srcset"], "");
+        app.store.set_media_variants(photo.id, &[320, 640]).await?;
+        app.search_caught_up().await?;
+        let after = app.json("/api/v1/search?q=lifeboat", 200).await?;
+        let image = &after["results"][0]["lead_image"];
+        assert_eq!(
+            image["srcset"],
+            "/media/fade01-320.jpg 320w, /media/fade01-640.jpg 640w"
+        );
+        assert!(
+            image["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/media/fade01-640.jpg")),
+            "{image}"
+        );
+        Ok(())
+    }
+);
+
+backend_test!(search_answers_never_run_behind_the_store, |app| {
+    // Without waiting for the index: whatever the index holds a moment after a write, a
+    // result shows the story as it is now, and a withdrawn story not at all.
+    let a = app.article("Lighthouse keeper retires").publish().await?;
+    app.search_caught_up().await?;
+    app.edit(a.id, true, |i| {
+        i.headline = "Lighthouse keeper stays on".into()
+    })
+    .await?;
+    for found in headlines(&app, &[("q", "lighthouse")]).await? {
+        assert_eq!(found, "Lighthouse keeper stays on");
+    }
+    let api = app.json("/api/v1/search?q=lighthouse", 200).await?;
+    for r in api["results"].as_array().context("results")? {
+        assert_eq!(r["headline"], "Lighthouse keeper stays on");
+    }
+    app.search_caught_up().await?;
+    app.store
+        .withdraw_article(a.id, "Legal reasons.", app.clock.now())
+        .await?;
+    assert!(headlines(&app, &[("q", "lighthouse")]).await?.is_empty());
+    let api = app.json("/api/v1/search?q=lighthouse", 200).await?;
+    assert_eq!(api["results"], serde_json::json!([]));
+    Ok(())
+});
+
 backend_test!(bad_queries_never_fail_the_server, |app| {
     app.article("Anything at all").publish().await?;
     app.search_caught_up().await?;

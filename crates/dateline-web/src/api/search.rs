@@ -44,9 +44,11 @@ pub async fn search_articles(
 ) -> Result<Response, AppError> {
     let site = state.site().await?;
     let checked = check(&state.store, &site, &params, 20, 100).await?;
-    let results = state.search.query(checked.request.clone()).await?;
-    let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
-    let summaries = state.store.summaries(&ids).await?;
+    let found = state
+        .search
+        .find(&state.store, &site, checked.request.clone())
+        .await?;
+    let (results, summaries) = (found.results, found.stories);
     let base = site.settings.base_url.trim_end_matches('/').to_owned();
     let out = SearchJson {
         query: checked.text.clone(),

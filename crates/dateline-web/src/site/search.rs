@@ -18,9 +18,7 @@ use crate::views::{CardView, Meta, SiteView};
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
-use dateline_core::page::PageRequest;
 use dateline_search::Sort;
-use dateline_store::Filter;
 use minijinja::Value;
 use serde::Serialize;
 
@@ -98,7 +96,11 @@ pub async fn show_search(
         ..params
     };
     let checked = check(&state.store, &site, &params, PER_PAGE, PER_PAGE).await?;
-    let results = state.search.query(checked.request.clone()).await?;
+    let found = state
+        .search
+        .find(&state.store, &site, checked.request.clone())
+        .await?;
+    let results = found.results;
     let total = results.total as u64;
     let about = results.total_is_estimate;
     let pages = total.div_ceil(u64::from(PER_PAGE)).min(u64::from(u32::MAX)) as u32;
@@ -115,8 +117,7 @@ pub async fn show_search(
             checked.page.page
         )));
     }
-    let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
-    let summaries = state.store.summaries(&ids).await?;
+    let summaries = found.stories;
     let views: Vec<ResultView> = results
         .hits
         .iter()
@@ -130,11 +131,8 @@ pub async fn show_search(
         .collect();
     let searched = !results.parsed.is_empty() || filters_given(&checked);
     let latest = if views.is_empty() && !past_end {
-        state
-            .store
-            .latest(Filter::All, PageRequest::first(5))
+        site.latest(&state.store)
             .await?
-            .items
             .iter()
             .map(|s| CardView::new(s, &site))
             .collect()
@@ -168,7 +166,7 @@ pub async fn show_search(
         .then(|| link(checked.page.page + 1)),
     };
     let first_page = link(1);
-    let authors = state.store.authors().await?;
+    let authors = site.authors(&state.store).await?;
     let view = SiteView::new(&site, None, state.clock.now());
     let title = if checked.text.trim().is_empty() {
         format!("Search | {}", site.settings.name)

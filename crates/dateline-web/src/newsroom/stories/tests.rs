@@ -55,6 +55,8 @@ fn schedule_times_are_read_in_the_site_time_zone() {
         sections: Vec::new(),
         csp: String::new(),
         logo: None,
+        authors: Default::default(),
+        latest: Default::default(),
     };
     // Summer time: 09:30 BST is 08:30 UTC; winter: GMT is UTC.
     let at = super::parse_local("2026-07-01T09:30", &site).expect("a time");

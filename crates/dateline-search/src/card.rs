@@ -1,0 +1,109 @@
+//! What a search result shows of a story ([`Card`]), kept in the index beside its searchable
+//! text and handed back with each hit, so a page of results needs nothing but the index.
+//!
+//! It is stored only, never searched, as JSON in one field. Its format is versioned by that
+//! field's name (`schema.rs`): any change to the shapes here must bump it, so an index holding
+//! the old format is rebuilt rather than read wrongly. A card that cannot be read is left out of
+//! its hit (`Hit::card` is None), never an error: callers then read the story elsewhere.
+
+use dateline_core::media::Media;
+use dateline_core::slug::Slug;
+use dateline_core::{ArticleId, PersonId, SectionId};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// A story as a result card and the search API show it. The section is kept as its id only:
+/// callers name it (and build the story's path) from their own list of sections, so a renamed
+/// section shows its new name whatever the index holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: ArticleId,
+    pub headline: String,
+    pub standfirst: String,
+    pub slug: String,
+    /// The date in the story's path (fixed at first publication).
+    #[serde(with = "date")]
+    pub path_date: Date,
+    pub short_code: String,
+    pub section_id: SectionId,
+    #[serde(with = "micros")]
+    pub published_at: Timestamp,
+    #[serde(with = "opt_micros")]
+    pub updated_at: Option<Timestamp>,
+    /// The lead photo with its variants, alt text, caption and credit.
+    pub lead: Option<Media>,
+    /// The bylines, in order.
+    pub authors: Vec<Byline>,
+}
+
+/// An author as a card names and links them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Byline {
+    pub id: PersonId,
+    pub slug: Slug,
+    pub name: String,
+}
+
+impl Card {
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        // Only strings, numbers and lists: serialising cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    pub(crate) fn from_json(bytes: &[u8]) -> Option<Self> {
+        match serde_json::from_slice(bytes) {
+            Ok(card) => Some(card),
+            Err(e) => {
+                tracing::debug!(error = %e, "a stored search card could not be read");
+                None
+            }
+        }
+    }
+}
+
+/// A time as microseconds since the epoch (the store's unit).
+mod micros {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(t.as_microsecond())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        Timestamp::from_microsecond(i64::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+mod opt_micros {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_some(&t.as_microsecond()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        Option::<i64>::deserialize(d)?
+            .map(|m| Timestamp::from_microsecond(m).map_err(D::Error::custom))
+            .transpose()
+    }
+}
+
+/// A date as `YYYY-MM-DD`.
+mod date {
+    use jiff::civil::Date;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        String::deserialize(d)?.parse().map_err(D::Error::custom)
+    }
+}
