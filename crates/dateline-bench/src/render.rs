@@ -165,7 +165,7 @@ pub async fn run(args: &RenderArgs) -> anyhow::Result<RenderReport> {
         let (pages, cached) = state.cache.usage();
         eprintln!(
             "render: run {}: {} pages, p50 {:.3} ms, p99 {:.3} ms, mean {:.3} ms \
-             (mean body {} bytes as br; cache now {pages} pages, {:.1} MB)",
+             (mean body {} bytes as sent to a browser; cache now {pages} pages, {:.1} MB)",
             run + 1,
             s.n,
             s.p50,
@@ -379,9 +379,8 @@ async fn replay_store_calls(
     store: &Store,
     paths: &[&String],
 ) -> anyhow::Result<Vec<(&'static str, f64)>> {
-    const CALLS: [&str; 3] = [
-        "article_page (the story and its lists)",
-        "summaries (related)",
+    const CALLS: [&str; 2] = [
+        "article_page (the story, its lists, its related stories)",
         "all store calls",
     ];
     let mut total = [Duration::ZERO; CALLS.len()];
@@ -392,25 +391,12 @@ async fn replay_store_calls(
             .next()
             .context("an article path has a slug")?;
         let page_started = Instant::now();
-        let mut t = Instant::now();
-        let mut lap = |i: usize, t: &mut Instant| {
-            total[i] += t.elapsed();
-            *t = Instant::now();
-        };
         let p = store.article_page(slug).await?;
-        let kept = p
-            .related_kept
+        p.related_kept
             .context("a story has no related list: run `dateline reindex` on the folder")?;
-        lap(0, &mut t);
-        let subject = dateline_core::related::Subject {
-            id: p.article.id,
-            section_id: p.article.section_id,
-        };
-        let related = dateline_core::related::merge(&subject, &p.related_picks, &kept);
-        t = Instant::now();
-        std::hint::black_box(dateline_web::related::shown(store, &related).await?);
-        lap(1, &mut t);
-        total[2] += page_started.elapsed();
+        std::hint::black_box(p.related);
+        total[0] += page_started.elapsed();
+        total[1] += page_started.elapsed();
     }
     let n = paths.len().max(1) as f64;
     Ok(CALLS

@@ -1,6 +1,7 @@
 //! Everything the article page shows about its story, read in one statement: the story, its
 //! bylines, tags, corrections, READ MORE targets, photos (the body's and the lead), the
-//! editors' related picks and the kept automatic related list.
+//! editors' related picks, the kept automatic related list and the summaries of the related
+//! stories the page shows.
 //!
 //! The lists come back as JSON columns of the story's row ([`crate::Backend::json_rows`]),
 //! because every statement costs two thread hand-offs in sqlx's SQLite driver (and a round trip
@@ -10,7 +11,7 @@
 //! `link_from`), which the API, the feeds and the newsroom keep using.
 
 use crate::corrections::Correction;
-use crate::listings::{Link, link_from};
+use crate::listings::{ArticleSummary, Link, link_from, summary_from};
 use crate::media::{M_COLUMNS, media_parts};
 use crate::people::person_from;
 use crate::related_lists::parse_ids;
@@ -21,6 +22,7 @@ use dateline_core::ArticleId;
 use dateline_core::article::Article;
 use dateline_core::media::Media;
 use dateline_core::person::Person;
+use dateline_core::related;
 use dateline_core::tag::Tag;
 use std::collections::HashMap;
 
@@ -44,6 +46,63 @@ pub struct ArticlePageData {
     /// The kept automatic related list, best first; None when none was computed yet (as
     /// [`Store::related_list`] answers).
     pub related_kept: Option<Vec<ArticleId>>,
+    /// The related block's stories when there is a kept list: the published picks, then the
+    /// kept list, each once, never the story itself, at most [`related::LIMIT`]. Empty, and
+    /// not to be shown, when `related_kept` is None (the caller ranks first).
+    pub related: Vec<ArticleSummary>,
+}
+
+/// The summaries of the related block, as `dateline_core::related::merge` and the page's
+/// limit choose them from the picks and the kept list: the editors' picks first (in their
+/// order), then the kept list (best first), each story once, never the story itself, only
+/// published ones, at most [`related::LIMIT`]. Used only when there is a kept list; without one
+/// the web layer ranks first and asks for the summaries itself.
+///
+/// `CROSS JOIN` keeps SQLite's join order: the few candidates first, each story found by its
+/// key. Without statistics SQLite otherwise walks the (status, published_at) index through
+/// every published story and looks each up among the candidates (seconds on a large archive).
+fn related_summaries(b: crate::Backend) -> String {
+    let candidates = format!(
+        "SELECT r.related_id AS id, r.position AS ord FROM article_related r \
+         WHERE r.article_id = a.id \
+         UNION ALL \
+         SELECT CAST(j.value AS BIGINT) AS id, 1000000 + j.key AS ord \
+         FROM related_lists k, {} WHERE k.article_id = a.id",
+        b.comma_ids("k.related", "j")
+    );
+    let chosen = format!(
+        "(SELECT t.id, t.slug, t.headline, t.standfirst, t.section_id, t.published_at, \
+                 t.updated_at, t.path_date, t.short_code, s.slug AS section_slug, \
+                 s.name AS section_name, c.ord, {media} \
+          FROM (SELECT u.id, MIN(u.ord) AS ord FROM ({candidates}) u \
+                WHERE u.id <> a.id GROUP BY u.id) c \
+          CROSS JOIN articles t JOIN sections s ON s.id = t.section_id \
+          LEFT JOIN media m ON m.id = t.lead_media_id \
+          WHERE t.id = c.id AND t.status = 'published' ORDER BY c.ord LIMIT {limit}) z",
+        media = crate::media::JOINED_COLUMNS,
+        limit = related::LIMIT,
+    );
+    let media = format!(
+        "CASE WHEN z.m_id IS NULL THEN NULL ELSE {} END",
+        b.json_row(
+            "z.m_id, z.m_hash, z.m_mime, z.m_width, z.m_height, z.m_alt, z.m_caption, \
+             z.m_credit_agency, z.m_credit_photographer, z.m_credit_courtesy, z.m_variants"
+        )
+    );
+    let bylines = b.json_rows_nested(
+        crate::people::COLUMNS,
+        "article_authors x JOIN people p ON p.id = x.person_id WHERE x.article_id = z.id",
+        "x.position",
+    );
+    b.json_rows(
+        &format!(
+            "z.id, z.slug, z.headline, z.standfirst, z.section_id, z.published_at, \
+             z.updated_at, z.path_date, z.short_code, z.section_slug, z.section_name, \
+             {media}, {bylines}"
+        ),
+        &chosen,
+        "z.ord",
+    )
 }
 
 impl Store {
@@ -54,7 +113,7 @@ impl Store {
         let sql = format!(
             "SELECT {columns}, {authors} AS j_authors, {tags} AS j_tags, \
                     {corrections} AS j_corrections, {links} AS j_links, {media} AS j_media, \
-                    {picks} AS j_picks, \
+                    {picks} AS j_picks, {related} AS j_related, \
                     (SELECT k.related FROM related_lists k WHERE k.article_id = a.id) AS kept \
              FROM articles a WHERE a.slug = $1",
             columns = crate::articles::COLUMNS,
@@ -92,6 +151,7 @@ impl Store {
                  WHERE r.article_id = a.id AND t.status = 'published'",
                 "r.position",
             ),
+            related = related_summaries(b),
         );
         let row = sqlx::query(&sql)
             .bind(slug)
@@ -138,6 +198,10 @@ impl Store {
             related_kept: get::<Option<String>>(&row, "kept")?
                 .map(|t| parse_ids(&t))
                 .transpose()?,
+            related: json_rows(&row, "j_related")?
+                .into_iter()
+                .map(summary_from)
+                .collect::<Result<_, _>>()?,
             article,
         })
     }

@@ -63,6 +63,42 @@ impl Backend {
         }
     }
 
+    /// [`Backend::json_rows`] as a value to nest inside another JSON array (a JSON value on
+    /// both backends, not text).
+    pub(crate) fn json_rows_nested(self, cols: &str, from_where: &str, order: &str) -> String {
+        match self {
+            Backend::Sqlite => format!(
+                "json((SELECT json_group_array(json_array({cols}) ORDER BY {order}) \
+                 FROM {from_where}))"
+            ),
+            Backend::Postgres => format!(
+                "(SELECT COALESCE(json_agg(json_build_array({cols}) ORDER BY {order}), '[]'::json) \
+                 FROM {from_where})"
+            ),
+        }
+    }
+
+    /// One row's values as a JSON array, to nest inside [`Backend::json_rows`].
+    pub(crate) fn json_row(self, cols: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_array({cols})"),
+            Backend::Postgres => format!("json_build_array({cols})"),
+        }
+    }
+
+    /// A FROM item `alias` over the ids in comma-separated text (`3,7,12`, as
+    /// `related_lists.related` keeps them): `alias.value` each id (as text), `alias.key` its
+    /// place in the list, rising.
+    pub(crate) fn comma_ids(self, text: &str, alias: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_each('[' || {text} || ']') {alias}"),
+            Backend::Postgres => format!(
+                "json_array_elements_text(('[' || {text} || ']')::json) \
+                 WITH ORDINALITY AS {alias}(value, key)"
+            ),
+        }
+    }
+
     pub async fn migrate(self, pool: &AnyPool) -> Result<(), StoreError> {
         match self {
             Backend::Sqlite => SQLITE.run(pool).await?,

@@ -3,7 +3,8 @@
 //! a summary's lead photo is joined and its bylines come as a JSON column
 //! ([`crate::Backend::json_rows`]), so the summaries of any number of stories are one statement.
 
-use crate::people::person_from;
+use crate::media::{MediaParts, media_parts};
+use crate::people::{PersonParts, person_from};
 use crate::rows::{get, ids_json, json_rows, opt_date, time};
 use crate::{Store, StoreError};
 use dateline_core::article::canonical_path;
@@ -78,6 +79,68 @@ pub(crate) fn link_from(
         headline,
         path: canonical_path(&section_slug, date, &slug),
     }))
+}
+
+/// A published story's summary columns, as [`Store::summaries`] reads them and as a JSON row
+/// carries them (the lead photo and the bylines as nested arrays): id, slug, headline,
+/// standfirst, section id, published, updated, URL date, short code, section slug and name,
+/// lead photo, bylines.
+pub(crate) type SummaryParts = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Option<MediaParts>,
+    Vec<PersonParts>,
+);
+
+pub(crate) fn summary_from(
+    (
+        id,
+        slug,
+        headline,
+        standfirst,
+        section_id,
+        published,
+        updated,
+        path_date,
+        short_code,
+        section_slug,
+        section_name,
+        lead,
+        bylines,
+    ): SummaryParts,
+) -> Result<ArticleSummary, StoreError> {
+    let id = ArticleId(id);
+    let date = opt_date(path_date)?
+        .ok_or_else(|| StoreError::Corrupt(format!("published article {id} has no path date")))?;
+    let published_at = time(published.ok_or_else(|| {
+        StoreError::Corrupt(format!("published article {id} has no publication time"))
+    })?)?;
+    Ok(ArticleSummary {
+        id,
+        headline,
+        standfirst,
+        section_id: SectionId(section_id),
+        path: canonical_path(&section_slug, date, &slug),
+        section_slug,
+        section_name,
+        published_at,
+        updated_at: crate::rows::opt_time(updated)?,
+        short_code: short_code.unwrap_or_default(),
+        lead: lead.map(media_parts).transpose()?,
+        authors: bylines
+            .into_iter()
+            .map(person_from)
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 impl Store {
@@ -172,36 +235,22 @@ impl Store {
             .collect();
         let mut by_id: HashMap<ArticleId, ArticleSummary> = HashMap::with_capacity(rows.len());
         for r in &rows {
-            let id = ArticleId(get(r, "id")?);
-            let section_slug: String = get(r, "section_slug")?;
-            let slug: String = get(r, "slug")?;
-            let date = opt_date(get(r, "path_date")?)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("published article {id} has no path date"))
-            })?;
-            let published: Option<i64> = get(r, "published_at")?;
-            let published_at = time(published.ok_or_else(|| {
-                StoreError::Corrupt(format!("published article {id} has no publication time"))
-            })?)?;
-            by_id.insert(
-                id,
-                ArticleSummary {
-                    id,
-                    headline: get(r, "headline")?,
-                    standfirst: get(r, "standfirst")?,
-                    section_id: SectionId(get(r, "section_id")?),
-                    path: canonical_path(&section_slug, date, &slug),
-                    section_slug,
-                    section_name: get(r, "section_name")?,
-                    published_at,
-                    updated_at: crate::rows::opt_time(get(r, "updated_at")?)?,
-                    short_code: get::<Option<String>>(r, "short_code")?.unwrap_or_default(),
-                    lead: crate::media::joined_media(r)?,
-                    authors: json_rows(r, "bylines")?
-                        .into_iter()
-                        .map(person_from)
-                        .collect::<Result<_, _>>()?,
-                },
-            );
+            let s = summary_from((
+                get(r, "id")?,
+                get(r, "slug")?,
+                get(r, "headline")?,
+                get(r, "standfirst")?,
+                get(r, "section_id")?,
+                get(r, "published_at")?,
+                get(r, "updated_at")?,
+                get(r, "path_date")?,
+                get(r, "short_code")?,
+                get(r, "section_slug")?,
+                get(r, "section_name")?,
+                crate::media::joined_media_parts(r)?,
+                json_rows(r, "bylines")?,
+            ))?;
+            by_id.insert(s.id, s);
         }
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }

@@ -64,10 +64,15 @@ fn media(row: &AnyRow) -> Result<Media, StoreError> {
 /// The photo of a row that LEFT JOINed `media m` with [`JOINED_COLUMNS`]; None when it
 /// joined nothing.
 pub(crate) fn joined_media(row: &AnyRow) -> Result<Option<Media>, StoreError> {
+    joined_media_parts(row)?.map(media_parts).transpose()
+}
+
+/// The columns of [`joined_media`], unconverted.
+pub(crate) fn joined_media_parts(row: &AnyRow) -> Result<Option<MediaParts>, StoreError> {
     if get::<Option<i64>>(row, "m_id")?.is_none() {
         return Ok(None);
     }
-    media_from(row, &JOINED_NAMES).map(Some)
+    parts_from(row, &JOINED_NAMES).map(Some)
 }
 
 /// A photo's columns as a JSON row carries them ([`crate::Backend::json_rows`] of
@@ -92,6 +97,10 @@ pub(crate) const M_COLUMNS: &str = "m.id, m.hash, m.mime, m.width, m.height, m.a
      m.credit_agency, m.credit_photographer, m.credit_courtesy, m.variants";
 
 fn media_from(row: &AnyRow, names: &[&str; 11]) -> Result<Media, StoreError> {
+    media_parts(parts_from(row, names)?)
+}
+
+fn parts_from(row: &AnyRow, names: &[&str; 11]) -> Result<MediaParts, StoreError> {
     let [
         id,
         hash,
@@ -105,7 +114,7 @@ fn media_from(row: &AnyRow, names: &[&str; 11]) -> Result<Media, StoreError> {
         courtesy,
         variants,
     ] = *names;
-    media_parts((
+    Ok((
         get(row, id)?,
         get(row, hash)?,
         get(row, mime)?,

@@ -408,6 +408,10 @@ backend_test!(the_page_read_agrees_with_the_separate_reads, |app| {
     let gone_target = app.article("Target to withdraw").publish().await?;
     let pick = app.article("Published pick").publish().await?;
     let draft_pick = app.article("Draft pick").draft().await?;
+    let mut more = Vec::new();
+    for i in 0..3 {
+        more.push(app.article(&format!("More {i}")).publish().await?);
+    }
     let a = app
         .article("The story under test")
         .author(&amy)
@@ -431,7 +435,21 @@ backend_test!(the_page_read_agrees_with_the_separate_reads, |app| {
         .withdraw_article(gone_target.id, "Legal.", now)
         .await?;
     store
-        .save_related_list(a.id, &[kept_target.id, pick.id], now)
+        .save_related_list(
+            a.id,
+            // The story itself, a withdrawn one and a pick again are passed over; the fifth
+            // story shown would be `more[2]`.
+            &[
+                kept_target.id,
+                a.id,
+                gone_target.id,
+                pick.id,
+                more[0].id,
+                more[1].id,
+                more[2].id,
+            ],
+            now,
+        )
         .await?;
 
     let page = store.article_page(a.slug.as_str()).await?;
@@ -452,7 +470,13 @@ backend_test!(the_page_read_agrees_with_the_separate_reads, |app| {
     photos.sort();
     assert_eq!(photos, [lead.id, inline.id]);
     assert_eq!(page.related_picks, [pick.id]);
-    assert_eq!(page.related_kept, Some(vec![kept_target.id, pick.id]));
+    let kept = page.related_kept.clone().unwrap_or_default();
+    assert_eq!(kept.len(), 7);
+    let shown: Vec<_> = page.related.iter().map(|s| s.headline.as_str()).collect();
+    assert_eq!(
+        shown,
+        ["Published pick", "Published target", "More 0", "More 1"]
+    );
     // …and the same as the separate reads give.
     let ids = [a.id];
     let authors: Vec<_> = store
@@ -478,12 +502,26 @@ backend_test!(the_page_read_agrees_with_the_separate_reads, |app| {
     mine.sort_by_key(|m| m.id);
     assert_eq!(mine, media);
     assert_eq!(page.related_kept, store.related_list(a.id).await?);
+    // The related block as the page chose it before it came with the story: merge the picks
+    // (all of them) with the kept list, then the summaries of the first published ones.
+    let subject = dateline_core::related::Subject {
+        id: a.id,
+        section_id: a.section_id,
+    };
+    let merged = dateline_core::related::merge(&subject, &[draft_pick.id, pick.id], &kept);
+    let mut expected = Vec::new();
+    for batch in merged.chunks(4) {
+        expected.extend(store.summaries(batch).await?);
+    }
+    expected.truncate(4);
+    assert_eq!(page.related, expected);
     // A story with none of the lists reads as empty lists, not as an error.
     let bare = app.article("Bare").publish().await?;
     let page = store.article_page(bare.slug.as_str()).await?;
     assert!(page.tags.is_empty() && page.corrections.is_empty() && page.media.is_empty());
     assert!(page.links.is_empty() && page.related_picks.is_empty());
     assert_eq!(page.related_kept, None);
+    assert!(page.related.is_empty());
     assert!(matches!(
         store.article_page("no-such-story").await,
         Err(dateline_store::StoreError::NotFound)

@@ -139,16 +139,17 @@ async fn render(
         media,
         related_picks,
         related_kept,
+        related,
     } = story;
     let subject = Subject {
         id: article.id,
         section_id: article.section_id,
     };
-    // The story's own parts came with it in one statement; the related block needs the
-    // summaries of the stories it shows (one more), and when the story has no kept list yet,
-    // a ranking first.
-    let automatic = match related_kept {
-        Some(list) => list,
+    // The story's own parts, the related stories' summaries included, came with it in one
+    // statement. A story with no kept related list yet is ranked now, and its related
+    // stories' summaries read after.
+    let related = match related_kept {
+        Some(_) => related,
         None => {
             // Not ranked yet (just published, or an archive the worker has not reached): rank
             // now, as the worker would, and have the worker keep it.
@@ -160,11 +161,11 @@ async fn render(
                     Ok(similar.await.unwrap_or_default())
                 },
             )?;
-            crate::related::rank(&subject, candidates, &similar, &tags, now)
+            let automatic = crate::related::rank(&subject, candidates, &similar, &tags, now);
+            crate::related::shown(store, &related::merge(&subject, &related_picks, &automatic))
+                .await?
         }
     };
-    let related =
-        crate::related::shown(store, &related::merge(&subject, &related_picks, &automatic)).await?;
     let bodies = Bodies::of_story(article.id, links, media);
     let lead_media = article.lead_media_id.and_then(|m| bodies.media(m).cloned());
     let body = bodies.fill(article.id, &article.body_html);
