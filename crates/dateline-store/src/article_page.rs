@@ -8,7 +8,7 @@
 //! to PostgreSQL): the page made nine statements, and those hand-offs were most of an uncached
 //! page's time (docs/benchmarks.md, 30 November 2026). The rows are converted by the same
 //! functions as the one-list-per-statement reads (`person_from`, `tag_from`, `media_parts`,
-//! `link_from`), which the API, the feeds and the newsroom keep using.
+//! `link_from`, `summary_from`), which the API, the feeds and the newsroom keep using.
 
 use crate::corrections::Correction;
 use crate::listings::{ArticleSummary, Link, link_from, summary_from};
