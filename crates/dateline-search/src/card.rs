@@ -1,7 +1,8 @@
 //! What a search result shows of a story ([`Card`]), kept in the index beside its searchable
 //! text and handed back with each hit, so a page of results needs nothing but the index.
 //!
-//! It is stored only, never searched, as JSON in one field. Its format is versioned by that
+//! It is stored only, never searched, as JSON in one field (times and dates in jiff's own
+//! serde form, RFC 3339 and ISO dates). Its format is versioned by that
 //! field's name (`schema.rs`): any change to the shapes here must bump it, so an index holding
 //! the old format is rebuilt rather than read wrongly. A card that cannot be read is left out of
 //! its hit (`Hit::card` is None), never an error: callers then read the story elsewhere.
@@ -23,13 +24,10 @@ pub struct Card {
     pub standfirst: String,
     pub slug: String,
     /// The date in the story's path (fixed at first publication).
-    #[serde(with = "date")]
     pub path_date: Date,
     pub short_code: String,
     pub section_id: SectionId,
-    #[serde(with = "micros")]
     pub published_at: Timestamp,
-    #[serde(with = "opt_micros")]
     pub updated_at: Option<Timestamp>,
     /// The lead photo with its variants, alt text, caption and credit.
     pub lead: Option<Media>,
@@ -59,51 +57,5 @@ impl Card {
                 None
             }
         }
-    }
-}
-
-/// A time as microseconds since the epoch (the store's unit).
-mod micros {
-    use jiff::Timestamp;
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_i64(t.as_microsecond())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
-        Timestamp::from_microsecond(i64::deserialize(d)?).map_err(D::Error::custom)
-    }
-}
-
-mod opt_micros {
-    use jiff::Timestamp;
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => s.serialize_some(&t.as_microsecond()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-        Option::<i64>::deserialize(d)?
-            .map(|m| Timestamp::from_microsecond(m).map_err(D::Error::custom))
-            .transpose()
-    }
-}
-
-/// A date as `YYYY-MM-DD`.
-mod date {
-    use jiff::civil::Date;
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(d)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        String::deserialize(d)?.parse().map_err(D::Error::custom)
     }
 }

@@ -123,7 +123,7 @@ pub(crate) fn analyzer(language: Language) -> TextAnalyzer {
 }
 
 /// The name of the stored card field, with the version of [`Card`](crate::Card)'s format.
-const CARD_FIELD: &str = "card_v1";
+const CARD_FIELD: &str = "card_v2";
 
 pub(crate) fn build(language: Language) -> (Schema, Fields) {
     let name = analyzer_name(language);

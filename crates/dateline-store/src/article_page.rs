@@ -12,7 +12,7 @@
 
 use crate::corrections::Correction;
 use crate::listings::{ArticleSummary, Link, link_from, summary_from};
-use crate::media::{M_COLUMNS, media_parts};
+use crate::media::media_parts;
 use crate::people::person_from;
 use crate::related_lists::parse_ids;
 use crate::rows::{get, json_rows, time};
@@ -25,6 +25,7 @@ use dateline_core::person::Person;
 use dateline_core::related;
 use dateline_core::tag::Tag;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// A story with everything its page shows.
 #[derive(Debug, Clone)]
@@ -84,10 +85,7 @@ fn related_summaries(b: crate::Backend) -> String {
     );
     let media = format!(
         "CASE WHEN z.m_id IS NULL THEN NULL ELSE {} END",
-        b.json_row(
-            "z.m_id, z.m_hash, z.m_mime, z.m_width, z.m_height, z.m_alt, z.m_caption, \
-             z.m_credit_agency, z.m_credit_photographer, z.m_credit_courtesy, z.m_variants"
-        )
+        b.json_row(&crate::media::joined_columns_of("z"))
     );
     let bylines = b.json_rows_nested(
         crate::people::COLUMNS,
@@ -105,55 +103,62 @@ fn related_summaries(b: crate::Backend) -> String {
     )
 }
 
+/// The article page's statement for backend `b` (see [`Store::article_page`]).
+fn page_sql(b: crate::Backend) -> String {
+    format!(
+        "SELECT {columns}, {authors} AS j_authors, {tags} AS j_tags, \
+                {corrections} AS j_corrections, {links} AS j_links, {media} AS j_media, \
+                {picks} AS j_picks, {related} AS j_related, \
+                (SELECT k.related FROM related_lists k WHERE k.article_id = a.id) AS kept \
+         FROM articles a WHERE a.slug = $1",
+        columns = crate::articles::COLUMNS,
+        authors = b.json_rows(
+            crate::people::COLUMNS,
+            "article_authors x JOIN people p ON p.id = x.person_id WHERE x.article_id = a.id",
+            "x.position",
+        ),
+        tags = b.json_rows(
+            "t.id, t.slug, t.name",
+            "article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id",
+            "x.position",
+        ),
+        corrections = b.json_rows(
+            "c.id, c.note, c.created_at",
+            "article_corrections c WHERE c.article_id = a.id",
+            "c.id",
+        ),
+        links = b.json_rows(
+            "l.ref, t.status, t.headline, t.slug, t.path_date, s.slug",
+            "article_links l JOIN articles t ON t.id = l.target_id \
+             JOIN sections s ON s.id = t.section_id WHERE l.article_id = a.id",
+            "l.ref",
+        ),
+        media = b.json_rows(
+            &crate::media::columns_of("m"),
+            "media m WHERE m.id IN \
+             (SELECT x.media_id FROM article_media x WHERE x.article_id = a.id \
+              UNION SELECT a.lead_media_id)",
+            "m.id",
+        ),
+        picks = b.json_rows(
+            "r.related_id",
+            "article_related r JOIN articles t ON t.id = r.related_id \
+             WHERE r.article_id = a.id AND t.status = 'published'",
+            "r.position",
+        ),
+        related = related_summaries(b),
+    )
+}
+
 impl Store {
     /// The story whose slug is `slug` (whatever its status: the caller decides what readers
     /// see) with everything its page shows.
     pub async fn article_page(&self, slug: &str) -> Result<ArticlePageData, StoreError> {
+        // The statement's text depends only on the backend: made once, not on every page.
+        static SQL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
         let b = self.backend;
-        let sql = format!(
-            "SELECT {columns}, {authors} AS j_authors, {tags} AS j_tags, \
-                    {corrections} AS j_corrections, {links} AS j_links, {media} AS j_media, \
-                    {picks} AS j_picks, {related} AS j_related, \
-                    (SELECT k.related FROM related_lists k WHERE k.article_id = a.id) AS kept \
-             FROM articles a WHERE a.slug = $1",
-            columns = crate::articles::COLUMNS,
-            authors = b.json_rows(
-                crate::people::COLUMNS,
-                "article_authors x JOIN people p ON p.id = x.person_id WHERE x.article_id = a.id",
-                "x.position",
-            ),
-            tags = b.json_rows(
-                "t.id, t.slug, t.name",
-                "article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id",
-                "x.position",
-            ),
-            corrections = b.json_rows(
-                "c.id, c.note, c.created_at",
-                "article_corrections c WHERE c.article_id = a.id",
-                "c.id",
-            ),
-            links = b.json_rows(
-                "l.ref, t.status, t.headline, t.slug, t.path_date, s.slug",
-                "article_links l JOIN articles t ON t.id = l.target_id \
-                 JOIN sections s ON s.id = t.section_id WHERE l.article_id = a.id",
-                "l.ref",
-            ),
-            media = b.json_rows(
-                M_COLUMNS,
-                "media m WHERE m.id IN \
-                 (SELECT x.media_id FROM article_media x WHERE x.article_id = a.id \
-                  UNION SELECT a.lead_media_id)",
-                "m.id",
-            ),
-            picks = b.json_rows(
-                "r.related_id",
-                "article_related r JOIN articles t ON t.id = r.related_id \
-                 WHERE r.article_id = a.id AND t.status = 'published'",
-                "r.position",
-            ),
-            related = related_summaries(b),
-        );
-        let row = sqlx::query(&sql)
+        let sql = SQL[b as usize].get_or_init(|| page_sql(b));
+        let row = sqlx::query(sql)
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?

@@ -92,9 +92,25 @@ pub(crate) type MediaParts = (
     String,
 );
 
-/// [`COLUMNS`] of a `media m`, for [`crate::Backend::json_rows`].
-pub(crate) const M_COLUMNS: &str = "m.id, m.hash, m.mime, m.width, m.height, m.alt, m.caption, \
-     m.credit_agency, m.credit_photographer, m.credit_courtesy, m.variants";
+/// [`COLUMNS`] of the media table called `alias` (`m.id, m.hash, …`), in the order
+/// [`MediaParts`] has them: for [`crate::Backend::json_rows`].
+pub(crate) fn columns_of(alias: &str) -> String {
+    qualified(alias, &NAMES)
+}
+
+/// The columns [`JOINED_COLUMNS`] named, of a derived table called `alias` (`z.m_id, …`), in
+/// the order [`MediaParts`] has them.
+pub(crate) fn joined_columns_of(alias: &str) -> String {
+    qualified(alias, &JOINED_NAMES)
+}
+
+fn qualified(alias: &str, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{alias}.{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 fn media_from(row: &AnyRow, names: &[&str; 11]) -> Result<Media, StoreError> {
     media_parts(parts_from(row, names)?)
