@@ -34,6 +34,11 @@ pub struct SearchArgs {
     /// folder untouched). Removed first, like the default folder.
     #[arg(long)]
     pub index_dir: Option<PathBuf>,
+    /// Time only the queries of one kind (0 one word, 1 two words, 2 quoted phrase, 3 one
+    /// typo, 4 word + section filter, 5 two words newest first) and no similar-story lookups:
+    /// for profiling one kind of query. The figures are then not the benchmark's.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..6))]
+    pub group: Option<u8>,
 }
 
 pub struct SearchFigures {
@@ -179,8 +184,12 @@ pub async fn run(args: &SearchArgs) -> anyhow::Result<SearchFigures> {
     let ids = store.article_ids().await?;
     store.close().await;
     let list = queries();
+    let only = args.group.map(usize::from);
     let requests: Vec<Request> = list
         .iter()
+        .enumerate()
+        .filter(|(i, _)| only.is_none_or(|g| group_of(*i) == g))
+        .map(|(_, x)| x)
         .map(|(text, section, sort)| Request {
             text: text.clone(),
             section: section.map(str::to_owned),
@@ -190,7 +199,8 @@ pub async fn run(args: &SearchArgs) -> anyhow::Result<SearchFigures> {
         })
         .collect();
     let mut rng = Rng::new(0x51A1);
-    let similar_ids: Vec<ArticleId> = (0..200).map(|_| *rng.pick(&ids)).collect();
+    let lookups = if only.is_some() { 0 } else { 200 };
+    let similar_ids: Vec<ArticleId> = (0..lookups).map(|_| *rng.pick(&ids)).collect();
     let runs = args.runs.max(1);
     // Searches are synchronous CPU work, run as the server runs them: on a blocking thread.
     let figures = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -210,6 +220,9 @@ pub async fn run(args: &SearchArgs) -> anyhow::Result<SearchFigures> {
             search_runs.push(stats::summarise(&samples));
             // Which kinds of query cost what (the list is in groups of 20, see `queries`).
             for (group, name) in GROUPS.iter().enumerate() {
+                if only.is_some() {
+                    break;
+                }
                 let of_group: Vec<Duration> = samples
                     .iter()
                     .enumerate()
