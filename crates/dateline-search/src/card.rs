@@ -1,8 +1,10 @@
 //! What a search result shows of a story ([`Card`]), kept in the index beside its searchable
 //! text and handed back with each hit, so a page of results needs nothing but the index.
 //!
-//! It is stored only, never searched, as JSON in one field (times and dates in jiff's own
-//! serde form, RFC 3339 and ISO dates). Its format is versioned by that
+//! It is stored only, never searched, as JSON in one text field (times and dates in jiff's own
+//! serde form, RFC 3339 and ISO dates). A text field, not a bytes field: tantivy reads a stored
+//! string back in one copy but a stored byte string one byte at a time, which made reading ten
+//! cards a tenth of a one-word search. Its format is versioned by that
 //! field's name (`schema.rs`): any change to the shapes here must bump it, so an index holding
 //! the old format is rebuilt rather than read wrongly. A card that cannot be read is left out of
 //! its hit (`Hit::card` is None), never an error: callers then read the story elsewhere.
@@ -44,13 +46,13 @@ pub struct Byline {
 }
 
 impl Card {
-    pub(crate) fn to_json(&self) -> Vec<u8> {
+    pub(crate) fn to_json(&self) -> String {
         // Only strings, numbers and lists: serialising cannot fail.
-        serde_json::to_vec(self).unwrap_or_default()
+        serde_json::to_string(self).unwrap_or_default()
     }
 
-    pub(crate) fn from_json(bytes: &[u8]) -> Option<Self> {
-        match serde_json::from_slice(bytes) {
+    pub(crate) fn from_json(json: &str) -> Option<Self> {
+        match serde_json::from_str(json) {
             Ok(card) => Some(card),
             Err(e) => {
                 tracing::debug!(error = %e, "a stored search card could not be read");

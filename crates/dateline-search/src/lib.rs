@@ -37,13 +37,14 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::merge_policy::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring,
     FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Schema, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{Language, TextAnalyzer};
+use tantivy::tokenizer::{Language, PreTokenizedString, TextAnalyzer, Token};
 use tantivy::{
     DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TERMINATED,
     TantivyDocument, Term,
@@ -322,9 +323,12 @@ impl SearchIndex {
         }
     }
 
-    /// Remove every story (before a rebuild).
+    /// Remove every story (before a rebuild). Until [`merge_segments`](Self::merge_segments),
+    /// the writer merges nothing by itself: a merge it started on its own would hold segments
+    /// that the rebuild's final merge into one then could not take.
     pub fn clear(&self) -> Result<(), SearchError> {
         let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         writer.delete_all_documents()?;
         Ok(())
     }
@@ -351,17 +355,19 @@ impl SearchIndex {
     /// Later edits add small segments that the writer's merge policy folds in as usual.
     pub fn merge_segments(&self) -> Result<(), SearchError> {
         let ids = self.index.searchable_segment_ids()?;
-        if ids.len() < 2 {
-            return Ok(());
-        }
         // The merge runs on the writer's threads: hold the lock only to start it, so changes
         // arriving meanwhile are not held up.
         let merging = {
             let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-            writer.merge(&ids)
+            let merging = (ids.len() >= 2).then(|| writer.merge(&ids));
+            // Later edits' small segments are folded in as usual (see `clear`).
+            writer.set_merge_policy(Box::<LogMergePolicy>::default());
+            merging
         };
-        merging.wait()?;
-        self.reader.reload()?;
+        if let Some(merging) = merging {
+            merging.wait()?;
+            self.reader.reload()?;
+        }
         Ok(())
     }
 
@@ -408,27 +414,55 @@ impl SearchIndex {
         .chain(d.captions.iter().map(|c| (f.captions, c)))
         .chain(d.tags.iter().map(|(_, name)| (f.tags, name)))
         .chain(d.authors.iter().map(|(_, name)| (f.authors, name)));
+        let weights = schema::weighted(f);
+        let mut combined = Vec::new();
         for (field, text) in texts {
-            self.add_pairs(field, text, &mut pairs);
+            let copies = weights
+                .iter()
+                .find(|(w, _)| *w == field)
+                .map_or(1, |(_, weight)| schema::copies(*weight));
+            self.add_stems(field, text, copies, &mut pairs, &mut combined);
         }
         for pair in pairs {
             doc.add_text(f.pairs, pair);
         }
-        doc.add_bytes(f.card, &d.card.to_json());
+        // Stems already made, so the texts are not analysed again.
+        doc.add_pre_tokenized_text(
+            f.combined,
+            PreTokenizedString {
+                text: String::new(),
+                tokens: combined,
+            },
+        );
+        doc.add_text(f.card, d.card.to_json());
         doc
     }
 
-    /// Every two neighbouring stems of `text` (of `field`), once for each time they occur: see
-    /// [`pair`].
-    fn add_pairs(&self, field: Field, text: &str, pairs: &mut Vec<String>) {
+    /// Every two neighbouring stems of `text` (of `field`), once for each time they occur (see
+    /// [`pair`]), into `pairs`, and also `copies` times as pairs of the combined field; the
+    /// stems themselves `copies` times into `combined` (see [`Fields::combined`]).
+    fn add_stems(
+        &self,
+        field: Field,
+        text: &str,
+        copies: usize,
+        pairs: &mut Vec<String>,
+        combined: &mut Vec<Token>,
+    ) {
+        let combined_field = self.fields.combined;
         let mut analyzer = self.analyzer.clone();
         let mut stream = analyzer.token_stream(text);
-        let mut previous: Option<String> = None;
+        let mut tokens: Vec<Token> = Vec::new();
         while let Some(t) = stream.next() {
-            if let Some(p) = &previous {
-                pairs.push(pair(field, p, &t.text));
+            if let Some(p) = tokens.last() {
+                pairs.push(pair(field, &p.text, &t.text));
+                let both = pair(combined_field, &p.text, &t.text);
+                pairs.extend(std::iter::repeat_n(both, copies));
             }
-            previous = Some(t.text.clone());
+            tokens.push(t.clone());
+        }
+        for _ in 0..copies {
+            combined.extend(tokens.iter().cloned());
         }
     }
 
@@ -473,6 +507,17 @@ impl SearchIndex {
             }
             containing <= common_from(searcher.num_docs())
         };
+        if !fuzzy {
+            // Matches what the fields' terms together match, scored BM25F-style.
+            should.push((
+                Occur::Should,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.combined, stem),
+                    IndexRecordOption::WithFreqs,
+                )),
+            ));
+            return Ok((should, false));
+        }
         for (field, weight) in schema::weighted(f) {
             let term = Term::from_field_text(field, stem);
             should.push((
@@ -495,20 +540,17 @@ impl SearchIndex {
         Ok((should, fuzzy))
     }
 
-    /// A stem in every weighted field, with the field's weight (what a word scores).
-    fn weighted_terms(&self, stem: &str) -> Vec<(Term, f32)> {
-        schema::weighted(&self.fields)
-            .into_iter()
-            .map(|(field, weight)| (Term::from_field_text(field, stem), weight))
-            .collect()
+    /// What a word taken as typed is scored by: its stem in the combined field.
+    fn combined_term(&self, stem: &str) -> Term {
+        Term::from_field_text(self.fields.combined, stem)
     }
 
     /// The query for words that must appear together, in order, in one field, and for a
-    /// two-word phrase its terms with their weights (one `pairs` term per field, see
-    /// [`pair`]). A longer phrase is checked for positions only in stories with all its
+    /// two-word phrase the term it is scored by (the pair in the combined field, see [`pair`]:
+    /// a pair is in it when it is in some field). A longer phrase is checked for positions only in stories with all its
     /// neighbouring pairs in one field: without that, a phrase of common words read the
     /// positions of every story that had them all (10 ms on the 100,000-story site).
-    fn phrase_query(&self, stems: &[String]) -> (Box<dyn Query>, Option<WeightedTerms>) {
+    fn phrase_query(&self, stems: &[String]) -> (Box<dyn Query>, Option<Term>) {
         let pairs = |field: Field| -> Vec<Term> {
             stems
                 .windows(2)
@@ -516,20 +558,13 @@ impl SearchIndex {
                 .collect()
         };
         let weighted = schema::weighted(&self.fields);
-        if let [_, _] = stems {
-            let terms: Vec<(Term, f32)> = weighted
-                .iter()
-                .flat_map(|(field, weight)| pairs(*field).into_iter().map(|t| (t, *weight)))
-                .collect();
-            let should: Vec<(Occur, Box<dyn Query>)> = terms
-                .iter()
-                .map(|(term, weight)| {
-                    let q = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-                    let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(q), *weight));
-                    (Occur::Should, q)
-                })
-                .collect();
-            return (Box::new(BooleanQuery::new(should)), Some(terms));
+        if let [first, second] = stems {
+            let term = Term::from_field_text(
+                self.fields.pairs,
+                &pair(self.fields.combined, first, second),
+            );
+            let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            return (Box::new(query), Some(term));
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, weight) in weighted {
@@ -567,7 +602,7 @@ impl SearchIndex {
     ) -> Result<Option<TextQuery>, SearchError> {
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // Every word's term clauses, side by side, while no part needs another kind of clause.
-        let mut flat: Option<Vec<(Term, f32)>> = Some(Vec::new());
+        let mut flat: Option<Vec<Term>> = Some(Vec::new());
         let mut phrases = 0;
         let mut highlight = Vec::new();
         for part in &parsed.parts {
@@ -584,7 +619,7 @@ impl SearchIndex {
                     let (should, fuzzy) = self.word_query(searcher, stem, chars)?;
                     highlight.push(stem.clone());
                     match &mut flat {
-                        Some(terms) if !fuzzy => terms.extend(self.weighted_terms(stem)),
+                        Some(terms) if !fuzzy => terms.push(self.combined_term(stem)),
                         _ => flat = None,
                     }
                     must.push((Occur::Must, Box::new(BooleanQuery::new(should))));
@@ -592,10 +627,10 @@ impl SearchIndex {
                 // A word the analyser splits (`covid-19`, `U.S.`) is a phrase too.
                 many => {
                     let stems: Vec<String> = many.iter().map(|(s, _)| s.clone()).collect();
-                    let (query, terms) = self.phrase_query(&stems);
+                    let (query, term) = self.phrase_query(&stems);
                     must.push((Occur::Must, query));
-                    match (&mut flat, terms) {
-                        (Some(flat), Some(terms)) => flat.extend(terms),
+                    match (&mut flat, term) {
+                        (Some(flat), Some(term)) => flat.push(term),
                         _ => flat = None,
                     }
                     if many.len() > 2 {
@@ -791,7 +826,7 @@ impl SearchIndex {
             };
             let card = doc
                 .get_first(f.card)
-                .and_then(|v| v.as_bytes())
+                .and_then(|v| v.as_str())
                 .and_then(Card::from_json);
             hits.push(Hit {
                 id: ArticleId(id as i64),
@@ -968,20 +1003,18 @@ impl SearchIndex {
 /// A boolean query's clauses.
 type Clauses = Vec<(Occur, Box<dyn Query>)>;
 
-/// Terms with the weights of their fields.
-type WeightedTerms = Vec<(Term, f32)>;
-
 /// A reader's words as tantivy queries.
 struct TextQuery {
     /// Every word and phrase must match: each word in any weighted field (or one edit away),
     /// each phrase in one field.
     matching: Box<dyn Query>,
-    /// Every word's terms with their weights (a two-word phrase's `pairs` terms), as one flat
-    /// disjunction, when there are no typo clauses or longer phrases. It gives each story that `matching` matches the same score (a sum of
-    /// the same clauses), and tantivy can skip its blocks that cannot reach the top
-    /// (block-max WAND), which it cannot do for nested or required clauses.
-    flat: Option<Vec<(Term, f32)>>,
-    /// Whether `flat` matches exactly what `matching` does (one word).
+    /// Every word's term in the combined field (a two-word phrase's pair there), as one flat
+    /// disjunction, when there are no typo clauses or longer phrases. It gives each story
+    /// that `matching` matches the same score (a sum of the same terms' scores), and tantivy
+    /// can skip its blocks that cannot reach the top (block-max WAND), which it cannot do for
+    /// nested or required clauses.
+    flat: Option<Vec<Term>>,
+    /// Whether `flat` matches exactly what `matching` does (one word or two-word phrase).
     flat_matches: bool,
     /// Whether there is a phrase of three words or more: then every story with all its word
     /// pairs is visited to check positions anyway, and counting them on the way costs little
@@ -1016,7 +1049,7 @@ impl Ord for Ranked {
 }
 
 /// The best `limit` stories after `offset` by `scoring`'s score among those `check` matches too
-/// (all when None), best first. `scoring` is a disjunction of weighted terms: tantivy hands
+/// (all when None), best first. `scoring` is a disjunction of terms: tantivy hands
 /// over only the stories whose score may beat the current top (block-max WAND), and `check`
 /// (not scored) is asked only about those.
 ///
@@ -1025,7 +1058,7 @@ impl Ord for Ranked {
 /// has, scored with the statistics of the whole index as usual.
 fn top_pruned(
     searcher: &Searcher,
-    scoring: &[(Term, f32)],
+    scoring: &[Term],
     check: Option<&dyn Query>,
     offset: usize,
     limit: usize,
@@ -1044,7 +1077,7 @@ fn top_pruned(
     };
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(scoring.len());
-        for (term, weight) in scoring {
+        for term in scoring {
             if reader
                 .inverted_index(term.field())?
                 .get_term_info(term)
@@ -1052,19 +1085,18 @@ fn top_pruned(
                 .is_some()
             {
                 let q = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), *weight)),
-                ));
+                clauses.push((Occur::Should, Box::new(q)));
             }
         }
-        if clauses.is_empty() {
+        let scoring = EnableScoring::enabled_from_statistics_provider(&stats, searcher);
+        let weight = match clauses.len() {
             // No story here has any of the words.
-            continue;
-        }
-        let weight = BooleanQuery::new(clauses).weight(
-            EnableScoring::enabled_from_statistics_provider(&stats, searcher),
-        )?;
+            0 => continue,
+            // One term skips by its own blocks' best scores: as a boolean query of one clause,
+            // tantivy would score every story that has it.
+            1 => clauses.remove(0).1.weight(scoring)?,
+            _ => BooleanQuery::new(clauses).weight(scoring)?,
+        };
         let mut must = match &check {
             Some(w) => Some(w.scorer(reader, 1.0)?),
             None => None,
@@ -1115,10 +1147,10 @@ struct Stats {
 }
 
 impl Stats {
-    fn new(searcher: &Searcher, terms: &[(Term, f32)]) -> Result<Self, SearchError> {
+    fn new(searcher: &Searcher, terms: &[Term]) -> Result<Self, SearchError> {
         let mut tokens = HashMap::new();
         let mut freqs = HashMap::new();
-        for (term, _) in terms {
+        for term in terms {
             if let std::collections::hash_map::Entry::Vacant(e) = tokens.entry(term.field()) {
                 e.insert(searcher.total_num_tokens(term.field())?);
             }

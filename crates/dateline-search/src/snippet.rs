@@ -3,10 +3,11 @@
 //! unescaped (a headline or body may contain `<script>` typed by anyone).
 //!
 //! Also the analyser snippets are made with: the index's own, except that it stems only the
-//! words that may stem to a word searched for. Stemming is most of what a snippet costs, and
-//! a word can only match when it does.
+//! words that may stem to a word searched for, and each such word once per search. Stemming is
+//! most of what a snippet costs, and a word can only match when it does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 use tantivy::snippet::Snippet;
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
@@ -16,8 +17,9 @@ use tantivy::tokenizer::{
 /// The index's analyser (`schema::analyzer`) for snippets of a search for `stems`: a word
 /// made of ASCII letters and digits whose first letter starts none of the stems is left as it
 /// is, since the Snowball stemmers change only the ends of such words; any other word is
-/// stemmed by `full`, the index's analyser. Either way, a word that matches gets the stem the
-/// index gave it.
+/// stemmed by `full`, the index's analyser, and its stem remembered for the rest of the
+/// search (the analyser is cloned for every snippet; the memory is shared by the clones).
+/// Either way, a word that matches gets the stem the index gave it.
 pub(crate) fn analyzer<'a>(
     full: &TextAnalyzer,
     stems: impl Iterator<Item = &'a str>,
@@ -29,6 +31,7 @@ pub(crate) fn analyzer<'a>(
         .filter(StemCandidates {
             full: full.clone(),
             firsts,
+            stems: Arc::default(),
         })
         .build()
 }
@@ -38,6 +41,8 @@ pub(crate) fn analyzer<'a>(
 struct StemCandidates {
     full: TextAnalyzer,
     firsts: BTreeSet<u8>,
+    /// Words stemmed so far in this search, with their stems.
+    stems: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl TokenFilter for StemCandidates {
@@ -85,13 +90,22 @@ impl<T: TokenStream> TokenStream for StemCandidatesStream<'_, T> {
             return true;
         }
         let word = std::mem::take(&mut token.text);
-        let mut stream = self.filter.full.token_stream(&word);
-        let stem = if stream.advance() {
-            stream.token().text.clone()
-        } else {
-            word.clone()
+        let mut stems = self.filter.stems.lock().unwrap_or_else(|e| e.into_inner());
+        let stem = match stems.get(&word) {
+            Some(stem) => stem.clone(),
+            None => {
+                let mut stream = self.filter.full.token_stream(&word);
+                let stem = if stream.advance() {
+                    stream.token().text.clone()
+                } else {
+                    word.clone()
+                };
+                drop(stream);
+                stems.insert(word, stem.clone());
+                stem
+            }
         };
-        drop(stream);
+        drop(stems);
         self.tail.token_mut().text = stem;
         true
     }

@@ -95,6 +95,28 @@ fn hits_carry_their_stories_cards_back() {
     assert_eq!(found.hits[0].card.as_ref(), Some(&d.card));
 }
 
+#[test]
+fn a_rebuild_ends_in_one_segment_however_many_it_wrote() {
+    let index = SearchIndex::in_memory("en-GB").expect("an index in memory");
+    index.clear().expect("clearing");
+    // More segments than the writer's merge policy lets stand: on its own it would start
+    // merging some of them, and the final merge of all could then not take those.
+    for id in 1..=24 {
+        index
+            .upsert(&[doc(id, &format!("Harbour story {id}"), "Text.")])
+            .expect("indexing");
+        index.commit(None).expect("committing");
+    }
+    assert_eq!(
+        index.reader.searcher().segment_readers().len(),
+        24,
+        "no merge of the writer's own during a rebuild"
+    );
+    index.merge_segments().expect("merging");
+    assert_eq!(index.reader.searcher().segment_readers().len(), 1);
+    assert_eq!(index.len(), 24);
+}
+
 fn index(docs: &[Document]) -> SearchIndex {
     let index = SearchIndex::in_memory("en-GB").expect("an index in memory");
     index.upsert(docs).expect("indexing");
