@@ -117,6 +117,47 @@ fn a_rebuild_ends_in_one_segment_however_many_it_wrote() {
     assert_eq!(index.len(), 24);
 }
 
+#[test]
+fn only_one_word_or_pair_by_relevance_is_a_quick_search() {
+    let index = index(&[
+        doc(
+            1,
+            "Harbour strike",
+            "Ferry workers walk out at the harbour.",
+        ),
+        doc(2, "Parliament votes", "Votes."),
+    ]);
+    let quick = |text: &str, section: Option<&str>, sort: Sort, offset: usize| {
+        let req = Request {
+            text: text.to_owned(),
+            section: section.map(str::to_owned),
+            sort,
+            offset,
+            limit: 10,
+            ..Request::default()
+        };
+        let prepared = index.prepare(&req).expect("preparing");
+        let quick = prepared.is_quick();
+        // Prepared and run, or searched in one go: the same answer.
+        let run = index.run(prepared).expect("running");
+        let whole = index.search(&req).expect("searching");
+        assert_eq!(run.hits, whole.hits, "{text}");
+        assert_eq!(run.total, whole.total, "{text}");
+        quick
+    };
+    // Words shorter than five letters are taken as typed.
+    assert!(quick("walk", None, Sort::Relevance, 0));
+    assert!(quick("\"harbour strike\"", None, Sort::Relevance, 0));
+    assert!(quick("walk", Some("world"), Sort::Relevance, 0));
+    assert!(!quick("walk out", None, Sort::Relevance, 0));
+    assert!(!quick("\"ferry workers walk\"", None, Sort::Relevance, 0));
+    // A long word few stories contain gets typo clauses.
+    assert!(!quick("harbour", None, Sort::Relevance, 0));
+    assert!(!quick("walk", None, Sort::Newest, 0));
+    assert!(!quick("walk", None, Sort::Relevance, 45));
+    assert!(!quick("", Some("world"), Sort::Relevance, 0));
+}
+
 fn index(docs: &[Document]) -> SearchIndex {
     let index = SearchIndex::in_memory("en-GB").expect("an index in memory");
     index.upsert(docs).expect("indexing");
