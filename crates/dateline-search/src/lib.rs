@@ -38,6 +38,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::merge_policy::{LogMergePolicy, NoMergePolicy};
+use tantivy::postings::Postings;
 use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring,
     FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
@@ -841,21 +842,32 @@ impl SearchIndex {
             };
             let snippet = match (&generators, text) {
                 (Some((body, standfirst)), Some(t)) => {
-                    // The body's postings say whether any word is in it at all: a story found
-                    // by its headline alone is not read through for nothing.
-                    let in_body = has_any(searcher, f.body, &t.highlight, address)?;
+                    // The body's postings say whether any word is in it at all (a story found
+                    // by its headline alone is not read through for nothing) and where.
+                    let first = first_position(searcher, f.body, &t.highlight, address)?;
                     let text = doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("");
                     let head = lead(text, SNIPPET_WINDOW);
-                    let mut s = if in_body {
-                        body.snippet(head)
-                    } else {
-                        Snippet::empty()
+                    let mut s = match first {
+                        Some(_) => body.snippet(head),
+                        None => Snippet::empty(),
                     };
                     if s.highlighted().is_empty() {
                         s = standfirst.snippet_from_doc(&doc);
                     }
-                    if s.highlighted().is_empty() && in_body && head.len() < text.len() {
-                        s = body.snippet(text);
+                    if let Some(word) = first
+                        && s.highlighted().is_empty()
+                        && head.len() < text.len()
+                    {
+                        // Deeper in: first the stretch where the word's position says it is,
+                        // then, should that estimate miss, the whole body.
+                        let tokens = searcher
+                            .segment_reader(address.segment_ord)
+                            .get_fieldnorms_reader(f.body)?
+                            .fieldnorm(address.doc_id);
+                        s = body.snippet(around(text, word, tokens, SNIPPET_WINDOW));
+                        if s.highlighted().is_empty() {
+                            s = body.snippet(text);
+                        }
                     }
                     // Empty when nothing matched in the text (only the headline or a tag).
                     snippet::html(&s)
@@ -1330,20 +1342,23 @@ fn settings() -> tantivy::IndexSettings {
     }
 }
 
-/// Whether story `address` has any of `stems` in `field`, by the field's postings.
-fn has_any(
+/// The first position (in words) at which story `address` has any of `stems` in `field`, by
+/// the field's postings; None when it has none of them.
+fn first_position(
     searcher: &Searcher,
     field: Field,
     stems: &[String],
     address: DocAddress,
-) -> Result<bool, SearchError> {
+) -> Result<Option<u32>, SearchError> {
     let index = searcher
         .segment_reader(address.segment_ord)
         .inverted_index(field)?;
+    let mut first: Option<u32> = None;
+    let mut positions = Vec::new();
     for stem in stems {
         let term = Term::from_field_text(field, stem);
         let postings = index
-            .read_postings(&term, IndexRecordOption::Basic)
+            .read_postings(&term, IndexRecordOption::WithFreqsAndPositions)
             .map_err(tantivy::TantivyError::from)?;
         let Some(mut postings) = postings else {
             continue;
@@ -1355,10 +1370,31 @@ fn has_any(
             postings.doc()
         };
         if at == address.doc_id {
-            return Ok(true);
+            postings.positions(&mut positions);
+            if let Some(p) = positions.first() {
+                first = Some(first.map_or(*p, |f| f.min(*p)));
+            }
         }
     }
-    Ok(false)
+    Ok(first)
+}
+
+/// About `bytes` of `text` around word `word` of its `words`, cut at whitespace: where that
+/// word lies if the words are of even length. Offsets into a text are not indexed, positions
+/// are; a snippet of this stretch costs what one of the lead does, not one of the whole text.
+fn around(text: &str, word: u32, words: u32, bytes: usize) -> &str {
+    let at = (text.len() as u64 * u64::from(word) / u64::from(words.max(1))) as usize;
+    let start = at.saturating_sub(bytes / 2).min(text.len());
+    let mut start_at = start;
+    while !text.is_char_boundary(start_at) {
+        start_at -= 1;
+    }
+    // Begin after a whitespace, so no word is cut in two.
+    let start_at = match text[start_at..].find(char::is_whitespace) {
+        Some(space) if start_at > 0 => start_at + space,
+        _ => start_at,
+    };
+    lead(&text[start_at..], bytes)
 }
 
 /// `n` rounded to two significant figures (71,389 → 71,000).

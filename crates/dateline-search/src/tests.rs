@@ -286,6 +286,49 @@ fn snippets_mark_matches_and_escape_everything_else() {
 }
 
 #[test]
+fn snippets_come_from_wherever_in_the_text_the_words_are() {
+    let filler = "Council officers met on Tuesday to agree the budget. ".repeat(40);
+    let mut standfirst_only = doc(3, "Ferry news", "Nothing about it here.");
+    standfirst_only.standfirst = "Crews join the harbour walkout.".to_owned();
+    // Short words before the match and long ones after it: where the word's position says it
+    // lies in the text is far from where it is.
+    let uneven = format!(
+        "{} harbour walkout begins. {}",
+        "a ".repeat(400),
+        "extraordinarily ".repeat(300)
+    );
+    let index = index(&[
+        doc(1, "Harbour strike", "Nothing in the body matches at all."),
+        doc(
+            2,
+            "Deep story",
+            &format!("{filler}The harbour walkout began. {filler}"),
+        ),
+        standfirst_only,
+        doc(4, "Uneven story", &uneven),
+    ]);
+    let r = index
+        .search(&Request {
+            text: "harbour".to_owned(),
+            limit: 10,
+            ..Request::default()
+        })
+        .expect("searching");
+    let snippet = |id: i64| {
+        r.hits
+            .iter()
+            .find(|h| h.id == ArticleId(id))
+            .map(|h| h.snippet.clone())
+            .expect("a hit")
+    };
+    assert_eq!(snippet(1), "", "a headline match has no snippet");
+    for id in [2, 3, 4] {
+        let s = snippet(id);
+        assert!(s.contains("<mark>harbour</mark> walkout"), "{id}: {s}");
+    }
+}
+
+#[test]
 fn similar_stories_leave_out_the_story_itself() {
     let index = index(&[
         doc(
