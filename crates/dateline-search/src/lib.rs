@@ -13,7 +13,7 @@
 //!
 //! Searching must also stay fast when a query matches most of the archive: the best stories are
 //! found by block-max WAND over a flat disjunction of the words' terms wherever the query
-//! allows it, and totals past [`EXACT_COUNT_UP_TO`] matches are estimates
+//! allows it (each word one term of the combined field, see `schema.rs`), and totals past [`EXACT_COUNT_UP_TO`] matches are estimates
 //! ([`Results::total_is_estimate`]) rather than a count of every match.
 
 mod card;
@@ -555,9 +555,10 @@ impl SearchIndex {
 
     /// The query for words that must appear together, in order, in one field, and for a
     /// two-word phrase the term it is scored by (the pair in the combined field, see [`pair`]:
-    /// a pair is in it when it is in some field). A longer phrase is checked for positions only in stories with all its
-    /// neighbouring pairs in one field: without that, a phrase of common words read the
-    /// positions of every story that had them all (10 ms on the 100,000-story site).
+    /// a pair is in it when it is in some field). A longer phrase is checked for positions
+    /// only in stories with all its neighbouring pairs in one field: without that, a phrase of
+    /// common words read the positions of every story that had them all (10 ms on the
+    /// 100,000-story site).
     fn phrase_query(&self, stems: &[String]) -> (Box<dyn Query>, Option<Term>) {
         let pairs = |field: Field| -> Vec<Term> {
             stems
@@ -1081,7 +1082,7 @@ impl Prepared {
     /// clauses, several words, longer phrases and newest-first order take milliseconds.
     pub fn is_quick(&self) -> bool {
         self.req.sort == Sort::Relevance
-            && self.req.offset + self.req.limit <= QUICK_UP_TO
+            && self.req.offset.saturating_add(self.req.limit) <= QUICK_UP_TO
             && self.text.as_ref().is_some_and(|t| {
                 t.flat_matches && t.flat.as_ref().is_some_and(|terms| terms.len() == 1)
             })

@@ -40,6 +40,9 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+/// Search texts longer than this are never prepared on the request's thread (see
+/// [`Search::query`]): a quick search is one word or a quoted pair.
+const QUICK_TEXT_BYTES: usize = 100;
 /// At most one commit this often: changes arriving meanwhile are batched into the next.
 pub const COMMIT_EVERY: Duration = Duration::from_millis(200);
 /// How often the indexer catches up from the database whether or not it heard of changes.
@@ -137,11 +140,19 @@ impl Search {
     /// they never hold up the requests sharing this thread.
     pub async fn query(&self, req: Request) -> Result<Results, AppError> {
         let fault = |e: dateline_search::SearchError| AppError::Internal(e.into());
+        let index = self.index.clone();
+        // Preparing looks each word up in the dictionaries: a long text, which cannot be a
+        // quick search anyway, is prepared on the blocking pool too.
+        if req.text.len() > QUICK_TEXT_BYTES {
+            return tokio::task::spawn_blocking(move || index.search(&req))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?
+                .map_err(fault);
+        }
         let prepared = self.index.prepare(&req).map_err(fault)?;
         if prepared.is_quick() {
             return self.index.run(prepared).map_err(fault);
         }
-        let index = self.index.clone();
         let results = tokio::task::spawn_blocking(move || index.run(prepared))
             .await
             .map_err(|e| AppError::Internal(e.into()))?
