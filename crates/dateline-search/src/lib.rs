@@ -427,7 +427,7 @@ impl SearchIndex {
         for (field, text) in texts {
             let copies = weights
                 .iter()
-                .find(|(w, _)| *w == field)
+                .find(|(weighted, _)| *weighted == field)
                 .map_or(1, |(_, weight)| schema::copies(*weight));
             self.add_stems(field, text, copies, &mut pairs, &mut combined);
         }
@@ -535,7 +535,7 @@ impl SearchIndex {
                     weight,
                 )),
             ));
-            if fuzzy && fuzzy_fields.contains(&field) {
+            if fuzzy_fields.contains(&field) {
                 should.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
@@ -545,7 +545,7 @@ impl SearchIndex {
                 ));
             }
         }
-        Ok((should, fuzzy))
+        Ok((should, true))
     }
 
     /// What a word taken as typed is scored by: its stem in the combined field.
