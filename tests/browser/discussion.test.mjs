@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import AxeBuilder from '@axe-core/playwright';
 
-import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, newContext, textOf } from './lib.mjs';
+import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, textOf } from './lib.mjs';
 
 const EMAIL = process.env.DATELINE_NEWSROOM_EMAIL;
 const PASSWORD = process.env.DATELINE_NEWSROOM_PASSWORD;
@@ -43,7 +43,7 @@ function watchDialogs(page) {
 }
 
 async function submit(page, button) {
-  await Promise.all([page.waitForLoadState('load'), button.click()]);
+  await loadsNewPage(page, () => button.click());
 }
 
 describe('discussion', () => {
@@ -111,7 +111,7 @@ describe('discussion', () => {
     const at = items.indexOf(id);
     assert.ok(at >= 0, `comment ${id} is in the queue`);
     for (let i = 0; i < at; i++) await mod.keyboard.press('j');
-    await Promise.all([mod.waitForLoadState('load'), mod.keyboard.press('a')]);
+    await loadsNewPage(mod, () => mod.keyboard.press('a'));
     assert.equal(await mod.locator(`#mod-${id}`).count(), 0);
 
     // The reader sees it published, and replies.

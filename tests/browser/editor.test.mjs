@@ -15,7 +15,7 @@ import { deflateSync, crc32 } from 'node:zlib';
 
 import AxeBuilder from '@axe-core/playwright';
 
-import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, newContext, textOf, watchForProblems } from './lib.mjs';
+import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, textOf, watchForProblems } from './lib.mjs';
 
 const VNU_JAR = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
 const EMAIL = process.env.DATELINE_NEWSROOM_EMAIL;
@@ -178,7 +178,7 @@ describe('article editor', () => {
     assert.ok((await textOf(page, '#preview')).includes('Ship-to-shore gantry cranes'));
 
     // Publish now.
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Publish now' }).click()]);
+    await loadsNewPage(page, () => page.getByRole('button', { name: 'Publish now' }).click());
     assert.equal(await textOf(page, '.nr-notice'), 'Published.', await textOf(page, 'main'));
     await audit(page, 'edit story');
     const storyPath = await page.getByRole('link', { name: 'View on the site' }).getAttribute('href');

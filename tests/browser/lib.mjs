@@ -94,6 +94,15 @@ export async function frontPageStoryLinks(page) {
  */
 export function watchForProblems(page) {
   const problems = [];
+  // Chromium cancels (net::ERR_ABORTED) whatever a page still had in flight when it is left: a
+  // lazy image, the preview's fetch, the icon. That is the browser's doing, not a broken page,
+  // so an abort counts only if the page it belonged to is still the one shown.
+  let pageLoads = 0;
+  const loadOf = new WeakMap();
+  page.on('request', (req) => {
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame()) pageLoads += 1;
+    else loadOf.set(req, pageLoads);
+  });
   page.on('pageerror', (err) => problems.push(`uncaught exception: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error') {
@@ -103,11 +112,7 @@ export function watchForProblems(page) {
   });
   page.on('requestfailed', (req) => {
     const error = req.failure()?.errorText ?? 'unknown';
-    // Chromium cancels a page's icon fetch when the page is left before it finishes (a form
-    // submitted at once): the browser's doing, not a broken page. Any other failure counts.
-    if (error === 'net::ERR_ABORTED' && /\/favicon\.(svg|ico)$/.test(new URL(req.url()).pathname)) {
-      return;
-    }
+    if (error === 'net::ERR_ABORTED' && loadOf.has(req) && loadOf.get(req) !== pageLoads) return;
     problems.push(`request failed: ${req.method()} ${req.url()} (${error})`);
   });
   page.on('response', (res) => {
@@ -131,4 +136,14 @@ export async function attrOf(page, selector, name) {
   const loc = page.locator(selector).first();
   if ((await loc.count()) === 0) return null;
   return loc.getAttribute(name);
+}
+
+/**
+ * Do something that loads a new page (click a submit button, press a shortcut that submits a
+ * form) and wait for that new page's load event. Playwright's click does not wait for the
+ * navigation it starts, and `waitForLoadState('load')` is already satisfied by the page being
+ * left, so reading the page right after either may read the old one.
+ */
+export async function loadsNewPage(page, action) {
+  await Promise.all([page.waitForEvent('load'), action()]);
 }

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import AxeBuilder from '@axe-core/playwright';
 
-import { BASE_URL, goto, launchBrowser, newContext, textOf, watchForProblems } from './lib.mjs';
+import { BASE_URL, goto, launchBrowser, loadsNewPage, newContext, textOf, watchForProblems } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const VNU_JAR = join(HERE, 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
@@ -72,7 +72,7 @@ describe('newsroom', () => {
       // A wrong password: the form again, with a sentence, announced.
       await page.getByLabel('Email').fill(EMAIL);
       await page.getByLabel('Password').fill('not the password at all');
-      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await loadsNewPage(page, () => page.getByRole('button', { name: 'Sign in' }).click());
       assert.equal(await textOf(page, '[role=alert]'), 'That email and password do not match an account.');
       problems.length = 0; // the 401 of the wrong password is expected
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, newContext, textOf } from './lib.mjs';
+import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, textOf } from './lib.mjs';
 
 const ISSUER = process.env.DATELINE_OIDC_ISSUER;
 const LABEL = process.env.DATELINE_OIDC_LABEL;
@@ -53,7 +53,7 @@ describe('comment via an OpenID Connect provider', () => {
     ]);
     await page.locator('input[name=login]').fill(login);
     await page.locator('input[name=password]').fill('any password');
-    await Promise.all([page.waitForLoadState('load'), page.locator('button[type=submit]').click()]);
+    await loadsNewPage(page, () => page.locator('button[type=submit]').click());
     // Consent, when the provider asks.
     if (page.url().startsWith(ISSUER) && (await page.locator('button[type=submit]').count()) > 0) {
       await Promise.all([
@@ -81,7 +81,7 @@ describe('comment via an OpenID Connect provider', () => {
     assert.equal(page.url(), discussion);
     assert.match(await textOf(page, '.reader-sign-out'), /Signed in as Visitor alice/);
     await page.getByLabel(/^Comment as/).fill('Signed in through a provider.');
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Post comment' }).click()]);
+    await loadsNewPage(page, () => page.getByRole('button', { name: 'Post comment' }).click());
     assert.ok((await page.locator('.comment-author', { hasText: 'Visitor alice' }).count()) >= 1);
     await context.close();
   });
