@@ -39,6 +39,9 @@ pub struct SearchArgs {
     /// for profiling one kind of query. The figures are then not the benchmark's.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..6))]
     pub group: Option<u8>,
+    /// Results a query asks for: 10 as the search page shows, 20 as the API's default page.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub limit: u16,
 }
 
 pub struct SearchFigures {
@@ -194,7 +197,7 @@ pub async fn run(args: &SearchArgs) -> anyhow::Result<SearchFigures> {
             text: text.clone(),
             section: section.map(str::to_owned),
             sort: *sort,
-            limit: 10,
+            limit: usize::from(args.limit),
             ..Request::default()
         })
         .collect();

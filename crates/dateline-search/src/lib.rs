@@ -29,6 +29,7 @@ pub use schema::language_for;
 use dateline_core::{ArticleId, SectionId, TagId};
 use jiff::Timestamp;
 use schema::Fields;
+use snippet::{Snippet, Snippets, Weights};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::HashMap;
@@ -44,7 +45,6 @@ use tantivy::query::{
     FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Schema, Value};
-use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::tokenizer::{Language, PreTokenizedString, TextAnalyzer, Token};
 use tantivy::{
     DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TERMINATED,
@@ -66,10 +66,10 @@ pub const EXACT_COUNT_UP_TO: usize = 1_000;
 /// Characters of body text a snippet shows at most.
 const SNIPPET_CHARS: usize = 220;
 
-/// Bytes from the start of the body a snippet is looked for in first. Making a snippet
-/// tokenises the text it is made from, and a whole 600-word body costs more than the search:
-/// the words searched for are usually in the first paragraphs, or else in the standfirst;
-/// only when they are in neither is the whole body read.
+/// Bytes of the body a snippet is looked for in first: around where the first word searched
+/// for lies by its position. Making a snippet tokenises the text it is made from, and a whole
+/// 600-word body costs more than the search; the whole body is read only when the estimate of
+/// where the word lies misses.
 const SNIPPET_WINDOW: usize = 600;
 
 #[derive(Debug, thiserror::Error)]
@@ -828,10 +828,11 @@ impl SearchIndex {
         parsed: Parsed,
     ) -> Result<Results, SearchError> {
         let f = &self.fields;
-        let generators = match text {
+        let mut snippets = match text {
             Some(t) => Some((
-                self.snippets(searcher, &t.highlight, f.body)?,
-                self.snippets(searcher, &t.highlight, f.standfirst)?,
+                Snippets::new(&self.analyzer, &t.highlight, SNIPPET_CHARS),
+                weights(searcher, &t.highlight, f.body)?,
+                weights(searcher, &t.highlight, f.standfirst)?,
             )),
             None => None,
         };
@@ -841,37 +842,33 @@ impl SearchIndex {
             let Some(id) = doc.get_first(f.id).and_then(|v| v.as_u64()) else {
                 continue;
             };
-            let snippet = match (&generators, text) {
-                (Some((body, standfirst)), Some(t)) => {
+            let snippet = match (&mut snippets, text) {
+                (Some((snippets, body, standfirst)), Some(t)) => {
                     // The body's postings say whether any word is in it at all (a story found
-                    // by its headline alone is not read through for nothing) and where.
+                    // by its headline alone is not read through for nothing) and at which word:
+                    // the snippet is looked for in the stretch where that word lies if words
+                    // are of even length (the lead when it is early) and, should that estimate
+                    // miss, in the whole body; failing the body, in the standfirst.
                     let first = first_position(searcher, f.body, &t.highlight, address)?;
                     let text = doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("");
-                    let head = lead(text, SNIPPET_WINDOW);
-                    let mut s = match first {
-                        Some(_) => body.snippet(head),
-                        None => Snippet::empty(),
-                    };
-                    if s.highlighted().is_empty() {
-                        s = standfirst.snippet_from_doc(&doc);
-                    }
-                    if let Some(word) = first
-                        && s.highlighted().is_empty()
-                        && head.len() < text.len()
-                    {
-                        // Deeper in: first the stretch where the word's position says it is,
-                        // then, should that estimate miss, the whole body.
-                        let tokens = searcher
+                    let mut s = Snippet::default();
+                    if let Some(word) = first {
+                        let words = searcher
                             .segment_reader(address.segment_ord)
                             .get_fieldnorms_reader(f.body)?
                             .fieldnorm(address.doc_id);
-                        s = body.snippet(around(text, word, tokens, SNIPPET_WINDOW));
-                        if s.highlighted().is_empty() {
-                            s = body.snippet(text);
+                        let stretch = around(text, word, words, SNIPPET_WINDOW);
+                        s = snippets.make(stretch, body);
+                        if s.is_empty() && stretch.len() < text.len() {
+                            s = snippets.make(text, body);
                         }
                     }
+                    if s.is_empty() {
+                        let text = doc.get_first(f.standfirst).and_then(|v| v.as_str());
+                        s = snippets.make(text.unwrap_or(""), standfirst);
+                    }
                     // Empty when nothing matched in the text (only the headline or a tag).
-                    snippet::html(&s)
+                    s.html()
                 }
                 _ => String::new(),
             };
@@ -892,31 +889,6 @@ impl SearchIndex {
             total_is_estimate,
             parsed,
         })
-    }
-
-    /// A snippet maker for `field` that marks the `stems` searched for, rarer words weighing
-    /// more (as tantivy's `SnippetGenerator::create` does), with the cheaper analyser of
-    /// [`snippet::analyzer`].
-    fn snippets(
-        &self,
-        searcher: &Searcher,
-        stems: &[String],
-        field: Field,
-    ) -> Result<SnippetGenerator, SearchError> {
-        let mut weights = std::collections::BTreeMap::new();
-        for stem in stems {
-            let doc_freq = searcher.doc_freq(&Term::from_field_text(field, stem))?;
-            if doc_freq > 0 {
-                weights.insert(stem.clone(), 1.0 / (1.0 + doc_freq as f32));
-            }
-        }
-        let analyzer = snippet::analyzer(&self.analyzer, weights.keys().map(String::as_str));
-        Ok(SnippetGenerator::new(
-            weights,
-            analyzer,
-            field,
-            SNIPPET_CHARS,
-        ))
     }
 
     /// Up to `limit` published stories most like story `id` by their words (headline,
@@ -1341,6 +1313,19 @@ fn settings() -> tantivy::IndexSettings {
         docstore_blocksize: 4096,
         ..tantivy::IndexSettings::default()
     }
+}
+
+/// The `stems` searched for that are in `field` at all, weighted for snippets as tantivy's
+/// snippet generator weighs them: rarer words weigh more.
+fn weights(searcher: &Searcher, stems: &[String], field: Field) -> Result<Weights, SearchError> {
+    let mut weights = Weights::new();
+    for stem in stems {
+        let doc_freq = searcher.doc_freq(&Term::from_field_text(field, stem))?;
+        if doc_freq > 0 && !weights.iter().any(|(s, _)| s == stem) {
+            weights.push((stem.clone(), 1.0 / (1.0 + doc_freq as f32)));
+        }
+    }
+    Ok(weights)
 }
 
 /// The first position (in words) at which story `address` has any of `stems` in `field`, by

@@ -1,122 +1,167 @@
-//! Snippets as safe HTML: the fragment's text escaped, the matched words wrapped in `<mark>`.
-//! This is the only HTML the search crate makes; it must never let stored text through
-//! unescaped (a headline or body may contain `<script>` typed by anyone).
+//! Snippets: the stretch of a result's text that best shows the words searched for, as safe
+//! HTML (the fragment's text escaped, the matched words wrapped in `<mark>`). This is the only
+//! HTML the search crate makes; it must never let stored text through unescaped (a headline or
+//! body may contain `<script>` typed by anyone).
 //!
-//! Also the analyser snippets are made with: the index's own, except that it stems only the
-//! words that may stem to a word searched for, and each such word once per search. Stemming is
-//! most of what a snippet costs, and a word can only match when it does.
+//! Written here rather than with tantivy's `SnippetGenerator`, whose choice of fragment this
+//! keeps exactly (the test `snippets_are_the_ones_tantivy_would_make` holds the two together):
+//! the generator copies, lower-cases (a new string each) and looks up in a map every word of
+//! the text, and a page of twenty results made that a third of a search's time. Here a word
+//! is only looked at when it may match: one made of ASCII letters and digits whose first
+//! letter (lower-cased) starts none of the stems searched for cannot, since the Snowball
+//! stemmers change only the ends of such words; any other word is analysed by the index's own
+//! analyser, once per search.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
-use tantivy::snippet::Snippet;
-use tantivy::tokenizer::{
-    LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
-    Tokenizer,
-};
+use std::collections::HashMap;
+use std::ops::Range;
+use tantivy::tokenizer::TextAnalyzer;
 
-/// The index's analyser (`schema::analyzer`) for snippets of a search for `stems`: a word
-/// made of ASCII letters and digits whose first letter starts none of the stems is left as it
-/// is, since the Snowball stemmers change only the ends of such words; any other word is
-/// stemmed by `full`, the index's analyser, and its stem remembered for the rest of the
-/// search (the analyser is cloned for every snippet; the memory is shared by the clones).
-/// Either way, a word that matches gets the stem the index gave it.
-pub(crate) fn analyzer<'a>(
-    full: &TextAnalyzer,
-    stems: impl Iterator<Item = &'a str>,
-) -> TextAnalyzer {
-    let firsts: BTreeSet<u8> = stems.filter_map(|s| s.bytes().next()).collect();
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(StemCandidates {
-            full: full.clone(),
-            firsts,
-            stems: Arc::default(),
-        })
-        .build()
+/// Words at least this long (in bytes) are not words to the index's analyser (its
+/// `RemoveLongFilter`), so they neither match nor count in a fragment's length.
+const LONGEST_WORD: usize = 40;
+
+/// Stems searched for in one field, each with its weight (rarer words weigh more).
+pub(crate) type Weights = Vec<(String, f32)>;
+
+/// Makes the snippets of one search: remembers the stem of every word it had to analyse.
+pub(crate) struct Snippets {
+    analyzer: TextAnalyzer,
+    /// Whether an ASCII letter or digit (lower-cased) starts any stem searched for.
+    firsts: [bool; 128],
+    /// Words met so far that may match, with their stems.
+    stems: HashMap<String, String>,
+    /// Bytes a snippet spans at most.
+    max_bytes: usize,
 }
 
-/// See [`analyzer`].
-#[derive(Clone)]
-struct StemCandidates {
-    full: TextAnalyzer,
-    firsts: BTreeSet<u8>,
-    /// Words stemmed so far in this search, with their stems.
-    stems: Arc<Mutex<HashMap<String, String>>>,
+/// A snippet: a stretch of a text and the ranges (relative to it) of the words that matched.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Snippet<'t> {
+    pub fragment: &'t str,
+    pub highlighted: Vec<Range<usize>>,
 }
 
-impl TokenFilter for StemCandidates {
-    type Tokenizer<T: Tokenizer> = StemCandidatesFilter<T>;
+/// A fragment being measured: its span in the text, its score, its matches.
+struct Candidate {
+    start: usize,
+    stop: usize,
+    score: f32,
+    highlighted: Vec<Range<usize>>,
+}
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> Self::Tokenizer<T> {
-        StemCandidatesFilter {
-            inner: tokenizer,
-            filter: self,
+impl Candidate {
+    fn at(start: usize) -> Self {
+        Candidate {
+            start,
+            stop: start,
+            score: 0.0,
+            highlighted: Vec::new(),
         }
     }
 }
 
-#[derive(Clone)]
-pub(crate) struct StemCandidatesFilter<T> {
-    inner: T,
-    filter: StemCandidates,
-}
-
-impl<T: Tokenizer> Tokenizer for StemCandidatesFilter<T> {
-    type TokenStream<'a> = StemCandidatesStream<'a, T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        StemCandidatesStream {
-            tail: self.inner.token_stream(text),
-            filter: &mut self.filter,
-        }
-    }
-}
-
-pub(crate) struct StemCandidatesStream<'a, T> {
-    tail: T,
-    filter: &'a mut StemCandidates,
-}
-
-impl<T: TokenStream> TokenStream for StemCandidatesStream<'_, T> {
-    fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        let plain = token.text.bytes().all(|b| b.is_ascii_alphanumeric());
-        let first = token.text.bytes().next();
-        if plain && first.is_some_and(|b| !self.filter.firsts.contains(&b)) {
-            return true;
-        }
-        let word = std::mem::take(&mut token.text);
-        let mut stems = self.filter.stems.lock().unwrap_or_else(|e| e.into_inner());
-        let stem = match stems.get(&word) {
-            Some(stem) => stem.clone(),
-            None => {
-                let mut stream = self.filter.full.token_stream(&word);
-                let stem = if stream.advance() {
-                    stream.token().text.clone()
-                } else {
-                    word.clone()
-                };
-                drop(stream);
-                stems.insert(word, stem.clone());
-                stem
+impl Snippets {
+    /// Snippets for a search for `stems`, analysed by the index's `analyzer`, each spanning
+    /// at most `max_bytes`.
+    pub(crate) fn new(analyzer: &TextAnalyzer, stems: &[String], max_bytes: usize) -> Self {
+        let mut firsts = [false; 128];
+        for b in stems.iter().filter_map(|s| s.bytes().next()) {
+            if b.is_ascii() {
+                firsts[usize::from(b.to_ascii_lowercase())] = true;
             }
+        }
+        Snippets {
+            analyzer: analyzer.clone(),
+            firsts,
+            stems: HashMap::new(),
+            max_bytes,
+        }
+    }
+
+    /// The best snippet of `text` for `weights`: the text cut into fragments of at most
+    /// `max_bytes` at word boundaries, from its start, and the one whose matched words weigh
+    /// most (the first among equals). Empty when no word of the text matches.
+    pub(crate) fn make<'t>(&mut self, text: &'t str, weights: &[(String, f32)]) -> Snippet<'t> {
+        if weights.is_empty() {
+            return Snippet::default();
+        }
+        let mut best: Option<Candidate> = None;
+        let mut current = Candidate::at(0);
+        for word in words(text) {
+            if word.end - current.start > self.max_bytes {
+                let done = std::mem::replace(&mut current, Candidate::at(word.start));
+                if done.score > 0.0 && best.as_ref().is_none_or(|b| done.score > b.score) {
+                    best = Some(done);
+                }
+            }
+            current.stop = word.end;
+            if let Some(weight) = self.weight(&text[word.clone()], weights) {
+                current.score += weight;
+                current.highlighted.push(word);
+            }
+        }
+        if current.score > 0.0 && best.as_ref().is_none_or(|b| current.score > b.score) {
+            best = Some(current);
+        }
+        match best {
+            Some(b) => Snippet {
+                fragment: &text[b.start..b.stop],
+                highlighted: b
+                    .highlighted
+                    .into_iter()
+                    .map(|r| r.start - b.start..r.end - b.start)
+                    .collect(),
+            },
+            None => Snippet::default(),
+        }
+    }
+
+    /// The weight of `word` if its stem is one searched for.
+    fn weight(&mut self, word: &str, weights: &[(String, f32)]) -> Option<f32> {
+        let first = word.as_bytes()[0];
+        if first.is_ascii()
+            && !self.firsts[usize::from(first.to_ascii_lowercase())]
+            && word.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return None;
+        }
+        let weight_of = |stem: &str| weights.iter().find(|(s, _)| s == stem).map(|(_, w)| *w);
+        if let Some(stem) = self.stems.get(word) {
+            return weight_of(stem);
+        }
+        let mut stream = self.analyzer.token_stream(word);
+        let stem = if stream.advance() {
+            stream.token().text.clone()
+        } else {
+            String::new()
         };
-        drop(stems);
-        self.tail.token_mut().text = stem;
-        true
+        drop(stream);
+        let weight = weight_of(&stem);
+        self.stems.insert(word.to_owned(), stem);
+        weight
     }
+}
 
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
+/// The words of `text` as the index's tokenizer cuts them (runs of letters and digits),
+/// without those its analyser drops for their length.
+fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let (start, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
+            let mut end = text.len();
+            while let Some(&(at, c)) = chars.peek() {
+                if !c.is_alphanumeric() {
+                    end = at;
+                    break;
+                }
+                chars.next();
+            }
+            if end - start < LONGEST_WORD {
+                return Some(start..end);
+            }
+        }
+    })
 }
 
 /// Append `s` to `out` with `& < > " '` escaped.
@@ -133,23 +178,30 @@ fn escape_into(out: &mut String, s: &str) {
     }
 }
 
-/// The snippet as HTML. Highlight ranges that overlap, run past the fragment or split a
-/// character are skipped rather than trusted.
-pub fn html(snippet: &Snippet) -> String {
-    let fragment = snippet.fragment();
-    let mut out = String::with_capacity(fragment.len() + 32);
-    let mut pos = 0;
-    for r in snippet.highlighted() {
-        let (Some(before), Some(word)) = (fragment.get(pos..r.start), fragment.get(r.clone()))
-        else {
-            continue;
-        };
-        escape_into(&mut out, before);
-        out.push_str("<mark>");
-        escape_into(&mut out, word);
-        out.push_str("</mark>");
-        pos = r.end;
+impl Snippet<'_> {
+    /// Whether no word matched (then there is nothing to show).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.highlighted.is_empty()
     }
-    escape_into(&mut out, fragment.get(pos..).unwrap_or(""));
-    out
+
+    /// The snippet as HTML. Highlight ranges that overlap, run past the fragment or split a
+    /// character are skipped rather than trusted.
+    pub(crate) fn html(&self) -> String {
+        let fragment = self.fragment;
+        let mut out = String::with_capacity(fragment.len() + 32);
+        let mut pos = 0;
+        for r in &self.highlighted {
+            let (Some(before), Some(word)) = (fragment.get(pos..r.start), fragment.get(r.clone()))
+            else {
+                continue;
+            };
+            escape_into(&mut out, before);
+            out.push_str("<mark>");
+            escape_into(&mut out, word);
+            out.push_str("</mark>");
+            pos = r.end;
+        }
+        escape_into(&mut out, fragment.get(pos..).unwrap_or(""));
+        out
+    }
 }

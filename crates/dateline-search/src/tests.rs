@@ -2,6 +2,7 @@
 
 use super::*;
 use proptest::prelude::*;
+use tantivy::snippet::SnippetGenerator;
 
 fn doc(id: i64, headline: &str, body: &str) -> Document {
     let published_at = Timestamp::from_second(1_700_000_000 + id * 3600).expect("valid time");
@@ -636,4 +637,96 @@ fn checksums_are_read_from_tantivys_footer_format() {
     assert!(!crate::checksum::file_ok(&path).expect("reading"));
     std::fs::write(&path, [0u8, 0, 1, 0, 57, 5, 0, 0]).expect("writing");
     assert!(!crate::checksum::file_ok(&path).expect("reading"));
+}
+
+/// The snippet module's own fragment choice against tantivy's `SnippetGenerator`, whose
+/// algorithm it keeps: the same fragment and the same marked words for any text.
+fn assert_snippet_as_tantivys(text: &str, query: &[&str], max_bytes: usize) {
+    let mut analyzer = schema::analyzer(Language::English);
+    let stems: Vec<String> = query
+        .iter()
+        .filter_map(|w| {
+            let mut stream = analyzer.token_stream(w);
+            stream.advance().then(|| stream.token().text.clone())
+        })
+        .collect();
+    let weights: Weights = stems
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.clone(), 1.0 / (2.0 + i as f32)))
+        .collect();
+    let theirs = SnippetGenerator::new(
+        weights.iter().cloned().collect(),
+        analyzer.clone(),
+        Schema::builder().add_text_field("body", tantivy::schema::TEXT),
+        max_bytes,
+    )
+    .snippet(text);
+    let ours = Snippets::new(&analyzer, &stems, max_bytes).make(text, &weights);
+    assert_eq!(ours.fragment, theirs.fragment(), "{text:?} for {query:?}");
+    assert_eq!(
+        ours.highlighted,
+        theirs.highlighted(),
+        "{text:?} for {query:?}"
+    );
+}
+
+#[test]
+fn snippets_are_the_ones_tantivy_would_make() {
+    let long = "a".repeat(39) + " " + &"b".repeat(40) + " strike";
+    // A word of 40 bytes is too long to be one: the fragment ends before it.
+    let long_last = "strike ".to_owned() + &"b".repeat(40);
+    let texts = [
+        "",
+        "Nothing here matches.",
+        "Dock workers went on strike today; the strikes spread to the harbour by noon.",
+        "STRIKE! Strikers and striking crews, Striker's pay: the harbour's strike fund.",
+        "Harbour harbour harbour. Then a long stretch of words that do not match at all, \
+         and then the harbour again with a strike beside it at the very end: strike.",
+        "Café owners in Zürich joined the strike; the naïve façade of ΑΘΗΝΑ strikes back.",
+        "Numbers 1999 and 2026 strike3 strike 3strike, under_scores strike-breaking.",
+        long.as_str(),
+        long_last.as_str(),
+        "strike",
+        "   leading spaces, then strike, then trailing spaces   ",
+    ];
+    let queries: [&[&str]; 4] = [
+        &["strike"],
+        &["strike", "harbour"],
+        &["café", "zürich", "αθηνα"],
+        &["nothing"],
+    ];
+    for text in texts {
+        for query in queries {
+            for max in [10, 40, 220] {
+                assert_snippet_as_tantivys(text, query, max);
+            }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn snippets_of_any_text_are_the_ones_tantivy_would_make(
+        words in proptest::collection::vec(
+            prop_oneof![
+                proptest::sample::select(&[
+                    "strike", "Strikes", "harbour", "the", "a", "Zürich", "ÉCOLE", "naïve", "x1",
+                    "supercalifragilisticexpialidocious-and-then-some-more",
+                    "fortybytesisjustonebytetoolongxxxxxxxxxx", "thirtyninebytesisawordstillxxxxxxxxxxxx",
+                ][..]).prop_map(str::to_owned),
+                "[a-zé]{1,12}",
+            ],
+            0..60,
+        ),
+        separators in proptest::collection::vec(prop_oneof![Just(" "), Just(", "), Just(". "), Just("—"), Just("\n\n")], 60),
+        max in 5usize..300,
+    ) {
+        let text: String = words
+            .iter()
+            .zip(&separators)
+            .flat_map(|(w, s)| [w.as_str(), s])
+            .collect();
+        assert_snippet_as_tantivys(&text, &["strike", "harbour", "zürich", "école"], max);
+    }
 }
