@@ -836,20 +836,27 @@ impl SearchIndex {
             )),
             None => None,
         };
+        let firsts = match text {
+            Some(t) => {
+                let addresses: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
+                first_positions(searcher, f.body, &t.highlight, &addresses)?
+            }
+            None => HashMap::new(),
+        };
         let mut hits = Vec::with_capacity(found.len());
         for (score, address) in found {
             let doc: TantivyDocument = searcher.doc(address)?;
             let Some(id) = doc.get_first(f.id).and_then(|v| v.as_u64()) else {
                 continue;
             };
-            let snippet = match (&mut snippets, text) {
-                (Some((snippets, body, standfirst)), Some(t)) => {
+            let snippet = match &mut snippets {
+                Some((snippets, body, standfirst)) => {
                     // The body's postings say whether any word is in it at all (a story found
                     // by its headline alone is not read through for nothing) and at which word:
                     // the snippet is looked for in the stretch where that word lies if words
                     // are of even length (the lead when it is early) and, should that estimate
                     // miss, in the whole body; failing the body, in the standfirst.
-                    let first = first_position(searcher, f.body, &t.highlight, address)?;
+                    let first = firsts.get(&address).copied();
                     let text = doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("");
                     let mut s = Snippet::default();
                     if let Some(word) = first {
@@ -870,7 +877,7 @@ impl SearchIndex {
                     // Empty when nothing matched in the text (only the headline or a tag).
                     s.html()
                 }
-                _ => String::new(),
+                None => String::new(),
             };
             let card = doc
                 .get_first(f.card)
@@ -1328,37 +1335,51 @@ fn weights(searcher: &Searcher, stems: &[String], field: Field) -> Result<Weight
     Ok(weights)
 }
 
-/// The first position (in words) at which story `address` has any of `stems` in `field`, by
-/// the field's postings; None when it has none of them.
-fn first_position(
+/// For each story of `addresses` that has any of `stems` in `field`, the first position (in
+/// words) at which it does, by the field's postings. Each stem's posting list is opened once
+/// per segment and walked forward through the segment's stories in order.
+fn first_positions(
     searcher: &Searcher,
     field: Field,
     stems: &[String],
-    address: DocAddress,
-) -> Result<Option<u32>, SearchError> {
-    let index = searcher
-        .segment_reader(address.segment_ord)
-        .inverted_index(field)?;
-    let mut first: Option<u32> = None;
+    addresses: &[DocAddress],
+) -> Result<HashMap<DocAddress, u32>, SearchError> {
+    let mut sorted = addresses.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut first: HashMap<DocAddress, u32> = HashMap::new();
     let mut positions = Vec::new();
-    for stem in stems {
-        let term = Term::from_field_text(field, stem);
-        let postings = index
-            .read_postings(&term, IndexRecordOption::WithFreqsAndPositions)
-            .map_err(tantivy::TantivyError::from)?;
-        let Some(mut postings) = postings else {
-            continue;
-        };
-        // A posting list starts on its first story, which may already be past this one.
-        let at = if postings.doc() < address.doc_id {
-            postings.seek(address.doc_id)
-        } else {
-            postings.doc()
-        };
-        if at == address.doc_id {
-            postings.positions(&mut positions);
-            if let Some(p) = positions.first() {
-                first = Some(first.map_or(*p, |f| f.min(*p)));
+    for segment in sorted.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+        let index = searcher
+            .segment_reader(segment[0].segment_ord)
+            .inverted_index(field)?;
+        for stem in stems {
+            let term = Term::from_field_text(field, stem);
+            let postings = index
+                .read_postings(&term, IndexRecordOption::WithFreqsAndPositions)
+                .map_err(tantivy::TantivyError::from)?;
+            let Some(mut postings) = postings else {
+                continue;
+            };
+            for address in segment {
+                // A posting list starts on its first story, which may already be past this one.
+                let at = if postings.doc() < address.doc_id {
+                    postings.seek(address.doc_id)
+                } else {
+                    postings.doc()
+                };
+                if at == TERMINATED {
+                    break;
+                }
+                if at == address.doc_id {
+                    postings.positions(&mut positions);
+                    if let Some(&p) = positions.first() {
+                        first
+                            .entry(*address)
+                            .and_modify(|f| *f = (*f).min(p))
+                            .or_insert(p);
+                    }
+                }
             }
         }
     }

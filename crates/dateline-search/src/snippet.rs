@@ -145,23 +145,38 @@ impl Snippets {
 /// The words of `text` as the index's tokenizer cuts them (runs of letters and digits),
 /// without those its analyser drops for their length.
 fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let mut chars = text.char_indices().peekable();
+    let mut at = 0;
     std::iter::from_fn(move || {
         loop {
-            let (start, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
-            let mut end = text.len();
-            while let Some(&(at, c)) = chars.peek() {
-                if !c.is_alphanumeric() {
-                    end = at;
-                    break;
-                }
-                chars.next();
-            }
+            let start = at + next_boundary(&text[at..], false)?;
+            let end = start + next_boundary(&text[start..], true).unwrap_or(text.len() - start);
+            at = end;
             if end - start < LONGEST_WORD {
                 return Some(start..end);
             }
         }
     })
+}
+
+/// The offset in `text` of its first character that is not (`in_word`) or is (`!in_word`) a
+/// letter or digit; ASCII is told apart byte by byte, the rest by its character.
+fn next_boundary(text: &str, in_word: bool) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (alphanumeric, len) = if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[i..].chars().next()?;
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        if alphanumeric != in_word {
+            return Some(i);
+        }
+        i += len;
+    }
+    None
 }
 
 /// Append `s` to `out` with `& < > " '` escaped.
