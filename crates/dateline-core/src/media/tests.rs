@@ -16,6 +16,11 @@ fn credit_line_joins_the_parts_it_has() {
     );
     assert_eq!(credit("AFP", "", "").to_string(), "© AFP");
     assert_eq!(credit("", "Jane Doe", "").to_string(), "© Jane Doe");
+    assert_eq!(credit("", "", "NASA").to_string(), "© Courtesy of NASA");
+    assert_eq!(
+        credit("ap ", "", " NASA").to_string(),
+        "© AP / Courtesy of NASA"
+    );
     assert_eq!(credit(" ", "", "").to_string(), "");
     assert!(credit("", " ", "").is_empty());
 }

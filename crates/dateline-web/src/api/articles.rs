@@ -22,27 +22,29 @@ pub struct ListQuery {
 }
 
 #[derive(Serialize)]
-struct ArticleList {
-    articles: Vec<ArticleJson>,
+struct ArticleList<'a> {
+    articles: Vec<ArticleJson<'a>>,
     page: u32,
     per_page: u32,
     total: u64,
     pages: u32,
 }
 
+/// A story as the API shows it, borrowing its texts from the summary it is made from (a search
+/// answer makes twenty, and copying each text once more showed in its time).
 #[derive(Serialize)]
-pub(super) struct ArticleJson {
+pub(super) struct ArticleJson<'a> {
     id: i64,
     url: String,
     short_url: String,
-    headline: String,
-    standfirst: String,
-    section: SectionRef,
-    authors: Vec<AuthorRef>,
+    headline: &'a str,
+    standfirst: &'a str,
+    section: SectionRef<'a>,
+    authors: Vec<AuthorRef<'a>>,
     /// RFC 3339, UTC.
     published_at: String,
     updated_at: Option<String>,
-    lead_image: Option<ImageJson>,
+    lead_image: Option<ImageJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tags: Option<Vec<TagRef>>,
     /// Sanitised HTML, READ MORE and photos filled in.
@@ -51,16 +53,16 @@ pub(super) struct ArticleJson {
 }
 
 #[derive(Serialize)]
-struct SectionRef {
-    slug: String,
-    name: String,
+struct SectionRef<'a> {
+    slug: &'a str,
+    name: &'a str,
     url: String,
 }
 
 #[derive(Serialize)]
-struct AuthorRef {
-    slug: String,
-    name: String,
+struct AuthorRef<'a> {
+    slug: &'a str,
+    name: &'a str,
     url: String,
 }
 
@@ -72,34 +74,34 @@ struct TagRef {
 }
 
 #[derive(Serialize)]
-struct ImageJson {
+struct ImageJson<'a> {
     url: String,
     srcset: String,
     width: u32,
     height: u32,
-    alt: String,
-    caption: String,
+    alt: &'a str,
+    caption: &'a str,
     credit: String,
 }
 
-pub(super) fn summary_json(s: &ArticleSummary, base: &str) -> ArticleJson {
+pub(super) fn summary_json<'a>(s: &'a ArticleSummary, base: &str) -> ArticleJson<'a> {
     ArticleJson {
         id: s.id.0,
         url: format!("{base}{}", s.path),
         short_url: format!("{base}/s/{}", s.short_code),
-        headline: s.headline.clone(),
-        standfirst: s.standfirst.clone(),
+        headline: &s.headline,
+        standfirst: &s.standfirst,
         section: SectionRef {
-            slug: s.section_slug.clone(),
-            name: s.section_name.clone(),
+            slug: &s.section_slug,
+            name: &s.section_name,
             url: format!("{base}/{}/", s.section_slug),
         },
         authors: s
             .authors
             .iter()
             .map(|p| AuthorRef {
-                slug: p.slug.to_string(),
-                name: p.name.clone(),
+                slug: p.slug.as_str(),
+                name: &p.name,
                 url: format!("{base}{}", p.path()),
             })
             .collect(),
@@ -115,8 +117,8 @@ pub(super) fn summary_json(s: &ArticleSummary, base: &str) -> ArticleJson {
                 srcset: m.srcset(),
                 width: w,
                 height: m.height_at(w),
-                alt: m.alt.clone(),
-                caption: m.caption.clone(),
+                alt: &m.alt,
+                caption: &m.caption,
                 credit: m.credit.to_string(),
             }
         }),
@@ -222,9 +224,9 @@ pub async fn show_article(
     out.body_html = Some(body);
     // The reader-facing dateline too, so clients need not know the site's zone rules.
     #[derive(Serialize)]
-    struct WithDateline {
+    struct WithDateline<'a> {
         #[serde(flatten)]
-        article: ArticleJson,
+        article: ArticleJson<'a>,
         dateline: String,
     }
     Ok(json(WithDateline {

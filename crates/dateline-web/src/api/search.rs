@@ -16,10 +16,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 #[derive(Serialize)]
-struct SearchJson {
+struct SearchJson<'a> {
     query: String,
     sort: &'static str,
-    results: Vec<ResultJson>,
+    results: Vec<ResultJson<'a>>,
     page: u32,
     per_page: u32,
     /// Exact up to `dateline_search::EXACT_COUNT_UP_TO`, else an estimate (see below).
@@ -29,13 +29,13 @@ struct SearchJson {
 }
 
 #[derive(Serialize)]
-struct ResultJson {
+struct ResultJson<'a> {
     #[serde(flatten)]
-    article: ArticleJson,
+    article: ArticleJson<'a>,
     /// Relevance score (0 when sorted by date).
     score: f32,
     /// HTML: escaped text with the matched words in `<mark>`.
-    snippet_html: String,
+    snippet_html: &'a str,
 }
 
 pub async fn search_articles(
@@ -61,7 +61,7 @@ pub async fn search_articles(
                 Some(ResultJson {
                     article: summary_json(s, &base),
                     score: h.score,
-                    snippet_html: h.snippet.clone(),
+                    snippet_html: &h.snippet,
                 })
             })
             .collect(),
