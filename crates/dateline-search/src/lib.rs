@@ -44,7 +44,8 @@ use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring,
     FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, Schema, Value};
+use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
+use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Schema, Value};
 use tantivy::tokenizer::{Language, PreTokenizedString, TextAnalyzer, Token};
 use tantivy::{
     DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TERMINATED,
@@ -845,8 +846,8 @@ impl SearchIndex {
         };
         let mut hits = Vec::with_capacity(found.len());
         for (score, address) in found {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let Some(id) = doc.get_first(f.id).and_then(|v| v.as_u64()) else {
+            let doc: Stored = searcher.doc(address)?;
+            let Some(id) = doc.u64(f.id) else {
                 continue;
             };
             let snippet = match &mut snippets {
@@ -857,7 +858,7 @@ impl SearchIndex {
                     // are of even length (the lead when it is early) and, should that estimate
                     // miss, in the whole body; failing the body, in the standfirst.
                     let first = firsts.get(&address).copied();
-                    let text = doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("");
+                    let text = doc.text(f.body).unwrap_or("");
                     let mut s = Snippet::default();
                     if let Some(word) = first {
                         let words = searcher
@@ -871,18 +872,14 @@ impl SearchIndex {
                         }
                     }
                     if s.is_empty() {
-                        let text = doc.get_first(f.standfirst).and_then(|v| v.as_str());
-                        s = snippets.make(text.unwrap_or(""), standfirst);
+                        s = snippets.make(doc.text(f.standfirst).unwrap_or(""), standfirst);
                     }
                     // Empty when nothing matched in the text (only the headline or a tag).
                     s.html()
                 }
                 None => String::new(),
             };
-            let card = doc
-                .get_first(f.card)
-                .and_then(|v| v.as_str())
-                .and_then(Card::from_json);
+            let card = doc.text(f.card).and_then(Card::from_json);
             hits.push(Hit {
                 id: ArticleId(id as i64),
                 score,
@@ -1319,6 +1316,40 @@ fn settings() -> tantivy::IndexSettings {
     tantivy::IndexSettings {
         docstore_blocksize: 4096,
         ..tantivy::IndexSettings::default()
+    }
+}
+
+/// A stored story as a result reads it: its fields as tantivy hands them over. tantivy's own
+/// document copies every text once more into its arena, and a result only looks up four
+/// fields, one of them the whole body.
+struct Stored(Vec<(Field, OwnedValue)>);
+
+impl DocumentDeserialize for Stored {
+    fn deserialize<'de, D>(mut fields: D) -> Result<Self, DeserializeError>
+    where
+        D: DocumentDeserializer<'de>,
+    {
+        let mut out = Vec::with_capacity(fields.size_hint());
+        while let Some(field) = fields.next_field::<OwnedValue>()? {
+            out.push(field);
+        }
+        Ok(Stored(out))
+    }
+}
+
+impl Stored {
+    fn text(&self, field: Field) -> Option<&str> {
+        self.0.iter().find_map(|(f, v)| match v {
+            OwnedValue::Str(s) if *f == field => Some(s.as_str()),
+            _ => None,
+        })
+    }
+
+    fn u64(&self, field: Field) -> Option<u64> {
+        self.0.iter().find_map(|(f, v)| match v {
+            OwnedValue::U64(n) if *f == field => Some(*n),
+            _ => None,
+        })
     }
 }
 
