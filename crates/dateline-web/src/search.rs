@@ -173,8 +173,11 @@ impl Search {
         // Read before searching: a write announced later is one the search may not see anyway.
         let generation = store.generation();
         let current = self.indexed.borrow().is_some_and(|g| g >= generation);
-        let results = self.query(req).await?;
-        let stories = match current.then(|| from_cards(&results.hits, site)).flatten() {
+        let mut results = self.query(req).await?;
+        let stories = match current
+            .then(|| from_cards(&mut results.hits, site))
+            .flatten()
+        {
             Some(stories) => stories,
             None => {
                 let ids: Vec<ArticleId> = results.hits.iter().map(|h| h.id).collect();
@@ -226,12 +229,16 @@ pub struct Found {
     pub stories: Vec<ArticleSummary>,
 }
 
-/// The hits' stories from their cards, the section named from `site`; None when a hit has no
-/// card or its section is unknown (the store is asked then).
-fn from_cards(hits: &[Hit], site: &SiteContext) -> Option<Vec<ArticleSummary>> {
-    hits.iter()
+/// The hits' stories from their cards, which are moved out of the hits, each section named from
+/// `site`; None when a hit has no card or names a section the site no longer has (then the
+/// store is asked instead, which needs no card).
+fn from_cards(hits: &mut [Hit], site: &SiteContext) -> Option<Vec<ArticleSummary>> {
+    if hits.iter().any(|h| h.card.is_none()) {
+        return None;
+    }
+    hits.iter_mut()
         .map(|h| {
-            let card = h.card.as_ref()?;
+            let card = h.card.take()?;
             let section = site.sections.iter().find(|s| s.id == card.section_id)?;
             Some(summary(card, section))
         })
@@ -239,11 +246,11 @@ fn from_cards(hits: &[Hit], site: &SiteContext) -> Option<Vec<ArticleSummary>> {
 }
 
 /// A card as the store's summary of the story.
-fn summary(card: &Card, section: &Section) -> ArticleSummary {
+fn summary(card: Card, section: &Section) -> ArticleSummary {
     ArticleSummary {
         id: card.id,
-        headline: card.headline.clone(),
-        standfirst: card.standfirst.clone(),
+        headline: card.headline,
+        standfirst: card.standfirst,
         section_id: section.id,
         section_slug: section.slug.to_string(),
         section_name: section.name.clone(),
@@ -254,16 +261,16 @@ fn summary(card: &Card, section: &Section) -> ArticleSummary {
             card.path_date,
             &card.slug,
         ),
-        short_code: card.short_code.clone(),
-        lead: card.lead.clone(),
+        short_code: card.short_code,
+        lead: card.lead,
         // Cards and the API name and link bylines: the rest of a person is not kept.
         authors: card
             .authors
-            .iter()
+            .into_iter()
             .map(|b| Person {
                 id: b.id,
-                slug: b.slug.clone(),
-                name: b.name.clone(),
+                slug: b.slug,
+                name: b.name,
                 title: String::new(),
                 bio: String::new(),
                 photo_media_id: None,
