@@ -179,18 +179,24 @@ fn next_boundary(text: &str, in_word: bool) -> Option<usize> {
     None
 }
 
-/// Append `s` to `out` with `& < > " '` escaped.
+/// Append `s` to `out` with `& < > " '` escaped (the runs between them copied whole).
 fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both slices end on character boundaries.
+        out.push_str(&s[from..i]);
+        out.push_str(escaped);
+        from = i + 1;
     }
+    out.push_str(&s[from..]);
 }
 
 impl Snippet<'_> {

@@ -730,3 +730,17 @@ proptest! {
         assert_snippet_as_tantivys(&text, &["strike", "harbour", "zürich", "école"], max);
     }
 }
+
+#[test]
+fn snippet_html_escapes_every_special_character_and_marks_only_whole_ranges() {
+    let fragment = "«a<b & 'c' \"d\" >é» end";
+    let s = snippet::Snippet {
+        fragment,
+        // The last range splits `é`: skipped rather than trusted.
+        highlighted: vec![0..2, 4..5, 18..19],
+    };
+    assert_eq!(
+        s.html(),
+        "<mark>«</mark>a&lt;<mark>b</mark> &amp; &#39;c&#39; &quot;d&quot; &gt;é» end"
+    );
+}
