@@ -1,6 +1,6 @@
 //! Dateline's domain: the nouns (articles, sections, tags, people, photos), the rules that bind
 //! them (slugs, short codes, pagination, related-article ranking, the permission table and the
-//! publishing workflow) and dateline formatting.
+//! publishing workflow), dateline formatting and HTML escaping of text.
 //!
 //! This crate does no I/O: no files, no network, no clock. Time arrives as a parameter (`now`).
 
@@ -8,6 +8,7 @@ pub mod account;
 pub mod article;
 pub mod dateline;
 pub mod discussion;
+pub mod html;
 pub mod ids;
 pub mod live;
 pub mod mail;

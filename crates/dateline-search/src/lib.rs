@@ -21,6 +21,7 @@ mod checksum;
 pub mod query;
 mod schema;
 mod snippet;
+mod stored;
 
 pub use card::{Byline, Card};
 pub use query::{MAX_QUERY_CHARS, Parsed, Part};
@@ -29,7 +30,7 @@ pub use schema::language_for;
 use dateline_core::{ArticleId, SectionId, TagId};
 use jiff::Timestamp;
 use schema::Fields;
-use snippet::{Snippet, Snippets, Weights};
+use snippet::ForSearch;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::HashMap;
@@ -37,15 +38,14 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use stored::Stored;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::merge_policy::{LogMergePolicy, NoMergePolicy};
-use tantivy::postings::Postings;
 use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring,
     FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
-use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Schema, Value};
+use tantivy::schema::{Field, IndexRecordOption, Schema, Value};
 use tantivy::tokenizer::{Language, PreTokenizedString, TextAnalyzer, Token};
 use tantivy::{
     DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TERMINATED,
@@ -63,15 +63,6 @@ pub const MAX_OFFSET: usize = 10_000;
 /// extrapolated from how far into the index the last counted match lay: counting every one of
 /// 70,000 matches costs more than finding the best ten, and no reader needs the exact number.
 pub const EXACT_COUNT_UP_TO: usize = 1_000;
-
-/// Characters of body text a snippet shows at most.
-const SNIPPET_CHARS: usize = 220;
-
-/// Bytes of the body a snippet is looked for in first: around where the first word searched
-/// for lies by its position. Making a snippet tokenises the text it is made from, and a whole
-/// 600-word body costs more than the search; the whole body is read only when the estimate of
-/// where the word lies misses.
-const SNIPPET_WINDOW: usize = 600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -830,19 +821,18 @@ impl SearchIndex {
     ) -> Result<Results, SearchError> {
         let f = &self.fields;
         let mut snippets = match text {
-            Some(t) => Some((
-                Snippets::new(&self.analyzer, &t.highlight, SNIPPET_CHARS),
-                weights(searcher, &t.highlight, f.body)?,
-                weights(searcher, &t.highlight, f.standfirst)?,
-            )),
-            None => None,
-        };
-        let firsts = match text {
             Some(t) => {
                 let addresses: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
-                first_positions(searcher, f.body, &t.highlight, &addresses)?
+                let fields = (f.body, f.standfirst);
+                Some(ForSearch::new(
+                    searcher,
+                    &self.analyzer,
+                    &t.highlight,
+                    fields,
+                    &addresses,
+                )?)
             }
-            None => HashMap::new(),
+            None => None,
         };
         let mut hits = Vec::with_capacity(found.len());
         for (score, address) in found {
@@ -851,32 +841,12 @@ impl SearchIndex {
                 continue;
             };
             let snippet = match &mut snippets {
-                Some((snippets, body, standfirst)) => {
-                    // The body's postings say whether any word is in it at all (a story found
-                    // by its headline alone is not read through for nothing) and at which word:
-                    // the snippet is looked for in the stretch where that word lies if words
-                    // are of even length (the lead when it is early) and, should that estimate
-                    // miss, in the whole body; failing the body, in the standfirst.
-                    let first = firsts.get(&address).copied();
-                    let text = doc.text(f.body).unwrap_or("");
-                    let mut s = Snippet::default();
-                    if let Some(word) = first {
-                        let words = searcher
-                            .segment_reader(address.segment_ord)
-                            .get_fieldnorms_reader(f.body)?
-                            .fieldnorm(address.doc_id);
-                        let stretch = around(text, word, words, SNIPPET_WINDOW);
-                        s = snippets.make(stretch, body);
-                        if s.is_empty() && stretch.len() < text.len() {
-                            s = snippets.make(text, body);
-                        }
-                    }
-                    if s.is_empty() {
-                        s = snippets.make(doc.text(f.standfirst).unwrap_or(""), standfirst);
-                    }
-                    // Empty when nothing matched in the text (only the headline or a tag).
-                    s.html()
-                }
+                Some(snippets) => snippets.html(
+                    searcher,
+                    address,
+                    doc.text(f.body).unwrap_or(""),
+                    doc.text(f.standfirst).unwrap_or(""),
+                )?,
                 None => String::new(),
             };
             let card = doc.text(f.card).and_then(Card::from_json);
@@ -1293,21 +1263,6 @@ fn pair(field: Field, first: &str, second: &str) -> String {
     format!("{}:{first} {second}", field.field_id())
 }
 
-/// The start of `text`: at most `bytes` bytes, cut after a whole word (all of it when shorter).
-fn lead(text: &str, bytes: usize) -> &str {
-    if text.len() <= bytes {
-        return text;
-    }
-    let mut end = bytes;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    match text[..end].rfind(char::is_whitespace) {
-        Some(space) if space > 0 => &text[..space],
-        _ => &text[..end],
-    }
-}
-
 /// A new index's settings: stored stories compressed one by one (blocks of 4 KB, about one
 /// story each) rather than in tantivy's 16 KB blocks. A result reads its story's stored text
 /// and card, and the archive is read at random, so each read decompressed a whole block of
@@ -1317,122 +1272,6 @@ fn settings() -> tantivy::IndexSettings {
         docstore_blocksize: 4096,
         ..tantivy::IndexSettings::default()
     }
-}
-
-/// A stored story as a result reads it: its fields as tantivy hands them over. tantivy's own
-/// document copies every text once more into its arena, and a result only looks up four
-/// fields, one of them the whole body.
-struct Stored(Vec<(Field, OwnedValue)>);
-
-impl DocumentDeserialize for Stored {
-    fn deserialize<'de, D>(mut fields: D) -> Result<Self, DeserializeError>
-    where
-        D: DocumentDeserializer<'de>,
-    {
-        let mut out = Vec::with_capacity(fields.size_hint());
-        while let Some(field) = fields.next_field::<OwnedValue>()? {
-            out.push(field);
-        }
-        Ok(Stored(out))
-    }
-}
-
-impl Stored {
-    fn text(&self, field: Field) -> Option<&str> {
-        self.0.iter().find_map(|(f, v)| match v {
-            OwnedValue::Str(s) if *f == field => Some(s.as_str()),
-            _ => None,
-        })
-    }
-
-    fn u64(&self, field: Field) -> Option<u64> {
-        self.0.iter().find_map(|(f, v)| match v {
-            OwnedValue::U64(n) if *f == field => Some(*n),
-            _ => None,
-        })
-    }
-}
-
-/// The `stems` searched for that are in `field` at all, weighted for snippets as tantivy's
-/// snippet generator weighs them: rarer words weigh more.
-fn weights(searcher: &Searcher, stems: &[String], field: Field) -> Result<Weights, SearchError> {
-    let mut weights = Weights::new();
-    for stem in stems {
-        let doc_freq = searcher.doc_freq(&Term::from_field_text(field, stem))?;
-        if doc_freq > 0 && !weights.iter().any(|(s, _)| s == stem) {
-            weights.push((stem.clone(), 1.0 / (1.0 + doc_freq as f32)));
-        }
-    }
-    Ok(weights)
-}
-
-/// For each story of `addresses` that has any of `stems` in `field`, the first position (in
-/// words) at which it does, by the field's postings. Each stem's posting list is opened once
-/// per segment and walked forward through the segment's stories in order.
-fn first_positions(
-    searcher: &Searcher,
-    field: Field,
-    stems: &[String],
-    addresses: &[DocAddress],
-) -> Result<HashMap<DocAddress, u32>, SearchError> {
-    let mut sorted = addresses.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut first: HashMap<DocAddress, u32> = HashMap::new();
-    let mut positions = Vec::new();
-    for segment in sorted.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
-        let index = searcher
-            .segment_reader(segment[0].segment_ord)
-            .inverted_index(field)?;
-        for stem in stems {
-            let term = Term::from_field_text(field, stem);
-            let postings = index
-                .read_postings(&term, IndexRecordOption::WithFreqsAndPositions)
-                .map_err(tantivy::TantivyError::from)?;
-            let Some(mut postings) = postings else {
-                continue;
-            };
-            for address in segment {
-                // A posting list starts on its first story, which may already be past this one.
-                let at = if postings.doc() < address.doc_id {
-                    postings.seek(address.doc_id)
-                } else {
-                    postings.doc()
-                };
-                if at == TERMINATED {
-                    break;
-                }
-                if at == address.doc_id {
-                    postings.positions(&mut positions);
-                    if let Some(&p) = positions.first() {
-                        first
-                            .entry(*address)
-                            .and_modify(|f| *f = (*f).min(p))
-                            .or_insert(p);
-                    }
-                }
-            }
-        }
-    }
-    Ok(first)
-}
-
-/// About `bytes` of `text` around word `word` of its `words`, cut at whitespace: where that
-/// word lies if the words are of even length. Offsets into a text are not indexed, positions
-/// are; a snippet of this stretch costs what one of the lead does, not one of the whole text.
-fn around(text: &str, word: u32, words: u32, bytes: usize) -> &str {
-    let at = (text.len() as u64 * u64::from(word) / u64::from(words.max(1))) as usize;
-    let start = at.saturating_sub(bytes / 2).min(text.len());
-    let mut start_at = start;
-    while !text.is_char_boundary(start_at) {
-        start_at -= 1;
-    }
-    // Begin after a whitespace, so no word is cut in two.
-    let start_at = match text[start_at..].find(char::is_whitespace) {
-        Some(space) if start_at > 0 => start_at + space,
-        _ => start_at,
-    };
-    lead(&text[start_at..], bytes)
 }
 
 /// `n` rounded to two significant figures (71,389 → 71,000).

@@ -11,10 +11,19 @@
 //! letter (lower-cased) starts none of the stems searched for cannot, since the Snowball
 //! stemmers change only the ends of such words; any other word is analysed by the index's own
 //! analyser, once per search.
+//!
+//! Where in a body to look comes from the index too: the body's postings give the word
+//! position of each hit's first searched word (`first_positions`), and only about 600 bytes
+//! around where that position falls are cut into fragments ([`ForSearch::html`]).
 
+use crate::SearchError;
+use dateline_core::html::push_escaped;
 use std::collections::HashMap;
 use std::ops::Range;
+use tantivy::postings::Postings;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, Term};
 
 /// Words at least this long (in bytes) are not words to the index's analyser (its
 /// `RemoveLongFilter`), so they neither match nor count in a fragment's length.
@@ -22,6 +31,76 @@ const LONGEST_WORD: usize = 40;
 
 /// Stems searched for in one field, each with its weight (rarer words weigh more).
 pub(crate) type Weights = Vec<(String, f32)>;
+
+/// Bytes of text a snippet shows at most (as many characters of most English text).
+const CHARS: usize = 220;
+
+/// Bytes of the body a snippet is looked for in first: around where the first word searched
+/// for lies by its position. Making a snippet tokenises the text it is made from, and a whole
+/// 600-word body costs more than the search; the whole body is read only when the estimate of
+/// where the word lies misses.
+const WINDOW: usize = 600;
+
+/// A search's snippets: the maker, the weights of the stems searched for in the body and the
+/// standfirst, and where each hit's body first has one of them.
+pub(crate) struct ForSearch {
+    snippets: Snippets,
+    body_field: Field,
+    body: Weights,
+    standfirst: Weights,
+    firsts: HashMap<DocAddress, u32>,
+}
+
+impl ForSearch {
+    /// The snippets of a search for `stems` (analysed by the index's `analyzer`) in the
+    /// `(body, standfirst)` fields of the stories at `hits`.
+    pub(crate) fn new(
+        searcher: &Searcher,
+        analyzer: &TextAnalyzer,
+        stems: &[String],
+        (body_field, standfirst_field): (Field, Field),
+        hits: &[DocAddress],
+    ) -> Result<Self, SearchError> {
+        Ok(ForSearch {
+            snippets: Snippets::new(analyzer, stems, CHARS),
+            body_field,
+            body: weights(searcher, stems, body_field)?,
+            standfirst: weights(searcher, stems, standfirst_field)?,
+            firsts: first_positions(searcher, body_field, stems, hits)?,
+        })
+    }
+
+    /// The snippet of the hit at `address`, whose stored body and standfirst are given, as
+    /// HTML; empty when nothing matched in them (only the headline or a tag). The body's
+    /// postings say whether any word is in it at all (a story found by its headline alone is
+    /// not read through for nothing) and at which word: the snippet is looked for in the
+    /// stretch where that word lies if words are of even length (the lead when it is early)
+    /// and, should that estimate miss, in the whole body; failing the body, in the standfirst.
+    pub(crate) fn html(
+        &mut self,
+        searcher: &Searcher,
+        address: DocAddress,
+        body: &str,
+        standfirst: &str,
+    ) -> Result<String, SearchError> {
+        let mut s = Snippet::default();
+        if let Some(&word) = self.firsts.get(&address) {
+            let words = searcher
+                .segment_reader(address.segment_ord)
+                .get_fieldnorms_reader(self.body_field)?
+                .fieldnorm(address.doc_id);
+            let stretch = around(body, word, words, WINDOW);
+            s = self.snippets.make(stretch, &self.body);
+            if s.is_empty() && stretch.len() < body.len() {
+                s = self.snippets.make(body, &self.body);
+            }
+        }
+        if s.is_empty() {
+            s = self.snippets.make(standfirst, &self.standfirst);
+        }
+        Ok(s.html())
+    }
+}
 
 /// Makes the snippets of one search: remembers the stem of every word it had to analyse.
 pub(crate) struct Snippets {
@@ -58,6 +137,13 @@ impl Candidate {
             highlighted: Vec::new(),
         }
     }
+
+    /// Make this the `best` if it matched and beats it (an earlier fragment wins a tie).
+    fn keep_if_best(self, best: &mut Option<Candidate>) {
+        if self.score > 0.0 && best.as_ref().is_none_or(|b| self.score > b.score) {
+            *best = Some(self);
+        }
+    }
 }
 
 impl Snippets {
@@ -90,9 +176,7 @@ impl Snippets {
         for word in words(text) {
             if word.end - current.start > self.max_bytes {
                 let done = std::mem::replace(&mut current, Candidate::at(word.start));
-                if done.score > 0.0 && best.as_ref().is_none_or(|b| done.score > b.score) {
-                    best = Some(done);
-                }
+                done.keep_if_best(&mut best);
             }
             current.stop = word.end;
             if let Some(weight) = self.weight(&text[word.clone()], weights) {
@@ -100,9 +184,7 @@ impl Snippets {
                 current.highlighted.push(word);
             }
         }
-        if current.score > 0.0 && best.as_ref().is_none_or(|b| current.score > b.score) {
-            best = Some(current);
-        }
+        current.keep_if_best(&mut best);
         match best {
             Some(b) => Snippet {
                 fragment: &text[b.start..b.stop],
@@ -139,6 +221,103 @@ impl Snippets {
         let weight = weight_of(&stem);
         self.stems.insert(word.to_owned(), stem);
         weight
+    }
+}
+
+/// The `stems` searched for that are in `field` at all, weighted for snippets as tantivy's
+/// snippet generator weighs them: rarer words weigh more.
+fn weights(searcher: &Searcher, stems: &[String], field: Field) -> Result<Weights, SearchError> {
+    let mut weights = Weights::new();
+    for stem in stems {
+        let doc_freq = searcher.doc_freq(&Term::from_field_text(field, stem))?;
+        if doc_freq > 0 && !weights.iter().any(|(s, _)| s == stem) {
+            weights.push((stem.clone(), 1.0 / (1.0 + doc_freq as f32)));
+        }
+    }
+    Ok(weights)
+}
+
+/// For each story of `addresses` that has any of `stems` in `field`, the first position (in
+/// words) at which it does, by the field's postings. Each stem's posting list is opened once
+/// per segment and walked forward through the segment's stories in order.
+fn first_positions(
+    searcher: &Searcher,
+    field: Field,
+    stems: &[String],
+    addresses: &[DocAddress],
+) -> Result<HashMap<DocAddress, u32>, SearchError> {
+    let mut sorted = addresses.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut first: HashMap<DocAddress, u32> = HashMap::new();
+    let mut positions = Vec::new();
+    for segment in sorted.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+        let index = searcher
+            .segment_reader(segment[0].segment_ord)
+            .inverted_index(field)?;
+        for stem in stems {
+            let term = Term::from_field_text(field, stem);
+            let postings = index
+                .read_postings(&term, IndexRecordOption::WithFreqsAndPositions)
+                .map_err(tantivy::TantivyError::from)?;
+            let Some(mut postings) = postings else {
+                continue;
+            };
+            for address in segment {
+                // A posting list starts on its first story, which may already be past this one.
+                let at = if postings.doc() < address.doc_id {
+                    postings.seek(address.doc_id)
+                } else {
+                    postings.doc()
+                };
+                if at == TERMINATED {
+                    break;
+                }
+                if at == address.doc_id {
+                    postings.positions(&mut positions);
+                    if let Some(&p) = positions.first() {
+                        first
+                            .entry(*address)
+                            .and_modify(|f| *f = (*f).min(p))
+                            .or_insert(p);
+                    }
+                }
+            }
+        }
+    }
+    Ok(first)
+}
+
+/// About `bytes` of `text` around word `word` of its `words`, cut at whitespace: where that
+/// word lies if the words are of even length. Offsets into a text are not indexed, positions
+/// are; a snippet of this stretch costs what one of the lead does, not one of the whole text.
+fn around(text: &str, word: u32, words: u32, bytes: usize) -> &str {
+    let at = (text.len() as u64 * u64::from(word) / u64::from(words.max(1))) as usize;
+    let start = at.saturating_sub(bytes / 2).min(text.len());
+    let mut start_at = start;
+    while !text.is_char_boundary(start_at) {
+        start_at -= 1;
+    }
+    // Begin after a whitespace, so no word is cut in two.
+    let start_at = match text[start_at..].find(char::is_whitespace) {
+        Some(space) if start_at > 0 => start_at + space,
+        _ => start_at,
+    };
+    lead(&text[start_at..], bytes)
+}
+
+/// The start of `text`: at most `bytes` bytes, cut after a whole word (all of it when shorter).
+fn lead(text: &str, bytes: usize) -> &str {
+    if text.len() <= bytes {
+        return text;
+    }
+    let mut end = bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[..end].rfind(char::is_whitespace) {
+        Some(space) if space > 0 => &text[..space],
+        _ => &text[..end],
     }
 }
 
@@ -179,26 +358,6 @@ fn next_boundary(text: &str, in_word: bool) -> Option<usize> {
     None
 }
 
-/// Append `s` to `out` with `& < > " '` escaped (the runs between them copied whole).
-fn escape_into(out: &mut String, s: &str) {
-    let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escaped = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte, so both slices end on character boundaries.
-        out.push_str(&s[from..i]);
-        out.push_str(escaped);
-        from = i + 1;
-    }
-    out.push_str(&s[from..]);
-}
-
 impl Snippet<'_> {
     /// Whether no word matched (then there is nothing to show).
     pub(crate) fn is_empty(&self) -> bool {
@@ -216,13 +375,13 @@ impl Snippet<'_> {
             else {
                 continue;
             };
-            escape_into(&mut out, before);
+            push_escaped(&mut out, before);
             out.push_str("<mark>");
-            escape_into(&mut out, word);
+            push_escaped(&mut out, word);
             out.push_str("</mark>");
             pos = r.end;
         }
-        escape_into(&mut out, fragment.get(pos..).unwrap_or(""));
+        push_escaped(&mut out, fragment.get(pos..).unwrap_or(""));
         out
     }
 }

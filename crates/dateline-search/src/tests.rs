@@ -1,6 +1,7 @@
 //! Unit tests: lenient parsing of any string, and the ranking rules on a small in-memory index.
 
 use super::*;
+use crate::snippet::{Snippets, Weights};
 use proptest::prelude::*;
 use tantivy::snippet::SnippetGenerator;
 

@@ -91,7 +91,7 @@ impl Theme {
                 && !value.is_safe()
                 && let Some(s) = value.as_str()
             {
-                return escape_html(out, s).map_err(|_| {
+                return dateline_core::html::escape_into(out, s).map_err(|_| {
                     minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "output")
                 });
             }
@@ -127,25 +127,6 @@ impl Theme {
     pub fn asset(&self, name: &str) -> Option<&Asset> {
         self.assets.get(name)
     }
-}
-
-/// Escape text for HTML content and double- or single-quoted attribute values.
-fn escape_html(out: &mut minijinja::Output, s: &str) -> std::fmt::Result {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.write_str(&s[last..i])?;
-        out.write_str(rep)?;
-        last = i + 1;
-    }
-    out.write_str(&s[last..])
 }
 
 fn read_dir_into(

@@ -43,7 +43,7 @@ pub async fn show_community_standards(State(state): State<AppState>) -> Result<R
         Ok(r) => dateline_markup::fill(&r.html, &Nothing),
         Err(e) => {
             tracing::warn!(error = %e, "the community standards do not render; showing them as text");
-            format!("<p>{}</p>", escape(&source))
+            format!("<p>{}</p>", dateline_core::html::escape(&source))
         }
     };
     let view = SiteView::new(&site, None, state.clock.now());
@@ -67,11 +67,4 @@ pub async fn show_community_standards(State(state): State<AppState>) -> Result<R
             body: Value::from_safe_string(body),
         },
     )
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
