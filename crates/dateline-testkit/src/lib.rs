@@ -59,6 +59,29 @@ macro_rules! backend_test {
             }
         }
     };
+    // The same, with the site started with these `Options` ([`TestApp::start_with_options`]).
+    ($name:ident, options = $options:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() -> anyhow::Result<()> {
+                let $app =
+                    $crate::TestApp::start_with_options($crate::TestBackend::Sqlite, $options)
+                        .await?;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() -> anyhow::Result<()> {
+                let $app =
+                    $crate::TestApp::start_with_options($crate::TestBackend::Postgres, $options)
+                        .await?;
+                $body
+            }
+        }
+    };
     ($name:ident, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
@@ -134,7 +157,11 @@ impl TestApp {
             password: None,
             from: "The Test Herald <news@herald.example>".to_owned(),
         };
-        Self::start_with(backend, None, Some(smtp)).await
+        let options = Options {
+            smtp: Some(smtp),
+            ..Options::default()
+        };
+        Self::start_with(backend, None, options).await
     }
 
     /// The messages the site has sent to `to`, once at least `n` messages in all were
@@ -157,13 +184,21 @@ impl TestApp {
         backend: TestBackend,
         theme: Option<&std::path::Path>,
     ) -> anyhow::Result<Self> {
-        Self::start_with(backend, theme, None).await
+        Self::start_with(backend, theme, Options::default()).await
+    }
+
+    /// Start with these options (the search index is always kept in the test's folder).
+    pub async fn start_with_options(
+        backend: TestBackend,
+        options: Options,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(backend, None, options).await
     }
 
     async fn start_with(
         backend: TestBackend,
         theme: Option<&std::path::Path>,
-        smtp: Option<dateline_web::mail::SmtpSettings>,
+        options: Options,
     ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
         let url = match backend {
@@ -194,8 +229,7 @@ impl TestApp {
             clock.clone(),
             Options {
                 search_dir: Some(dateline::config::search_dir(dir.path())),
-                smtp,
-                ..Options::default()
+                ..options
             },
         )
         .await?;

@@ -7,7 +7,9 @@
 //! in search within a fraction of a second. When it falls behind the change stream (a lagged
 //! receiver), after a restart, and every [`SWEEP_EVERY`] (to pick up other nodes' writes to a
 //! shared PostgreSQL), it catches up from the watermark: every story modified since the last
-//! catch-up, less a margin. Index work (tokenising, commits) runs on blocking threads; the
+//! catch-up, less a margin, except those a catch-up already reindexed as they are now (else the
+//! stories of the margin's last minutes were reindexed and committed every minute, forever, on a
+//! quiet site). Index work (tokenising, commits) runs on blocking threads; the
 //! request path only ever waits for a search to finish there.
 //!
 //! It must never make a story searchable that readers cannot see: only published stories are
@@ -29,10 +31,10 @@ use dateline_core::section::Section;
 use dateline_search::{
     Byline, Card, Document, Hit, Opened, Request, Results, SearchIndex, Similar, Sort,
 };
-use dateline_store::{ArticleSummary, Change, SearchSource, Shared, Store};
+use dateline_store::{ArticleSummary, Change, Modified, SearchSource, Shared, Store};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,7 +48,7 @@ const QUICK_TEXT_BYTES: usize = 100;
 /// At most one commit this often: changes arriving meanwhile are batched into the next.
 pub const COMMIT_EVERY: Duration = Duration::from_millis(200);
 /// How often the indexer catches up from the database whether or not it heard of changes.
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// A catch-up re-reads this much before the watermark, for clock skew between nodes and
 /// transactions that committed out of order.
 const CATCH_UP_MARGIN: SignedDuration = SignedDuration::from_mins(5);
@@ -86,6 +88,7 @@ impl Search {
         store: &Store,
         dir: Option<PathBuf>,
         language: &str,
+        sweep_every: Duration,
     ) -> anyhow::Result<Self> {
         let language = language.to_owned();
         let shown = dir.as_ref().map(|d| d.display().to_string());
@@ -115,7 +118,8 @@ impl Search {
             changes,
             stop: stop_rx,
             indexed: indexed_tx,
-            watermark: index.watermark(),
+            swept: Swept::from(index.watermark()),
+            sweep_every,
         };
         let task = tokio::spawn(worker.run(job));
         Ok(Self {
@@ -285,7 +289,57 @@ struct Worker {
     changes: broadcast::Receiver<Change>,
     stop: watch::Receiver<bool>,
     indexed: watch::Sender<Option<u64>>,
+    swept: Swept,
+    /// How often to catch up with writes made without a change event ([`SWEEP_EVERY`]).
+    sweep_every: Duration,
+}
+
+/// Where catch-ups stand: the watermark, and the stories they reindexed that the next one will
+/// list again (modified within [`CATCH_UP_MARGIN`] of it), with the modification each had.
+#[derive(Debug, Default)]
+struct Swept {
     watermark: Option<Timestamp>,
+    reindexed: HashMap<ArticleId, Timestamp>,
+}
+
+impl From<Option<Timestamp>> for Swept {
+    fn from(watermark: Option<Timestamp>) -> Self {
+        Self {
+            watermark,
+            reindexed: HashMap::new(),
+        }
+    }
+}
+
+impl Swept {
+    /// Where the next catch-up starts reading.
+    fn since(&self) -> Option<Timestamp> {
+        self.watermark
+            .and_then(|w| w.checked_sub(CATCH_UP_MARGIN).ok())
+    }
+
+    /// Of the stories a catch-up listed, those it must reindex: all but the ones an earlier
+    /// catch-up reindexed at the same modification. (A story reindexed for a change event is
+    /// not in the list, so the next catch-up reindexes it once more: harmless, and that path
+    /// does not read the modification time.)
+    fn unseen(&self, listed: &[Modified]) -> Vec<ArticleId> {
+        listed
+            .iter()
+            .filter(|m| self.reindexed.get(&m.id) != Some(&m.modified_at))
+            .map(|m| m.id)
+            .collect()
+    }
+
+    /// After a catch-up that listed `listed` and reached `watermark`: remember them, and forget
+    /// what the next catch-up cannot list again.
+    fn advance(&mut self, listed: &[Modified], watermark: Option<Timestamp>) {
+        self.watermark = watermark;
+        self.reindexed
+            .extend(listed.iter().map(|m| (m.id, m.modified_at)));
+        if let Some(since) = self.since() {
+            self.reindexed.retain(|_, modified| *modified >= since);
+        }
+    }
 }
 
 /// What the indexer has been told to do.
@@ -330,7 +384,7 @@ impl Worker {
             catch_up: first == Job::CatchUp,
             ..Todo::default()
         };
-        let mut next_sweep = Instant::now() + SWEEP_EVERY;
+        let mut next_sweep = Instant::now() + self.sweep_every;
         loop {
             // Read the generation before draining: every change announced up to it is either
             // drained now or was handled earlier.
@@ -367,7 +421,7 @@ impl Worker {
                 _ = self.stop.changed() => return,
                 () = tokio::time::sleep_until(next_sweep) => {
                     todo.catch_up = true;
-                    next_sweep = Instant::now() + SWEEP_EVERY;
+                    next_sweep = Instant::now() + self.sweep_every;
                 }
             }
             // Batch: whatever arrives until then goes into the same commit.
@@ -399,7 +453,7 @@ impl Worker {
         }
         if todo.rebuild {
             rebuild(&self.store, &self.index, |_, _| {}).await?;
-            self.watermark = self.index.watermark();
+            self.swept = Swept::from(self.index.watermark());
             return Ok(());
         }
         // Kept in `todo` until the step succeeds, like the articles: a failed lookup is retried.
@@ -414,10 +468,9 @@ impl Worker {
         }
         if todo.catch_up {
             // Commits the articles above too.
-            self.watermark =
-                catch_up(&self.store, &self.index, self.watermark, !ids.is_empty()).await?;
+            catch_up(&self.store, &self.index, &mut self.swept, !ids.is_empty()).await?;
         } else if !ids.is_empty() {
-            commit(&self.index, self.watermark).await?;
+            commit(&self.index, self.swept.watermark).await?;
         }
         Ok(())
     }
@@ -449,30 +502,32 @@ async fn commit(index: &Arc<SearchIndex>, watermark: Option<Timestamp>) -> anyho
     Ok(())
 }
 
-/// Reindex every story modified since `watermark` (less a margin; all when None) and commit
-/// (with `uncommitted`, changes made before the call are committed too). The new watermark.
+/// Reindex every story modified since the watermark (less a margin; all when None) that no
+/// catch-up has reindexed as it is now, and commit (with `uncommitted`, changes made before the
+/// call are committed too). Moves `swept` on.
 async fn catch_up(
     store: &Store,
     index: &Arc<SearchIndex>,
-    watermark: Option<Timestamp>,
+    swept: &mut Swept,
     uncommitted: bool,
-) -> anyhow::Result<Option<Timestamp>> {
-    let since = watermark.and_then(|w| w.checked_sub(CATCH_UP_MARGIN).ok());
-    let changed = store.modified_since(since).await?;
-    let newest = changed.iter().map(|m| m.modified_at).max();
-    let ids: Vec<ArticleId> = changed.iter().map(|m| m.id).collect();
+) -> anyhow::Result<()> {
+    let listed = store.modified_since(swept.since()).await?;
+    let newest = listed.iter().map(|m| m.modified_at).max();
+    let ids = swept.unseen(&listed);
     for batch in ids.chunks(BATCH) {
         apply(store, index, batch).await?;
     }
-    let caught_up = watermark.max(newest);
-    // A quiet minute's sweep finds nothing: no commit (each one writes a new meta file).
-    if !ids.is_empty() || caught_up != watermark || uncommitted {
+    let caught_up = swept.watermark.max(newest);
+    // A quiet minute's sweep reindexes nothing: no commit (each one writes a new meta file,
+    // and the searcher reopens the index).
+    if !ids.is_empty() || caught_up != swept.watermark || uncommitted {
         commit(index, caught_up).await?;
     }
     if !ids.is_empty() {
         tracing::debug!(stories = ids.len(), "search index caught up");
     }
-    Ok(caught_up)
+    swept.advance(&listed, caught_up);
+    Ok(())
 }
 
 /// Empty the index and fill it from the database, calling `progress(done, total)` after each
@@ -743,3 +798,6 @@ fn encode_into(out: &mut String, s: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -31,6 +31,9 @@ pub struct Options {
     pub search_dir: Option<PathBuf>,
     /// Where to send mail to readers; None: the site says it cannot send mail.
     pub smtp: Option<crate::mail::SmtpSettings>,
+    /// How often the search indexer catches up with writes it heard nothing of (another
+    /// node's, on a shared PostgreSQL): [`crate::search::SWEEP_EVERY`].
+    pub search_sweep_every: std::time::Duration,
 }
 
 impl Default for Options {
@@ -40,6 +43,7 @@ impl Default for Options {
             media_max_bytes: 25 * 1024 * 1024,
             search_dir: None,
             smtp: None,
+            search_sweep_every: crate::search::SWEEP_EVERY,
         }
     }
 }
@@ -151,8 +155,13 @@ impl AppState {
                 "making the variants of photos left unfinished"
             );
         }
-        let search =
-            Search::start(&store, options.search_dir.clone(), &site.settings.language).await?;
+        let search = Search::start(
+            &store,
+            options.search_dir.clone(),
+            &site.settings.language,
+            options.search_sweep_every,
+        )
+        .await?;
         let scheduler = crate::scheduler::Scheduler::start(store.clone(), clock.clone()).await?;
         let related =
             crate::related::RelatedLists::start(store.clone(), search.clone(), clock.clone());

@@ -78,6 +78,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
             media_max_bytes: settings.media_max_bytes,
             search_dir: Some(settings.search_dir()),
             smtp: settings.smtp.clone(),
+            ..Options::default()
         },
     )
     .await?;

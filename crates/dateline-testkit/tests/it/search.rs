@@ -668,3 +668,50 @@ async fn the_reindex_command_rebuilds_the_index() -> anyhow::Result<()> {
     assert_eq!(app.store.related_list(b.id).await?, Some(vec![a.id]));
     Ok(())
 }
+
+backend_test!(
+    the_sweep_finds_other_nodes_writes_and_leaves_a_quiet_index_alone,
+    options = dateline_web::Options {
+        search_sweep_every: std::time::Duration::from_millis(200),
+        ..dateline_web::Options::default()
+    },
+    |app| {
+        let a = app.article("Ferry timetable changes").publish().await?;
+        app.search_caught_up().await?;
+        // Another node edits the story on the shared database: no change event reaches this
+        // one, only its sweep can find the edit.
+        app.raw_sql(&format!(
+            "UPDATE articles SET body_text = body_text || ' zeppelin', \
+             modified_at = modified_at + 1000000 WHERE id = {}",
+            a.id.0
+        ))
+        .await?;
+        let mut found = false;
+        for _ in 0..50 {
+            if app.json("/api/v1/search?q=zeppelin", 200).await?["total"] == 1 {
+                found = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(
+            found,
+            "the sweep did not find another node's edit within 5 s"
+        );
+
+        // From now on nothing changes: the sweeps that follow (every 200 ms) must not reindex
+        // the story again. Each commit of the index moves its opstamp.
+        let meta = dateline::config::search_dir(app.data_dir()).join("meta.json");
+        let opstamp = || -> anyhow::Result<serde_json::Value> {
+            let text = std::fs::read_to_string(&meta).context("reading the index's meta.json")?;
+            let json: serde_json::Value = serde_json::from_str(&text)?;
+            Ok(json["opstamp"].clone())
+        };
+        // The sweep that found the edit may still be committing: let it finish.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let before = opstamp()?;
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        assert_eq!(opstamp()?, before, "quiet sweeps reindexed and committed");
+        Ok(())
+    }
+);
