@@ -508,6 +508,12 @@ backend_test!(search_api_answers_json, |app| {
             .and_then(|v| v.to_str().ok()),
         Some("no-cache")
     );
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
     let body: serde_json::Value = res.json().await?;
     assert_eq!(body["query"], "grain");
     assert_eq!(body["sort"], "relevance");
