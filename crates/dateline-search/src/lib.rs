@@ -40,6 +40,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use stored::Stored;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::error::LockError;
+use tantivy::directory::{Directory, INDEX_WRITER_LOCK, MmapDirectory};
 use tantivy::merge_policy::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring,
@@ -74,6 +76,11 @@ pub enum SearchError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the search index in {path} is in use by another process (a `dateline serve` or \
+         `dateline reindex` on the same data folder)"
+    )]
+    InUse { path: String },
 }
 
 /// A published story as the index needs it.
@@ -210,6 +217,22 @@ impl SearchIndex {
             source,
         };
         std::fs::create_dir_all(dir).map_err(folder)?;
+        let in_use = || SearchError::InUse {
+            path: dir.display().to_string(),
+        };
+        // The folder of an index another process writes to is theirs: replacing it below (as
+        // unreadable, or for want of the writer lock) would pull their index from under them.
+        // tantivy's writer lock is an flock on a file in the folder, so try it first.
+        {
+            let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+            match directory.acquire_lock(&INDEX_WRITER_LOCK) {
+                Ok(_released_at_end_of_block) => {}
+                Err(LockError::LockBusy) => return Err(in_use()),
+                Err(LockError::IoError(e)) => {
+                    return Err(folder(std::io::Error::other(e.to_string())));
+                }
+            }
+        }
         let (schema, fields) = schema::build(language);
         let reason = if dir.join("meta.json").exists() {
             match Index::open_in_dir(dir) {
@@ -219,6 +242,11 @@ impl SearchIndex {
                             me.dir = Some(dir.to_owned());
                             return Ok((me, Opened::Existing));
                         }
+                        // Taken since the check above.
+                        Err(SearchError::Index(tantivy::TantivyError::LockFailure(
+                            LockError::LockBusy,
+                            _,
+                        ))) => return Err(in_use()),
                         Err(e) => format!("the index could not be opened ({e})"),
                     }
                 }

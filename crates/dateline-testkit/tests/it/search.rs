@@ -675,6 +675,60 @@ async fn the_reindex_command_rebuilds_the_index() -> anyhow::Result<()> {
     Ok(())
 }
 
+#[tokio::test]
+async fn a_second_process_never_takes_a_running_sites_index() -> anyhow::Result<()> {
+    use clap::Parser;
+    use dateline::config::{Cli, Command as Cmd};
+    let app = TestApp::start(dateline_testkit::TestBackend::Sqlite).await?;
+    app.article("Harbour lights restored").publish().await?;
+    app.search_caught_up().await?;
+    let dir = dateline::config::search_dir(app.data_dir());
+
+    // A second `dateline serve` on the same data folder opens the index as the site does: it
+    // is refused, with a sentence, and the folder is left alone (it used to be emptied and
+    // made anew under the running site).
+    let err = match dateline_search::SearchIndex::open(&dir, "en-GB") {
+        Ok(_) => anyhow::bail!("a second process opened the index of a running site"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("in use by another process"), "{err}");
+    // `dateline reindex` says to stop the server first, and fails.
+    let data = app.data_dir().to_str().context("utf-8 path")?.to_owned();
+    let db = dateline::config::sqlite_url(&app.data_dir().join("test.db"));
+    let cli = Cli::try_parse_from(["dateline", "reindex", "--data", &data, "--database", &db])?;
+    let Cmd::Reindex(args) = cli.command else {
+        anyhow::bail!("not the reindex command");
+    };
+    let err = match dateline::reindex::run(args).await {
+        Ok(()) => anyhow::bail!("reindex ran beside a running site"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("stop it first"), "{err}");
+
+    // The site's index is whole and still its own: it finds the story, takes a new one, and
+    // the folder on disk holds both (what a restart would open).
+    assert_eq!(
+        headlines(&app, &[("q", "harbour")]).await?,
+        ["Harbour lights restored"]
+    );
+    app.article("Harbour master retires").publish().await?;
+    app.search_caught_up().await?;
+    assert_eq!(headlines(&app, &[("q", "harbour")]).await?.len(), 2);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json"))?)?;
+    let live: u64 = meta["segments"]
+        .as_array()
+        .context("segments")?
+        .iter()
+        .map(|s| {
+            s["max_doc"].as_u64().unwrap_or(0)
+                - s["deletes"]["num_deleted_docs"].as_u64().unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(live, 2, "{meta}");
+    Ok(())
+}
+
 backend_test!(
     the_sweep_finds_other_nodes_writes_and_leaves_a_quiet_index_alone,
     options = dateline_web::Options {
