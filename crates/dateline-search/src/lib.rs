@@ -217,22 +217,9 @@ impl SearchIndex {
             source,
         };
         std::fs::create_dir_all(dir).map_err(folder)?;
-        let in_use = || SearchError::InUse {
-            path: dir.display().to_string(),
-        };
         // The folder of an index another process writes to is theirs: replacing it below (as
         // unreadable, or for want of the writer lock) would pull their index from under them.
-        // tantivy's writer lock is an flock on a file in the folder, so try it first.
-        {
-            let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-            match directory.acquire_lock(&INDEX_WRITER_LOCK) {
-                Ok(_released_at_end_of_block) => {}
-                Err(LockError::LockBusy) => return Err(in_use()),
-                Err(LockError::IoError(e)) => {
-                    return Err(folder(std::io::Error::other(e.to_string())));
-                }
-            }
-        }
+        refuse_if_in_use(dir)?;
         let (schema, fields) = schema::build(language);
         let reason = if dir.join("meta.json").exists() {
             match Index::open_in_dir(dir) {
@@ -246,7 +233,7 @@ impl SearchIndex {
                         Err(SearchError::Index(tantivy::TantivyError::LockFailure(
                             LockError::LockBusy,
                             _,
-                        ))) => return Err(in_use()),
+                        ))) => return Err(in_use(dir)),
                         Err(e) => format!("the index could not be opened ({e})"),
                     }
                 }
@@ -1299,6 +1286,26 @@ fn settings() -> tantivy::IndexSettings {
     tantivy::IndexSettings {
         docstore_blocksize: 4096,
         ..tantivy::IndexSettings::default()
+    }
+}
+
+/// Fails with [`SearchError::InUse`] when another process holds the writer lock of the index
+/// in `dir` (an flock on a file in the folder, taken and let go again here).
+fn refuse_if_in_use(dir: &Path) -> Result<(), SearchError> {
+    let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+    match directory.acquire_lock(&INDEX_WRITER_LOCK) {
+        Ok(_released_on_return) => Ok(()),
+        Err(LockError::LockBusy) => Err(in_use(dir)),
+        Err(LockError::IoError(e)) => Err(SearchError::Folder {
+            path: dir.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        }),
+    }
+}
+
+fn in_use(dir: &Path) -> SearchError {
+    SearchError::InUse {
+        path: dir.display().to_string(),
     }
 }
 
