@@ -677,6 +677,9 @@ fn snippets_are_the_ones_tantivy_would_make() {
     let long = "a".repeat(39) + " " + &"b".repeat(40) + " strike";
     // A word of 40 bytes is too long to be one: the fragment ends before it.
     let long_last = "strike ".to_owned() + &"b".repeat(40);
+    // Words are found 64 bytes at a time: a character across the 64th byte, a word up to it.
+    let across = "ab ".repeat(21) + "éstrike strike";
+    let to_the_end = "ab ".repeat(19) + "strikes";
     let texts = [
         "",
         "Nothing here matches.",
@@ -688,6 +691,8 @@ fn snippets_are_the_ones_tantivy_would_make() {
         "Numbers 1999 and 2026 strike3 strike 3strike, under_scores strike-breaking.",
         long.as_str(),
         long_last.as_str(),
+        across.as_str(),
+        to_the_end.as_str(),
         "strike",
         "   leading spaces, then strike, then trailing spaces   ",
     ];
