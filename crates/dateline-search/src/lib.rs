@@ -223,7 +223,14 @@ impl SearchIndex {
         let (schema, fields) = schema::build(language);
         let reason = if dir.join("meta.json").exists() {
             match Index::open_in_dir(dir) {
-                Ok(index) if same_schema(&index.schema(), &schema) => {
+                Ok(index) if !same_schema(&index.schema(), &schema) => {
+                    "the index was built for another version or language".to_owned()
+                }
+                // Searchable as it is, but every result would pay for the older format.
+                Ok(index) if !same_store(index.settings()) => {
+                    "the index keeps its stories in an older format".to_owned()
+                }
+                Ok(index) => {
                     match Self::assemble(index, fields, language) {
                         Ok(mut me) => {
                             me.dir = Some(dir.to_owned());
@@ -237,7 +244,6 @@ impl SearchIndex {
                         Err(e) => format!("the index could not be opened ({e})"),
                     }
                 }
-                Ok(_) => "the index was built for another version or language".to_owned(),
                 Err(e) => format!("the index could not be read ({e})"),
             }
         } else {
@@ -1278,13 +1284,17 @@ fn pair(field: Field, first: &str, second: &str) -> String {
     format!("{}:{first} {second}", field.field_id())
 }
 
-/// A new index's settings: stored stories compressed one by one (blocks of 4 KB, about one
-/// story each) rather than in tantivy's 16 KB blocks. A result reads its story's stored text
-/// and card, and the archive is read at random, so each read decompressed a whole block of
-/// three or four stories for one (a tenth of a one-word search with ten results).
+/// A new index's settings: stored stories kept uncompressed, in blocks of 4 KB (about one
+/// story each) rather than tantivy's 16 KB. A result reads its story's stored text and card,
+/// and the archive is read at random: in tantivy's blocks each read decompressed three or four
+/// stories for one (a tenth of a one-word search with ten results), and decompressing even one
+/// story (LZ4, 5-6 KB) was a tenth of a search answer of twenty results. Uncompressed, the
+/// stored stories take 70 % more disk and the whole index 38 % more (308 to 524 MB, and 542 to
+/// 747 MB, on the 100,000-story bench site). An index kept the older way is rebuilt.
 fn settings() -> tantivy::IndexSettings {
     tantivy::IndexSettings {
         docstore_blocksize: 4096,
+        docstore_compression: tantivy::store::Compressor::None,
         ..tantivy::IndexSettings::default()
     }
 }
@@ -1330,6 +1340,13 @@ const SIMILAR_TERMS: usize = 12;
 /// From this many stories on, words in more than a fifth of them are left out of similar-story
 /// queries (below it, document frequencies say too little).
 const COMMON_AFTER: u64 = 1000;
+
+/// Whether an index's stored stories are kept as [`settings`] keeps them now.
+fn same_store(settings: &tantivy::IndexSettings) -> bool {
+    let now = self::settings();
+    settings.docstore_compression == now.docstore_compression
+        && settings.docstore_blocksize == now.docstore_blocksize
+}
 
 fn same_schema(a: &Schema, b: &Schema) -> bool {
     let fa: Vec<_> = a.fields().map(|(_, e)| e).collect();

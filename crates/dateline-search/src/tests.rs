@@ -419,6 +419,34 @@ fn reopening_a_folder_keeps_the_index_and_a_broken_one_is_replaced() {
     assert!(matches!(opened, Opened::Created(_)));
 }
 
+#[test]
+fn an_index_in_the_older_compressed_format_is_replaced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("search");
+    std::fs::create_dir_all(&path).expect("folder");
+    let (schema, _) = schema::build(Language::English);
+    let old = tantivy::IndexSettings {
+        docstore_compression: tantivy::store::Compressor::Lz4,
+        ..crate::settings()
+    };
+    tantivy::Index::builder()
+        .schema(schema)
+        .settings(old)
+        .create_in_dir(&path)
+        .expect("an index as an older version made it");
+    let (index, opened) = SearchIndex::open(&path, "en").expect("open");
+    assert_eq!(
+        opened,
+        Opened::Created("the index keeps its stories in an older format".to_owned())
+    );
+    index.upsert(&[doc(1, "Kept", "x")]).expect("upsert");
+    index.commit(None).expect("commit");
+    drop(index);
+    let (index, opened) = SearchIndex::open(&path, "en").expect("reopen");
+    assert_eq!(opened, Opened::Existing);
+    assert_eq!(index.len(), 1);
+}
+
 /// One index for every property case: building one per case is most of the run time.
 fn shared() -> &'static SearchIndex {
     static INDEX: std::sync::OnceLock<SearchIndex> = std::sync::OnceLock::new();
