@@ -1236,7 +1236,10 @@ impl Bm25StatisticsProvider for Stats {
 /// How many live stories `query` matches, and whether that is an estimate. Matches are
 /// counted one by one up to `exact_up_to` ([`EXACT_COUNT_UP_TO`]); then the count so far is scaled by how
 /// much of the index it took to find them (stories are spread evenly enough over the index
-/// for that), and rounded to two significant figures, so it does not look exact.
+/// for that), and rounded to two significant figures, so it does not look exact. How much is
+/// measured in live stories, not slots: an edited story leaves its old version deleted in
+/// place until a merge, and a segment of deleted versions before the live ones made twelve
+/// matches "about 7" (each segment's deletions are taken as spread evenly over it).
 fn count(
     searcher: &Searcher,
     query: &dyn Query,
@@ -1244,8 +1247,9 @@ fn count(
 ) -> Result<(usize, bool), SearchError> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let readers = searcher.segment_readers();
-    let slots: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
+    let live = searcher.num_docs();
     let mut counted = 0usize;
+    // Live stories in the segments read through.
     let mut scanned = 0u64;
     for (i, reader) in readers.iter().enumerate() {
         let mut scorer = weight.scorer(reader, 1.0)?;
@@ -1259,9 +1263,11 @@ fn count(
                     if last && scorer.advance() == TERMINATED {
                         return Ok((counted, false));
                     }
-                    let seen = scanned + u64::from(doc) + 1;
-                    let estimate = (counted as f64 * slots as f64 / seen as f64) as usize;
-                    let live = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+                    let here = f64::from(reader.num_docs()) * (f64::from(doc) + 1.0)
+                        / f64::from(reader.max_doc().max(1));
+                    let seen = (scanned as f64 + here).max(1.0);
+                    let estimate = (counted as f64 * live as f64 / seen) as usize;
+                    let live = usize::try_from(live).unwrap_or(usize::MAX);
                     return Ok((
                         round_estimate(estimate.clamp(counted, live.max(counted))),
                         true,
@@ -1270,7 +1276,7 @@ fn count(
             }
             doc = scorer.advance();
         }
-        scanned += u64::from(reader.max_doc());
+        scanned += u64::from(reader.num_docs());
     }
     Ok((counted, false))
 }

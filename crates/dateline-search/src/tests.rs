@@ -420,6 +420,23 @@ fn reopening_a_folder_keeps_the_index_and_a_broken_one_is_replaced() {
 }
 
 #[test]
+fn estimates_count_live_stories_not_the_deleted_versions_of_edited_ones() {
+    let docs: Vec<Document> = (1..=12)
+        .map(|i| doc(i, &format!("Harbour report {i}"), "x"))
+        .collect();
+    let index = index(&docs);
+    // Eight stories edited: their old versions stay in the first segment, deleted, before the
+    // four live ones; the new versions make a second segment.
+    index.upsert(&docs[..8]).expect("upsert");
+    index.commit(None).expect("commit");
+    index.set_exact_count_up_to(5);
+    let r = search(&index, "harbour", 0);
+    assert!(r.total_is_estimate);
+    // Counted by slots, the fifth match found at slot 13 of 20 made "about 7".
+    assert_eq!(r.total, 12);
+}
+
+#[test]
 fn an_index_in_the_older_compressed_format_is_replaced() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("search");
