@@ -1,6 +1,8 @@
 //! HTTP details shared by every route: content negotiation for compression, conditional
-//! requests, cache lifetimes and the security headers (a strict Content-Security-Policy that
-//! allows only the site itself, plus the live stream's origin for the player).
+//! requests, cache lifetimes, the security headers (a strict Content-Security-Policy that
+//! allows only the site itself, plus the live stream's origin for the player) and where a
+//! `next` parameter may send the browser ([`same_site_path`]). It must never hand back a
+//! redirect target that a browser would resolve to another origin.
 
 use crate::state::AppState;
 use axum::extract::{Request, State};
@@ -174,6 +176,40 @@ pub fn add_security_headers(h: &mut HeaderMap) {
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
+}
+
+/// A `next` parameter resolved the way a browser resolves a `Location` on this site, as the
+/// path and query to redirect to; `None` unless the result stays on the site's own origin.
+///
+/// Checking the text by hand missed what browsers do first (WHATWG URL rules): drop tabs and
+/// newlines anywhere, trim C0 controls and spaces at the ends, read `\` as `/`, take `//host`,
+/// `scheme:` and userinfo as another place. So `next` is parsed with those rules against
+/// `base_url` (the site's own address) and only a same-origin answer is kept. The path handed
+/// back is the parsed one (percent-encoded, dot segments gone), so the `Location` sent is
+/// exactly what was checked; a path that came out starting with `//` would be read as another
+/// host in a relative `Location`, so it is refused too.
+pub fn same_site_path(base_url: &str, next: &str) -> Option<String> {
+    // A site whose address is not set or not absolute still has paths of its own; an address
+    // nobody can own stands in for it.
+    let base = url::Url::parse(base_url)
+        .ok()
+        .filter(|b| b.has_host())
+        .or_else(|| url::Url::parse("http://dateline.invalid/").ok())?;
+    let target = base.join(next).ok()?;
+    if target.origin() != base.origin()
+        || !target.username().is_empty()
+        || target.password().is_some()
+    {
+        return None;
+    }
+    let path = target.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    Some(match target.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod listings;
 mod live;
 mod media_library;
 mod reader_mail;
+mod redirects;
 mod related;
 mod revisions;
 mod search;

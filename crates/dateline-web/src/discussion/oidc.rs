@@ -168,7 +168,7 @@ async fn start(
         state: csrf.secret().clone(),
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
-        next: safe_return(q.next.as_deref()),
+        next: safe_return(&state, q.next.as_deref()).await?,
         link: reader.map(|r| r.reader.id.0),
     };
     let secure = secure_cookies(&state).await?;

@@ -207,7 +207,7 @@ async fn resend_verification(
     headers: HeaderMap,
     Form(f): Form<ResendForm>,
 ) -> Result<Response, AppError> {
-    let next = super::readers::safe_return(f.next.as_deref());
+    let next = super::readers::safe_return(&state, f.next.as_deref()).await?;
     let Some(reader) = signed_reader(&state, &headers).await? else {
         return Ok(see_other(&format!(
             "/readers/sign-in?next={}",

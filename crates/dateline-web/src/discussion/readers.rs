@@ -78,20 +78,14 @@ pub async fn signed_reader(
     }
 }
 
-/// Where to go after signing in: a path of this site, never `//elsewhere` or the newsroom.
-pub fn safe_return(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.starts_with("/newsroom")
-                && !n.starts_with("/readers/") =>
-        {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+/// Where to go after signing in: a path of this site (as a browser would resolve `next`:
+/// [`crate::http::same_site_path`]), never another origin, the newsroom or the reader forms.
+pub async fn safe_return(state: &AppState, next: Option<&str>) -> Result<String, AppError> {
+    let site = state.site().await?;
+    Ok(next
+        .and_then(|n| crate::http::same_site_path(&site.settings.base_url, n))
+        .filter(|p| !p.starts_with("/newsroom") && !p.starts_with("/readers/"))
+        .unwrap_or_else(|| "/".to_owned()))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -176,7 +170,7 @@ async fn show_register(
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
-    let next = safe_return(q.next.as_deref());
+    let next = safe_return(&state, q.next.as_deref()).await?;
     form_page(
         &state,
         &headers,
@@ -195,7 +189,7 @@ async fn show_sign_in(
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
-    let next = safe_return(q.next.as_deref());
+    let next = safe_return(&state, q.next.as_deref()).await?;
     form_page(
         &state,
         &headers,
@@ -262,7 +256,7 @@ async fn register(
     Form(f): Form<ReaderForm>,
 ) -> Result<Response, AppError> {
     check_double_submit(&headers, &f.form_token)?;
-    let next = safe_return(f.next.as_deref());
+    let next = safe_return(&state, f.next.as_deref()).await?;
     let now = state.clock.now();
     // Registrations count against the address like failures do: a flood of accounts from one
     // place waits like a flood of wrong passwords.
@@ -373,7 +367,7 @@ async fn sign_in(
     Form(f): Form<ReaderForm>,
 ) -> Result<Response, AppError> {
     check_double_submit(&headers, &f.form_token)?;
-    let next = safe_return(f.next.as_deref());
+    let next = safe_return(&state, f.next.as_deref()).await?;
     let now = state.clock.now();
     let email = Email::parse(&f.email).ok();
     let account_subject = email.as_ref().map(|e| format!("reader:{e}"));
@@ -441,7 +435,7 @@ async fn sign_out(
     headers: HeaderMap,
     Form(f): Form<SignOutForm>,
 ) -> Result<Response, AppError> {
-    let next = safe_return(f.next.as_deref());
+    let next = safe_return(&state, f.next.as_deref()).await?;
     let Some(reader) = signed_reader(&state, &headers).await? else {
         return Ok(see_other(&next));
     };

@@ -253,17 +253,12 @@ pub fn encode_component(s: &str) -> String {
     out
 }
 
-/// Where to go after signing in: only a newsroom path of this site (never `//elsewhere`).
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with("/newsroom/")
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.starts_with("/newsroom/sign-") =>
-        {
-            n.to_owned()
-        }
-        _ => "/newsroom/".to_owned(),
-    }
+/// Where to go after signing in: only a newsroom path of this site (as a browser would
+/// resolve `next`: [`crate::http::same_site_path`]), never another origin or the sign-in pages.
+pub async fn safe_next(state: &AppState, next: Option<&str>) -> Result<String, AppError> {
+    let site = state.site().await?;
+    Ok(next
+        .and_then(|n| crate::http::same_site_path(&site.settings.base_url, n))
+        .filter(|p| p.starts_with("/newsroom/") && !p.starts_with("/newsroom/sign-"))
+        .unwrap_or_else(|| "/newsroom/".to_owned()))
 }

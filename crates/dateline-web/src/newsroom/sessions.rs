@@ -57,7 +57,7 @@ async fn show_sign_in(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if signed_in.is_ok() {
-        return Ok(see_other(&safe_next(q.next.as_deref())));
+        return Ok(see_other(&safe_next(&state, q.next.as_deref()).await?));
     }
     let notice = match q.done.as_deref() {
         Some("signed-out") => Some("You have signed out.".to_owned()),
@@ -68,7 +68,7 @@ async fn show_sign_in(
         &headers,
         StatusCode::OK,
         String::new(),
-        safe_next(q.next.as_deref()),
+        safe_next(&state, q.next.as_deref()).await?,
         None,
         notice,
     )
@@ -147,7 +147,7 @@ async fn sign_in(
     if expected.is_empty() || !same_token(&expected, &f.form_token) {
         return Err(csrf_refused());
     }
-    let next = safe_next(f.next.as_deref());
+    let next = safe_next(&state, f.next.as_deref()).await?;
     let typed = f.email.trim().to_owned();
     let again = |status, error: String| {
         form(
