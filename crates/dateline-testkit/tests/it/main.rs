@@ -12,6 +12,7 @@ mod demo;
 mod discussion;
 mod discussion_settings;
 mod editor;
+mod feed_safety;
 mod feeds;
 mod http;
 mod listings;

@@ -46,7 +46,7 @@ pub(super) fn render(feed: &Feed) -> Result<String, AppError> {
     let bytes = out
         .write_to(Vec::new())
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("writing an Atom feed")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+    super::xml::document(bytes, "an Atom feed")
 }
 
 fn entry(i: &Item, tz: &TimeZone) -> Result<Entry, AppError> {

@@ -24,6 +24,7 @@ mod model;
 mod robots;
 mod rss;
 mod sitemaps;
+mod xml;
 
 use crate::AppError;
 use crate::cache::Cacheable;

@@ -3,7 +3,14 @@
 //! e-mail address, which the site never publishes; the full body goes in `content:encoded`,
 //! next to the summary in `description`; the lead photo is the `enclosure`.
 //!
-//! It must never write a relative address: feed readers have no page to resolve it against.
+//! RSS says nothing of whether a title or description is text or HTML, and readers take them
+//! as HTML: a standfirst `<img src=x onerror=…>` written as is (the XML escaping is undone by
+//! the XML parser) ran in the reader. So the plain texts RSS carries as titles and descriptions
+//! are escaped as HTML text first ([`html_text`]; the XML writer then escapes that again): a
+//! reader decodes them to inert text. Only `content:encoded` is HTML, the sanitised body.
+//!
+//! It must never write a relative address: feed readers have no page to resolve it against,
+//! nor markup in a title or description.
 
 use super::model::{Feed, Item};
 use crate::AppError;
@@ -15,9 +22,9 @@ use jiff::tz::TimeZone;
 
 pub(super) fn render(feed: &Feed) -> Result<String, AppError> {
     let channel = Channel {
-        title: feed.title.clone(),
+        title: html_text(&feed.title),
         link: feed.page_url.clone(),
-        description: feed.description.clone(),
+        description: html_text(&feed.description),
         language: Some(feed.language.clone()),
         generator: Some("Dateline".to_owned()),
         last_build_date: Some(rfc2822(feed.updated, &feed.tz)?),
@@ -40,7 +47,7 @@ pub(super) fn render(feed: &Feed) -> Result<String, AppError> {
     let bytes = channel
         .write_to(Vec::new())
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("writing an RSS feed")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+    super::xml::document(bytes, "an RSS feed")
 }
 
 fn item(i: &Item, tz: &TimeZone) -> Result<::rss::Item, AppError> {
@@ -53,9 +60,9 @@ fn item(i: &Item, tz: &TimeZone) -> Result<::rss::Item, AppError> {
         domain: None,
     }));
     Ok(::rss::Item {
-        title: Some(i.title.clone()),
+        title: Some(html_text(&i.title)),
         link: Some(i.url.clone()),
-        description: Some(i.summary.clone()),
+        description: Some(html_text(&i.summary)),
         content: i.content_html.clone(),
         guid: Some(Guid {
             // The short URL: it answers 301 to the story for as long as the story exists.
@@ -77,6 +84,21 @@ fn item(i: &Item, tz: &TimeZone) -> Result<::rss::Item, AppError> {
         }),
         ..::rss::Item::default()
     })
+}
+
+/// Plain text as HTML text: `&`, `<` and `>` escaped. Quotes need no escaping outside an
+/// attribute, and a reader that shows the text as is then shows an apostrophe as one.
+fn html_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `Wed, 29 Jan 2020 12:03:00 +0000`, as RSS 2.0 dates are written.

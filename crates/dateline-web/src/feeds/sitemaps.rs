@@ -93,10 +93,7 @@ pub(super) async fn show_sitemap_index(
     let index = SitemapIndex::new(sitemaps).map_err(|e| internal(&e))?;
     let mut out = Vec::new();
     index.write(&mut out).map_err(|e| internal(&e))?;
-    Ok(cacheable(
-        XML,
-        String::from_utf8(out).map_err(|e| internal(&e))?,
-    ))
+    Ok(cacheable(XML, super::xml::document(out, "a sitemap")?))
 }
 
 /// `/sitemaps/{kind}-{n}.xml`.
@@ -170,10 +167,7 @@ fn write_url_set(urls: Vec<Url>) -> Result<Response, AppError> {
     let set = UrlSet::new(urls).map_err(|e| internal(&e))?;
     let mut out = Vec::new();
     set.write(&mut out).map_err(|e| internal(&e))?;
-    Ok(cacheable(
-        XML,
-        String::from_utf8(out).map_err(|e| internal(&e))?,
-    ))
+    Ok(cacheable(XML, super::xml::document(out, "a sitemap")?))
 }
 
 /// The front page (changed with the newest story) and the community standards when the site
