@@ -3,7 +3,10 @@
 //! whether the actor owns the thing acted on.
 //!
 //! Least privilege: a role may do only what its row lists; anything not listed is refused.
+//! Two rules need more than a row: whose names a byline may carry ([`may_set_bylines`]) and,
+//! in `workflow`, which stories a contributor may still change (`workflow::may_edit`).
 
+use crate::PersonId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -97,10 +100,12 @@ pub enum Action {
     ManageSettings,
     /// Create and revoke one's own API tokens.
     ManageOwnTokens,
+    /// Put a byline on a story that does not include oneself (crediting others alone).
+    CreditOthers,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -121,6 +126,7 @@ impl Action {
         Action::ManagePeople,
         Action::ManageSettings,
         Action::ManageOwnTokens,
+        Action::CreditOthers,
     ];
 
     /// What the action is, for "your role (author) may not …".
@@ -146,6 +152,7 @@ impl Action {
             Action::ManagePeople => "manage people and roles",
             Action::ManageSettings => "change site settings",
             Action::ManageOwnTokens => "manage API tokens",
+            Action::CreditOthers => "put a byline without yourself on a story",
         }
     }
 }
@@ -181,6 +188,17 @@ pub fn allows(role: Role, action: Action, ownership: Ownership) -> bool {
         (Contributor, EditStory | SubmitForReview | RestoreRevision) => own,
         (Contributor, _) => false,
     }
+}
+
+/// Whether `role`, acting as `me`, may save the bylines `new` on a story whose bylines are
+/// `previous` (empty for a new story). A byline is a claim about who wrote the words: anyone may
+/// sign their own work (with co-authors), and save a story with the bylines it already has (an
+/// editor may have credited someone else), but only a role with [`Action::CreditOthers`] may
+/// make a byline without themselves in it, including by dropping themselves from one.
+pub fn may_set_bylines(role: Role, me: PersonId, new: &[PersonId], previous: &[PersonId]) -> bool {
+    new.contains(&me)
+        || (!new.is_empty() && new == previous)
+        || allows(role, Action::CreditOthers, Ownership::NotApplicable)
 }
 
 #[cfg(test)]

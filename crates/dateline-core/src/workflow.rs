@@ -1,6 +1,8 @@
 //! The publishing workflow: which status changes exist, who may make them (through the
 //! permission table), and the rules they keep (a schedule is in the future; a withdrawn story
-//! comes back only by being restored). Pure: the caller supplies `now` and persists the result.
+//! comes back only by being restored; a contributor's words reach readers only through an
+//! editor, so a contributor cannot change a story once it is scheduled, published or
+//! withdrawn: [`may_edit`]). Pure: the caller supplies `now` and persists the result.
 //!
 //! ```text
 //! draft ──submit──► in_review ──return──► draft
@@ -87,6 +89,33 @@ pub enum TransitionError {
     },
     #[error("the scheduled time must be in the future")]
     ScheduleInPast,
+    /// A contributor's change to a story an editor has already let out (or withdrawn).
+    #[error("this story is {}; ask an editor to change it", from.as_str())]
+    NeedsEditor { from: Status },
+}
+
+/// Whether `role` may change a story in `status` (its words, bylines, anything a save writes),
+/// given its `ownership`. A contributor's changes are reviewed before readers see them; once
+/// an editor has scheduled or published a story, a contributor's save would go out unreviewed
+/// (with the next scheduled run, or at once), so it is refused; so is a save to a withdrawn
+/// story, which an editor may restore. Everyone else follows the permission table
+/// ([`Action::EditStory`]).
+pub fn may_edit(status: Status, role: Role, ownership: Ownership) -> Result<(), TransitionError> {
+    if !allows(role, Action::EditStory, ownership) {
+        return Err(TransitionError::Forbidden {
+            role,
+            transition: "edit",
+        });
+    }
+    if role == Role::Contributor
+        && matches!(
+            status,
+            Status::Scheduled | Status::Published | Status::Withdrawn
+        )
+    {
+        return Err(TransitionError::NeedsEditor { from: status });
+    }
+    Ok(())
 }
 
 /// The status after `t`, or why not.
@@ -119,6 +148,9 @@ pub fn next(
             role,
             transition: t.name(),
         });
+    }
+    if t == Transition::Update {
+        may_edit(from, role, ownership)?;
     }
     if let Transition::Schedule(at) = t
         && at <= now

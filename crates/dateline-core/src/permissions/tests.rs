@@ -80,3 +80,37 @@ fn more_senior_desk_roles_never_lose_a_right() {
         }
     }
 }
+
+#[test]
+fn issue_22_only_editors_credit_others_alone() {
+    let me = PersonId(1);
+    let other = PersonId(2);
+    let third = PersonId(3);
+    for role in Role::ALL {
+        let desk = matches!(role, Editor | Admin);
+        assert_eq!(allows(role, CreditOthers, NotApplicable), desk, "{role:?}");
+        // Signing one's own work, alone or with others: anyone.
+        assert!(may_set_bylines(role, me, &[me], &[]));
+        assert!(may_set_bylines(role, me, &[other, me], &[]));
+        // Someone else alone on a new story, or added to a story without oneself: the desk.
+        assert_eq!(may_set_bylines(role, me, &[other], &[]), desk, "{role:?}");
+        assert_eq!(
+            may_set_bylines(role, me, &[other, third], &[other]),
+            desk,
+            "{role:?}"
+        );
+        // Dropping oneself to leave others alone: the desk.
+        assert_eq!(
+            may_set_bylines(role, me, &[other], &[me, other]),
+            desk,
+            "{role:?}"
+        );
+        assert_eq!(
+            may_set_bylines(role, me, &[other], &[other, third]),
+            desk,
+            "{role:?}"
+        );
+        // Keeping the bylines an editor gave the story: anyone who may edit it.
+        assert!(may_set_bylines(role, me, &[other, third], &[other, third]));
+    }
+}

@@ -145,3 +145,47 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn issue_22_contributors_never_change_what_an_editor_let_out() {
+    for status in Status::ALL {
+        let reviewed = matches!(
+            status,
+            Status::Scheduled | Status::Published | Status::Withdrawn
+        );
+        let got = may_edit(status, Role::Contributor, Ownership::Own);
+        if reviewed {
+            assert_eq!(got, Err(TransitionError::NeedsEditor { from: status }));
+            assert_eq!(
+                got.expect_err("refused").to_string(),
+                format!(
+                    "this story is {}; ask an editor to change it",
+                    status.as_str()
+                )
+            );
+        } else {
+            assert_eq!(got, Ok(()), "{status:?}");
+        }
+        // Authors publish their own stories, so they may change them in any state; editors
+        // and admins change anyone's.
+        assert_eq!(may_edit(status, Role::Author, Ownership::Own), Ok(()));
+        assert!(may_edit(status, Role::Author, Ownership::Others).is_err());
+        assert_eq!(may_edit(status, Role::Editor, Ownership::Others), Ok(()));
+        assert_eq!(may_edit(status, Role::Admin, Ownership::Others), Ok(()));
+        assert!(may_edit(status, Role::Moderator, Ownership::Own).is_err());
+        assert!(may_edit(status, Role::Contributor, Ownership::Others).is_err());
+    }
+    // A published story's update goes through the same rule.
+    assert_eq!(
+        next(
+            Status::Published,
+            Transition::Update,
+            Role::Contributor,
+            Ownership::Own,
+            now()
+        ),
+        Err(TransitionError::NeedsEditor {
+            from: Status::Published
+        })
+    );
+}
