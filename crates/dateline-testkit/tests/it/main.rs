@@ -21,6 +21,7 @@ mod media_library;
 mod reader_mail;
 mod redirects;
 mod related;
+mod review;
 mod revisions;
 mod search;
 mod theme;

@@ -220,6 +220,9 @@ async fn article_answer(state: &AppState, a: &Article) -> Result<ArticleAnswer, 
     })
 }
 
+/// The bylines as an API client names them.
+const BYLINES: &str = "The bylines (\"authors\")";
+
 fn invalid(errors: Vec<String>) -> AppError {
     AppError::BadRequest(errors.join(" "))
 }
@@ -256,6 +259,9 @@ async fn create_article(
     let mut checked = stories::check(&state, &site, &user, &form)
         .await
         .map_err(invalid)?;
+    if let Some(m) = stories::bylines_refused(&user, BYLINES, &checked.input.authors, &[]) {
+        return Err(AppError::Forbidden(m));
+    }
     stories::create_tags(&state, &mut checked).await?;
     let a = state
         .store
@@ -286,8 +292,9 @@ async fn update_article(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (a, _, own) = story(&state, &user, id).await?;
+    let (a, before, own) = story(&state, &user, id).await?;
     user.require_on(Action::EditStory, own)?;
+    workflow::may_edit(a.status, user.account.role, own).map_err(stories::refused)?;
     let b: ArticleBody = parse(&body)?;
     let Some(version) = b.version else {
         return Err(AppError::BadRequest(
@@ -303,6 +310,9 @@ async fn update_article(
     let mut checked = stories::check(&state, &site, &user, &form)
         .await
         .map_err(invalid)?;
+    if let Some(m) = stories::bylines_refused(&user, BYLINES, &checked.input.authors, &before) {
+        return Err(AppError::Forbidden(m));
+    }
     stories::create_tags(&state, &mut checked).await?;
     let saved = state
         .store

@@ -188,6 +188,9 @@ async fn restore_revision(
     let (a, mut input) = state.store.article_input(ArticleId(id)).await?;
     let own = ownership(&state, &user, a.id, &input.authors).await?;
     user.require_on(Action::RestoreRevision, own)?;
+    // A restore is a save: a contributor may not change what an editor has let out.
+    dateline_core::workflow::may_edit(a.status, user.account.role, own)
+        .map_err(super::stories::refused)?;
     let stale = || {
         AppError::Conflict(
             "The story was saved by someone else since the revisions were shown: look at them \

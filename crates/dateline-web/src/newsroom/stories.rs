@@ -401,10 +401,31 @@ pub(crate) async fn ownership(
     }
 }
 
+/// Why `user` may not save the bylines `new` on a story that has `previous` (empty for a new
+/// story), if they may not: a sentence naming the field as the surface calls it (`field`).
+pub(crate) fn bylines_refused(
+    user: &CurrentUser,
+    field: &str,
+    new: &[PersonId],
+    previous: &[PersonId],
+) -> Option<String> {
+    let role = user.account.role;
+    (!dateline_core::permissions::may_set_bylines(role, user.account.id, new, previous)).then(
+        || {
+            format!(
+                "{field} must include you: your role ({role}) may not put a story out under \
+                 other people's names alone; ask an editor."
+            )
+        },
+    )
+}
+
 /// A workflow refusal as an answer: not allowed → 403; not possible now → 409.
 pub(crate) fn refused(e: TransitionError) -> AppError {
     match e {
-        TransitionError::Forbidden { .. } => AppError::Forbidden(format!("{}.", capital(&e))),
+        TransitionError::Forbidden { .. } | TransitionError::NeedsEditor { .. } => {
+            AppError::Forbidden(format!("{}.", capital(&e)))
+        }
         other => AppError::Conflict(format!("{}.", capital(&other))),
     }
 }
@@ -777,6 +798,11 @@ async fn edit_story(
         .as_deref()
         .and_then(|saved| super::revisions::restored_notice(saved, &q.gone))
         .unwrap_or_else(|| notice.to_owned());
+    // Say so before anything is typed, rather than only when saving.
+    let notice = match workflow::may_edit(a.status, user.account.role, own) {
+        Err(e) => refused(e).message(),
+        Ok(()) => notice,
+    };
     let extra = Extra {
         notice,
         ..Extra::none()
@@ -823,6 +849,13 @@ async fn create_story(
             .await;
         }
     };
+    if let Some(m) = bylines_refused(&user, "The byline", &checked.input.authors, &[]) {
+        let extra = Extra {
+            errors: vec![m],
+            ..Extra::none()
+        };
+        return show_editor(&state, &user, StatusCode::FORBIDDEN, None, form, extra).await;
+    }
     if step == Step::Preview {
         let preview = preview_html(&state, &site, &checked.prepared).await?;
         let extra = Extra {
@@ -985,10 +1018,26 @@ async fn save_story(
 ) -> Result<Response, AppError> {
     let (form, csrf, action) = StoryForm::from_pairs(&pairs);
     user.check_form(&csrf)?;
-    let (a, _, own) = load_story(&state, &user, id).await?;
+    let (a, before, own) = load_story(&state, &user, id).await?;
     let step = Step::parse(&action)?;
     let site = state.site().await?;
     let now = state.clock.now();
+    // Refused before anything is looked at: the typed words stay in the form, nothing is kept.
+    if let Err(e) = workflow::may_edit(a.status, user.account.role, own) {
+        let extra = Extra {
+            errors: vec![refused(e).message()],
+            ..Extra::none()
+        };
+        return show_editor(
+            &state,
+            &user,
+            StatusCode::FORBIDDEN,
+            Some((&a, own)),
+            form,
+            extra,
+        )
+        .await;
+    }
     if form.version != a.version {
         return stale(&state, &user, &a, own, form).await;
     }
@@ -1010,6 +1059,21 @@ async fn save_story(
             .await;
         }
     };
+    if let Some(m) = bylines_refused(&user, "The byline", &checked.input.authors, &before.authors) {
+        let extra = Extra {
+            errors: vec![m],
+            ..Extra::none()
+        };
+        return show_editor(
+            &state,
+            &user,
+            StatusCode::FORBIDDEN,
+            Some((&a, own)),
+            form,
+            extra,
+        )
+        .await;
+    }
     if step == Step::Preview {
         let preview = preview_html(&state, &site, &checked.prepared).await?;
         let extra = Extra {

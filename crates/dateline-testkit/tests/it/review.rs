@@ -1,0 +1,422 @@
+//! What review guarantees against the newsroom's own people (issue 22): a contributor's
+//! change never reaches readers without an editor (published and scheduled stories refuse it,
+//! through the API, the editor and a revision restore), and only the desk puts a story out
+//! under other people's names alone.
+
+use crate::*;
+use dateline_core::ArticleId;
+use dateline_core::account::Account;
+use dateline_core::article::Status;
+use dateline_core::permissions::Role;
+use dateline_testkit::Browser;
+use serde_json::{Value, json};
+
+/// A new account with `role` and an API token for it.
+async fn token(app: &TestApp, role: Role) -> anyhow::Result<(Account, String)> {
+    let owner = app.account(role).await?;
+    let token = dateline_web::newsroom::credentials::new_token()?;
+    let hash = dateline_web::newsroom::credentials::token_hash(token.expose());
+    app.store
+        .create_api_token(owner.id, &hash, "test", app.clock.now())
+        .await?;
+    Ok((owner, token.expose().clone()))
+}
+
+async fn call(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<(u16, Value)> {
+    let mut req = app
+        .client
+        .request(method, app.url(path))
+        .header("authorization", format!("Bearer {token}"));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await?;
+    let status = res.status().as_u16();
+    let text = res.text().await?;
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Ok((status, value))
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> anyhow::Result<Value> {
+    let (s, v) = call(app, token, reqwest::Method::POST, path, Some(body)).await?;
+    anyhow::ensure!(matches!(s, 200 | 201), "POST {path}: {s} {v}");
+    Ok(v)
+}
+
+/// A contributor's story, submitted for review: its id.
+async fn submitted(app: &TestApp, contributor: &str, headline: &str) -> anyhow::Result<i64> {
+    let v = post(
+        app,
+        contributor,
+        "/api/v1/articles",
+        json!({"headline": headline, "standfirst": "s", "section": "news", "body": "Text."}),
+    )
+    .await?;
+    let id = v["id"].as_i64().expect("an id");
+    post(
+        app,
+        contributor,
+        &format!("/api/v1/articles/{id}/submit"),
+        json!({}),
+    )
+    .await?;
+    Ok(id)
+}
+
+backend_test!(
+    issue_22_contributors_cannot_change_reviewed_stories_by_api,
+    |app| {
+        app.section("news", "News").await?;
+        let (_, contributor) = token(&app, Role::Contributor).await?;
+        let (_, editor) = token(&app, Role::Editor).await?;
+        let put = reqwest::Method::PUT;
+
+        // Published by an editor: the contributor's change is refused and nothing moves.
+        let id = submitted(&app, &contributor, "Harbour reopens").await?;
+        post(
+            &app,
+            &editor,
+            &format!("/api/v1/articles/{id}/publish"),
+            json!({"confirm": true}),
+        )
+        .await?;
+        let before = app.store.article(ArticleId(id)).await?;
+        let (s, v) = call(
+            &app,
+            &contributor,
+            put.clone(),
+            &format!("/api/v1/articles/{id}"),
+            Some(
+                json!({"headline": "Harbour sold to a casino", "section": "news",
+                    "body": "Unreviewed.", "version": before.version}),
+            ),
+        )
+        .await?;
+        assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "{v}");
+        assert_eq!(
+            v["message"],
+            "This story is published; ask an editor to change it."
+        );
+        let after = app.store.article(ArticleId(id)).await?;
+        assert_eq!(
+            (after.headline.as_str(), after.slug.as_str(), after.version),
+            ("Harbour reopens", before.slug.as_str(), before.version)
+        );
+
+        // Scheduled by an editor: refused too, and still scheduled with the reviewed words.
+        let id = submitted(&app, &contributor, "Bridge opens").await?;
+        let at = (app.clock.now() + SignedDuration::from_hours(2)).to_string();
+        post(
+            &app,
+            &editor,
+            &format!("/api/v1/articles/{id}/schedule"),
+            json!({"at": at, "confirm": true}),
+        )
+        .await?;
+        let before = app.store.article(ArticleId(id)).await?;
+        assert_eq!(before.status, Status::Scheduled);
+        let (s, v) = call(
+            &app,
+            &contributor,
+            put.clone(),
+            &format!("/api/v1/articles/{id}"),
+            Some(json!({"headline": "Bridge closes", "section": "news",
+                    "body": "Unreviewed.", "version": before.version})),
+        )
+        .await?;
+        assert_eq!(s, 403, "{v}");
+        assert_eq!(
+            v["message"],
+            "This story is scheduled; ask an editor to change it."
+        );
+        let after = app.store.article(ArticleId(id)).await?;
+        assert_eq!(after.status, Status::Scheduled);
+        assert_eq!(after.headline, "Bridge opens");
+
+        // Before review the contributor still writes; an editor changes a published story.
+        let id = submitted(&app, &contributor, "Ferry timetable").await?;
+        let v = app.store.article(ArticleId(id)).await?.version;
+        let (s, body) = call(
+            &app,
+            &contributor,
+            put.clone(),
+            &format!("/api/v1/articles/{id}"),
+            Some(
+                json!({"headline": "Ferry timetable changes", "section": "news",
+                    "body": "Text.", "version": v}),
+            ),
+        )
+        .await?;
+        assert_eq!(s, 200, "{body}");
+        // An author publishes their own stories, so may change them once published.
+        let (_, author) = token(&app, Role::Author).await?;
+        let v = post(
+            &app,
+            &author,
+            "/api/v1/articles",
+            json!({"headline": "Tide tables", "standfirst": "s", "section": "news", "body": "T."}),
+        )
+        .await?;
+        let own = v["id"].as_i64().expect("an id");
+        let v = post(
+            &app,
+            &author,
+            &format!("/api/v1/articles/{own}/publish"),
+            json!({"confirm": true}),
+        )
+        .await?;
+        let (s, body) = call(
+            &app,
+            &author,
+            put,
+            &format!("/api/v1/articles/{own}"),
+            Some(
+                json!({"headline": "Tide tables, corrected", "section": "news",
+                    "body": "T.", "version": v["version"]}),
+            ),
+        )
+        .await?;
+        assert_eq!(s, 200, "{body}");
+        Ok(())
+    }
+);
+
+/// The editor form's fields, as a browser sends them back.
+fn fields<'a>(section: &'a str, headline: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("headline", headline),
+        ("standfirst", "What happened."),
+        ("slug", ""),
+        ("section", section),
+        ("tags", ""),
+        ("lead_media", ""),
+        ("body", body),
+        ("related", ""),
+        ("discussion", "open"),
+        ("seo_title", ""),
+        ("seo_description", ""),
+    ]
+}
+
+async fn save(
+    b: &Browser,
+    id: ArticleId,
+    version: i64,
+    mut form: Vec<(&str, &str)>,
+    action: &str,
+) -> anyhow::Result<reqwest::Response> {
+    let v = version.to_string();
+    form.push(("version", &v));
+    form.push(("action", action));
+    form.push(("confirm", "1"));
+    b.submit(&format!("/newsroom/stories/{id}"), &form).await
+}
+
+fn created_id(res: &reqwest::Response) -> anyhow::Result<ArticleId> {
+    let loc = location(res);
+    let id = loc
+        .strip_prefix("/newsroom/stories/")
+        .and_then(|r| r.split('?').next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("not a story address: {loc:?}"))?;
+    Ok(ArticleId(id))
+}
+
+backend_test!(
+    issue_22_contributors_cannot_change_reviewed_stories_in_the_editor,
+    |app| {
+        let news = app.section("news", "News").await?;
+        let sid = news.id.0.to_string();
+        let contributor = app.login_as(Role::Contributor).await?;
+        let editor = app.login_as(Role::Editor).await?;
+        let mut create = fields(&sid, "Harbour reopens", "Reviewed text.");
+        create.push(("action", "submit"));
+        let res = contributor.submit("/newsroom/stories", &create).await?;
+        assert_eq!(res.status(), 303, "{}", res.text().await?);
+        let id = created_id(&res)?;
+        let a = app.store.article(id).await?;
+        let res = save(
+            &editor,
+            id,
+            a.version,
+            fields(&sid, "Harbour reopens", "Reviewed text."),
+            "publish",
+        )
+        .await?;
+        assert_eq!(res.status(), 303, "{}", res.text().await?);
+        let published = app.store.article(id).await?;
+        assert_eq!(published.status, Status::Published);
+        let path = format!("/newsroom/stories/{id}");
+
+        // The editor says so when the contributor opens the story…
+        let page = contributor.page(&path, 200).await?;
+        assert!(
+            page.text("body")
+                .contains("This story is published; ask an editor to change it."),
+            "{}",
+            page.text("body")
+        );
+        // … and refuses the save, keeping what was typed and writing nothing.
+        let res = save(
+            &contributor,
+            id,
+            published.version,
+            fields(&sid, "Harbour sold", "Unreviewed text."),
+            "save",
+        )
+        .await?;
+        let page = Page::expect(res, &path, 403).await?;
+        assert!(
+            page.text("#editor-errors")
+                .contains("This story is published; ask an editor to change it."),
+            "{}",
+            page.text("body")
+        );
+        assert_eq!(page.attr("input[name=headline]", "value"), "Harbour sold");
+        let after = app.store.article(id).await?;
+        assert_eq!(after.version, published.version);
+        assert_eq!(after.headline, "Harbour reopens");
+        let story = app.page(&app.path_of(&after).await?, 200).await?;
+        assert!(!story.text("body").contains("Unreviewed"));
+
+        // Restoring an earlier revision is a save too.
+        let first = app
+            .store
+            .revisions(id)
+            .await?
+            .last()
+            .map(|r| r.id)
+            .expect("a revision");
+        let res = contributor
+            .submit(
+                &format!("/newsroom/stories/{id}/revisions/{first}/restore"),
+                &[("version", &published.version.to_string())],
+            )
+            .await?;
+        assert_eq!(res.status(), 403);
+        assert_eq!(app.store.article(id).await?.version, published.version);
+
+        // Scheduled by the editor: the same.
+        let mut create = fields(&sid, "Bridge opens", "Reviewed.");
+        create.push(("action", "submit"));
+        let id = created_id(&contributor.submit("/newsroom/stories", &create).await?)?;
+        let a = app.store.article(id).await?;
+        let at = (app.clock.now() + SignedDuration::from_hours(2))
+            .to_zoned(jiff::tz::TimeZone::get("Europe/London")?)
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string();
+        let mut form = fields(&sid, "Bridge opens", "Reviewed.");
+        form.push(("schedule_at", &at));
+        let res = save(&editor, id, a.version, form, "schedule").await?;
+        assert_eq!(res.status(), 303, "{}", res.text().await?);
+        let scheduled = app.store.article(id).await?;
+        assert_eq!(scheduled.status, Status::Scheduled);
+        let res = save(
+            &contributor,
+            id,
+            scheduled.version,
+            fields(&sid, "Bridge closes", "Unreviewed."),
+            "save",
+        )
+        .await?;
+        let page = Page::expect(res, "scheduled", 403).await?;
+        assert!(
+            page.text("#editor-errors")
+                .contains("This story is scheduled; ask an editor to change it.")
+        );
+        let after = app.store.article(id).await?;
+        assert_eq!(
+            (after.status, after.headline.as_str()),
+            (Status::Scheduled, "Bridge opens")
+        );
+        Ok(())
+    }
+);
+
+backend_test!(issue_22_only_the_desk_credits_others_alone, |app| {
+    let news = app.section("news", "News").await?;
+    let sid = news.id.0.to_string();
+    let other = app.person("amira-haddad", "Amira Haddad").await?;
+    let other_id = other.id.0;
+    let (me, author) = token(&app, Role::Author).await?;
+    let (_, editor) = token(&app, Role::Editor).await?;
+    let put = reqwest::Method::PUT;
+
+    // API: someone else alone is refused, naming the field; with oneself, taken.
+    let (s, v) = call(
+        &app,
+        &author,
+        reqwest::Method::POST,
+        "/api/v1/articles",
+        Some(json!({"headline": "Not mine", "section": "news", "authors": [other_id]})),
+    )
+    .await?;
+    assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "{v}");
+    let m = v["message"].as_str().unwrap_or("");
+    assert!(
+        m.contains("\"authors\"") && m.contains("must include you"),
+        "{m}"
+    );
+    let v = post(
+        &app,
+        &author,
+        "/api/v1/articles",
+        json!({"headline": "Ours", "section": "news", "authors": [me.id.0, other_id]}),
+    )
+    .await?;
+    let id = v["id"].as_i64().expect("an id");
+    // Dropping oneself to leave another's name alone: refused, the byline unchanged.
+    let (s, v) = call(
+        &app,
+        &author,
+        put.clone(),
+        &format!("/api/v1/articles/{id}"),
+        Some(
+            json!({"headline": "Ours", "section": "news", "authors": [other_id],
+                    "version": v["version"]}),
+        ),
+    )
+    .await?;
+    assert_eq!(s, 403, "{v}");
+    let (_, input) = app.store.article_input(ArticleId(id)).await?;
+    assert_eq!(input.authors, vec![me.id, other.id]);
+    // The desk credits anyone.
+    let (s, v) = call(
+        &app,
+        &editor,
+        reqwest::Method::POST,
+        "/api/v1/articles",
+        Some(json!({"headline": "Agency copy", "section": "news", "authors": [other_id]})),
+    )
+    .await?;
+    assert_eq!(s, 201, "{v}");
+
+    // The editor form: the same rule, the same sentence naming the byline, nothing created.
+    let b = app.login_as(Role::Contributor).await?;
+    let other_text = other_id.to_string();
+    let mut create = fields(&sid, "Under another name", "Text.");
+    create.push(("author", &other_text));
+    create.push(("action", "save"));
+    let res = b.submit("/newsroom/stories", &create).await?;
+    let page = Page::expect(res, "/newsroom/stories", 403).await?;
+    assert!(
+        page.text("#editor-errors")
+            .contains("The byline must include you"),
+        "{}",
+        page.text("body")
+    );
+    assert!(
+        app.store
+            .article_by_slug("under-another-name")
+            .await
+            .is_err(),
+        "a story was written"
+    );
+    Ok(())
+});
