@@ -14,6 +14,15 @@ use dateline_core::slug::Slug;
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 
+/// What a password change or disabling does to the account's API tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiTokens {
+    /// Revoke every live one, as of this time (the default everywhere).
+    RevokeAt(Timestamp),
+    /// Keep them: only when an administrator asks for it explicitly.
+    Keep,
+}
+
 /// An account to create. The person row it makes is also the byline.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -171,45 +180,56 @@ impl Store {
             "UPDATE people SET role = $1 WHERE id = $2 AND email IS NOT NULL",
             Some(role.as_str().to_owned()),
             id,
-            false,
+            None,
         )
         .await
     }
 
     /// Replace the password hash and end every session of the account (whoever held one must
-    /// sign in again with the new password). The caller signs the changer back in if wanted.
+    /// sign in again with the new password), and revoke its API tokens unless `tokens` keeps
+    /// them: a token is as good as the password, so whoever took one must not outlive a reset.
+    /// The caller signs the changer back in if wanted.
     pub async fn set_password_hash(
         &self,
         id: PersonId,
         password_hash: String,
+        tokens: ApiTokens,
     ) -> Result<Account, StoreError> {
         self.update_account(
             "UPDATE people SET password_hash = $1 WHERE id = $2 AND email IS NOT NULL",
             Some(password_hash),
             id,
-            true,
+            Some(tokens),
         )
         .await
     }
 
-    /// Disable (ending its sessions at once) or enable an account.
-    pub async fn set_disabled(&self, id: PersonId, disabled: bool) -> Result<Account, StoreError> {
+    /// Disable (ending its sessions at once and revoking its API tokens unless `tokens` keeps
+    /// them) or enable an account. Enabling brings back no revoked token.
+    pub async fn set_disabled(
+        &self,
+        id: PersonId,
+        disabled: bool,
+        tokens: ApiTokens,
+    ) -> Result<Account, StoreError> {
         let sql = if disabled {
             "UPDATE people SET disabled = 1 WHERE id = $1 AND email IS NOT NULL"
         } else {
             "UPDATE people SET disabled = 0 WHERE id = $1 AND email IS NOT NULL"
         };
-        self.update_account(sql, None, id, disabled).await
+        self.update_account(sql, None, id, disabled.then_some(tokens))
+            .await
     }
 
     /// One account update (`$1` is `value` when given, the id is the last parameter), plus
-    /// ending the account's sessions when `end_sessions`, in one transaction.
+    /// ending the account's sessions (and, as `end` says, its API tokens) when `end` is given,
+    /// in one transaction.
     async fn update_account(
         &self,
         sql: &str,
         value: Option<String>,
         id: PersonId,
-        end_sessions: bool,
+        end: Option<ApiTokens>,
     ) -> Result<Account, StoreError> {
         let mut w = self.write().await?;
         let mut q = sqlx::query(sql);
@@ -220,11 +240,21 @@ impl Store {
         if changed != 1 {
             return Err(StoreError::NotFound);
         }
-        if end_sessions {
+        if let Some(tokens) = end {
             sqlx::query("DELETE FROM sessions WHERE person_id = $1")
                 .bind(id.0)
                 .execute(&mut *w.tx)
                 .await?;
+            if let ApiTokens::RevokeAt(now) = tokens {
+                sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE person_id = $2 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(micros(now))
+                .bind(id.0)
+                .execute(&mut *w.tx)
+                .await?;
+            }
         }
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM people WHERE id = $1"))
             .bind(id.0)

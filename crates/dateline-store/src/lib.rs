@@ -35,7 +35,7 @@ mod sessions;
 mod settings;
 mod tags;
 
-pub use accounts::NewAccount;
+pub use accounts::{ApiTokens, NewAccount};
 pub use article_page::ArticlePageData;
 pub use articles::{ArticleInput, LinkRef, LinkTarget};
 pub use backend::Backend;

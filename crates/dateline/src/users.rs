@@ -6,7 +6,7 @@
 //! is not a terminal (so it stays out of the process list and the shell's history); otherwise
 //! one is generated and printed once. Passwords are hashed (Argon2id) before they are stored
 //! and are never logged. Disabling an account or resetting its password ends its sessions at
-//! once.
+//! once and revokes its API tokens, unless `--keep-tokens` says the tokens stay.
 
 use crate::config::{self, StoreArgs};
 use anyhow::{Context, bail};
@@ -14,7 +14,7 @@ use clap::{Args, Subcommand};
 use dateline_core::account::{Account, Email, check_password};
 use dateline_core::permissions::Role;
 use dateline_core::secret::Secret;
-use dateline_store::{NewAccount, Store, StoreError};
+use dateline_store::{ApiTokens, NewAccount, Store, StoreError};
 use dateline_web::Clock;
 use dateline_web::newsroom::credentials;
 use std::io::{BufRead, IsTerminal};
@@ -27,11 +27,11 @@ pub enum UserCommand {
     List(ListArgs),
     /// Change an account's role.
     SetRole(SetRoleArgs),
-    /// Give an account a new password, ending its sessions.
+    /// Give an account a new password, ending its sessions and revoking its API tokens.
     ResetPassword(PasswordArgs),
-    /// Disable an account: it cannot sign in and its sessions end at once.
-    Disable(EmailArgs),
-    /// Enable a disabled account again.
+    /// Disable an account: it cannot sign in, its sessions end and its API tokens are revoked.
+    Disable(DisableArgs),
+    /// Enable a disabled account again (revoked API tokens stay revoked).
     Enable(EmailArgs),
 }
 
@@ -85,6 +85,21 @@ pub struct PasswordArgs {
     /// Read the password from standard input (the default when it is not a terminal).
     #[arg(long)]
     pub password_stdin: bool,
+    /// Keep the account's API tokens working (they are revoked otherwise).
+    #[arg(long)]
+    pub keep_tokens: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DisableArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long)]
+    pub email: String,
+    /// Keep the account's API tokens (they work again if the account is enabled); they are
+    /// revoked otherwise.
+    #[arg(long)]
+    pub keep_tokens: bool,
 }
 
 #[derive(Debug, Args)]
@@ -113,8 +128,8 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::List(args) => list(args).await,
         UserCommand::SetRole(args) => set_role(args).await,
         UserCommand::ResetPassword(args) => reset_password(args).await,
-        UserCommand::Disable(args) => set_disabled(args, true).await,
-        UserCommand::Enable(args) => set_disabled(args, false).await,
+        UserCommand::Disable(args) => disable(args).await,
+        UserCommand::Enable(args) => enable(args).await,
     }
 }
 
@@ -296,17 +311,19 @@ async fn reset_password(args: PasswordArgs) -> anyhow::Result<()> {
     let (password, generated) = password(args.password_stdin)?;
     let shown = generated.then(|| password.clone());
     let password_hash = hash(password).await?;
+    let tokens = tokens(args.keep_tokens);
     let changed = with_store(&args.store, async |store| {
         let a = find(store, &email).await?;
         store
-            .set_password_hash(a.id, password_hash)
+            .set_password_hash(a.id, password_hash, tokens)
             .await
             .context("changing the password")
     })
     .await?;
     println!(
-        "changed the password of {}; their sessions have ended",
-        changed.email
+        "changed the password of {}; their sessions have ended{}",
+        changed.email,
+        tokens_said(tokens)
     );
     if let Some(p) = shown {
         println!(
@@ -321,25 +338,57 @@ async fn reset_password(args: PasswordArgs) -> anyhow::Result<()> {
     clippy::print_stdout,
     reason = "the command's answer goes to standard output"
 )]
-async fn set_disabled(args: EmailArgs, disabled: bool) -> anyhow::Result<()> {
+async fn disable(args: DisableArgs) -> anyhow::Result<()> {
     let email = email(&args.email)?;
+    let tokens = tokens(args.keep_tokens);
     let changed = with_store(&args.store, async |store| {
         let a = find(store, &email).await?;
         store
-            .set_disabled(a.id, disabled)
+            .set_disabled(a.id, true, tokens)
             .await
             .context("changing the account")
     })
     .await?;
-    if disabled {
-        println!(
-            "disabled {}; their sessions have ended and they cannot sign in",
-            changed.email
-        );
-    } else {
-        println!("enabled {}; they can sign in again", changed.email);
-    }
+    println!(
+        "disabled {}; their sessions have ended{} and they cannot sign in",
+        changed.email,
+        tokens_said(tokens)
+    );
     Ok(())
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the command's answer goes to standard output"
+)]
+async fn enable(args: EmailArgs) -> anyhow::Result<()> {
+    let email = email(&args.email)?;
+    let changed = with_store(&args.store, async |store| {
+        let a = find(store, &email).await?;
+        store
+            .set_disabled(a.id, false, ApiTokens::Keep)
+            .await
+            .context("changing the account")
+    })
+    .await?;
+    println!("enabled {}; they can sign in again", changed.email);
+    Ok(())
+}
+
+/// The API tokens' fate: revoked now unless the operator said `--keep-tokens`.
+fn tokens(keep: bool) -> ApiTokens {
+    if keep {
+        ApiTokens::Keep
+    } else {
+        ApiTokens::RevokeAt(Clock::System.now())
+    }
+}
+
+fn tokens_said(tokens: ApiTokens) -> &'static str {
+    match tokens {
+        ApiTokens::Keep => ", their API tokens were kept",
+        ApiTokens::RevokeAt(_) => ", their API tokens have been revoked",
+    }
 }
 
 #[expect(

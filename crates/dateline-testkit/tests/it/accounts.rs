@@ -544,7 +544,9 @@ backend_test!(every_role_against_every_newsroom_route, |app| {
             manages,
             "{role} disables"
         );
-        app.store.set_disabled(target.id, false).await?;
+        app.store
+            .set_disabled(target.id, false, dateline_store::ApiTokens::Keep)
+            .await?;
         // Everyone with a newsroom role may change their own password.
         let res = b
             .submit(
@@ -936,9 +938,13 @@ backend_test!(the_api_knows_who_is_asking, |app| {
         "Test author"
     );
     assert_eq!(call("not-a-token".to_owned()).await?.status(), 401);
-    app.store.set_disabled(owner.id, true).await?;
+    app.store
+        .set_disabled(owner.id, true, dateline_store::ApiTokens::Keep)
+        .await?;
     assert_eq!(call(token.expose().clone()).await?.status(), 401);
-    app.store.set_disabled(owner.id, false).await?;
+    app.store
+        .set_disabled(owner.id, false, dateline_store::ApiTokens::Keep)
+        .await?;
     app.store
         .revoke_api_token(owner.id, stored.id, app.clock.now())
         .await?;

@@ -64,7 +64,9 @@ backend_test!(emails_are_unique_whatever_their_case, |app| {
     assert_eq!(app.store.active_admins().await?, 0);
     app.store.set_role(b.id, Role::Admin).await?;
     assert_eq!(app.store.active_admins().await?, 1);
-    app.store.set_disabled(b.id, true).await?;
+    app.store
+        .set_disabled(b.id, true, dateline_store::ApiTokens::Keep)
+        .await?;
     assert_eq!(app.store.active_admins().await?, 0);
     Ok(())
 });
@@ -99,16 +101,24 @@ backend_test!(sessions_expire_and_end_with_the_account, |app| {
     app.store.end_session("hash-one").await?;
     assert!(app.store.session("hash-one", now).await.is_err());
     assert!(app.store.session("hash-two", now).await.is_ok());
-    app.store.set_disabled(a.id, true).await?;
+    app.store
+        .set_disabled(a.id, true, dateline_store::ApiTokens::Keep)
+        .await?;
     assert!(app.store.session("hash-two", now).await.is_err());
     assert!(app.store.sessions_of(a.id, now).await?.is_empty());
     // A new password ends every session too.
-    app.store.set_disabled(a.id, false).await?;
+    app.store
+        .set_disabled(a.id, false, dateline_store::ApiTokens::Keep)
+        .await?;
     app.store
         .create_session(a.id, "hash-three", "csrf", now, expires)
         .await?;
     app.store
-        .set_password_hash(a.id, "$argon2id$other".to_owned())
+        .set_password_hash(
+            a.id,
+            "$argon2id$other".to_owned(),
+            dateline_store::ApiTokens::Keep,
+        )
         .await?;
     assert!(app.store.session("hash-three", now).await.is_err());
     Ok(())

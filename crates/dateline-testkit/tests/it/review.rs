@@ -1,14 +1,15 @@
-//! What review guarantees against the newsroom's own people (issue 22): a contributor's
-//! change never reaches readers without an editor (published and scheduled stories refuse it,
-//! through the API, the editor and a revision restore), and only the desk puts a story out
-//! under other people's names alone.
+//! What review and accounts guarantee against the newsroom's own people (issue 22): a
+//! contributor's change never reaches readers without an editor (published and scheduled
+//! stories refuse it, through the API, the editor and a revision restore), only the desk puts
+//! a story out under other people's names alone, and a password change, a reset or disabling
+//! an account revokes its API tokens along with its sessions.
 
 use crate::*;
 use dateline_core::ArticleId;
 use dateline_core::account::Account;
 use dateline_core::article::Status;
 use dateline_core::permissions::Role;
-use dateline_testkit::Browser;
+use dateline_testkit::{Browser, TEST_PASSWORD};
 use serde_json::{Value, json};
 
 /// A new account with `role` and an API token for it.
@@ -420,3 +421,52 @@ backend_test!(issue_22_only_the_desk_credits_others_alone, |app| {
     );
     Ok(())
 });
+
+/// The API answers `token` with 200 (`true`) or 401 (`false`).
+async fn token_works(app: &TestApp, token: &str) -> anyhow::Result<bool> {
+    let (s, _) = call(app, token, reqwest::Method::GET, "/api/v1/me", None).await?;
+    anyhow::ensure!(matches!(s, 200 | 401), "GET /api/v1/me: {s}");
+    Ok(s == 200)
+}
+
+backend_test!(
+    issue_22_password_changes_and_disabling_revoke_api_tokens,
+    |app| {
+        // Disabling through the newsroom revokes; enabling brings no token back.
+        let (target, t) = token(&app, Role::Author).await?;
+        assert!(token_works(&app, &t).await?);
+        let admin = app.login_as(Role::Admin).await?;
+        let status = format!("/newsroom/users/{}/status", target.id);
+        let res = admin.submit(&status, &[("status", "disabled")]).await?;
+        assert_eq!(res.status(), 303);
+        assert!(!token_works(&app, &t).await?);
+        let res = admin.submit(&status, &[("status", "active")]).await?;
+        assert_eq!(res.status(), 303);
+        assert!(
+            !token_works(&app, &t).await?,
+            "a token came back with the account"
+        );
+
+        // One's own change: this session stays, other sessions end, tokens are revoked.
+        let (owner, t) = token(&app, Role::Editor).await?;
+        let here = app.login(owner.clone(), TEST_PASSWORD).await?;
+        let elsewhere = app.login(owner, TEST_PASSWORD).await?;
+        let new = "a much longer new password";
+        let res = here
+            .submit(
+                "/newsroom/password",
+                &[("current", TEST_PASSWORD), ("new", new), ("confirm", new)],
+            )
+            .await?;
+        assert_eq!(res.status(), 303, "{}", res.text().await?);
+        assert!(
+            !token_works(&app, &t).await?,
+            "a token survived a password change"
+        );
+        let page = here.page("/newsroom/password?done=changed", 200).await?;
+        assert!(page.text("body").contains("API tokens have been revoked"));
+        let res = elsewhere.get("/newsroom/").await?;
+        assert_eq!(res.status(), 303, "the other session survived");
+        Ok(())
+    }
+);

@@ -1,8 +1,8 @@
 //! `/newsroom/password`: change one's own password. The current password is checked (and a
 //! wrong one counts against the account's sign-in throttle, so a borrowed session cannot be
 //! used to guess it); the new one must keep the length rule. Changing it ends every session of
-//! the account, then signs this browser in afresh, so a stolen session dies with the old
-//! password.
+//! the account and revokes its API tokens, then signs this browser in afresh, so a stolen
+//! session (or a token made with one) dies with the old password.
 
 use super::auth::{CurrentUser, secure_cookies, see_other, session_cookie};
 use super::credentials::{check_password, hash_password_off_thread, new_token, token_hash};
@@ -20,6 +20,7 @@ use dateline_core::account::{
 };
 use dateline_core::permissions::Action;
 use dateline_core::secret::Secret;
+use dateline_store::ApiTokens;
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<AppState> {
@@ -47,7 +48,9 @@ async fn show_password(
 ) -> Result<Response, AppError> {
     user.require(Action::ViewNewsroom)?;
     let notice = (q.done.as_deref() == Some("changed")).then(|| {
-        "Your password has been changed; every other session has been signed out.".to_owned()
+        "Your password has been changed; every other session has been signed out and your API \
+         tokens have been revoked (create new ones if you need them)."
+            .to_owned()
     });
     page(&state, &user, StatusCode::OK, None, notice).await
 }
@@ -147,8 +150,13 @@ async fn change_password(
         .await;
     }
     let hash = hash_password_off_thread(f.new).await?;
-    // Ends every session, this one included; then sign this browser in again.
-    state.store.set_password_hash(user.account.id, hash).await?;
+    // Ends every session, this one included, and revokes every API token (a stolen session
+    // could have made one, and it must not outlive the password); then sign this browser in
+    // again, so only the person who changed it stays signed in.
+    state
+        .store
+        .set_password_hash(user.account.id, hash, ApiTokens::RevokeAt(now))
+        .await?;
     let token = new_token()?;
     let csrf = new_token()?;
     state

@@ -18,7 +18,7 @@ use dateline_core::PersonId;
 use dateline_core::account::{Email, check_password};
 use dateline_core::permissions::{Action, Role};
 use dateline_core::secret::Secret;
-use dateline_store::{NewAccount, StoreError};
+use dateline_store::{ApiTokens, NewAccount, StoreError};
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<AppState> {
@@ -69,7 +69,9 @@ async fn show_users(
     let notice = match q.done.as_deref() {
         Some("added") => Some("The account has been added."),
         Some("role") => Some("The role has been changed."),
-        Some("disabled") => Some("The account has been disabled and its sessions ended."),
+        Some("disabled") => {
+            Some("The account has been disabled, its sessions ended and its API tokens revoked.")
+        }
         Some("enabled") => Some("The account has been enabled."),
         _ => None,
     };
@@ -272,7 +274,12 @@ async fn change_status(
             "You cannot disable your own account; ask another administrator.".to_owned(),
         ));
     }
-    let a = state.store.set_disabled(id, disabled).await?;
+    // Disabling revokes the account's API tokens too: enabling it again must not bring back
+    // a token someone else may hold (the owner makes new ones).
+    let a = state
+        .store
+        .set_disabled(id, disabled, ApiTokens::RevokeAt(state.clock.now()))
+        .await?;
     tracing::info!(person_id = %a.id, by = %user.account.id, disabled, "account status changed");
     Ok(see_other(if disabled {
         "/newsroom/users?done=disabled"

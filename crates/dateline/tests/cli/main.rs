@@ -409,3 +409,88 @@ async fn providers_are_added_listed_and_removed() -> anyhow::Result<()> {
     assert_eq!(listed.trim(), "Local\thttp://127.0.0.1:9999\tdateline-site");
     Ok(())
 }
+
+/// Whether `token` still lets its owner in (the store's own check, as the API makes it).
+async fn token_works(d: &Path, token: &str) -> anyhow::Result<bool> {
+    let s = store(d).await?;
+    let works = s
+        .account_for_api_token(
+            &credentials::token_hash(token),
+            dateline_web::Clock::System.now(),
+        )
+        .await
+        .is_ok();
+    s.close().await;
+    Ok(works)
+}
+
+fn new_token(d: &Path) -> anyhow::Result<String> {
+    let out = ok(&dateline(
+        d,
+        &["token", "create", "--email", "bot@example.com"],
+        "",
+    )?)?;
+    Ok(out.lines().last().unwrap_or("").trim().to_owned())
+}
+
+#[tokio::test]
+async fn issue_22_a_reset_or_disabling_revokes_api_tokens_unless_kept() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    ok(&dateline(
+        d,
+        &[
+            "user",
+            "add",
+            "--email",
+            "bot@example.com",
+            "--name",
+            "Wire Bot",
+            "--role",
+            "author",
+        ],
+        &format!("{PASSWORD}\n"),
+    )?)?;
+    let reset = ["user", "reset-password", "--email", "bot@example.com"];
+
+    // Kept when the operator says so, and the answer says which.
+    let token = new_token(d)?;
+    let out = ok(&dateline(
+        d,
+        &[&reset[..], &["--keep-tokens"]].concat(),
+        "a brand new password\n",
+    )?)?;
+    assert!(out.contains("their API tokens were kept"), "{out}");
+    assert!(token_works(d, &token).await?);
+
+    // Revoked by default.
+    let out = ok(&dateline(d, &reset, "another new password\n")?)?;
+    assert!(out.contains("their API tokens have been revoked"), "{out}");
+    assert!(!token_works(d, &token).await?, "a token survived a reset");
+
+    // Disabling: kept tokens come back with the account; revoked ones never do.
+    let token = new_token(d)?;
+    let disable = ["user", "disable", "--email", "bot@example.com"];
+    let enable = ["user", "enable", "--email", "bot@example.com"];
+    ok(&dateline(
+        d,
+        &[&disable[..], &["--keep-tokens"]].concat(),
+        "",
+    )?)?;
+    assert!(!token_works(d, &token).await?, "a disabled account's token");
+    ok(&dateline(d, &enable, "")?)?;
+    assert!(token_works(d, &token).await?);
+    let out = ok(&dateline(d, &disable, "")?)?;
+    assert!(out.contains("their API tokens have been revoked"), "{out}");
+    ok(&dateline(d, &enable, "")?)?;
+    assert!(!token_works(d, &token).await?, "a token survived disabling");
+    let s = store(d).await?;
+    let owner = s
+        .account_by_email(&Email::parse("bot@example.com")?)
+        .await?;
+    let tokens = s.api_tokens_of(owner.id).await?;
+    assert_eq!(tokens.len(), 2);
+    assert!(tokens.iter().all(|t| t.revoked_at.is_some()), "{tokens:?}");
+    s.close().await;
+    Ok(())
+}
