@@ -34,6 +34,8 @@ pub struct Options {
     /// How often the search indexer catches up with writes it heard nothing of (another
     /// node's, on a shared PostgreSQL): [`crate::search::SWEEP_EVERY`].
     pub search_sweep_every: std::time::Duration,
+    /// The live relay's per-node settings (timeouts, buffers, password checks).
+    pub live: crate::live::LiveOptions,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             search_dir: None,
             smtp: None,
             search_sweep_every: crate::search::SWEEP_EVERY,
+            live: crate::live::LiveOptions::default(),
         }
     }
 }
@@ -144,9 +147,7 @@ impl AppState {
         options: Options,
     ) -> anyhow::Result<Self> {
         let site = load_site(&store).await?;
-        let live =
-            crate::live::Live::load(&store, crate::live::LiveOptions::default(), clock.now())
-                .await?;
+        let live = crate::live::Live::load(&store, options.live.clone(), clock.now()).await?;
         let variants = crate::media::worker::VariantWorker::start(store.clone(), media.clone());
         let resumed = variants.resume(&store).await?;
         if resumed > 0 {

@@ -632,6 +632,47 @@ async fn a_slow_listener_is_dropped_while_the_others_keep_up() -> anyhow::Result
     Ok(())
 }
 
+/// Issue 22: listeners dropped as "stalled" (their socket took nothing for the stall
+/// timeout, before they fell out of the queue) were counted nowhere, so the status said no
+/// listener had been dropped while ten had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issue_22_stalled_listeners_are_counted_in_the_status() -> anyhow::Result<()> {
+    let mut options = dateline_web::Options::default();
+    // A short stall timeout keeps the test quick; the queue is far larger than what is sent,
+    // so the listeners stall without ever falling out of it (which would be "too slow").
+    options.live.hub.stall_timeout = Duration::from_millis(300);
+    let app = TestApp::start_with_options(TestBackend::Sqlite, options).await?;
+    app.live_mount("/live/test.mp3", PASSWORD, |m| {
+        m.queue_bytes = 8 * 1024 * 1024;
+        m.burst_bytes = 0;
+    })
+    .await?;
+    let (mut source, _) = raw_source(&app, "/live/test.mp3", PASSWORD).await?;
+    on_air(&app, "/live/test.mp3").await?;
+    // Ten clients that connect, read the answer's head and never read again.
+    let mut stalled = Vec::new();
+    for _ in 0..10 {
+        stalled.push(RawListener::connect_small(&app, "/live/test.mp3").await?);
+    }
+    // Far more than a socket's buffers hold (64 KiB to send, 4 KiB to receive), far less
+    // than the queue.
+    let tone = mp3_tone(440, 60).await?;
+    let p = mount("/live/test.mp3");
+    source
+        .write_all(&tone[..tone.len().min(1024 * 1024)])
+        .await?;
+    hub_until(&app, "the stalled listeners to be dropped", |h| {
+        h.mount_status(&p).is_some_and(|s| s.listeners == 0)
+    })
+    .await?;
+    let status = app.json("/api/v1/live", 200).await?;
+    let m = &status["mounts"][0];
+    assert_eq!(m["stalled_listeners_dropped"], 10, "{m}");
+    assert_eq!(m["slow_listeners_dropped"], 0, "{m}");
+    drop(stalled);
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_listeners_is_enforced_with_a_clear_refusal() -> anyhow::Result<()> {
     let app = TestApp::start(TestBackend::Sqlite).await?;
