@@ -181,7 +181,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -198,7 +198,7 @@ fn megapixels(pixels: u64) -> String {
 /// The limit as people say it: `50 megapixels`, `1 megapixel`.
 fn megapixels_limit(max_pixels: u64) -> String {
     let mp = max_pixels / 1_000_000;
-    if max_pixels % 1_000_000 != 0 {
+    if !max_pixels.is_multiple_of(1_000_000) {
         format!("{} megapixels", megapixels(max_pixels))
     } else if mp == 1 {
         "1 megapixel".to_owned()
