@@ -18,6 +18,15 @@ pub const DEFAULT_BURST_BYTES: u32 = 64 * 1024;
 /// default `queue-size`.
 pub const DEFAULT_QUEUE_BYTES: u32 = 512 * 1024;
 
+/// Wrong source passwords allowed per mount and client address before further tries are
+/// refused unchecked until the oldest leaves the window: a broadcaster mistyping a password
+/// gets several tries, a guesser a handful an hour instead of hundreds a minute. Per address
+/// as well as per mount, so a guesser elsewhere never locks the real source out.
+pub const SOURCE_THROTTLE: crate::account::Throttle = crate::account::Throttle {
+    max_failures: 10,
+    window: jiff::SignedDuration::from_mins(15),
+};
+
 /// The smallest queue accepted: below this a listener on an ordinary connection would be
 /// dropped for the jitter of a single network hiccup.
 pub const MIN_QUEUE_BYTES: u32 = 16 * 1024;

@@ -142,6 +142,7 @@ pub(crate) struct Mount {
     connections: AtomicU64,
     pub(crate) bytes_sent: AtomicU64,
     pub(crate) dropped_slow: AtomicU64,
+    pub(crate) dropped_stalled: AtomicU64,
 }
 
 impl Mount {
@@ -264,8 +265,12 @@ pub struct MountStatus {
     /// Listener connections since the server started.
     pub listener_connections: u64,
     pub bytes_sent: u64,
-    /// Listeners dropped for reading too slowly.
+    /// Listeners dropped for reading too slowly (they fell out of the queue).
     pub slow_listeners_dropped: u64,
+    /// Listeners dropped because their socket took nothing for the stall timeout (before
+    /// they fell out of the queue): counted apart, since the fix differs (a dead client, not
+    /// a thin pipe).
+    pub stalled_listeners_dropped: u64,
     pub source: Option<SourceStatus>,
 }
 
@@ -322,6 +327,7 @@ impl Hub {
                         connections: AtomicU64::new(0),
                         bytes_sent: AtomicU64::new(0),
                         dropped_slow: AtomicU64::new(0),
+                        dropped_stalled: AtomicU64::new(0),
                     }),
                 );
             }
@@ -523,6 +529,7 @@ fn status_of(m: &Mount) -> MountStatus {
         listener_connections: m.connections.load(Ordering::Relaxed),
         bytes_sent: m.bytes_sent.load(Ordering::Relaxed),
         slow_listeners_dropped: m.dropped_slow.load(Ordering::Relaxed),
+        stalled_listeners_dropped: m.dropped_stalled.load(Ordering::Relaxed),
         source,
     }
 }

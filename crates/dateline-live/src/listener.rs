@@ -261,8 +261,13 @@ impl Listener {
     fn finish(&mut self, end: End) -> End {
         if self.end.is_none() {
             self.end = Some(end);
-            if end == End::TooSlow {
-                self.slot.mount.dropped_slow.fetch_add(1, Ordering::Relaxed);
+            let counter = match end {
+                End::TooSlow => Some(&self.slot.mount.dropped_slow),
+                End::Stalled => Some(&self.slot.mount.dropped_stalled),
+                _ => None,
+            };
+            if let Some(c) = counter {
+                c.fetch_add(1, Ordering::Relaxed);
             }
         }
         end

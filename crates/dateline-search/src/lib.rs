@@ -234,6 +234,7 @@ impl SearchIndex {
                     match Self::assemble(index, fields, language) {
                         Ok(mut me) => {
                             me.dir = Some(dir.to_owned());
+                            me.remove_orphans();
                             return Ok((me, Opened::Existing));
                         }
                         // Taken since the check above.
@@ -292,6 +293,30 @@ impl SearchIndex {
             language,
             exact_up_to: AtomicUsize::new(EXACT_COUNT_UP_TO),
         })
+    }
+
+    /// Delete the files a commit cut short left behind (a process killed after tantivy wrote a
+    /// commit's segments and `.del` files, before `meta.json`). They would be in the way: the
+    /// next process counts operations from the last `meta.json` again, so redoing the same work
+    /// reaches the same opstamp and its commit fails with `FileAlreadyExists(SEGMENT.N.del)`.
+    /// tantivy registers every file it manages before writing it, and its garbage collection
+    /// deletes the registered ones no commit references; it only runs after a commit that
+    /// succeeds, so it is run here, holding the writer (so nothing is being written), before
+    /// the first commit. A failure is logged: the index is still usable.
+    fn remove_orphans(&self) {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        match writer.garbage_collect_files().wait() {
+            Ok(gc) if !gc.deleted_files.is_empty() => {
+                tracing::info!(
+                    files = gc.deleted_files.len(),
+                    "removed search index files left by an unfinished commit"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "search index files left by an unfinished commit could not be removed");
+            }
+        }
     }
 
     /// How many of the index's files fail their checksum (a damaged disk, a copy cut short).

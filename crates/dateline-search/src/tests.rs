@@ -795,3 +795,81 @@ fn snippet_html_escapes_every_special_character_and_marks_only_whole_ranges() {
         "<mark>«</mark>a&lt;<mark>b</mark> &amp; &#39;c&#39; &quot;d&quot; &gt;é» end"
     );
 }
+
+/// Copy every file of `from` into `to` (flat: an index folder has no subfolders), but the
+/// names `skip` says to leave.
+fn copy_files(from: &Path, to: &Path, skip: impl Fn(&str) -> bool) {
+    std::fs::create_dir_all(to).expect("making the folder");
+    for entry in std::fs::read_dir(from)
+        .expect("listing")
+        .filter_map(Result::ok)
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !skip(&name) {
+            std::fs::copy(entry.path(), to.join(&name)).expect("copying");
+        }
+    }
+}
+
+/// Issue 22: a process killed in its catch-up commit, after tantivy wrote the commit's files
+/// (new segments, and a `.del` file of the deletes in an old segment) but before `meta.json`,
+/// left them behind. The next start counts operations from the last `meta.json` again, so its
+/// catch-up (the same stories, the same number of operations) reached the same opstamp, and
+/// its commit failed with `FileAlreadyExists(….del)`: the stories stayed unsearchable until a
+/// later write moved the opstamp on. Opening the index now clears what no commit references.
+#[test]
+fn issue_22_a_commit_cut_short_leaves_nothing_in_the_next_ones_way() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("search");
+    let first: Vec<Document> = (1..=40)
+        .map(|i| doc(i, &format!("Harbour story {i}"), "x"))
+        .collect();
+    // The last eight stories edited: what the catch-up after the restart reindexes.
+    let edited: Vec<Document> = (33..=40)
+        .map(|i| doc(i, &format!("Lighthouse story {i}"), "x"))
+        .collect();
+    let t1 = Timestamp::from_second(1_800_000_000).expect("time");
+    let t2 = Timestamp::from_second(1_800_000_600).expect("time");
+    {
+        let (index, _) = SearchIndex::open(&path, "en").expect("open");
+        index.upsert(&first).expect("upsert");
+        index.commit(Some(t1)).expect("commit");
+    }
+    // The folder as committed, before the catch-up: the process that will be "killed".
+    let crashed = dir.path().join("crashed");
+    let lock = |name: &str| name.starts_with(".tantivy");
+    copy_files(&path, &crashed, lock);
+    // The catch-up run to its end on the original writes exactly the files the killed
+    // process wrote (the same operations from the same opstamp)...
+    {
+        let (index, opened) = SearchIndex::open(&path, "en").expect("open");
+        assert_eq!(opened, Opened::Existing);
+        index.upsert(&edited).expect("upsert");
+        index.commit(Some(t2)).expect("commit");
+    }
+    let written: Vec<String> = std::fs::read_dir(&path)
+        .expect("listing")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !crashed.join(n).exists())
+        .collect();
+    assert!(
+        written.iter().any(|n| n.ends_with(".del")),
+        "the catch-up deleted nothing in the old segment: {written:?}"
+    );
+    // ...and the killed process got as far as all of them (and the list of files tantivy
+    // manages, which names each before it is written) but not `meta.json`.
+    copy_files(&path, &crashed, |n| lock(n) || n == "meta.json");
+
+    // The next start: the same catch-up must commit, and every story be found at once.
+    let (index, opened) = SearchIndex::open(&crashed, "en").expect("open after the crash");
+    assert_eq!(opened, Opened::Existing);
+    assert_eq!(index.watermark(), Some(t1));
+    index.upsert(&edited).expect("upsert");
+    index.commit(Some(t2)).expect("the catch-up commits");
+    assert_eq!(index.watermark(), Some(t2));
+    let mut found = ids(&index, "lighthouse");
+    found.sort_unstable();
+    assert_eq!(found, (33..=40).collect::<Vec<_>>());
+    assert_eq!(index.len(), 40);
+}

@@ -9,8 +9,11 @@
 //! shared PostgreSQL), it catches up from the watermark: every story modified since the last
 //! catch-up, less a margin, except those a catch-up already reindexed as they are now (else the
 //! stories of the margin's last minutes were reindexed and committed every minute, forever, on a
-//! quiet site). Index work (tokenising, commits) runs on blocking threads; the
-//! request path only ever waits for a search to finish there.
+//! quiet site). A step that fails (a commit, a database read) is retried from the watermark
+//! [`RETRY_FIRST`] later, doubling while it keeps failing, rather than with the next write or
+//! sweep: until it succeeds, the stories it held are not searchable. Index work (tokenising,
+//! commits) runs on blocking threads; the request path only ever waits for a search to finish
+//! there.
 //!
 //! It must never make a story searchable that readers cannot see: only published stories are
 //! indexed, and every other status removes the story.
@@ -47,6 +50,20 @@ use tokio::time::Instant;
 const QUICK_TEXT_BYTES: usize = 100;
 /// At most one commit this often: changes arriving meanwhile are batched into the next.
 pub const COMMIT_EVERY: Duration = Duration::from_millis(200);
+/// How soon a failed step (a commit that failed, a database read) is tried again the first
+/// time: within a second, so a passing fault costs readers no more than that.
+pub const RETRY_FIRST: Duration = Duration::from_millis(500);
+/// The longest wait between retries of a step that keeps failing (a full disk): doubling from
+/// [`RETRY_FIRST`] up to this, so a lasting fault does not fill the log.
+const RETRY_AT_MOST: Duration = Duration::from_secs(30);
+
+/// The wait before the retry that follows `failures` failures in a row.
+fn retry_after(failures: u32) -> Duration {
+    RETRY_FIRST
+        .saturating_mul(1u32 << failures.min(6))
+        .min(RETRY_AT_MOST)
+}
+
 /// How often the indexer catches up from the database whether or not it heard of changes.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// A catch-up re-reads this much before the watermark, for clock skew between nodes and
@@ -385,6 +402,8 @@ impl Worker {
             ..Todo::default()
         };
         let mut next_sweep = Instant::now() + self.sweep_every;
+        // Steps failed in a row: the next retry waits longer, up to RETRY_AT_MOST.
+        let mut failures: u32 = 0;
         loop {
             // Read the generation before draining: every change announced up to it is either
             // drained now or was handled earlier.
@@ -402,26 +421,37 @@ impl Worker {
             match self.step(&mut todo).await {
                 Ok(()) => {
                     todo = Todo::default();
+                    failures = 0;
                     self.indexed.send_replace(Some(generation));
                 }
                 Err(e) => {
-                    tracing::error!(error = ?e, "updating the search index failed; retrying");
+                    let retry_in = retry_after(failures);
+                    failures = failures.saturating_add(1);
+                    tracing::error!(
+                        error = ?e,
+                        retry_in_ms = retry_in.as_millis(),
+                        "updating the search index failed; retrying"
+                    );
                     if !todo.rebuild {
                         todo.catch_up = true;
                     }
-                    pause = Duration::from_secs(2);
+                    pause = retry_in;
                 }
             }
-            tokio::select! {
-                r = self.changes.recv() => match r {
-                    Ok(c) => todo.note(c),
-                    Err(broadcast::error::RecvError::Lagged(n)) => todo.lagged(n),
-                    Err(broadcast::error::RecvError::Closed) => return,
-                },
-                _ = self.stop.changed() => return,
-                () = tokio::time::sleep_until(next_sweep) => {
-                    todo.catch_up = true;
-                    next_sweep = Instant::now() + self.sweep_every;
+            // After a failure the retry comes at once (after the pause below), not with the next
+            // write or sweep: until it succeeds the stories it was indexing are unsearchable.
+            if failures == 0 {
+                tokio::select! {
+                    r = self.changes.recv() => match r {
+                        Ok(c) => todo.note(c),
+                        Err(broadcast::error::RecvError::Lagged(n)) => todo.lagged(n),
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    _ = self.stop.changed() => return,
+                    () = tokio::time::sleep_until(next_sweep) => {
+                        todo.catch_up = true;
+                        next_sweep = Instant::now() + self.sweep_every;
+                    }
                 }
             }
             // Batch: whatever arrives until then goes into the same commit.

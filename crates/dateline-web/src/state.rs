@@ -27,6 +27,8 @@ pub struct Options {
     pub cache_bytes: u64,
     /// Largest photo file the media library accepts, in bytes.
     pub media_max_bytes: u64,
+    /// Most pixels a photo may have, in megapixels (checked from its header before decoding).
+    pub media_max_megapixels: u32,
     /// The search index's folder (`DATA/search`); None keeps it in memory.
     pub search_dir: Option<PathBuf>,
     /// Where to send mail to readers; None: the site says it cannot send mail.
@@ -34,6 +36,8 @@ pub struct Options {
     /// How often the search indexer catches up with writes it heard nothing of (another
     /// node's, on a shared PostgreSQL): [`crate::search::SWEEP_EVERY`].
     pub search_sweep_every: std::time::Duration,
+    /// The live relay's per-node settings (timeouts, buffers, password checks).
+    pub live: crate::live::LiveOptions,
 }
 
 impl Default for Options {
@@ -41,9 +45,11 @@ impl Default for Options {
         Self {
             cache_bytes: 64 * 1024 * 1024,
             media_max_bytes: 25 * 1024 * 1024,
+            media_max_megapixels: crate::media::images::DEFAULT_MAX_MEGAPIXELS,
             search_dir: None,
             smtp: None,
             search_sweep_every: crate::search::SWEEP_EVERY,
+            live: crate::live::LiveOptions::default(),
         }
     }
 }
@@ -120,6 +126,8 @@ pub struct Shared {
     pub live: crate::live::Live,
     /// Largest photo file the media library accepts, in bytes.
     pub media_max_bytes: u64,
+    /// Most pixels a photo may have.
+    pub media_max_pixels: u64,
     /// Makes uploaded photos' variants off the request path.
     pub variants: crate::media::worker::VariantWorker,
     /// The full-text index and its indexer.
@@ -144,10 +152,13 @@ impl AppState {
         options: Options,
     ) -> anyhow::Result<Self> {
         let site = load_site(&store).await?;
-        let live =
-            crate::live::Live::load(&store, crate::live::LiveOptions::default(), clock.now())
-                .await?;
-        let variants = crate::media::worker::VariantWorker::start(store.clone(), media.clone());
+        let live = crate::live::Live::load(&store, options.live.clone(), clock.now()).await?;
+        let media_max_pixels = u64::from(options.media_max_megapixels) * 1_000_000;
+        let variants = crate::media::worker::VariantWorker::start(
+            store.clone(),
+            media.clone(),
+            media_max_pixels,
+        );
         let resumed = variants.resume(&store).await?;
         if resumed > 0 {
             tracing::info!(
@@ -181,6 +192,7 @@ impl AppState {
             media,
             live,
             media_max_bytes: options.media_max_bytes,
+            media_max_pixels,
             search,
             discussion: Arc::default(),
             mail,

@@ -75,6 +75,9 @@ pub struct ServeArgs {
     /// Largest photo the media library accepts, in megabytes. [default: 25]
     #[arg(long, env = "DATELINE_MEDIA_MAX_MB")]
     pub media_max_mb: Option<u64>,
+    /// Most pixels a photo may have, in megapixels (checked before decoding). [default: 50]
+    #[arg(long, env = "DATELINE_MEDIA_MAX_MEGAPIXELS")]
+    pub media_max_megapixels: Option<u32>,
     /// Load the demo newsroom when the site has no stories yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
@@ -95,6 +98,8 @@ pub struct FileConfig {
     pub cache_mb: Option<u64>,
     /// Largest photo the media library accepts, in megabytes.
     pub media_max_mb: Option<u64>,
+    /// Most pixels a photo may have, in megapixels.
+    pub media_max_megapixels: Option<u32>,
     /// Per-site settings that seed the site: a key is written only while the store has no
     /// value for it (the first start); after that the settings page owns it.
     pub site: Option<SiteOverrides>,
@@ -128,6 +133,8 @@ pub struct Settings {
     pub cache_bytes: u64,
     /// Largest photo upload, in bytes.
     pub media_max_bytes: u64,
+    /// Most pixels a photo may have, in megapixels.
+    pub media_max_megapixels: u32,
     pub demo: bool,
     pub site: SiteOverrides,
     /// None: the site sends no mail.
@@ -169,6 +176,16 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
     if !(1..=1024).contains(&media_max_mb) {
         bail!("media_max_mb must be from 1 to 1024 (megabytes), not {media_max_mb}");
     }
+    let media_max_megapixels = args
+        .media_max_megapixels
+        .or(file.media_max_megapixels)
+        .unwrap_or(dateline_web::media::images::DEFAULT_MAX_MEGAPIXELS);
+    let most = dateline_web::media::images::MAX_MEGAPIXELS;
+    if !(1..=most).contains(&media_max_megapixels) {
+        bail!(
+            "media_max_megapixels must be from 1 to {most} (megapixels), not {media_max_megapixels}"
+        );
+    }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
     Ok(Settings {
         smtp,
@@ -179,6 +196,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         theme: args.theme.or(file.theme),
         cache_bytes: file.cache_mb.unwrap_or(64).max(1) * 1024 * 1024,
         media_max_bytes: media_max_mb * 1024 * 1024,
+        media_max_megapixels,
         demo: args.demo,
         site,
     })

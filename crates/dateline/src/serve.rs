@@ -76,6 +76,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
         Options {
             cache_bytes: settings.cache_bytes,
             media_max_bytes: settings.media_max_bytes,
+            media_max_megapixels: settings.media_max_megapixels,
             search_dir: Some(settings.search_dir()),
             smtp: settings.smtp.clone(),
             ..Options::default()

@@ -332,8 +332,20 @@ async fn raw_source(
     path: &str,
     password: &str,
 ) -> anyhow::Result<(TcpStream, String)> {
+    raw_source_from(app, [127, 0, 0, 1], path, password).await
+}
+
+/// [`raw_source`] from another loopback address (`127.0.0.2`, …), as another client.
+async fn raw_source_from(
+    app: &TestApp,
+    from: [u8; 4],
+    path: &str,
+    password: &str,
+) -> anyhow::Result<(TcpStream, String)> {
     use base64_auth::basic;
-    let mut s = TcpStream::connect(("127.0.0.1", port(app))).await?;
+    let socket = TcpSocket::new_v4()?;
+    socket.bind((from, 0).into())?;
+    let mut s = socket.connect(([127, 0, 0, 1], port(app)).into()).await?;
     s.write_all(
         format!(
             "PUT {path} HTTP/1.1\r\nHost: test\r\nAuthorization: {}\r\nContent-Type: audio/mpeg\r\n\
@@ -486,6 +498,133 @@ async fn wrong_passwords_and_unknown_mounts_are_refused() -> anyhow::Result<()> 
     Ok(())
 }
 
+/// How long until a source's wrong passwords are forgotten: `SOURCE_THROTTLE`'s window.
+const THROTTLE_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
+
+// Issue 22: source passwords could be guessed at about 500 a minute. Now, past ten wrong ones
+// from one address, that address is refused on that mount without any check (even with the
+// right password) until the window passes; another address is not affected.
+backend_test!(
+    issue_22_wrong_source_passwords_are_throttled_per_address,
+    |app| {
+        use dateline_core::live::SOURCE_THROTTLE;
+        assert_eq!(SOURCE_THROTTLE.window, THROTTLE_WINDOW);
+        app.live_mount("/live/test.mp3", PASSWORD, |_| {}).await?;
+        let guesser = [127, 0, 0, 1];
+        for i in 0..SOURCE_THROTTLE.max_failures {
+            let (_, answer) =
+                raw_source_from(&app, guesser, "/live/test.mp3", &format!("guess{i}")).await?;
+            assert!(answer.starts_with("HTTP/1.0 401"), "try {i}: {answer}");
+        }
+        // Refused unchecked: the right password fares no better from there.
+        let (_, answer) = raw_source_from(&app, guesser, "/live/test.mp3", PASSWORD).await?;
+        assert!(answer.starts_with("HTTP/1.0 429"), "{answer}");
+        assert!(answer.contains("Retry-After: "), "{answer}");
+        assert!(answer.contains("Too many wrong passwords"), "{answer}");
+        // Nor does the metadata call, which checks the same password.
+        let res = app
+            .client
+            .get(app.url("/admin/metadata?mount=/live/test.mp3&mode=updinfo&song=x"))
+            .basic_auth("source", Some(PASSWORD))
+            .send()
+            .await?;
+        assert_eq!(res.status(), 429);
+        assert!(res.headers().contains_key("retry-after"));
+        // The real source, elsewhere, goes on air.
+        let (source, answer) =
+            raw_source_from(&app, [127, 0, 0, 2], "/live/test.mp3", PASSWORD).await?;
+        assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+        on_air(&app, "/live/test.mp3").await?;
+        drop(source);
+        let p = mount("/live/test.mp3");
+        hub_until(&app, "the source to leave", |h| {
+            h.mount_status(&p).is_some_and(|s| s.source.is_none())
+        })
+        .await?;
+        // Still refused a moment before the window passes, let in after it.
+        app.clock.set(
+            dateline_testkit::start_time() + THROTTLE_WINDOW - jiff::SignedDuration::from_secs(5),
+        );
+        let (_, answer) = raw_source_from(&app, guesser, "/live/test.mp3", PASSWORD).await?;
+        assert!(answer.starts_with("HTTP/1.0 429"), "{answer}");
+        app.clock.set(
+            dateline_testkit::start_time() + THROTTLE_WINDOW + jiff::SignedDuration::from_secs(1),
+        );
+        let (_source, answer) = raw_source_from(&app, guesser, "/live/test.mp3", PASSWORD).await?;
+        assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+        Ok(())
+    }
+);
+
+/// Issue 22: Argon2 checks queue (a few at a time), so a flood of wrong passwords held the
+/// real source up for seconds. A password accepted once is remembered (a keyed digest, per
+/// mount), so the source reconnecting with it is let in without waiting for a check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issue_22_the_right_source_password_is_not_held_up_by_wrong_ones() -> anyhow::Result<()> {
+    let mut options = dateline_web::Options::default();
+    // One check at a time: every wrong password in flight queues for it.
+    options.live.concurrent_checks = 1;
+    let app = TestApp::start_with_options(TestBackend::Sqlite, options).await?;
+    app.live_mount("/live/test.mp3", PASSWORD, |_| {}).await?;
+    let p = mount("/live/test.mp3");
+    // The station connects once (a full check), then drops out for a moment.
+    let (source, answer) =
+        raw_source_from(&app, [127, 0, 0, 2], "/live/test.mp3", PASSWORD).await?;
+    assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+    drop(source);
+    hub_until(&app, "the source to leave", |h| {
+        h.mount_status(&p).is_some_and(|s| s.source.is_none())
+    })
+    .await?;
+    // A flood of wrong passwords (fewer than the throttle's limit, so each is checked).
+    const WRONG: usize = 8;
+    let (answered_tx, mut answered) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let (sent_tx, mut sent) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut flood = tokio::task::JoinSet::new();
+    for i in 0..WRONG {
+        let server = port(&app);
+        let (answered_tx, sent_tx) = (answered_tx.clone(), sent_tx.clone());
+        flood.spawn(async move {
+            let mut s = TcpStream::connect(("127.0.0.1", server)).await?;
+            s.write_all(
+                format!(
+                    "PUT /live/test.mp3 HTTP/1.1\r\nHost: test\r\nAuthorization: {}\r\n\
+                     Expect: 100-continue\r\n\r\n",
+                    base64_auth::basic("source", &format!("wrong{i}"))
+                )
+                .as_bytes(),
+            )
+            .await?;
+            let _ = sent_tx.send(());
+            let mut answer = Vec::new();
+            s.read_to_end(&mut answer).await?;
+            let _ = answered_tx.send(());
+            anyhow::Ok(String::from_utf8_lossy(&answer).into_owned())
+        });
+    }
+    for _ in 0..WRONG {
+        within("the wrong passwords to be sent", sent.recv()).await?;
+    }
+    // Once the first is answered, the others are queued behind the one check.
+    within("the first wrong answer", answered.recv()).await?;
+    let (_source, answer) =
+        raw_source_from(&app, [127, 0, 0, 2], "/live/test.mp3", PASSWORD).await?;
+    let mut done = 1;
+    while answered.try_recv().is_ok() {
+        done += 1;
+    }
+    assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+    assert!(
+        done < WRONG,
+        "the right password waited for all {WRONG} wrong ones to be checked"
+    );
+    while let Some(r) = flood.join_next().await {
+        let answer = r??;
+        assert!(answer.starts_with("HTTP/1.0 401"), "{answer}");
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_source_on_a_busy_mount_is_refused() -> anyhow::Result<()> {
     let app = TestApp::start(TestBackend::Sqlite).await?;
@@ -629,6 +768,47 @@ async fn a_slow_listener_is_dropped_while_the_others_keep_up() -> anyhow::Result
         slow.body.len()
     );
     assert_eq!(slow.body[..], tone[..slow.body.len()]);
+    Ok(())
+}
+
+/// Issue 22: listeners dropped as "stalled" (their socket took nothing for the stall
+/// timeout, before they fell out of the queue) were counted nowhere, so the status said no
+/// listener had been dropped while ten had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issue_22_stalled_listeners_are_counted_in_the_status() -> anyhow::Result<()> {
+    let mut options = dateline_web::Options::default();
+    // A short stall timeout keeps the test quick; the queue is far larger than what is sent,
+    // so the listeners stall without ever falling out of it (which would be "too slow").
+    options.live.hub.stall_timeout = Duration::from_millis(300);
+    let app = TestApp::start_with_options(TestBackend::Sqlite, options).await?;
+    app.live_mount("/live/test.mp3", PASSWORD, |m| {
+        m.queue_bytes = 8 * 1024 * 1024;
+        m.burst_bytes = 0;
+    })
+    .await?;
+    let (mut source, _) = raw_source(&app, "/live/test.mp3", PASSWORD).await?;
+    on_air(&app, "/live/test.mp3").await?;
+    // Ten clients that connect, read the answer's head and never read again.
+    let mut stalled = Vec::new();
+    for _ in 0..10 {
+        stalled.push(RawListener::connect_small(&app, "/live/test.mp3").await?);
+    }
+    // Far more than a socket's buffers hold (64 KiB to send, 4 KiB to receive), far less
+    // than the queue.
+    let tone = mp3_tone(440, 60).await?;
+    let p = mount("/live/test.mp3");
+    source
+        .write_all(&tone[..tone.len().min(1024 * 1024)])
+        .await?;
+    hub_until(&app, "the stalled listeners to be dropped", |h| {
+        h.mount_status(&p).is_some_and(|s| s.listeners == 0)
+    })
+    .await?;
+    let status = app.json("/api/v1/live", 200).await?;
+    let m = &status["mounts"][0];
+    assert_eq!(m["stalled_listeners_dropped"], 10, "{m}");
+    assert_eq!(m["slow_listeners_dropped"], 0, "{m}");
+    drop(stalled);
     Ok(())
 }
 

@@ -96,8 +96,13 @@ fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
 
 /// A small, well-formed PNG whose header claims 50,000 × 50,000 pixels (a decompression bomb).
 fn png_bomb() -> Vec<u8> {
-    let mut ihdr = 50_000u32.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&50_000u32.to_be_bytes());
+    png_claiming(50_000, 50_000)
+}
+
+/// A small, well-formed PNG whose header claims `w` × `h` pixels, with a few bytes of pixels.
+fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&h.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     out.extend(png_chunk(b"IHDR", &ihdr));
@@ -352,6 +357,127 @@ backend_test!(bad_files_are_refused_and_nothing_is_stored, |app| {
     }
     Ok(())
 });
+
+// Issue 22: four ~400 KB PNGs of 11,900 × 11,900 pixels (inside the 12,000-a-side limit) took
+// the process from 240 MB to 1.44 GB and held the variant worker 20 s each. Now the header's
+// pixel count is checked before anything is decoded, and such a file is refused at upload.
+backend_test!(
+    issue_22_a_pixel_bomb_is_refused_at_upload_from_its_header,
+    |app| {
+        let b = app.login_as(Role::Editor).await?;
+        let bomb = png_claiming(11_900, 11_900);
+        assert!(bomb.len() < 1024);
+        let res = b
+            .upload("/newsroom/media", &[], ("bomb.png", "image/png", &bomb))
+            .await?;
+        assert_eq!(res.status(), 413);
+        let page = Page::parse(&res.text().await?);
+        let error = page.text(".nr-error[role=alert]");
+        assert!(
+            error.contains(
+                "This image is 11,900 × 11,900 pixels (141.6 megapixels); the largest this site \
+             accepts is 50 megapixels."
+            ),
+            "{error}"
+        );
+        assert!(library(&app).await?.is_empty(), "a row was stored");
+        let files = files_under(&app.data_dir().join("media"));
+        assert!(files.is_empty(), "files were stored: {files:?}");
+        // Nothing was queued for the variant worker.
+        app.state.variants.settled().await;
+        Ok(())
+    }
+);
+
+fn one_megapixel() -> dateline_web::Options {
+    dateline_web::Options {
+        media_max_megapixels: 1,
+        ..dateline_web::Options::default()
+    }
+}
+
+// Issue 22: the megapixel limit is the site's to set; a photo over it is refused with the
+// sentence, one under it is accepted and gets its variants.
+backend_test!(
+    issue_22_the_megapixel_limit_is_configurable,
+    options = one_megapixel(),
+    |app| {
+        let b = app.login_as(Role::Editor).await?;
+        let two = encoded(&picture(1600, 1250), ImageFormat::Png);
+        let res = b
+            .upload("/newsroom/media", &[], ("two.png", "image/png", &two))
+            .await?;
+        assert_eq!(res.status(), 413);
+        let page = Page::parse(&res.text().await?);
+        let error = page.text(".nr-error[role=alert]");
+        assert!(
+            error.contains(
+                "This image is 1,600 × 1,250 pixels (2.0 megapixels); the largest this site \
+                 accepts is 1 megapixel."
+            ),
+            "{error}"
+        );
+        assert!(library(&app).await?.is_empty(), "a row was stored");
+        let half = encoded(&picture(1000, 500), ImageFormat::Jpeg);
+        let res = b
+            .upload("/newsroom/media", &[], ("half.jpg", "image/jpeg", &half))
+            .await?;
+        assert_eq!(res.status(), 303, "{}", res.text().await?);
+        app.state.variants.settled().await;
+        let photos = library(&app).await?;
+        assert_eq!(photos.len(), 1);
+        assert_eq!(photos[0].variants, vec![320, 640]);
+        Ok(())
+    }
+);
+
+// Issue 22: a photo kept before the limit was lowered, and queued again at start, is skipped
+// by the variant worker from its header (logged), not decoded; the queue goes on.
+backend_test!(
+    issue_22_the_variant_worker_skips_photos_over_the_limit,
+    options = one_megapixel(),
+    |app| {
+        let big = encoded(&picture(1600, 1250), ImageFormat::Png);
+        let hash = dateline_web::media::images::content_hash(&big);
+        let originals = app.data_dir().join("media/originals");
+        tokio::fs::create_dir_all(&originals).await?;
+        tokio::fs::write(originals.join(format!("{hash}.png")), &big).await?;
+        let kept = app
+            .store
+            .create_media(
+                dateline_store::NewMedia {
+                    hash,
+                    mime: "image/png".to_owned(),
+                    width: 1600,
+                    height: 1250,
+                    alt: String::new(),
+                    caption: String::new(),
+                    credit: dateline_core::media::Credit::default(),
+                    variants: Vec::new(),
+                },
+                app.clock.now(),
+            )
+            .await?;
+        assert_eq!(app.state.variants.resume(&app.store).await?, 1);
+        let b = app.login_as(Role::Editor).await?;
+        let half = encoded(&picture(1000, 500), ImageFormat::Jpeg);
+        let res = b
+            .upload("/newsroom/media", &[], ("half.jpg", "image/jpeg", &half))
+            .await?;
+        assert_eq!(res.status(), 303, "{}", res.text().await?);
+        app.state.variants.settled().await;
+        for m in library(&app).await? {
+            if m.id == kept.id {
+                assert!(m.variants.is_empty(), "the big photo got variants");
+            } else {
+                assert_eq!(m.variants, vec![320, 640]);
+            }
+        }
+        let files = files_under(&app.data_dir().join("media"));
+        assert_eq!(files.len(), 1 + 1 + 4, "{files:?}");
+        Ok(())
+    }
+);
 
 backend_test!(uploads_need_a_form_token_and_a_role, |app| {
     let bytes = encoded(&picture(400, 300), ImageFormat::Jpeg);

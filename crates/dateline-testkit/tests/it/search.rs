@@ -775,3 +775,66 @@ backend_test!(
         Ok(())
     }
 );
+
+// Issue 22: a commit that failed was retried only with the next write or the minute's sweep,
+// so the stories it held stayed unsearchable for up to a minute. The indexer now retries a
+// failed step within a second. The commit is made to fail for real: the file its deletes
+// would write (`SEGMENT.OPSTAMP.del`) is taken beforehand, as a commit cut short leaves it.
+backend_test!(
+    issue_22_a_failed_commit_is_retried_within_a_second,
+    options = dateline_web::Options {
+        // No sweep comes to the rescue during the test.
+        search_sweep_every: std::time::Duration::from_secs(3600),
+        ..dateline_web::Options::default()
+    },
+    |app| {
+        let a = app.article("Ferry timetable changes").publish().await?;
+        app.search_caught_up().await?;
+        let dir = dateline::config::search_dir(app.data_dir());
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json"))?)?;
+        let opstamp = meta["opstamp"].as_u64().context("opstamp")?;
+        let segments: Vec<String> = meta["segments"]
+            .as_array()
+            .context("segments")?
+            .iter()
+            .filter_map(|s| s["segment_id"].as_str().map(|id| id.replace('-', "")))
+            .collect();
+        anyhow::ensure!(!segments.is_empty(), "no segment: {meta}");
+        // The edit below reindexes the story (deletes and an add) and commits: its deletes
+        // file is named with one of the next few opstamps (the fifth, today). A retry counts
+        // on from where the failed commit left off, past them.
+        const AHEAD: u64 = 6;
+        for seg in &segments {
+            for n in opstamp + 1..=opstamp + AHEAD {
+                let path = dir.join(format!("{seg}.{n}.del"));
+                std::fs::write(&path, b"left by a commit cut short")?;
+            }
+        }
+        app.edit(a.id, false, |i| {
+            i.headline = "Zeppelin timetable changes".to_owned()
+        })
+        .await?;
+        // Retried half a second after the failure. Before, a failed step was retried with
+        // the next write or sweep, and never sooner than 2 s after it: so a bound under 2 s
+        // tells the two apart even when another write (a related list) follows the edit.
+        let generation = app.store.generation();
+        assert!(
+            app.state
+                .search
+                .caught_up(generation, std::time::Duration::from_millis(1800))
+                .await,
+            "the failed commit was not retried within 1.8 s"
+        );
+        assert_eq!(
+            headlines(&app, &[("q", "zeppelin")]).await?,
+            ["Zeppelin timetable changes"]
+        );
+        // A commit that went through at once would have been at one of the blocked opstamps.
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json"))?)?;
+        let committed = meta["opstamp"].as_u64().context("opstamp")?;
+        assert!(committed > opstamp + AHEAD, "committed at {committed}");
+        Ok(())
+    }
+);

@@ -9,19 +9,22 @@
 
 use super::head::{Refusal, basic_credentials, iceresponse};
 use super::password;
+use crate::newsroom::auth::ClientIp;
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::live::MountPath;
 use dateline_store::StoreError;
+use std::net::IpAddr;
 
 pub(crate) async fn update_metadata(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    match update(&state, &headers, query.as_deref().unwrap_or("")).await {
+    match update(&state, ip, &headers, query.as_deref().unwrap_or("")).await {
         Ok(()) => (
             StatusCode::OK,
             [
@@ -35,7 +38,12 @@ pub(crate) async fn update_metadata(
     }
 }
 
-async fn update(state: &AppState, headers: &HeaderMap, query: &str) -> Result<(), Refusal> {
+async fn update(
+    state: &AppState,
+    ip: Option<IpAddr>,
+    headers: &HeaderMap,
+    query: &str,
+) -> Result<(), Refusal> {
     let params = Params::parse(query);
     if params.get("mode").as_deref() != Some("updinfo") {
         return Err(Refusal::new(
@@ -69,11 +77,16 @@ async fn update(state: &AppState, headers: &HeaderMap, query: &str) -> Result<()
     let Some((user, pass)) = credentials else {
         return Err(Refusal::unauthorized("Authentication required."));
     };
-    let pass_ok = password::check(&state.live, mount.source_password_hash, pass).await;
-    if !(user == "source" && pass_ok) {
-        tracing::warn!(mount = %path, "metadata update refused: wrong user or password");
-        return Err(Refusal::unauthorized("Wrong user or password."));
-    }
+    // The same throttle as source connects: otherwise this would be the guessers' door.
+    password::authenticate(
+        state,
+        &path,
+        &mount.source_password_hash,
+        ip,
+        (user, pass),
+        "metadata update",
+    )
+    .await?;
     let song = match (
         params.get("song"),
         params.get("artist"),

@@ -229,7 +229,7 @@ async fn sort(
         }
         Route::Source => {
             let rest = buf.split_off(len).freeze();
-            source::serve_raw(state, stream, head, rest).await;
+            source::serve_raw(state, stream, addr.ip(), head, rest).await;
         }
         Route::Listen => listen::serve_raw(state, stream, head).await,
         Route::Options => {

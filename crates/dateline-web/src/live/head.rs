@@ -133,6 +133,8 @@ pub(crate) struct Refusal {
     pub(crate) message: String,
     /// Ask for credentials (`WWW-Authenticate`).
     pub(crate) challenge: bool,
+    /// Seconds to wait before trying again (`Retry-After`).
+    pub(crate) retry_after: Option<u64>,
 }
 
 impl Refusal {
@@ -141,6 +143,7 @@ impl Refusal {
             status,
             message: message.into(),
             challenge: false,
+            retry_after: None,
         }
     }
 
@@ -149,6 +152,18 @@ impl Refusal {
             status: StatusCode::UNAUTHORIZED,
             message: message.to_owned(),
             challenge: true,
+            retry_after: None,
+        }
+    }
+
+    /// Too many failed tries: 429 with `Retry-After`, which source clients report as the
+    /// status line (ffmpeg prints "429 Too Many Requests") and do not retry at once.
+    pub(crate) fn throttled(message: &str, retry_after_secs: u64) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: message.to_owned(),
+            challenge: false,
+            retry_after: Some(retry_after_secs),
         }
     }
 
@@ -177,10 +192,15 @@ impl Refusal {
     }
 
     pub(crate) fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
-        self.header_pairs()
+        let mut out: Vec<(HeaderName, HeaderValue)> = self
+            .header_pairs()
             .into_iter()
             .filter_map(|(n, v)| Some((HeaderName::try_from(n).ok()?, HeaderValue::from_static(v))))
-            .collect()
+            .collect();
+        if let Some(secs) = self.retry_after {
+            out.push((axum::http::header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        out
     }
 
     /// The whole answer for a raw connection (which is closed after it).
@@ -193,6 +213,9 @@ impl Refusal {
         );
         for (name, value) in self.header_pairs() {
             out.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(secs) = self.retry_after {
+            out.push_str(&format!("Retry-After: {secs}\r\n"));
         }
         out.push_str(&format!(
             "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -18,6 +18,7 @@ mod status;
 pub use front_door::{Conn, FrontDoor};
 pub use password::{hash_password, verify_password};
 
+use crate::newsroom::auth::ClientIp;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -60,6 +61,8 @@ impl Default for LiveOptions {
 pub struct Live {
     hub: Hub,
     checks: Arc<Semaphore>,
+    /// Source passwords accepted by a full check, per mount (see `password.rs`).
+    accepted: Arc<password::Accepted>,
     pub(crate) options: Arc<LiveOptions>,
     /// For `/status-json.xsl`'s `server_start`.
     pub(crate) started_at: Timestamp,
@@ -70,6 +73,7 @@ impl Live {
         Self {
             hub: Hub::new(options.hub.clone()),
             checks: Arc::new(Semaphore::new(options.concurrent_checks.max(1))),
+            accepted: Arc::new(password::Accepted::new()),
             options: Arc::new(options),
             started_at,
         }
@@ -107,13 +111,14 @@ pub fn routes() -> Router<AppState> {
 async fn mount_endpoint(
     State(state): State<AppState>,
     Path(mount): Path<String>,
+    ClientIp(ip): ClientIp,
     req: Request,
 ) -> Response {
     let path = format!("{}{mount}", dateline_core::live::MOUNT_PREFIX);
     let (parts, body) = req.into_parts();
     match parts.method.as_str() {
         "GET" | "HEAD" => listen::get_http(&state, &parts.method, &path, &parts.headers).await,
-        "PUT" | "SOURCE" => source::put_http(&state, &path, &parts.headers, body).await,
+        "PUT" | "SOURCE" => source::put_http(&state, &path, ip, &parts.headers, body).await,
         _ => {
             let mut res = axum::http::StatusCode::METHOD_NOT_ALLOWED.into_response();
             res.headers_mut().insert(

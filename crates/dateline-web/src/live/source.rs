@@ -18,6 +18,7 @@ use dateline_core::live::MountPath;
 use dateline_live::{MountConfig, Source, SourceEnd, SourceInfo};
 use dateline_store::StoreError;
 use futures::StreamExt;
+use std::net::IpAddr;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -25,6 +26,7 @@ use tokio::net::TcpStream;
 pub(crate) async fn admit(
     state: &AppState,
     path: &str,
+    ip: Option<IpAddr>,
     authorization: Option<&str>,
     info: SourceInfo,
 ) -> Result<Source, Refusal> {
@@ -47,12 +49,15 @@ pub(crate) async fn admit(
         // libshout asks first without credentials and expects exactly this.
         return Err(Refusal::unauthorized("Authentication required."));
     };
-    let user_ok = user == "source";
-    let pass_ok = password::check(&state.live, mount.source_password_hash.clone(), pass).await;
-    if !(user_ok && pass_ok) {
-        tracing::warn!(mount = %path, "source refused: wrong user or password");
-        return Err(Refusal::unauthorized("Wrong user or password."));
-    }
+    password::authenticate(
+        state,
+        &path,
+        &mount.source_password_hash,
+        ip,
+        (user, pass),
+        "source",
+    )
+    .await?;
     // Source connects are rare: take the stored configuration fresh each time, so a mount
     // changed with the CLI applies at the next connect.
     state.live.hub().configure(MountConfig::from(&mount));
@@ -69,9 +74,16 @@ pub(crate) async fn admit(
 
 /// A source connection taken over from the front door: answer, then read until it hangs up.
 /// `rest` is what was read past the head (the start of the audio).
-pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head, rest: Bytes) {
+pub(crate) async fn serve_raw(
+    state: AppState,
+    mut stream: TcpStream,
+    ip: IpAddr,
+    head: Head,
+    rest: Bytes,
+) {
     let info = head.source_info();
-    let mut source = match admit(&state, head.path(), head.header("authorization"), info).await {
+    let auth = head.header("authorization");
+    let mut source = match admit(&state, head.path(), Some(ip), auth, info).await {
         Ok(s) => s,
         Err(refusal) => {
             let _ = stream.write_all(refusal.raw().as_bytes()).await;
@@ -107,6 +119,7 @@ pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head
 pub(crate) async fn put_http(
     state: &AppState,
     path: &str,
+    ip: Option<IpAddr>,
     headers: &HeaderMap,
     body: Body,
 ) -> Response {
@@ -119,7 +132,7 @@ pub(crate) async fn put_http(
     let auth = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let mut source = match admit(state, path, auth, info).await {
+    let mut source = match admit(state, path, ip, auth, info).await {
         Ok(s) => s,
         Err(refusal) => return super::refusal_response(&refusal),
     };

@@ -39,6 +39,7 @@ struct MountView {
     max_listeners: Option<u32>,
     bytes_sent: u64,
     slow_listeners_dropped: u64,
+    stalled_listeners_dropped: u64,
     fallback: Option<MountPath>,
     burst_bytes: usize,
     queue_bytes: usize,
@@ -101,6 +102,7 @@ async fn mounts(state: &AppState) -> Result<Vec<MountStatus>, crate::AppError> {
                 listener_connections: 0,
                 bytes_sent: 0,
                 slow_listeners_dropped: 0,
+                stalled_listeners_dropped: 0,
                 source: None,
             });
     }
@@ -149,6 +151,7 @@ pub(crate) async fn live_status(
                 max_listeners: m.config.max_listeners,
                 bytes_sent: m.bytes_sent,
                 slow_listeners_dropped: m.slow_listeners_dropped,
+                stalled_listeners_dropped: m.stalled_listeners_dropped,
                 fallback: m.config.fallback.clone(),
                 burst_bytes: m.config.burst_bytes,
                 queue_bytes: m.config.queue_bytes,

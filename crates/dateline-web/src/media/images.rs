@@ -1,8 +1,10 @@
 //! Recognising an uploaded photo and making the files that are served for it. An upload is
 //! accepted only when its first bytes say it is a JPEG, PNG, WebP or GIF, its name and declared
-//! type agree with that, its structure is complete, and it decodes as that format within
-//! [`MAX_SIDE`] pixels a side and [`MAX_ALLOC`] bytes of memory (so a decompression bomb is
-//! refused before its pixels are allocated).
+//! type agree with that, its structure is complete, its header's dimensions are within
+//! [`MAX_SIDE`] pixels a side and the site's megapixel limit, and it decodes as that format
+//! within the memory that limit allows ([`alloc_limit`]). A decompression bomb (a small file
+//! whose header claims a huge picture) is refused from its header, before any pixel is
+//! allocated or decoded.
 //!
 //! Served variants are re-encoded from decoded pixels, so no EXIF (location, camera) or other
 //! metadata of the original ever reaches a reader. Everything here is CPU work and blocks: call
@@ -21,8 +23,20 @@ use std::io::Cursor;
 
 /// Widest and tallest photo accepted, in pixels.
 pub const MAX_SIDE: u32 = 12_000;
-/// Most memory one decode may allocate.
-pub const MAX_ALLOC: u64 = 512 * 1024 * 1024;
+/// The default limit on a photo's pixels (`--media-max-megapixels`): a 50-megapixel camera's
+/// full frame. Its decoded pixels take 150 MB (8-bit RGB) to 400 MB (16-bit RGBA).
+pub const DEFAULT_MAX_MEGAPIXELS: u32 = 50;
+/// The largest megapixel limit a site may set: [`MAX_SIDE`] squared, rounded down.
+pub const MAX_MEGAPIXELS: u32 = 144;
+
+/// Most memory one decode of a photo of at most `max_pixels` may allocate: 8 bytes a pixel
+/// (16-bit RGBA, the widest layout a decoder produces) plus room for the decoder's own
+/// buffers.
+pub fn alloc_limit(max_pixels: u64) -> u64 {
+    max_pixels
+        .saturating_mul(8)
+        .saturating_add(64 * 1024 * 1024)
+}
 /// JPEG quality of the served variants.
 const JPEG_QUALITY: u8 = 80;
 
@@ -148,13 +162,56 @@ pub enum Refusal {
     Damaged(&'static str),
     #[error("The image is too large: at most {MAX_SIDE} pixels on each side are accepted.")]
     TooManyPixels,
+    #[error(
+        "This image is {} × {} pixels ({} megapixels); the largest this site accepts is {}.",
+        thousands(u64::from(*width)),
+        thousands(u64::from(*height)),
+        megapixels(u64::from(*width) * u64::from(*height)),
+        megapixels_limit(*max_pixels)
+    )]
+    TooManyMegapixels {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+}
+
+/// `11900` as `11,900`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Pixels as megapixels to one decimal, rounded (`141,610,000` as `141.6`).
+fn megapixels(pixels: u64) -> String {
+    let tenths = (pixels + 50_000) / 100_000;
+    format!("{}.{}", thousands(tenths / 10), tenths % 10)
+}
+
+/// The limit as people say it: `50 megapixels`, `1 megapixel`.
+fn megapixels_limit(max_pixels: u64) -> String {
+    let mp = max_pixels / 1_000_000;
+    if !max_pixels.is_multiple_of(1_000_000) {
+        format!("{} megapixels", megapixels(max_pixels))
+    } else if mp == 1 {
+        "1 megapixel".to_owned()
+    } else {
+        format!("{} megapixels", thousands(mp))
+    }
 }
 
 impl Refusal {
     /// The HTTP status of the refusal.
     pub fn status(&self) -> u16 {
         match self {
-            Refusal::TooBig(_) | Refusal::TooManyPixels => 413,
+            Refusal::TooBig(_) | Refusal::TooManyPixels | Refusal::TooManyMegapixels { .. } => 413,
             Refusal::NotAnImage | Refusal::Mismatch { .. } => 415,
             Refusal::Empty | Refusal::Damaged(_) => 422,
         }
@@ -167,13 +224,29 @@ pub struct Checked {
     pub image: DynamicImage,
 }
 
-/// Check an upload: the rule is that the first bytes decide the format, which must be one of
-/// the four, and that the file name's extension and the declared type, when given, must name
-/// the same format (a PNG named `.jpg` is refused); then the file must be complete and decode.
+/// [`check_within`] the default megapixel limit (tests, the demo's own photos).
 pub fn check(
     bytes: &[u8],
     declared_type: Option<&str>,
     file_name: Option<&str>,
+) -> Result<Checked, Refusal> {
+    check_within(
+        bytes,
+        declared_type,
+        file_name,
+        u64::from(DEFAULT_MAX_MEGAPIXELS) * 1_000_000,
+    )
+}
+
+/// Check an upload: the rule is that the first bytes decide the format, which must be one of
+/// the four, and that the file name's extension and the declared type, when given, must name
+/// the same format (a PNG named `.jpg` is refused); then the file must be complete, its header
+/// must claim at most `max_pixels` pixels, and it must decode.
+pub fn check_within(
+    bytes: &[u8],
+    declared_type: Option<&str>,
+    file_name: Option<&str>,
+    max_pixels: u64,
 ) -> Result<Checked, Refusal> {
     if bytes.is_empty() {
         return Err(Refusal::Empty);
@@ -203,8 +276,43 @@ pub fn check(
     if !complete(bytes, format) {
         return Err(Refusal::Damaged(format.name()));
     }
-    let image = decode(bytes, format)?;
+    let image = decode(bytes, format, max_pixels)?;
     Ok(Checked { format, image })
+}
+
+/// The dimensions the file's header claims, read without decoding any pixel; refused when they
+/// are over [`MAX_SIDE`] or `max_pixels`.
+pub fn check_dimensions(
+    bytes: &[u8],
+    format: Format,
+    max_pixels: u64,
+) -> Result<(u32, u32), Refusal> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    // The header alone: no pixel is allocated here whatever it claims.
+    reader.limits(header_limits());
+    let (width, height) = reader.into_dimensions().map_err(|e| refusal(e, format))?;
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(Refusal::TooManyPixels);
+    }
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(Refusal::TooManyMegapixels {
+            width,
+            height,
+            max_pixels,
+        });
+    }
+    if width == 0 || height == 0 {
+        return Err(Refusal::Damaged(format.name()));
+    }
+    Ok((width, height))
+}
+
+/// Limits for reading a header: no side limit (so the answer can say how large the picture
+/// claims to be), and little memory.
+fn header_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(16 * 1024 * 1024);
+    limits
 }
 
 /// Whether the file's structure is whole: decoders are lenient with missing data (a truncated
@@ -229,18 +337,27 @@ fn complete(bytes: &[u8], format: Format) -> bool {
     }
 }
 
-fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, Refusal> {
+fn decode(bytes: &[u8], format: Format, max_pixels: u64) -> Result<DynamicImage, Refusal> {
     let damaged = || Refusal::Damaged(format.name());
+    check_dimensions(bytes, format, max_pixels)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_alloc = Some(alloc_limit(max_pixels));
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| refusal(e, format))?;
+    // The decoder's own reading of the header must agree with the check above.
     let (width, height) = decoder.dimensions();
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(Refusal::TooManyPixels);
+    }
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(Refusal::TooManyMegapixels {
+            width,
+            height,
+            max_pixels,
+        });
     }
     if width == 0 || height == 0 {
         return Err(damaged());

@@ -4,6 +4,10 @@
 //! the blocking pool, writes every variant and records their widths.
 //!
 //! One task, one photo at a time, so a burst of uploads queues instead of taking every core.
+//! Uploads over the megapixel limit are refused before they are kept, so none is queued; a
+//! kept original over the limit (kept before the limit was lowered, say) is skipped from its
+//! header's dimensions with a logged reason, never decoded, so one contributor's huge files
+//! cannot hold up everyone's variants.
 //! The task belongs to the [`VariantWorker`] (aborted when the last handle goes); a photo left
 //! half done by a stop is found again at the next start ([`VariantWorker::resume`]), since a row
 //! with no variants is exactly "still to do". Files are written under a temporary name and
@@ -27,7 +31,7 @@ pub struct VariantWorker {
     tx: mpsc::UnboundedSender<MediaId>,
     /// Photos queued or in progress.
     pending: Arc<watch::Sender<usize>>,
-    /// Bounds the uploads checked at once: each decode may take up to `images::MAX_ALLOC`.
+    /// Bounds the uploads checked at once: each decode may take up to `images::alloc_limit`.
     checks: Arc<Semaphore>,
     _task: Arc<Owned>,
 }
@@ -43,13 +47,13 @@ impl Drop for Owned {
 
 impl VariantWorker {
     /// Start the worker task (on the current tokio runtime).
-    pub fn start(store: Store, files: MediaFiles) -> Self {
+    pub fn start(store: Store, files: MediaFiles, max_pixels: u64) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<MediaId>();
         let pending = Arc::new(watch::Sender::new(0usize));
         let counter = pending.clone();
         let task = tokio::spawn(async move {
             while let Some(id) = rx.recv().await {
-                if let Err(e) = make_variants(&store, &files, id).await {
+                if let Err(e) = make_variants(&store, &files, id, max_pixels).await {
                     // The row keeps no variants, so the next start tries again.
                     tracing::error!(media_id = id.0, error = ?e, "making photo variants failed");
                 }
@@ -99,7 +103,12 @@ impl VariantWorker {
     }
 }
 
-async fn make_variants(store: &Store, files: &MediaFiles, id: MediaId) -> anyhow::Result<()> {
+async fn make_variants(
+    store: &Store,
+    files: &MediaFiles,
+    id: MediaId,
+    max_pixels: u64,
+) -> anyhow::Result<()> {
     let m = store.media(id).await?;
     if !m.variants.is_empty() {
         return Ok(());
@@ -111,12 +120,32 @@ async fn make_variants(store: &Store, files: &MediaFiles, id: MediaId) -> anyhow
     let bytes = tokio::fs::read(&original)
         .await
         .with_context(|| format!("reading {}", original.display()))?;
-    let variants = tokio::task::spawn_blocking(move || {
-        let checked = images::check(&bytes, None, None).map_err(anyhow::Error::new)?;
-        images::variants(&checked.image, checked.format)
+    let made = tokio::task::spawn_blocking(move || {
+        let checked = match images::check_within(&bytes, None, None, max_pixels) {
+            Ok(c) => c,
+            // Refused from the header, before any decoding: skipped, not an error to retry.
+            Err(
+                r @ (images::Refusal::TooManyMegapixels { .. } | images::Refusal::TooManyPixels),
+            ) => {
+                return Ok(Err(r));
+            }
+            Err(r) => return Err(anyhow::Error::new(r)),
+        };
+        images::variants(&checked.image, checked.format).map(Ok)
     })
     .await
     .context("the image task failed")??;
+    let variants = match made {
+        Ok(v) => v,
+        Err(refusal) => {
+            tracing::warn!(
+                media_id = id.0,
+                reason = %refusal,
+                "skipping a photo over the size limits: its variants are not made"
+            );
+            return Ok(());
+        }
+    };
     for v in &variants {
         let path = files
             .dir()

@@ -424,10 +424,16 @@ pub(crate) async fn accept(
     // Check and decode on the blocking pool; the pixels are dropped there, and the worker
     // decodes the kept original again (so queued photos hold no decoded pixels in memory).
     let turn = state.variants.check_turn().await?;
+    let max_pixels = state.media_max_pixels;
     let checked = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        images::check(&bytes, content_type.as_deref(), file_name.as_deref())
-            .map(|Checked { format, image }| (format, image.width(), image.height(), bytes))
+        images::check_within(
+            &bytes,
+            content_type.as_deref(),
+            file_name.as_deref(),
+            max_pixels,
+        )
+        .map(|Checked { format, image }| (format, image.width(), image.height(), bytes))
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("image worker failed: {e}")))?;

@@ -27,6 +27,11 @@ fn flags_beat_the_file_and_defaults_fill_the_rest() {
     let s = resolve(args(&["--data", &data, "--media-max-mb", "3"])).expect("resolves");
     assert_eq!(s.media_max_bytes, 3 * 1024 * 1024);
     assert!(resolve(args(&["--data", &data, "--media-max-mb", "0"])).is_err());
+    assert_eq!(s.media_max_megapixels, 50);
+    let s = resolve(args(&["--data", &data, "--media-max-megapixels", "12"])).expect("resolves");
+    assert_eq!(s.media_max_megapixels, 12);
+    assert!(resolve(args(&["--data", &data, "--media-max-megapixels", "0"])).is_err());
+    assert!(resolve(args(&["--data", &data, "--media-max-megapixels", "145"])).is_err());
     assert_eq!(s.site.name.as_deref(), Some("Herald"));
     assert!(s.database.starts_with("sqlite://"));
     std::fs::remove_dir_all(&dir).ok();
@@ -92,6 +97,11 @@ fn the_example_file_parses_and_states_the_defaults() {
     assert_eq!(from_file.cache_bytes, defaults.cache_bytes);
     assert_eq!(from_file.media_max_bytes, defaults.media_max_bytes);
     assert_eq!(file.media_max_mb, Some(25));
+    assert_eq!(
+        from_file.media_max_megapixels,
+        defaults.media_max_megapixels
+    );
+    assert_eq!(file.media_max_megapixels, Some(50));
     assert_eq!(from_file.theme, defaults.theme);
     assert!(from_file.smtp.is_none() && defaults.smtp.is_none());
     std::fs::remove_dir_all(&dir).ok();
