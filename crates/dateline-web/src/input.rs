@@ -73,7 +73,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
@@ -84,7 +84,7 @@ pub fn thousands(n: u64) -> String {
 /// The refusal of a body over `limit` bytes: 413 with the limit in words.
 pub fn too_large(limit: usize) -> AppError {
     let limit = limit as u64;
-    let words = if limit >= 1024 * 1024 && limit % (1024 * 1024) == 0 {
+    let words = if limit >= 1024 * 1024 && limit.is_multiple_of(1024 * 1024) {
         format!("{} MB", limit / (1024 * 1024))
     } else {
         format!("{} bytes", thousands(limit))
@@ -370,10 +370,10 @@ fn json_sentence(path: &str, e: &serde_json::Error) -> String {
         }
     };
     let quoted = |rest: &str| rest.split('`').nth(1).map(str::to_owned);
-    if let Some(field) = msg.strip_prefix("missing field ").and_then(|r| quoted(r)) {
+    if let Some(field) = msg.strip_prefix("missing field ").and_then(quoted) {
         return format!("The field `{}` is required.", within(&field));
     }
-    if let Some(field) = msg.strip_prefix("unknown field ").and_then(|r| quoted(r)) {
+    if let Some(field) = msg.strip_prefix("unknown field ").and_then(quoted) {
         let known = msg
             .split_once("expected one of ")
             .map(|(_, k)| {

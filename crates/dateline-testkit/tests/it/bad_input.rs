@@ -566,3 +566,21 @@ backend_test!(issue_22_a_story_over_the_size_rule_keeps_the_text, |app| {
     );
     Ok(())
 });
+
+backend_test!(issue_22_more_pins_than_slots_are_refused_not_cut, |app| {
+    let story = app.article("Pinned").publish().await?;
+    let editor = app.login_as(Role::Editor).await?;
+    let id = story.id.0.to_string();
+    let pins: Vec<(&str, &str)> = (0..6).map(|_| ("pin", id.as_str())).collect();
+    let (status, text) = page_message(editor.submit("/newsroom/front-page", &pins).await?).await?;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("The front page has 5 pins; this sends 6."),
+        "{text}"
+    );
+    let res = editor
+        .submit("/newsroom/front-page", &[("pin", id.as_str())])
+        .await?;
+    assert_eq!(res.status().as_u16(), 303);
+    Ok(())
+});
