@@ -1,7 +1,9 @@
 //! Checks on what comes in over HTTP, made once at the edge so no handler, store query or feed
 //! ever sees it: the address (path and query) in the [`refuse_controls`] middleware, form bodies
 //! in [`Form`] (the newsroom's and the readers' forms use it instead of axum's), JSON bodies in
-//! [`json`] (the write API's), and multipart text fields through [`check_text`].
+//! [`json`] (the write API's), and multipart text fields through [`check_text`]. Also here:
+//! [`PathId`] for a route's numeric id, and body limits whose 413 names the number
+//! ([`BODY_LIMIT`], [`limit_body`]).
 //!
 //! What is refused: C0 control characters other than tab, newline and carriage return. NUL
 //! makes PostgreSQL fail the query (a 500 where SQLite stored it), and every one of them makes
@@ -128,7 +130,7 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let bytes = body_bytes(Request::from_parts(parts.clone(), body), state).await?;
+        let bytes = body_bytes(Request::from_parts(parts.clone(), body)).await?;
         for (name, value) in form_urlencoded::parse(&bytes) {
             check_text(&field_label(&name), &value).map_err(IntoResponse::into_response)?;
         }
@@ -159,7 +161,7 @@ fn form_rejection(text: &str) -> String {
 /// [`BODY_LIMIT`]) or 400 that reading it ended in. A body over the limit is read on (up to
 /// [`DRAIN_LIMIT`]) and dropped, so the client, still sending, gets the answer rather than a
 /// reset connection.
-async fn body_bytes<S: Send + Sync>(req: Request, _state: &S) -> Result<Bytes, Response> {
+async fn body_bytes(req: Request) -> Result<Bytes, Response> {
     use futures::StreamExt;
     let limit = req
         .extensions()
@@ -228,9 +230,9 @@ impl JsonBody {
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Response;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
-        let bytes = body_bytes(req, state).await?;
+        let bytes = body_bytes(req).await?;
         Ok(JsonBody {
             bytes,
             content_type,
