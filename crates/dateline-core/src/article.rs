@@ -40,6 +40,18 @@ impl Status {
             Status::Withdrawn => "withdrawn",
         }
     }
+
+    /// "draft story", "story in review", …: the status as it reads after "a" in a sentence
+    /// ("A story in review cannot be restored."), never the code `in_review`.
+    pub fn story_phrase(self) -> &'static str {
+        match self {
+            Status::Draft => "draft story",
+            Status::InReview => "story in review",
+            Status::Scheduled => "scheduled story",
+            Status::Published => "published story",
+            Status::Withdrawn => "withdrawn story",
+        }
+    }
 }
 
 impl fmt::Display for Status {

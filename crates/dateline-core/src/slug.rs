@@ -56,6 +56,21 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// This slug with `-{n}` added to tell it from a taken one, the base cut (at a hyphen when
+    /// there is one near the end) so the whole stays within [`MAX_LEN`]: a name whose slug is
+    /// already 80 characters long still gets a free one, rather than an invalid one.
+    pub fn with_suffix(&self, n: u64) -> Slug {
+        let suffix = format!("-{n}");
+        let room = MAX_LEN.saturating_sub(suffix.len());
+        let mut base = self.0.as_str();
+        if base.len() > room {
+            // Slugs are ASCII, so any byte index is a character boundary.
+            base = &base[..room];
+            base = base.trim_end_matches('-');
+        }
+        Slug(format!("{base}{suffix}"))
+    }
 }
 
 impl fmt::Display for Slug {

@@ -77,7 +77,7 @@ impl Transition {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TransitionError {
-    #[error("a {} story cannot be {participle}", from.as_str().replace('_', " "))]
+    #[error("a {} cannot be {participle}", from.story_phrase())]
     Illegal {
         from: Status,
         participle: &'static str,

@@ -93,8 +93,9 @@ impl Store {
             if used.is_none() {
                 break;
             }
-            candidate = Slug::parse(&format!("{}-{n}", base.as_str()))
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            // The base is cut to leave room for the number: a name whose slug is already the
+            // longest allowed still gets a free one.
+            candidate = base.with_suffix(n);
         }
         let row = sqlx::query(&format!(
             "INSERT INTO people (slug, name, email, password_hash, role, disabled, created_at) \

@@ -34,6 +34,12 @@ pub enum AppError {
     /// workflow does not allow from here); the message says why.
     #[error("{0}")]
     Conflict(String),
+    /// The body is over the route's limit; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body is not in a format the route reads; the message says which to send.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Too many requests in a while (comment rate limits); the message says how long to wait.
     #[error("{0}")]
     TooMany(String),
@@ -51,6 +57,8 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +73,8 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::Conflict(_) => "conflict",
             AppError::TooMany(_) => "too_many_requests",
+            AppError::TooLarge(_) => "too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Internal(_) => "internal",
         }
     }
@@ -77,7 +87,9 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
-            | AppError::TooMany(m) => m.clone(),
+            | AppError::TooMany(m)
+            | AppError::TooLarge(m)
+            | AppError::UnsupportedMediaType(m) => m.clone(),
             AppError::Unauthorized => "Sign in to continue.".to_owned(),
             AppError::Internal(_) => "Something went wrong on our side.".to_owned(),
         }
@@ -137,6 +149,9 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
                 StatusCode::METHOD_NOT_ALLOWED => {
                     return res;
                 }
+                // A route that reads its body through `input` names its own limit; this is
+                // one that read it with axum's extractors, under the default limit.
+                StatusCode::PAYLOAD_TOO_LARGE => crate::input::too_large(crate::input::BODY_LIMIT),
                 _ => AppError::BadRequest("The request could not be understood.".to_owned()),
             })
         }

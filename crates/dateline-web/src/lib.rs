@@ -1,6 +1,6 @@
 //! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the
 //! newsroom (`newsroom`), the theme, the page cache, the search index's indexer (`search`), and
-//! the one place errors become HTTP answers (`error`).
+//! the one place errors become HTTP answers (`error`), and the checks on what comes in (`input`).
 //!
 //! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
 //! the request path: templates are loaded at start, media files are read with tokio), never read
@@ -15,6 +15,7 @@ pub mod discussion;
 mod error;
 mod feeds;
 mod http;
+pub mod input;
 pub mod live;
 pub mod mail;
 pub mod media;
@@ -71,6 +72,9 @@ pub fn app(state: AppState) -> App {
                 .layer(TraceLayer::new_for_http())
                 .layer(from_fn_with_state(state.clone(), http::security_headers))
                 .layer(from_fn_with_state(state.clone(), error::render_errors))
+                // Inside `render_errors`, so its refusal is rendered like any other 400.
+                .layer(axum::middleware::from_fn(input::refuse_controls))
+                .layer(axum::extract::DefaultBodyLimit::max(input::BODY_LIMIT))
                 .layer(TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(30),

@@ -291,6 +291,8 @@ impl ErrorPage {
             AppError::Forbidden(_) => "Not allowed",
             AppError::Conflict(_) => "That cannot be done now",
             AppError::TooMany(_) => "Slow down",
+            AppError::TooLarge(_) => "Too large to send",
+            AppError::UnsupportedMediaType(_) => "That request did not work",
             AppError::Internal(_) => "Something went wrong",
         }
         .to_owned();

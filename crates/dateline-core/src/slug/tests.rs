@@ -23,6 +23,33 @@ fn long_text_is_cut_at_a_word() {
 }
 
 #[test]
+fn issue_22_a_suffix_keeps_a_long_slug_within_the_limit() {
+    let long = Slug::from_text(&"b".repeat(79)).expect("slug");
+    let next = long.with_suffix(2);
+    assert_eq!(next.as_str(), format!("{}-2", "b".repeat(78)));
+    assert_eq!(Slug::parse(next.as_str()), Ok(next.clone()));
+    // A cut that would end on a hyphen drops it, so the slug stays valid.
+    let words = Slug::parse(&format!("{}-{}", "a".repeat(76), "bcd")).expect("slug");
+    let next = words.with_suffix(10);
+    assert_eq!(next.as_str(), format!("{}-10", "a".repeat(76)));
+    assert_eq!(Slug::parse(next.as_str()), Ok(next.clone()));
+    assert_eq!(
+        Slug::parse("short").expect("slug").with_suffix(3).as_str(),
+        "short-3"
+    );
+}
+
+proptest! {
+    #[test]
+    fn a_suffixed_slug_is_always_valid(text in "[a-z0-9 ]{1,200}", n in 2u64..100_000) {
+        if let Ok(s) = Slug::from_text(&text) {
+            let next = s.with_suffix(n);
+            prop_assert_eq!(Slug::parse(next.as_str()), Ok(next.clone()));
+        }
+    }
+}
+
+#[test]
 fn bad_slugs_are_refused() {
     assert_eq!(Slug::parse(""), Err(SlugError::Empty));
     assert_eq!(Slug::parse("Upper"), Err(SlugError::Invalid));

@@ -80,6 +80,16 @@ fn refusals_say_why() {
     )
     .expect_err("illegal");
     assert_eq!(e.to_string(), "a draft story cannot be withdrawn");
+    // issue 22: every status reads as words, not as its code.
+    let e = next(
+        Status::InReview,
+        Transition::Restore,
+        Role::Admin,
+        Ownership::Own,
+        now(),
+    )
+    .expect_err("illegal");
+    assert_eq!(e.to_string(), "a story in review cannot be restored");
     let e = next(
         Status::Draft,
         Transition::Schedule(now()),

@@ -446,7 +446,6 @@ backend_test!(bad_queries_never_fail_the_server, |app| {
         "~^[]{}!\\/",
         "-",
         "+++",
-        "\u{0}",
         "💥",
         words.as_str(),
     ] {
@@ -457,6 +456,16 @@ backend_test!(bad_queries_never_fail_the_server, |app| {
             .await?;
         assert_eq!(api.status().as_u16(), 200, "API query {q:?}");
     }
+    // A control character is refused for the whole address (issue 22), on the page and the API.
+    let page = app.page(&search_path(&[("q", "\u{0}")]), 400).await?;
+    assert_eq!(
+        page.text(".error-message"),
+        "The address contains a control character."
+    );
+    let api = app
+        .get(&format!("/api/v1{}", search_path(&[("q", "\u{0}")])))
+        .await?;
+    assert_eq!(api.status().as_u16(), 400);
     for path in [
         search_path(&[("q", &long)]),
         search_path(&[("q", "x"), ("from", "yesterday")]),

@@ -3,8 +3,9 @@
 use super::json;
 use crate::AppError;
 use crate::body::Bodies;
+use crate::input::PathId;
 use crate::state::{AppState, SiteContext};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use dateline_core::article::Status;
 use dateline_core::page::PageRequest;
@@ -183,11 +184,8 @@ pub async fn list_articles(
 
 pub async fn show_article(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, AppError> {
-    let id: i64 = raw.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-        AppError::BadRequest("An article id is a positive whole number.".to_owned())
-    })?;
     let site = state.site().await?;
     let article = state.store.article(ArticleId(id)).await?;
     match article.status {

@@ -11,12 +11,12 @@
 //! Outside the page cache; answers are `no-store`. Errors are `{"error": code, "message"}`.
 
 use crate::AppError;
+use crate::input::{JsonBody, PathId};
 use crate::newsroom::CurrentUser;
 use crate::newsroom::stories::{self, StoryForm};
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +28,6 @@ use dateline_core::workflow::{self, Transition};
 use dateline_core::{ArticleId, PersonId};
 use dateline_store::{NewSection, StoreError};
 use jiff::Timestamp;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The OpenAPI 3 document, written by hand and checked by a test against the routes.
@@ -77,12 +76,6 @@ fn token_only(user: &CurrentUser) -> Result<(), AppError> {
                 .to_owned(),
         ))
     }
-}
-
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| {
-        AppError::BadRequest(format!("The request body is not the JSON expected: {e}"))
-    })
 }
 
 fn answer<T: Serialize>(status: StatusCode, value: &T) -> Response {
@@ -248,11 +241,11 @@ fn stale() -> AppError {
 async fn create_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
     token_only(&user)?;
     user.require(Action::CreateStory)?;
-    let b: ArticleBody = parse(&body)?;
+    let b: ArticleBody = body.parse()?;
     let site = state.site().await?;
     let default_mode = state.store.discussion_rules().await?.default_mode;
     let form = b.form(&site, default_mode)?;
@@ -289,16 +282,16 @@ async fn story(
 async fn update_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    PathId(id): PathId,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
     let (a, before, own) = story(&state, &user, id).await?;
     user.require_on(Action::EditStory, own)?;
     workflow::may_edit(a.status, user.account.role, own).map_err(stories::refused)?;
-    let b: ArticleBody = parse(&body)?;
+    let b: ArticleBody = body.parse()?;
     let Some(version) = b.version else {
         return Err(AppError::BadRequest(
-            "Send the version your change is based on (\"version\").".to_owned(),
+            "The field `version` is required: send the version your change is based on.".to_owned(),
         ));
     };
     if version != a.version {
@@ -363,11 +356,11 @@ struct StepBody {
     note: Option<String>,
 }
 
-fn step_body(body: &Bytes) -> Result<StepBody, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+fn step_body(body: &JsonBody) -> Result<StepBody, AppError> {
+    if body.is_blank() {
         Ok(StepBody::default())
     } else {
-        parse(body)
+        body.parse()
     }
 }
 
@@ -411,7 +404,7 @@ async fn warned(
 async fn submit_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<Response, AppError> {
     let (a, _, own) = story(&state, &user, id).await?;
     let now = state.clock.now();
@@ -423,8 +416,8 @@ async fn submit_article(
 async fn publish_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    PathId(id): PathId,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
     let (a, _, own) = story(&state, &user, id).await?;
     let b = step_body(&body)?;
@@ -443,8 +436,8 @@ async fn publish_article(
 async fn schedule_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    PathId(id): PathId,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
     let (a, _, own) = story(&state, &user, id).await?;
     let b = step_body(&body)?;
@@ -467,8 +460,8 @@ async fn schedule_article(
 async fn withdraw_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    PathId(id): PathId,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
     let (a, _, own) = story(&state, &user, id).await?;
     let b = step_body(&body)?;
@@ -488,7 +481,7 @@ async fn withdraw_article(
 async fn restore_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<Response, AppError> {
     let (a, _, own) = story(&state, &user, id).await?;
     let now = state.clock.now();
@@ -521,11 +514,11 @@ struct Named {
 async fn create_section(
     State(state): State<AppState>,
     user: CurrentUser,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
     token_only(&user)?;
     user.require(Action::ManageSections)?;
-    let b: SectionBody = parse(&body)?;
+    let b: SectionBody = body.parse()?;
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::BadRequest(
@@ -574,11 +567,11 @@ struct TagBody {
 async fn create_tag(
     State(state): State<AppState>,
     user: CurrentUser,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<Response, AppError> {
     token_only(&user)?;
     user.require(Action::ManageTags)?;
-    let b: TagBody = parse(&body)?;
+    let b: TagBody = body.parse()?;
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 100 || Slug::from_text(name).is_err() {
         return Err(AppError::BadRequest(
@@ -641,6 +634,7 @@ async fn upload_media(
         Err(FormProblem::Error(e)) => return Err(e),
         Err(FormProblem::Refused(r)) => return Ok(refusal(r)),
     };
+    text.check()?;
     let Some(upload) = upload else {
         return Ok(refusal(crate::media::images::Refusal::Empty));
     };

@@ -11,14 +11,15 @@
 
 use super::readers::{SignedReader, signed_reader};
 use crate::AppError;
+use crate::input::Form;
 use crate::newsroom::ClientIp;
 use crate::newsroom::auth::see_other;
 use crate::state::{AppState, SiteContext};
 use crate::views::{Meta, SiteView, TimeView};
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Form, Router};
 use dateline_core::article::{Article, DiscussionMode, Status};
 use dateline_core::discussion::{
     self, Comment, CommentStatus, Context, DiscussionRules, Segment, Sort, Verdict,

@@ -14,16 +14,17 @@ use super::readers::{
     too_many,
 };
 use crate::AppError;
+use crate::input::Form;
 use crate::newsroom::ClientIp;
 use crate::newsroom::auth::see_other;
 use crate::newsroom::credentials::{hash_password_off_thread, new_token, token_hash};
 use crate::state::AppState;
 use crate::views::{Meta, SiteView};
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Form, Router};
 use dateline_core::account::{Email, Throttle};
 use dateline_core::discussion::Reader;
 use dateline_core::mail::{LinkPurpose, reset_mail, verify_mail};

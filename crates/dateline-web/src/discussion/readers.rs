@@ -8,6 +8,7 @@
 //! account) in the store. Never logs an email, a password or a token.
 
 use crate::AppError;
+use crate::input::Form;
 use crate::newsroom::ClientIp;
 use crate::newsroom::auth::{cookie, csrf_refused, secure_cookies, see_other, set_cookie};
 use crate::newsroom::credentials::{
@@ -15,11 +16,11 @@ use crate::newsroom::credentials::{
 };
 use crate::state::AppState;
 use crate::views::{Meta, SiteView};
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Form, Router};
 use dateline_core::account::{Email, SESSION_LIFETIME, Throttle, minutes_text};
 use dateline_core::discussion::{Reader, display_name};
 use dateline_core::secret::Secret;

@@ -12,12 +12,13 @@
 use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
+use crate::input::Form;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use dateline_core::article::DiscussionMode;
 use dateline_core::permissions::Action;
 use dateline_core::provider::{check_issuer, check_label};

@@ -6,12 +6,13 @@
 use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
+use crate::input::Form;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Form, Router};
 use dateline_core::ArticleId;
 use dateline_core::article::Status;
 use dateline_core::permissions::Action;
@@ -103,6 +104,17 @@ async fn save_pins(
         .find(|(k, _)| k == "csrf")
         .map_or("", |(_, v)| v.as_str());
     user.check_form(csrf)?;
+    let given = pairs
+        .iter()
+        .filter(|(k, v)| k == "pin" && !v.trim().is_empty())
+        .count();
+    if given > SLOTS {
+        // The form has SLOTS fields; more is a hand-made request, refused rather than cut
+        // (and before a store lookup per pin).
+        return Err(AppError::BadRequest(format!(
+            "The front page has {SLOTS} pins; this sends {given}."
+        )));
+    }
     let mut pins: Vec<ArticleId> = Vec::new();
     for (_, v) in pairs.iter().filter(|(k, _)| k == "pin") {
         let v = v.trim();
@@ -129,7 +141,6 @@ async fn save_pins(
             pins.push(id);
         }
     }
-    pins.truncate(SLOTS);
     state.store.set_front_pins(&pins).await?;
     Ok(see_other("/newsroom/front-page?saved=1"))
 }

@@ -11,15 +11,16 @@
 use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
+use crate::input::{Form, PathId};
 use crate::media::images::{self, Checked, Refusal};
 use crate::media::worker::write_new;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::multipart::{Field, MultipartError};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Form, Router};
 use dateline_core::MediaId;
 use dateline_core::media::{Credit, Media};
 use dateline_core::page::PageRequest;
@@ -29,8 +30,9 @@ use serde::{Deserialize, Serialize};
 
 /// Photos per library page.
 const PER_PAGE: u32 = 24;
-/// Longest alt text, caption or credit part kept, in characters.
-const MAX_TEXT: usize = 2_000;
+/// Longest alt text, caption or credit part, in characters: longer is refused with a sentence
+/// (never cut), and the forms say so with `maxlength`.
+pub(crate) const MAX_TEXT: usize = 2_000;
 /// Room for the form's text fields and multipart framing beyond the file itself.
 pub(crate) const FORM_SLACK: u64 = 64 * 1024;
 
@@ -138,7 +140,23 @@ pub struct UploadText {
 
 impl UploadText {
     fn tidy(s: &str) -> String {
-        s.trim().chars().take(MAX_TEXT).collect()
+        s.trim().to_owned()
+    }
+
+    /// Refuse a field over [`MAX_TEXT`] characters or holding a control character, naming
+    /// it: text is stored as typed or not at all.
+    pub(crate) fn check(&self) -> Result<(), AppError> {
+        for (label, value) in [
+            ("alt text", &self.alt),
+            ("caption", &self.caption),
+            ("agency", &self.agency),
+            ("photographer", &self.photographer),
+            ("courtesy line", &self.courtesy),
+        ] {
+            crate::input::check_text(label, value)?;
+            crate::input::check_length(label, value.trim(), MAX_TEXT)?;
+        }
+        Ok(())
     }
 
     fn alt(&self) -> String {
@@ -385,6 +403,19 @@ async fn upload_media(
         Err(FormProblem::Error(e)) => return Err(e),
         Err(FormProblem::Refused(r)) => return refuse(r, UploadText::default()).await,
     };
+    if let Err(e) = text.check() {
+        // The form comes back with what was typed and the rule it broke.
+        return library(
+            &state,
+            &user,
+            &LibraryQuery::default(),
+            e.status(),
+            None,
+            Some(e.message()),
+            text,
+        )
+        .await;
+    }
     let Some(upload) = upload else {
         return refuse(Refusal::Empty, text).await;
     };
@@ -507,7 +538,7 @@ struct PhotoPage {
 async fn show_photo(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<Response, AppError> {
     user.require(Action::UploadMedia)?;
     let m = state.store.media(MediaId(id)).await?;
@@ -538,11 +569,12 @@ pub struct EditForm {
 async fn edit_photo(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<EditForm>,
 ) -> Result<Response, AppError> {
     user.check_form(&f.csrf)?;
     user.require(Action::EditMedia)?;
+    f.text.check()?;
     let m = state
         .store
         .update_media_text(

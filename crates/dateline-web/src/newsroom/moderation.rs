@@ -11,13 +11,14 @@
 use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
+use crate::input::Form;
 use crate::state::AppState;
 use crate::views::TimeView;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use dateline_core::article::DiscussionMode;
 use dateline_core::discussion::{self, Ban, CommentStatus, DiscussionRules, Segment};
 use dateline_core::permissions::Action;

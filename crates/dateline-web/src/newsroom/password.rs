@@ -8,13 +8,14 @@ use super::auth::{CurrentUser, secure_cookies, see_other, session_cookie};
 use super::credentials::{check_password, hash_password_off_thread, new_token, token_hash};
 use super::render;
 use crate::AppError;
+use crate::input::Form;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Form, Router};
 use dateline_core::account::{
     SESSION_LIFETIME, Throttle, check_password as password_rule, minutes_text,
 };

@@ -14,13 +14,14 @@ use super::render;
 use super::stories::{DiffLine, diff_lines, ownership, words};
 use crate::AppError;
 use crate::body::prepare;
+use crate::input::{Form, PathId};
 use crate::state::AppState;
 use crate::views::TimeView;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use dateline_core::article::{DiscussionMode, Status};
 use dateline_core::permissions::Action;
 use dateline_core::slug::Slug;
@@ -104,7 +105,7 @@ fn text_of(r: &Revision) -> String {
 async fn list_revisions(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Query(q): Query<DiffQuery>,
 ) -> Result<Response, AppError> {
     user.require(Action::ViewNewsroom)?;

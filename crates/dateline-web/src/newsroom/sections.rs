@@ -6,12 +6,13 @@
 use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
+use crate::input::{Form, PathId};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use dateline_core::permissions::Action;
 use dateline_core::slug::Slug;
 use dateline_core::{SectionId, TagId};
@@ -180,7 +181,7 @@ async fn create_section(
 async fn update_section(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<SectionForm>,
 ) -> Result<Response, AppError> {
     user.require(Action::ManageSections)?;
@@ -227,7 +228,7 @@ async fn create_tag(
 async fn rename_tag(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<TagForm>,
 ) -> Result<Response, AppError> {
     user.require(Action::ManageTags)?;

@@ -15,8 +15,8 @@ use super::auth::{
 use super::credentials::{check_password, new_token, same_token, token_hash};
 use super::render;
 use crate::AppError;
+use crate::input::Form;
 use crate::state::AppState;
-use axum::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

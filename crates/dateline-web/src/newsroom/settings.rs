@@ -7,12 +7,13 @@
 use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
+use crate::input::Form;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Form, Router};
 use dateline_core::MediaId;
 use dateline_core::permissions::Action;
 use serde::{Deserialize, Serialize};

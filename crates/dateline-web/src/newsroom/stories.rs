@@ -16,14 +16,15 @@ use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
 use crate::body::{Bodies, PreparedBody, prepare};
+use crate::input::{Form, PathId, limit_body};
 use crate::state::{AppState, SiteContext};
 use crate::views::TimeView;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use dateline_core::article::{Article, DiscussionMode, Status, path_date};
 use dateline_core::permissions::{Action, Ownership};
 use dateline_core::slug::Slug;
@@ -38,21 +39,40 @@ use std::str::FromStr;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/newsroom/stories/new", get(new_story))
-        .route("/newsroom/stories", post(create_story))
+        .route(
+            "/newsroom/stories",
+            limit_body(post(create_story), STORY_FORM_LIMIT),
+        )
         .route("/newsroom/stories/search", get(search_stories))
-        .route("/newsroom/stories/{id}", get(edit_story).post(save_story))
+        .route(
+            "/newsroom/stories/{id}",
+            limit_body(get(edit_story).post(save_story), STORY_FORM_LIMIT),
+        )
         .route("/newsroom/stories/{id}/correction", post(correct_story))
         .route("/newsroom/stories/{id}/withdraw", post(withdraw_story))
         .route("/newsroom/stories/{id}/restore", post(restore_story))
-        .route("/newsroom/preview", post(preview_body))
+        .route(
+            "/newsroom/preview",
+            limit_body(post(preview_body), STORY_FORM_LIMIT),
+        )
 }
 
 /// Longest headline, SEO title and SEO description, in characters.
 const MAX_HEADLINE: usize = 300;
 const MAX_SEO_TITLE: usize = 200;
 const MAX_SEO_DESCRIPTION: usize = 500;
+/// Most people in a byline, tags on a story and related picks: each is checked against the
+/// store, so a list is bounded before the checks run.
+pub(crate) const MAX_AUTHORS: usize = 20;
+pub(crate) const MAX_TAGS: usize = 30;
+pub(crate) const MAX_RELATED: usize = 20;
 /// Longest body source, in bytes (a long read is ~100 kB).
 const MAX_BODY: usize = 1_000_000;
+/// The story forms' body limit (4 MB): above the longest body even when every byte of it is
+/// percent-encoded (three bytes each) with room for the other fields, so a story over
+/// [`MAX_BODY`] reaches the check and the editor comes back with the text as typed and the
+/// rule, not a bare refusal that loses it.
+const STORY_FORM_LIMIT: usize = 4 * 1024 * 1024;
 
 /// What the editor form holds, as typed (kept verbatim when the form is shown again).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -201,22 +221,49 @@ pub(crate) async fn check(
         }
     };
     let mut authors = Vec::new();
-    for a in &f.authors {
-        match a
-            .parse::<i64>()
-            .ok()
-            .filter(|id| people.iter().any(|p| p.id.0 == *id))
-        {
-            Some(id) => authors.push(PersonId(id)),
-            None => errors.push(format!("There is no person {a:?} to put in the byline.")),
+    let mut unknown = Vec::new();
+    if f.authors.len() > MAX_AUTHORS {
+        errors.push(format!(
+            "A byline has at most {MAX_AUTHORS} people; this one has {}.",
+            f.authors.len()
+        ));
+    } else {
+        for a in &f.authors {
+            match a
+                .parse::<i64>()
+                .ok()
+                .filter(|id| people.iter().any(|p| p.id.0 == *id))
+            {
+                Some(id) => authors.push(PersonId(id)),
+                None => unknown.push(a.as_str()),
+            }
         }
+    }
+    if !unknown.is_empty() {
+        // One sentence for all of them: a thousand bad ids are one mistake, not a thousand.
+        errors.push(format!(
+            "There is no person {} to put in the byline.",
+            listed(&unknown)
+        ));
     }
     if authors.is_empty() && f.authors.is_empty() {
         authors.push(user.account.id);
     }
     let mut tags = Vec::new();
     let mut new_tags = Vec::new();
-    for name in f.tags.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+    let names: Vec<&str> = f
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if names.len() > MAX_TAGS {
+        errors.push(format!(
+            "A story has at most {MAX_TAGS} tags; this one has {}.",
+            names.len()
+        ));
+    }
+    for name in names.into_iter().take(MAX_TAGS) {
         let Ok(slug) = Slug::from_text(name) else {
             errors.push(format!("{name:?} cannot be a tag: use letters or digits."));
             continue;
@@ -246,20 +293,33 @@ pub(crate) async fn check(
         }
     };
     let mut related = Vec::new();
-    for r in f
+    let picks: Vec<&str> = f
         .related
         .split([',', ' ', '\n'])
         .map(str::trim)
         .filter(|r| !r.is_empty())
-    {
-        match r.parse::<i64>() {
-            Ok(id) if state.store.article(ArticleId(id)).await.is_ok() => {
-                related.push(ArticleId(id))
+        .collect();
+    let mut missing = Vec::new();
+    if picks.len() > MAX_RELATED {
+        errors.push(format!(
+            "A story has at most {MAX_RELATED} related picks; this one has {}.",
+            picks.len()
+        ));
+    } else {
+        for r in picks {
+            match r.parse::<i64>() {
+                Ok(id) if state.store.article(ArticleId(id)).await.is_ok() => {
+                    related.push(ArticleId(id))
+                }
+                _ => missing.push(r),
             }
-            _ => errors.push(format!(
-                "Related story {r:?} does not exist: give story numbers, separated by commas."
-            )),
         }
+    }
+    if !missing.is_empty() {
+        errors.push(format!(
+            "There is no story {} to pick as related: give story numbers, separated by commas.",
+            listed(&missing)
+        ));
     }
     let discussion = if f.discussion.is_empty() {
         DiscussionMode::default()
@@ -280,7 +340,11 @@ pub(crate) async fn check(
         ));
     }
     let prepared = if f.body.len() > MAX_BODY {
-        errors.push("The body is too long (over a million characters).".to_owned());
+        errors.push(format!(
+            "The body is too long: keep it to {} bytes (it has {}).",
+            crate::input::thousands(MAX_BODY as u64),
+            crate::input::thousands(f.body.len() as u64)
+        ));
         None
     } else {
         match prepare(&f.body) {
@@ -320,6 +384,22 @@ pub(crate) async fn check(
             }
             Err(errors)
         }
+    }
+}
+
+/// Some of `items` for a sentence: `"5", "6" or "7"`, the first few and a count of the rest.
+fn listed(items: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    let quoted: Vec<String> = items.iter().take(SHOWN).map(|i| format!("{i:?}")).collect();
+    match (quoted.split_last(), items.len()) {
+        (None, _) => String::new(),
+        (Some((only, [])), 1) => only.clone(),
+        (Some((last, rest)), n) if n <= SHOWN => format!("{} or {last}", rest.join(", ")),
+        (Some(_), n) => format!(
+            "{} (or {} more)",
+            quoted.join(", "),
+            crate::input::thousands((n - SHOWN) as u64)
+        ),
     }
 }
 
@@ -768,7 +848,7 @@ async fn tag_names(state: &AppState, input: &ArticleInput) -> Result<Vec<String>
 async fn edit_story(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Query(q): Query<EditQuery>,
 ) -> Result<Response, AppError> {
     let (a, input, own) = load_story(&state, &user, id).await?;
@@ -1013,7 +1093,7 @@ async fn apply(
 async fn save_story(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let (form, csrf, action) = StoryForm::from_pairs(&pairs);
@@ -1203,7 +1283,7 @@ struct NoteForm {
 async fn correct_story(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<NoteForm>,
 ) -> Result<Response, AppError> {
     user.check_form(&f.csrf)?;
@@ -1233,7 +1313,7 @@ async fn correct_story(
 async fn withdraw_story(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<NoteForm>,
 ) -> Result<Response, AppError> {
     user.check_form(&f.csrf)?;
@@ -1258,7 +1338,7 @@ async fn withdraw_story(
 async fn restore_story(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<NoteForm>,
 ) -> Result<Response, AppError> {
     user.check_form(&f.csrf)?;
@@ -1292,9 +1372,10 @@ async fn preview_body(
     user.require(Action::CreateStory)?;
     user.check_form(&f.csrf)?;
     if f.body.len() > MAX_BODY {
-        return Err(AppError::BadRequest(
-            "The body is too long (over a million characters).".to_owned(),
-        ));
+        return Err(AppError::BadRequest(format!(
+            "The body is too long: keep it to {} bytes.",
+            crate::input::thousands(MAX_BODY as u64)
+        )));
     }
     let site = state.site().await?;
     let source = f.body.replace("\r\n", "\n");

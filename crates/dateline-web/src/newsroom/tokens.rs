@@ -6,13 +6,14 @@ use super::auth::{CurrentUser, see_other};
 use super::credentials::{new_token, token_hash};
 use super::render;
 use crate::AppError;
+use crate::input::{Form, PathId};
 use crate::state::AppState;
 use crate::views::TimeView;
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use dateline_core::permissions::Action;
 use dateline_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -23,7 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/newsroom/tokens/{id}/revoke", post(revoke_token))
 }
 
-/// Longest label kept.
+/// Longest label, in characters (longer is refused, never cut).
 const MAX_LABEL: usize = 100;
 
 #[derive(Debug, Deserialize, Default)]
@@ -110,7 +111,8 @@ async fn create_token(
 ) -> Result<Response, AppError> {
     user.check_form(&f.csrf)?;
     user.require(Action::ManageOwnTokens)?;
-    let label: String = f.label.trim().chars().take(MAX_LABEL).collect();
+    let label = f.label.trim().to_owned();
+    crate::input::check_length("label", &label, MAX_LABEL)?;
     let token = new_token()?;
     state
         .store
@@ -136,7 +138,7 @@ pub struct RevokeForm {
 async fn revoke_token(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, AppError> {
     user.check_form(&f.csrf)?;

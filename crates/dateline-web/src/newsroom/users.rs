@@ -8,12 +8,13 @@ use super::credentials::hash_password_off_thread;
 use super::password::capitalise;
 use super::render;
 use crate::AppError;
+use crate::input::{Form, PathId};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use dateline_core::PersonId;
 use dateline_core::account::{Email, check_password};
 use dateline_core::permissions::{Action, Role};
@@ -220,7 +221,7 @@ pub struct RoleForm {
 async fn change_role(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<RoleForm>,
 ) -> Result<Response, AppError> {
     user.check_form(&f.csrf)?;
@@ -254,7 +255,7 @@ pub struct StatusForm {
 async fn change_status(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(f): Form<StatusForm>,
 ) -> Result<Response, AppError> {
     user.check_form(&f.csrf)?;

@@ -494,3 +494,33 @@ async fn issue_22_a_reset_or_disabling_revokes_api_tokens_unless_kept() -> anyho
     s.close().await;
     Ok(())
 }
+
+/// Issue 22: two people whose long names make the same 80-character slug were a 500 ("a slug
+/// has at most 80 characters") for the second; the number added now fits.
+#[tokio::test]
+async fn issue_22_long_names_that_collide_get_numbered_slugs() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let name = "B".repeat(79);
+    for email in ["b1@example.com", "b2@example.com"] {
+        ok(&dateline(
+            d,
+            &[
+                "user", "add", "--email", email, "--name", &name, "--role", "author",
+            ],
+            &format!("{PASSWORD}\n"),
+        )?)?;
+    }
+    let store = store(d).await?;
+    let mut slugs: Vec<String> = store
+        .accounts()
+        .await?
+        .into_iter()
+        .map(|a| a.slug.as_str().to_owned())
+        .collect();
+    slugs.sort();
+    let mut want = vec!["b".repeat(79), format!("{}-2", "b".repeat(78))];
+    want.sort();
+    assert_eq!(slugs, want);
+    Ok(())
+}
