@@ -17,6 +17,7 @@ mod http;
 mod listings;
 mod live;
 mod media_library;
+mod page_cache;
 mod reader_mail;
 mod related;
 mod revisions;
