@@ -10,6 +10,8 @@
 //! - `search --data DIR`: search index build time and size, query and similar-story latency.
 //! - `publish --stories N --samples M`: how soon a published story shows on its page, section
 //!   front and front page (a fresh temporary site; the target is 100 ms).
+//! - `publishing [--database URL] --stories N`: cached front-page and story-page throughput
+//!   and latency, quiet and while ten stories a minute are published, interleaved.
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `search-urls --base URL [--api]`: a curl config for the 200 search queries over HTTP.
@@ -22,6 +24,7 @@ mod comments;
 mod feeds;
 mod listeners;
 mod publish;
+mod publishing;
 mod render;
 mod search;
 mod seed;
@@ -70,6 +73,9 @@ enum Cmd {
     },
     /// Publish stories through the write API and time until readers see them everywhere.
     Publish(publish::PublishArgs),
+    /// Cached front-page and story-page throughput and latency, quiet and while stories are
+    /// published, in process.
+    Publishing(publishing::PublishingArgs),
     /// Time `dateline serve` from process start until `GET /` answers 200.
     Startup(startup::StartupArgs),
     /// Write every published article's path, shuffled, one per line.
@@ -221,6 +227,49 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                 r.visible.p99,
                 r.visible.max,
                 r.visible.n
+            ));
+        }
+        Cmd::Publishing(args) => {
+            dateline::config::init_logging(Some("warn"));
+            let phases = publishing::run(&args).await?;
+            let mut medians: [[Vec<f64>; 4]; 2] = Default::default();
+            for (i, p) in phases.iter().enumerate() {
+                report(&format!(
+                    "publishing run={} phase={} published={} front_rps={:.0} front_p50_ms={:.3} \
+                     front_p99_ms={:.3} story_rps={:.0} story_p50_ms={:.3} story_p99_ms={:.3}",
+                    i / 2 + 1,
+                    if p.publishing { "publishing" } else { "quiet" },
+                    p.published,
+                    p.front_rps,
+                    p.front.p50,
+                    p.front.p99,
+                    p.story_rps,
+                    p.story.p50,
+                    p.story.p99
+                ));
+                let m = &mut medians[usize::from(p.publishing)];
+                m[0].push(p.front_rps);
+                m[1].push(p.front.p99);
+                m[2].push(p.story_rps);
+                m[3].push(p.story.p99);
+            }
+            let [quiet, busy] = medians.map(|m| m.map(|v| stats::median(&v)));
+            report(&format!(
+                "publishing-median front_rps={:.0}/{:.0} ({:.2}x) front_p99_ms={:.3}/{:.3} ({:.2}x) \
+                 story_rps={:.0}/{:.0} ({:.2}x) story_p99_ms={:.3}/{:.3} ({:.2}x) \
+                 [quiet/publishing (publishing÷quiet)]",
+                quiet[0],
+                busy[0],
+                busy[0] / quiet[0],
+                quiet[1],
+                busy[1],
+                busy[1] / quiet[1],
+                quiet[2],
+                busy[2],
+                busy[2] / quiet[2],
+                quiet[3],
+                busy[3],
+                busy[3] / quiet[3]
             ));
         }
         Cmd::Listeners(args) => {

@@ -51,6 +51,10 @@ pub struct ArticlePageData {
     /// kept list, each once, never the story itself, at most [`related::LIMIT`]. Empty, and
     /// not to be shown, when `related_kept` is None (the caller ranks first).
     pub related: Vec<ArticleSummary>,
+    /// Every other story whose change can alter this page: the READ MORE targets and the
+    /// related picks whatever their status (one unpublished now shows when it is published),
+    /// and the kept list. The page cache drops the page when any of them changes.
+    pub shows: Vec<ArticleId>,
 }
 
 /// The summaries of the related block, as `dateline_core::related::merge` and the page's
@@ -128,7 +132,7 @@ fn page_sql(b: crate::Backend) -> String {
             "c.id",
         ),
         links = b.json_rows(
-            "l.ref, t.status, t.headline, t.slug, t.path_date, s.slug",
+            "l.ref, t.status, t.headline, t.slug, t.path_date, s.slug, t.id",
             "article_links l JOIN articles t ON t.id = l.target_id \
              JOIN sections s ON s.id = t.section_id WHERE l.article_id = a.id",
             "l.ref",
@@ -141,9 +145,9 @@ fn page_sql(b: crate::Backend) -> String {
             "m.id",
         ),
         picks = b.json_rows(
-            "r.related_id",
+            "r.related_id, t.status",
             "article_related r JOIN articles t ON t.id = r.related_id \
-             WHERE r.article_id = a.id AND t.status = 'published'",
+             WHERE r.article_id = a.id",
             "r.position",
         ),
         related = related_summaries(b),
@@ -166,12 +170,26 @@ impl Store {
         let article = crate::articles::article(&row)?;
         let id = article.id;
         let mut links = HashMap::new();
-        for (key, status, headline, slug, date, section) in json_rows(&row, "j_links")? {
+        let mut shows = Vec::new();
+        for (key, status, headline, slug, date, section, target) in json_rows(&row, "j_links")? {
+            shows.push(ArticleId(target));
             if let Some(link) = link_from((status, headline, slug, date, section))? {
                 links.insert(key, link);
             }
         }
+        let mut related_picks = Vec::new();
+        for (pick, status) in json_rows::<(i64, String)>(&row, "j_picks")? {
+            shows.push(ArticleId(pick));
+            if status == "published" {
+                related_picks.push(ArticleId(pick));
+            }
+        }
+        let related_kept = get::<Option<String>>(&row, "kept")?
+            .map(|t| parse_ids(&t))
+            .transpose()?;
+        shows.extend(related_kept.iter().flatten().copied());
         Ok(ArticlePageData {
+            shows,
             authors: json_rows(&row, "j_authors")?
                 .into_iter()
                 .map(person_from)
@@ -196,13 +214,8 @@ impl Store {
                 .into_iter()
                 .map(media_parts)
                 .collect::<Result<_, _>>()?,
-            related_picks: json_rows::<(i64,)>(&row, "j_picks")?
-                .into_iter()
-                .map(|(r,)| ArticleId(r))
-                .collect(),
-            related_kept: get::<Option<String>>(&row, "kept")?
-                .map(|t| parse_ids(&t))
-                .transpose()?,
+            related_picks,
+            related_kept,
             related: json_rows(&row, "j_related")?
                 .into_iter()
                 .map(summary_from)

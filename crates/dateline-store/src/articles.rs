@@ -254,7 +254,7 @@ impl Store {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
-        self.finish_status_change(w, id, changed).await
+        self.finish_status_change(w, id, changed, Some(now)).await
     }
 
     /// Withdraw a published story: readers get a 410 page with `note`.
@@ -275,7 +275,7 @@ impl Store {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
-        self.finish_status_change(w, id, changed).await
+        self.finish_status_change(w, id, changed, None).await
     }
 
     /// Submit a draft for review (the workflow has checked the transition).
@@ -294,7 +294,7 @@ impl Store {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
-        self.finish_status_change(w, id, changed).await
+        self.finish_status_change(w, id, changed, None).await
     }
 
     /// Schedule a story for `at` (the workflow has checked the transition and the time).
@@ -315,17 +315,20 @@ impl Store {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
-        self.finish_status_change(w, id, changed).await
+        self.finish_status_change(w, id, changed, None).await
     }
 
     /// After a status change: keep the listing copies in step, commit, announce.
     /// Readers see the change when the story was or now is published or withdrawn; only then
-    /// does the page cache's generation move.
+    /// does the page cache's generation move. `publishing`: the step publishes the story at
+    /// that time, so lists that do not show it yet may lag a moment
+    /// ([`crate::Announced::may_lag_from`]).
     async fn finish_status_change(
         &self,
         mut w: Writer,
         id: ArticleId,
         changed: u64,
+        publishing: Option<Timestamp>,
     ) -> Result<Article, StoreError> {
         if changed != 1 {
             return Err(StoreError::NotFound);
@@ -334,7 +337,10 @@ impl Store {
         let a = fetch(&mut w, id).await?;
         w.commit().await?;
         if is_seen(a.status) {
-            self.announce(Change::Article(id));
+            self.announce_as(
+                Change::Article(id),
+                publishing.filter(|_| a.status == Status::Published),
+            );
         } else {
             self.announce_unseen(Change::Article(id));
         }
@@ -366,7 +372,9 @@ impl Store {
         if changed != 1 {
             return Ok(None);
         }
-        self.finish_status_change(w, id, changed).await.map(Some)
+        self.finish_status_change(w, id, changed, Some(now))
+            .await
+            .map(Some)
     }
 
     /// Scheduled stories whose time is `now` or before, soonest first.
@@ -407,7 +415,7 @@ impl Store {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
-        self.finish_status_change(w, id, changed).await
+        self.finish_status_change(w, id, changed, None).await
     }
 
     pub async fn article(&self, id: ArticleId) -> Result<Article, StoreError> {

@@ -75,7 +75,27 @@ pub enum Change {
     /// showing it (`Store::stories_showing`), as those names and captions are searchable and
     /// the index keeps each story's result card (lead photo included).
     Shared(Shared),
+    /// The kept related lists of these stories changed (the related-list worker ranked them
+    /// again): only each story's own page shows its list. The search indexer has nothing to do.
+    Related(Vec<ArticleId>),
 }
+
+/// A change readers can see, as the page cache hears of it ([`Store::changes_since`]): with
+/// the generation it moved the store to, and whether pages that list stories may go on
+/// showing the old lists for a moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announced {
+    pub generation: u64,
+    pub change: Change,
+    /// Set only for a story becoming published, to the time of the publication (the writer's
+    /// clock): lists that do not show it yet are merely late, never wrong, and may be served
+    /// for a moment after it. Edits, withdrawals and corrections are never set (a story
+    /// withdrawn for legal reasons must not be shown a moment longer).
+    pub may_lag_from: Option<jiff::Timestamp>,
+}
+
+/// Changes kept for [`Store::changes_since`]; a cache further behind drops everything.
+const ANNOUNCED_KEPT: usize = 4096;
 
 /// A thing many stories show, whose text is part of each one's searchable text or result
 /// card. People are not among them because their names and slugs cannot be changed yet: a
@@ -100,6 +120,10 @@ pub struct Store {
     /// Bumped by every committed write before it is announced: caches compare it to know, at
     /// once and without a listener, whether what they hold is still current.
     generation: Arc<AtomicU64>,
+    /// The latest changes readers can see, oldest first, each with its generation: pushed
+    /// under the lock in the same step as the generation moves, so whoever reads generation N
+    /// and then takes the lock finds every change up to N.
+    announced: Arc<std::sync::Mutex<std::collections::VecDeque<Announced>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -122,6 +146,7 @@ impl Store {
             changes,
             writer: Arc::new(Mutex::new(())),
             generation: Arc::new(AtomicU64::new(1)),
+            announced: Arc::default(),
         })
     }
 
@@ -150,13 +175,40 @@ impl Store {
     }
 
     fn announce(&self, change: Change) {
+        self.announce_as(change, None);
+    }
+
+    /// Announce a change readers can see; `may_lag_from`: see [`Announced::may_lag_from`].
+    fn announce_as(&self, change: Change, may_lag_from: Option<jiff::Timestamp>) {
         // Sent before the generation moves: whoever reads generation N and then drains the
         // stream (the search indexer, to say what it has caught up with) has every change up
         // to N. The other order left a moment where the generation counted a change not yet
         // sent, and "caught up" could be said of a story not indexed.
         // No subscriber is fine: nothing caches yet.
-        let _ = self.changes.send(change);
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let _ = self.changes.send(change.clone());
+        let mut log = self.announced.lock().unwrap_or_else(|e| e.into_inner());
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        if log.len() == ANNOUNCED_KEPT {
+            log.pop_front();
+        }
+        log.push_back(Announced {
+            generation,
+            change,
+            may_lag_from,
+        });
+    }
+
+    /// Every change readers can see announced after generation `since`, oldest first; None
+    /// when some of them are no longer kept (the caller must assume anything changed).
+    pub fn changes_since(&self, since: u64) -> Option<Vec<Announced>> {
+        let log = self.announced.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.generation();
+        if current <= since {
+            return Some(Vec::new());
+        }
+        // Complete when the log holds the change that moved the store past `since`.
+        let first = log.iter().position(|a| a.generation == since + 1)?;
+        Some(log.iter().skip(first).cloned().collect())
     }
 
     /// Announce a change readers cannot see (a draft saved, a story submitted or scheduled):

@@ -65,10 +65,10 @@ impl Store {
         w.commit().await
     }
 
-    /// Lists changed that cached pages show now (after a publication's neighbours were
-    /// ranked again): pages are rendered afresh, as after any change readers can see.
-    pub fn related_lists_changed(&self) {
-        self.announce(crate::Change::Content);
+    /// The kept lists of `ids` changed (after a publication's neighbours were ranked again):
+    /// their pages are rendered afresh, as after any change readers can see.
+    pub fn related_lists_changed(&self, ids: Vec<ArticleId>) {
+        self.announce(crate::Change::Related(ids));
     }
 
     /// Up to `limit` published stories whose list is due, most urgent first: those with no

@@ -7,10 +7,44 @@
 //! `private`/`no-store`: the newsroom and anything personal stay out (the newsroom's routes are
 //! outside this layer too).
 //!
-//! Entries are tagged with the store's content generation; any write bumps it, so a page is
-//! never served after the content it shows changed (whole-cache invalidation: correct by
-//! construction, and cheap because publishing is rare next to reading). Memory is bounded by
-//! a byte budget with quick_cache's eviction.
+//! # What a change drops
+//!
+//! Each kept page records the store generation read before it was rendered and what it shows
+//! ([`Shows`], put beside [`Cacheable`] by its handler): the stories whose own change alters it,
+//! and whether it lists stories. Every request first applies the store's changes since the
+//! last one it saw (`Store::changes_since`, read synchronously, so a write that has returned is
+//! never followed by a page that predates it); a page is current when nothing it shows changed
+//! after it was rendered. The rule, correct by construction:
+//!
+//! - `Change::Article(id)` (created, edited, published, withdrawn, corrected): drops the pages
+//!   that name the story (its own page; a page whose READ MORE or related picks name it, at any
+//!   status, since one unpublished now shows once published; a page whose kept related list
+//!   holds it) and every page that lists stories (front, section, tag and author pages and
+//!   their later pages, feeds, sitemaps, the API's lists and its story answers, a story page
+//!   whose related block was ranked inline). A list page is dropped whatever story changed:
+//!   the change does not say which sections, tags and bylines the story had before, and a
+//!   story leaving a section shifts every later page of it.
+//! - `Change::Related(ids)`: the kept related lists of these stories; drops the pages that name
+//!   them.
+//! - Anything else (`Content`: settings, sections, people, photos, tags made, mounts;
+//!   `Shared`: a section, tag or photo changed that many pages show, the sections bar among
+//!   them), a page that says nothing of what it shows, or a gap in the changes the store kept:
+//!   everything is dropped, as before.
+//!
+//! What is not cached cannot be stale: search answers, short links (301s) and newsroom pages
+//! never enter. The site context's latest stories are shown only by search.
+//!
+//! # Misses under load
+//!
+//! Concurrent misses of one page make one render (single flight, [`serve_cached`]). While it
+//! renders, the other readers of a *list page* are answered from the old copy when the only
+//! changes since it was rendered are publications of new stories, and for at most
+//! [`STALE_FOR`] after the first of them (a new story showing a few seconds late is late, not
+//! wrong). An edit, a withdrawal (a story withdrawn for legal reasons) or a correction is never
+//! answered stale, and neither is a story's own page: those readers wait for the render.
+//!
+//! Memory is bounded by a byte budget with quick_cache's eviction; the record of what changed
+//! is bounded too (past [`ARTICLES_KEPT`] stories it starts afresh by dropping everything).
 
 use crate::http::{Accepted, Encoding, accepted, add_security_headers, csp_value, not_modified};
 use crate::state::AppState;
@@ -21,12 +55,15 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use dateline_core::ArticleId;
+use dateline_store::{Announced, Change, Store};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// Put this in a response's extensions to let the cache keep it.
 #[derive(Clone, Copy, Debug)]
@@ -37,11 +74,53 @@ pub struct Cacheable;
 #[derive(Clone, Copy, Debug)]
 pub struct CacheUntil(pub jiff::Timestamp);
 
+/// Put this beside [`Cacheable`] to say what a page was rendered from, so that a change to
+/// something else keeps it ([module docs](self)). Without it a page depends on everything and
+/// any change readers can see drops it.
+#[derive(Clone, Debug, Default)]
+pub struct Shows {
+    /// Stories whose own change alters this page (the story itself, its READ MORE targets,
+    /// its related picks and kept list).
+    pub articles: Vec<ArticleId>,
+    /// The page lists stories (front, sections, tags, authors, feeds, sitemaps, API lists, a
+    /// story ranked inline): any story's change can add to, remove from or reorder it.
+    pub lists: bool,
+}
+
+impl Shows {
+    /// A page showing these stories and no list.
+    pub fn articles(articles: impl IntoIterator<Item = ArticleId>) -> Self {
+        Self {
+            articles: articles.into_iter().collect(),
+            lists: false,
+        }
+    }
+
+    /// A page listing stories.
+    pub fn lists() -> Self {
+        Self {
+            articles: Vec::new(),
+            lists: true,
+        }
+    }
+}
+
+/// How long after a publication a list page rendered before it may still be answered while
+/// its new copy renders ([module docs](self)).
+pub const STALE_FOR: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
+
 /// Largest body the cache keeps; bigger answers are served (compressed) but not kept.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 #[derive(Debug)]
 pub struct CachedPage {
+    /// The store generation read before the page was rendered: it shows every change up to it.
+    rendered_at: u64,
+    /// What the page was rendered from; None: everything.
+    shows: Option<Shows>,
+    /// The cache's applied generation at which the page was last found current, so that a hit
+    /// checks its dependencies once per change, not once per request.
+    checked_at: AtomicU64,
     status: StatusCode,
     /// Every header of the answer that does not depend on the encoding (content type, cache
     /// lifetime, `Last-Modified`, `Vary`, the security headers and the CSP), made once when the
@@ -294,8 +373,134 @@ impl Weighter<String, Arc<CachedPage>> for ByBytes {
 
 pub struct PageCache {
     pages: Cache<String, Arc<CachedPage>, ByBytes>,
-    /// The store generation the entries belong to.
-    generation: AtomicU64,
+    /// The store generation whose changes [`PageCache::dropped`] holds (a copy of its
+    /// `applied`, read without the lock on every hit).
+    applied: AtomicU64,
+    /// Which generations dropped what: pages are checked against it lazily, at their next hit.
+    dropped: RwLock<Dropped>,
+    /// Renders under way, by key: later misses for the same page wait for it (single flight).
+    flights: Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
+    /// Keys whose last answer was not kept (the live page, a 404): their readers render at
+    /// once rather than wait for a render that keeps nothing. Bounded by count.
+    uncacheable: Cache<String, ()>,
+    /// Pages rendered by the cacheable routes (misses), for tests and benchmarks.
+    renders: AtomicU64,
+    /// Answers served stale while a new copy rendered, for tests and benchmarks.
+    stale_answers: AtomicU64,
+}
+
+/// Changes applied to the cache: for each thing a page can show, the generation of the last
+/// change to it. A page rendered at generation `r` is current when nothing it shows changed
+/// after `r`.
+#[derive(Debug, Default)]
+struct Dropped {
+    /// The last generation applied.
+    applied: u64,
+    /// Pages rendered before this are dropped, whatever they show (a change the scheme does
+    /// not understand, or a gap in what the store kept for us).
+    everything: u64,
+    /// The last change to any story: list pages rendered before it are dropped.
+    lists: u64,
+    /// The last change to each story.
+    articles: HashMap<ArticleId, u64>,
+    /// The latest story changes, for deciding whether a list page may be answered stale.
+    recent: VecDeque<Recent>,
+    /// The newest generation pushed out of `recent`: a page older than it cannot know every
+    /// change since, so it is never answered stale.
+    forgotten: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Recent {
+    generation: u64,
+    /// See [`Announced::may_lag_from`].
+    may_lag_from: Option<jiff::Timestamp>,
+}
+
+/// Keys remembered as not kept ([`PageCache::uncacheable`]).
+const UNCACHEABLE_KEPT: usize = 4096;
+/// Stories whose change times [`Dropped::articles`] keeps before starting afresh.
+const ARTICLES_KEPT: usize = 65_536;
+/// Story changes kept in [`Dropped::recent`].
+const RECENT_KEPT: usize = 256;
+
+impl Dropped {
+    fn apply(&mut self, a: &Announced) {
+        let g = a.generation;
+        match &a.change {
+            Change::Article(id) => {
+                self.articles.insert(*id, g);
+                self.lists = g;
+                if self.recent.len() == RECENT_KEPT
+                    && let Some(old) = self.recent.pop_front()
+                {
+                    self.forgotten = old.generation;
+                }
+                self.recent.push_back(Recent {
+                    generation: g,
+                    may_lag_from: a.may_lag_from,
+                });
+            }
+            // Only each story's own page shows its kept list; pages showing the story as a
+            // card do not, so dropping them too is merely cautious.
+            Change::Related(ids) => {
+                for id in ids {
+                    self.articles.insert(*id, g);
+                }
+            }
+            // Settings, sections, tags, people, photos, mounts, a section or tag renamed: shown
+            // on many pages (the sections bar, every card's photo) in ways the tags do not
+            // follow, so everything goes, as it always did.
+            Change::Content | Change::Shared(_) => self.everything = g,
+        }
+        if self.articles.len() > ARTICLES_KEPT {
+            self.articles.clear();
+            self.everything = g;
+        }
+        self.applied = g;
+    }
+
+    /// Whether a page rendered at `r` showing `shows` is current.
+    fn current(&self, r: u64, shows: Option<&Shows>) -> bool {
+        if r < self.everything {
+            return false;
+        }
+        let Some(shows) = shows else {
+            return r >= self.applied;
+        };
+        (!shows.lists || r >= self.lists)
+            && shows
+                .articles
+                .iter()
+                .all(|id| self.articles.get(id).is_none_or(|&g| r >= g))
+    }
+
+    /// When a list page rendered at `r`, no longer current, may no longer be answered: None
+    /// when never (it is not a list page, or what dropped it is more than publications).
+    fn stale_until(&self, r: u64, shows: Option<&Shows>) -> Option<jiff::Timestamp> {
+        let shows = shows.filter(|s| s.lists)?;
+        if r < self.everything {
+            return None;
+        }
+        // The stories it names must be current: only its lists may be late.
+        let named = Shows {
+            articles: shows.articles.clone(),
+            lists: false,
+        };
+        if !self.current(r, Some(&named)) {
+            return None;
+        }
+        // Every story change since it was rendered must be a publication, and all kept.
+        if self.forgotten > r {
+            return None;
+        }
+        let mut earliest: Option<jiff::Timestamp> = None;
+        for c in self.recent.iter().filter(|c| c.generation > r) {
+            let at = c.may_lag_from?;
+            earliest = Some(earliest.map_or(at, |e| e.min(at)));
+        }
+        earliest?.checked_add(STALE_FOR).ok()
+    }
 }
 
 impl std::fmt::Debug for PageCache {
@@ -307,30 +512,99 @@ impl std::fmt::Debug for PageCache {
     }
 }
 
+/// What the cache holds for a key.
+enum Found {
+    Current(Arc<CachedPage>),
+    /// A list page that is no longer current but may be answered until its new copy is kept
+    /// ([`STALE_FOR`]).
+    Stale(Arc<CachedPage>),
+    Missing,
+}
+
 impl PageCache {
     pub fn new(max_bytes: u64) -> Self {
         Self {
             pages: Cache::with_weighter(4096, max_bytes.max(1024), ByBytes),
-            generation: AtomicU64::new(0),
+            applied: AtomicU64::new(0),
+            dropped: RwLock::default(),
+            flights: Mutex::default(),
+            uncacheable: Cache::new(UNCACHEABLE_KEPT),
+            renders: AtomicU64::new(0),
+            stale_answers: AtomicU64::new(0),
         }
     }
 
-    fn get(&self, key: &str, generation: u64) -> Option<Arc<CachedPage>> {
-        if self.generation.load(Ordering::Acquire) != generation {
-            return None;
-        }
-        self.pages.get(key)
-    }
-
-    fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
-        let held = self.generation.load(Ordering::Acquire);
-        if generation < held {
-            // Rendered from content that has changed since: serve it once, keep nothing.
+    /// Apply the store's changes since the last call, if its generation moved. Every request
+    /// does this before looking, so a write that has returned is never followed by a page
+    /// that predates it.
+    fn catch_up(&self, store: &Store) {
+        let generation = store.generation();
+        if self.applied.load(Ordering::Acquire) >= generation {
             return;
         }
-        if generation > held {
-            self.pages.clear();
-            self.generation.store(generation, Ordering::Release);
+        let mut dropped = self.dropped.write().unwrap_or_else(|e| e.into_inner());
+        if dropped.applied >= generation {
+            return;
+        }
+        match store.changes_since(dropped.applied) {
+            Some(changes) => {
+                for a in &changes {
+                    dropped.apply(a);
+                }
+            }
+            None => {
+                // The store no longer keeps some of them: assume anything changed.
+                let now = store.generation();
+                dropped.everything = now;
+                dropped.applied = now;
+                dropped.articles.clear();
+                dropped.forgotten = now;
+                dropped.recent.clear();
+            }
+        }
+        self.applied.store(dropped.applied, Ordering::Release);
+    }
+
+    fn find(&self, key: &str, store: &Store, clock: &crate::Clock) -> Found {
+        self.catch_up(store);
+        let Some(page) = self.pages.get(key) else {
+            return Found::Missing;
+        };
+        if page.expired(clock) {
+            return Found::Missing;
+        }
+        let applied = self.applied.load(Ordering::Acquire);
+        if page.checked_at.load(Ordering::Acquire) == applied {
+            return Found::Current(page);
+        }
+        let dropped = self.dropped.read().unwrap_or_else(|e| e.into_inner());
+        if dropped.current(page.rendered_at, page.shows.as_ref()) {
+            page.checked_at.store(dropped.applied, Ordering::Release);
+            return Found::Current(page);
+        }
+        match dropped.stale_until(page.rendered_at, page.shows.as_ref()) {
+            Some(until) if clock.now() < until => Found::Stale(page),
+            _ => Found::Missing,
+        }
+    }
+
+    fn get(&self, key: &str, store: &Store, clock: &crate::Clock) -> Option<Arc<CachedPage>> {
+        match self.find(key, store, clock) {
+            Found::Current(page) => Some(page),
+            Found::Stale(_) | Found::Missing => None,
+        }
+    }
+
+    /// Keep `page`, unless something it shows changed while it rendered (then it is served
+    /// once and not kept).
+    fn insert(&self, key: String, page: Arc<CachedPage>, store: &Store) {
+        self.catch_up(store);
+        {
+            let dropped = self.dropped.read().unwrap_or_else(|e| e.into_inner());
+            if !dropped.current(page.rendered_at, page.shows.as_ref()) {
+                return;
+            }
+            page.checked_at.store(dropped.applied, Ordering::Release);
         }
         self.pages.insert(key, page);
     }
@@ -338,6 +612,56 @@ impl PageCache {
     /// Number of cached pages and their bytes (for status pages and benchmarks).
     pub fn usage(&self) -> (usize, u64) {
         (self.pages.len(), self.pages.weight())
+    }
+
+    /// Pages the cacheable routes have rendered so far (each a miss), for tests and
+    /// benchmarks.
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
+    }
+
+    /// Answers served from a stale list page while its new copy rendered.
+    pub fn stale_answers(&self) -> u64 {
+        self.stale_answers.load(Ordering::Relaxed)
+    }
+
+    /// Lead the render of `key`, or follow the one under way.
+    fn flight(self: &Arc<Self>, key: &str) -> Flight {
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(rx) = flights.get(key) {
+            return Flight::Follow(rx.clone());
+        }
+        let (tx, rx) = tokio::sync::watch::channel(());
+        flights.insert(key.to_owned(), rx);
+        Flight::Lead(Leading {
+            cache: self.clone(),
+            key: key.to_owned(),
+            _done: tx,
+        })
+    }
+}
+
+enum Flight {
+    Lead(Leading),
+    Follow(tokio::sync::watch::Receiver<()>),
+}
+
+/// The render of one key under way: dropping it (done, failed or cancelled) lets the readers
+/// waiting for it go on.
+struct Leading {
+    cache: Arc<PageCache>,
+    key: String,
+    /// Dropped with this: every waiting receiver's `changed()` then returns.
+    _done: tokio::sync::watch::Sender<()>,
+}
+
+impl Drop for Leading {
+    fn drop(&mut self) {
+        self.cache
+            .flights
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
     }
 }
 
@@ -392,7 +716,10 @@ where
         use futures::future::Either;
         let head = req.method() == Method::HEAD;
         if (req.method() == Method::GET || head)
-            && let Some(page) = lookup(&self.state, key_of(&req), self.state.store.generation())
+            && let Some(page) =
+                self.state
+                    .cache
+                    .get(key_of(&req), &self.state.store, &self.state.clock)
         {
             let accepts = accepted(req.headers());
             // The usual hit: a form the client accepts is made; answer without a task (and
@@ -415,22 +742,64 @@ where
 }
 
 /// Middleware around the cacheable routes: render, keep (when the handler marked the response
-/// [`Cacheable`]) and answer. Hits never get here: [`serve_hit`], outermost, answered them.
+/// [`Cacheable`]) and answer. Hits never get here: [`ServeHits`], outermost, answered them.
+///
+/// Misses of one page at once make one render (single flight): the first reader renders, the
+/// others wait for it and are answered from what it kept, or, when the page is a list that only
+/// a publication made old, from the old copy at once ([`STALE_FOR`]). Search answers, and
+/// pages whose last answer was not kept, are never waited for: nothing would be kept to share.
 pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let head = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head {
         return next.run(req).await;
     }
-    // Read before rendering: a write landing meanwhile leaves the page tagged as older.
-    let generation = state.store.generation();
     let key = key_of(&req).to_owned();
     let req_headers = req.headers().clone();
+    let leading = if is_search(req.uri().path()) || state.cache.uncacheable.get(&key).is_some() {
+        None
+    } else {
+        match state.cache.flight(&key) {
+            Flight::Lead(leading) => {
+                // A render that ended between the hit check and here may have kept it.
+                if let Some(page) = state.cache.get(&key, &state.store, &state.clock) {
+                    return answer(&page, &req_headers, head).await;
+                }
+                Some(leading)
+            }
+            Flight::Follow(mut done) => {
+                match state.cache.find(&key, &state.store, &state.clock) {
+                    Found::Current(page) => return answer(&page, &req_headers, head).await,
+                    Found::Stale(page) => {
+                        state.cache.stale_answers.fetch_add(1, Ordering::Relaxed);
+                        return answer(&page, &req_headers, head).await;
+                    }
+                    Found::Missing => {}
+                }
+                // Err only says the render ended, which is what we wait for.
+                let _ = done.changed().await;
+                if let Some(page) = state.cache.get(&key, &state.store, &state.clock) {
+                    return answer(&page, &req_headers, head).await;
+                }
+                // Not kept (not cacheable, or changed while it rendered): render our own,
+                // without leading, so that a page never kept never queues its readers twice.
+                None
+            }
+        }
+    };
+    // Read before rendering: a write landing meanwhile leaves the page tagged as older.
+    let generation = state.store.generation();
+    state.cache.renders.fetch_add(1, Ordering::Relaxed);
     let res = next.run(req).await;
     if res.extensions().get::<Cacheable>().is_none() || is_personal(res.headers()) {
+        state.cache.uncacheable.insert(key, ());
         return res;
     }
+    if leading.is_none() {
+        state.cache.uncacheable.remove(&key);
+    }
     let expires = res.extensions().get::<CacheUntil>().map(|u| u.0);
-    // The policy of the site the page was rendered for; a settings change bumps the generation,
+    let shows = res.extensions().get::<Shows>().cloned();
+    // The policy of the site the page was rendered for; a settings change drops every page,
     // so a page kept with an old policy is never served.
     let csp = match state.site().await {
         Ok(site) => csp_value(&site.csp),
@@ -450,9 +819,13 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         }
     };
     let page = Arc::new(build(
-        parts.status,
-        &parts.headers,
-        bytes,
+        Rendered {
+            status: parts.status,
+            headers: &parts.headers,
+            identity: bytes,
+            generation,
+            shows,
+        },
         state.clock.now(),
         csp,
         expires,
@@ -464,7 +837,9 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         );
         return answer(&page, &req_headers, head).await;
     }
-    state.cache.insert(key, page.clone(), generation);
+    state.cache.insert(key, page.clone(), &state.store);
+    // The readers waiting for this render find it kept now.
+    drop(leading);
     if page.identity.len() <= QUICK_INLINE {
         page.first_answer(&req_headers, head)
     } else {
@@ -472,17 +847,14 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     }
 }
 
+/// Search answers: never kept ([`crate::site`]), so never coalesced either.
+fn is_search(path: &str) -> bool {
+    path == "/search" || path == "/api/v1/search"
+}
+
 /// Largest page whose first answer is compressed on the request's own thread (at the quick
 /// level, well under a millisecond); bigger ones are compressed on a blocking thread.
 const QUICK_INLINE: usize = 256 * 1024;
-
-/// A current page for `key`: kept at `generation` and not past its [`CacheUntil`].
-fn lookup(state: &AppState, key: &str, generation: u64) -> Option<Arc<CachedPage>> {
-    state
-        .cache
-        .get(key, generation)
-        .filter(|page| !page.expired(&state.clock))
-}
 
 async fn answer(page: &Arc<CachedPage>, req_headers: &HeaderMap, head: bool) -> Response {
     if let Err(e) = page.prepare(accepted(req_headers)).await {
@@ -502,10 +874,24 @@ fn is_personal(headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.contains("private") || v.contains("no-store"))
 }
 
-fn build(
+/// A response just rendered, with what the cache needs to know of it.
+struct Rendered<'a> {
     status: StatusCode,
-    headers: &HeaderMap,
+    headers: &'a HeaderMap,
     identity: Bytes,
+    /// The store generation read before rendering.
+    generation: u64,
+    shows: Option<Shows>,
+}
+
+fn build(
+    Rendered {
+        status,
+        headers,
+        identity,
+        generation,
+        shows,
+    }: Rendered<'_>,
     now: jiff::Timestamp,
     csp: HeaderValue,
     expires: Option<jiff::Timestamp>,
@@ -537,6 +923,9 @@ fn build(
     kept.insert(header::CONTENT_SECURITY_POLICY, csp);
     add_security_headers(&mut kept);
     CachedPage {
+        rendered_at: generation,
+        shows,
+        checked_at: AtomicU64::new(0),
         status,
         headers: kept,
         etag,
@@ -561,3 +950,6 @@ fn is_compressible(content_type: &HeaderValue) -> bool {
         || ct.contains("javascript")
         || ct.contains("svg")
 }
+
+#[cfg(test)]
+mod tests;

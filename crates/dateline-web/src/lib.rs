@@ -9,7 +9,7 @@
 
 mod api;
 pub mod body;
-mod cache;
+pub mod cache;
 mod clock;
 pub mod discussion;
 mod error;

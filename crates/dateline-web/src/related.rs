@@ -284,23 +284,27 @@ impl Inner {
                     .await;
                 let changed = std::mem::take(&mut changed);
                 let mut neighbours: BTreeSet<ArticleId> = BTreeSet::new();
-                let mut moved = false;
+                let mut moved = Vec::new();
                 for id in &changed {
                     if let Some(r) = self.refresh(*id).await {
                         attempts.remove(id);
                         neighbours.extend(r.list);
-                        moved |= r.moved;
+                        if r.moved {
+                            moved.push(*id);
+                        }
                     }
                 }
                 // The newcomer may belong in the lists of the stories in its own.
                 for id in neighbours.difference(&changed) {
-                    moved |= self.refresh(*id).await.is_some_and(|r| r.moved);
+                    if self.refresh(*id).await.is_some_and(|r| r.moved) {
+                        moved.push(*id);
+                    }
                 }
                 // Pages rendered since the change show the old lists: drop them, once, and
-                // only when a list pages had been reading changed (a story without a kept
+                // only the pages of stories whose kept list changed (a story without a kept
                 // list was ranked inline, the same way, so its page is right).
-                if moved {
-                    self.store.related_lists_changed();
+                if !moved.is_empty() {
+                    self.store.related_lists_changed(moved);
                 }
                 continue;
             }

@@ -380,7 +380,7 @@ impl Todo {
             Change::Shared(what) => {
                 self.shared.insert(what);
             }
-            Change::Content => {}
+            Change::Content | Change::Related(_) => {}
         }
     }
 

@@ -19,6 +19,7 @@ mod http;
 mod listings;
 mod live;
 mod media_library;
+mod page_cache;
 mod reader_mail;
 mod redirects;
 mod related;

@@ -1,8 +1,9 @@
 //! `GET /api/v1/articles` and `GET /api/v1/articles/{id}`.
 
-use super::json;
+use super::json_showing;
 use crate::AppError;
 use crate::body::Bodies;
+use crate::cache::Shows;
 use crate::input::PathId;
 use crate::state::{AppState, SiteContext};
 use axum::extract::{Query, State};
@@ -173,13 +174,16 @@ pub async fn list_articles(
     };
     let paged = state.store.latest(filter, req).await?;
     let base = base(&site);
-    Ok(json(ArticleList {
-        pages: paged.pages(),
-        page: paged.page,
-        per_page: paged.per_page,
-        total: paged.total,
-        articles: paged.items.iter().map(|s| summary_json(s, &base)).collect(),
-    }))
+    Ok(json_showing(
+        ArticleList {
+            pages: paged.pages(),
+            page: paged.page,
+            per_page: paged.per_page,
+            total: paged.total,
+            articles: paged.items.iter().map(|s| summary_json(s, &base)).collect(),
+        },
+        Some(Shows::lists()),
+    ))
 }
 
 pub async fn show_article(
@@ -227,8 +231,16 @@ pub async fn show_article(
         article: ArticleJson<'a>,
         dateline: String,
     }
-    Ok(json(WithDateline {
-        dateline: dateline::format(summary.published_at, &site.tz),
-        article: out,
-    }))
+    // The body's READ MORE targets are not known here: any story's change drops the answer.
+    let shows = Shows {
+        articles: vec![article.id],
+        lists: true,
+    };
+    Ok(json_showing(
+        WithDateline {
+            dateline: dateline::format(summary.published_at, &site.tz),
+            article: out,
+        },
+        Some(shows),
+    ))
 }

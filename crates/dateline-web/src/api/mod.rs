@@ -11,7 +11,7 @@ mod search;
 mod sections;
 mod tags;
 
-use crate::cache::Cacheable;
+use crate::cache::{Cacheable, Shows};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::header::{self, HeaderValue};
@@ -28,8 +28,13 @@ pub fn routes() -> Router<AppState> {
         .route("/tags", get(tags::list_tags))
 }
 
-/// A JSON answer, cacheable like pages.
+/// A JSON answer, cacheable like pages, dropped by any change readers can see.
 pub fn json<T: Serialize>(value: T) -> Response {
+    json_showing(value, None)
+}
+
+/// A JSON answer, cacheable like pages, showing `shows` ([`Shows`]; None: everything).
+pub fn json_showing<T: Serialize>(value: T, shows: Option<Shows>) -> Response {
     let mut res = json_body(&value, 1024);
     res.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -40,6 +45,9 @@ pub fn json<T: Serialize>(value: T) -> Response {
         HeaderValue::from_static("*"),
     );
     res.extensions_mut().insert(Cacheable);
+    if let Some(shows) = shows {
+        res.extensions_mut().insert(shows);
+    }
     res
 }
 

@@ -27,7 +27,7 @@ mod sitemaps;
 mod xml;
 
 use crate::AppError;
-use crate::cache::Cacheable;
+use crate::cache::{Cacheable, Shows};
 use crate::http::PAGE_CACHE_CONTROL;
 use crate::state::AppState;
 use crate::views::{AlternateLink, SiteView};
@@ -127,7 +127,9 @@ async fn show_feed(state: AppState, scope: Scope, kind: FeedKind) -> Result<Resp
     Ok(cacheable(kind.mime(), body))
 }
 
-/// An answer the page cache may keep (it adds ETag, Last-Modified and compressed forms).
+/// An answer the page cache may keep (it adds ETag, Last-Modified and compressed forms). Every
+/// feed and sitemap lists stories (and full-text feeds their READ MORE targets' headlines), so
+/// any story's change drops them.
 fn cacheable(mime: &str, body: String) -> Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
@@ -139,6 +141,7 @@ fn cacheable(mime: &str, body: String) -> Response {
         HeaderValue::from_static(PAGE_CACHE_CONTROL),
     );
     res.extensions_mut().insert(Cacheable);
+    res.extensions_mut().insert(Shows::lists());
     res
 }
 

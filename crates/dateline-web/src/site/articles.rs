@@ -140,7 +140,14 @@ async fn render(
         related_picks,
         related_kept,
         related,
+        shows,
     } = story;
+    // The page shows the story, the stories it links and may list as related; one not ranked
+    // yet is ranked below from every candidate, so any story's change can alter it.
+    let shows = crate::cache::Shows {
+        articles: std::iter::once(article.id).chain(shows).collect(),
+        lists: related_kept.is_none(),
+    };
     let subject = Subject {
         id: article.id,
         section_id: article.section_id,
@@ -250,6 +257,7 @@ async fn render(
             meta,
             article: article_view,
         },
+        shows,
     )
 }
 

@@ -2,7 +2,7 @@
 //! still gets the current file (a page cached elsewhere may ask for it) but only for a minute.
 
 use crate::AppError;
-use crate::cache::Cacheable;
+use crate::cache::{Cacheable, Shows};
 use crate::http::IMMUTABLE;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -29,5 +29,7 @@ pub async fn serve_asset(
         }),
     );
     res.extensions_mut().insert(Cacheable);
+    // The theme's files never change while the program runs.
+    res.extensions_mut().insert(Shows::default());
     Ok(res)
 }

@@ -3,6 +3,7 @@
 use super::sections::pager_path;
 use super::{PageQuery, page};
 use crate::AppError;
+use crate::cache::Shows;
 use crate::state::AppState;
 use crate::views::{CardView, Meta, Pager, PhotoView, SiteView, json_ld};
 use axum::extract::{Path, Query, State};
@@ -96,5 +97,6 @@ pub async fn show_author(
                 .collect(),
             pager,
         },
+        Shows::lists(),
     )
 }

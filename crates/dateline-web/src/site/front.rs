@@ -2,6 +2,7 @@
 
 use super::page;
 use crate::AppError;
+use crate::cache::Shows;
 use crate::state::AppState;
 use crate::views::{CardView, LinkView, Meta, SiteView, json_ld};
 use axum::extract::State;
@@ -80,5 +81,6 @@ pub async fn show_front(State(state): State<AppState>) -> Result<Response, AppEr
             top,
             sections,
         },
+        Shows::lists(),
     )
 }

@@ -14,7 +14,7 @@ mod short_links;
 mod tags;
 
 use crate::AppError;
-use crate::cache::Cacheable;
+use crate::cache::{Cacheable, Shows};
 use crate::http::PAGE_CACHE_CONTROL;
 use crate::state::AppState;
 use axum::Router;
@@ -84,8 +84,13 @@ pub async fn listing(
     Ok((req, paged))
 }
 
-/// A themed page, marked for the page cache.
-pub fn page<S: Serialize>(state: &AppState, template: &str, ctx: S) -> Result<Response, AppError> {
+/// A themed page, marked for the page cache with what it shows (see [`Shows`]).
+pub fn page<S: Serialize>(
+    state: &AppState,
+    template: &str,
+    ctx: S,
+    shows: Shows,
+) -> Result<Response, AppError> {
     let body = state.theme.render(template, ctx)?;
     let mut res = Html(body).into_response();
     res.headers_mut().insert(
@@ -93,6 +98,7 @@ pub fn page<S: Serialize>(state: &AppState, template: &str, ctx: S) -> Result<Re
         HeaderValue::from_static(PAGE_CACHE_CONTROL),
     );
     res.extensions_mut().insert(Cacheable);
+    res.extensions_mut().insert(shows);
     Ok(res)
 }
 

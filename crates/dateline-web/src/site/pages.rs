@@ -2,6 +2,7 @@
 
 use super::page;
 use crate::AppError;
+use crate::cache::Shows;
 use crate::state::AppState;
 use crate::views::{Meta, SiteView};
 use axum::extract::State;
@@ -66,5 +67,6 @@ pub async fn show_community_standards(State(state): State<AppState>) -> Result<R
             heading: "Community standards".to_owned(),
             body: Value::from_safe_string(body),
         },
+        Shows::default(),
     )
 }

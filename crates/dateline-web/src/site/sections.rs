@@ -2,6 +2,7 @@
 
 use super::{PageQuery, page};
 use crate::AppError;
+use crate::cache::Shows;
 use crate::state::AppState;
 use crate::views::{CardView, Meta, Pager, SiteView};
 use axum::extract::{Path, Query, State};
@@ -77,6 +78,7 @@ pub async fn show_section(
                 .collect(),
             pager,
         },
+        Shows::lists(),
     )
 }
 

@@ -3,6 +3,7 @@
 use super::sections::pager_path;
 use super::{PageQuery, page};
 use crate::AppError;
+use crate::cache::Shows;
 use crate::state::AppState;
 use crate::views::{CardView, Meta, Pager, SiteView};
 use axum::extract::{Path, Query, State};
@@ -60,5 +61,6 @@ pub async fn show_tag(
                 .collect(),
             pager,
         },
+        Shows::lists(),
     )
 }
