@@ -1,6 +1,6 @@
 //! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the
-//! newsroom (`newsroom`), the theme, the page cache, the search index's indexer (`search`), and
-//! the one place errors become HTTP answers (`error`).
+//! newsroom (`newsroom`), the theme, the page cache, the search index's indexer (`search`),
+//! the one place errors become HTTP answers (`error`) and the health probes (`health`).
 //!
 //! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
 //! the request path: templates are loaded at start, media files are read with tokio), never read
@@ -14,6 +14,7 @@ mod clock;
 pub mod discussion;
 mod error;
 mod feeds;
+pub mod health;
 mod http;
 pub mod live;
 pub mod mail;
@@ -57,6 +58,8 @@ pub fn app(state: AppState) -> App {
         .layer(from_fn_with_state(state.clone(), cache::serve_cached));
     let router = Router::new()
         .merge(cached)
+        // Outside the page cache: a probe must see this moment, never a kept answer.
+        .merge(health::routes())
         .merge(media_files::routes())
         .merge(live::routes())
         // Outside the page cache: signed-in pages are never kept.

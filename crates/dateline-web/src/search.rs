@@ -230,6 +230,18 @@ impl Search {
         let _ = rx.wait_for(Option::is_some).await;
     }
 
+    /// Whether the indexer is still running: false after [`shutdown`](Self::shutdown) or when
+    /// its task ended on its own (a panic), when writes would no longer reach the index.
+    pub fn is_running(&self) -> bool {
+        !*self.stop.borrow()
+            && self
+                .task
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .is_some_and(|t| !t.is_finished())
+    }
+
     /// Stop the indexer after its current step (its last commit is kept).
     pub async fn shutdown(&self) {
         self.stop.send_replace(true);
