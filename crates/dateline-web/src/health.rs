@@ -36,6 +36,17 @@ impl Health {
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Acquire)
     }
+
+    /// Once shutting down, every answer says `Connection: close`, so keep-alive clients leave
+    /// their connections during the grace instead of reusing one the server is about to close
+    /// (a request written as it closes would be reset).
+    pub fn close_connection_when_shutting_down(&self, mut res: Response) -> Response {
+        if self.is_shutting_down() {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        res
+    }
 }
 
 pub fn routes() -> Router<AppState> {

@@ -58,8 +58,6 @@ pub fn app(state: AppState) -> App {
         .layer(from_fn_with_state(state.clone(), cache::serve_cached));
     let router = Router::new()
         .merge(cached)
-        // Outside the page cache: a probe must see this moment, never a kept answer.
-        .merge(health::routes())
         .merge(media_files::routes())
         .merge(live::routes())
         // Outside the page cache: signed-in pages are never kept.
@@ -79,6 +77,9 @@ pub fn app(state: AppState) -> App {
                     Duration::from_secs(30),
                 )),
         )
+        // Outside the page cache (a probe must see this moment, never a kept answer) and
+        // outside the request log, which would log every probe of a draining node as an error.
+        .merge(health::routes())
         .with_state(state.clone());
     // Outermost, so that a cache hit skips the router and every layer above.
     cache::ServeHits::new(state, router)

@@ -469,7 +469,18 @@ impl Worker {
             // Batch: whatever arrives until then goes into the same commit.
             tokio::select! {
                 () = tokio::time::sleep_until(started + pause) => {}
-                _ = self.stop.changed() => return,
+                _ = self.stop.changed() => {
+                    // A clean stop commits what this batch heard (not a rebuild, which the
+                    // next start redoes anyway), so a restart leaves no story unsearchable
+                    // until the catch-up.
+                    if failures == 0
+                        && !todo.rebuild
+                        && let Err(e) = self.step(&mut todo).await
+                    {
+                        tracing::warn!(error = ?e, "the search index's last commit failed");
+                    }
+                    return;
+                }
             }
         }
     }
