@@ -99,6 +99,15 @@ impl Backend {
         }
     }
 
+    /// The newest migration this build knows of: what `_sqlx_migrations` must reach.
+    pub(crate) fn newest_migration(self) -> i64 {
+        let migrator = match self {
+            Backend::Sqlite => &SQLITE,
+            Backend::Postgres => &POSTGRES,
+        };
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     pub async fn migrate(self, pool: &AnyPool) -> Result<(), StoreError> {
         match self {
             Backend::Sqlite => SQLITE.run(pool).await?,

@@ -222,6 +222,22 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Whether the database answers and its schema is the one this build migrates to: one
+    /// cheap read (the readiness check asks it on every probe). `Ok(None)` when ready,
+    /// `Ok(Some(sentence))` when the schema is behind (or ahead, after a newer node migrated),
+    /// an error when the database cannot be reached.
+    pub async fn schema_check(&self) -> Result<Option<String>, StoreError> {
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await?;
+        let applied = applied.unwrap_or(0);
+        let expected = self.backend.newest_migration();
+        Ok((applied != expected).then(|| {
+            format!("database schema is at migration {applied}, this build expects {expected}")
+        }))
+    }
+
     /// Whether the database has no article yet (the demo loads only into an empty site).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles")

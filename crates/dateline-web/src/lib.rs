@@ -1,6 +1,7 @@
 //! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the
-//! newsroom (`newsroom`), the theme, the page cache, the search index's indexer (`search`), and
-//! the one place errors become HTTP answers (`error`), and the checks on what comes in (`input`).
+//! newsroom (`newsroom`), the theme, the page cache, the search index's indexer (`search`),
+//! the one place errors become HTTP answers (`error`), the checks on what comes in (`input`)
+//! and the health probes (`health`).
 //!
 //! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
 //! the request path: templates are loaded at start, media files are read with tokio), never read
@@ -14,6 +15,7 @@ mod clock;
 pub mod discussion;
 mod error;
 mod feeds;
+pub mod health;
 mod http;
 pub mod input;
 pub mod live;
@@ -80,6 +82,9 @@ pub fn app(state: AppState) -> App {
                     Duration::from_secs(30),
                 )),
         )
+        // Outside the page cache (a probe must see this moment, never a kept answer) and
+        // outside the request log, which would log every probe of a draining node as an error.
+        .merge(health::routes())
         .with_state(state.clone());
     // Outermost, so that a cache hit skips the router and every layer above.
     cache::ServeHits::new(state, router)

@@ -230,6 +230,18 @@ impl Search {
         let _ = rx.wait_for(Option::is_some).await;
     }
 
+    /// Whether the indexer is still running: false after [`shutdown`](Self::shutdown) or when
+    /// its task ended on its own (a panic), when writes would no longer reach the index.
+    pub fn is_running(&self) -> bool {
+        !*self.stop.borrow()
+            && self
+                .task
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .is_some_and(|t| !t.is_finished())
+    }
+
     /// Stop the indexer after its current step (its last commit is kept).
     pub async fn shutdown(&self) {
         self.stop.send_replace(true);
@@ -457,7 +469,18 @@ impl Worker {
             // Batch: whatever arrives until then goes into the same commit.
             tokio::select! {
                 () = tokio::time::sleep_until(started + pause) => {}
-                _ = self.stop.changed() => return,
+                _ = self.stop.changed() => {
+                    // A clean stop commits what this batch heard (not a rebuild, which the
+                    // next start redoes anyway), so a restart leaves no story unsearchable
+                    // until the catch-up.
+                    if failures == 0
+                        && !todo.rebuild
+                        && let Err(e) = self.step(&mut todo).await
+                    {
+                        tracing::warn!(error = ?e, "the search index's last commit failed");
+                    }
+                    return;
+                }
             }
         }
     }

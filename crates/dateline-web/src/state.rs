@@ -140,6 +140,8 @@ pub struct Shared {
     pub discussion: Arc<crate::discussion::DiscussionCache>,
     /// Sends mail to readers off the request path; None without SMTP settings.
     pub mail: Option<crate::mail::Mailer>,
+    /// Whether the node is shutting down (`/readyz` then answers 503).
+    pub health: crate::health::Health,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -196,6 +198,7 @@ impl AppState {
             search,
             discussion: Arc::default(),
             mail,
+            health: crate::health::Health::default(),
             site: Arc::new(RwLock::new(Arc::new(site))),
         })))
     }

@@ -7,6 +7,14 @@ use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Seconds the port stays open after SIGTERM by default: long enough for a load balancer
+/// probing every second or two to see `/readyz` fail and move away.
+pub const DEFAULT_SHUTDOWN_GRACE: u64 = 5;
+/// The longest grace accepted: orchestrators kill a process that takes much longer to stop
+/// (Kubernetes after 30 s by default), so more is a typo.
+const MAX_SHUTDOWN_GRACE: u64 = 300;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,6 +86,10 @@ pub struct ServeArgs {
     /// Most pixels a photo may have, in megapixels (checked before decoding). [default: 50]
     #[arg(long, env = "DATELINE_MEDIA_MAX_MEGAPIXELS")]
     pub media_max_megapixels: Option<u32>,
+    /// Seconds between SIGTERM and closing the port, while `/readyz` answers 503 so load
+    /// balancers move away; a second SIGTERM ends it at once. [default: 5]
+    #[arg(long, env = "DATELINE_SHUTDOWN_GRACE")]
+    pub shutdown_grace: Option<u64>,
     /// Load the demo newsroom when the site has no stories yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
@@ -100,6 +112,8 @@ pub struct FileConfig {
     pub media_max_mb: Option<u64>,
     /// Most pixels a photo may have, in megapixels.
     pub media_max_megapixels: Option<u32>,
+    /// Seconds between SIGTERM and closing the port.
+    pub shutdown_grace: Option<u64>,
     /// Per-site settings that seed the site: a key is written only while the store has no
     /// value for it (the first start); after that the settings page owns it.
     pub site: Option<SiteOverrides>,
@@ -135,6 +149,8 @@ pub struct Settings {
     pub media_max_bytes: u64,
     /// Most pixels a photo may have, in megapixels.
     pub media_max_megapixels: u32,
+    /// How long the port stays open after SIGTERM, answering `/readyz` with 503.
+    pub shutdown_grace: Duration,
     pub demo: bool,
     pub site: SiteOverrides,
     /// None: the site sends no mail.
@@ -186,6 +202,15 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
             "media_max_megapixels must be from 1 to {most} (megapixels), not {media_max_megapixels}"
         );
     }
+    let shutdown_grace = args
+        .shutdown_grace
+        .or(file.shutdown_grace)
+        .unwrap_or(DEFAULT_SHUTDOWN_GRACE);
+    if shutdown_grace > MAX_SHUTDOWN_GRACE {
+        bail!(
+            "shutdown_grace must be from 0 to {MAX_SHUTDOWN_GRACE} (seconds), not {shutdown_grace}"
+        );
+    }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
     Ok(Settings {
         smtp,
@@ -197,6 +222,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         cache_bytes: file.cache_mb.unwrap_or(64).max(1) * 1024 * 1024,
         media_max_bytes: media_max_mb * 1024 * 1024,
         media_max_megapixels,
+        shutdown_grace: Duration::from_secs(shutdown_grace),
         demo: args.demo,
         site,
     })

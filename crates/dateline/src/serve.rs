@@ -1,7 +1,13 @@
 //! `dateline serve`: open the store, seed the site settings from the configuration (only those
 //! the store has no value for: after the first start the settings page owns them), load the
-//! demo if asked, and serve until SIGINT or SIGTERM, then drain connections and close the
-//! database. Never overwrites a setting an admin made on the settings page.
+//! demo if asked, and serve until SIGINT or SIGTERM. Never overwrites a setting an admin made
+//! on the settings page.
+//!
+//! Stopping is a sequence a load balancer can follow, so a restart loses no request: at the
+//! signal `/readyz` answers 503 while the port stays open for the grace (`--shutdown-grace`; a
+//! second signal ends it at once); then the port closes, requests in flight finish (for
+//! [`DRAIN_LIMIT`] at most), live streams end, the search indexer commits what it heard, the
+//! background tasks stop, the database closes and the process exits 0.
 
 use crate::config::{self, ServeArgs, Settings};
 use crate::demo;
@@ -9,12 +15,39 @@ use anyhow::Context;
 use axum::ServiceExt as _;
 use dateline_store::Store;
 use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// How long requests in flight may take to finish once the port is closed: with the default
+/// grace this stays within the 30 s an orchestrator gives before it kills the process.
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(25);
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = config::resolve(args)?;
-    start(&settings).await?.serve(shutdown_signal()).await
+    let server = start(&settings).await?;
+    // Listen before serving, so a signal that comes at once is not lost to the default action.
+    let mut signals = Signals::listen();
+    let (first, first_rx) = oneshot::channel::<()>();
+    let (second, second_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        signals.next().await;
+        let _ = first.send(());
+        signals.next().await;
+        let _ = second.send(());
+    });
+    server
+        .serve_with(
+            async move {
+                let _ = first_rx.await;
+            },
+            async move {
+                if second_rx.await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            },
+        )
+        .await
 }
 
 /// A started site: the store open and seeded, the application state made, the port open.
@@ -24,6 +57,7 @@ pub struct Server {
     listener: TcpListener,
     base_url: String,
     started: Instant,
+    grace: Duration,
 }
 
 /// Everything `serve` does before it answers: open the store, seed the site settings, load the
@@ -92,6 +126,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
         listener,
         base_url: settings.base_url.clone(),
         started,
+        grace: settings.shutdown_grace,
     })
 }
 
@@ -101,10 +136,20 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serve until `shutdown` completes, then drain connections and close the database.
+    /// Serve until `shutdown` completes, then stop as [the module](self) says.
     pub async fn serve(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        self.serve_with(shutdown, std::future::pending()).await
+    }
+
+    /// [`serve`](Self::serve), where `hurry` completing during the grace ends it at once (a
+    /// second signal).
+    pub async fn serve_with(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        hurry: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let Server {
             state,
@@ -112,6 +157,7 @@ impl Server {
             listener,
             base_url,
             started,
+            grace,
         } = self;
         let addr = listener.local_addr()?;
         tracing::info!(
@@ -120,7 +166,7 @@ impl Server {
             startup_ms = started.elapsed().as_millis() as u64,
             "serving"
         );
-        serve_until(state, store, listener, shutdown).await
+        serve_until(state, store, listener, grace, shutdown, hurry).await
     }
 }
 
@@ -128,25 +174,71 @@ async fn serve_until(
     state: AppState,
     store: Store,
     listener: TcpListener,
+    grace: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    hurry: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let live = state.live.clone();
     let search = state.search.clone();
+    let health = state.health.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
     let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
+    let door_closer = door.closer();
     // Connection info gives the newsroom the client address for sign-in throttling.
-    let app =
-        dateline_web::app(state).into_make_service_with_connect_info::<dateline_web::PeerAddr>();
-    axum::serve(door, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Live streams never end by themselves: end them so connections can drain.
-            live.shutdown();
-        })
-        .await
-        .context("serving HTTP")?;
-    // The indexer's last commit stays; what it had not committed is caught up at next start.
+    let closer = state.health.clone();
+    let app = tower::ServiceExt::map_response(dateline_web::app(state.clone()), move |res| {
+        closer.close_connection_when_shutting_down(res)
+    })
+    .into_make_service_with_connect_info::<dateline_web::PeerAddr>();
+    let (closing, closed) = oneshot::channel::<()>();
+    let serving = axum::serve(door, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        health.begin_shutdown();
+        tracing::info!(
+            grace_s = grace.as_secs(),
+            "shutting down: /readyz answers 503; the port stays open for the grace"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(grace) => {}
+            () = hurry => tracing::info!("second signal: ending the grace now"),
+        }
+        tracing::info!(
+            drain_limit_s = DRAIN_LIMIT.as_secs(),
+            "closing the port; finishing the requests in flight"
+        );
+        let _ = closing.send(());
+        // Live streams never end by themselves: end them so connections can drain.
+        live.shutdown();
+        // Connections the door accepted before the port closed still reach axum, which goes
+        // on accepting from the door until they have.
+        door_closer.close().await;
+    });
+    let drain_limit = async move {
+        if closed.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(DRAIN_LIMIT).await;
+    };
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(serving) => {
+            served.context("serving HTTP")?;
+            tracing::info!("every request in flight has finished");
+        }
+        () = drain_limit => tracing::warn!(
+            drain_limit_s = DRAIN_LIMIT.as_secs(),
+            "requests still in flight after the drain limit were cut off"
+        ),
+    }
+    // A clean stop: the indexer commits what it had heard; anything else is caught up at the
+    // next start from the watermark.
     search.shutdown().await;
+    tracing::info!("search index committed");
+    // The scheduler, variant worker, related-list worker and mailer stop when their last
+    // handle goes: each task is aborted at an await, where its work is either committed or
+    // redone at the next start (overdue stories are published, photos without variants are
+    // queued again, related lists refresh; mail still queued is not sent, and readers ask for
+    // the link again).
+    drop(state);
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -223,32 +315,52 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// SIGTERM and Ctrl-C, registered once so that every signal after the first is heard too.
+struct Signals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        let term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => Some(s),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                None
+            }
+        };
+        Self {
+            #[cfg(unix)]
+            term,
+        }
+    }
+
+    /// The next SIGTERM or Ctrl-C.
+    async fn next(&mut self) {
+        let ctrl_c = async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::warn!(error = %e, "cannot listen for Ctrl-C");
                 std::future::pending::<()>().await;
             }
+        };
+        #[cfg(unix)]
+        let term = async {
+            match &mut self.term {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            () = ctrl_c => {},
+            () = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
-    tracing::info!("shutting down");
 }
 
 #[cfg(test)]

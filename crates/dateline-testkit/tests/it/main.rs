@@ -15,6 +15,7 @@ mod discussion_settings;
 mod editor;
 mod feed_safety;
 mod feeds;
+mod health;
 mod http;
 mod listings;
 mod live;

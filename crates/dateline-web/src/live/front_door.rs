@@ -10,7 +10,9 @@
 //!
 //! Every other connection goes to axum untouched: the bytes read are replayed first ([`Conn`]).
 //! The door never blocks accepting: each head is read in its own task, bounded in time and
-//! size. It never logs a header value.
+//! size. It never logs a header value. At shutdown it closes gracefully ([`DoorCloser`]): the
+//! port closes first, and every connection already accepted still reaches axum before axum
+//! stops accepting, so no client that got a connection is cut off unanswered.
 
 use super::head::{self, Head, Parsed};
 use super::{listen, source};
@@ -19,11 +21,12 @@ use bytes::{Buf, Bytes, BytesMut};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 /// Longer heads go to hyper, which answers them with its own limits.
@@ -33,6 +36,38 @@ const MAX_HEAD: usize = 16 * 1024;
 pub struct Conn {
     read: Bytes,
     stream: TcpStream,
+    /// Counts this connection as handed over but not yet read by hyper, until `read` is
+    /// replayed: a graceful shutdown closes a connection hyper has not started reading as idle,
+    /// so the door's close waits for these (the request they carry is then in flight and
+    /// finishes).
+    unread: Option<Unread>,
+}
+
+/// One connection in [`FrontDoor`]'s count of unread hand-overs; dropping it counts it out.
+struct Unread(Arc<watch::Sender<usize>>);
+
+impl Unread {
+    fn new(count: &Arc<watch::Sender<usize>>) -> Self {
+        count.send_modify(|n| *n += 1);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Unread {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+impl Conn {
+    fn new(read: Bytes, stream: TcpStream, unread: &Arc<watch::Sender<usize>>) -> Self {
+        let unread = (!read.is_empty()).then(|| Unread::new(unread));
+        Self {
+            read,
+            stream,
+            unread,
+        }
+    }
 }
 
 impl AsyncRead for Conn {
@@ -45,6 +80,9 @@ impl AsyncRead for Conn {
             let n = self.read.len().min(buf.remaining());
             buf.put_slice(&self.read[..n]);
             self.read.advance(n);
+            if self.read.is_empty() {
+                self.unread = None;
+            }
             return Poll::Ready(Ok(()));
         }
         Pin::new(&mut self.stream).poll_read(cx, buf)
@@ -86,18 +124,56 @@ pub struct FrontDoor {
     incoming: mpsc::Receiver<(Conn, SocketAddr)>,
     local: SocketAddr,
     acceptor: JoinHandle<()>,
+    /// Set once every connection the door accepted has been handed over (after a close).
+    drained: watch::Sender<bool>,
+    closer: DoorCloser,
+}
+
+/// Closes a [`FrontDoor`] gracefully; see [`DoorCloser::close`].
+#[derive(Clone)]
+pub struct DoorCloser {
+    close: Arc<watch::Sender<bool>>,
+    drained: watch::Receiver<bool>,
+    unread: watch::Receiver<usize>,
+}
+
+impl DoorCloser {
+    /// Close the port, then wait until every connection accepted before has been handed to
+    /// axum (its head read: bounded by the head timeout) or ended by the relay. axum must still
+    /// be accepting from the door meanwhile: call this inside its graceful-shutdown future.
+    pub async fn close(&self) {
+        self.close.send_replace(true);
+        let mut drained = self.drained.clone();
+        let _ = drained.wait_for(|d| *d).await;
+        let mut unread = self.unread.clone();
+        let _ = unread.wait_for(|n| *n == 0).await;
+    }
 }
 
 impl FrontDoor {
     pub fn new(listener: TcpListener, state: AppState) -> io::Result<Self> {
         let local = listener.local_addr()?;
         let (tx, incoming) = mpsc::channel(1024);
-        let acceptor = tokio::spawn(accept_loop(listener, state, tx));
+        let (close, close_rx) = watch::channel(false);
+        let (drained, drained_rx) = watch::channel(false);
+        let (unread, unread_rx) = watch::channel(0);
+        let acceptor = tokio::spawn(accept_loop(listener, state, tx, close_rx, Arc::new(unread)));
         Ok(Self {
             incoming,
             local,
             acceptor,
+            drained,
+            closer: DoorCloser {
+                close: Arc::new(close),
+                drained: drained_rx,
+                unread: unread_rx,
+            },
         })
+    }
+
+    /// The handle that closes this door gracefully at shutdown.
+    pub fn closer(&self) -> DoorCloser {
+        self.closer.clone()
     }
 }
 
@@ -115,8 +191,12 @@ impl axum::serve::Listener for FrontDoor {
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         match self.incoming.recv().await {
             Some(c) => c,
-            // The acceptor is gone (only after a panic there): accept nothing more.
-            None => std::future::pending().await,
+            // The acceptor is gone (closed, with every connection handed over, or after a
+            // panic there): accept nothing more.
+            None => {
+                self.drained.send_replace(true);
+                std::future::pending().await
+            }
         }
     }
 
@@ -125,10 +205,18 @@ impl axum::serve::Listener for FrontDoor {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: AppState, tx: mpsc::Sender<(Conn, SocketAddr)>) {
+async fn accept_loop(
+    listener: TcpListener,
+    state: AppState,
+    tx: mpsc::Sender<(Conn, SocketAddr)>,
+    mut close: watch::Receiver<bool>,
+    unread: Arc<watch::Sender<usize>>,
+) {
     let mut tasks = JoinSet::new();
     loop {
         tokio::select! {
+            // Only ever set to true, so any change is the close.
+            Ok(()) = close.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
                     // Answers are written whole; waiting for an ACK before sending the next one
@@ -136,7 +224,7 @@ async fn accept_loop(listener: TcpListener, state: AppState, tx: mpsc::Sender<(C
                     if let Err(e) = stream.set_nodelay(true) {
                         tracing::debug!(error = %e, "setting TCP_NODELAY failed");
                     }
-                    tasks.spawn(sort(stream, addr, state.clone(), tx.clone()));
+                    tasks.spawn(sort(stream, addr, state.clone(), tx.clone(), unread.clone()));
                 }
                 Err(e) => {
                     // Out of file descriptors, usually: wait a moment instead of spinning, as
@@ -149,6 +237,27 @@ async fn accept_loop(listener: TcpListener, state: AppState, tx: mpsc::Sender<(C
             () = tx.closed() => return,
         }
     }
+    // Closing: new connections are refused from here; the ones accepted finish sorting (and
+    // the relay's, which the live hub's shutdown ends), then the last sender goes and the
+    // door's `accept` sees the end.
+    // Connections the kernel completed but nobody accepted yet would be reset by the close:
+    // take them first (a connection arriving in the moment between the last look and the
+    // close is still reset; the grace before it is what moves clients away).
+    loop {
+        tokio::select! {
+            biased;
+            accepted = listener.accept() => match accepted {
+                Ok((stream, addr)) => {
+                    tasks.spawn(sort(stream, addr, state.clone(), tx.clone(), unread.clone()));
+                }
+                Err(_) => break,
+            },
+            () = std::future::ready(()) => break,
+        }
+    }
+    drop(listener);
+    drop(tx);
+    while tasks.join_next().await.is_some() {}
 }
 
 enum Route {
@@ -179,6 +288,7 @@ async fn sort(
     addr: SocketAddr,
     state: AppState,
     tx: mpsc::Sender<(Conn, SocketAddr)>,
+    unread: Arc<watch::Sender<usize>>,
 ) {
     let mut buf = BytesMut::with_capacity(2048);
     let wait = state.live.options.head_timeout;
@@ -204,13 +314,7 @@ async fn sort(
         // Anything else is hyper's to answer (or to time out) by its own rules.
         Ok(None) | Err(_) => {
             let _ = tx
-                .send((
-                    Conn {
-                        read: buf.freeze(),
-                        stream,
-                    },
-                    addr,
-                ))
+                .send((Conn::new(buf.freeze(), stream, &unread), addr))
                 .await;
             return;
         }
@@ -218,13 +322,7 @@ async fn sort(
     match route(&head, &state) {
         Route::Http => {
             let _ = tx
-                .send((
-                    Conn {
-                        read: buf.freeze(),
-                        stream,
-                    },
-                    addr,
-                ))
+                .send((Conn::new(buf.freeze(), stream, &unread), addr))
                 .await;
         }
         Route::Source => {

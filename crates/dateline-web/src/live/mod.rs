@@ -15,7 +15,7 @@ mod password;
 mod source;
 mod status;
 
-pub use front_door::{Conn, FrontDoor};
+pub use front_door::{Conn, DoorCloser, FrontDoor};
 pub use password::{hash_password, verify_password};
 
 use crate::newsroom::auth::ClientIp;

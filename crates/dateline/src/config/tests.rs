@@ -33,6 +33,10 @@ fn flags_beat_the_file_and_defaults_fill_the_rest() {
     assert!(resolve(args(&["--data", &data, "--media-max-megapixels", "0"])).is_err());
     assert!(resolve(args(&["--data", &data, "--media-max-megapixels", "145"])).is_err());
     assert_eq!(s.site.name.as_deref(), Some("Herald"));
+    assert_eq!(s.shutdown_grace, Duration::from_secs(5));
+    let s = resolve(args(&["--data", &data, "--shutdown-grace", "0"])).expect("resolves");
+    assert_eq!(s.shutdown_grace, Duration::ZERO);
+    assert!(resolve(args(&["--data", &data, "--shutdown-grace", "301"])).is_err());
     assert!(s.database.starts_with("sqlite://"));
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -102,6 +106,8 @@ fn the_example_file_parses_and_states_the_defaults() {
         defaults.media_max_megapixels
     );
     assert_eq!(file.media_max_megapixels, Some(50));
+    assert_eq!(from_file.shutdown_grace, defaults.shutdown_grace);
+    assert_eq!(file.shutdown_grace, Some(DEFAULT_SHUTDOWN_GRACE));
     assert_eq!(from_file.theme, defaults.theme);
     assert!(from_file.smtp.is_none() && defaults.smtp.is_none());
     std::fs::remove_dir_all(&dir).ok();

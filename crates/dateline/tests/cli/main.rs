@@ -524,3 +524,192 @@ async fn issue_22_long_names_that_collide_get_numbered_slugs() -> anyhow::Result
     assert_eq!(slugs, want);
     Ok(())
 }
+
+/// Terminal colour codes out of a log line, so its fields can be read.
+fn plain_text(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What one client saw of a request.
+enum Seen {
+    Answered,
+    /// Connection refused: the port has closed, which ends the client's loop.
+    Refused,
+    /// A reset, a cut answer or a 5xx on a request that had a connection.
+    Failed(String),
+}
+
+async fn request(client: &reqwest::Client, url: &str) -> Seen {
+    match client.get(url).send().await {
+        Ok(res) if res.status().is_server_error() => {
+            Seen::Failed(format!("{url}: {}", res.status()))
+        }
+        Ok(res) => match res.bytes().await {
+            Ok(_) => Seen::Answered,
+            Err(e) => Seen::Failed(format!("{url}: body: {e:?}")),
+        },
+        Err(e) if e.is_connect() => Seen::Refused,
+        Err(e) => Seen::Failed(format!("{url}: {e:?}")),
+    }
+}
+
+#[tokio::test]
+async fn sigterm_turns_readyz_503_drains_requests_and_exits_0() -> anyhow::Result<()> {
+    use std::io::BufRead;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    let bound = Instant::now() + Duration::from_secs(60);
+    let dir = tempfile::tempdir()?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dateline"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--shutdown-grace", "1"])
+        .arg("--data")
+        .arg(dir.path())
+        .env("DATELINE_LOG", "info,sqlx=warn,tantivy=warn")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.send(plain_text(&line)).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    // The port the server opened, from its "serving" line.
+    let addr = loop {
+        let left = bound.saturating_duration_since(Instant::now());
+        let line = lines_rx
+            .recv_timeout(left)
+            .map_err(|e| anyhow::anyhow!("no `serving` line: {e}; log: {log:#?}"))?;
+        log.push(line.clone());
+        if line.contains("serving")
+            && let Some(rest) = line.split("addr=").nth(1)
+        {
+            break rest.split_whitespace().next().unwrap_or("").to_owned();
+        }
+    };
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::new();
+    assert_eq!(
+        client.get(format!("{base}/readyz")).send().await?.status(),
+        200
+    );
+
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut clients = Vec::new();
+    for n in 0..4 {
+        // One client each: plain HTTP keep-alive, as a load balancer's upstream pool.
+        let client = reqwest::Client::new();
+        let answered = answered.clone();
+        let base = base.clone();
+        clients.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            // The front page is kept in the page cache; search answers never are.
+            let paths = ["/", "/search?q=news", "/livez"];
+            for i in 0..2000 {
+                if Instant::now() > bound {
+                    failures.push("the loop outlasted its bound".to_owned());
+                    break;
+                }
+                let url = format!("{base}{}", paths[(i + n) % paths.len()]);
+                match request(&client, &url).await {
+                    Seen::Answered => {
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Seen::Refused => break,
+                    Seen::Failed(e) => failures.push(e),
+                }
+            }
+            failures
+        }));
+    }
+    // Signal in the middle of the load.
+    while answered.load(Ordering::Relaxed) < 100 {
+        anyhow::ensure!(Instant::now() < bound, "the clients made no progress");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let before = answered.load(Ordering::Relaxed);
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()?;
+    anyhow::ensure!(kill.success(), "kill -TERM failed");
+    // While the grace lasts, /readyz says 503 (on a fresh connection each poll).
+    let mut saw_503 = false;
+    while Instant::now() < bound {
+        let probe = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()?;
+        match probe.get(format!("{base}/readyz")).send().await {
+            Ok(res) if res.status() == 503 => {
+                assert_eq!(res.text().await?, "not ready: shutting down");
+                saw_503 = true;
+                break;
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            Err(_) => break,
+        }
+    }
+    assert!(saw_503, "/readyz never answered 503 during the grace");
+    let mut failures = Vec::new();
+    for c in clients {
+        failures.extend(c.await?);
+    }
+    let total = answered.load(Ordering::Relaxed);
+    assert!(
+        total > before,
+        "no request was answered after the signal ({total})"
+    );
+    // The process exits 0 within the bound.
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > bound {
+            child.kill()?;
+            anyhow::bail!("the server did not exit; log: {log:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    reader.join().ok();
+    log.extend(lines_rx.try_iter());
+    assert!(failures.is_empty(), "{failures:#?}\nlog: {log:#?}");
+    assert_eq!(status.code(), Some(0), "log: {log:#?}");
+    for phase in [
+        "shutting down: /readyz answers 503",
+        "closing the port",
+        "every request in flight has finished",
+        "search index committed",
+        "stopped",
+    ] {
+        assert!(
+            log.iter().any(|l| l.contains(phase)),
+            "no `{phase}` line: {log:#?}"
+        );
+    }
+    Ok(())
+}
