@@ -1,6 +1,7 @@
 //! A browser for newsroom tests: a reqwest client with a small cookie jar that keeps what the
 //! server sets (and lets tests read the raw `Set-Cookie` attributes), plus the helpers that
-//! make accounts and sign in: [`TestApp::account`], [`TestApp::login_as`].
+//! make accounts and sign in: [`TestApp::account`], [`TestApp::login_as`], and API tokens with
+//! the one way the write-API tests call it: [`TestApp::api_token`], [`TestApp::api_call`].
 //!
 //! Follows no redirects, like [`TestApp::client`], so tests see each 303.
 
@@ -331,6 +332,40 @@ impl Browser {
 }
 
 impl TestApp {
+    /// A new account with `role` (as [`TestApp::account`]) and an API token acting as it.
+    pub async fn api_token(&self, role: Role) -> anyhow::Result<(Account, String)> {
+        let owner = self.account(role).await?;
+        let token = dateline_web::newsroom::credentials::new_token()?;
+        let hash = dateline_web::newsroom::credentials::token_hash(token.expose());
+        self.store
+            .create_api_token(owner.id, &hash, "test", self.clock.now())
+            .await?;
+        Ok((owner, token.expose().clone()))
+    }
+
+    /// Call the API with `token` and an optional JSON body: the status and the answer as JSON
+    /// (a body that is not JSON comes back as a JSON string).
+    pub async fn api_call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header("authorization", format!("Bearer {token}"));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await?;
+        let status = res.status().as_u16();
+        let text = res.text().await?;
+        let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        Ok((status, value))
+    }
+
     /// A browser signed in as a new reader `name` (`{name}@readers.example`, lower-cased,
     /// spaces as dots), holding its form token, read from the discussion of `article`.
     pub async fn reader(

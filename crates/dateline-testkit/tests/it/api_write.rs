@@ -8,54 +8,22 @@ use dateline_core::article::Status;
 use dateline_core::permissions::Role;
 use serde_json::{Value, json};
 
-/// An API token for a new account with `role`.
-async fn token(app: &TestApp, role: Role) -> anyhow::Result<String> {
-    let owner = app.account(role).await?;
-    let token = dateline_web::newsroom::credentials::new_token()?;
-    let hash = dateline_web::newsroom::credentials::token_hash(token.expose());
-    app.store
-        .create_api_token(owner.id, &hash, "test", app.clock.now())
-        .await?;
-    Ok(token.expose().clone())
-}
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> anyhow::Result<(u16, Value)> {
-    let mut req = app
-        .client
-        .request(method, app.url(path))
-        .header("authorization", format!("Bearer {token}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await?;
-    let status = res.status().as_u16();
-    let text = res.text().await?;
-    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Ok((status, value))
-}
-
 backend_test!(write_api_runs_the_workflow, |app| {
     app.section("news", "News").await?;
-    let t = token(&app, Role::Editor).await?;
+    let t = app.api_token(Role::Editor).await?.1;
     let post = reqwest::Method::POST;
 
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles",
-        Some(
-            json!({"headline": "Wire story", "section": "news", "body": "Text.",
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles",
+            Some(
+                json!({"headline": "Wire story", "section": "news", "body": "Text.",
                     "tags": ["Wire"]}),
-        ),
-    )
-    .await?;
+            ),
+        )
+        .await?;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["status"], "draft");
     let id = v["id"].as_i64().expect("an id");
@@ -63,138 +31,140 @@ backend_test!(write_api_runs_the_workflow, |app| {
     assert_eq!(app.store.tag_by_slug("wire").await?.name, "Wire");
 
     // Bad input: a stable code and a sentence, nothing written.
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles",
-        Some(json!({"headline": "", "section": "nowhere"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles",
+            Some(json!({"headline": "", "section": "nowhere"})),
+        )
+        .await?;
     assert_eq!(s, 400);
     assert_eq!(v["error"], "bad_request");
     assert!(v["message"].as_str().is_some_and(|m| m.contains("nowhere")));
-    let (s, v) = call(&app, &t, post.clone(), "/api/v1/articles", None).await?;
+    let (s, v) = app
+        .api_call(&t, post.clone(), "/api/v1/articles", None)
+        .await?;
     assert_eq!((s, v["error"].as_str()), (400, Some("bad_request")));
 
     // Update with the version; a stale one is refused.
     let put = reqwest::Method::PUT;
     let change = json!({"headline": "Wire story, updated", "section": "news",
                         "body": "Text.", "version": version});
-    let (s, v) = call(
-        &app,
-        &t,
-        put.clone(),
-        &format!("/api/v1/articles/{id}"),
-        Some(change.clone()),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            put.clone(),
+            &format!("/api/v1/articles/{id}"),
+            Some(change.clone()),
+        )
+        .await?;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["headline"], "Wire story, updated");
-    let (s, v) = call(
-        &app,
-        &t,
-        put.clone(),
-        &format!("/api/v1/articles/{id}"),
-        Some(change),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            put.clone(),
+            &format!("/api/v1/articles/{id}"),
+            Some(change),
+        )
+        .await?;
     assert_eq!((s, v["error"].as_str()), (409, Some("conflict")));
 
     // Submit, then publish: the empty standfirst is a warning until confirmed.
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{id}/submit"),
-        None,
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{id}/submit"),
+            None,
+        )
+        .await?;
     assert_eq!((s, v["status"].as_str()), (200, Some("in_review")));
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{id}/publish"),
-        None,
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{id}/publish"),
+            None,
+        )
+        .await?;
     assert_eq!((s, v["error"].as_str()), (409, Some("conflict")));
     assert!(
         v["message"]
             .as_str()
             .is_some_and(|m| m.contains("standfirst"))
     );
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{id}/publish"),
-        Some(json!({"confirm": true})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{id}/publish"),
+            Some(json!({"confirm": true})),
+        )
+        .await?;
     assert_eq!(s, 200, "{v}");
     let path = v["path"].as_str().expect("a path").to_owned();
     app.page(&path, 200).await?;
 
     // Withdraw needs a note; restore brings it back.
-    let (s, _) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{id}/withdraw"),
-        None,
-    )
-    .await?;
+    let (s, _) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{id}/withdraw"),
+            None,
+        )
+        .await?;
     assert_eq!(s, 400);
-    let (s, _) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{id}/withdraw"),
-        Some(json!({"note": "Pulled."})),
-    )
-    .await?;
+    let (s, _) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{id}/withdraw"),
+            Some(json!({"note": "Pulled."})),
+        )
+        .await?;
     assert_eq!(s, 200);
     app.page(&path, 410).await?;
-    let (s, _) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{id}/restore"),
-        None,
-    )
-    .await?;
+    let (s, _) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{id}/restore"),
+            None,
+        )
+        .await?;
     assert_eq!(s, 200);
     app.page(&path, 200).await?;
 
     // Schedule another story; the scheduler publishes it when due.
-    let (_, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles",
-        Some(json!({"headline": "Later", "standfirst": "s", "section": "news", "body": "x"})),
-    )
-    .await?;
+    let (_, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles",
+            Some(json!({"headline": "Later", "standfirst": "s", "section": "news", "body": "x"})),
+        )
+        .await?;
     let later = v["id"].as_i64().expect("an id");
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{later}/schedule"),
-        Some(json!({"at": "2020-01-01T00:00:00Z"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{later}/schedule"),
+            Some(json!({"at": "2020-01-01T00:00:00Z"})),
+        )
+        .await?;
     assert_eq!((s, v["error"].as_str()), (400, Some("bad_request")));
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{later}/schedule"),
-        Some(json!({"at": "2026-03-10T13:00:00Z"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{later}/schedule"),
+            Some(json!({"at": "2026-03-10T13:00:00Z"})),
+        )
+        .await?;
     assert_eq!((s, v["status"].as_str()), (200, Some("scheduled")), "{v}");
     app.clock.set(ts("2026-03-10T13:00:01Z"));
     app.state.scheduler.tick().await?;
@@ -207,32 +177,32 @@ backend_test!(write_api_runs_the_workflow, |app| {
     );
 
     // Sections and tags.
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/sections",
-        Some(json!({"name": "Sport"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/sections",
+            Some(json!({"name": "Sport"})),
+        )
+        .await?;
     assert_eq!((s, v["slug"].as_str()), (201, Some("sport")));
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/sections",
-        Some(json!({"name": "Sport"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/sections",
+            Some(json!({"name": "Sport"})),
+        )
+        .await?;
     assert_eq!((s, v["error"].as_str()), (409, Some("conflict")));
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/tags",
-        Some(json!({"name": "Football"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/tags",
+            Some(json!({"name": "Football"})),
+        )
+        .await?;
     assert_eq!((s, v["slug"].as_str()), (201, Some("football")));
     Ok(())
 });
@@ -240,64 +210,64 @@ backend_test!(write_api_runs_the_workflow, |app| {
 backend_test!(write_api_permissions, |app| {
     app.section("news", "News").await?;
     let post = reqwest::Method::POST;
-    let contributor = token(&app, Role::Contributor).await?;
-    let (s, v) = call(
-        &app,
-        &contributor,
-        post.clone(),
-        "/api/v1/articles",
-        Some(json!({"headline": "Mine", "standfirst": "s", "section": "news"})),
-    )
-    .await?;
+    let contributor = app.api_token(Role::Contributor).await?.1;
+    let (s, v) = app
+        .api_call(
+            &contributor,
+            post.clone(),
+            "/api/v1/articles",
+            Some(json!({"headline": "Mine", "standfirst": "s", "section": "news"})),
+        )
+        .await?;
     assert_eq!(s, 201);
     let id = v["id"].as_i64().expect("an id");
     // A contributor may not publish, even their own story; nor manage sections.
-    let (s, v) = call(
-        &app,
-        &contributor,
-        post.clone(),
-        &format!("/api/v1/articles/{id}/publish"),
-        Some(json!({"confirm": true})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &contributor,
+            post.clone(),
+            &format!("/api/v1/articles/{id}/publish"),
+            Some(json!({"confirm": true})),
+        )
+        .await?;
     assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")));
-    let (s, _) = call(
-        &app,
-        &contributor,
-        post.clone(),
-        "/api/v1/sections",
-        Some(json!({"name": "X"})),
-    )
-    .await?;
+    let (s, _) = app
+        .api_call(
+            &contributor,
+            post.clone(),
+            "/api/v1/sections",
+            Some(json!({"name": "X"})),
+        )
+        .await?;
     assert_eq!(s, 403);
     // An author publishes their own story but not someone else's.
-    let author = token(&app, Role::Author).await?;
-    let (s, _) = call(
-        &app,
-        &author,
-        post.clone(),
-        &format!("/api/v1/articles/{id}/publish"),
-        Some(json!({"confirm": true})),
-    )
-    .await?;
+    let author = app.api_token(Role::Author).await?.1;
+    let (s, _) = app
+        .api_call(
+            &author,
+            post.clone(),
+            &format!("/api/v1/articles/{id}/publish"),
+            Some(json!({"confirm": true})),
+        )
+        .await?;
     assert_eq!(s, 403);
-    let (_, v) = call(
-        &app,
-        &author,
-        post.clone(),
-        "/api/v1/articles",
-        Some(json!({"headline": "Author's", "standfirst": "s", "section": "news"})),
-    )
-    .await?;
+    let (_, v) = app
+        .api_call(
+            &author,
+            post.clone(),
+            "/api/v1/articles",
+            Some(json!({"headline": "Author's", "standfirst": "s", "section": "news"})),
+        )
+        .await?;
     let own = v["id"].as_i64().expect("an id");
-    let (s, v) = call(
-        &app,
-        &author,
-        post.clone(),
-        &format!("/api/v1/articles/{own}/publish"),
-        None,
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &author,
+            post.clone(),
+            &format!("/api/v1/articles/{own}/publish"),
+            None,
+        )
+        .await?;
     assert_eq!((s, v["status"].as_str()), (200, Some("published")), "{v}");
     // No token: 401 JSON. A session cookie alone does not write.
     let res = app
@@ -367,7 +337,7 @@ fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec
 }
 
 backend_test!(write_api_uploads_photos, |app| {
-    let t = token(&app, Role::Author).await?;
+    let t = app.api_token(Role::Author).await?.1;
     let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
         image::Rgb([x as u8, y as u8, 90])
     }));

@@ -9,35 +9,6 @@ use crate::*;
 use dateline_core::permissions::Role;
 use serde_json::{Value, json};
 
-/// An API token for a new account with `role`.
-async fn token(app: &TestApp, role: Role) -> anyhow::Result<String> {
-    let owner = app.account(role).await?;
-    let token = dateline_web::newsroom::credentials::new_token()?;
-    let hash = dateline_web::newsroom::credentials::token_hash(token.expose());
-    app.store
-        .create_api_token(owner.id, &hash, "test", app.clock.now())
-        .await?;
-    Ok(token.expose().clone())
-}
-
-/// Send `body` as JSON (or raw bytes with a content type) with the token; status and JSON.
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> anyhow::Result<(u16, Value)> {
-    let mut req = app
-        .client
-        .request(method, app.url(path))
-        .header("authorization", format!("Bearer {token}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    answer(req.send().await?).await
-}
-
 async fn answer(res: reqwest::Response) -> anyhow::Result<(u16, Value)> {
     let status = res.status().as_u16();
     let text = res.text().await?;
@@ -171,42 +142,42 @@ backend_test!(issue_22_control_characters_are_refused_at_the_edge, |app| {
     );
 
     // The write API: any string, in any field.
-    let t = token(&app, Role::Admin).await?;
+    let t = app.api_token(Role::Admin).await?.1;
     let post = reqwest::Method::POST;
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles",
-        Some(json!({"headline": "Nul\u{0}byte", "section": "news"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles",
+            Some(json!({"headline": "Nul\u{0}byte", "section": "news"})),
+        )
+        .await?;
     assert_eq!(s, 400, "{v}");
     assert_eq!(
         v["message"],
         "The field `headline` contains a control character (U+0000)."
     );
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles",
-        Some(json!({"headline": "Fine", "section": "news", "tags": ["ok", "b\u{7}d"]})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles",
+            Some(json!({"headline": "Fine", "section": "news", "tags": ["ok", "b\u{7}d"]})),
+        )
+        .await?;
     assert_eq!(s, 400, "{v}");
     assert_eq!(
         v["message"],
         "The field `tags[1]` contains a control character (U+0007)."
     );
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/tags",
-        Some(json!({"name": "\u{0}"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/tags",
+            Some(json!({"name": "\u{0}"})),
+        )
+        .await?;
     assert_eq!((s, v["error"].as_str()), (400, Some("bad_request")), "{v}");
     assert_eq!(article_count(&app).await?, before, "nothing was written");
     assert!(app.store.tag_by_slug("b-d").await.is_err());
@@ -247,16 +218,16 @@ backend_test!(issue_22_a_long_name_that_collides_gets_a_free_slug, |app| {
     want.sort();
     assert_eq!(slugs, want);
     // Tags with a long name that collide are the same tag, never a 500.
-    let t = token(&app, Role::Editor).await?;
+    let t = app.api_token(Role::Editor).await?.1;
     for _ in 0..2 {
-        let (s, v) = call(
-            &app,
-            &t,
-            reqwest::Method::POST,
-            "/api/v1/tags",
-            Some(json!({"name": "C".repeat(100)})),
-        )
-        .await?;
+        let (s, v) = app
+            .api_call(
+                &t,
+                reqwest::Method::POST,
+                "/api/v1/tags",
+                Some(json!({"name": "C".repeat(100)})),
+            )
+            .await?;
         assert_eq!(s, 201, "{v}");
     }
     Ok(())
@@ -286,7 +257,7 @@ backend_test!(issue_22_upload_texts_over_the_limit_are_refused, |app| {
     assert!(app.store.media_library(None, 0, 10).await?.is_empty());
 
     // The API's multipart upload says the same.
-    let t = token(&app, Role::Admin).await?;
+    let t = app.api_token(Role::Admin).await?.1;
     const BOUNDARY: &str = "----dateline-bad-input-boundary";
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photographer\"\r\n\r\n{}\r\n\
@@ -341,12 +312,14 @@ backend_test!(issue_22_upload_texts_over_the_limit_are_refused, |app| {
 
 backend_test!(issue_22_errors_say_what_to_fix, |app| {
     let news = app.section("news", "News").await?;
-    let t = token(&app, Role::Editor).await?;
+    let t = app.api_token(Role::Editor).await?.1;
     let post = reqwest::Method::POST;
 
     // A JSON body over the limit: 413 and the limit.
     let big = json!({"headline": "Big", "section": "news", "body": "x".repeat(3 * 1024 * 1024)});
-    let (s, v) = call(&app, &t, post.clone(), "/api/v1/articles", Some(big)).await?;
+    let (s, v) = app
+        .api_call(&t, post.clone(), "/api/v1/articles", Some(big))
+        .await?;
     assert_eq!((s, v["error"].as_str()), (413, Some("too_large")), "{v}");
     assert_eq!(
         v["message"],
@@ -354,27 +327,22 @@ backend_test!(issue_22_errors_say_what_to_fix, |app| {
     );
 
     // An id beyond 64 bits, and one that does not exist.
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles/99999999999999999999/submit",
-        None,
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles/99999999999999999999/submit",
+            None,
+        )
+        .await?;
     assert_eq!(s, 400, "{v}");
     assert_eq!(
         v["message"],
         "The article id must be a whole number between 1 and 9,223,372,036,854,775,807."
     );
-    let (s, _) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles/424242/submit",
-        None,
-    )
-    .await?;
+    let (s, _) = app
+        .api_call(&t, post.clone(), "/api/v1/articles/424242/submit", None)
+        .await?;
     assert_eq!(s, 404);
 
     // serde's words never reach people.
@@ -393,17 +361,19 @@ backend_test!(issue_22_errors_say_what_to_fix, |app| {
             "The field `minor` must be true or false.",
         ),
     ] {
-        let (s, v) = call(&app, &t, post.clone(), "/api/v1/articles", Some(body)).await?;
+        let (s, v) = app
+            .api_call(&t, post.clone(), "/api/v1/articles", Some(body))
+            .await?;
         assert_eq!((s, v["message"].as_str()), (400, Some(said)), "{v}");
     }
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles",
-        Some(json!({"headline": "A", "section": "news", "colour": "red"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles",
+            Some(json!({"headline": "A", "section": "news", "colour": "red"})),
+        )
+        .await?;
     assert_eq!(s, 400);
     assert!(
         v["message"]
@@ -442,14 +412,14 @@ backend_test!(issue_22_errors_say_what_to_fix, |app| {
     );
     // `version` is required on PUT, said as a field.
     let story = app.article("Versioned").section(&news).draft().await?;
-    let (s, v) = call(
-        &app,
-        &t,
-        reqwest::Method::PUT,
-        &format!("/api/v1/articles/{}", story.id),
-        Some(json!({"headline": "Versioned", "section": "news"})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            reqwest::Method::PUT,
+            &format!("/api/v1/articles/{}", story.id),
+            Some(json!({"headline": "Versioned", "section": "news"})),
+        )
+        .await?;
     assert_eq!(s, 400);
     assert!(
         v["message"]
@@ -460,17 +430,17 @@ backend_test!(issue_22_errors_say_what_to_fix, |app| {
 
     // A thousand unknown ids are one sentence, not a thousand.
     let ids: Vec<i64> = (100_000..101_000).collect();
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles",
-        Some(
-            json!({"headline": "Many", "section": "news", "authors": &ids[..20],
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles",
+            Some(
+                json!({"headline": "Many", "section": "news", "authors": &ids[..20],
                     "related": &ids[..20]}),
-        ),
-    )
-    .await?;
+            ),
+        )
+        .await?;
     assert_eq!(s, 400, "{v}");
     assert_eq!(
         v["message"],
@@ -479,14 +449,14 @@ backend_test!(issue_22_errors_say_what_to_fix, |app| {
          \"100002\", \"100003\", \"100004\" (or 15 more) to pick as related: give story \
          numbers, separated by commas."
     );
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        "/api/v1/articles",
-        Some(json!({"headline": "Many", "section": "news", "related": ids})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            "/api/v1/articles",
+            Some(json!({"headline": "Many", "section": "news", "related": ids})),
+        )
+        .await?;
     assert_eq!(s, 400, "{v}");
     assert_eq!(
         v["message"],
@@ -494,23 +464,23 @@ backend_test!(issue_22_errors_say_what_to_fix, |app| {
     );
 
     // Workflow refusals read as English.
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{}/submit", story.id),
-        None,
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{}/submit", story.id),
+            None,
+        )
+        .await?;
     assert_eq!(s, 200, "{v}");
-    let (s, v) = call(
-        &app,
-        &t,
-        post.clone(),
-        &format!("/api/v1/articles/{}/restore", story.id),
-        None,
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &t,
+            post.clone(),
+            &format!("/api/v1/articles/{}/restore", story.id),
+            None,
+        )
+        .await?;
     assert_eq!(
         (s, v["message"].as_str()),
         (409, Some("A story in review cannot be restored."))

@@ -12,40 +12,10 @@ use dateline_core::permissions::Role;
 use dateline_testkit::{Browser, TEST_PASSWORD};
 use serde_json::{Value, json};
 
-/// A new account with `role` and an API token for it.
-async fn token(app: &TestApp, role: Role) -> anyhow::Result<(Account, String)> {
-    let owner = app.account(role).await?;
-    let token = dateline_web::newsroom::credentials::new_token()?;
-    let hash = dateline_web::newsroom::credentials::token_hash(token.expose());
-    app.store
-        .create_api_token(owner.id, &hash, "test", app.clock.now())
-        .await?;
-    Ok((owner, token.expose().clone()))
-}
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> anyhow::Result<(u16, Value)> {
-    let mut req = app
-        .client
-        .request(method, app.url(path))
-        .header("authorization", format!("Bearer {token}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await?;
-    let status = res.status().as_u16();
-    let text = res.text().await?;
-    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Ok((status, value))
-}
-
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> anyhow::Result<Value> {
-    let (s, v) = call(app, token, reqwest::Method::POST, path, Some(body)).await?;
+    let (s, v) = app
+        .api_call(token, reqwest::Method::POST, path, Some(body))
+        .await?;
     anyhow::ensure!(matches!(s, 200 | 201), "POST {path}: {s} {v}");
     Ok(v)
 }
@@ -74,8 +44,8 @@ backend_test!(
     issue_22_contributors_cannot_change_reviewed_stories_by_api,
     |app| {
         app.section("news", "News").await?;
-        let (_, contributor) = token(&app, Role::Contributor).await?;
-        let (_, editor) = token(&app, Role::Editor).await?;
+        let (_, contributor) = app.api_token(Role::Contributor).await?;
+        let (_, editor) = app.api_token(Role::Editor).await?;
         let put = reqwest::Method::PUT;
 
         // Published by an editor: the contributor's change is refused and nothing moves.
@@ -88,17 +58,17 @@ backend_test!(
         )
         .await?;
         let before = app.store.article(ArticleId(id)).await?;
-        let (s, v) = call(
-            &app,
-            &contributor,
-            put.clone(),
-            &format!("/api/v1/articles/{id}"),
-            Some(
-                json!({"headline": "Harbour sold to a casino", "section": "news",
+        let (s, v) = app
+            .api_call(
+                &contributor,
+                put.clone(),
+                &format!("/api/v1/articles/{id}"),
+                Some(
+                    json!({"headline": "Harbour sold to a casino", "section": "news",
                     "body": "Unreviewed.", "version": before.version}),
-            ),
-        )
-        .await?;
+                ),
+            )
+            .await?;
         assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "{v}");
         assert_eq!(
             v["message"],
@@ -122,15 +92,15 @@ backend_test!(
         .await?;
         let before = app.store.article(ArticleId(id)).await?;
         assert_eq!(before.status, Status::Scheduled);
-        let (s, v) = call(
-            &app,
-            &contributor,
-            put.clone(),
-            &format!("/api/v1/articles/{id}"),
-            Some(json!({"headline": "Bridge closes", "section": "news",
+        let (s, v) = app
+            .api_call(
+                &contributor,
+                put.clone(),
+                &format!("/api/v1/articles/{id}"),
+                Some(json!({"headline": "Bridge closes", "section": "news",
                     "body": "Unreviewed.", "version": before.version})),
-        )
-        .await?;
+            )
+            .await?;
         assert_eq!(s, 403, "{v}");
         assert_eq!(
             v["message"],
@@ -143,20 +113,20 @@ backend_test!(
         // Before review the contributor still writes; an editor changes a published story.
         let id = submitted(&app, &contributor, "Ferry timetable").await?;
         let v = app.store.article(ArticleId(id)).await?.version;
-        let (s, body) = call(
-            &app,
-            &contributor,
-            put.clone(),
-            &format!("/api/v1/articles/{id}"),
-            Some(
-                json!({"headline": "Ferry timetable changes", "section": "news",
+        let (s, body) = app
+            .api_call(
+                &contributor,
+                put.clone(),
+                &format!("/api/v1/articles/{id}"),
+                Some(
+                    json!({"headline": "Ferry timetable changes", "section": "news",
                     "body": "Text.", "version": v}),
-            ),
-        )
-        .await?;
+                ),
+            )
+            .await?;
         assert_eq!(s, 200, "{body}");
         // An author publishes their own stories, so may change them once published.
-        let (_, author) = token(&app, Role::Author).await?;
+        let (_, author) = app.api_token(Role::Author).await?;
         let v = post(
             &app,
             &author,
@@ -172,17 +142,17 @@ backend_test!(
             json!({"confirm": true}),
         )
         .await?;
-        let (s, body) = call(
-            &app,
-            &author,
-            put,
-            &format!("/api/v1/articles/{own}"),
-            Some(
-                json!({"headline": "Tide tables, corrected", "section": "news",
+        let (s, body) = app
+            .api_call(
+                &author,
+                put,
+                &format!("/api/v1/articles/{own}"),
+                Some(
+                    json!({"headline": "Tide tables, corrected", "section": "news",
                     "body": "T.", "version": v["version"]}),
-            ),
-        )
-        .await?;
+                ),
+            )
+            .await?;
         assert_eq!(s, 200, "{body}");
         Ok(())
     }
@@ -345,19 +315,19 @@ backend_test!(issue_22_only_the_desk_credits_others_alone, |app| {
     let sid = news.id.0.to_string();
     let other = app.person("amira-haddad", "Amira Haddad").await?;
     let other_id = other.id.0;
-    let (me, author) = token(&app, Role::Author).await?;
-    let (_, editor) = token(&app, Role::Editor).await?;
+    let (me, author) = app.api_token(Role::Author).await?;
+    let (_, editor) = app.api_token(Role::Editor).await?;
     let put = reqwest::Method::PUT;
 
     // API: someone else alone is refused, naming the field; with oneself, taken.
-    let (s, v) = call(
-        &app,
-        &author,
-        reqwest::Method::POST,
-        "/api/v1/articles",
-        Some(json!({"headline": "Not mine", "section": "news", "authors": [other_id]})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &author,
+            reqwest::Method::POST,
+            "/api/v1/articles",
+            Some(json!({"headline": "Not mine", "section": "news", "authors": [other_id]})),
+        )
+        .await?;
     assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "{v}");
     let m = v["message"].as_str().unwrap_or("");
     assert!(
@@ -373,29 +343,29 @@ backend_test!(issue_22_only_the_desk_credits_others_alone, |app| {
     .await?;
     let id = v["id"].as_i64().expect("an id");
     // Dropping oneself to leave another's name alone: refused, the byline unchanged.
-    let (s, v) = call(
-        &app,
-        &author,
-        put.clone(),
-        &format!("/api/v1/articles/{id}"),
-        Some(
-            json!({"headline": "Ours", "section": "news", "authors": [other_id],
+    let (s, v) = app
+        .api_call(
+            &author,
+            put.clone(),
+            &format!("/api/v1/articles/{id}"),
+            Some(
+                json!({"headline": "Ours", "section": "news", "authors": [other_id],
                     "version": v["version"]}),
-        ),
-    )
-    .await?;
+            ),
+        )
+        .await?;
     assert_eq!(s, 403, "{v}");
     let (_, input) = app.store.article_input(ArticleId(id)).await?;
     assert_eq!(input.authors, vec![me.id, other.id]);
     // The desk credits anyone.
-    let (s, v) = call(
-        &app,
-        &editor,
-        reqwest::Method::POST,
-        "/api/v1/articles",
-        Some(json!({"headline": "Agency copy", "section": "news", "authors": [other_id]})),
-    )
-    .await?;
+    let (s, v) = app
+        .api_call(
+            &editor,
+            reqwest::Method::POST,
+            "/api/v1/articles",
+            Some(json!({"headline": "Agency copy", "section": "news", "authors": [other_id]})),
+        )
+        .await?;
     assert_eq!(s, 201, "{v}");
 
     // The editor form: the same rule, the same sentence naming the byline, nothing created.
@@ -424,7 +394,9 @@ backend_test!(issue_22_only_the_desk_credits_others_alone, |app| {
 
 /// The API answers `token` with 200 (`true`) or 401 (`false`).
 async fn token_works(app: &TestApp, token: &str) -> anyhow::Result<bool> {
-    let (s, _) = call(app, token, reqwest::Method::GET, "/api/v1/me", None).await?;
+    let (s, _) = app
+        .api_call(token, reqwest::Method::GET, "/api/v1/me", None)
+        .await?;
     anyhow::ensure!(matches!(s, 200 | 401), "GET /api/v1/me: {s}");
     Ok(s == 200)
 }
@@ -433,7 +405,7 @@ backend_test!(
     issue_22_password_changes_and_disabling_revoke_api_tokens,
     |app| {
         // Disabling through the newsroom revokes; enabling brings no token back.
-        let (target, t) = token(&app, Role::Author).await?;
+        let (target, t) = app.api_token(Role::Author).await?;
         assert!(token_works(&app, &t).await?);
         let admin = app.login_as(Role::Admin).await?;
         let status = format!("/newsroom/users/{}/status", target.id);
@@ -448,7 +420,7 @@ backend_test!(
         );
 
         // One's own change: this session stays, other sessions end, tokens are revoked.
-        let (owner, t) = token(&app, Role::Editor).await?;
+        let (owner, t) = app.api_token(Role::Editor).await?;
         let here = app.login(owner.clone(), TEST_PASSWORD).await?;
         let elsewhere = app.login(owner, TEST_PASSWORD).await?;
         let new = "a much longer new password";
