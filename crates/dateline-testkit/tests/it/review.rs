@@ -6,7 +6,6 @@
 
 use crate::*;
 use dateline_core::ArticleId;
-use dateline_core::account::Account;
 use dateline_core::article::Status;
 use dateline_core::permissions::Role;
 use dateline_testkit::{Browser, TEST_PASSWORD};
