@@ -347,3 +347,22 @@ backend_test!(
         Ok(())
     }
 );
+
+backend_test!(
+    a_kept_page_never_outlives_the_year_its_footer_shows,
+    |app| {
+        // The site's time zone decides when the year turns: London's New Year is at 00:00 UTC.
+        app.configure(|s| s.time_zone = "Europe/London".to_owned())
+            .await?;
+        app.clock.set(ts("2026-12-31T23:59:00Z"));
+        let (_, before) = rendered(&app, "/").await?;
+        assert!(before.contains("© 2026"), "{before}");
+        let (again, _) = rendered(&app, "/").await?;
+        assert!(!again, "the front page is kept within the year");
+        app.clock.set(ts("2027-01-01T00:00:01Z"));
+        let (fresh, after) = rendered(&app, "/").await?;
+        assert!(fresh, "the page rendered in 2026 was served in 2027");
+        assert!(after.contains("© 2027"), "{after}");
+        Ok(())
+    }
+);
