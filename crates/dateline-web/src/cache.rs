@@ -801,12 +801,20 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     let shows = res.extensions().get::<Shows>().cloned();
     // The policy of the site the page was rendered for; a settings change drops every page,
     // so a page kept with an old policy is never served.
-    let csp = match state.site().await {
-        Ok(site) => csp_value(&site.csp),
+    let (csp, year_ends) = match state.site().await {
+        Ok(site) => (
+            csp_value(&site.csp),
+            next_new_year(state.clock.now(), &site.tz),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "loading the site settings failed; page not kept");
             return res;
         }
+    };
+    // Every page's footer shows the year: no page outlives the year it was rendered in.
+    let expires = match (expires, year_ends) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     };
     let (parts, body) = res.into_parts();
     // The body is ours, already rendered in memory: read it whole whatever its size. A page
@@ -848,6 +856,16 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
 }
 
 /// Search answers: never kept ([`crate::site`]), so never coalesced either.
+/// The first instant of the next year in the site's time zone (every page's footer shows the
+/// current year there, so a page kept across New Year would keep the old one).
+fn next_new_year(now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> Option<jiff::Timestamp> {
+    let year = now.to_zoned(tz.clone()).year();
+    jiff::civil::date(year.checked_add(1)?, 1, 1)
+        .to_zoned(tz.clone())
+        .ok()
+        .map(|z| z.timestamp())
+}
+
 fn is_search(path: &str) -> bool {
     path == "/search" || path == "/api/v1/search"
 }
