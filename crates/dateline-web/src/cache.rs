@@ -31,6 +31,9 @@
 //!   them), a page that says nothing of what it shows, or a gap in the changes the store kept:
 //!   everything is dropped, as before.
 //!
+//! Time alone drops a page too: at its [`CacheUntil`] (the news sitemap's window), and every
+//! page at the next New Year in the site's time zone, since every footer shows the year.
+//!
 //! What is not cached cannot be stale: search answers, short links (301s) and newsroom pages
 //! never enter. The site context's latest stories are shown only by search.
 //!
