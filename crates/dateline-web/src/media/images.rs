@@ -291,6 +291,12 @@ pub fn check_dimensions(
     // The header alone: no pixel is allocated here whatever it claims.
     reader.limits(header_limits());
     let (width, height) = reader.into_dimensions().map_err(|e| refusal(e, format))?;
+    within(width, height, format, max_pixels)
+}
+
+/// Whether a picture of `width` × `height` may be decoded: both sides within [`MAX_SIDE`], the
+/// area within `max_pixels`, neither side zero.
+fn within(width: u32, height: u32, format: Format, max_pixels: u64) -> Result<(u32, u32), Refusal> {
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(Refusal::TooManyPixels);
     }
@@ -349,19 +355,7 @@ fn decode(bytes: &[u8], format: Format, max_pixels: u64) -> Result<DynamicImage,
     let mut decoder = reader.into_decoder().map_err(|e| refusal(e, format))?;
     // The decoder's own reading of the header must agree with the check above.
     let (width, height) = decoder.dimensions();
-    if width > MAX_SIDE || height > MAX_SIDE {
-        return Err(Refusal::TooManyPixels);
-    }
-    if u64::from(width) * u64::from(height) > max_pixels {
-        return Err(Refusal::TooManyMegapixels {
-            width,
-            height,
-            max_pixels,
-        });
-    }
-    if width == 0 || height == 0 {
-        return Err(damaged());
-    }
+    within(width, height, format, max_pixels)?;
     let orientation = decoder.orientation().map_err(|_| damaged())?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| refusal(e, format))?;
     image.apply_orientation(orientation);

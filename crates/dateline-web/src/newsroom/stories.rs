@@ -660,6 +660,14 @@ struct Extra {
 }
 
 impl Extra {
+    /// Only `errors` to show above the form.
+    fn with_errors(errors: Vec<String>) -> Self {
+        Extra {
+            errors,
+            ..Extra::none()
+        }
+    }
+
     fn none() -> Self {
         Extra {
             errors: Vec::new(),
@@ -914,10 +922,7 @@ async fn create_story(
     let mut checked = match check(&state, &site, &user, &form).await {
         Ok(c) => c,
         Err(errors) => {
-            let extra = Extra {
-                errors,
-                ..Extra::none()
-            };
+            let extra = Extra::with_errors(errors);
             return show_editor(
                 &state,
                 &user,
@@ -930,10 +935,7 @@ async fn create_story(
         }
     };
     if let Some(m) = bylines_refused(&user, "The byline", &checked.input.authors, &[]) {
-        let extra = Extra {
-            errors: vec![m],
-            ..Extra::none()
-        };
+        let extra = Extra::with_errors(vec![m]);
         return show_editor(&state, &user, StatusCode::FORBIDDEN, None, form, extra).await;
     }
     if step == Step::Preview {
@@ -968,12 +970,9 @@ async fn create_story(
     {
         Ok(a) => a,
         Err(StoreError::Taken(field)) => {
-            let extra = Extra {
-                errors: vec![format!(
-                    "Another story already has this {field}: change the slug."
-                )],
-                ..Extra::none()
-            };
+            let extra = Extra::with_errors(vec![format!(
+                "Another story already has this {field}: change the slug."
+            )]);
             return show_editor(&state, &user, StatusCode::CONFLICT, None, form, extra).await;
         }
         Err(e) => return Err(e.into()),
@@ -1016,10 +1015,7 @@ async fn plan(
             Err(m) => {
                 return Ok(Err(Refusal {
                     status: StatusCode::UNPROCESSABLE_ENTITY,
-                    extra: Extra {
-                        errors: vec![m],
-                        ..Extra::none()
-                    },
+                    extra: Extra::with_errors(vec![m]),
                 }));
             }
         },
@@ -1031,10 +1027,9 @@ async fn plan(
         Err(TransitionError::ScheduleInPast) => {
             return Ok(Err(Refusal {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                extra: Extra {
-                    errors: vec!["The time to publish must be in the future.".to_owned()],
-                    ..Extra::none()
-                },
+                extra: Extra::with_errors(vec![
+                    "The time to publish must be in the future.".to_owned(),
+                ]),
             }));
         }
         Err(e) => return Err(refused(e)),
@@ -1104,10 +1099,7 @@ async fn save_story(
     let now = state.clock.now();
     // Refused before anything is looked at: the typed words stay in the form, nothing is kept.
     if let Err(e) = workflow::may_edit(a.status, user.account.role, own) {
-        let extra = Extra {
-            errors: vec![refused(e).message()],
-            ..Extra::none()
-        };
+        let extra = Extra::with_errors(vec![refused(e).message()]);
         return show_editor(
             &state,
             &user,
@@ -1124,10 +1116,7 @@ async fn save_story(
     let mut checked = match check(&state, &site, &user, &form).await {
         Ok(c) => c,
         Err(errors) => {
-            let extra = Extra {
-                errors,
-                ..Extra::none()
-            };
+            let extra = Extra::with_errors(errors);
             return show_editor(
                 &state,
                 &user,
@@ -1140,10 +1129,7 @@ async fn save_story(
         }
     };
     if let Some(m) = bylines_refused(&user, "The byline", &checked.input.authors, &before.authors) {
-        let extra = Extra {
-            errors: vec![m],
-            ..Extra::none()
-        };
+        let extra = Extra::with_errors(vec![m]);
         return show_editor(
             &state,
             &user,
@@ -1190,12 +1176,9 @@ async fn save_story(
         Ok(s) => s,
         Err(StoreError::StaleVersion) => return stale(&state, &user, &a, own, form).await,
         Err(StoreError::Taken(field)) => {
-            let extra = Extra {
-                errors: vec![format!(
-                    "Another story already has this {field}: change the slug."
-                )],
-                ..Extra::none()
-            };
+            let extra = Extra::with_errors(vec![format!(
+                "Another story already has this {field}: change the slug."
+            )]);
             return show_editor(
                 &state,
                 &user,
