@@ -51,6 +51,9 @@ pub enum MountError {
     FallbackToSelf,
     #[error("the maximum number of listeners must be at least 1")]
     NoListeners,
+    /// The URL as given is not repeated: it may hold a password.
+    #[error("a relay upstream looks like http://[user:password@]host[:port]/path ({0})")]
+    BadUpstream(&'static str),
 }
 
 impl MountPath {
@@ -183,6 +186,9 @@ pub struct Mount {
     pub fallback: Option<MountPath>,
     pub burst_bytes: u32,
     pub queue_bytes: u32,
+    /// Relay this upstream (an Icecast mount, say) while the mount has listeners, instead of
+    /// waiting for a source of its own.
+    pub relay_from: Option<Upstream>,
     pub created_at: Timestamp,
 }
 
@@ -197,8 +203,129 @@ impl fmt::Debug for Mount {
             .field("fallback", &self.fallback)
             .field("burst_bytes", &self.burst_bytes)
             .field("queue_bytes", &self.queue_bytes)
+            .field("relay_from", &self.relay_from)
             .field("created_at", &self.created_at)
             .finish()
+    }
+}
+
+/// Where a relay pulls a stream from over plain HTTP: a host, a port and a path, with the
+/// credentials to send as Basic authentication when the upstream wants them. Its `Debug` and
+/// `Display` never show the password; [`Upstream::as_stored`] is the one way to the whole URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Upstream {
+    stored: String,
+    pub host: String,
+    pub port: u16,
+    /// The path and query to `GET`, starting with `/`.
+    pub path: String,
+    pub user: Option<String>,
+    password: Option<crate::secret::Secret<String>>,
+}
+
+impl Upstream {
+    /// Check `http://[user[:password]@]host[:port]/path`. Only plain HTTP: Icecast relays
+    /// speak it, and nodes of one site talk over their private network.
+    pub fn parse(s: &str) -> Result<Self, MountError> {
+        let s = s.trim();
+        let rest = s
+            .strip_prefix("http://")
+            .ok_or(MountError::BadUpstream("it must start with http://"))?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let (userinfo, hostport) = match authority.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, authority),
+        };
+        // `[v6]:port`, `[v6]`, `host:port` or `host`.
+        let (host, port) = match hostport.strip_prefix('[') {
+            Some(v6) => {
+                let (h, after) = v6
+                    .split_once(']')
+                    .ok_or(MountError::BadUpstream("an IPv6 address needs its closing ]"))?;
+                (h, after.strip_prefix(':'))
+            }
+            None => match hostport.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            },
+        };
+        let port = match port {
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| MountError::BadUpstream("the port must be a number"))?,
+            None => 80,
+        };
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(MountError::BadUpstream("it names no host"));
+        }
+        if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(MountError::BadUpstream("the path has spaces"));
+        }
+        let (user, password) = match userinfo {
+            None => (None, None),
+            Some(u) => match u.split_once(':') {
+                Some((user, pass)) => (
+                    Some(user.to_owned()),
+                    Some(crate::secret::Secret::new(pass.to_owned())),
+                ),
+                None => (Some(u.to_owned()), None),
+            },
+        };
+        Ok(Self {
+            stored: s.to_owned(),
+            host: host.to_owned(),
+            port,
+            path: path.to_owned(),
+            user,
+            password,
+        })
+    }
+
+    /// The URL as given, password and all: for the store only.
+    pub fn as_stored(&self) -> &str {
+        &self.stored
+    }
+
+    /// The user and password to send, when the URL had them.
+    pub fn credentials(&self) -> Option<(&str, &str)> {
+        self.user.as_deref().map(|u| {
+            (
+                u,
+                self.password.as_ref().map_or("", |p| p.expose().as_str()),
+            )
+        })
+    }
+
+    /// `host:port`, bracketed for IPv6, for connecting and the `Host` header.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+impl fmt::Display for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = if self.user.is_some() { "***@" } else { "" };
+        write!(f, "http://{auth}{}{}", self.authority(), self.path)
+    }
+}
+
+impl fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Upstream({self})")
+    }
+}
+
+impl Serialize for Upstream {
+    /// Shown as [`Display`](fmt::Display): never the password.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

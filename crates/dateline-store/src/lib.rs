@@ -44,7 +44,7 @@ pub use desk::{DeskFilter, DeskItem, DeskSearch};
 pub use discussion::{LogEntry, NewComment, NewReader, PostingHistory, QueueItem, ReaderSession};
 pub use error::StoreError;
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
-pub use live::NewMount;
+pub use live::{NewMount, SourceNode};
 pub use media::NewMedia;
 pub use people::NewPerson;
 pub use providers::Provider;

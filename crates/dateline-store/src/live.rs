@@ -2,10 +2,14 @@
 //!
 //! Only a hash of a mount's source password is ever stored or returned; hashing and checking
 //! are the caller's (they take CPU time that belongs off the async threads).
+//!
+//! Also which node has each mount's source on air ([`SourceNode`]), so the other nodes of a
+//! site on one PostgreSQL database relay it from there. These rows are bookkeeping, not
+//! content: writing them announces no change.
 
 use crate::rows::{get, micros, parsed, time};
 use crate::{Change, Store, StoreError};
-use dateline_core::live::{AudioFormat, Mount, MountPath};
+use dateline_core::live::{AudioFormat, Mount, MountPath, Upstream};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 
@@ -21,10 +25,11 @@ pub struct NewMount {
     pub fallback: Option<MountPath>,
     pub burst_bytes: u32,
     pub queue_bytes: u32,
+    pub relay_from: Option<Upstream>,
 }
 
 const COLUMNS: &str = "path, name, format, source_password_hash, max_listeners, fallback_path, \
-                       burst_bytes, queue_bytes, created_at";
+                       burst_bytes, queue_bytes, relay_from, created_at";
 
 fn mount_path(row: &AnyRow, col: &str) -> Result<MountPath, StoreError> {
     let s: String = get(row, col)?;
@@ -53,6 +58,11 @@ fn mount(row: &AnyRow) -> Result<Mount, StoreError> {
             .transpose()?,
         burst_bytes: small(get(row, "burst_bytes")?, "burst_bytes")?,
         queue_bytes: small(get(row, "queue_bytes")?, "queue_bytes")?,
+        relay_from: get::<Option<String>>(row, "relay_from")?
+            .map(|u| {
+                Upstream::parse(&u).map_err(|e| StoreError::Corrupt(format!("column relay_from: {e}")))
+            })
+            .transpose()?,
         created_at: time(get(row, "created_at")?)?,
     })
 }
@@ -86,8 +96,8 @@ impl Store {
         let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO live_mounts (path, name, format, source_password_hash, max_listeners, \
-             fallback_path, burst_bytes, queue_bytes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+             fallback_path, burst_bytes, queue_bytes, relay_from, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
         ))
         .bind(new.path.as_str())
         .bind(&new.name)
@@ -97,6 +107,7 @@ impl Store {
         .bind(new.fallback.as_ref().map(|f| f.as_str().to_owned()))
         .bind(i64::from(new.burst_bytes))
         .bind(i64::from(new.queue_bytes))
+        .bind(new.relay_from.as_ref().map(|u| u.as_stored().to_owned()))
         .bind(micros(now))
         .fetch_one(&mut *w.tx)
         .await
@@ -122,8 +133,116 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        sqlx::query("DELETE FROM live_source_nodes WHERE mount_path = $1")
+            .bind(path.as_str())
+            .execute(&mut *w.tx)
+            .await?;
         w.commit().await?;
         self.announce(Change::Content);
         Ok(())
+    }
+}
+
+/// The node with a mount's source on air, as its row says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceNode {
+    /// The node's internal URL (`--node-url`), e.g. `http://10.0.0.5:8080`.
+    pub node_url: String,
+    pub since: Timestamp,
+    pub heartbeat_at: Timestamp,
+}
+
+impl Store {
+    /// Record `node_url` as the node with `path`'s source on air, unless another node holds
+    /// it with a heartbeat at or after `fresh_after`. Whether this node holds it now.
+    pub async fn claim_live_source(
+        &self,
+        path: &MountPath,
+        node_url: &str,
+        now: Timestamp,
+        fresh_after: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut w = self.write().await?;
+        // One statement, so two nodes admitting a source at once cannot both win: the loser's
+        // update finds the winner's fresh row and changes nothing.
+        let done = sqlx::query(
+            "INSERT INTO live_source_nodes (mount_path, node_url, since, heartbeat_at) \
+             VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (mount_path) DO UPDATE SET node_url = excluded.node_url, \
+             since = excluded.since, heartbeat_at = excluded.heartbeat_at \
+             WHERE live_source_nodes.node_url = excluded.node_url \
+             OR live_source_nodes.heartbeat_at < $4",
+        )
+        .bind(path.as_str())
+        .bind(node_url)
+        .bind(micros(now))
+        .bind(micros(fresh_after))
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Renew this node's heartbeat for `path`; `false` when the row is no longer this node's
+    /// (another node took the mount after this one's heartbeat went stale).
+    pub async fn renew_live_source(
+        &self,
+        path: &MountPath,
+        node_url: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut w = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE live_source_nodes SET heartbeat_at = $3 \
+             WHERE mount_path = $1 AND node_url = $2",
+        )
+        .bind(path.as_str())
+        .bind(node_url)
+        .bind(micros(now))
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Forget that `node_url` has `path`'s source (its source ended); another node's row is
+    /// left alone.
+    pub async fn release_live_source(
+        &self,
+        path: &MountPath,
+        node_url: &str,
+    ) -> Result<(), StoreError> {
+        let mut w = self.write().await?;
+        sqlx::query("DELETE FROM live_source_nodes WHERE mount_path = $1 AND node_url = $2")
+            .bind(path.as_str())
+            .bind(node_url)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The node with `path`'s source on air, when its heartbeat is at or after `fresh_after`.
+    pub async fn live_source_node(
+        &self,
+        path: &MountPath,
+        fresh_after: Timestamp,
+    ) -> Result<Option<SourceNode>, StoreError> {
+        let row = sqlx::query(
+            "SELECT node_url, since, heartbeat_at FROM live_source_nodes \
+             WHERE mount_path = $1 AND heartbeat_at >= $2",
+        )
+        .bind(path.as_str())
+        .bind(micros(fresh_after))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SourceNode {
+                node_url: get(&r, "node_url")?,
+                since: time(get(&r, "since")?)?,
+                heartbeat_at: time(get(&r, "heartbeat_at")?)?,
+            })
+        })
+        .transpose()
     }
 }

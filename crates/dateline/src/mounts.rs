@@ -10,7 +10,7 @@ use crate::config::{self, StoreArgs};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use dateline_core::live::{
-    AudioFormat, DEFAULT_BURST_BYTES, DEFAULT_QUEUE_BYTES, MountPath, check_mount,
+    AudioFormat, DEFAULT_BURST_BYTES, DEFAULT_QUEUE_BYTES, MountPath, Upstream, check_mount,
 };
 use dateline_store::{NewMount, Store, StoreError};
 use dateline_web::Clock;
@@ -73,6 +73,10 @@ pub struct AddArgs {
     /// How far a listener may fall behind before it is dropped.
     #[arg(long, default_value_t = DEFAULT_QUEUE_BYTES)]
     pub queue_bytes: u32,
+    /// Relay this upstream while the mount has listeners (Icecast's on-demand relay), e.g.
+    /// http://user:password@icecast.internal:8000/stream; every node pulls it on its own.
+    #[arg(long)]
+    pub relay_from: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +137,12 @@ async fn add(args: AddArgs) -> anyhow::Result<()> {
     let path = MountPath::parse(&args.path)?;
     let format: AudioFormat = args.format.parse()?;
     let fallback = args.fallback.as_deref().map(MountPath::parse).transpose()?;
+    let relay_from = args
+        .relay_from
+        .as_deref()
+        .map(Upstream::parse)
+        .transpose()
+        .context("checking --relay-from")?;
     check_mount(
         &path,
         args.max_listeners,
@@ -157,6 +167,7 @@ async fn add(args: AddArgs) -> anyhow::Result<()> {
                 fallback,
                 burst_bytes: args.burst_bytes,
                 queue_bytes: args.queue_bytes,
+                relay_from,
             },
             Clock::System.now(),
         )
@@ -207,6 +218,10 @@ async fn list(args: ListArgs) -> anyhow::Result<()> {
             m.fallback.as_ref().map_or("-", |f| f.as_str()),
             m.name,
         );
+        if let Some(up) = &m.relay_from {
+            // Display hides a password the URL holds.
+            println!("{:<32} relays {up} while it has listeners", "");
+        }
     }
     Ok(())
 }

@@ -49,3 +49,32 @@ fn mount_checks() {
     assert!(check_mount(&p, None, None, 0, 1024).is_err());
     assert!(check_mount(&p, Some(0), None, 0, MIN_QUEUE_BYTES).is_err());
 }
+
+#[test]
+fn upstreams_parse_and_never_show_their_password() {
+    let u = Upstream::parse("http://relay:s3cret@127.0.0.1:8000/stream").expect("valid");
+    assert_eq!(u.authority(), "127.0.0.1:8000");
+    assert_eq!(u.path, "/stream");
+    assert_eq!(u.credentials(), Some(("relay", "s3cret")));
+    assert_eq!(u.to_string(), "http://***@127.0.0.1:8000/stream");
+    assert!(!format!("{u:?}").contains("s3cret"));
+    assert_eq!(
+        u.as_stored(),
+        "http://relay:s3cret@127.0.0.1:8000/stream"
+    );
+    let plain = Upstream::parse("http://radio.example").expect("valid");
+    assert_eq!((plain.port, plain.path.as_str()), (80, "/"));
+    assert_eq!(plain.credentials(), None);
+    let v6 = Upstream::parse("http://[::1]:8001/a.mp3").expect("valid");
+    assert_eq!(v6.authority(), "[::1]:8001");
+    for bad in [
+        "https://x/s",
+        "ftp://x",
+        "http:///s",
+        "http://x:port/s",
+        "http://x/a b",
+        "http://[::1/s",
+    ] {
+        assert!(Upstream::parse(bad).is_err(), "{bad} was accepted");
+    }
+}
