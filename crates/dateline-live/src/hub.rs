@@ -118,6 +118,9 @@ pub struct SourceInfo {
     pub public: bool,
     pub content_type: Option<String>,
     pub user_agent: Option<String>,
+    /// Where a relay pulls this stream from (another node, an Icecast server), shown without
+    /// credentials; `None` for a source of this node's own. Other nodes never relay a relay.
+    pub relayed_from: Option<String>,
 }
 
 #[derive(Clone)]
@@ -138,6 +141,9 @@ pub(crate) struct Mount {
     config: RwLock<Arc<MountConfig>>,
     live: RwLock<Option<Arc<Session>>>,
     pub(crate) listeners: AtomicUsize,
+    /// Other nodes' relays pulling this mount: apart from `listeners`, so relays neither
+    /// count in the public figures nor take a listener's place.
+    pub(crate) relays: AtomicUsize,
     peak: AtomicUsize,
     connections: AtomicU64,
     pub(crate) bytes_sent: AtomicU64,
@@ -221,10 +227,11 @@ impl Session {
     }
 }
 
-/// A place in a mount's listener count, given back when dropped.
+/// A place in a mount's listener count (or its relay count), given back when dropped.
 pub(crate) struct Slot {
     pub(crate) mount: Arc<Mount>,
     hub: Arc<HubInner>,
+    pub(crate) relay: bool,
 }
 
 impl Slot {
@@ -244,13 +251,29 @@ impl Slot {
         Ok(Slot {
             mount,
             hub: hub.clone(),
+            relay: false,
         })
+    }
+
+    /// A relay's place: no limit, counted apart from listeners.
+    fn take_relay(hub: &Arc<HubInner>, mount: Arc<Mount>) -> Slot {
+        mount.relays.fetch_add(1, Ordering::AcqRel);
+        Slot {
+            mount,
+            hub: hub.clone(),
+            relay: true,
+        }
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.mount.listeners.fetch_sub(1, Ordering::AcqRel);
+        let count = if self.relay {
+            &self.mount.relays
+        } else {
+            &self.mount.listeners
+        };
+        count.fetch_sub(1, Ordering::AcqRel);
         self.hub.bump();
     }
 }
@@ -260,6 +283,8 @@ impl Drop for Slot {
 pub struct MountStatus {
     pub config: MountConfig,
     pub listeners: usize,
+    /// Other nodes' relays pulling this mount (not listeners).
+    pub relays: usize,
     /// Most listeners at once since the server started.
     pub listener_peak: usize,
     /// Listener connections since the server started.
@@ -323,6 +348,7 @@ impl Hub {
                         config: RwLock::new(Arc::new(config)),
                         live: RwLock::new(None),
                         listeners: AtomicUsize::new(0),
+                        relays: AtomicUsize::new(0),
                         peak: AtomicUsize::new(0),
                         connections: AtomicU64::new(0),
                         bytes_sent: AtomicU64::new(0),
@@ -441,6 +467,56 @@ impl Hub {
         Ok(listener)
     }
 
+    /// Another node's relay of `path`: the mount's own source only (never a fallback, never
+    /// a relay of this node's, so relays cannot chain or loop), with no listener limit and
+    /// counted apart from listeners. Its stream ends when the source does.
+    pub fn listen_relay(&self, path: &MountPath, icy: bool) -> Result<Listener, LiveError> {
+        if *self.inner.shutdown.borrow() {
+            return Err(LiveError::ShuttingDown);
+        }
+        let mount = self
+            .inner
+            .mount(path)
+            .ok_or_else(|| LiveError::NoSuchMount(path.to_string()))?;
+        let session = mount
+            .on_air()
+            .filter(|s| s.info.relayed_from.is_none())
+            .ok_or(LiveError::OffAir)?;
+        let icy = icy && session.format.supports_icy();
+        let slot = Slot::take_relay(&self.inner, mount);
+        let mut listener = Listener::new(self.inner.clone(), slot, session, icy);
+        listener.follow_fallback = false;
+        self.inner.bump();
+        Ok(listener)
+    }
+
+    /// Whether `path` has a source (or a relay) of its own on air here, fallbacks aside.
+    pub fn on_air(&self, path: &MountPath) -> bool {
+        self.inner.mount(path).is_some_and(|m| m.on_air().is_some())
+    }
+
+    /// Listeners of `path` now (relays not counted).
+    pub fn listeners(&self, path: &MountPath) -> usize {
+        self.inner
+            .mount(path)
+            .map_or(0, |m| m.listeners.load(Ordering::Acquire))
+    }
+
+    /// Resolves when the hub starts shutting down (for tasks that feed it, such as relays).
+    pub fn stopping(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut shutdown = self.inner.shutdown.subscribe();
+        async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        }
+    }
+
+    /// The now-playing title on air at `path`, if any.
+    pub fn title(&self, path: &MountPath) -> Option<String> {
+        let session = self.inner.mount(path)?.on_air()?;
+        let title = session.meta().title.clone();
+        Some(title)
+    }
+
     /// What a listener of `path` would be told, without becoming one (for `HEAD`): refused
     /// as `listen` would be, except that a full mount can still be described.
     pub fn describe(&self, path: &MountPath, icy: bool) -> Result<StreamDescription, LiveError> {
@@ -525,6 +601,7 @@ fn status_of(m: &Mount) -> MountStatus {
     MountStatus {
         config: (*m.config()).clone(),
         listeners: m.listeners.load(Ordering::Acquire),
+        relays: m.relays.load(Ordering::Acquire),
         listener_peak: m.peak.load(Ordering::Acquire),
         listener_connections: m.connections.load(Ordering::Relaxed),
         bytes_sent: m.bytes_sent.load(Ordering::Relaxed),

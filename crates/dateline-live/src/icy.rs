@@ -94,5 +94,88 @@ impl IcyState {
     }
 }
 
+/// Splits a stream with ICY metadata blocks back into audio and titles: what a relay gets from
+/// an upstream it asked with `Icy-MetaData: 1` (another node, an Icecast server).
+#[derive(Debug)]
+pub struct IcyReader {
+    metaint: usize,
+    state: ReadState,
+    block: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ReadState {
+    /// Audio bytes left before the next length byte.
+    Audio(usize),
+    Length,
+    /// Bytes of the block still to come.
+    Block(usize),
+}
+
+impl IcyReader {
+    pub fn new(metaint: usize) -> Self {
+        let metaint = metaint.max(1);
+        Self {
+            metaint,
+            state: ReadState::Audio(metaint),
+            block: Vec::new(),
+        }
+    }
+
+    /// Append the audio in `data` to `audio`; the title of the last whole metadata block in
+    /// it that had one (a block without `StreamTitle` says nothing about the title).
+    pub fn feed(&mut self, mut data: &[u8], audio: &mut Vec<u8>) -> Option<String> {
+        let mut title = None;
+        while !data.is_empty() {
+            match self.state {
+                ReadState::Audio(left) => {
+                    let n = left.min(data.len());
+                    audio.extend_from_slice(&data[..n]);
+                    data = &data[n..];
+                    self.state = if n == left {
+                        ReadState::Length
+                    } else {
+                        ReadState::Audio(left - n)
+                    };
+                }
+                ReadState::Length => {
+                    let len = usize::from(data[0]) * 16;
+                    data = &data[1..];
+                    self.block.clear();
+                    self.state = if len == 0 {
+                        ReadState::Audio(self.metaint)
+                    } else {
+                        ReadState::Block(len)
+                    };
+                }
+                ReadState::Block(left) => {
+                    let n = left.min(data.len());
+                    self.block.extend_from_slice(&data[..n]);
+                    data = &data[n..];
+                    if n == left {
+                        if let Some(t) = stream_title(&self.block) {
+                            title = Some(t);
+                        }
+                        self.state = ReadState::Audio(self.metaint);
+                    } else {
+                        self.state = ReadState::Block(left - n);
+                    }
+                }
+            }
+        }
+        title
+    }
+}
+
+/// The `StreamTitle` of a metadata block's text (NUL padding and other fields aside).
+fn stream_title(block: &[u8]) -> Option<String> {
+    let end = block.iter().position(|&b| b == 0).unwrap_or(block.len());
+    let text = String::from_utf8_lossy(&block[..end]);
+    let start = text.find("StreamTitle='")? + "StreamTitle='".len();
+    let rest = &text[start..];
+    let stop = rest.find("';").unwrap_or(rest.len());
+    Some(rest[..stop].to_owned())
+}
+
 #[cfg(test)]
 mod tests;

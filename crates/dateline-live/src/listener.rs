@@ -92,6 +92,8 @@ pub struct Listener {
     started: Instant,
     sent: u64,
     end: Option<End>,
+    /// Whether the listener moves to the fallback when its source goes (a relay does not).
+    pub(crate) follow_fallback: bool,
 }
 
 impl Listener {
@@ -115,11 +117,13 @@ impl Listener {
             started: Instant::now(),
             sent: 0,
             end: None,
+            follow_fallback: true,
         };
         tracing::info!(
             mount = %listener.session.path,
             listener = id,
             icy,
+            relay = listener.slot.relay,
             "listener connected"
         );
         listener
@@ -231,7 +235,7 @@ impl Listener {
     }
 
     fn switch_to_fallback(&mut self) -> bool {
-        if self.hub.is_shutting_down() {
+        if !self.follow_fallback || self.hub.is_shutting_down() {
             return false;
         }
         let Some((slot, session)) = self.hub.fallback_for(&self.slot.mount, self.format) else {

@@ -53,3 +53,27 @@ fn blocks_come_every_metaint_bytes_and_titles_change_once() {
     let blocks = stream.len() - audio.len();
     assert_eq!(blocks, first.len() + second.len() + 7);
 }
+
+#[test]
+fn a_reader_gets_back_the_audio_and_the_titles_whatever_the_read_sizes() {
+    let audio: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let mut icy = IcyState::new(1000);
+    let mut out = Vec::new();
+    let first = encode_block("First 'quoted' title");
+    icy.interleave([Bytes::from(audio[..4000].to_vec())], ((1, 1), &first), &mut out);
+    let second = encode_block("Second");
+    icy.interleave([Bytes::from(audio[4000..].to_vec())], ((1, 2), &second), &mut out);
+    let wire: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
+    for read in [1, 7, 999, 1000, 1001, 4096, wire.len()] {
+        let mut reader = IcyReader::new(1000);
+        let mut got = Vec::new();
+        let mut titles = Vec::new();
+        for piece in wire.chunks(read) {
+            if let Some(t) = reader.feed(piece, &mut got) {
+                titles.push(t);
+            }
+        }
+        assert_eq!(got, audio, "reads of {read}");
+        assert_eq!(titles, ["First 'quoted' title", "Second"], "reads of {read}");
+    }
+}

@@ -113,6 +113,7 @@ pub(crate) fn source_info(header: impl Fn(&str) -> Option<String>) -> SourceInfo
         public: pick(&["ice-public", "icy-pub"]).is_some_and(|v| v == "1"),
         content_type: pick(&["content-type"]),
         user_agent: pick(&["user-agent"]),
+        relayed_from: None,
     }
 }
 

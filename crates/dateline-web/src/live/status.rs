@@ -34,6 +34,9 @@ struct MountView {
     format: &'static str,
     on_air: bool,
     listeners: usize,
+    /// Other nodes' relays pulling this mount from here: not listeners, and not counted
+    /// against `max_listeners`.
+    relays: usize,
     listener_peak: usize,
     listener_connections: u64,
     max_listeners: Option<u32>,
@@ -57,6 +60,9 @@ struct SourceView {
     bitrate: Option<u32>,
     content_type: String,
     user_agent: Option<String>,
+    /// Where this node relays the stream from (another node's URL, an upstream without its
+    /// credentials); absent for a source of this node's own.
+    relayed_from: Option<String>,
     bytes_received: u64,
     buffered_bytes: usize,
 }
@@ -98,6 +104,7 @@ async fn mounts(state: &AppState) -> Result<Vec<MountStatus>, crate::AppError> {
             .or_insert_with(|| MountStatus {
                 config: dateline_live::MountConfig::from(&stored),
                 listeners: 0,
+                relays: 0,
                 listener_peak: 0,
                 listener_connections: 0,
                 bytes_sent: 0,
@@ -122,6 +129,7 @@ fn source_view(s: &SourceStatus) -> SourceView {
         bitrate: s.info.bitrate,
         content_type: s.content_type.clone(),
         user_agent: s.info.user_agent.clone(),
+        relayed_from: s.info.relayed_from.clone(),
         bytes_received: s.bytes_received,
         buffered_bytes: s.buffered_bytes,
     }
@@ -146,6 +154,7 @@ pub(crate) async fn live_status(
                 format: m.config.format.as_str(),
                 on_air: m.source.is_some(),
                 listeners: m.listeners,
+                relays: m.relays,
                 listener_peak: m.listener_peak,
                 listener_connections: m.listener_connections,
                 max_listeners: m.config.max_listeners,
