@@ -242,9 +242,9 @@ impl Upstream {
         // `[v6]:port`, `[v6]`, `host:port` or `host`.
         let (host, port) = match hostport.strip_prefix('[') {
             Some(v6) => {
-                let (h, after) = v6
-                    .split_once(']')
-                    .ok_or(MountError::BadUpstream("an IPv6 address needs its closing ]"))?;
+                let (h, after) = v6.split_once(']').ok_or(MountError::BadUpstream(
+                    "an IPv6 address needs its closing ]",
+                ))?;
                 (h, after.strip_prefix(':'))
             }
             None => match hostport.split_once(':') {

@@ -60,7 +60,8 @@ fn mount(row: &AnyRow) -> Result<Mount, StoreError> {
         queue_bytes: small(get(row, "queue_bytes")?, "queue_bytes")?,
         relay_from: get::<Option<String>>(row, "relay_from")?
             .map(|u| {
-                Upstream::parse(&u).map_err(|e| StoreError::Corrupt(format!("column relay_from: {e}")))
+                Upstream::parse(&u)
+                    .map_err(|e| StoreError::Corrupt(format!("column relay_from: {e}")))
             })
             .transpose()?,
         created_at: time(get(row, "created_at")?)?,

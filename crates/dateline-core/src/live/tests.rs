@@ -58,10 +58,7 @@ fn upstreams_parse_and_never_show_their_password() {
     assert_eq!(u.credentials(), Some(("relay", "s3cret")));
     assert_eq!(u.to_string(), "http://***@127.0.0.1:8000/stream");
     assert!(!format!("{u:?}").contains("s3cret"));
-    assert_eq!(
-        u.as_stored(),
-        "http://relay:s3cret@127.0.0.1:8000/stream"
-    );
+    assert_eq!(u.as_stored(), "http://relay:s3cret@127.0.0.1:8000/stream");
     let plain = Upstream::parse("http://radio.example").expect("valid");
     assert_eq!((plain.port, plain.path.as_str()), (80, "/"));
     assert_eq!(plain.credentials(), None);
