@@ -195,15 +195,36 @@ impl TestApp {
         Self::start_with(backend, None, options).await
     }
 
+    /// Another node of this site: a second application (its own port, caches, search index
+    /// and live hub) on the same database, started with `options`, as `dateline serve` runs
+    /// on each machine of a site behind a load balancer. The site settings are left as this
+    /// node wrote them. (Relay tests' helper; the cross-node change stream's tests have one of
+    /// their own to fold with this.)
+    pub async fn start_relay_node(&self, options: Options) -> anyhow::Result<Self> {
+        Self::start_on(self.backend, None, options, Some(self.database_url.clone())).await
+    }
+
     async fn start_with(
         backend: TestBackend,
         theme: Option<&std::path::Path>,
         options: Options,
     ) -> anyhow::Result<Self> {
+        Self::start_on(backend, theme, options, None).await
+    }
+
+    async fn start_on(
+        backend: TestBackend,
+        theme: Option<&std::path::Path>,
+        mut options: Options,
+        shared: Option<String>,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
-        let url = match backend {
-            TestBackend::Sqlite => dateline::config::sqlite_url(&dir.path().join("test.db")),
-            TestBackend::Postgres => fresh_postgres_database().await?,
+        let url = match (&shared, backend) {
+            (Some(url), _) => url.clone(),
+            (None, TestBackend::Sqlite) => {
+                dateline::config::sqlite_url(&dir.path().join("test.db"))
+            }
+            (None, TestBackend::Postgres) => fresh_postgres_database().await?,
         };
         let store = Store::open(&url)
             .await
@@ -218,7 +239,13 @@ impl TestApp {
             base_url: base.clone(),
             ..SiteSettings::default()
         };
-        store.save_site_settings(&settings).await?;
+        if shared.is_none() {
+            store.save_site_settings(&settings).await?;
+        }
+        // As `serve` derives it from a concrete listen address: other nodes relay from here.
+        if options.live.node_url.is_none() {
+            options.live.node_url = Some(base.clone());
+        }
         let media_dir = dir.path().join("media");
         tokio::fs::create_dir_all(&media_dir).await?;
         let clock = Clock::fixed(start_time());
@@ -405,6 +432,7 @@ impl TestApp {
             fallback: None,
             burst_bytes: DEFAULT_BURST_BYTES,
             queue_bytes: DEFAULT_QUEUE_BYTES,
+            relay_from: None,
         };
         adjust(&mut new);
         Ok(self.store.create_live_mount(new, self.clock.now()).await?)

@@ -4,6 +4,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use dateline_core::secret::Secret;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -93,6 +94,15 @@ pub struct ServeArgs {
     /// Load the demo newsroom when the site has no stories yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
+    /// This node's internal URL, where the site's other nodes relay its live sources from.
+    /// [default: http://LISTEN when LISTEN is a concrete address; else this node's sources
+    /// are not relayed]
+    #[arg(long, env = "DATELINE_NODE_URL")]
+    pub node_url: Option<String>,
+    /// What nodes' live relays send as user `relay`; the same on every node. Without it this
+    /// node serves no relays.
+    #[arg(long, env = "DATELINE_RELAY_PASSWORD", hide_env_values = true)]
+    pub relay_password: Option<String>,
     #[command(flatten)]
     pub smtp: smtp::SmtpArgs,
 }
@@ -114,6 +124,10 @@ pub struct FileConfig {
     pub media_max_megapixels: Option<u32>,
     /// Seconds between SIGTERM and closing the port.
     pub shutdown_grace: Option<u64>,
+    /// This node's internal URL, for other nodes' live relays.
+    pub node_url: Option<String>,
+    /// The relay password shared by the site's nodes.
+    pub relay_password: Option<Secret<String>>,
     /// Per-site settings that seed the site: a key is written only while the store has no
     /// value for it (the first start); after that the settings page owns it.
     pub site: Option<SiteOverrides>,
@@ -155,6 +169,10 @@ pub struct Settings {
     pub site: SiteOverrides,
     /// None: the site sends no mail.
     pub smtp: Option<dateline_web::mail::SmtpSettings>,
+    /// This node's internal URL as configured; None: derived from the address it listens
+    /// on when that is concrete (see [`node_url_for`]).
+    pub node_url: Option<String>,
+    pub relay_password: Option<Secret<String>>,
 }
 
 impl Settings {
@@ -212,7 +230,21 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         );
     }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
+    let node_url = args
+        .node_url
+        .or(file.node_url)
+        .map(|u| check_node_url(&u))
+        .transpose()?;
+    let relay_password = args.relay_password.map(Secret::new).or(file.relay_password);
+    if relay_password
+        .as_ref()
+        .is_some_and(|p| p.expose().is_empty())
+    {
+        bail!("relay_password must not be empty (leave it out to serve no relays)");
+    }
     Ok(Settings {
+        node_url,
+        relay_password,
         smtp,
         data,
         database,
@@ -226,6 +258,29 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         demo: args.demo,
         site,
     })
+}
+
+/// A node URL as given: `http://HOST:PORT` (no path, no credentials), without a final `/`.
+fn check_node_url(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let ok = dateline_core::live::Upstream::parse(url)
+        .is_ok_and(|u| u.path == "/" && u.credentials().is_none());
+    if !ok {
+        bail!(
+            "node_url must look like http://HOST:PORT (this node's internal address), not {url:?}"
+        );
+    }
+    Ok(url.to_owned())
+}
+
+/// The node URL to use: the one configured, else `http://ADDR` for the address the port was
+/// opened on when it is a concrete one (not 0.0.0.0 or ::, which other nodes cannot reach).
+pub fn node_url_for(configured: Option<&str>, bound: SocketAddr) -> Option<String> {
+    match configured {
+        Some(u) => Some(u.to_owned()),
+        None if bound.ip().is_unspecified() => None,
+        None => Some(format!("http://{bound}")),
+    }
 }
 
 /// The data folder and database URL, as every command that opens the store finds them.

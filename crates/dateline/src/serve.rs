@@ -113,6 +113,10 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
             media_max_megapixels: settings.media_max_megapixels,
             search_dir: Some(settings.search_dir()),
             smtp: settings.smtp.clone(),
+            live: dateline_web::live::LiveOptions {
+                relay_password: settings.relay_password.clone(),
+                ..Default::default()
+            },
             ..Options::default()
         },
     )
@@ -120,6 +124,16 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
+    // Known only now when the port was 0.
+    match config::node_url_for(settings.node_url.as_deref(), listener.local_addr()?) {
+        Some(url) => {
+            state.live.set_node_url(&url);
+            tracing::info!(node_url = %url, "live sources here can be relayed by other nodes");
+        }
+        None => tracing::info!(
+            "no node URL (listening on every address): other nodes cannot relay live sources from here; set --node-url"
+        ),
+    }
     Ok(Server {
         state,
         store,

@@ -6,14 +6,19 @@
 //! answers. A listener that reaches axum instead (the second request on a kept-alive
 //! connection, or a mount this node has not seen yet) is served through hyper ([`get_http`]).
 //! Either way the socket's send buffer is bounded, so a stalled listener costs bounded memory.
+//!
+//! A mount on air on another node is relayed here for its listeners (`relay.rs`); another
+//! node's relay, authenticated as user `relay`, gets this node's own source unthrottled and
+//! is not counted as a listener.
 
-use super::head::{Head, Refusal, StreamHeaders};
+use super::head::{Head, Refusal, StreamHeaders, basic_credentials};
+use super::relay;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use dateline_core::live::MountPath;
-use dateline_live::{End, MountConfig, StreamDescription};
+use dateline_live::{End, Listener, MountConfig, StreamDescription};
 use dateline_store::StoreError;
 use futures::StreamExt;
 use std::time::Duration;
@@ -33,6 +38,36 @@ fn stream_headers(d: StreamDescription) -> StreamHeaders {
     }
 }
 
+/// A new listener of `path`: another node's relay when it authenticates as user `relay`
+/// (served with the relay password only), else an ordinary listener, for whom a mount on air
+/// on another node is relayed here first.
+async fn open(
+    state: &AppState,
+    path: &MountPath,
+    icy: bool,
+    authorization: Option<&str>,
+) -> Result<Listener, Refusal> {
+    let hub = state.live.hub();
+    let credentials = authorization.and_then(basic_credentials);
+    if let Some((_, password)) = credentials.filter(|(u, _)| u == relay::RELAY_USER) {
+        if state.live.options.relay_password.is_none() {
+            tracing::warn!(mount = %path, "relay refused: this node has no relay password");
+            return Err(Refusal::unauthorized(
+                "This node serves no relays (it has no relay password).",
+            ));
+        }
+        if !relay::relay_password_matches(state, &password) {
+            tracing::warn!(mount = %path, "relay refused: wrong relay password");
+            return Err(Refusal::unauthorized("Wrong relay password."));
+        }
+        return hub.listen_relay(path, icy).map_err(Refusal::from);
+    }
+    if !hub.on_air(path) {
+        relay::want(state, path).await;
+    }
+    hub.listen(path, icy).map_err(Refusal::from)
+}
+
 /// A listener connection taken over from the front door.
 pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head) {
     let hub = state.live.hub();
@@ -48,7 +83,10 @@ pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head
         let _ = stream.shutdown().await;
         return;
     }
-    let listener = path.and_then(|p| hub.listen(&p, icy).map_err(Refusal::from));
+    let listener = match path {
+        Ok(p) => open(&state, &p, icy, head.header("authorization")).await,
+        Err(r) => Err(r),
+    };
     let listener = match listener {
         Ok(l) => l,
         Err(refusal) => {
@@ -116,9 +154,12 @@ pub(crate) async fn get_http(
             Err(e) => super::refusal_response(&Refusal::from(e)),
         };
     }
-    let listener = match hub.listen(&path, icy) {
+    let authorization = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let listener = match open(state, &path, icy, authorization).await {
         Ok(l) => l,
-        Err(e) => return super::refusal_response(&Refusal::from(e)),
+        Err(refusal) => return super::refusal_response(&refusal),
     };
     let description = listener.describe();
     let batches = futures::stream::unfold(listener, |mut l| async move {

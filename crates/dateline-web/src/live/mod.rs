@@ -12,6 +12,7 @@ mod front_door;
 mod head;
 mod listen;
 mod password;
+mod relay;
 mod source;
 mod status;
 
@@ -24,10 +25,11 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use dateline_core::secret::Secret;
 use dateline_live::{Hub, HubOptions, MountConfig};
 use dateline_store::Store;
 use jiff::Timestamp;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -41,6 +43,22 @@ pub struct LiveOptions {
     pub head_timeout: Duration,
     /// Password checks running at once.
     pub concurrent_checks: usize,
+    /// This node's internal URL (`--node-url`), where the other nodes of the site relay its
+    /// sources from. None: this node's sources cannot be relayed (it still relays others').
+    pub node_url: Option<String>,
+    /// What other nodes' relays send as user `relay` (`--relay-password`). None: this node
+    /// serves no relays.
+    pub relay_password: Option<Secret<String>>,
+    /// How often a node with a source on air renews its row in `live_source_nodes`.
+    pub heartbeat_every: Duration,
+    /// A source row not renewed for this long counts as gone (its node died).
+    pub source_stale_after: Duration,
+    /// How long a relay with no listeners keeps going (or keeps trying to reconnect), so a
+    /// player reconnecting at once finds it running.
+    pub relay_linger: Duration,
+    /// The longest a listener waits for a relay to come on air before it is told the stream
+    /// is off air.
+    pub relay_wait: Duration,
 }
 
 impl Default for LiveOptions {
@@ -52,6 +70,13 @@ impl Default for LiveOptions {
             listener_send_buffer: 64 * 1024,
             head_timeout: Duration::from_secs(10),
             concurrent_checks: 2,
+            node_url: None,
+            relay_password: None,
+            heartbeat_every: Duration::from_secs(5),
+            // Three missed heartbeats: a busy database does not hand a live mount away.
+            source_stale_after: Duration::from_secs(15),
+            relay_linger: Duration::from_secs(10),
+            relay_wait: Duration::from_secs(5),
         }
     }
 }
@@ -66,17 +91,40 @@ pub struct Live {
     pub(crate) options: Arc<LiveOptions>,
     /// For `/status-json.xsl`'s `server_start`.
     pub(crate) started_at: Timestamp,
+    /// This node's internal URL: from the options, or set once the port is open.
+    node_url: Arc<OnceLock<String>>,
+    /// The relays this node runs, one per mount at most.
+    pub(crate) relays: Arc<relay::Relays>,
 }
 
 impl Live {
     pub fn new(options: LiveOptions, started_at: Timestamp) -> Self {
+        let node_url = OnceLock::new();
+        if let Some(url) = &options.node_url {
+            let _ = node_url.set(url.trim_end_matches('/').to_owned());
+        }
         Self {
             hub: Hub::new(options.hub.clone()),
             checks: Arc::new(Semaphore::new(options.concurrent_checks.max(1))),
             accepted: Arc::new(password::Accepted::new()),
             options: Arc::new(options),
             started_at,
+            node_url: Arc::new(node_url),
+            relays: Arc::new(relay::Relays::default()),
         }
+    }
+
+    /// This node's internal URL, if it has one.
+    pub fn node_url(&self) -> Option<&str> {
+        self.node_url.get().map(String::as_str)
+    }
+
+    /// Set this node's URL once its port is open (when the options named none, `serve`
+    /// derives it from the address it listens on); `false` when it was already set.
+    pub fn set_node_url(&self, url: &str) -> bool {
+        self.node_url
+            .set(url.trim_end_matches('/').to_owned())
+            .is_ok()
     }
 
     /// A relay with every stored mount configured.

@@ -22,14 +22,16 @@ use std::net::IpAddr;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-/// Check the mount, the credentials and that the mount is free; put the source on air.
+/// Check the mount, the credentials and that the mount is free here and on every other node;
+/// put the source on air and record this node as the mount's source node (the claim, held
+/// as long as the source).
 pub(crate) async fn admit(
     state: &AppState,
     path: &str,
     ip: Option<IpAddr>,
     authorization: Option<&str>,
     info: SourceInfo,
-) -> Result<Source, Refusal> {
+) -> Result<(Source, Option<SourceClaim>), Refusal> {
     let not_configured = || {
         Refusal::new(
             StatusCode::NOT_FOUND,
@@ -62,14 +64,123 @@ pub(crate) async fn admit(
     // changed with the CLI applies at the next connect.
     state.live.hub().configure(MountConfig::from(&mount));
     let now = state.clock.now().as_microsecond();
-    state
+    let mut source = state
         .live
         .hub()
         .start_source(&path, info, now)
         .map_err(|e| {
             tracing::warn!(mount = %path, reason = %e, "source refused");
             Refusal::from(e)
-        })
+        })?;
+    // Claimed after the hub took the source: a refusal here must not delete the row of a
+    // source this node already has on air.
+    let claim = match SourceClaim::take(state, &path).await {
+        Ok(claim) => claim,
+        Err(refusal) => {
+            source.finish(SourceEnd::Finished);
+            return Err(refusal);
+        }
+    };
+    Ok((source, claim))
+}
+
+/// This node's row in `live_source_nodes` for a mount whose source it has on air, renewed
+/// every heartbeat while held and deleted when dropped (the source ended).
+pub(crate) struct SourceClaim {
+    heartbeat: tokio::task::JoinHandle<()>,
+    store: dateline_store::Store,
+    path: MountPath,
+    node_url: String,
+}
+
+impl SourceClaim {
+    /// Claim `path` for this node. None when this node has no URL (nothing can relay from it,
+    /// so there is nothing to record) or the store failed (the source still plays here);
+    /// refused with Icecast's "Mountpoint in use" when another node has the mount's source.
+    async fn take(state: &AppState, path: &MountPath) -> Result<Option<Self>, Refusal> {
+        let Some(node_url) = state.live.node_url().map(str::to_owned) else {
+            return Ok(None);
+        };
+        let options = &state.live.options;
+        let now = state.clock.now();
+        let stale = jiff::SignedDuration::try_from(options.source_stale_after)
+            .unwrap_or(jiff::SignedDuration::from_secs(15));
+        match state
+            .store
+            .claim_live_source(path, &node_url, now, now - stale)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(mount = %path, "source refused: another node has this mount's source");
+                return Err(Refusal::new(StatusCode::FORBIDDEN, "Mountpoint in use"));
+            }
+            Err(e) => {
+                // Degraded, not refused: listeners here still hear it; other nodes cannot
+                // relay it until the next heartbeat writes the row.
+                tracing::error!(mount = %path, error = %e, "recording this node as the source node failed");
+            }
+        }
+        let heartbeat = tokio::spawn(heartbeat(
+            state.clone(),
+            path.clone(),
+            node_url.clone(),
+            options.heartbeat_every,
+        ));
+        Ok(Some(Self {
+            heartbeat,
+            store: state.store.clone(),
+            path: path.clone(),
+            node_url,
+        }))
+    }
+}
+
+/// Renew the claim every `every`; a row lost meanwhile (this node was taken for dead) is
+/// claimed back only if nobody else took it.
+async fn heartbeat(state: AppState, path: MountPath, node_url: String, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let now = state.clock.now();
+        let renewed = state.store.renew_live_source(&path, &node_url, now).await;
+        let stale = jiff::SignedDuration::try_from(state.live.options.source_stale_after)
+            .unwrap_or(jiff::SignedDuration::from_secs(15));
+        match renewed {
+            Ok(true) => {}
+            Ok(false) => match state
+                .store
+                .claim_live_source(&path, &node_url, now, now - stale)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(mount = %path,
+                    "another node has taken this mount's source; its listeners are not relayed from here"),
+                Err(e) => {
+                    tracing::warn!(mount = %path, error = %e, "renewing the source node failed")
+                }
+            },
+            Err(e) => tracing::warn!(mount = %path, error = %e, "renewing the source node failed"),
+        }
+    }
+}
+
+impl Drop for SourceClaim {
+    fn drop(&mut self) {
+        self.heartbeat.abort();
+        let store = self.store.clone();
+        let path = self.path.clone();
+        let node_url = std::mem::take(&mut self.node_url);
+        // Dropped where no `.await` is possible: the release runs on its own. If it is lost
+        // (the process dies), the row goes stale and counts as gone.
+        tokio::spawn(async move {
+            if let Err(e) = store.release_live_source(&path, &node_url).await {
+                tracing::warn!(mount = %path, error = %e, "clearing the source node failed");
+            }
+        });
+    }
 }
 
 /// A source connection taken over from the front door: answer, then read until it hangs up.
@@ -83,7 +194,7 @@ pub(crate) async fn serve_raw(
 ) {
     let info = head.source_info();
     let auth = head.header("authorization");
-    let mut source = match admit(&state, head.path(), Some(ip), auth, info).await {
+    let (mut source, _claim) = match admit(&state, head.path(), Some(ip), auth, info).await {
         Ok(s) => s,
         Err(refusal) => {
             let _ = stream.write_all(refusal.raw().as_bytes()).await;
@@ -132,7 +243,7 @@ pub(crate) async fn put_http(
     let auth = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let mut source = match admit(state, path, ip, auth, info).await {
+    let (mut source, claim) = match admit(state, path, ip, auth, info).await {
         Ok(s) => s,
         Err(refusal) => return super::refusal_response(&refusal),
     };
@@ -166,6 +277,7 @@ pub(crate) async fn put_http(
             }
         };
         source.finish(end);
+        drop(claim);
         let _ = done_tx.send(());
     });
     let done = futures::stream::once(async move {

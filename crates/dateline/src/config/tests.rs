@@ -112,3 +112,60 @@ fn the_example_file_parses_and_states_the_defaults() {
     assert!(from_file.smtp.is_none() && defaults.smtp.is_none());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn node_urls_and_relay_passwords_are_checked() {
+    let dir = std::env::temp_dir().join(format!("dateline-config-node-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("dateline.toml"),
+        "node_url = \"http://10.0.0.5:8080/\"\nrelay_password = \"from-the-file\"\n",
+    )
+    .expect("write");
+    let data = dir.to_string_lossy().to_string();
+    let s = resolve(args(&["--data", &data])).expect("resolves");
+    assert_eq!(s.node_url.as_deref(), Some("http://10.0.0.5:8080"));
+    assert_eq!(
+        s.relay_password.as_ref().map(|p| p.expose().as_str()),
+        Some("from-the-file")
+    );
+    assert!(!format!("{s:?}").contains("from-the-file"));
+    let s = resolve(args(&[
+        "--data",
+        &data,
+        "--node-url",
+        "http://127.0.0.1:9001",
+        "--relay-password",
+        "from-a-flag",
+    ]))
+    .expect("resolves");
+    assert_eq!(s.node_url.as_deref(), Some("http://127.0.0.1:9001"));
+    assert_eq!(
+        s.relay_password.as_ref().map(|p| p.expose().as_str()),
+        Some("from-a-flag")
+    );
+    for bad in [
+        "10.0.0.5:8080",
+        "https://a:1",
+        "http://a:1/live",
+        "http://u:p@a:1",
+    ] {
+        let err = resolve(args(&["--data", &data, "--node-url", bad]))
+            .expect_err("a bad node URL is refused");
+        assert!(err.to_string().contains("node_url"), "{err}");
+    }
+    let err = resolve(args(&["--data", &data, "--relay-password", ""])).expect_err("empty");
+    assert!(err.to_string().contains("relay_password"), "{err}");
+    let any: SocketAddr = "0.0.0.0:8080".parse().expect("addr");
+    let here: SocketAddr = "127.0.0.1:8081".parse().expect("addr");
+    assert_eq!(node_url_for(None, any), None);
+    assert_eq!(
+        node_url_for(None, here).as_deref(),
+        Some("http://127.0.0.1:8081")
+    );
+    assert_eq!(
+        node_url_for(Some("http://n1:80"), here).as_deref(),
+        Some("http://n1:80")
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
