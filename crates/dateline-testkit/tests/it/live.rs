@@ -20,16 +20,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::process::{Child, Command};
 
-const PASSWORD: &str = "hackme";
+pub(crate) const PASSWORD: &str = "hackme";
 
 /// Fail instead of hanging when an awaited event never comes.
-async fn within<T>(what: &str, f: impl Future<Output = T>) -> anyhow::Result<T> {
+pub(crate) async fn within<T>(what: &str, f: impl Future<Output = T>) -> anyhow::Result<T> {
     tokio::time::timeout(Duration::from_secs(20), f)
         .await
         .map_err(|_| anyhow::anyhow!("timed out waiting for {what}"))
 }
 
-fn port(app: &TestApp) -> u16 {
+pub(crate) fn port(app: &TestApp) -> u16 {
     app.base
         .rsplit(':')
         .next()
@@ -37,13 +37,13 @@ fn port(app: &TestApp) -> u16 {
         .unwrap_or(0)
 }
 
-fn mount(path: &str) -> MountPath {
+pub(crate) fn mount(path: &str) -> MountPath {
     MountPath::parse(path).expect("valid mount path")
 }
 
 /// `ffmpeg` pushing a generated tone to `path` in real time, as broadcasters do
 /// (`-f mp3 icecast://…`).
-fn ffmpeg_source(
+pub(crate) fn ffmpeg_source(
     app: &TestApp,
     path: &str,
     password: &str,
@@ -51,6 +51,11 @@ fn ffmpeg_source(
     seconds: u32,
 ) -> anyhow::Result<Child> {
     let url = format!("icecast://source:{password}@127.0.0.1:{}{path}", port(app));
+    ffmpeg_to(&url, hz, seconds)
+}
+
+/// `ffmpeg` pushing a generated tone to an `icecast://` URL (Dateline or Icecast itself).
+pub(crate) fn ffmpeg_to(url: &str, hz: u32, seconds: u32) -> anyhow::Result<Child> {
     Command::new("ffmpeg")
         .args([
             "-hide_banner",
@@ -125,13 +130,13 @@ async fn mp3_tone(hz: u32, seconds: u32) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Wait for a source client to exit and return its stderr; it must fail.
-async fn refused(child: Child) -> anyhow::Result<String> {
+pub(crate) async fn refused(child: Child) -> anyhow::Result<String> {
     let out = within("the source client to give up", child.wait_with_output()).await??;
     ensure!(!out.status.success(), "the source client was not refused");
     Ok(String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-async fn on_air(app: &TestApp, path: &str) -> anyhow::Result<()> {
+pub(crate) async fn on_air(app: &TestApp, path: &str) -> anyhow::Result<()> {
     let p = mount(path);
     within(
         &format!("{path} to go on air"),
@@ -143,7 +148,7 @@ async fn on_air(app: &TestApp, path: &str) -> anyhow::Result<()> {
     .await
 }
 
-async fn hub_until(
+pub(crate) async fn hub_until(
     app: &TestApp,
     what: &str,
     check: impl FnMut(&dateline_live::Hub) -> bool,
@@ -152,15 +157,21 @@ async fn hub_until(
 }
 
 /// A listener speaking raw HTTP over TCP, as a radio player does.
-struct RawListener {
-    status: u16,
+pub(crate) struct RawListener {
+    pub(crate) status: u16,
     headers: HashMap<String, String>,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
     stream: TcpStream,
 }
 
 impl RawListener {
-    async fn connect(app: &TestApp, path: &str, icy: bool) -> anyhow::Result<Self> {
+    /// A listener of another server on 127.0.0.1 (Icecast).
+    pub(crate) async fn connect_port(port: u16, path: &str, icy: bool) -> anyhow::Result<Self> {
+        let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        Self::request(stream, "GET", path, icy).await
+    }
+
+    pub(crate) async fn connect(app: &TestApp, path: &str, icy: bool) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(("127.0.0.1", port(app))).await?;
         Self::request(stream, "GET", path, icy).await
     }
@@ -173,17 +184,28 @@ impl RawListener {
         Self::request(stream, "GET", path, false).await
     }
 
-    async fn request(
+    pub(crate) async fn request(
+        stream: TcpStream,
+        method: &str,
+        path: &str,
+        icy: bool,
+    ) -> anyhow::Result<Self> {
+        Self::request_with(stream, method, path, icy, "").await
+    }
+
+    /// [`RawListener::request`] with `extra` header lines (each ending in `\r\n`).
+    pub(crate) async fn request_with(
         mut stream: TcpStream,
         method: &str,
         path: &str,
         icy: bool,
+        extra: &str,
     ) -> anyhow::Result<Self> {
         let meta = if icy { "Icy-MetaData: 1\r\n" } else { "" };
         stream
             .write_all(
                 format!(
-                    "{method} {path} HTTP/1.1\r\nHost: test\r\nUser-Agent: raw-test\r\n{meta}\r\n"
+                    "{method} {path} HTTP/1.1\r\nHost: test\r\nUser-Agent: raw-test\r\n{meta}{extra}\r\n"
                 )
                 .as_bytes(),
             )
@@ -226,12 +248,12 @@ impl RawListener {
         })
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(String::as_str)
     }
 
     /// Read until the body holds at least `n` bytes.
-    async fn read_until(&mut self, n: usize) -> anyhow::Result<()> {
+    pub(crate) async fn read_until(&mut self, n: usize) -> anyhow::Result<()> {
         let stream = &mut self.stream;
         let body = &mut self.body;
         within(&format!("{n} bytes of audio"), async {
@@ -249,7 +271,7 @@ impl RawListener {
     }
 
     /// Read until the server closes the stream; an error (a reset) is not a clean end.
-    async fn read_to_end(&mut self) -> anyhow::Result<()> {
+    pub(crate) async fn read_to_end(&mut self) -> anyhow::Result<()> {
         let stream = &mut self.stream;
         let body = &mut self.body;
         within("the stream to end", stream.read_to_end(body)).await??;
@@ -259,7 +281,7 @@ impl RawListener {
 
 /// Check that `data` is whole MP3 frames from its first byte (an ID3 tag may come first), the
 /// last one possibly cut short; return how many frames.
-fn frames_from_start(data: &[u8]) -> anyhow::Result<usize> {
+pub(crate) fn frames_from_start(data: &[u8]) -> anyhow::Result<usize> {
     let mut at = 0;
     if data.starts_with(b"ID3") && data.len() >= 10 {
         let size = data[6..10]
@@ -296,7 +318,10 @@ fn same_stream(a: &[u8], b: &[u8], min: usize) -> anyhow::Result<()> {
 }
 
 /// Split an ICY stream into audio and the titles of its non-empty metadata blocks.
-fn deinterleave(stream: &[u8], metaint: usize) -> anyhow::Result<(Vec<u8>, Vec<String>)> {
+pub(crate) fn deinterleave(
+    stream: &[u8],
+    metaint: usize,
+) -> anyhow::Result<(Vec<u8>, Vec<String>)> {
     let mut audio = Vec::new();
     let mut titles = Vec::new();
     let mut at = 0;
@@ -372,7 +397,7 @@ async fn raw_source_from(
 }
 
 /// Just enough Base64 for a Basic `Authorization` header.
-mod base64_auth {
+pub(crate) mod base64_auth {
     pub fn basic(user: &str, password: &str) -> String {
         const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let input = format!("{user}:{password}").into_bytes();

@@ -19,6 +19,8 @@ mod health;
 mod http;
 mod listings;
 mod live;
+mod live_icecast;
+mod live_relay;
 mod media_library;
 mod page_cache;
 mod reader_mail;
