@@ -5,6 +5,7 @@
 //! Real sources (ffmpeg), raw TCP listeners that check every MP3 frame and ICY block, and the
 //! status JSON; every wait is for an event or a polled condition, bounded in time.
 
+use crate::backend_test;
 use crate::live::base64_auth::basic;
 use crate::live::{
     PASSWORD, RawListener, deinterleave, ffmpeg_source, frames_from_start, hub_until, mount,
@@ -248,3 +249,85 @@ async fn a_relay_nobody_listens_to_stops_after_its_linger() -> anyhow::Result<()
     hub_until(&b, "B to go off air", |h| !h.on_air(&m)).await?;
     Ok(())
 }
+
+backend_test!(
+    source_rows_are_claimed_renewed_released_and_go_stale,
+    |app| {
+        let path = mount(MOUNT);
+        let t0: jiff::Timestamp = "2026-03-10T12:00:00Z".parse()?;
+        let stale = jiff::SignedDuration::from_secs(15);
+        let at = |secs: i64| t0 + jiff::SignedDuration::from_secs(secs);
+        let store = &app.store;
+        assert!(
+            store
+                .claim_live_source(&path, "http://a:1", t0, t0 - stale)
+                .await?
+        );
+        // Another node cannot take a mount whose holder is alive, and sees who holds it.
+        assert!(
+            !store
+                .claim_live_source(&path, "http://b:1", at(5), at(5) - stale)
+                .await?
+        );
+        let row = store
+            .live_source_node(&path, at(5) - stale)
+            .await?
+            .context("row")?;
+        assert_eq!((row.node_url.as_str(), row.since), ("http://a:1", t0));
+        // The holder renews; a node that does not hold it cannot.
+        assert!(store.renew_live_source(&path, "http://a:1", at(10)).await?);
+        assert!(!store.renew_live_source(&path, "http://b:1", at(10)).await?);
+        // A holder that stops renewing (a killed node) counts as gone after the staleness limit,
+        // and another node may then take the mount.
+        assert!(
+            store
+                .live_source_node(&path, at(26) - stale)
+                .await?
+                .is_none()
+        );
+        assert!(
+            store
+                .claim_live_source(&path, "http://b:1", at(26), at(26) - stale)
+                .await?
+        );
+        // The old holder's release does not remove the new holder's row; the new one's does.
+        store.release_live_source(&path, "http://a:1").await?;
+        assert!(
+            store
+                .live_source_node(&path, at(26) - stale)
+                .await?
+                .is_some()
+        );
+        store.release_live_source(&path, "http://b:1").await?;
+        assert!(store.live_source_node(&path, t0).await?.is_none());
+        Ok(())
+    }
+);
+
+backend_test!(
+    relay_upstreams_are_stored_and_shown_without_passwords,
+    |app| {
+        let upstream = dateline_core::live::Upstream::parse("http://relay:pw@127.0.0.1:8000/s")?;
+        app.live_mount(MOUNT, PASSWORD, |m| m.relay_from = Some(upstream.clone()))
+            .await?;
+        let stored = app.store.live_mount(&mount(MOUNT)).await?;
+        assert_eq!(stored.relay_from.as_ref(), Some(&upstream));
+        assert_eq!(
+            stored.relay_from.map(|u| u.to_string()).as_deref(),
+            Some("http://***@127.0.0.1:8000/s")
+        );
+        // Removing the mount removes its source row too.
+        let now = app.clock.now();
+        app.store
+            .claim_live_source(&mount(MOUNT), "http://a:1", now, now)
+            .await?;
+        app.store.delete_live_mount(&mount(MOUNT)).await?;
+        assert!(
+            app.store
+                .live_source_node(&mount(MOUNT), now)
+                .await?
+                .is_none()
+        );
+        Ok(())
+    }
+);
