@@ -308,6 +308,11 @@ async fn pull_once(state: &AppState, path: &MountPath, demand: &Demand) -> Pull 
         }
     };
     source.finish(end);
+    if !matches!(end, SourceEnd::Finished) || state.live.hub().listeners(path) > 0 {
+        // The upstream went while people listened: keep trying for a linger at least, so the
+        // players reconnecting find the source wherever it comes back.
+        demand.touch();
+    }
     let _ = stream.shutdown().await;
     tracing::info!(mount = %path, upstream = %target.shown, reason = end.as_str(), "relay off air");
     Pull::Played
