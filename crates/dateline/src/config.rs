@@ -90,6 +90,10 @@ pub struct ServeArgs {
     /// balancers move away; a second SIGTERM ends it at once. [default: 5]
     #[arg(long, env = "DATELINE_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<u64>,
+    /// This node's name in the job leases it holds (`dateline jobs list` shows it), when
+    /// several nodes share one database. [default: node- and 8 random hex digits]
+    #[arg(long, env = "DATELINE_NODE_NAME")]
+    pub node_name: Option<String>,
     /// Load the demo newsroom when the site has no stories yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
@@ -114,6 +118,8 @@ pub struct FileConfig {
     pub media_max_megapixels: Option<u32>,
     /// Seconds between SIGTERM and closing the port.
     pub shutdown_grace: Option<u64>,
+    /// This node's name in the job leases it holds.
+    pub node_name: Option<String>,
     /// Per-site settings that seed the site: a key is written only while the store has no
     /// value for it (the first start); after that the settings page owns it.
     pub site: Option<SiteOverrides>,
@@ -151,6 +157,8 @@ pub struct Settings {
     pub media_max_megapixels: u32,
     /// How long the port stays open after SIGTERM, answering `/readyz` with 503.
     pub shutdown_grace: Duration,
+    /// This node's name in job leases; None: a random one per process.
+    pub node_name: Option<String>,
     pub demo: bool,
     pub site: SiteOverrides,
     /// None: the site sends no mail.
@@ -211,8 +219,15 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
             "shutdown_grace must be from 0 to {MAX_SHUTDOWN_GRACE} (seconds), not {shutdown_grace}"
         );
     }
+    let node_name = args.node_name.or(file.node_name);
+    if let Some(n) = &node_name
+        && (n.is_empty() || n.len() > 100 || n.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        bail!("node_name must be 1 to 100 characters without spaces, not {n:?}");
+    }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
     Ok(Settings {
+        node_name,
         smtp,
         data,
         database,

@@ -507,7 +507,7 @@ pub(crate) async fn accept(
     match created {
         Ok(m) => {
             tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo uploaded");
-            state.variants.queue(m.id);
+            state.variants.queue(m.id).await?;
             Ok(Accepted::Stored(m))
         }
         // The same file, uploaded at the same moment by someone else: theirs stands (and its
