@@ -51,6 +51,9 @@ pub enum Command {
     Token(crate::users::TokenCommand),
     /// Rebuild the search index (DATA/search) from the database.
     Reindex(crate::reindex::ReindexArgs),
+    /// The durable job queue: list, retry or delete failed jobs.
+    #[command(subcommand)]
+    Jobs(crate::jobs::JobsCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.
