@@ -225,6 +225,9 @@ impl std::fmt::Debug for RelatedLists {
 struct Inner {
     queue: JobQueue,
     search: Search,
+    /// Paced rankings take turns, one at a time per node, so their work and rest together keep
+    /// to half a core however many run at once.
+    pace: tokio::sync::Semaphore,
 }
 
 /// Aborts the task when the last handle is dropped.
@@ -245,6 +248,7 @@ impl RelatedLists {
         let inner = Arc::new(Inner {
             queue: queue.clone(),
             search,
+            pace: tokio::sync::Semaphore::new(1),
         });
         let rank = inner.clone();
         handlers.add(RANK, move |job| {
@@ -323,6 +327,16 @@ impl Inner {
 
     /// The `related.rank` job.
     async fn rank(&self, job: Rank) -> anyhow::Result<()> {
+        let _turn = if job.paced {
+            Some(
+                self.pace
+                    .acquire()
+                    .await
+                    .context("the worker has stopped")?,
+            )
+        } else {
+            None
+        };
         let started = std::time::Instant::now();
         let store = self.queue.store();
         let id = ArticleId(job.id);
