@@ -100,12 +100,13 @@ async fn list(args: ListArgs) -> anyhow::Result<()> {
             .as_deref()
             .unwrap_or("")
             .replace(['\n', '\r'], " ");
+        let attempts = format!("{}/{}", j.attempts, j.max_attempts);
         println!(
             "{:>7}  {:<15} {:<24} {:>8}  {:<20} {}",
             j.id,
             j.kind,
             state(j),
-            format!("{}/{}", j.attempts, j.max_attempts),
+            attempts,
             when(j.failed_at.unwrap_or(j.run_at)),
             error
         );
