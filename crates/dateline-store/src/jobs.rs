@@ -121,25 +121,7 @@ impl Store {
     /// Queue a job; its id (an existing live job's, when the dedupe key matches one).
     pub async fn enqueue_job(&self, new: &NewJob, now: Timestamp) -> Result<i64, StoreError> {
         let mut w = self.write().await?;
-        // A pending twin keeps the earlier time; a running one runs again after, at the time
-        // asked for now. The payload stays: the same kind and key name the same work.
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (kind, dedupe_key) WHERE failed_at IS NULL DO UPDATE SET \
-               run_at = CASE WHEN jobs.lease_owner IS NULL AND jobs.run_at <= excluded.run_at \
-                        THEN jobs.run_at ELSE excluded.run_at END, \
-               again = CASE WHEN jobs.lease_owner IS NULL THEN jobs.again ELSE 1 END \
-             RETURNING id",
-        )
-        .bind(&new.kind)
-        .bind(&new.payload)
-        .bind(new.dedupe_key.as_deref())
-        .bind(micros(new.run_at))
-        .bind(i64::from(new.max_attempts))
-        .bind(micros(now))
-        .fetch_one(&mut *w.tx)
-        .await?;
+        let id = insert_job(&mut w.tx, new, now).await?;
         w.commit().await?;
         Ok(id)
     }
@@ -369,6 +351,35 @@ impl Store {
         .await?;
         opt_time(at)
     }
+}
+
+/// Queue `new` inside a write transaction (with the write that made the work: an upload's row
+/// and its variants job commit together or not at all); its id.
+pub(crate) async fn insert_job(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    new: &NewJob,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    // A pending twin keeps the earlier time; a running one runs again after, at the time
+    // asked for now. The payload stays: the same kind and key name the same work.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (kind, dedupe_key) WHERE failed_at IS NULL DO UPDATE SET \
+               run_at = CASE WHEN jobs.lease_owner IS NULL AND jobs.run_at <= excluded.run_at \
+                        THEN jobs.run_at ELSE excluded.run_at END, \
+               again = CASE WHEN jobs.lease_owner IS NULL THEN jobs.again ELSE 1 END \
+             RETURNING id",
+    )
+    .bind(&new.kind)
+    .bind(&new.payload)
+    .bind(new.dedupe_key.as_deref())
+    .bind(micros(new.run_at))
+    .bind(i64::from(new.max_attempts))
+    .bind(micros(now))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
 }
 
 #[cfg(test)]

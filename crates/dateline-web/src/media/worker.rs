@@ -86,6 +86,24 @@ impl VariantWorker {
             .context("the upload checks have stopped")
     }
 
+    /// The job that makes photo `id`'s variants, for [`Store::create_media_then`] (queued with
+    /// the photo's row; call [`VariantWorker::wake`] once it is committed).
+    pub fn job_for(&self, id: MediaId) -> Option<dateline_store::NewJob> {
+        let payload = serde_json::to_string(&Payload { media_id: id.0 }).ok()?;
+        Some(dateline_store::NewJob {
+            kind: VARIANTS.name.to_owned(),
+            payload,
+            dedupe_key: Some(id.0.to_string()),
+            run_at: self.queue.clock().now(),
+            max_attempts: VARIANTS.max_attempts,
+        })
+    }
+
+    /// Have the runner look at once for the job queued with a photo's row.
+    pub fn wake(&self) {
+        self.queue.wake();
+    }
+
     /// Queue a photo whose original is kept and whose row exists (once, however often asked
     /// while it waits).
     pub async fn queue(&self, id: MediaId) -> Result<(), dateline_store::StoreError> {
