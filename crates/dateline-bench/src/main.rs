@@ -12,6 +12,8 @@
 //!   front and front page (a fresh temporary site; the target is 100 ms).
 //! - `publishing [--database URL] --stories N`: cached front-page and story-page throughput
 //!   and latency, quiet and while ten stories a minute are published, interleaved.
+//! - `jobs [--database URL]`: the durable job queue's throughput (one node and two) and the
+//!   time another node takes to finish a job whose node died (lease plus one poll).
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `search-urls --base URL [--api]`: a curl config for the 200 search queries over HTTP.
@@ -22,6 +24,7 @@
 
 mod comments;
 mod feeds;
+mod jobs;
 mod listeners;
 mod publish;
 mod publishing;
@@ -78,6 +81,8 @@ enum Cmd {
     Publishing(publishing::PublishingArgs),
     /// Time `dateline serve` from process start until `GET /` answers 200.
     Startup(startup::StartupArgs),
+    /// The job queue's throughput and a dead node's job takeover time, in process.
+    Jobs(jobs::JobsArgs),
     /// Write every published article's path, shuffled, one per line.
     Paths {
         #[arg(long)]
@@ -124,6 +129,31 @@ fn main() -> ExitCode {
 
 async fn run(cmd: Cmd) -> anyhow::Result<()> {
     match cmd {
+        Cmd::Jobs(args) => {
+            dateline::config::init_logging(Some("error"));
+            let r = jobs::run(&args).await?;
+            let m = jobs::JobsReport::median;
+            let list = |v: &[f64]| {
+                v.iter()
+                    .map(|x| format!("{x:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            report(&format!(
+                "jobs backend={} jobs={} runs={} one_node_jobs_per_s={:.0} \
+                 two_nodes_jobs_per_s={:.0} lease_s={:.1} poll_s={:.1} takeover_p50_s={:.2} \
+                 takeover_runs_s={}",
+                r.backend,
+                args.jobs,
+                args.runs,
+                m(&r.one_node),
+                m(&r.two_nodes),
+                args.lease_ms as f64 / 1e3,
+                args.poll_ms as f64 / 1e3,
+                m(&r.takeover),
+                list(&r.takeover)
+            ));
+        }
         Cmd::Seed(args) => {
             dateline::config::init_logging(Some("warn"));
             let (m, cached) = seed::run(&args).await?;

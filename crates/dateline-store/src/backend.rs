@@ -1,6 +1,6 @@
 //! What differs between SQLite and PostgreSQL: how to connect (SQLite gets WAL, foreign keys and
-//! a busy timeout), which migrations folder applies, and how SQL unpacks a bound list of ids.
-//! Everything else is shared SQL.
+//! a busy timeout), which migrations folder applies, how SQL unpacks a bound list of ids, and
+//! how a job claim locks its rows. Everything else is shared SQL.
 
 use crate::StoreError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -96,6 +96,28 @@ impl Backend {
                 "json_array_elements_text(('[' || {text} || ']')::json) \
                  WITH ORDINALITY AS {alias}(value, key)"
             ),
+        }
+    }
+
+    /// A subquery for the strings in a JSON array of strings bound at `param` as text, for
+    /// `WHERE kind IN (…)`: [`Backend::id_set`] for text.
+    pub(crate) fn text_set(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Backend::Postgres => format!("SELECT json_array_elements_text({param}::json)"),
+        }
+    }
+
+    /// What ends the subquery choosing the jobs a claim takes (`store/src/jobs.rs`). On
+    /// PostgreSQL several nodes claim at once: `FOR UPDATE SKIP LOCKED` makes each pass over
+    /// rows another claim holds instead of waiting for it (and then finding them taken), so
+    /// two claims never take one job and never queue behind each other. SQLite has one writer
+    /// at a time (the store's writer lock, and the database's own), so the claim's UPDATE is
+    /// already alone and needs nothing more.
+    pub(crate) fn claim_lock(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
 

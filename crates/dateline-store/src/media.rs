@@ -171,6 +171,18 @@ pub(crate) fn media_parts(
 
 impl Store {
     pub async fn create_media(&self, new: NewMedia, now: Timestamp) -> Result<Media, StoreError> {
+        self.create_media_then(new, |_| None, now).await
+    }
+
+    /// [`Store::create_media`], queueing the job `job` makes for the new photo's id in the same
+    /// transaction: an upload's row and its variants job are kept together or not at all, so
+    /// no photo stays "processing" with nothing queued to finish it.
+    pub async fn create_media_then(
+        &self,
+        new: NewMedia,
+        job: impl FnOnce(MediaId) -> Option<crate::NewJob>,
+        now: Timestamp,
+    ) -> Result<Media, StoreError> {
         let variants = serde_json::to_string(&new.variants)
             .map_err(|e| StoreError::Corrupt(format!("media variants: {e}")))?;
         let mut w = self.write().await?;
@@ -193,6 +205,9 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?;
         let m = media(&row)?;
+        if let Some(job) = job(m.id) {
+            crate::jobs::insert_job(&mut w.tx, &job, now).await?;
+        }
         w.commit().await?;
         self.announce(Change::Content);
         Ok(m)

@@ -26,6 +26,7 @@ use dateline_store::{NewMedia, NewMount, NewPerson, NewSection, Store};
 use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
 use jiff::Timestamp;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::task::JoinHandle;
 
@@ -102,6 +103,23 @@ macro_rules! backend_test {
     };
 }
 
+/// Options sending mail to plain SMTP on 127.0.0.1:`port`, where a test may start a
+/// [`MailSink`].
+pub fn smtp_options(port: u16) -> Options {
+    let smtp = dateline_web::mail::SmtpSettings {
+        host: "127.0.0.1".to_owned(),
+        port,
+        tls: dateline_web::mail::SmtpTls::None,
+        username: None,
+        password: None,
+        from: "The Test Herald <news@herald.example>".to_owned(),
+    };
+    Options {
+        smtp: Some(smtp),
+        ..Options::default()
+    }
+}
+
 /// The time every test starts at (tests move the clock explicitly).
 pub fn start_time() -> Timestamp {
     "2026-03-10T12:00:00Z".parse().expect("valid literal")
@@ -121,7 +139,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The SMTP server the site sends to, when started with [`TestApp::start_with_mail`].
     pub mail: Option<MailSink>,
-    dir: tempfile::TempDir,
+    /// Shared with the application started by [`TestApp::restart`].
+    dir: Arc<tempfile::TempDir>,
     server: JoinHandle<()>,
 }
 
@@ -149,19 +168,7 @@ impl TestApp {
     /// Start with SMTP settings pointing at 127.0.0.1:`port`, where a test may start a
     /// [`MailSink`] later (and set [`TestApp::mail`]).
     pub async fn start_with_smtp_port(backend: TestBackend, port: u16) -> anyhow::Result<Self> {
-        let smtp = dateline_web::mail::SmtpSettings {
-            host: "127.0.0.1".to_owned(),
-            port,
-            tls: dateline_web::mail::SmtpTls::None,
-            username: None,
-            password: None,
-            from: "The Test Herald <news@herald.example>".to_owned(),
-        };
-        let options = Options {
-            smtp: Some(smtp),
-            ..Options::default()
-        };
-        Self::start_with(backend, None, options).await
+        Self::start_with(backend, None, smtp_options(port)).await
     }
 
     /// The messages the site has sent to `to`, once at least `n` messages in all were
@@ -215,7 +222,7 @@ impl TestApp {
     async fn start_on(
         backend: TestBackend,
         theme: Option<&std::path::Path>,
-        mut options: Options,
+        options: Options,
         shared: Option<String>,
     ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
@@ -226,6 +233,33 @@ impl TestApp {
             }
             (None, TestBackend::Postgres) => fresh_postgres_database().await?,
         };
+        let seed = shared.is_none();
+        Self::start_at(backend, url, Arc::new(dir), theme, options, seed).await
+    }
+
+    /// Stop this application (as a crash would: its server and background tasks aborted, no
+    /// job given back) and start it again over the same database and folder, with `options`.
+    /// The new one rebuilds its search index in a folder of its own: the aborted tasks let go
+    /// of the old index's writer lock only as they are dropped, in the background.
+    pub async fn restart(self, options: Options) -> anyhow::Result<Self> {
+        let (backend, url, dir) = (self.backend, self.database_url.clone(), self.dir.clone());
+        drop(self);
+        let n = DATABASES.fetch_add(1, Ordering::Relaxed);
+        let options = Options {
+            search_dir: Some(dir.path().join(format!("search-restarted-{n}"))),
+            ..options
+        };
+        Self::start_at(backend, url, dir, None, options, true).await
+    }
+
+    async fn start_at(
+        backend: TestBackend,
+        url: String,
+        dir: Arc<tempfile::TempDir>,
+        theme: Option<&std::path::Path>,
+        mut options: Options,
+        seed_settings: bool,
+    ) -> anyhow::Result<Self> {
         let store = Store::open(&url)
             .await
             .context("opening the test database")?;
@@ -239,7 +273,7 @@ impl TestApp {
             base_url: base.clone(),
             ..SiteSettings::default()
         };
-        if shared.is_none() {
+        if seed_settings {
             store.save_site_settings(&settings).await?;
         }
         // As `serve` derives it from a concrete listen address: other nodes relay from here.
@@ -255,7 +289,10 @@ impl TestApp {
             MediaFiles::new(media_dir),
             clock.clone(),
             Options {
-                search_dir: Some(dateline::config::search_dir(dir.path())),
+                search_dir: options
+                    .search_dir
+                    .clone()
+                    .or_else(|| Some(dateline::config::search_dir(dir.path()))),
                 ..options
             },
         )

@@ -18,6 +18,7 @@ mod feeds;
 pub mod health;
 mod http;
 pub mod input;
+pub mod jobs;
 pub mod live;
 pub mod mail;
 pub mod media;

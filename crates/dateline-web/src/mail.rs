@@ -1,25 +1,34 @@
 //! Mail to readers over SMTP (lettre, tokio + rustls): [`SmtpSettings`] from the node's
-//! configuration, and [`Mailer`], the one task that sends off the request path.
+//! configuration, and [`Mailer`], which queues mail as durable `mail.send` jobs
+//! (`web/src/jobs.rs`) and sends them off the request path, on whichever node claims them.
 //!
-//! Handlers only queue a message; the task sends it, and when the server does not take it,
-//! tries again after 2, 4, 8, 16 and 32 seconds, logging each failure and, at the end, an error
-//! an operator can act on. Nothing waits on a send: a registration is complete (the account
-//! exists) before its mail is even tried, and a reader whose mail never came asks for the link
-//! again. Never logs a password, a token or a message body (which holds a link that works).
+//! Handlers only queue a message: its recipient, reader and purpose. The job makes the link
+//! when it sends (a fresh token, stored only as a digest), so a job row never holds a working
+//! link; it holds the reader's address until the mail is sent, when the row is deleted. When
+//! the server does not take a message, the job is tried again after 2, 4, 8, 16 and 32 seconds,
+//! each failure logged, then kept as failed with an error an operator can act on (`dateline
+//! jobs list`). A queued mail survives a stop of the node. Nothing waits on a send: a
+//! registration is complete (the account exists) before its mail is even tried, and a reader
+//! whose mail never came asks for the link again. Never logs a password, a token, an address
+//! or a message body (which holds a link that works).
 
+use crate::clock::Clock;
+use crate::jobs::{Handlers, JobQueue, Kind};
+use crate::newsroom::credentials::{new_token, token_hash};
 use anyhow::Context;
-use dateline_core::mail::MailText;
+use dateline_core::ReaderId;
+use dateline_core::mail::{LinkPurpose, MailText, reset_mail, verify_mail};
 use dateline_core::secret::Secret;
+use dateline_store::{Job, Store, StoreError};
 use lettre::message::header::ContentType;
 use lettre::message::{Body, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::sync::watch;
 
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -71,29 +80,35 @@ pub struct SmtpSettings {
     pub from: String,
 }
 
-/// The sending attempts after the first, and the wait before each.
-const RETRIES: [Duration; 5] = [
-    Duration::from_secs(2),
-    Duration::from_secs(4),
-    Duration::from_secs(8),
-    Duration::from_secs(16),
-    Duration::from_secs(32),
-];
+/// Sending one message: five retries after the first attempt, waiting 2, 4, 8, 16 and 32
+/// seconds.
+pub const MAIL: Kind = Kind {
+    name: "mail.send",
+    max_attempts: 6,
+    backoff: &[
+        Duration::from_secs(2),
+        Duration::from_secs(4),
+        Duration::from_secs(8),
+        Duration::from_secs(16),
+        Duration::from_secs(32),
+    ],
+};
 
-struct Envelope {
-    to: Mailbox,
-    text: MailText,
-    /// Attempts made so far.
-    attempts: usize,
+/// What a `mail.send` job carries: no token, no body.
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    to: String,
+    reader_id: i64,
+    /// `verify` or `reset`.
+    purpose: String,
 }
 
-/// The handle: cheap to clone; queues messages for the one sending task.
+/// The handle: cheap to clone; queues mail as jobs.
 #[derive(Clone)]
 pub struct Mailer {
-    tx: mpsc::UnboundedSender<Envelope>,
-    /// Messages the server accepted so far (tests wait on it).
+    queue: JobQueue,
+    /// Messages this node's SMTP server accepted so far (tests wait on it).
     sent: Arc<watch::Sender<u64>>,
-    _task: Arc<Owned>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -104,19 +119,14 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
-/// Aborts the task when the last handle is dropped.
-struct Owned(JoinHandle<()>);
-
-impl Drop for Owned {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 impl Mailer {
-    /// Check the settings and start the sending task (on the current tokio runtime). Connects
-    /// to nothing yet: a server that is down at start only delays the first message.
-    pub fn start(settings: &SmtpSettings) -> anyhow::Result<Self> {
+    /// Check the settings and add the sending job's handler to `handlers`. Connects to nothing
+    /// yet: a server that is down at start only delays the first message.
+    pub fn start(
+        settings: &SmtpSettings,
+        queue: JobQueue,
+        handlers: &mut Handlers,
+    ) -> anyhow::Result<Self> {
         let from: Mailbox = settings
             .from
             .parse()
@@ -142,37 +152,42 @@ impl Mailer {
                 .unwrap_or_default();
             builder = builder.credentials(Credentials::new(user.clone(), password));
         }
-        let transport = builder.build();
-        let (tx, rx) = mpsc::unbounded_channel();
-        let sent = Arc::new(watch::Sender::new(0u64));
-        let task = tokio::spawn(run(transport, from, rx, tx.clone(), sent.clone()));
-        Ok(Self {
-            tx,
-            sent,
-            _task: Arc::new(Owned(task)),
-        })
+        let sender = Arc::new(Sender {
+            transport: builder.build(),
+            from,
+            store: queue.store().clone(),
+            clock: queue.clock().clone(),
+            sent: Arc::new(watch::Sender::new(0u64)),
+        });
+        let sent = sender.sent.clone();
+        handlers.add(MAIL, move |job| {
+            let sender = sender.clone();
+            async move { sender.send(&job).await }
+        });
+        Ok(Self { queue, sent })
     }
 
-    /// Queue a message to `to` (an address already checked as an `Email`).
-    pub fn queue(&self, to: &str, text: MailText) {
-        let to = match to.parse::<Mailbox>() {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(error = %e, "a reader's address is not one SMTP takes; no mail sent");
-                return;
-            }
-        };
-        if self
-            .tx
-            .send(Envelope {
-                to,
-                text,
-                attempts: 0,
-            })
-            .is_err()
-        {
-            tracing::error!("the mail task has stopped; a message was not queued");
-        }
+    /// Queue a mail with a single-use link for `purpose` to reader `reader` at `to` (an
+    /// address already checked as an `Email`). The link is made when the mail is sent.
+    pub async fn queue_link(
+        &self,
+        to: &str,
+        reader: ReaderId,
+        purpose: LinkPurpose,
+    ) -> Result<(), StoreError> {
+        self.queue
+            .enqueue(
+                &MAIL,
+                &Payload {
+                    to: to.to_owned(),
+                    reader_id: reader.0,
+                    purpose: purpose.as_str().to_owned(),
+                },
+                None,
+                None,
+            )
+            .await?;
+        Ok(())
     }
 
     /// Messages the server has accepted since start.
@@ -189,11 +204,82 @@ impl Mailer {
     }
 }
 
-fn message(from: &Mailbox, env: &Envelope) -> anyhow::Result<Message> {
+/// What the job's handler sends with.
+struct Sender {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    store: Store,
+    clock: Clock,
+    sent: Arc<watch::Sender<u64>>,
+}
+
+impl Sender {
+    /// Make the link and send the message; an error when the server did not take it (the job
+    /// is tried again). Mail that can never be sent (an address SMTP refuses, a reader deleted
+    /// since) is logged and done with.
+    async fn send(&self, job: &Job) -> anyhow::Result<()> {
+        let p: Payload = serde_json::from_str(&job.payload).context("reading the job's payload")?;
+        let to = match p.to.parse::<Mailbox>() {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(job_id = job.id, error = %e,
+                    "a reader's address is not one SMTP takes; no mail sent");
+                return Ok(());
+            }
+        };
+        let (purpose, path) = match p.purpose.as_str() {
+            "verify" => (LinkPurpose::Verify, "/readers/verify"),
+            "reset" => (LinkPurpose::Reset, "/readers/reset"),
+            other => anyhow::bail!("unknown mail purpose {other:?}"),
+        };
+        let reader = match self.store.reader(ReaderId(p.reader_id)).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound) => {
+                tracing::info!(job_id = job.id, "the reader is gone; no mail sent");
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if purpose == LinkPurpose::Verify && reader.verified {
+            return Ok(());
+        }
+        let site = self.store.site_settings().await?;
+        // The token exists only here and in the message: the store keeps its digest.
+        let token = new_token()?;
+        self.store
+            .create_reader_link(
+                reader.id,
+                purpose,
+                &token_hash(token.expose()),
+                self.clock.now(),
+            )
+            .await?;
+        let link = format!(
+            "{}{path}?token={}",
+            site.base_url.trim_end_matches('/'),
+            token.expose()
+        );
+        let text = match purpose {
+            LinkPurpose::Verify => verify_mail(&site.name, &reader.display_name, &link),
+            LinkPurpose::Reset => reset_mail(&site.name, &reader.display_name, &link),
+        };
+        let message = message(&self.from, &to, &text)?;
+        self.transport
+            .send(message)
+            .await
+            .context("the SMTP server did not take the message")?;
+        self.sent.send_modify(|n| *n += 1);
+        tracing::info!(job_id = job.id, subject = %text.subject, "mail sent");
+        Ok(())
+    }
+}
+
+fn message(from: &Mailbox, to: &Mailbox, text: &MailText) -> anyhow::Result<Message> {
     // Plain 7-bit text when the body is ASCII, so a link arrives on one line exactly as written
     // (lettre would choose quoted-printable for any line over 78 characters, and a link with its
     // token is longer; RFC 5322 allows lines of up to 998). Otherwise lettre picks an encoding.
-    let text = &env.text.body;
+    let subject = &text.subject;
+    let text = &text.body;
     let body = if text.is_ascii() && text.lines().all(|l| l.len() <= 998) && !text.contains('\0') {
         let crlf = text.lines().collect::<Vec<_>>().join("\r\n") + "\r\n";
         Body::dangerous_pre_encoded(
@@ -205,63 +291,9 @@ fn message(from: &Mailbox, env: &Envelope) -> anyhow::Result<Message> {
     };
     Message::builder()
         .from(from.clone())
-        .to(env.to.clone())
-        .subject(env.text.subject.clone())
+        .to(to.clone())
+        .subject(subject.clone())
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .context("building the message")
-}
-
-async fn run(
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-    mut rx: mpsc::UnboundedReceiver<Envelope>,
-    again: mpsc::UnboundedSender<Envelope>,
-    sent: Arc<watch::Sender<u64>>,
-) {
-    // Messages waiting for their next attempt: each a task that sleeps, then queues it again.
-    let mut waiting = JoinSet::new();
-    loop {
-        let mut env = tokio::select! {
-            Some(env) = rx.recv() => env,
-            Some(_) = waiting.join_next(), if !waiting.is_empty() => continue,
-            else => return,
-        };
-        let result = match message(&from, &env) {
-            Ok(m) => transport
-                .send(m)
-                .await
-                .map(|_| ())
-                .map_err(anyhow::Error::from),
-            Err(e) => {
-                tracing::error!(error = %e, "a mail could not be built; not sent");
-                continue;
-            }
-        };
-        env.attempts += 1;
-        match result {
-            Ok(()) => {
-                sent.send_modify(|n| *n += 1);
-                tracing::info!(subject = %env.text.subject, "mail sent");
-            }
-            Err(e) => match RETRIES.get(env.attempts - 1) {
-                Some(wait) => {
-                    tracing::warn!(error = %e, attempt = env.attempts, retry_in_secs = wait.as_secs(),
-                        "sending mail failed; will try again");
-                    let wait = *wait;
-                    let again = again.clone();
-                    waiting.spawn(async move {
-                        tokio::time::sleep(wait).await;
-                        // The task has stopped only if the server is stopping.
-                        let _ = again.send(env);
-                    });
-                }
-                None => {
-                    tracing::error!(error = %e, attempts = env.attempts, subject = %env.text.subject,
-                        "sending mail failed for good; check the [smtp] settings and the server \
-                         (the reader can ask for the link again)");
-                }
-            },
-        }
-    }
 }

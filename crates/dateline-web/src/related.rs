@@ -5,18 +5,20 @@
 //! store (`related_lists`), and the article page reads it with one statement, puts the editor's
 //! picks in front and drops stories readers can no longer see.
 //!
-//! [`RelatedLists`] owns the worker that keeps those lists: it follows the store's change
-//! events (a published or edited story gets its list at once, once the index has caught up
-//! with it, and so do the stories in that list, since the newcomer may belong in theirs; then
-//! cached pages are dropped once, so readers see the new lists), and in quiet moments it works
-//! through what is due: stories without a list (after a rebuild or an upgrade, newest first)
-//! and lists older than
-//! [`REFRESH_AFTER`] (recency counts in the ranking). Background work is paced to at most half
-//! of one core. A page whose story has no list yet ranks inline, as before, and asks the
-//! worker to compute it next.
+//! [`RelatedLists`] keeps those lists through durable jobs (`web/src/jobs.rs`), so any node
+//! ranks them and none ranks the same story twice at once: its task follows the store's change
+//! events and queues a `related.rank` job per changed story (its list is ranked once the index
+//! has caught up with it, and then the stories in that list get jobs too, since the newcomer
+//! may belong in theirs; a story whose kept list changed has its cached page dropped). A
+//! `related.sweep` job, one across nodes (its dedupe key), looks every minute for what is due,
+//! stories without a list (after a rebuild or an upgrade, newest first) and lists older than
+//! [`REFRESH_AFTER`] (recency counts in the ranking), and queues their rankings, paced to at
+//! most half of one core. A page whose story has no list yet ranks inline, as before, and
+//! queues the story's ranking.
 
-use crate::clock::Clock;
+use crate::jobs::{Handlers, JobQueue, Kind};
 use crate::search::Search;
+use anyhow::Context;
 use dateline_core::ArticleId;
 use dateline_core::article::Status;
 use dateline_core::related::{self, Candidate, Subject};
@@ -24,10 +26,9 @@ use dateline_core::tag::Tag;
 use dateline_search::{SearchIndex, Similar};
 use dateline_store::{ArticleSummary, Change, Store};
 use jiff::{SignedDuration, Timestamp};
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 /// Stories kept per list: more than a page shows, so that after the editor's picks and stories
@@ -39,12 +40,12 @@ pub const SIMILAR: usize = 12;
 pub const REFRESH_AFTER: SignedDuration = SignedDuration::from_hours(24 * 7);
 /// Stories taken from the store per look at what is due.
 const DUE_BATCH: u32 = 100;
-/// With nothing due, the worker looks again this often (other nodes' stories, aging lists).
+/// With nothing due, the sweep looks again this often (other nodes' stories, aging lists).
 const IDLE: Duration = Duration::from_secs(60);
 /// How long the worker waits for the index to catch up with a change before ranking anyway.
 const INDEX_WAIT: Duration = Duration::from_secs(5);
 /// A published story the index did not have is ranked again after this, at most [`RETRIES`]
-/// times.
+/// times, within its job.
 const RETRY_AFTER: Duration = Duration::from_millis(250);
 const RETRIES: u32 = 40;
 
@@ -176,10 +177,42 @@ fn add_similar(candidates: &mut Vec<Candidate>, similar: &[Similar], subject_tag
     }
 }
 
+/// Ranking one story's list. Payload: [`Rank`]; dedupe key: the story's id (with `+` when
+/// its neighbours follow), so a story queued again while it waits is ranked once.
+pub const RANK: Kind = Kind {
+    name: "related.rank",
+    max_attempts: 3,
+    backoff: &[Duration::from_secs(5), Duration::from_secs(60)],
+};
+
+/// Looking for due lists: one job across nodes (dedupe key `sweep`), queued at every start and
+/// by itself, a minute later (sooner while a backlog lasts).
+pub const SWEEP: Kind = Kind {
+    name: "related.sweep",
+    max_attempts: 10,
+    backoff: &[Duration::from_secs(60)],
+};
+
+/// How soon the sweep looks again after a full batch (a backlog).
+const SWEEP_BACKLOG: Duration = Duration::from_secs(5);
+
+/// What a `related.rank` job carries.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct Rank {
+    pub id: i64,
+    /// The story changed: wait for the index to catch up first, and rank the stories in its
+    /// new list after.
+    #[serde(default)]
+    pub neighbours: bool,
+    /// Background work from the sweep: rest as long as the work took after.
+    #[serde(default)]
+    pub paced: bool,
+}
+
 /// The handle on the worker: cheap to clone; the task stops when the last handle goes.
 #[derive(Clone)]
 pub struct RelatedLists {
-    inner: Arc<Inner>,
+    queue: JobQueue,
     _task: Arc<Owned>,
 }
 
@@ -190,14 +223,11 @@ impl std::fmt::Debug for RelatedLists {
 }
 
 struct Inner {
-    store: Store,
+    queue: JobQueue,
     search: Search,
-    clock: Clock,
-    /// Stories a reader asked for that had no list: computed before other due work.
-    wanted: Mutex<BTreeSet<ArticleId>>,
-    /// Published stories the index did not have yet: ranked again in a moment.
-    retry: Mutex<BTreeSet<ArticleId>>,
-    wake: Notify,
+    /// Paced rankings take turns, one at a time per node, so their work and rest together keep
+    /// to half a core however many run at once.
+    pace: tokio::sync::Semaphore,
 }
 
 /// Aborts the task when the last handle is dropped.
@@ -210,197 +240,208 @@ impl Drop for Owned {
 }
 
 impl RelatedLists {
-    /// Start the worker (on the current tokio runtime).
-    pub fn start(store: Store, search: Search, clock: Clock) -> Self {
+    /// Add the ranking and sweep jobs' handlers to `handlers` and start the task that turns
+    /// change events into ranking jobs (on the current tokio runtime).
+    pub fn start(queue: JobQueue, search: Search, handlers: &mut Handlers) -> Self {
         // Subscribe now, so no change made after start is missed.
-        let changes = store.changes();
+        let changes = queue.store().changes();
         let inner = Arc::new(Inner {
-            store,
+            queue: queue.clone(),
             search,
-            clock,
-            wanted: Mutex::default(),
-            retry: Mutex::default(),
-            wake: Notify::new(),
+            pace: tokio::sync::Semaphore::new(1),
         });
-        let task = tokio::spawn(inner.clone().run(changes));
+        let rank = inner.clone();
+        handlers.add(RANK, move |job| {
+            let inner = rank.clone();
+            async move {
+                let r: Rank =
+                    serde_json::from_str(&job.payload).context("reading the job's payload")?;
+                inner.rank(r).await
+            }
+        });
+        let sweep = inner.clone();
+        handlers.add(SWEEP, move |_job| {
+            let inner = sweep.clone();
+            async move { inner.sweep().await }
+        });
+        let task = tokio::spawn(inner.follow(changes));
         Self {
-            inner,
+            queue,
             _task: Arc::new(Owned(task)),
         }
     }
 
-    /// A page found no list for `id`: compute it soon.
-    pub fn want(&self, id: ArticleId) {
-        let fresh = self
-            .inner
-            .wanted
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id);
-        if fresh {
-            self.inner.wake.notify_one();
+    /// Queue the sweep (at start: two nodes starting together make one job).
+    pub async fn queue_sweep(&self) -> Result<(), dateline_store::StoreError> {
+        self.queue
+            .enqueue(&SWEEP, &(), Some("sweep".to_owned()), None)
+            .await?;
+        Ok(())
+    }
+
+    /// A page found no list for `id`: compute it soon. Never fails the page: a failure to
+    /// queue is logged, and the sweep finds the story later.
+    pub async fn want(&self, id: ArticleId) {
+        let job = Rank {
+            id: id.0,
+            neighbours: false,
+            paced: false,
+        };
+        if let Err(e) = self
+            .queue
+            .enqueue(&RANK, &job, Some(id.0.to_string()), None)
+            .await
+        {
+            tracing::warn!(error = %e, %id, "queueing a related list failed");
         }
     }
 }
 
 impl Inner {
-    async fn run(self: Arc<Self>, mut changes: broadcast::Receiver<Change>) {
-        self.search.ready().await;
-        let mut changed: BTreeSet<ArticleId> = BTreeSet::new();
-        let mut attempts: std::collections::BTreeMap<ArticleId, u32> = Default::default();
+    /// Turn change events into ranking jobs.
+    async fn follow(self: Arc<Self>, mut changes: broadcast::Receiver<Change>) {
         loop {
-            // Stories the index did not have a moment ago: again, a bounded number of times
-            // (a story that never gets indexed is left to the due scan, as it has no list).
-            let retry = std::mem::take(&mut *self.retry.lock().unwrap_or_else(|e| e.into_inner()));
-            if !retry.is_empty() {
-                tokio::time::sleep(RETRY_AFTER).await;
-                for id in retry {
-                    let n = attempts.entry(id).or_default();
-                    *n += 1;
-                    if *n <= RETRIES {
-                        changed.insert(id);
-                    } else {
-                        attempts.remove(&id);
-                        tracing::debug!(%id, "not in the search index yet; left to the due scan");
+            match changes.recv().await {
+                Ok(Change::Article(id)) => {
+                    let job = Rank {
+                        id: id.0,
+                        neighbours: true,
+                        paced: false,
+                    };
+                    if let Err(e) = self
+                        .queue
+                        .enqueue(&RANK, &job, Some(format!("{}+", id.0)), None)
+                        .await
+                    {
+                        // The sweep finds a story with no list; an edited story's list ages
+                        // out within the week.
+                        tracing::warn!(error = %e, %id, "queueing a related list failed");
                     }
                 }
-            }
-            // What changed first: a newly published story's list, and its neighbours'.
-            loop {
-                match changes.try_recv() {
-                    Ok(Change::Article(id)) => {
-                        changed.insert(id);
-                    }
-                    Ok(_) => {}
-                    Err(broadcast::error::TryRecvError::Empty) => break,
-                    // Missed stories are found by the due scan (no list yet) or age out.
-                    Err(broadcast::error::TryRecvError::Lagged(_)) => {}
-                    Err(broadcast::error::TryRecvError::Closed) => return,
-                }
-            }
-            if !changed.is_empty() {
-                self.search
-                    .caught_up(self.store.generation(), INDEX_WAIT)
-                    .await;
-                let changed = std::mem::take(&mut changed);
-                let mut neighbours: BTreeSet<ArticleId> = BTreeSet::new();
-                let mut moved = Vec::new();
-                for id in &changed {
-                    if let Some(r) = self.refresh(*id).await {
-                        attempts.remove(id);
-                        neighbours.extend(r.list);
-                        if r.moved {
-                            moved.push(*id);
-                        }
-                    }
-                }
-                // The newcomer may belong in the lists of the stories in its own.
-                for id in neighbours.difference(&changed) {
-                    if self.refresh(*id).await.is_some_and(|r| r.moved) {
-                        moved.push(*id);
-                    }
-                }
-                // Pages rendered since the change show the old lists: drop them, once, and
-                // only the pages of stories whose kept list changed (a story without a kept
-                // list was ranked inline, the same way, so its page is right).
-                if !moved.is_empty() {
-                    self.store.related_lists_changed(moved);
-                }
-                continue;
-            }
-            let wanted: Vec<ArticleId> =
-                std::mem::take(&mut *self.wanted.lock().unwrap_or_else(|e| e.into_inner()))
-                    .into_iter()
-                    .collect();
-            let due = if wanted.is_empty() {
-                let older = self
-                    .clock
-                    .now()
-                    .checked_sub(REFRESH_AFTER)
-                    .unwrap_or(Timestamp::MIN);
-                match self.store.related_due(older, DUE_BATCH).await {
-                    Ok(d) => d,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "reading due related lists failed");
-                        Vec::new()
-                    }
-                }
-            } else {
-                wanted
-            };
-            if due.is_empty() {
-                tokio::select! {
-                    r = changes.recv() => match r {
-                        Ok(Change::Article(id)) => { changed.insert(id); }
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(broadcast::error::RecvError::Closed) => return,
-                    },
-                    () = self.wake.notified() => {}
-                    () = tokio::time::sleep(IDLE) => {}
-                }
-                continue;
-            }
-            let mut kept = 0;
-            for id in due {
-                let started = std::time::Instant::now();
-                if self.refresh(id).await.is_some() {
-                    kept += 1;
-                }
-                // Paced: rest as long as the work took, so a backlog of 100,000 lists never
-                // takes more than half a core from readers. Changes cut the batch short.
-                tokio::time::sleep(started.elapsed()).await;
-                if !changes.is_empty() {
-                    break;
-                }
-            }
-            if kept == 0 {
-                // Every one failed (logged): do not spin on them; changes still wake us.
-                tokio::select! {
-                    () = self.wake.notified() => {}
-                    () = tokio::time::sleep(IDLE) => {}
-                }
+                // Missed stories are found by the sweep (no list yet) or age out.
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
             }
         }
     }
 
-    /// Rank `id` again in a moment (the index did not have it yet).
-    fn later(&self, id: ArticleId) {
-        self.retry
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id);
-        // The worker may be about to wait for changes: have it look at the retries first.
-        self.wake.notify_one();
+    /// The `related.rank` job.
+    async fn rank(&self, job: Rank) -> anyhow::Result<()> {
+        let _turn = if job.paced {
+            Some(
+                self.pace
+                    .acquire()
+                    .await
+                    .context("the worker has stopped")?,
+            )
+        } else {
+            None
+        };
+        let started = std::time::Instant::now();
+        let store = self.queue.store();
+        let id = ArticleId(job.id);
+        self.search.ready().await;
+        if job.neighbours {
+            self.search.caught_up(store.generation(), INDEX_WAIT).await;
+        }
+        // A story the index does not have yet (just published, on this node or another) is
+        // looked at again a bounded number of times; after that it is left to the sweep, as
+        // it has no list.
+        let mut tries = 0;
+        let refreshed = loop {
+            match self.refresh(id).await? {
+                Some(Refreshed::NotIndexed) if tries < RETRIES => {
+                    tries += 1;
+                    tokio::time::sleep(RETRY_AFTER).await;
+                }
+                Some(Refreshed::NotIndexed) => {
+                    tracing::debug!(%id, "not in the search index yet; left to the sweep");
+                    break None;
+                }
+                Some(Refreshed::Kept { list, moved }) => break Some((list, moved)),
+                None => break None,
+            }
+        };
+        if let Some((list, moved)) = refreshed {
+            // Pages rendered since the change show the old list: drop this story's (a story
+            // without a kept list was ranked inline, the same way, so its page is right).
+            if moved {
+                store.related_lists_changed(vec![id]);
+            }
+            // The newcomer may belong in the lists of the stories in its own.
+            if job.neighbours {
+                for n in list {
+                    let next = Rank {
+                        id: n.0,
+                        neighbours: false,
+                        paced: false,
+                    };
+                    self.queue
+                        .enqueue(&RANK, &next, Some(n.0.to_string()), None)
+                        .await?;
+                }
+            }
+        }
+        if job.paced {
+            // Rest as long as the work took, so a backlog of 100,000 lists never takes more
+            // than half a core from readers (the lease is renewed meanwhile).
+            tokio::time::sleep(started.elapsed()).await;
+        }
+        Ok(())
     }
 
-    /// Recompute and keep `id`'s list; None when the story is not published, not indexed yet
-    /// (then it is ranked again in a moment) or the work failed (logged; the story stays due).
-    async fn refresh(&self, id: ArticleId) -> Option<Refreshed> {
-        let now = self.clock.now();
-        let result = async {
-            let before = self.store.related_list(id).await?;
-            let list = match compute(&self.store, self.search.index(), id, now).await? {
-                Ranked::List(list) => list,
-                Ranked::NotPublished => return anyhow::Ok(None),
-                Ranked::NotIndexed => {
-                    self.later(id);
-                    return Ok(None);
-                }
+    /// The `related.sweep` job: queue the rankings of what is due, and the next sweep.
+    async fn sweep(&self) -> anyhow::Result<()> {
+        let store = self.queue.store();
+        let now = self.queue.clock().now();
+        let older = now.checked_sub(REFRESH_AFTER).unwrap_or(Timestamp::MIN);
+        let due = store.related_due(older, DUE_BATCH).await?;
+        for id in &due {
+            let job = Rank {
+                id: id.0,
+                neighbours: false,
+                paced: true,
             };
-            self.store.save_related_list(id, &list, now).await?;
-            let moved = before.is_some_and(|b| b != list);
-            Ok(Some(Refreshed { list, moved }))
+            self.queue
+                .enqueue(&RANK, &job, Some(id.0.to_string()), None)
+                .await?;
+        }
+        let next = if due.len() == DUE_BATCH as usize {
+            SWEEP_BACKLOG
+        } else {
+            IDLE
         };
-        result.await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, %id, "ranking related stories failed");
-            None
-        })
+        let at = now
+            .checked_add(jiff::SignedDuration::try_from(next)?)
+            .unwrap_or(Timestamp::MAX);
+        // Queued while this one runs: it runs again at `at` (the store's `again`).
+        self.queue
+            .enqueue(&SWEEP, &(), Some("sweep".to_owned()), Some(at))
+            .await?;
+        Ok(())
+    }
+
+    /// Recompute and keep `id`'s list; None when the story is not published.
+    async fn refresh(&self, id: ArticleId) -> anyhow::Result<Option<Refreshed>> {
+        let store = self.queue.store();
+        let now = self.queue.clock().now();
+        let before = store.related_list(id).await?;
+        let list = match compute(store, self.search.index(), id, now).await? {
+            Ranked::List(list) => list,
+            Ranked::NotPublished => return Ok(None),
+            Ranked::NotIndexed => return Ok(Some(Refreshed::NotIndexed)),
+        };
+        store.save_related_list(id, &list, now).await?;
+        let moved = before.is_some_and(|b| b != list);
+        Ok(Some(Refreshed::Kept { list, moved }))
     }
 }
 
-/// A list kept afresh.
-struct Refreshed {
-    list: Vec<ArticleId>,
-    /// Whether it differs from the list kept before (None before: not a change pages saw).
-    moved: bool,
+/// What ranking a published story gave.
+enum Refreshed {
+    /// A list kept afresh; `moved`: it differs from the list kept before (None before: not a
+    /// change pages saw).
+    Kept { list: Vec<ArticleId>, moved: bool },
+    /// The index does not have the story yet.
+    NotIndexed,
 }

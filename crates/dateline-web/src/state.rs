@@ -38,6 +38,13 @@ pub struct Options {
     pub search_sweep_every: std::time::Duration,
     /// The live relay's per-node settings (timeouts, buffers, password checks).
     pub live: crate::live::LiveOptions,
+    /// This node's name in the job leases it holds; None: a random one
+    /// ([`crate::jobs::random_node_name`]).
+    pub node_name: Option<String>,
+    /// How long a job claim holds unless renewed: [`crate::jobs::LEASE`].
+    pub job_lease: std::time::Duration,
+    /// How often the job runner looks for jobs it was not woken for: [`crate::jobs::POLL`].
+    pub job_poll: std::time::Duration,
 }
 
 impl Default for Options {
@@ -50,6 +57,9 @@ impl Default for Options {
             smtp: None,
             search_sweep_every: crate::search::SWEEP_EVERY,
             live: crate::live::LiveOptions::default(),
+            node_name: None,
+            job_lease: crate::jobs::LEASE,
+            job_poll: crate::jobs::POLL,
         }
     }
 }
@@ -130,6 +140,8 @@ pub struct Shared {
     pub media_max_pixels: u64,
     /// Makes uploaded photos' variants off the request path.
     pub variants: crate::media::worker::VariantWorker,
+    /// Runs this node's share of the durable jobs (variants, related lists, mail).
+    pub jobs: crate::jobs::Jobs,
     /// The full-text index and its indexer.
     pub search: Search,
     /// Keeps each story's related list, off the request path.
@@ -156,18 +168,14 @@ impl AppState {
         let site = load_site(&store).await?;
         let live = crate::live::Live::load(&store, options.live.clone(), clock.now()).await?;
         let media_max_pixels = u64::from(options.media_max_megapixels) * 1_000_000;
-        let variants = crate::media::worker::VariantWorker::start(
-            store.clone(),
+        let queue = crate::jobs::JobQueue::new(store.clone(), clock.clone());
+        let mut handlers = crate::jobs::Handlers::default();
+        let variants = crate::media::worker::VariantWorker::new(
+            queue.clone(),
             media.clone(),
             media_max_pixels,
+            &mut handlers,
         );
-        let resumed = variants.resume(&store).await?;
-        if resumed > 0 {
-            tracing::info!(
-                photos = resumed,
-                "making the variants of photos left unfinished"
-            );
-        }
         let search = Search::start(
             &store,
             options.search_dir.clone(),
@@ -177,16 +185,30 @@ impl AppState {
         .await?;
         let scheduler = crate::scheduler::Scheduler::start(store.clone(), clock.clone()).await?;
         let related =
-            crate::related::RelatedLists::start(store.clone(), search.clone(), clock.clone());
+            crate::related::RelatedLists::start(queue.clone(), search.clone(), &mut handlers);
         let mail = options
             .smtp
             .as_ref()
-            .map(crate::mail::Mailer::start)
+            .map(|smtp| crate::mail::Mailer::start(smtp, queue.clone(), &mut handlers))
             .transpose()?;
+        let jobs = crate::jobs::Jobs::start(
+            queue,
+            handlers,
+            crate::jobs::RunnerOptions {
+                node: options
+                    .node_name
+                    .clone()
+                    .unwrap_or_else(crate::jobs::random_node_name),
+                lease: options.job_lease,
+                poll: options.job_poll,
+            },
+        );
+        related.queue_sweep().await?;
         Ok(Self(Arc::new(Shared {
             related,
             scheduler,
             variants,
+            jobs,
             store,
             theme: Arc::new(theme),
             cache: Arc::new(PageCache::new(options.cache_bytes)),

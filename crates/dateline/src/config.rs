@@ -52,6 +52,9 @@ pub enum Command {
     Token(crate::users::TokenCommand),
     /// Rebuild the search index (DATA/search) from the database.
     Reindex(crate::reindex::ReindexArgs),
+    /// The durable job queue: list, retry or delete failed jobs.
+    #[command(subcommand)]
+    Jobs(crate::jobs::JobsCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.
@@ -91,6 +94,10 @@ pub struct ServeArgs {
     /// balancers move away; a second SIGTERM ends it at once. [default: 5]
     #[arg(long, env = "DATELINE_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<u64>,
+    /// This node's name in the job leases it holds (`dateline jobs list` shows it), when
+    /// several nodes share one database. [default: node- and 8 random hex digits]
+    #[arg(long, env = "DATELINE_NODE_NAME")]
+    pub node_name: Option<String>,
     /// Load the demo newsroom when the site has no stories yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
@@ -128,6 +135,8 @@ pub struct FileConfig {
     pub node_url: Option<String>,
     /// The relay password shared by the site's nodes.
     pub relay_password: Option<Secret<String>>,
+    /// This node's name in the job leases it holds.
+    pub node_name: Option<String>,
     /// Per-site settings that seed the site: a key is written only while the store has no
     /// value for it (the first start); after that the settings page owns it.
     pub site: Option<SiteOverrides>,
@@ -165,6 +174,8 @@ pub struct Settings {
     pub media_max_megapixels: u32,
     /// How long the port stays open after SIGTERM, answering `/readyz` with 503.
     pub shutdown_grace: Duration,
+    /// This node's name in job leases; None: a random one per process.
+    pub node_name: Option<String>,
     pub demo: bool,
     pub site: SiteOverrides,
     /// None: the site sends no mail.
@@ -229,6 +240,12 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
             "shutdown_grace must be from 0 to {MAX_SHUTDOWN_GRACE} (seconds), not {shutdown_grace}"
         );
     }
+    let node_name = args.node_name.or(file.node_name);
+    if let Some(n) = &node_name
+        && (n.is_empty() || n.len() > 100 || n.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        bail!("node_name must be 1 to 100 characters without spaces, not {n:?}");
+    }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
     let node_url = args
         .node_url
@@ -245,6 +262,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
     Ok(Settings {
         node_url,
         relay_password,
+        node_name,
         smtp,
         data,
         database,

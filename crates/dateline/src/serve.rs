@@ -7,7 +7,8 @@
 //! signal `/readyz` answers 503 while the port stays open for the grace (`--shutdown-grace`; a
 //! second signal ends it at once); then the port closes, requests in flight finish (for
 //! [`DRAIN_LIMIT`] at most), live streams end, the search indexer commits what it heard, the
-//! background tasks stop, the database closes and the process exits 0.
+//! background tasks stop, the database closes and the process exits 0. The job runner stops
+//! claiming at the signal and gives back, at the end of the grace, the jobs still running.
 
 use crate::config::{self, ServeArgs, Settings};
 use crate::demo;
@@ -117,6 +118,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
                 relay_password: settings.relay_password.clone(),
                 ..Default::default()
             },
+            node_name: settings.node_name.clone(),
             ..Options::default()
         },
     )
@@ -195,6 +197,7 @@ async fn serve_until(
     let live = state.live.clone();
     let search = state.search.clone();
     let health = state.health.clone();
+    let jobs = state.jobs.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
     let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
     let door_closer = door.closer();
@@ -212,10 +215,15 @@ async fn serve_until(
             grace_s = grace.as_secs(),
             "shutting down: /readyz answers 503; the port stays open for the grace"
         );
-        tokio::select! {
-            () = tokio::time::sleep(grace) => {}
-            () = hurry => tracing::info!("second signal: ending the grace now"),
-        }
+        // The job runner stops claiming now and gives its running jobs the grace to finish;
+        // what is still running then is given back for another node to take at once.
+        let grace_passes = async move {
+            tokio::select! {
+                () = tokio::time::sleep(grace) => {}
+                () = hurry => tracing::info!("second signal: ending the grace now"),
+            }
+        };
+        tokio::join!(jobs.shutdown(grace), grace_passes);
         tracing::info!(
             drain_limit_s = DRAIN_LIMIT.as_secs(),
             "closing the port; finishing the requests in flight"
@@ -247,11 +255,10 @@ async fn serve_until(
     // next start from the watermark.
     search.shutdown().await;
     tracing::info!("search index committed");
-    // The scheduler, variant worker, related-list worker and mailer stop when their last
-    // handle goes: each task is aborted at an await, where its work is either committed or
-    // redone at the next start (overdue stories are published, photos without variants are
-    // queued again, related lists refresh; mail still queued is not sent, and readers ask for
-    // the link again).
+    // The scheduler and the related-list worker's change follower stop when their last handle
+    // goes: each task is aborted at an await, where its work is either committed or redone at
+    // the next start (overdue stories are published, related lists refresh). The job runner
+    // stopped during the grace: the jobs it held are back in the queue for any node.
     drop(state);
     store.close().await;
     tracing::info!("stopped");

@@ -17,7 +17,7 @@ use crate::AppError;
 use crate::input::Form;
 use crate::newsroom::ClientIp;
 use crate::newsroom::auth::see_other;
-use crate::newsroom::credentials::{hash_password_off_thread, new_token, token_hash};
+use crate::newsroom::credentials::{hash_password_off_thread, token_hash};
 use crate::state::AppState;
 use crate::views::{Meta, SiteView};
 use axum::Router;
@@ -27,7 +27,7 @@ use axum::http::header::{self, HeaderMap};
 use axum::response::{Html, IntoResponse, Response};
 use dateline_core::account::{Email, Throttle};
 use dateline_core::discussion::Reader;
-use dateline_core::mail::{LinkPurpose, reset_mail, verify_mail};
+use dateline_core::mail::LinkPurpose;
 use dateline_core::secret::Secret;
 use dateline_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -50,39 +50,11 @@ pub async fn send_verification(state: &AppState, reader: &Reader) -> Result<(), 
     if reader.verified {
         return Ok(());
     }
-    let link = new_link(state, reader, LinkPurpose::Verify, "/readers/verify").await?;
-    let site = state.site().await?;
-    mailer.queue(
-        email,
-        verify_mail(&site.settings.name, &reader.display_name, &link),
-    );
+    mailer
+        .queue_link(email, reader.id, LinkPurpose::Verify)
+        .await?;
     tracing::info!(reader_id = %reader.id, "verification mail queued");
     Ok(())
-}
-
-/// Make and keep (hashed) a link for `reader`; the absolute URL with its token.
-async fn new_link(
-    state: &AppState,
-    reader: &Reader,
-    purpose: LinkPurpose,
-    path: &str,
-) -> Result<String, AppError> {
-    let token = new_token()?;
-    state
-        .store
-        .create_reader_link(
-            reader.id,
-            purpose,
-            &token_hash(token.expose()),
-            state.clock.now(),
-        )
-        .await?;
-    let site = state.site().await?;
-    Ok(format!(
-        "{}{path}?token={}",
-        site.settings.base_url.trim_end_matches('/'),
-        token.expose()
-    ))
 }
 
 #[derive(Debug, Serialize)]
@@ -303,13 +275,9 @@ async fn forgot(
         match state.store.reader_for_sign_in(&email).await {
             Ok((reader, _)) => {
                 if let Some(mailer) = &state.mail {
-                    let link =
-                        new_link(&state, &reader, LinkPurpose::Reset, "/readers/reset").await?;
-                    let site = state.site().await?;
-                    mailer.queue(
-                        email.as_str(),
-                        reset_mail(&site.settings.name, &reader.display_name, &link),
-                    );
+                    mailer
+                        .queue_link(email.as_str(), reader.id, LinkPurpose::Reset)
+                        .await?;
                     tracing::info!(reader_id = %reader.id, "password reset mail queued");
                 }
             }

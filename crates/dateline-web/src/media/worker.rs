@@ -1,70 +1,79 @@
 //! The variant worker: makes a photo's served files off the request path. An upload is
 //! answered once its original is checked and kept and its row exists (with no variants, which
-//! the library shows as "processing"); the worker then reads the original back, decodes it on
-//! the blocking pool, writes every variant and records their widths.
+//! the library shows as "processing"); a `media.variants` job (`web/src/jobs.rs`) then reads the
+//! original back, decodes it on the blocking pool, writes every variant and records their
+//! widths, on whichever node claims it.
 //!
-//! One task, one photo at a time, so a burst of uploads queues instead of taking every core.
 //! Uploads over the megapixel limit are refused before they are kept, so none is queued; a
 //! kept original over the limit (kept before the limit was lowered, say) is skipped from its
 //! header's dimensions with a logged reason, never decoded, so one contributor's huge files
-//! cannot hold up everyone's variants.
-//! The task belongs to the [`VariantWorker`] (aborted when the last handle goes); a photo left
-//! half done by a stop is found again at the next start ([`VariantWorker::resume`]), since a row
-//! with no variants is exactly "still to do". Files are written under a temporary name and
-//! renamed, so a stop never leaves a half file under a served name.
+//! cannot hold up everyone's variants. The job is durable: a node stopped mid-way leaves it to
+//! another node or the next start (its lease runs out, or shutdown gives it back), and a job
+//! that ran twice finds the variants made and does nothing. Files are written under a
+//! temporary name and renamed, so a stop never leaves a half file under a served name.
 
 use super::images::{self, Format};
+use crate::jobs::{Handlers, JobQueue, Kind};
 use crate::media_files::MediaFiles;
 use anyhow::Context;
 use dateline_core::MediaId;
 use dateline_store::Store;
 use std::sync::Arc;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
-use tokio::task::JoinHandle;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Uploads decoded at once (the worker's own decode is one more).
 const CHECKS_AT_ONCE: usize = 2;
 
-/// The handle: cheap to clone; queues photos for the one worker task.
-#[derive(Clone)]
-pub struct VariantWorker {
-    tx: mpsc::UnboundedSender<MediaId>,
-    /// Photos queued or in progress.
-    pending: Arc<watch::Sender<usize>>,
-    /// Bounds the uploads checked at once: each decode may take up to `images::alloc_limit`.
-    checks: Arc<Semaphore>,
-    _task: Arc<Owned>,
+/// Making one photo's variants: a failure (an unreadable original, a full disk) is tried twice
+/// more, after 10 seconds and a minute.
+pub const VARIANTS: Kind = Kind {
+    name: "media.variants",
+    max_attempts: 3,
+    backoff: &[Duration::from_secs(10), Duration::from_secs(60)],
+};
+
+/// What a `media.variants` job carries.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Payload {
+    media_id: i64,
 }
 
-/// Aborts the worker task when the last handle is dropped.
-struct Owned(JoinHandle<()>);
-
-impl Drop for Owned {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+/// The handle: cheap to clone; queues photos as jobs.
+#[derive(Clone)]
+pub struct VariantWorker {
+    queue: JobQueue,
+    /// Bounds the uploads checked at once: each decode may take up to `images::alloc_limit`.
+    checks: Arc<Semaphore>,
 }
 
 impl VariantWorker {
-    /// Start the worker task (on the current tokio runtime).
-    pub fn start(store: Store, files: MediaFiles, max_pixels: u64) -> Self {
-        let (tx, mut rx) = mpsc::unbounded_channel::<MediaId>();
-        let pending = Arc::new(watch::Sender::new(0usize));
-        let counter = pending.clone();
-        let task = tokio::spawn(async move {
-            while let Some(id) = rx.recv().await {
-                if let Err(e) = make_variants(&store, &files, id, max_pixels).await {
-                    // The row keeps no variants, so the next start tries again.
-                    tracing::error!(media_id = id.0, error = ?e, "making photo variants failed");
-                }
-                counter.send_modify(|n| *n = n.saturating_sub(1));
+    /// The handle, with the job's handler added to `handlers`.
+    pub fn new(
+        queue: JobQueue,
+        files: MediaFiles,
+        max_pixels: u64,
+        handlers: &mut Handlers,
+    ) -> Self {
+        let store = queue.store().clone();
+        // One photo decoded at a time on a node, so a burst of uploads queues instead of
+        // taking every core.
+        let one = Arc::new(Semaphore::new(1));
+        handlers.add(VARIANTS, move |job| {
+            let (store, files, one) = (store.clone(), files.clone(), one.clone());
+            async move {
+                let p: Payload =
+                    serde_json::from_str(&job.payload).context("reading the job's payload")?;
+                let _turn = one
+                    .acquire_owned()
+                    .await
+                    .context("the worker has stopped")?;
+                make_variants(&store, &files, MediaId(p.media_id), max_pixels).await
             }
         });
         Self {
-            tx,
-            pending,
+            queue,
             checks: Arc::new(Semaphore::new(CHECKS_AT_ONCE)),
-            _task: Arc::new(Owned(task)),
         }
     }
 
@@ -77,29 +86,51 @@ impl VariantWorker {
             .context("the upload checks have stopped")
     }
 
-    /// Queue a photo whose original is kept and whose row exists.
-    pub fn queue(&self, id: MediaId) {
-        self.pending.send_modify(|n| *n += 1);
-        if self.tx.send(id).is_err() {
-            self.pending.send_modify(|n| *n = n.saturating_sub(1));
-            tracing::error!(media_id = id.0, "the variant worker has stopped");
-        }
+    /// The job that makes photo `id`'s variants, for [`Store::create_media_then`] (queued with
+    /// the photo's row; call [`VariantWorker::wake`] once it is committed).
+    pub fn job_for(&self, id: MediaId) -> Option<dateline_store::NewJob> {
+        let payload = serde_json::to_string(&Payload { media_id: id.0 }).ok()?;
+        Some(dateline_store::NewJob {
+            kind: VARIANTS.name.to_owned(),
+            payload,
+            dedupe_key: Some(id.0.to_string()),
+            run_at: self.queue.clock().now(),
+            max_attempts: VARIANTS.max_attempts,
+        })
     }
 
-    /// Queue every photo that has no variants yet (after a stop mid-way, say).
+    /// Have the runner look at once for the job queued with a photo's row.
+    pub fn wake(&self) {
+        self.queue.wake();
+    }
+
+    /// Queue a photo whose original is kept and whose row exists (once, however often asked
+    /// while it waits).
+    pub async fn queue(&self, id: MediaId) -> Result<(), dateline_store::StoreError> {
+        self.queue
+            .enqueue(
+                &VARIANTS,
+                &Payload { media_id: id.0 },
+                Some(id.0.to_string()),
+                None,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Queue every photo that has no variants yet (rows written by hand or by a tool; the
+    /// upgrade to durable jobs queued those left from before). How many.
     pub async fn resume(&self, store: &Store) -> anyhow::Result<usize> {
         let todo = store.media_without_variants().await?;
         for m in &todo {
-            self.queue(m.id);
+            self.queue(m.id).await?;
         }
         Ok(todo.len())
     }
 
-    /// Wait until nothing is queued or in progress (tests, and orderly shutdown).
+    /// Wait (up to a minute) until no variants job is due or running (tests, tools).
     pub async fn settled(&self) {
-        let mut rx = self.pending.subscribe();
-        // The sender lives as long as `self`, so this only ends when the count is 0.
-        let _ = rx.wait_for(|n| *n == 0).await;
+        self.queue.settled(&VARIANTS, Duration::from_secs(60)).await;
     }
 }
 

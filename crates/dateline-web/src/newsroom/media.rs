@@ -489,7 +489,7 @@ pub(crate) async fn accept(
     }
     let created = state
         .store
-        .create_media(
+        .create_media_then(
             NewMedia {
                 hash: hash.clone(),
                 mime: format.mime().to_owned(),
@@ -501,13 +501,14 @@ pub(crate) async fn accept(
                 // None yet: the worker makes them.
                 variants: Vec::new(),
             },
+            |id| state.variants.job_for(id),
             state.clock.now(),
         )
         .await;
     match created {
         Ok(m) => {
             tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo uploaded");
-            state.variants.queue(m.id);
+            state.variants.wake();
             Ok(Accepted::Stored(m))
         }
         // The same file, uploaded at the same moment by someone else: theirs stands (and its

@@ -160,7 +160,7 @@ async fn render(
         None => {
             // Not ranked yet (just published, or an archive the worker has not reached): rank
             // now, as the worker would, and have the worker keep it.
-            state.related.want(article.id);
+            state.related.want(article.id).await;
             let (candidates, similar) = tokio::try_join!(
                 store.related_candidates(article.id, article.section_id),
                 async {

@@ -110,6 +110,7 @@ fn the_example_file_parses_and_states_the_defaults() {
     assert_eq!(file.shutdown_grace, Some(DEFAULT_SHUTDOWN_GRACE));
     assert_eq!(from_file.theme, defaults.theme);
     assert!(from_file.smtp.is_none() && defaults.smtp.is_none());
+    assert!(from_file.node_name.is_none() && defaults.node_name.is_none());
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -168,4 +169,18 @@ fn node_urls_and_relay_passwords_are_checked() {
         Some("http://n1:80")
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_node_name_is_one_word() {
+    let named = resolve(args(&["--node-name", "web-1"])).expect("resolves");
+    assert_eq!(named.node_name.as_deref(), Some("web-1"));
+    for bad in ["", "web 1", &"x".repeat(101)] {
+        let err = resolve(args(&["--node-name", bad])).expect_err("refused");
+        assert!(
+            err.to_string()
+                .starts_with("node_name must be 1 to 100 characters"),
+            "{err}"
+        );
+    }
 }

@@ -713,3 +713,82 @@ async fn sigterm_turns_readyz_503_drains_requests_and_exits_0() -> anyhow::Resul
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn jobs_are_listed_retried_and_deleted() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let s = store(d).await?;
+    let now = dateline_web::Clock::System.now();
+    let job = |key: &str| dateline_store::NewJob {
+        kind: "mail.send".to_owned(),
+        payload: r#"{"to":"nadia@readers.example","reader_id":1,"purpose":"verify"}"#.to_owned(),
+        dedupe_key: Some(key.to_owned()),
+        run_at: now,
+        max_attempts: 1,
+    };
+    let broken = s.enqueue_job(&job("a"), now).await?;
+    let running = s.enqueue_job(&job("b"), now).await?;
+    let claimed = s
+        .claim_jobs(
+            &["mail.send"],
+            "web-1",
+            now,
+            now + jiff::SignedDuration::from_secs(30),
+            1,
+        )
+        .await?;
+    assert_eq!(claimed[0].id, broken);
+    s.fail_job(&claimed[0], "connection refused\nby the server", now)
+        .await?;
+    s.claim_jobs(
+        &["mail.send"],
+        "web-2",
+        now,
+        now + jiff::SignedDuration::from_secs(30),
+        1,
+    )
+    .await?;
+    s.close().await;
+
+    let all = ok(&dateline(d, &["jobs", "list"], "")?)?;
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 3, "{all}");
+    assert!(
+        lines[1].contains("mail.send") && lines[1].contains("failed"),
+        "{all}"
+    );
+    assert!(
+        lines[1].contains("connection refused by the server"),
+        "{all}"
+    );
+    assert!(lines[2].contains("running on web-2"), "{all}");
+    // Never the payload: it holds an address.
+    assert!(!all.contains("readers.example"), "{all}");
+    let only_failed = ok(&dateline(d, &["jobs", "list", "--failed"], "")?)?;
+    assert_eq!(only_failed.lines().count(), 2, "{only_failed}");
+
+    // A running job is neither retried nor deleted.
+    let err = failed(&dateline(
+        d,
+        &["jobs", "delete", "--id", &running.to_string()],
+        "",
+    )?)?;
+    assert!(
+        err.contains(&format!("there is no failed job {running}")),
+        "{err}"
+    );
+    let err = failed(&dateline(d, &["jobs", "retry", "--id", "999"], "")?)?;
+    assert!(err.contains("there is no failed job 999"), "{err}");
+    let retried = ok(&dateline(
+        d,
+        &["jobs", "retry", "--id", &broken.to_string()],
+        "",
+    )?)?;
+    assert!(retried.contains("waiting again"), "{retried}");
+    let s = store(d).await?;
+    let j = s.job(broken).await?;
+    assert_eq!((j.failed_at, j.attempts), (None, 0));
+    s.close().await;
+    Ok(())
+}
