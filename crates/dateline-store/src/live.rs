@@ -106,9 +106,9 @@ impl Store {
             other => other,
         })?;
         let m = mount(&row)?;
-        w.commit().await?;
         // The player (a later page) shows stations: pages must not outlive a mount change.
-        self.announce(Change::Content);
+        w.announce(Change::Content);
+        w.commit().await?;
         Ok(m)
     }
 
@@ -122,8 +122,8 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(())
     }
 }

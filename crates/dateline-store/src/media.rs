@@ -193,8 +193,8 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?;
         let m = media(&row)?;
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(m)
     }
 
@@ -321,10 +321,10 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        w.commit().await?;
         // Search results show the lead photo's variants from the index: the stories showing
         // it are reindexed.
-        self.announce(Change::Shared(Shared::Media(id)));
+        w.announce(Change::Shared(Shared::Media(id)));
+        w.commit().await?;
         Ok(())
     }
 
@@ -351,10 +351,10 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let m = media(&row)?;
-        w.commit().await?;
         // Pages show captions and credits, and search indexes captions: a change must reach
         // both.
-        self.announce(Change::Shared(Shared::Media(id)));
+        w.announce(Change::Shared(Shared::Media(id)));
+        w.commit().await?;
         Ok(m)
     }
 }

@@ -303,8 +303,10 @@ impl Inner {
                 // Pages rendered since the change show the old lists: drop them, once, and
                 // only the pages of stories whose kept list changed (a story without a kept
                 // list was ranked inline, the same way, so its page is right).
-                if !moved.is_empty() {
-                    self.store.related_lists_changed(moved);
+                if !moved.is_empty()
+                    && let Err(e) = self.store.related_lists_changed(moved).await
+                {
+                    tracing::warn!(error = %e, "announcing new related lists failed");
                 }
                 continue;
             }

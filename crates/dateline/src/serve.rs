@@ -180,6 +180,7 @@ async fn serve_until(
 ) -> anyhow::Result<()> {
     let live = state.live.clone();
     let search = state.search.clone();
+    let stream = state.stream.clone();
     let health = state.health.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
     let door = dateline_web::live::FrontDoor::new(listener, state.clone())?;
@@ -233,6 +234,8 @@ async fn serve_until(
     // next start from the watermark.
     search.shutdown().await;
     tracing::info!("search index committed");
+    // No longer listening to the other nodes: its connection closes.
+    stream.shutdown().await;
     // The scheduler, variant worker, related-list worker and mailer stop when their last
     // handle goes: each task is aborted at an await, where its work is either committed or
     // redone at the next start (overdue stories are published, photos without variants are
