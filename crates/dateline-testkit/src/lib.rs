@@ -128,10 +128,24 @@ pub struct TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        // Close the listening connection too: a dropped node hears nothing more.
+        self.state.stream.stop();
     }
 }
 
 static DATABASES: AtomicU64 = AtomicU64::new(0);
+
+/// What [`TestApp::serve`] runs: a store, its database and folder, a bound port.
+struct Node<'a> {
+    store: Store,
+    backend: TestBackend,
+    url: String,
+    dir: tempfile::TempDir,
+    listener: tokio::net::TcpListener,
+    clock: Clock,
+    theme: Option<&'a std::path::Path>,
+    options: Options,
+}
 
 impl TestApp {
     pub async fn start(backend: TestBackend) -> anyhow::Result<Self> {
@@ -219,9 +233,64 @@ impl TestApp {
             ..SiteSettings::default()
         };
         store.save_site_settings(&settings).await?;
+        let clock = Clock::fixed(start_time());
+        Self::serve(Node {
+            store,
+            backend,
+            url,
+            dir,
+            listener,
+            clock,
+            theme,
+            options,
+        })
+        .await
+    }
+
+    /// Start another node ("B") on this app's PostgreSQL database, as a second `dateline
+    /// serve` behind the same load balancer would run: its own port, data folder, search
+    /// index, page cache and discussion cache; the same clock (so tests move both at once)
+    /// and the same site settings (its pages link to the first node's base URL). Ready once it
+    /// hears the other nodes' writes.
+    pub async fn another_node(&self) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            self.backend == TestBackend::Postgres,
+            "several nodes need a shared PostgreSQL database"
+        );
+        let dir = tempfile::tempdir().context("creating a temporary folder")?;
+        let store = Store::open(&self.database_url)
+            .await
+            .context("opening the shared database again")?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::serve(Node {
+            store,
+            backend: self.backend,
+            url: self.database_url.clone(),
+            dir,
+            listener,
+            clock: self.clock.clone(),
+            theme: None,
+            options: Options::default(),
+        })
+        .await
+    }
+
+    /// Run the application for `node` on its listener.
+    async fn serve(node: Node<'_>) -> anyhow::Result<Self> {
+        let Node {
+            store,
+            backend,
+            url,
+            dir,
+            listener,
+            clock,
+            theme,
+            options,
+        } = node;
+        let addr: SocketAddr = listener.local_addr()?;
+        let base = format!("http://{addr}");
         let media_dir = dir.path().join("media");
         tokio::fs::create_dir_all(&media_dir).await?;
-        let clock = Clock::fixed(start_time());
         let state = AppState::new(
             store.clone(),
             Theme::load(theme)?,
@@ -233,6 +302,12 @@ impl TestApp {
             },
         )
         .await?;
+        // On PostgreSQL the page cache keeps nothing until the node hears the other nodes'
+        // writes: wait for that, so tests of the cache see it as a running node has it.
+        anyhow::ensure!(
+            store.wait_in_step(std::time::Duration::from_secs(10)).await,
+            "the node did not start listening to the change stream within 10 s"
+        );
         let app = dateline_web::app(state.clone())
             .into_make_service_with_connect_info::<dateline_web::PeerAddr>();
         // As `serve` does: Icecast sources and listeners go to the live relay, the rest to axum.
