@@ -239,28 +239,31 @@ impl Store {
     }
 
     /// Announce a change made outside any write transaction (after the writes it follows have
-    /// committed): to the other nodes first, then here. `seen`: whether readers can see it.
+    /// committed): to the other nodes, then here. `seen`: whether readers can see it. Announced
+    /// here even when telling the other nodes failed (the error is returned), so this node
+    /// never keeps what it knows to be stale.
     async fn announce_after(&self, change: Change, seen: bool) -> Result<(), StoreError> {
-        if self.backend == Backend::Postgres {
-            let sent = Sent {
-                change: change.clone(),
-                seen,
-                may_lag_from: None,
-            };
-            for payload in self.node.payloads(&sent) {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(stream::CHANNEL)
-                    .bind(payload)
-                    .execute(&self.pool)
-                    .await?;
-            }
-        }
-        self.here(Sent {
+        let sent = Sent {
             change,
             seen,
             may_lag_from: None,
-        });
-        Ok(())
+        };
+        let mut told = Ok(());
+        if self.backend == Backend::Postgres {
+            for payload in self.node.payloads(&sent) {
+                if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(stream::CHANNEL)
+                    .bind(payload)
+                    .execute(&self.pool)
+                    .await
+                {
+                    told = Err(e.into());
+                    break;
+                }
+            }
+        }
+        self.here(sent);
+        told
     }
 
     /// Announce `sent` in this process.
