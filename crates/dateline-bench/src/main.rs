@@ -238,15 +238,18 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Nodes(args) => {
             dateline::config::init_logging(Some("warn"));
             let runs = nodes::run(&args).await?;
-            let mut medians: [Vec<f64>; 6] = Default::default();
+            let mut medians: [Vec<f64>; 8] = Default::default();
             for (i, r) in runs.iter().enumerate() {
                 report(&format!(
-                    "nodes run={} samples={} publish_p50_ms={:.3} page_p50_ms={:.3} \
+                    "nodes run={} samples={} publish_p50_ms={:.3} heard_p50_ms={:.3} \
+                     heard_p99_ms={:.3} page_p50_ms={:.3} \
                      page_p99_ms={:.3} search_p50_ms={:.3} search_p99_ms={:.3} \
                      both_p50_ms={:.3} both_p99_ms={:.3} both_max_ms={:.3}",
                     i + 1,
                     r.both.n,
                     r.publish.p50,
+                    r.heard.p50,
+                    r.heard.p99,
                     r.page.p50,
                     r.page.p99,
                     r.search.p50,
@@ -256,6 +259,8 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                     r.both.max
                 ));
                 for (m, v) in medians.iter_mut().zip([
+                    r.heard.p50,
+                    r.heard.p99,
                     r.page.p50,
                     r.page.p99,
                     r.search.p50,
@@ -268,9 +273,10 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             }
             let m: Vec<f64> = medians.iter().map(|v| stats::median(v)).collect();
             report(&format!(
-                "nodes median page_p50_ms={:.3} page_p99_ms={:.3} search_p50_ms={:.3} \
-                 search_p99_ms={:.3} both_p50_ms={:.3} both_p99_ms={:.3}",
-                m[0], m[1], m[2], m[3], m[4], m[5]
+                "nodes median heard_p50_ms={:.3} heard_p99_ms={:.3} page_p50_ms={:.3} \
+                 page_p99_ms={:.3} search_p50_ms={:.3} search_p99_ms={:.3} both_p50_ms={:.3} \
+                 both_p99_ms={:.3}",
+                m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]
             ));
         }
         Cmd::Publishing(args) => {
