@@ -170,6 +170,13 @@ impl AppState {
                 "making the variants of photos left unfinished"
             );
         }
+        // Listen to the other nodes before the indexer's first step reads the database, so a
+        // write committed between the two is heard rather than left to the next sweep; and the
+        // first listen's gap then comes before that step instead of repeating it. Bounded: a
+        // node whose database refuses the listening connection starts out of step.
+        let discussion: Arc<crate::discussion::DiscussionCache> = Arc::default();
+        let stream = Arc::new(crate::stream::Stream::start(&store, discussion.clone()));
+        store.wait_in_step(std::time::Duration::from_secs(2)).await;
         let search = Search::start(
             &store,
             options.search_dir.clone(),
@@ -185,8 +192,6 @@ impl AppState {
             .as_ref()
             .map(crate::mail::Mailer::start)
             .transpose()?;
-        let discussion: Arc<crate::discussion::DiscussionCache> = Arc::default();
-        let stream = Arc::new(crate::stream::Stream::start(&store, discussion.clone()));
         Ok(Self(Arc::new(Shared {
             stream,
             related,
