@@ -14,6 +14,8 @@
 //!   and latency, quiet and while ten stories a minute are published, interleaved.
 //! - `jobs [--database URL]`: the durable job queue's throughput (one node and two) and the
 //!   time another node takes to finish a job whose node died (lease plus one poll).
+//! - `nodes --database URL`: two nodes on one PostgreSQL database; how soon a publication on
+//!   one shows on the other's cached front page and search (the target is 100 ms p50).
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `search-urls --base URL [--api]`: a curl config for the 200 search queries over HTTP.
@@ -26,6 +28,7 @@ mod comments;
 mod feeds;
 mod jobs;
 mod listeners;
+mod nodes;
 mod publish;
 mod publishing;
 mod render;
@@ -79,6 +82,9 @@ enum Cmd {
     /// Cached front-page and story-page throughput and latency, quiet and while stories are
     /// published, in process.
     Publishing(publishing::PublishingArgs),
+    /// Two nodes on one PostgreSQL database: time from a publish on A until B's cached page
+    /// and B's search show it.
+    Nodes(nodes::NodesArgs),
     /// Time `dateline serve` from process start until `GET /` answers 200.
     Startup(startup::StartupArgs),
     /// The job queue's throughput and a dead node's job takeover time, in process.
@@ -257,6 +263,50 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                 r.visible.p99,
                 r.visible.max,
                 r.visible.n
+            ));
+        }
+        Cmd::Nodes(args) => {
+            dateline::config::init_logging(Some("warn"));
+            let runs = nodes::run(&args).await?;
+            let mut medians: [Vec<f64>; 8] = Default::default();
+            for (i, r) in runs.iter().enumerate() {
+                report(&format!(
+                    "nodes run={} samples={} publish_p50_ms={:.3} heard_p50_ms={:.3} \
+                     heard_p99_ms={:.3} page_p50_ms={:.3} \
+                     page_p99_ms={:.3} search_p50_ms={:.3} search_p99_ms={:.3} \
+                     both_p50_ms={:.3} both_p99_ms={:.3} both_max_ms={:.3}",
+                    i + 1,
+                    r.both.n,
+                    r.publish.p50,
+                    r.heard.p50,
+                    r.heard.p99,
+                    r.page.p50,
+                    r.page.p99,
+                    r.search.p50,
+                    r.search.p99,
+                    r.both.p50,
+                    r.both.p99,
+                    r.both.max
+                ));
+                for (m, v) in medians.iter_mut().zip([
+                    r.heard.p50,
+                    r.heard.p99,
+                    r.page.p50,
+                    r.page.p99,
+                    r.search.p50,
+                    r.search.p99,
+                    r.both.p50,
+                    r.both.p99,
+                ]) {
+                    m.push(v);
+                }
+            }
+            let m: Vec<f64> = medians.iter().map(|v| stats::median(v)).collect();
+            report(&format!(
+                "nodes median heard_p50_ms={:.3} heard_p99_ms={:.3} page_p50_ms={:.3} \
+                 page_p99_ms={:.3} search_p50_ms={:.3} search_p99_ms={:.3} both_p50_ms={:.3} \
+                 both_p99_ms={:.3}",
+                m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]
             ));
         }
         Cmd::Publishing(args) => {

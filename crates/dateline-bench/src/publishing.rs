@@ -232,6 +232,11 @@ pub async fn run(args: &PublishingArgs) -> anyhow::Result<Vec<Phase>> {
         },
     )
     .await?;
+    // On PostgreSQL the page cache keeps nothing until the node hears the other nodes' writes.
+    anyhow::ensure!(
+        store.wait_in_step(std::time::Duration::from_secs(10)).await,
+        "the node did not start listening to the change stream"
+    );
     let app = dateline_web::app(state);
     let ids = store.article_ids().await?;
     let paths: Arc<Vec<String>> = Arc::new(

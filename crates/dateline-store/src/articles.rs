@@ -134,8 +134,8 @@ impl Store {
         write_joins(&mut w, ArticleId(id), &input).await?;
         let a = fetch(&mut w, ArticleId(id)).await?;
         keep_revision(&mut w, &a, by, now).await?;
+        w.announce_unseen(Change::Article(ArticleId(id)));
         w.commit().await?;
-        self.announce_unseen(Change::Article(ArticleId(id)));
         Ok(a)
     }
 
@@ -223,12 +223,12 @@ impl Store {
         }
         keep_revision(&mut w, &after, by, now).await?;
         // write_joins has already refreshed the listing copies.
-        w.commit().await?;
         if is_seen(before.status) || is_seen(after.status) {
-            self.announce(Change::Article(id));
+            w.announce(Change::Article(id));
         } else {
-            self.announce_unseen(Change::Article(id));
+            w.announce_unseen(Change::Article(id));
         }
+        w.commit().await?;
         Ok(after)
     }
 
@@ -335,15 +335,15 @@ impl Store {
         }
         refresh_listing(&mut w, id).await?;
         let a = fetch(&mut w, id).await?;
-        w.commit().await?;
         if is_seen(a.status) {
-            self.announce_as(
+            w.announce_as(
                 Change::Article(id),
                 publishing.filter(|_| a.status == Status::Published),
             );
         } else {
-            self.announce_unseen(Change::Article(id));
+            w.announce_unseen(Change::Article(id));
         }
+        w.commit().await?;
         Ok(a)
     }
 

@@ -49,8 +49,8 @@ impl Store {
         .bind(micros(now))
         .fetch_one(&mut *w.tx)
         .await?;
+        w.announce(Change::Article(id));
         w.commit().await?;
-        self.announce(Change::Article(id));
         Ok(Correction {
             id: cid,
             article_id: id,

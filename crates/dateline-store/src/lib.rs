@@ -8,7 +8,9 @@
 //! domain types from `dateline-core` and a [`StoreError`].
 //!
 //! Every write announces itself on [`Store::changes`], so caches and the search index follow the
-//! store without polling.
+//! store without polling. On PostgreSQL the announcement also reaches every other node sharing
+//! the database ([`stream`]): it is sent with `pg_notify` inside the writing transaction, and
+//! [`Store::follow_other_nodes`] turns other nodes' notifications into local announcements.
 
 mod accounts;
 mod article_page;
@@ -34,6 +36,7 @@ mod search;
 mod sections;
 mod sessions;
 mod settings;
+mod stream;
 mod tags;
 
 pub use accounts::{ApiTokens, NewAccount};
@@ -55,6 +58,7 @@ pub use schedule::NewProgramme;
 pub use search::{Modified, SearchSource};
 pub use sections::NewSection;
 pub use sessions::{ApiToken, Session};
+pub use stream::LISTENER_APPLICATION_NAME;
 
 use dateline_core::{ArticleId, MediaId, SectionId, TagId};
 use sqlx::AnyPool;
@@ -80,6 +84,16 @@ pub enum Change {
     /// The kept related lists of these stories changed (the related-list worker ranked them
     /// again): only each story's own page shows its list. The search indexer has nothing to do.
     Related(Vec<ArticleId>),
+    /// A story's discussion changed (a comment written, edited, moderated, or the story's
+    /// discussion mode); None: every discussion (the rules, the providers' buttons). Never
+    /// moves the generation: only the discussion cache heeds it, so comments never empty the
+    /// page cache.
+    Discussion(Option<ArticleId>),
+    /// Changes may have been missed: this node's link to the other nodes broke or came back
+    /// ([`Store::follow_other_nodes`]). Anything may have changed: the page cache drops
+    /// everything, the search indexer catches up from the store, the discussion cache empties.
+    /// Never sent to other nodes.
+    Gap,
 }
 
 /// A change readers can see, as the page cache hears of it ([`Store::changes_since`]): with
@@ -126,6 +140,8 @@ pub struct Store {
     /// under the lock in the same step as the generation moves, so whoever reads generation N
     /// and then takes the lock finds every change up to N.
     announced: Arc<std::sync::Mutex<std::collections::VecDeque<Announced>>>,
+    /// This process's place among the nodes sharing the database ([`stream`]).
+    node: Arc<stream::Node>,
 }
 
 impl std::fmt::Debug for Store {
@@ -149,6 +165,7 @@ impl Store {
             writer: Arc::new(Mutex::new(())),
             generation: Arc::new(AtomicU64::new(1)),
             announced: Arc::default(),
+            node: Arc::new(stream::Node::new(url, backend)),
         })
     }
 
@@ -168,7 +185,12 @@ impl Store {
             Backend::Postgres => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(Writer { tx, _guard: guard })
+        Ok(Writer {
+            tx,
+            _guard: guard,
+            store: self.clone(),
+            announced: Vec::new(),
+        })
     }
 
     /// The content generation: changes whenever anything a reader can see changes.
@@ -176,12 +198,10 @@ impl Store {
         self.generation.load(Ordering::Acquire)
     }
 
-    fn announce(&self, change: Change) {
-        self.announce_as(change, None);
-    }
-
-    /// Announce a change readers can see; `may_lag_from`: see [`Announced::may_lag_from`].
-    fn announce_as(&self, change: Change, may_lag_from: Option<jiff::Timestamp>) {
+    /// Announce, in this process only, a change readers can see; `may_lag_from`: see
+    /// [`Announced::may_lag_from`]. Writes announce through their [`Writer`], which also tells
+    /// the other nodes.
+    fn announce_here(&self, change: Change, may_lag_from: Option<jiff::Timestamp>) {
         // Sent before the generation moves: whoever reads generation N and then drains the
         // stream (the search indexer, to say what it has caught up with) has every change up
         // to N. The other order left a moment where the generation counted a change not yet
@@ -213,10 +233,57 @@ impl Store {
         Some(log.iter().skip(first).cloned().collect())
     }
 
-    /// Announce a change readers cannot see (a draft saved, a story submitted or scheduled):
-    /// listeners hear of it, but the generation stays, so the page cache is kept.
-    fn announce_unseen(&self, change: Change) {
+    /// Announce, in this process only, a change readers cannot see (a draft saved, a story
+    /// submitted or scheduled): listeners hear of it, but the generation stays, so the page
+    /// cache is kept.
+    fn announce_unseen_here(&self, change: Change) {
         let _ = self.changes.send(change);
+    }
+
+    /// Announce a change made outside any write transaction (after the writes it follows have
+    /// committed): to the other nodes, then here. `seen`: whether readers can see it. Announced
+    /// here even when telling the other nodes failed (the error is returned), so this node
+    /// never keeps what it knows to be stale.
+    async fn announce_after(&self, change: Change, seen: bool) -> Result<(), StoreError> {
+        let sent = Sent {
+            change,
+            seen,
+            may_lag_from: None,
+        };
+        let mut told = Ok(());
+        if self.backend == Backend::Postgres {
+            for payload in self.node.payloads(&sent) {
+                if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(stream::CHANNEL)
+                    .bind(payload)
+                    .execute(&self.pool)
+                    .await
+                {
+                    told = Err(e.into());
+                    break;
+                }
+            }
+        }
+        self.here(sent);
+        told
+    }
+
+    /// Announce `sent` in this process.
+    fn here(&self, sent: Sent) {
+        if sent.seen {
+            self.announce_here(sent.change, sent.may_lag_from);
+        } else {
+            self.announce_unseen_here(sent.change);
+        }
+    }
+
+    /// One story's discussion changed (`None`: every discussion): the discussion caches of
+    /// this node and, on PostgreSQL, of every other node drop it. Comment writes are not
+    /// announced by the store itself because most of them do not know their story; the web
+    /// layer calls this after each one.
+    pub async fn discussion_changed(&self, article: Option<ArticleId>) -> Result<(), StoreError> {
+        self.announce_after(Change::Discussion(article), false)
+            .await
     }
 
     /// Close every connection (at shutdown, so SQLite checkpoints its WAL).
@@ -249,15 +316,67 @@ impl Store {
     }
 }
 
-/// A write transaction plus, on SQLite, the writer's place in the queue.
+/// A change as a write announces it: to this process after the commit and, on PostgreSQL, to
+/// the other nodes with the commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sent {
+    pub(crate) change: Change,
+    /// Whether readers can see it (the generation moves and the page cache hears of it).
+    pub(crate) seen: bool,
+    pub(crate) may_lag_from: Option<jiff::Timestamp>,
+}
+
+/// A write transaction plus, on SQLite, the writer's place in the queue, and the changes the
+/// write announces. [`Writer::commit`] sends them to the other nodes inside the transaction
+/// (so they hear of the write only once it is committed, and of every committed write) and
+/// announces them in this process after it: no write can do one and forget the other.
 pub(crate) struct Writer {
     pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
     _guard: Option<OwnedMutexGuard<()>>,
+    store: Store,
+    announced: Vec<Sent>,
 }
 
 impl Writer {
-    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+    /// Announce a change readers can see, once this write commits.
+    pub(crate) fn announce(&mut self, change: Change) {
+        self.announce_as(change, None);
+    }
+
+    /// [`Writer::announce`] with [`Announced::may_lag_from`].
+    pub(crate) fn announce_as(&mut self, change: Change, may_lag_from: Option<jiff::Timestamp>) {
+        self.announced.push(Sent {
+            change,
+            seen: true,
+            may_lag_from,
+        });
+    }
+
+    /// Announce a change readers cannot see, once this write commits.
+    pub(crate) fn announce_unseen(&mut self, change: Change) {
+        self.announced.push(Sent {
+            change,
+            seen: false,
+            may_lag_from: None,
+        });
+    }
+
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        if self.store.backend == Backend::Postgres {
+            for sent in &self.announced {
+                for payload in self.store.node.payloads(sent) {
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(stream::CHANNEL)
+                        .bind(payload)
+                        .execute(&mut *self.tx)
+                        .await?;
+                }
+            }
+        }
         self.tx.commit().await?;
+        for sent in self.announced {
+            self.store.here(sent);
+        }
         Ok(())
     }
 }

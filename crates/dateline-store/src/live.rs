@@ -118,9 +118,9 @@ impl Store {
             other => other,
         })?;
         let m = mount(&row)?;
-        w.commit().await?;
         // The player (a later page) shows stations: pages must not outlive a mount change.
-        self.announce(Change::Content);
+        w.announce(Change::Content);
+        w.commit().await?;
         Ok(m)
     }
 
@@ -138,8 +138,8 @@ impl Store {
             .bind(path.as_str())
             .execute(&mut *w.tx)
             .await?;
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(())
     }
 }

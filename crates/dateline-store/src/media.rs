@@ -208,8 +208,8 @@ impl Store {
         if let Some(job) = job(m.id) {
             crate::jobs::insert_job(&mut w.tx, &job, now).await?;
         }
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(m)
     }
 
@@ -336,10 +336,10 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        w.commit().await?;
         // Search results show the lead photo's variants from the index: the stories showing
         // it are reindexed.
-        self.announce(Change::Shared(Shared::Media(id)));
+        w.announce(Change::Shared(Shared::Media(id)));
+        w.commit().await?;
         Ok(())
     }
 
@@ -366,10 +366,10 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let m = media(&row)?;
-        w.commit().await?;
         // Pages show captions and credits, and search indexes captions: a change must reach
         // both.
-        self.announce(Change::Shared(Shared::Media(id)));
+        w.announce(Change::Shared(Shared::Media(id)));
+        w.commit().await?;
         Ok(m)
     }
 }

@@ -69,8 +69,8 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?;
         let p = person(&row)?;
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(p)
     }
 

@@ -66,9 +66,9 @@ impl Store {
     }
 
     /// The kept lists of `ids` changed (after a publication's neighbours were ranked again):
-    /// their pages are rendered afresh, as after any change readers can see.
-    pub fn related_lists_changed(&self, ids: Vec<ArticleId>) {
-        self.announce(crate::Change::Related(ids));
+    /// their pages are rendered afresh, as after any change readers can see, on every node.
+    pub async fn related_lists_changed(&self, ids: Vec<ArticleId>) -> Result<(), StoreError> {
+        self.announce_after(crate::Change::Related(ids), true).await
     }
 
     /// Up to `limit` published stories whose list is due, most urgent first: those with no

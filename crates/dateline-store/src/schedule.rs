@@ -76,8 +76,8 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?;
         let p = programme(&row)?;
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(p)
     }
 
@@ -91,8 +91,8 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(())
     }
 }

@@ -73,8 +73,8 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?;
         let s = section(&row)?;
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(s)
     }
 
@@ -100,8 +100,8 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let s = section(&row)?;
+        w.announce(Change::Shared(Shared::Section(id)));
         w.commit().await?;
-        self.announce(Change::Shared(Shared::Section(id)));
         Ok(s)
     }
 }

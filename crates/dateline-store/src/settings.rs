@@ -46,8 +46,8 @@ impl Store {
         .bind(json)
         .execute(&mut *w.tx)
         .await?;
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(())
     }
 
@@ -79,8 +79,8 @@ impl Store {
         .bind(json)
         .execute(&mut *w.tx)
         .await?;
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(())
     }
 }

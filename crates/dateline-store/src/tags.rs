@@ -49,8 +49,8 @@ impl Store {
             .fetch_one(&mut *w.tx)
             .await?;
         let t = tag(&row)?;
+        w.announce(Change::Content);
         w.commit().await?;
-        self.announce(Change::Content);
         Ok(t)
     }
 
@@ -95,8 +95,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let t = tag(&row)?;
+        w.announce(Change::Shared(Shared::Tag(id)));
         w.commit().await?;
-        self.announce(Change::Shared(Shared::Tag(id)));
         Ok(t)
     }
 }

@@ -51,6 +51,12 @@ impl Browser {
         }
     }
 
+    /// Send the next requests to another node of the same site (its cookies and form token
+    /// kept), as a load balancer may.
+    pub fn switch_to(&mut self, node: &TestApp) {
+        self.base = node.base.clone();
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.jar
             .lock()

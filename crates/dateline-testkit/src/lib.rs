@@ -147,6 +147,8 @@ pub struct TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        // Close the listening connection too: a dropped node hears nothing more.
+        self.state.stream.stop();
     }
 }
 
@@ -202,13 +204,25 @@ impl TestApp {
         Self::start_with(backend, None, options).await
     }
 
-    /// Another node of this site: a second application (its own port, caches, search index
-    /// and live hub) on the same database, started with `options`, as `dateline serve` runs
-    /// on each machine of a site behind a load balancer. The site settings are left as this
-    /// node wrote them. (Relay tests' helper; the cross-node change stream's tests have one of
-    /// their own to fold with this.)
-    pub async fn start_relay_node(&self, options: Options) -> anyhow::Result<Self> {
-        Self::start_on(self.backend, None, options, Some(self.database_url.clone())).await
+    /// Start another node ("B") on this app's PostgreSQL database with `options`, as a second
+    /// `dateline serve` behind the same load balancer would run: its own port, data folder,
+    /// search index, page cache, discussion cache and live hub; the same clock (so tests move
+    /// both at once) and the same site settings (its pages link to the first node's base
+    /// URL). Ready once it hears the other nodes' writes.
+    pub async fn another_node_with(&self, options: Options) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            self.backend == TestBackend::Postgres,
+            "several nodes need a shared PostgreSQL database"
+        );
+        let dir = tempfile::tempdir().context("creating a temporary folder")?;
+        let url = self.database_url.clone();
+        let clock = Some(self.clock.clone());
+        Self::start_at(self.backend, url, Arc::new(dir), None, options, false, clock).await
+    }
+
+    /// [`TestApp::another_node_with`] the default options.
+    pub async fn another_node(&self) -> anyhow::Result<Self> {
+        self.another_node_with(Options::default()).await
     }
 
     async fn start_with(
@@ -216,25 +230,12 @@ impl TestApp {
         theme: Option<&std::path::Path>,
         options: Options,
     ) -> anyhow::Result<Self> {
-        Self::start_on(backend, theme, options, None).await
-    }
-
-    async fn start_on(
-        backend: TestBackend,
-        theme: Option<&std::path::Path>,
-        options: Options,
-        shared: Option<String>,
-    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
-        let url = match (&shared, backend) {
-            (Some(url), _) => url.clone(),
-            (None, TestBackend::Sqlite) => {
-                dateline::config::sqlite_url(&dir.path().join("test.db"))
-            }
-            (None, TestBackend::Postgres) => fresh_postgres_database().await?,
+        let url = match backend {
+            TestBackend::Sqlite => dateline::config::sqlite_url(&dir.path().join("test.db")),
+            TestBackend::Postgres => fresh_postgres_database().await?,
         };
-        let seed = shared.is_none();
-        Self::start_at(backend, url, Arc::new(dir), theme, options, seed).await
+        Self::start_at(backend, url, Arc::new(dir), theme, options, true, None).await
     }
 
     /// Stop this application (as a crash would: its server and background tasks aborted, no
@@ -249,7 +250,7 @@ impl TestApp {
             search_dir: Some(dir.path().join(format!("search-restarted-{n}"))),
             ..options
         };
-        Self::start_at(backend, url, dir, None, options, true).await
+        Self::start_at(backend, url, dir, None, options, true, None).await
     }
 
     async fn start_at(
@@ -259,6 +260,7 @@ impl TestApp {
         theme: Option<&std::path::Path>,
         mut options: Options,
         seed_settings: bool,
+        clock: Option<Clock>,
     ) -> anyhow::Result<Self> {
         let store = Store::open(&url)
             .await
@@ -282,7 +284,7 @@ impl TestApp {
         }
         let media_dir = dir.path().join("media");
         tokio::fs::create_dir_all(&media_dir).await?;
-        let clock = Clock::fixed(start_time());
+        let clock = clock.unwrap_or_else(|| Clock::fixed(start_time()));
         let state = AppState::new(
             store.clone(),
             Theme::load(theme)?,
@@ -297,6 +299,12 @@ impl TestApp {
             },
         )
         .await?;
+        // On PostgreSQL the page cache keeps nothing until the node hears the other nodes'
+        // writes: wait for that, so tests of the cache see it as a running node has it.
+        anyhow::ensure!(
+            store.wait_in_step(std::time::Duration::from_secs(10)).await,
+            "the node did not start listening to the change stream within 10 s"
+        );
         let app = dateline_web::app(state.clone())
             .into_make_service_with_connect_info::<dateline_web::PeerAddr>();
         // As `serve` does: Icecast sources and listeners go to the live relay, the rest to axum.

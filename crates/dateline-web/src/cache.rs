@@ -31,6 +31,11 @@
 //!   them), a page that says nothing of what it shows, or a gap in the changes the store kept:
 //!   everything is dropped, as before.
 //!
+//! Another node's writes reach this cache as the same changes ([`Store::follow_other_nodes`]),
+//! `Change::Gap` among them (the link to the other nodes broke or came back: everything is
+//! dropped). While this node is out of step with the others (`Store::in_step` false: the link
+//! is down) the cache keeps and serves nothing, so a missed change never leaves a stale page.
+//!
 //! Time alone drops a page too: at its [`CacheUntil`] (the news sitemap's window), and every
 //! page at the next New Year in the site's time zone, since every footer shows the year.
 //!
@@ -454,7 +459,11 @@ impl Dropped {
             // Settings, sections, tags, people, photos, mounts, a section or tag renamed: shown
             // on many pages (the sections bar, every card's photo) in ways the tags do not
             // follow, so everything goes, as it always did.
-            Change::Content | Change::Shared(_) => self.everything = g,
+            // A gap in what this node heard of the other nodes: anything may have changed.
+            Change::Content | Change::Shared(_) | Change::Gap => self.everything = g,
+            // Comments are never announced as seen (discussions are cached apart): no page
+            // shows them.
+            Change::Discussion(_) => {}
         }
         if self.articles.len() > ARTICLES_KEPT {
             self.articles.clear();
@@ -569,6 +578,11 @@ impl PageCache {
     }
 
     fn find(&self, key: &str, store: &Store, clock: &crate::Clock) -> Found {
+        // Out of step with the other nodes (`Store::in_step`), this node cannot know what
+        // changed: every reader is answered from the store.
+        if !store.in_step() {
+            return Found::Missing;
+        }
         self.catch_up(store);
         let Some(page) = self.pages.get(key) else {
             return Found::Missing;
@@ -601,6 +615,9 @@ impl PageCache {
     /// Keep `page`, unless something it shows changed while it rendered (then it is served
     /// once and not kept).
     fn insert(&self, key: String, page: Arc<CachedPage>, store: &Store) {
+        if !store.in_step() {
+            return;
+        }
         self.catch_up(store);
         {
             let dropped = self.dropped.read().unwrap_or_else(|e| e.into_inner());

@@ -1,6 +1,7 @@
 //! Health probes for load balancers and orchestrators: `/livez` (the process answers) and
 //! `/readyz` (this node should be sent requests: the database answers at the schema this build
-//! expects, the search indexer runs, and the node is not shutting down).
+//! expects, the search indexer runs, and the node is not shutting down; a node not hearing the
+//! other nodes' writes is still ready, and says so in the text).
 //!
 //! Both answer short plain text with `Cache-Control: no-store` and are routed outside the page
 //! cache. They must stay cheap (one small query at most) and must never put a secret in an
@@ -63,6 +64,12 @@ async fn livez() -> Response {
 
 async fn readyz(State(app): State<AppState>) -> Response {
     match not_ready(&app).await {
+        // A node out of step with the others is slower (it caches nothing), not wrong: it
+        // stays ready, and says so.
+        None if !app.store.in_step() => plain(
+            StatusCode::OK,
+            "ready (not hearing other nodes' writes: pages are not cached)".to_owned(),
+        ),
         None => plain(StatusCode::OK, "ready".to_owned()),
         Some(reason) => plain(
             StatusCode::SERVICE_UNAVAILABLE,

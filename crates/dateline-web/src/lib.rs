@@ -29,6 +29,7 @@ pub mod scheduler;
 pub mod search;
 mod site;
 mod state;
+pub mod stream;
 mod theme;
 mod views;
 

@@ -365,8 +365,8 @@ impl Inner {
         if let Some((list, moved)) = refreshed {
             // Pages rendered since the change show the old list: drop this story's (a story
             // without a kept list was ranked inline, the same way, so its page is right).
-            if moved {
-                store.related_lists_changed(vec![id]);
+            if moved && let Err(e) = store.related_lists_changed(vec![id]).await {
+                tracing::warn!(error = %e, %id, "announcing a new related list failed");
             }
             // The newcomer may belong in the lists of the stories in its own.
             if job.neighbours {

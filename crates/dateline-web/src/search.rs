@@ -193,7 +193,9 @@ impl Search {
     ) -> Result<Found, AppError> {
         // Read before searching: a write announced later is one the search may not see anyway.
         let generation = store.generation();
-        let current = self.indexed.borrow().is_some_and(|g| g >= generation);
+        // Out of step with the other nodes, the index may miss their latest writes: the
+        // hits' stories come from the store (which leaves out withdrawn ones).
+        let current = store.in_step() && self.indexed.borrow().is_some_and(|g| g >= generation);
         let mut results = self.query(req).await?;
         let stories = match current
             .then(|| from_cards(&mut results.hits, site))
@@ -392,7 +394,10 @@ impl Todo {
             Change::Shared(what) => {
                 self.shared.insert(what);
             }
-            Change::Content | Change::Related(_) => {}
+            // Changes may have been missed (the link to the other nodes broke): catch up
+            // from the store, by modification time.
+            Change::Gap => self.catch_up = true,
+            Change::Content | Change::Related(_) | Change::Discussion(_) => {}
         }
     }
 

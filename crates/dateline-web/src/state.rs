@@ -154,6 +154,8 @@ pub struct Shared {
     pub mail: Option<crate::mail::Mailer>,
     /// Whether the node is shutting down (`/readyz` then answers 503).
     pub health: crate::health::Health,
+    /// Hears the other nodes' writes (on PostgreSQL) and applies discussion changes.
+    pub stream: Arc<crate::stream::Stream>,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -176,6 +178,13 @@ impl AppState {
             media_max_pixels,
             &mut handlers,
         );
+        // Listen to the other nodes before the indexer's first step reads the database, so a
+        // write committed between the two is heard rather than left to the next sweep; and the
+        // first listen's gap then comes before that step instead of repeating it. Bounded: a
+        // node whose database refuses the listening connection starts out of step.
+        let discussion: Arc<crate::discussion::DiscussionCache> = Arc::default();
+        let stream = Arc::new(crate::stream::Stream::start(&store, discussion.clone()));
+        store.wait_in_step(std::time::Duration::from_secs(2)).await;
         let search = Search::start(
             &store,
             options.search_dir.clone(),
@@ -205,6 +214,7 @@ impl AppState {
         );
         related.queue_sweep().await?;
         Ok(Self(Arc::new(Shared {
+            stream,
             related,
             scheduler,
             variants,
@@ -218,7 +228,7 @@ impl AppState {
             media_max_bytes: options.media_max_bytes,
             media_max_pixels,
             search,
-            discussion: Arc::default(),
+            discussion,
             mail,
             health: crate::health::Health::default(),
             site: Arc::new(RwLock::new(Arc::new(site))),
@@ -229,12 +239,29 @@ impl AppState {
     /// loaded. The lock is never held across an await.
     pub async fn site(&self) -> anyhow::Result<Arc<SiteContext>> {
         let current = self.site.read().unwrap_or_else(|e| e.into_inner()).clone();
-        if current.generation == self.store.generation() {
+        // Out of step with the other nodes, a kept context may miss their changes: every
+        // request reads it again until the change stream is back.
+        if current.generation == self.store.generation() && self.store.in_step() {
             return Ok(current);
         }
         let fresh = Arc::new(load_site(&self.store).await?);
         *self.site.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
         Ok(fresh)
+    }
+}
+
+impl AppState {
+    /// A story's discussion changed (`None`: every discussion): drop it from this node's
+    /// discussion cache at once, and tell the other nodes. The write is done: a failure to
+    /// tell them is logged, not answered (theirs then go with the next change there).
+    pub async fn discussion_changed(&self, article: Option<dateline_core::ArticleId>) {
+        match article {
+            Some(id) => self.discussion.changed(id.0),
+            None => self.discussion.clear(),
+        }
+        if let Err(e) = self.store.discussion_changed(article).await {
+            tracing::warn!(error = %e, "telling the other nodes of a discussion change failed");
+        }
     }
 }
 

@@ -196,6 +196,7 @@ async fn serve_until(
 ) -> anyhow::Result<()> {
     let live = state.live.clone();
     let search = state.search.clone();
+    let stream = state.stream.clone();
     let health = state.health.clone();
     let jobs = state.jobs.clone();
     // The front door hands Icecast sources and listeners to the live relay, the rest to axum.
@@ -255,6 +256,8 @@ async fn serve_until(
     // next start from the watermark.
     search.shutdown().await;
     tracing::info!("search index committed");
+    // No longer listening to the other nodes: its connection closes.
+    stream.shutdown().await;
     // The scheduler and the related-list worker's change follower stop when their last handle
     // goes: each task is aborted at an await, where its work is either committed or redone at
     // the next start (overdue stories are published, related lists refresh). The job runner

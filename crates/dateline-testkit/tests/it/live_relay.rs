@@ -103,7 +103,7 @@ async fn a_listener_on_another_node_hears_the_source_and_its_title() -> anyhow::
     a.live_mount(MOUNT, PASSWORD, |m| m.burst_bytes = 32 * 1024)
         .await?;
     let b = a
-        .start_relay_node(node_options(Some(RELAY_PASSWORD)))
+        .another_node_with(node_options(Some(RELAY_PASSWORD)))
         .await?;
     let _ffmpeg = ffmpeg_source(&a, MOUNT, PASSWORD, 440, 30)?;
     on_air(&a, MOUNT).await?;
@@ -144,7 +144,7 @@ async fn relays_need_the_relay_password_and_take_no_listener_place() -> anyhow::
     let a = first_node().await?;
     a.live_mount(MOUNT, PASSWORD, |m| m.max_listeners = Some(1))
         .await?;
-    let closed = a.start_relay_node(node_options(None)).await?;
+    let closed = a.another_node_with(node_options(None)).await?;
     let _ffmpeg = ffmpeg_source(&a, MOUNT, PASSWORD, 440, 30)?;
     on_air(&a, MOUNT).await?;
     let relay_get = |app: &TestApp, password: &str| {
@@ -187,10 +187,10 @@ async fn when_the_source_moves_relays_follow_it_to_its_new_node() -> anyhow::Res
     a.live_mount(MOUNT, PASSWORD, |m| m.burst_bytes = 32 * 1024)
         .await?;
     let b = a
-        .start_relay_node(node_options(Some(RELAY_PASSWORD)))
+        .another_node_with(node_options(Some(RELAY_PASSWORD)))
         .await?;
     let c = a
-        .start_relay_node(node_options(Some(RELAY_PASSWORD)))
+        .another_node_with(node_options(Some(RELAY_PASSWORD)))
         .await?;
     let mut on_a = ffmpeg_source(&a, MOUNT, PASSWORD, 440, 30)?;
     on_air(&a, MOUNT).await?;
@@ -229,7 +229,7 @@ async fn a_relay_nobody_listens_to_stops_after_its_linger() -> anyhow::Result<()
     let mut quick = node_options(Some(RELAY_PASSWORD));
     quick.live.relay_linger = Duration::from_millis(500);
     a.live_mount(MOUNT, PASSWORD, |_| {}).await?;
-    let b = a.start_relay_node(quick).await?;
+    let b = a.another_node_with(quick).await?;
     let _ffmpeg = ffmpeg_source(&a, MOUNT, PASSWORD, 440, 30)?;
     on_air(&a, MOUNT).await?;
     source_row_is(&a, Some(&a.base)).await?;

@@ -182,7 +182,11 @@ async fn show_discussion(
         )
     });
     let generation = state.store.generation();
+    let ticket = state.discussion.ticket();
+    // Out of step with the other nodes, this node may have missed a comment: no kept view.
+    let in_step = state.store.in_step();
     if let Some(k) = &key
+        && in_step
         && let Some(body) = state.discussion.get(id, k, generation)
     {
         return Ok(answer(body));
@@ -249,8 +253,12 @@ async fn show_discussion(
         };
         state.theme.render("discussion.html", page)?
     };
-    if let Some(k) = key {
-        state.discussion.put(id, k, generation, body.clone());
+    if let Some(k) = key
+        && in_step
+    {
+        state
+            .discussion
+            .put(id, k, generation, ticket, body.clone());
     }
     Ok(answer(body))
 }
@@ -604,7 +612,7 @@ async fn post_comment(
             .set_comment_status(c.id, status, &flag, None, now)
             .await?;
     }
-    state.discussion.changed(article.id.0);
+    state.discussion_changed(Some(article.id)).await;
     tracing::info!(comment_id = %c.id, article_id = %article.id, status = %status, "comment posted");
     Ok(see_other(&format!("{back}?done={done}#comment-{}", c.id)))
 }
@@ -695,7 +703,7 @@ async fn edit_comment(
             "rejected"
         }
     };
-    state.discussion.changed(c.article_id.0);
+    state.discussion_changed(Some(c.article_id)).await;
     Ok(back_to(&c, done))
 }
 
@@ -726,7 +734,7 @@ async fn delete_comment(
         .store
         .set_comment_status(c.id, CommentStatus::Deleted, "", None, state.clock.now())
         .await?;
-    state.discussion.changed(c.article_id.0);
+    state.discussion_changed(Some(c.article_id)).await;
     Ok(back_to(&c, "deleted"))
 }
 
@@ -754,7 +762,7 @@ async fn recommend_comment(
         .store
         .recommend_comment(c.id, reader.reader.id)
         .await?;
-    state.discussion.changed(c.article_id.0);
+    state.discussion_changed(Some(c.article_id)).await;
     Ok(back_to(&c, "recommended"))
 }
 

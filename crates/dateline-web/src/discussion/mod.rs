@@ -6,8 +6,9 @@
 //! These routes sit outside the page cache (a discussion changes far more often than a story,
 //! and a signed-in reader's view is their own), behind the newsroom's `guard` (no-store answers,
 //! cross-site POSTs refused). Comment writes are never announced on the store's change stream,
-//! so they never empty the page cache: [`DiscussionCache::changed`] drops one article's
-//! discussion instead.
+//! so they never empty the page cache: [`crate::AppState::discussion_changed`] drops one
+//! article's discussion instead, on this node and (through the store's change stream, as a
+//! `Change::Discussion` that only this cache heeds) on every other node.
 
 mod comments;
 pub mod oidc;
@@ -19,6 +20,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bytes of rendered discussions kept in memory.
 const BUDGET: u64 = 32 * 1024 * 1024;
@@ -44,10 +46,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 
 /// Rendered anonymous discussions, per article and view (sort, page, fragment or page), tagged
 /// with the store generation they were rendered at (a withdrawn story or a settings change
-/// moves it). Per node: another node's comment reaches this node's readers when its entry is
-/// dropped or evicted (see docs/discussion.md).
+/// moves it). Per node: another node's comment reaches it as a `Change::Discussion` on the
+/// store's change stream ([`crate::stream`]), which drops that article's entries here too.
 pub struct DiscussionCache {
     entries: Cache<(i64, String), (u64, String), ByBytes>,
+    /// Bumped by every drop: a discussion rendered before a drop (from comments read before
+    /// the write that caused it) is not kept ([`DiscussionCache::ticket`]).
+    drops: AtomicU64,
 }
 
 impl std::fmt::Debug for DiscussionCache {
@@ -62,6 +67,7 @@ impl Default for DiscussionCache {
     fn default() -> Self {
         Self {
             entries: Cache::with_weighter(4096, BUDGET, ByBytes),
+            drops: AtomicU64::new(0),
         }
     }
 }
@@ -74,18 +80,29 @@ impl DiscussionCache {
             .map(|(_, body)| body)
     }
 
-    pub fn put(&self, article: i64, view: String, generation: u64, body: String) {
-        self.entries.insert((article, view), (generation, body));
+    /// What to hand to [`DiscussionCache::put`]: read before the discussion's comments are.
+    pub fn ticket(&self) -> u64 {
+        self.drops.load(Ordering::Acquire)
+    }
+
+    /// Keep a rendered discussion, unless something was dropped since `ticket` was taken (it
+    /// may predate that change).
+    pub fn put(&self, article: i64, view: String, generation: u64, ticket: u64, body: String) {
+        if self.ticket() == ticket {
+            self.entries.insert((article, view), (generation, body));
+        }
     }
 
     /// Something every discussion shows changed (the providers' buttons, the rules): drop
     /// them all.
     pub fn clear(&self) {
+        self.drops.fetch_add(1, Ordering::AcqRel);
         self.entries.clear();
     }
 
     /// One of the article's comments changed: drop its discussion, and nothing else.
     pub fn changed(&self, article: i64) {
+        self.drops.fetch_add(1, Ordering::AcqRel);
         self.entries.retain(|(a, _), _| *a != article);
     }
 }

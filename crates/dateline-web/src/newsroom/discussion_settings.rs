@@ -201,7 +201,7 @@ async fn add_provider(
         Ok(p) => {
             tracing::info!(label = %p.label, issuer = %p.issuer, "OpenID Connect provider added");
             // Every discussion shows the providers' buttons.
-            state.discussion.clear();
+            state.discussion_changed(None).await;
         }
         Err(StoreError::Taken(_)) => {
             return Err(bad(format!(
@@ -231,7 +231,7 @@ async fn remove_provider(
     match state.store.remove_provider(f.label.trim()).await {
         Ok(()) => {
             tracing::info!(label = %f.label.trim(), "OpenID Connect provider removed");
-            state.discussion.clear();
+            state.discussion_changed(None).await;
         }
         Err(StoreError::NotFound) => {
             return Err(AppError::BadRequest(format!(

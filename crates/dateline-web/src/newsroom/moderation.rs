@@ -236,7 +236,7 @@ async fn moderate_comment(
             state.clock.now(),
         )
         .await?;
-    state.discussion.changed(c.article_id.0);
+    state.discussion_changed(Some(c.article_id)).await;
     tracing::info!(comment_id = %id, person_id = %user.account.id, %action, "comment moderated");
     Ok(see_other("/newsroom/comments"))
 }
@@ -348,7 +348,7 @@ async fn set_mode(
             state.clock.now(),
         )
         .await?;
-    state.discussion.changed(id.0);
+    state.discussion_changed(Some(id)).await;
     Ok(see_other("/newsroom/comments"))
 }
 
@@ -409,7 +409,7 @@ async fn save_rules(
     };
     state.store.save_discussion_rules(&rules).await?;
     // The rules shape every discussion (page length, what readers are told).
-    state.discussion.clear();
+    state.discussion_changed(None).await;
     state
         .store
         .log_moderation(
