@@ -11,11 +11,13 @@ mod browser;
 mod builders;
 pub mod html;
 pub mod mail;
+pub mod s3;
 
 pub use browser::{Browser, TEST_PASSWORD};
 pub use builders::ArticleBuilder;
 pub use html::Page;
 pub use mail::{Mail, MailSink};
+pub use s3::S3Server;
 
 use anyhow::Context;
 use axum::ServiceExt as _;
@@ -23,7 +25,7 @@ use dateline_core::media::Credit;
 use dateline_core::site::SiteSettings;
 use dateline_core::slug::Slug;
 use dateline_store::{NewMedia, NewMount, NewPerson, NewSection, Store};
-use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use dateline_web::{AppState, Clock, MediaStore, Options, Theme};
 use jiff::Timestamp;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -121,6 +123,9 @@ pub struct TestApp {
     pub database_url: String,
     /// The SMTP server the site sends to, when started with [`TestApp::start_with_mail`].
     pub mail: Option<MailSink>,
+    /// The S3 server holding the media, when started with [`TestApp::start_on_s3`] (its bucket
+    /// is [`TestApp::BUCKET`], the site's files under [`TestApp::PREFIX`]).
+    pub s3: Option<S3Server>,
     dir: tempfile::TempDir,
     server: JoinHandle<()>,
 }
@@ -179,6 +184,24 @@ impl TestApp {
         sink.to(to).await
     }
 
+    /// The bucket [`TestApp::start_on_s3`] makes, and the prefix the site's files go under.
+    pub const BUCKET: &'static str = "dateline-media";
+    pub const PREFIX: &'static str = "site";
+
+    /// Start with the media store on a fresh moto server (`s3://dateline-media/site`).
+    pub async fn start_on_s3(backend: TestBackend) -> anyhow::Result<Self> {
+        let server = S3Server::start().await?;
+        server.create_bucket(Self::BUCKET).await?;
+        let media = MediaStore::open(
+            S3Server::place(Self::BUCKET, Self::PREFIX),
+            &server.settings(),
+        )?;
+        media.probe().await?;
+        let mut app = Self::start_full(backend, None, Options::default(), Some(media)).await?;
+        app.s3 = Some(server);
+        Ok(app)
+    }
+
     /// Start with a theme folder overriding the default theme.
     pub async fn start_with_theme(
         backend: TestBackend,
@@ -199,6 +222,16 @@ impl TestApp {
         backend: TestBackend,
         theme: Option<&std::path::Path>,
         options: Options,
+    ) -> anyhow::Result<Self> {
+        Self::start_full(backend, theme, options, None).await
+    }
+
+    /// Start; the media store is the test folder's `media/` unless one is given.
+    async fn start_full(
+        backend: TestBackend,
+        theme: Option<&std::path::Path>,
+        options: Options,
+        media: Option<MediaStore>,
     ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
         let url = match backend {
@@ -221,11 +254,15 @@ impl TestApp {
         store.save_site_settings(&settings).await?;
         let media_dir = dir.path().join("media");
         tokio::fs::create_dir_all(&media_dir).await?;
+        let media = match media {
+            Some(m) => m,
+            None => MediaStore::local(media_dir)?,
+        };
         let clock = Clock::fixed(start_time());
         let state = AppState::new(
             store.clone(),
             Theme::load(theme)?,
-            MediaFiles::new(media_dir),
+            media,
             clock.clone(),
             Options {
                 search_dir: Some(dateline::config::search_dir(dir.path())),
@@ -256,6 +293,7 @@ impl TestApp {
             backend,
             database_url: url,
             mail: None,
+            s3: None,
             dir,
             server,
         })

@@ -51,6 +51,9 @@ pub enum Command {
     Token(crate::users::TokenCommand),
     /// Rebuild the search index (DATA/search) from the database.
     Reindex(crate::reindex::ReindexArgs),
+    /// Photo files: move them to another media store (an S3 bucket, a folder).
+    #[command(subcommand)]
+    Media(crate::media::MediaCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.
@@ -95,6 +98,8 @@ pub struct ServeArgs {
     pub demo: bool,
     #[command(flatten)]
     pub smtp: smtp::SmtpArgs,
+    #[command(flatten)]
+    pub media: media_store::MediaStoreArgs,
 }
 
 /// The file's shape. Unknown keys are an error, so a typo is caught at start.
@@ -119,6 +124,9 @@ pub struct FileConfig {
     pub site: Option<SiteOverrides>,
     /// Mail to readers (verification, password reset); see `config/smtp.rs`.
     pub smtp: Option<smtp::SmtpFile>,
+    /// Where photo files live (`"s3://BUCKET/PREFIX"`, a folder, or a table with the S3
+    /// endpoint and credentials); see `config/media_store.rs`.
+    pub media_store: Option<media_store::MediaStoreEntry>,
 }
 
 /// Site settings a configuration file may seed; what it leaves out stays as stored.
@@ -155,13 +163,11 @@ pub struct Settings {
     pub site: SiteOverrides,
     /// None: the site sends no mail.
     pub smtp: Option<dateline_web::mail::SmtpSettings>,
+    /// Where photo files live.
+    pub media: media_store::MediaStoreSettings,
 }
 
 impl Settings {
-    pub fn media_dir(&self) -> PathBuf {
-        self.data.join("media")
-    }
-
     /// The search index: a per-node folder, whichever database the site uses.
     pub fn search_dir(&self) -> PathBuf {
         search_dir(&self.data)
@@ -212,7 +218,9 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         );
     }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
+    let media = media_store::resolve(args.media, file.media_store, &data)?;
     Ok(Settings {
+        media,
         smtp,
         data,
         database,
@@ -226,6 +234,16 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         demo: args.demo,
         site,
     })
+}
+
+/// The media store as `serve` would use it, for commands that work on the files.
+pub fn media_location(
+    store: &StoreArgs,
+    args: media_store::MediaStoreArgs,
+) -> anyhow::Result<media_store::MediaStoreSettings> {
+    let file = load_file(store)?;
+    let (data, _) = locate_store(store, &file)?;
+    media_store::resolve(args, file.media_store, &data)
 }
 
 /// The data folder and database URL, as every command that opens the store finds them.
@@ -288,6 +306,7 @@ pub fn init_logging(filter: Option<&str>) {
         .init();
 }
 
+pub mod media_store;
 pub mod smtp;
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, mounts, providers, reindex, schedule, serve, users};
+use dateline::{config, media, mounts, providers, reindex, schedule, serve, users};
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: a page render allocates thousands of small values
@@ -33,6 +33,7 @@ fn main() -> ExitCode {
             config::Command::User(cmd) => users::run(cmd).await,
             config::Command::Token(cmd) => users::run_token(cmd).await,
             config::Command::Reindex(args) => reindex::run(args).await,
+            config::Command::Media(cmd) => media::run(cmd).await,
         }
     });
     match result {

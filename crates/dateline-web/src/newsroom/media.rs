@@ -4,7 +4,7 @@
 //!
 //! An upload is refused with a 4xx and nothing stored (no row, no file) unless it is a whole
 //! JPEG, PNG, WebP or GIF within the size limit (`media::images::check`). An accepted one is
-//! kept as sent under `DATA/media/originals/` (never served) and answered at once; the
+//! kept as sent under `originals/` in the media store (never served) and answered at once; the
 //! `media::worker` then re-encodes it into the served variants (no EXIF), and until they exist
 //! the library shows the photo as processing. Decoding runs on the blocking pool.
 
@@ -13,7 +13,7 @@ use super::render;
 use crate::AppError;
 use crate::input::{Form, PathId};
 use crate::media::images::{self, Checked, Refusal};
-use crate::media::worker::write_new;
+use crate::media::store::MediaStore;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::multipart::{Field, MultipartError};
@@ -474,15 +474,9 @@ pub(crate) async fn accept(
     };
     // The original first, then the row: a failure removes the file, so a failed upload leaves
     // nothing behind.
-    let originals = state.media.originals_dir();
-    let path = originals.join(format!("{hash}.{}", format.extension()));
-    let kept = async {
-        tokio::fs::create_dir_all(&originals).await?;
-        write_new(&path, &original).await
-    }
-    .await;
-    if let Err(e) = kept {
-        remove(&path).await;
+    let key = MediaStore::original_key(&hash, format.extension());
+    if let Err(e) = state.media.put(&key, original.into()).await {
+        remove(state, &key).await;
         return Err(AppError::Internal(
             anyhow::Error::new(e).context("keeping an uploaded original"),
         ));
@@ -514,17 +508,15 @@ pub(crate) async fn accept(
         // original is the same bytes as this one, so it stays).
         Err(StoreError::Taken(_)) => Ok(Accepted::Duplicate),
         Err(e) => {
-            remove(&path).await;
+            remove(state, &key).await;
             Err(e.into())
         }
     }
 }
 
-async fn remove(path: &std::path::Path) {
-    if let Err(e) = tokio::fs::remove_file(path).await
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!(error = %e, path = %path.display(), "removing a photo file failed");
+async fn remove(state: &AppState, key: &object_store::path::Path) {
+    if let Err(e) = state.media.delete(key).await {
+        tracing::warn!(error = %e, %key, "removing a photo file failed");
     }
 }
 
