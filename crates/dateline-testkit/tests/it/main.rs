@@ -20,6 +20,7 @@ mod http;
 mod listings;
 mod live;
 mod media_library;
+mod media_store;
 mod page_cache;
 mod reader_mail;
 mod redirects;
