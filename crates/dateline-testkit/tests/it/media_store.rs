@@ -26,6 +26,16 @@ fn jpeg(w: u32, h: u32) -> Vec<u8> {
 /// Upload a photo through the newsroom and wait for its variants.
 async fn upload(app: &TestApp, w: u32, h: u32) -> anyhow::Result<dateline_core::media::Media> {
     let b = app.login_as(Role::Contributor).await?;
+    upload_as(app, &b, w, h).await
+}
+
+/// The same, by this signed-in browser.
+async fn upload_as(
+    app: &TestApp,
+    b: &dateline_testkit::Browser,
+    w: u32,
+    h: u32,
+) -> anyhow::Result<dateline_core::media::Media> {
     let res = b
         .upload(
             "/newsroom/media",
@@ -493,3 +503,86 @@ async fn a_public_base_url_redirects_media_requests() -> anyhow::Result<()> {
     task.abort();
     Ok(())
 }
+
+/// The keys a photo has in a bucket, as S3 lists them.
+async fn keys_of(s3: &S3Server, hash: &str) -> anyhow::Result<Vec<String>> {
+    Ok(s3
+        .keys(TestApp::BUCKET)
+        .await?
+        .into_iter()
+        .filter(|k| k.contains(hash))
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_photo_deletes_its_objects() -> anyhow::Result<()> {
+    let app = TestApp::start_on_s3(TestBackend::Sqlite).await?;
+    let s3 = app.s3.as_ref().expect("started on S3");
+    let m = upload(&app, 700, 350).await?;
+    assert_eq!(keys_of(s3, &m.hash).await?.len(), 1 + 2 * m.variants.len());
+    let editor = app.login_as(Role::Editor).await?;
+    let path = format!("/newsroom/media/{}/delete", m.id.0);
+    let page = editor
+        .page(&format!("/newsroom/media/{}", m.id.0), 200)
+        .await?;
+    assert!(page.has(&format!("form[action='{path}'] button.nr-danger")));
+    // Unticked, nothing happens.
+    let res = editor.submit(&path, &[]).await?;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await?.contains("to confirm"));
+    assert_eq!(keys_of(s3, &m.hash).await?.len(), 1 + 2 * m.variants.len());
+    let res = editor.submit(&path, &[("confirm", "1")]).await?;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/newsroom/media?done=deleted");
+    assert!(
+        keys_of(s3, &m.hash).await?.is_empty(),
+        "every object is gone"
+    );
+    assert!(app.store.media_library(None, 0, 10).await?.is_empty());
+    assert_eq!(
+        app.get(&format!("/media/{}-320.jpg", m.hash))
+            .await?
+            .status(),
+        404
+    );
+    Ok(())
+}
+
+backend_test!(a_photo_in_use_is_not_deleted, |app| {
+    let m = upload(&app, 600, 300).await?;
+    let files = local_files(&app.data_dir().join("media"));
+    assert_eq!(files.len(), 1 + 2 * m.variants.len());
+    let path = format!("/newsroom/media/{}/delete", m.id.0);
+    // Authors edit photos but do not delete them.
+    let author = app.login_as(Role::Author).await?;
+    assert_eq!(
+        author.submit(&path, &[("confirm", "1")]).await?.status(),
+        403
+    );
+    let news = app.section("news", "News").await?;
+    let story = app
+        .article("Pictured")
+        .section(&news)
+        .lead(&m)
+        .publish()
+        .await?;
+    let editor = app.login_as(Role::Editor).await?;
+    let res = editor.submit(&path, &[("confirm", "1")]).await?;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await?.contains("used by a story"));
+    assert_eq!(local_files(&app.data_dir().join("media")), files);
+    let page = app.path_of(&story).await?;
+    app.page(&page, 200).await?;
+    // Unused again, it goes, files and all.
+    let unused = upload_as(&app, &editor, 500, 250).await?;
+    assert_ne!(unused.id, m.id);
+    let res = editor
+        .submit(
+            &format!("/newsroom/media/{}/delete", unused.id.0),
+            &[("confirm", "1")],
+        )
+        .await?;
+    assert_eq!(res.status(), 303);
+    assert_eq!(local_files(&app.data_dir().join("media")), files);
+    Ok(())
+});
