@@ -98,8 +98,9 @@ pub struct ServeArgs {
     pub demo: bool,
     #[command(flatten)]
     pub smtp: smtp::SmtpArgs,
+    /// Boxed: the S3 settings would make `serve` the one large variant of [`Command`].
     #[command(flatten)]
-    pub media: media_store::MediaStoreArgs,
+    pub media: Box<media_store::MediaStoreArgs>,
 }
 
 /// The file's shape. Unknown keys are an error, so a typo is caught at start.
@@ -218,7 +219,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         );
     }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
-    let media = media_store::resolve(args.media, file.media_store, &data)?;
+    let media = media_store::resolve(*args.media, file.media_store, &data)?;
     Ok(Settings {
         media,
         smtp,
