@@ -17,7 +17,7 @@ use axum::http::{Request, StatusCode, header};
 use dateline_core::discussion::DiscussionRules;
 use dateline_store::{NewReader, Store};
 use dateline_web::newsroom::credentials::token_hash;
-use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use dateline_web::{AppState, Clock, MediaStore, Options, Theme};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -63,7 +63,8 @@ async fn open(args: &CommentsArgs) -> anyhow::Result<(Store, AppState)> {
             "comments: loading the demo newsroom into {}",
             args.data.display()
         );
-        dateline::demo::load(&store, &args.data.join("media"), clock.now()).await?;
+        let media = MediaStore::local(args.data.join("media"))?;
+        dateline::demo::load(&store, &media, clock.now()).await?;
     }
     // Many accounts post from one process: only the rules that refuse load are relaxed.
     store
@@ -78,7 +79,7 @@ async fn open(args: &CommentsArgs) -> anyhow::Result<(Store, AppState)> {
     let state = AppState::new(
         store.clone(),
         Theme::load(None)?,
-        MediaFiles::new(args.data.join("media")),
+        MediaStore::local(args.data.join("media"))?,
         clock,
         Options {
             search_dir: Some(dateline::config::search_dir(&args.data)),

@@ -23,7 +23,7 @@ use dateline_core::account::Email;
 use dateline_core::permissions::Role;
 use dateline_core::slug::Slug;
 use dateline_store::{ArticleInput, NewAccount, NewSection, Store};
-use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use dateline_web::{AppState, Clock, MediaStore, Options, Theme};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
@@ -123,7 +123,7 @@ async fn node(url: &str) -> anyhow::Result<(Store, AppState, dateline_web::App)>
     let state = AppState::new(
         store.clone(),
         Theme::load(None)?,
-        MediaFiles::new(dir),
+        MediaStore::local(dir)?,
         Clock::System,
         Options::default(),
     )

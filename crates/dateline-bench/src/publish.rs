@@ -17,7 +17,7 @@ use dateline_core::account::Email;
 use dateline_core::permissions::Role;
 use dateline_core::slug::Slug;
 use dateline_store::{ArticleInput, NewAccount, NewSection, Store};
-use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use dateline_web::{AppState, Clock, MediaStore, Options, Theme};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
@@ -140,7 +140,7 @@ pub async fn run(args: &PublishArgs) -> anyhow::Result<PublishReport> {
     let state = AppState::new(
         store.clone(),
         Theme::load(None)?,
-        MediaFiles::new(dir.path().join("media")),
+        MediaStore::local(dir.path().join("media"))?,
         clock,
         Options::default(),
     )

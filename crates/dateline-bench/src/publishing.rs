@@ -24,7 +24,7 @@ use dateline_core::section::Section;
 use dateline_core::slug::Slug;
 use dateline_core::tag::Tag;
 use dateline_store::{ArticleInput, NewPerson, NewSection, Store};
-use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use dateline_web::{AppState, Clock, MediaStore, Options, Theme};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -224,7 +224,7 @@ pub async fn run(args: &PublishingArgs) -> anyhow::Result<Vec<Phase>> {
     let state = AppState::new(
         store.clone(),
         Theme::load(None)?,
-        MediaFiles::new(dir.path().join("media")),
+        MediaStore::local(dir.path().join("media"))?,
         clock.clone(),
         Options {
             search_dir: Some(dir.path().join("search")),

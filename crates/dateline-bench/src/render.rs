@@ -17,7 +17,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use dateline_core::ArticleId;
 use dateline_store::Store;
-use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use dateline_web::{AppState, Clock, MediaStore, Options, Theme};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ pub async fn open_app(data: &Path, cache_mb: u64) -> anyhow::Result<(Store, AppS
     let state = AppState::new(
         store.clone(),
         Theme::load(None)?,
-        MediaFiles::new(data.join("media")),
+        MediaStore::local(data.join("media"))?,
         clock,
         Options {
             cache_bytes: cache_mb * 1024 * 1024,

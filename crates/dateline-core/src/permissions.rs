@@ -86,6 +86,8 @@ pub enum Action {
     RestoreRevision,
     UploadMedia,
     EditMedia,
+    /// Delete a photo no story or person uses, with its files.
+    DeleteMedia,
     /// Create a tag while tagging a story.
     CreateTag,
     ManageSections,
@@ -105,7 +107,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -117,6 +119,7 @@ impl Action {
         Action::RestoreRevision,
         Action::UploadMedia,
         Action::EditMedia,
+        Action::DeleteMedia,
         Action::CreateTag,
         Action::ManageSections,
         Action::ManageTags,
@@ -143,6 +146,7 @@ impl Action {
             Action::RestoreRevision => "restore an earlier revision",
             Action::UploadMedia => "upload photos",
             Action::EditMedia => "edit photos",
+            Action::DeleteMedia => "delete photos",
             Action::CreateTag => "create tags",
             Action::ManageSections => "manage sections",
             Action::ManageTags => "manage tags",

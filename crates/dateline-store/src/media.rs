@@ -213,6 +213,25 @@ impl Store {
         Ok(m)
     }
 
+    /// Delete a photo's row, unless a story (lead or body) or a person's portrait uses it:
+    /// then `Invalid` and nothing changes (the foreign keys refuse it on both backends). The
+    /// caller removes the files after the row, so a failure there leaves files no row names,
+    /// never a row whose files are gone.
+    pub async fn delete_media(&self, id: MediaId) -> Result<Media, StoreError> {
+        let mut w = self.write().await?;
+        let row = sqlx::query(&format!(
+            "DELETE FROM media WHERE id = $1 RETURNING {COLUMNS}"
+        ))
+        .bind(id.0)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let m = media(&row)?;
+        w.announce(Change::Content);
+        w.commit().await?;
+        Ok(m)
+    }
+
     pub async fn media(&self, id: MediaId) -> Result<Media, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM media WHERE id = $1"))
             .bind(id.0)

@@ -11,11 +11,13 @@ mod browser;
 mod builders;
 pub mod html;
 pub mod mail;
+pub mod s3;
 
 pub use browser::{Browser, TEST_PASSWORD};
 pub use builders::ArticleBuilder;
 pub use html::Page;
 pub use mail::{Mail, MailSink};
+pub use s3::S3Server;
 
 use anyhow::Context;
 use axum::ServiceExt as _;
@@ -23,7 +25,7 @@ use dateline_core::media::Credit;
 use dateline_core::site::SiteSettings;
 use dateline_core::slug::Slug;
 use dateline_store::{NewMedia, NewMount, NewPerson, NewSection, Store};
-use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use dateline_web::{AppState, Clock, MediaStore, Options, Theme};
 use jiff::Timestamp;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -139,6 +141,9 @@ pub struct TestApp {
     pub database_url: String,
     /// The SMTP server the site sends to, when started with [`TestApp::start_with_mail`].
     pub mail: Option<MailSink>,
+    /// The S3 server holding the media, when started with [`TestApp::start_on_s3`] (its bucket
+    /// is [`TestApp::BUCKET`], the site's files under [`TestApp::PREFIX`]).
+    pub s3: Option<S3Server>,
     /// Shared with the application started by [`TestApp::restart`].
     dir: Arc<tempfile::TempDir>,
     server: JoinHandle<()>,
@@ -150,6 +155,23 @@ impl Drop for TestApp {
         // Close the listening connection too: a dropped node hears nothing more.
         self.state.stream.stop();
     }
+}
+
+/// What [`TestApp::start_at`] runs: a database and folder, and how this node joins the site.
+struct Boot<'a> {
+    backend: TestBackend,
+    url: String,
+    /// Shared with a restarted application.
+    dir: Arc<tempfile::TempDir>,
+    theme: Option<&'a std::path::Path>,
+    options: Options,
+    /// Write the test site's settings (a new site, or a restart on a new port); another node
+    /// keeps the first node's.
+    seed_settings: bool,
+    /// The first node's clock, for another node; a fresh fixed clock otherwise.
+    clock: Option<Clock>,
+    /// The media store; the test folder's `media/` when none.
+    media: Option<MediaStore>,
 }
 
 static DATABASES: AtomicU64 = AtomicU64::new(0);
@@ -188,6 +210,24 @@ impl TestApp {
         sink.to(to).await
     }
 
+    /// The bucket [`TestApp::start_on_s3`] makes, and the prefix the site's files go under.
+    pub const BUCKET: &'static str = "dateline-media";
+    pub const PREFIX: &'static str = "site";
+
+    /// Start with the media store on a fresh moto server (`s3://dateline-media/site`).
+    pub async fn start_on_s3(backend: TestBackend) -> anyhow::Result<Self> {
+        let server = S3Server::start().await?;
+        server.create_bucket(Self::BUCKET).await?;
+        let media = MediaStore::open(
+            S3Server::place(Self::BUCKET, Self::PREFIX),
+            &server.settings(),
+        )?;
+        media.probe().await?;
+        let mut app = Self::start_full(backend, None, Options::default(), Some(media)).await?;
+        app.s3 = Some(server);
+        Ok(app)
+    }
+
     /// Start with a theme folder overriding the default theme.
     pub async fn start_with_theme(
         backend: TestBackend,
@@ -217,7 +257,17 @@ impl TestApp {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
         let url = self.database_url.clone();
         let clock = Some(self.clock.clone());
-        Self::start_at(self.backend, url, Arc::new(dir), None, options, false, clock).await
+        Self::start_at(Boot {
+            backend: self.backend,
+            url,
+            dir: Arc::new(dir),
+            theme: None,
+            options,
+            seed_settings: false,
+            clock,
+            media: None,
+        })
+        .await
     }
 
     /// [`TestApp::another_node_with`] the default options.
@@ -230,12 +280,32 @@ impl TestApp {
         theme: Option<&std::path::Path>,
         options: Options,
     ) -> anyhow::Result<Self> {
+        Self::start_full(backend, theme, options, None).await
+    }
+
+    /// Start; the media store is the test folder's `media/` unless one is given.
+    async fn start_full(
+        backend: TestBackend,
+        theme: Option<&std::path::Path>,
+        options: Options,
+        media: Option<MediaStore>,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
         let url = match backend {
             TestBackend::Sqlite => dateline::config::sqlite_url(&dir.path().join("test.db")),
             TestBackend::Postgres => fresh_postgres_database().await?,
         };
-        Self::start_at(backend, url, Arc::new(dir), theme, options, true, None).await
+        Self::start_at(Boot {
+            backend,
+            url,
+            dir: Arc::new(dir),
+            theme,
+            options,
+            seed_settings: true,
+            clock: None,
+            media,
+        })
+        .await
     }
 
     /// Stop this application (as a crash would: its server and background tasks aborted, no
@@ -250,18 +320,31 @@ impl TestApp {
             search_dir: Some(dir.path().join(format!("search-restarted-{n}"))),
             ..options
         };
-        Self::start_at(backend, url, dir, None, options, true, None).await
+        Self::start_at(Boot {
+            backend,
+            url,
+            dir,
+            theme: None,
+            options,
+            seed_settings: true,
+            clock: None,
+            media: None,
+        })
+        .await
     }
 
-    async fn start_at(
-        backend: TestBackend,
-        url: String,
-        dir: Arc<tempfile::TempDir>,
-        theme: Option<&std::path::Path>,
-        mut options: Options,
-        seed_settings: bool,
-        clock: Option<Clock>,
-    ) -> anyhow::Result<Self> {
+    /// Run the application `boot` describes on a fresh port.
+    async fn start_at(boot: Boot<'_>) -> anyhow::Result<Self> {
+        let Boot {
+            backend,
+            url,
+            dir,
+            theme,
+            mut options,
+            seed_settings,
+            clock,
+            media,
+        } = boot;
         let store = Store::open(&url)
             .await
             .context("opening the test database")?;
@@ -284,11 +367,15 @@ impl TestApp {
         }
         let media_dir = dir.path().join("media");
         tokio::fs::create_dir_all(&media_dir).await?;
+        let media = match media {
+            Some(m) => m,
+            None => MediaStore::local(media_dir)?,
+        };
         let clock = clock.unwrap_or_else(|| Clock::fixed(start_time()));
         let state = AppState::new(
             store.clone(),
             Theme::load(theme)?,
-            MediaFiles::new(media_dir),
+            media,
             clock.clone(),
             Options {
                 search_dir: options
@@ -328,6 +415,7 @@ impl TestApp {
             backend,
             database_url: url,
             mail: None,
+            s3: None,
             dir,
             server,
         })

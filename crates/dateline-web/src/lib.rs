@@ -4,7 +4,8 @@
 //! and the health probes (`health`).
 //!
 //! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
-//! the request path: templates are loaded at start, media files are read with tokio), never read
+//! the request path: templates are loaded at start, media files go through the `object_store`
+//! crate's async interface), never read
 //! the clock except through [`Clock`], and never build HTML by hand except through the theme and
 //! the markup crate's `fill`.
 
@@ -36,7 +37,7 @@ mod views;
 pub use cache::PageCache;
 pub use clock::Clock;
 pub use error::AppError;
-pub use media_files::MediaFiles;
+pub use media::store::MediaStore;
 pub use newsroom::PeerAddr;
 pub use scheduler::Scheduler;
 pub use search::Search;

@@ -8,7 +8,7 @@
 
 use crate::cache::PageCache;
 use crate::clock::Clock;
-use crate::media_files::MediaFiles;
+use crate::media::store::MediaStore;
 use crate::search::Search;
 use crate::theme::Theme;
 use dateline_core::page::PageRequest;
@@ -131,7 +131,8 @@ pub struct Shared {
     pub theme: Arc<Theme>,
     pub cache: Arc<PageCache>,
     pub clock: Clock,
-    pub media: MediaFiles,
+    /// Where photo files live: a local folder or an S3-compatible bucket.
+    pub media: MediaStore,
     /// The live audio relay (mounts, sources, listeners).
     pub live: crate::live::Live,
     /// Largest photo file the media library accepts, in bytes.
@@ -163,7 +164,7 @@ impl AppState {
     pub async fn new(
         store: Store,
         theme: Theme,
-        media: MediaFiles,
+        media: MediaStore,
         clock: Clock,
         options: Options,
     ) -> anyhow::Result<Self> {

@@ -55,6 +55,9 @@ pub enum Command {
     /// The durable job queue: list, retry or delete failed jobs.
     #[command(subcommand)]
     Jobs(crate::jobs::JobsCommand),
+    /// Photo files: move them to another media store (an S3 bucket, a folder).
+    #[command(subcommand)]
+    Media(crate::media::MediaCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.
@@ -112,6 +115,9 @@ pub struct ServeArgs {
     pub relay_password: Option<String>,
     #[command(flatten)]
     pub smtp: smtp::SmtpArgs,
+    /// Boxed: the S3 settings would make `serve` the one large variant of [`Command`].
+    #[command(flatten)]
+    pub media: Box<media_store::MediaStoreArgs>,
 }
 
 /// The file's shape. Unknown keys are an error, so a typo is caught at start.
@@ -142,6 +148,9 @@ pub struct FileConfig {
     pub site: Option<SiteOverrides>,
     /// Mail to readers (verification, password reset); see `config/smtp.rs`.
     pub smtp: Option<smtp::SmtpFile>,
+    /// Where photo files live (`"s3://BUCKET/PREFIX"`, a folder, or a table with the S3
+    /// endpoint and credentials); see `config/media_store.rs`.
+    pub media_store: Option<media_store::MediaStoreEntry>,
 }
 
 /// Site settings a configuration file may seed; what it leaves out stays as stored.
@@ -184,13 +193,11 @@ pub struct Settings {
     /// on when that is concrete (see [`node_url_for`]).
     pub node_url: Option<String>,
     pub relay_password: Option<Secret<String>>,
+    /// Where photo files live.
+    pub media: media_store::MediaStoreSettings,
 }
 
 impl Settings {
-    pub fn media_dir(&self) -> PathBuf {
-        self.data.join("media")
-    }
-
     /// The search index: a per-node folder, whichever database the site uses.
     pub fn search_dir(&self) -> PathBuf {
         search_dir(&self.data)
@@ -247,6 +254,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         bail!("node_name must be 1 to 100 characters without spaces, not {n:?}");
     }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
+    let media = media_store::resolve(*args.media, file.media_store, &data)?;
     let node_url = args
         .node_url
         .or(file.node_url)
@@ -263,6 +271,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         node_url,
         relay_password,
         node_name,
+        media,
         smtp,
         data,
         database,
@@ -299,6 +308,16 @@ pub fn node_url_for(configured: Option<&str>, bound: SocketAddr) -> Option<Strin
         None if bound.ip().is_unspecified() => None,
         None => Some(format!("http://{bound}")),
     }
+}
+
+/// The media store as `serve` would use it, for commands that work on the files.
+pub fn media_location(
+    store: &StoreArgs,
+    args: media_store::MediaStoreArgs,
+) -> anyhow::Result<media_store::MediaStoreSettings> {
+    let file = load_file(store)?;
+    let (data, _) = locate_store(store, &file)?;
+    media_store::resolve(args, file.media_store, &data)
 }
 
 /// The data folder and database URL, as every command that opens the store finds them.
@@ -361,6 +380,7 @@ pub fn init_logging(filter: Option<&str>) {
         .init();
 }
 
+pub mod media_store;
 pub mod smtp;
 
 #[cfg(test)]

@@ -15,11 +15,11 @@ use dateline_core::site::SiteSettings;
 use dateline_core::slug::Slug;
 use dateline_core::{ArticleId, MediaId, PersonId, TagId};
 use dateline_store::{ArticleInput, NewMedia, NewPerson, NewSection, Store};
+use dateline_web::MediaStore;
 use jiff::{SignedDuration, Timestamp};
 use rust_embed::RustEmbed;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::path::Path;
 
 #[derive(RustEmbed)]
 #[folder = "demo/"]
@@ -137,7 +137,7 @@ fn stories() -> anyhow::Result<Vec<Story>> {
 
 /// Load the demo into an empty store; returns the number of published stories (withdrawn ones
 /// are loaded too, but readers see only their 410 page).
-pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Result<usize> {
+pub async fn load(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::Result<usize> {
     let started = std::time::Instant::now();
     if !store.is_empty().await? {
         bail!("the site already has stories; the demo loads only into an empty site");
@@ -182,11 +182,13 @@ pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Re
         tokio::task::spawn_blocking(move || images::render_all(&entries)).await??
     };
     for (entry, photo) in photos.photo.into_iter().zip(generated) {
-        for (width, bytes) in &photo.variants {
-            let path = media_dir.join(format!("{}-{width}.jpg", photo.hash));
-            tokio::fs::write(&path, bytes)
+        let widths: Vec<u32> = photo.variants.iter().map(|(w, _)| *w).collect();
+        for (width, bytes) in photo.variants {
+            let key = MediaStore::variant_key(&photo.hash, width, "jpg");
+            media
+                .put(&key, bytes.into())
                 .await
-                .with_context(|| format!("writing {}", path.display()))?;
+                .with_context(|| format!("writing {key} to the media store"))?;
         }
         let m = store
             .create_media(
@@ -202,7 +204,7 @@ pub async fn load(store: &Store, media_dir: &Path, now: Timestamp) -> anyhow::Re
                         photographer: entry.photographer,
                         courtesy: entry.courtesy,
                     },
-                    variants: photo.variants.iter().map(|(w, _)| *w).collect(),
+                    variants: widths,
                 },
                 now,
             )

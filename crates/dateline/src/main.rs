@@ -2,7 +2,7 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, jobs, mounts, providers, reindex, schedule, serve, users};
+use dateline::{config, jobs, media, mounts, providers, reindex, schedule, serve, users};
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: a page render allocates thousands of small values
@@ -34,6 +34,7 @@ fn main() -> ExitCode {
             config::Command::Token(cmd) => users::run_token(cmd).await,
             config::Command::Reindex(args) => reindex::run(args).await,
             config::Command::Jobs(cmd) => jobs::run(cmd).await,
+            config::Command::Media(cmd) => media::run(cmd).await,
         }
     });
     match result {

@@ -15,7 +15,7 @@ use crate::demo;
 use anyhow::Context;
 use axum::ServiceExt as _;
 use dateline_store::Store;
-use dateline_web::{AppState, Clock, MediaFiles, Options, Theme};
+use dateline_web::{AppState, Clock, Options, Theme};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -68,14 +68,10 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
     tokio::fs::create_dir_all(&settings.data)
         .await
         .with_context(|| format!("creating the data folder {}", settings.data.display()))?;
-    tokio::fs::create_dir_all(settings.media_dir())
-        .await
-        .with_context(|| {
-            format!(
-                "creating the media folder {}",
-                settings.media_dir().display()
-            )
-        })?;
+    // The media store answers before anything else is done: a wrong bucket or an unreachable
+    // endpoint stops the start with a sentence, before the port opens.
+    let media = settings.media.open().await?;
+    tracing::info!(place = %media.place(), "media store ready");
     let store = Store::open(&settings.database)
         .await
         .with_context(|| format!("opening the database {}", redact(&settings.database)))?;
@@ -86,7 +82,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
     seed_site_settings(&store, settings, &stored, true).await?;
     if settings.demo {
         if store.is_empty().await? {
-            let loaded = demo::load(&store, &settings.media_dir(), clock.now())
+            let loaded = demo::load(&store, &media, clock.now())
                 .await
                 .context("loading the demo newsroom")?;
             tracing::info!(stories = loaded, "demo newsroom loaded");
@@ -106,7 +102,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
     let state = AppState::new(
         store.clone(),
         theme,
-        MediaFiles::new(settings.media_dir()),
+        media,
         clock,
         Options {
             cache_bytes: settings.cache_bytes,

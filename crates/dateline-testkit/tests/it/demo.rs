@@ -3,7 +3,7 @@
 use crate::*;
 
 backend_test!(the_demo_loads_and_every_story_renders, |app| {
-    let media = app.data_dir().join("media");
+    let media = app.state.media.clone();
     let n = dateline::demo::load(&app.store, &media, app.clock.now()).await?;
     assert!(n >= 40);
     // Loading twice is refused rather than duplicating the site.

@@ -415,7 +415,7 @@ backend_test!(scheduled_stories_are_published_at_start, |app| {
     let state = dateline_web::AppState::new(
         app.store.clone(),
         dateline_web::Theme::load(None)?,
-        dateline_web::MediaFiles::new(app.data_dir().join("media")),
+        dateline_web::MediaStore::local(app.data_dir().join("media"))?,
         app.clock.clone(),
         dateline_web::Options::default(),
     )

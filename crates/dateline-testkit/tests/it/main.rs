@@ -23,6 +23,7 @@ mod live;
 mod live_icecast;
 mod live_relay;
 mod media_library;
+mod media_store;
 mod nodes;
 mod page_cache;
 mod reader_mail;

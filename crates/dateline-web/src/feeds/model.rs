@@ -8,6 +8,7 @@
 use super::FeedKind;
 use crate::AppError;
 use crate::body::Bodies;
+use crate::media::store::MediaStore;
 use crate::state::{AppState, SiteContext};
 use dateline_core::dateline;
 use dateline_core::media::Media;
@@ -253,10 +254,10 @@ fn item(
 async fn lead_image(state: &AppState, m: &Media, origin: &str) -> Image {
     let path = m.src_for(1024);
     let name = path.trim_start_matches("/media/");
-    // The length is the file's size when this node has the file; feeds are built rarely (the
-    // cache keeps them), so one metadata read per item is cheap.
-    let length = match state.media.path_for(name) {
-        Some(file) => tokio::fs::metadata(file).await.ok().map(|md| md.len()),
+    // The length is the file's size when the media store has the file; feeds are built rarely
+    // (the cache keeps them), so one metadata read (a HEAD on S3) per item is cheap.
+    let length = match MediaStore::served_key(name) {
+        Some(key) => state.media.head(&key).await.ok().map(|meta| meta.size),
         None => None,
     };
     Image {

@@ -9,12 +9,13 @@
 //! header's dimensions with a logged reason, never decoded, so one contributor's huge files
 //! cannot hold up everyone's variants. The job is durable: a node stopped mid-way leaves it to
 //! another node or the next start (its lease runs out, or shutdown gives it back), and a job
-//! that ran twice finds the variants made and does nothing. Files are written under a
-//! temporary name and renamed, so a stop never leaves a half file under a served name.
+//! that ran twice finds the variants made and does nothing. Files go to the [`MediaStore`] as whole
+//! objects (a local file is staged and renamed), so a stop never leaves a half file under a
+//! served name.
 
 use super::images::{self, Format};
 use crate::jobs::{Handlers, JobQueue, Kind};
-use crate::media_files::MediaFiles;
+use super::store::MediaStore;
 use anyhow::Context;
 use dateline_core::MediaId;
 use dateline_store::Store;
@@ -51,7 +52,7 @@ impl VariantWorker {
     /// The handle, with the job's handler added to `handlers`.
     pub fn new(
         queue: JobQueue,
-        files: MediaFiles,
+        files: MediaStore,
         max_pixels: u64,
         handlers: &mut Handlers,
     ) -> Self {
@@ -136,7 +137,7 @@ impl VariantWorker {
 
 async fn make_variants(
     store: &Store,
-    files: &MediaFiles,
+    files: &MediaStore,
     id: MediaId,
     max_pixels: u64,
 ) -> anyhow::Result<()> {
@@ -145,12 +146,11 @@ async fn make_variants(
         return Ok(());
     }
     let format = Format::of_mime(&m.mime).with_context(|| format!("unknown type {}", m.mime))?;
-    let original = files
-        .originals_dir()
-        .join(format!("{}.{}", m.hash, format.extension()));
-    let bytes = tokio::fs::read(&original)
+    let original = MediaStore::original_key(&m.hash, format.extension());
+    let bytes = files
+        .read(&original)
         .await
-        .with_context(|| format!("reading {}", original.display()))?;
+        .with_context(|| format!("reading {original}"))?;
     let made = tokio::task::spawn_blocking(move || {
         let checked = match images::check_within(&bytes, None, None, max_pixels) {
             Ok(c) => c,
@@ -177,32 +177,17 @@ async fn make_variants(
             return Ok(());
         }
     };
-    for v in &variants {
-        let path = files
-            .dir()
-            .join(format!("{}-{}.{}", m.hash, v.width, v.extension));
-        write_new(&path, &v.bytes)
-            .await
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
     let mut widths: Vec<u32> = variants.iter().map(|v| v.width).collect();
     widths.dedup();
+    let count = variants.len();
+    for v in variants {
+        let key = MediaStore::variant_key(&m.hash, v.width, v.extension);
+        files
+            .put(&key, v.bytes.into())
+            .await
+            .with_context(|| format!("writing {key}"))?;
+    }
     store.set_media_variants(id, &widths).await?;
-    tracing::info!(
-        media_id = id.0,
-        files = variants.len(),
-        "photo variants made"
-    );
+    tracing::info!(media_id = id.0, files = count, "photo variants made");
     Ok(())
-}
-
-/// Write a file through a temporary name, so a reader never sees half of it.
-pub(crate) async fn write_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    // `NAME.part`: unique per target (`x-320.jpg` and `x-320.webp` must not share one), and
-    // never a served name.
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".part");
-    let tmp = std::path::PathBuf::from(tmp);
-    tokio::fs::write(&tmp, bytes).await?;
-    tokio::fs::rename(&tmp, path).await
 }

@@ -4,7 +4,7 @@
 //!
 //! An upload is refused with a 4xx and nothing stored (no row, no file) unless it is a whole
 //! JPEG, PNG, WebP or GIF within the size limit (`media::images::check`). An accepted one is
-//! kept as sent under `DATA/media/originals/` (never served) and answered at once; the
+//! kept as sent under `originals/` in the media store (never served) and answered at once; the
 //! `media::worker` then re-encodes it into the served variants (no EXIF), and until they exist
 //! the library shows the photo as processing. Decoding runs on the blocking pool.
 
@@ -13,14 +13,14 @@ use super::render;
 use crate::AppError;
 use crate::input::{Form, PathId};
 use crate::media::images::{self, Checked, Refusal};
-use crate::media::worker::write_new;
+use crate::media::store::MediaStore;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use dateline_core::MediaId;
 use dateline_core::media::{Credit, Media};
 use dateline_core::page::PageRequest;
@@ -47,6 +47,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(limit)),
         )
         .route("/newsroom/media/{id}", get(show_photo).post(edit_photo))
+        .route("/newsroom/media/{id}/delete", post(delete_photo))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -186,6 +187,7 @@ async fn show_library(
         Some("uploaded") => Some("The photo has been added to the library.".to_owned()),
         Some("duplicate") => Some("That photo is already in the library.".to_owned()),
         Some("saved") => Some("The photo's details have been saved.".to_owned()),
+        Some("deleted") => Some("The photo and its files have been deleted.".to_owned()),
         _ => None,
     };
     library(
@@ -474,15 +476,9 @@ pub(crate) async fn accept(
     };
     // The original first, then the row: a failure removes the file, so a failed upload leaves
     // nothing behind.
-    let originals = state.media.originals_dir();
-    let path = originals.join(format!("{hash}.{}", format.extension()));
-    let kept = async {
-        tokio::fs::create_dir_all(&originals).await?;
-        write_new(&path, &original).await
-    }
-    .await;
-    if let Err(e) = kept {
-        remove(&path).await;
+    let key = MediaStore::original_key(&hash, format.extension());
+    if let Err(e) = state.media.put(&key, original.into()).await {
+        remove(state, &key).await;
         return Err(AppError::Internal(
             anyhow::Error::new(e).context("keeping an uploaded original"),
         ));
@@ -515,17 +511,15 @@ pub(crate) async fn accept(
         // original is the same bytes as this one, so it stays).
         Err(StoreError::Taken(_)) => Ok(Accepted::Duplicate),
         Err(e) => {
-            remove(&path).await;
+            remove(state, &key).await;
             Err(e.into())
         }
     }
 }
 
-async fn remove(path: &std::path::Path) {
-    if let Err(e) = tokio::fs::remove_file(path).await
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!(error = %e, path = %path.display(), "removing a photo file failed");
+async fn remove(state: &AppState, key: &object_store::path::Path) {
+    if let Err(e) = state.media.delete(key).await {
+        tracing::warn!(error = %e, %key, "removing a photo file failed");
     }
 }
 
@@ -533,6 +527,7 @@ async fn remove(path: &std::path::Path) {
 struct PhotoPage {
     photo: PhotoView,
     may_edit: bool,
+    may_delete: bool,
     notice: Option<String>,
 }
 
@@ -553,6 +548,7 @@ async fn show_photo(
         PhotoPage {
             photo: PhotoView::new(&m),
             may_edit: user.may(Action::EditMedia),
+            may_delete: user.may(Action::DeleteMedia),
             notice: None,
         },
     )
@@ -587,6 +583,74 @@ async fn edit_photo(
         .await?;
     tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo details edited");
     Ok(see_other("/newsroom/media?done=saved"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    /// The confirmation checkbox: a photo is deleted only when it is ticked.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// Delete a photo no story, person or site logo uses: its row first, then its files (the
+/// original and every variant) from the media store.
+async fn delete_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response, AppError> {
+    user.check_form(&f.csrf)?;
+    user.require(Action::DeleteMedia)?;
+    let id = MediaId(id);
+    if f.confirm.as_deref() != Some("1") {
+        return Err(AppError::BadRequest(
+            "Tick \"Delete this photo and its files\" to confirm the deletion.".to_owned(),
+        ));
+    }
+    if state.store.site_settings().await?.logo_media_id == Some(id) {
+        return Err(AppError::Conflict(
+            "This photo is the site's logo: choose another logo on the settings page first."
+                .to_owned(),
+        ));
+    }
+    let m = match state.store.delete_media(id).await {
+        Ok(m) => m,
+        Err(StoreError::Invalid(_)) => {
+            return Err(AppError::Conflict(
+                "This photo is used by a story or a person's profile: remove it there first."
+                    .to_owned(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for key in photo_keys(&m) {
+        remove(&state, &key).await;
+    }
+    tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo deleted");
+    Ok(see_other("/newsroom/media?done=deleted"))
+}
+
+/// Every file a photo has in the media store: the original and each variant (in its own
+/// format, and WebP unless it is WebP already), as `media::images::variants` makes them.
+fn photo_keys(m: &dateline_core::media::Media) -> Vec<object_store::path::Path> {
+    let Some(format) = images::Format::of_mime(&m.mime) else {
+        return Vec::new();
+    };
+    let mut keys = vec![MediaStore::original_key(&m.hash, format.extension())];
+    for &w in &m.variants {
+        keys.push(MediaStore::variant_key(&m.hash, w, format.extension()));
+        if format != images::Format::WebP {
+            keys.push(MediaStore::variant_key(
+                &m.hash,
+                w,
+                images::Format::WebP.extension(),
+            ));
+        }
+    }
+    keys
 }
 
 /// A photo as pickers and change lists name it: its number, and its alt text when it has one.

@@ -19,6 +19,7 @@
 //! | `GET/POST /newsroom/tokens…`       | `ManageOwnTokens`         |
 //! | `GET/POST /newsroom/media`, `GET /newsroom/media/{id}` | `UploadMedia` |
 //! | `POST /newsroom/media/{id}`        | `EditMedia`               |
+//! | `POST /newsroom/media/{id}/delete` | `DeleteMedia`             |
 //! | `GET /newsroom/stories/new`, `POST /newsroom/stories`, `POST /newsroom/preview`, `GET /newsroom/stories/search` | `CreateStory` |
 //! | `GET/POST /newsroom/stories/{id}`, `GET …/revisions` | `EditStory` (own or others'); each workflow step through `core::workflow` |
 //! | `POST /newsroom/stories/{id}/correction` | `CorrectStory`     |

@@ -111,6 +111,91 @@ fn the_example_file_parses_and_states_the_defaults() {
     assert_eq!(from_file.theme, defaults.theme);
     assert!(from_file.smtp.is_none() && defaults.smtp.is_none());
     assert!(from_file.node_name.is_none() && defaults.node_name.is_none());
+    assert_eq!(from_file.media.place, defaults.media.place);
+    assert_eq!(from_file.media.public_base_url, None);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_media_store_comes_from_flags_the_file_or_the_data_folder() {
+    use dateline_web::media::store::Place;
+    let dir = std::env::temp_dir().join(format!("dateline-config-media-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let data = dir.to_string_lossy().to_string();
+    let write = |text: &str| std::fs::write(dir.join("dateline.toml"), text).expect("write");
+    write("");
+    let s = resolve(args(&["--data", &data])).expect("resolves");
+    assert_eq!(s.media.place, Place::Local(dir.join("media")));
+    // The short form, then the table with the S3 details; a flag beats both.
+    write("media_store = \"s3://from-file/site\"\n");
+    let s = resolve(args(&["--data", &data])).expect("resolves");
+    assert_eq!(
+        s.media.place,
+        Place::S3 {
+            bucket: "from-file".into(),
+            prefix: "site".into()
+        }
+    );
+    write(
+        "[media_store]\nurl = \"s3://table-bucket\"\nendpoint = \"http://127.0.0.1:9000\"\n\
+         allow_http = true\nregion = \"eu-west-2\"\naccess_key_id = \"AKID\"\n\
+         secret_access_key = \"file-secret\"\npublic_base_url = \"https://cdn.example/m/\"\n",
+    );
+    let s = resolve(args(&["--data", &data])).expect("resolves");
+    assert_eq!(
+        s.media.place,
+        Place::S3 {
+            bucket: "table-bucket".into(),
+            prefix: String::new()
+        }
+    );
+    assert_eq!(s.media.s3.region.as_deref(), Some("eu-west-2"));
+    assert_eq!(
+        s.media.public_base_url.as_deref(),
+        Some("https://cdn.example/m")
+    );
+    // The secret never shows in the settings' Debug (which a log line might print).
+    let shown = format!("{s:?}");
+    assert!(!shown.contains("file-secret"), "{shown}");
+    let s = resolve(args(&[
+        "--data",
+        &data,
+        "--media-store",
+        "s3://from-flag/x",
+        "--media-store-region",
+        "us-west-1",
+    ]))
+    .expect("resolves");
+    assert_eq!(
+        s.media.place,
+        Place::S3 {
+            bucket: "from-flag".into(),
+            prefix: "x".into()
+        }
+    );
+    assert_eq!(s.media.s3.region.as_deref(), Some("us-west-1"));
+    // Mistakes are sentences naming the setting.
+    for (text, words) in [
+        ("media_store = \"ftp://x/y\"\n", "scheme ftp://"),
+        ("media_store = 3\n", "must be a string"),
+        ("[media_store]\nbucket = \"x\"\n", "unknown field `bucket`"),
+        (
+            "[media_store]\nurl = \"s3://abc\"\nendpoint = \"http://127.0.0.1:9\"\n",
+            "AWS_ALLOW_HTTP",
+        ),
+        (
+            "[media_store]\nurl = \"s3://abc\"\naccess_key_id = \"AKID\"\n",
+            "go together",
+        ),
+        (
+            "[media_store]\npublic_base_url = \"cdn.example\"\n",
+            "public_base_url must start with",
+        ),
+    ] {
+        write(text);
+        let err = resolve(args(&["--data", &data])).expect_err(text);
+        assert!(format!("{err:#}").contains(words), "{text}: {err:#}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
