@@ -125,10 +125,9 @@ impl Site<'_> {
                     Some(format!("it answered {status}"))
                 } else if !body.contains(want) {
                     Some(format!("{want:?} is missing (stale or not there)"))
-                } else if let Some(old) = gone.filter(|g| body.contains(*g)) {
-                    Some(format!("it still shows the old {old:?}"))
                 } else {
-                    None
+                    gone.filter(|g| body.contains(*g))
+                        .map(|old| format!("it still shows the old {old:?}"))
                 })
             },
         )
