@@ -909,8 +909,9 @@ enum Ack {
     Failed(String),
 }
 
-/// Create `slug` through nginx, retrying what failed in transit; how it ended.
-async fn create_with_retry(s: &Site<'_>, i: usize) -> (String, Ack) {
+/// Create `slug` through nginx, retrying what failed in transit; how it ended. Each retry is
+/// counted in `retries`.
+async fn create_with_retry(s: &Site<'_>, i: usize, retries: &AtomicU64) -> (String, Ack) {
     let slug = format!("load-{i}");
     let body = json!({
         "headline": format!("Load story {i}"),
@@ -921,6 +922,9 @@ async fn create_with_retry(s: &Site<'_>, i: usize) -> (String, Ack) {
     });
     let mut last = String::new();
     for attempt in 0..5 {
+        if attempt > 0 {
+            retries.fetch_add(1, Ordering::Relaxed);
+        }
         match api(
             s.http,
             &s.c.token,
@@ -955,6 +959,7 @@ async fn kill_under_load(s: &Site<'_>) -> anyhow::Result<()> {
     let reads = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(Mutex::new(Vec::<String>::new()));
     let writes = Arc::new(AtomicU64::new(0));
+    let retries = AtomicU64::new(0);
 
     let mut readers = tokio::task::JoinSet::new();
     for r in 0..READERS {
@@ -1019,7 +1024,7 @@ async fn kill_under_load(s: &Site<'_>) -> anyhow::Result<()> {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            creates.push(create_with_retry(s, i).await);
+            creates.push(create_with_retry(s, i, &retries).await);
             let headline = format!("{} (update {i})", target.headline);
             let body = json!({
                 "headline": headline,
@@ -1031,7 +1036,10 @@ async fn kill_under_load(s: &Site<'_>) -> anyhow::Result<()> {
             });
             let url = s.c.front(&format!("/api/v1/articles/{}", target.id));
             let mut done = false;
-            for _ in 0..5 {
+            for attempt in 0..5 {
+                if attempt > 0 {
+                    retries.fetch_add(1, Ordering::Relaxed);
+                }
                 let outcome = api(s.http, &s.c.token, Method::PUT, &url, Some(body.clone())).await;
                 if let Ok((200, v)) = &outcome {
                     applied += 1;
@@ -1122,8 +1130,9 @@ async fn kill_under_load(s: &Site<'_>) -> anyhow::Result<()> {
     let total_reads = reads.load(Ordering::Relaxed);
     let failed = failed.lock().unwrap_or_else(|e| e.into_inner()).clone();
     eprintln!(
-        "nodes test: d: {total_reads} reads ({reads_at} before {victim} was killed), {} writes ({writes_at} before)",
-        writes.load(Ordering::Relaxed)
+        "nodes test: d: {total_reads} reads ({reads_at} before {victim} was killed), {} writes ({writes_at} before), {} writes retried",
+        writes.load(Ordering::Relaxed),
+        retries.load(Ordering::Relaxed)
     );
     if !failed.is_empty() {
         problems.push(format!(
