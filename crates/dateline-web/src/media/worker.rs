@@ -14,8 +14,8 @@
 //! served name.
 
 use super::images::{self, Format};
-use crate::jobs::{Handlers, JobQueue, Kind};
 use super::store::MediaStore;
+use crate::jobs::{Handlers, JobQueue, Kind};
 use anyhow::Context;
 use dateline_core::MediaId;
 use dateline_store::Store;
