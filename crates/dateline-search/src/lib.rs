@@ -361,12 +361,25 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Remove stories (withdrawn, unpublished); unknown ids are fine.
-    pub fn remove(&self, ids: &[ArticleId]) {
+    /// Remove stories (withdrawn, unpublished); unknown ids are fine. Answers how many of
+    /// them the last commit may hold: removing the others changes nothing a search sees, so a
+    /// caller with nothing else to do need not commit (a draft saved and published at once
+    /// otherwise cost a commit, and the publication waited out the commit interval). The
+    /// count errs high, never low: it counts a story deleted but not yet merged away.
+    pub fn remove(&self, ids: &[ArticleId]) -> Result<usize, SearchError> {
+        // Commits reload the reader at once (`ReloadPolicy::Manual`), and only the writer's
+        // owner commits, so this searcher is the last commit.
+        let searcher = self.reader.searcher();
         let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut held = 0;
         for id in ids {
-            writer.delete_term(self.id_term(*id));
+            let term = self.id_term(*id);
+            if searcher.doc_freq(&term)? > 0 {
+                held += 1;
+            }
+            writer.delete_term(term);
         }
+        Ok(held)
     }
 
     /// Remove every story (before a rebuild). Until [`merge_segments`](Self::merge_segments),

@@ -436,7 +436,12 @@ impl Worker {
             let started = Instant::now();
             let mut pause = COMMIT_EVERY;
             match self.step(&mut todo).await {
-                Ok(()) => {
+                Ok(committed) => {
+                    // The interval holds commits apart; a step that made none (a draft's
+                    // change) leaves the next change free to commit at once.
+                    if !committed {
+                        pause = Duration::ZERO;
+                    }
                     todo = Todo::default();
                     failures = 0;
                     self.indexed.send_replace(Some(generation));
@@ -490,7 +495,8 @@ impl Worker {
         }
     }
 
-    async fn step(&mut self, todo: &mut Todo) -> anyhow::Result<()> {
+    /// One step of the indexer; whether it committed (or rebuilt) the index.
+    async fn step(&mut self, todo: &mut Todo) -> anyhow::Result<bool> {
         if todo.verify {
             let index = self.index.clone();
             let damaged = match tokio::task::spawn_blocking(move || index.damaged_files()).await? {
@@ -512,7 +518,7 @@ impl Worker {
         if todo.rebuild {
             rebuild(&self.store, &self.index, |_, _| {}).await?;
             self.swept = Swept::from(self.index.watermark());
-            return Ok(());
+            return Ok(true);
         }
         // Kept in `todo` until the step succeeds, like the articles: a failed lookup is retried.
         let shared: Vec<Shared> = todo.shared.iter().copied().collect();
@@ -521,16 +527,35 @@ impl Worker {
             todo.articles.extend(showing);
         }
         let ids: Vec<ArticleId> = todo.articles.iter().copied().collect();
+        // Whether a search could see the difference: a draft's change (announced unseen, but
+        // heard here) removes a story the index never held, and needs no commit.
+        let mut changed = false;
         for batch in ids.chunks(BATCH) {
-            apply(&self.store, &self.index, batch).await?;
+            changed |= apply(&self.store, &self.index, batch).await?.changed();
         }
         if todo.catch_up {
             // Commits the articles above too.
-            catch_up(&self.store, &self.index, &mut self.swept, !ids.is_empty()).await?;
-        } else if !ids.is_empty() {
+            catch_up(&self.store, &self.index, &mut self.swept, changed).await?;
+            Ok(true)
+        } else if changed {
             commit(&self.index, self.swept.watermark).await?;
+            Ok(true)
+        } else {
+            Ok(false)
         }
-        Ok(())
+    }
+}
+
+/// What [`apply`] did: stories (re)added, and removed stories the index held.
+#[derive(Debug, Clone, Copy)]
+struct Applied {
+    indexed: usize,
+    removed: usize,
+}
+
+impl Applied {
+    fn changed(self) -> bool {
+        self.indexed + self.removed > 0
     }
 }
 
@@ -539,19 +564,23 @@ async fn apply(
     store: &Store,
     index: &Arc<SearchIndex>,
     ids: &[ArticleId],
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<Applied> {
     let sources = store.search_sources(ids).await?;
     let found: BTreeSet<ArticleId> = sources.iter().map(|s| s.id).collect();
     let gone: Vec<ArticleId> = ids.iter().filter(|i| !found.contains(i)).copied().collect();
     let docs: Vec<Document> = sources.into_iter().map(document).collect();
     let n = docs.len();
     let index = index.clone();
-    tokio::task::spawn_blocking(move || {
-        index.remove(&gone);
-        index.upsert(&docs)
+    let removed = tokio::task::spawn_blocking(move || {
+        let removed = index.remove(&gone)?;
+        index.upsert(&docs)?;
+        Ok::<_, dateline_search::SearchError>(removed)
     })
     .await??;
-    Ok(n)
+    Ok(Applied {
+        indexed: n,
+        removed,
+    })
 }
 
 async fn commit(index: &Arc<SearchIndex>, watermark: Option<Timestamp>) -> anyhow::Result<()> {
@@ -607,7 +636,7 @@ pub async fn rebuild(
     let mut indexed = 0;
     let mut done = 0;
     for batch in ids.chunks(BATCH) {
-        indexed += apply(store, index, batch).await?;
+        indexed += apply(store, index, batch).await?.indexed;
         done += batch.len();
         progress(done, ids.len());
     }
