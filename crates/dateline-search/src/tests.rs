@@ -363,7 +363,9 @@ fn similar_stories_survive_removed_stories_that_are_not_merged_away() {
         doc(2, "Wheat drought deepens", "Wheat drought."),
         doc(3, "Wheat drought spreads", "Wheat drought."),
     ]);
-    index.remove(&[ArticleId(2), ArticleId(3)]).unwrap();
+    index
+        .remove(&[ArticleId(2), ArticleId(3)])
+        .expect("removing");
     index.commit(None).expect("committing");
     assert_eq!(
         index.similar(ArticleId(1), 5).expect("similar"),
@@ -376,8 +378,18 @@ fn removing_says_how_many_removed_stories_the_index_held() {
     // The indexer commits only when a search could see the difference: removing a story the
     // index never held (a draft's change) must count nothing, one it holds must count.
     let index = index(&[doc(1, "Drought hits wheat harvest", "Wheat drought.")]);
-    assert_eq!(index.remove(&[ArticleId(7), ArticleId(8)]).unwrap(), 0);
-    assert_eq!(index.remove(&[ArticleId(1), ArticleId(9)]).unwrap(), 1);
+    assert_eq!(
+        index
+            .remove(&[ArticleId(7), ArticleId(8)])
+            .expect("removing"),
+        0
+    );
+    assert_eq!(
+        index
+            .remove(&[ArticleId(1), ArticleId(9)])
+            .expect("removing"),
+        1
+    );
     index.commit(None).expect("committing");
     assert_eq!(index.len(), 0, "the removed story is gone");
 }
@@ -608,7 +620,7 @@ fn the_top_found_by_skipping_is_the_top_of_scoring_every_match() {
     // Removed stories linger in their segment until a merge: they must not be found.
     index
         .remove(&(1..=3000).step_by(7).map(ArticleId).collect::<Vec<_>>())
-        .unwrap();
+        .expect("removing");
     index.commit(None).expect("committing");
     let searcher = index.reader.searcher();
     let id_of = |a: DocAddress| {
