@@ -242,20 +242,39 @@ async fn accept_loop(
     // door's `accept` sees the end.
     // Connections the kernel completed but nobody accepted yet would be reset by the close:
     // take them first (a connection arriving in the moment between the last look and the
-    // close is still reset; the grace before it is what moves clients away).
-    loop {
-        tokio::select! {
-            biased;
-            accepted = listener.accept() => match accepted {
+    // close is still reset; the grace before it is what moves clients away). Asked of the
+    // socket itself: tokio's `accept` answers from the readiness the reactor last saw, which
+    // misses connections that arrived since its last turn, and with clients reconnecting after
+    // every `Connection: close` answer there is nearly always one in the queue.
+    match listener.into_std() {
+        Ok(listener) => loop {
+            match listener.accept() {
                 Ok((stream, addr)) => {
-                    tasks.spawn(sort(stream, addr, state.clone(), tx.clone(), unread.clone()));
+                    let stream = stream
+                        .set_nonblocking(true)
+                        .and_then(|()| TcpStream::from_std(stream));
+                    match stream {
+                        Ok(stream) => {
+                            let _ = stream.set_nodelay(true);
+                            tasks.spawn(sort(
+                                stream,
+                                addr,
+                                state.clone(),
+                                tx.clone(),
+                                unread.clone(),
+                            ));
+                        }
+                        Err(e) => tracing::debug!(error = %e, "taking a queued connection failed"),
+                    }
                 }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
+                // `WouldBlock`: the queue is empty. The listener closes when dropped here.
                 Err(_) => break,
-            },
-            () = std::future::ready(()) => break,
-        }
+            }
+        },
+        Err(e) => tracing::debug!(error = %e, "the listener could not be taken to drain it"),
     }
-    drop(listener);
     drop(tx);
     while tasks.join_next().await.is_some() {}
 }
