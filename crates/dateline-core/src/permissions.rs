@@ -104,10 +104,13 @@ pub enum Action {
     ManageOwnTokens,
     /// Put a byline on a story that does not include oneself (crediting others alone).
     CreditOthers,
+    /// Give a story an original publication time in the past (an archive story, issue 16):
+    /// it decides where the story sits in every listing and its URL's date, so it is the desk's.
+    BackdateStory,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -130,6 +133,7 @@ impl Action {
         Action::ManageSettings,
         Action::ManageOwnTokens,
         Action::CreditOthers,
+        Action::BackdateStory,
     ];
 
     /// What the action is, for "your role (author) may not …".
@@ -157,6 +161,7 @@ impl Action {
             Action::ManageSettings => "change site settings",
             Action::ManageOwnTokens => "manage API tokens",
             Action::CreditOthers => "put a byline without yourself on a story",
+            Action::BackdateStory => "give a story a publication time in the past",
         }
     }
 }

@@ -212,14 +212,7 @@ impl Store {
         if let (Some(old), Some(new)) = (old_path, new_path)
             && old != new
         {
-            sqlx::query(
-                "INSERT INTO redirects (path, article_id) VALUES ($1, $2) \
-                 ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id",
-            )
-            .bind(old)
-            .bind(id.0)
-            .execute(&mut *w.tx)
-            .await?;
+            keep_redirect(&mut w, &old, id).await?;
         }
         keep_revision(&mut w, &after, by, now).await?;
         // write_joins has already refreshed the listing copies.
@@ -255,6 +248,40 @@ impl Store {
         .await?
         .rows_affected();
         self.finish_status_change(w, id, changed, Some(now)).await
+    }
+
+    /// Give a story its original publication time (an archive story, issue 16): `published_at`
+    /// and the path date follow `at`, whatever the status. A draft keeps them for when it is
+    /// published (publishing keeps a set `published_at`); a published story's URL moves to the
+    /// new date and its old URL is kept as a redirect, as when a slug changes.
+    pub async fn backdate_article(
+        &self,
+        id: ArticleId,
+        at: Timestamp,
+        path_date: Date,
+        now: Timestamp,
+    ) -> Result<Article, StoreError> {
+        let mut w = self.write().await?;
+        let before = fetch(&mut w, id).await?;
+        let old_path = path_of(&mut w, &before).await?;
+        sqlx::query(
+            "UPDATE articles SET published_at = $1, path_date = $2, modified_at = $3, \
+             version = version + 1 WHERE id = $4",
+        )
+        .bind(micros(at))
+        .bind(date_text(path_date))
+        .bind(micros(now))
+        .bind(id.0)
+        .execute(&mut *w.tx)
+        .await?;
+        let after = fetch(&mut w, id).await?;
+        let new_path = path_of(&mut w, &after).await?;
+        if let (Some(old), Some(new)) = (old_path, new_path)
+            && old != new
+        {
+            keep_redirect(&mut w, &old, id).await?;
+        }
+        self.finish_status_change(w, id, 1, None).await
     }
 
     /// Withdraw a published story: readers get a 410 page with `note`.
@@ -621,6 +648,53 @@ async fn path_of(w: &mut Writer, a: &Article) -> Result<Option<String>, StoreErr
         .fetch_one(&mut *w.tx)
         .await?;
     Ok(Some(canonical_path(&section, date, a.slug.as_str())))
+}
+
+/// [`write_joins`] for the importer, which writes a story's row itself.
+pub(crate) async fn write_joins_of(
+    w: &mut Writer,
+    id: ArticleId,
+    input: &ArticleInput,
+) -> Result<(), StoreError> {
+    write_joins(w, id, input).await
+}
+
+/// Keep the story as it now stands as a revision (an import's, by nobody).
+pub(crate) async fn keep_revision_of(
+    w: &mut Writer,
+    id: ArticleId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let a = fetch(w, id).await?;
+    keep_revision(w, &a, None, now).await
+}
+
+/// Remove the story's own current path from the old-URL map and the redirects: an imported
+/// old path may be the very path it has now.
+pub(crate) async fn drop_own_path(w: &mut Writer, id: ArticleId) -> Result<(), StoreError> {
+    let a = fetch(w, id).await?;
+    if let Some(path) = path_of(w, &a).await? {
+        for table in ["old_urls", "redirects"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE path = $1"))
+                .bind(&path)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Keep `old`, a path the story had, as a redirect to it.
+async fn keep_redirect(w: &mut Writer, old: &str, id: ArticleId) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO redirects (path, article_id) VALUES ($1, $2) \
+         ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id",
+    )
+    .bind(old)
+    .bind(id.0)
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(())
 }
 
 /// Replace the article's join rows with the input's.

@@ -114,3 +114,13 @@ fn issue_22_only_editors_credit_others_alone() {
         assert!(may_set_bylines(role, me, &[other, third], &[other, third]));
     }
 }
+
+#[test]
+fn issue_16_only_the_desk_backdates() {
+    for role in Role::ALL {
+        let desk = matches!(role, Editor | Admin);
+        for o in [Own, Others, NotApplicable] {
+            assert_eq!(allows(role, BackdateStory, o), desk, "{role:?} {o:?}");
+        }
+    }
+}

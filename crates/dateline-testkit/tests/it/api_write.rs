@@ -388,3 +388,87 @@ backend_test!(write_api_uploads_photos, |app| {
     assert_eq!(res.status(), 401);
     Ok(())
 });
+
+backend_test!(
+    issue_16_publish_at_a_past_time_backdates_for_the_desk,
+    |app| {
+        app.section("news", "News").await?;
+        let post = reqwest::Method::POST;
+        let create = |t: String, headline: &'static str| {
+            let app = &app;
+            async move {
+                let (s, v) = app
+                    .api_call(
+                        &t,
+                        reqwest::Method::POST,
+                        "/api/v1/articles",
+                        Some(json!({"headline": headline, "standfirst": "Old news.",
+                                "section": "news", "body": "Text."})),
+                    )
+                    .await?;
+                assert_eq!(s, 201, "{v}");
+                anyhow::Ok(v["id"].as_i64().expect("an id"))
+            }
+        };
+        // An author may publish their own story now, but not at a time in the past: a sentence,
+        // and the story stays a draft (never published at a time nobody chose).
+        let author = app.api_token(Role::Author).await?.1;
+        let id = create(author.clone(), "An author's archive piece").await?;
+        let (s, v) = app
+            .api_call(
+                &author,
+                post.clone(),
+                &format!("/api/v1/articles/{id}/publish"),
+                Some(json!({"at": "2019-03-11T09:30:00Z", "confirm": true})),
+            )
+            .await?;
+        assert_eq!((s, v["error"].as_str()), (400, Some("bad_request")), "{v}");
+        let message = v["message"].as_str().unwrap_or_default();
+        assert!(message.contains("editors and admins"), "{message}");
+        assert_eq!(
+            app.store
+                .article(dateline_core::ArticleId(id))
+                .await?
+                .status,
+            Status::Draft
+        );
+        // An editor backdates: the original time is kept, and the URL carries its date.
+        let editor = app.api_token(Role::Editor).await?.1;
+        let id = create(editor.clone(), "From the archive").await?;
+        for (at, why) in [
+            ("yesterday", "RFC 3339"),
+            ("2030-01-01T00:00:00Z", "schedule"),
+        ] {
+            let (s, v) = app
+                .api_call(
+                    &editor,
+                    post.clone(),
+                    &format!("/api/v1/articles/{id}/publish"),
+                    Some(json!({"at": at, "confirm": true})),
+                )
+                .await?;
+            assert_eq!(s, 400, "{at}: {v}");
+            let message = v["message"].as_str().unwrap_or_default();
+            assert!(message.contains(why), "{at}: {message}");
+        }
+        let (s, v) = app
+            .api_call(
+                &editor,
+                post.clone(),
+                &format!("/api/v1/articles/{id}/publish"),
+                Some(json!({"at": "2019-03-11T09:30:00Z", "confirm": true})),
+            )
+            .await?;
+        assert_eq!((s, v["status"].as_str()), (200, Some("published")), "{v}");
+        let a = app.store.article(dateline_core::ArticleId(id)).await?;
+        assert_eq!(
+            a.published_at,
+            Some("2019-03-11T09:30:00Z".parse().expect("a time"))
+        );
+        let path = v["path"].as_str().expect("a path");
+        assert_eq!(path, "/news/2019/03/11/from-the-archive/");
+        let page = app.page(path, 200).await?;
+        assert!(page.text("time").contains("2019"), "{}", page.text("time"));
+        Ok(())
+    }
+);

@@ -746,3 +746,53 @@ backend_test!(
         Ok(())
     }
 );
+
+backend_test!(
+    issue_16_the_desk_publishes_an_archive_story_at_its_time,
+    |app| {
+        let news = app.section("news", "News").await?;
+        let sid = news.id.0.to_string();
+        let draft = app.article("Flood of 1953").section(&news).draft().await?;
+        let b = app.login_as(Role::Editor).await?;
+        let page = b
+            .page(&format!("/newsroom/stories/{}", draft.id), 200)
+            .await?;
+        assert!(page.has("input#published_at[type=datetime-local]"));
+        let mut form = fields(&sid, "Flood of 1953", "The night the sea came in.", "Text.");
+        form.push(("confirm", "1"));
+        // A future time is refused with a sentence; nothing is published.
+        let mut later = form.clone();
+        later.push(("published_at", "2030-01-01T09:00"));
+        let res = save(&b, draft.id, draft.version, later, "publish").await?;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await?.contains("must be in the past"));
+        assert_eq!(app.store.article(draft.id).await?.status, Status::Draft);
+        form.push(("published_at", "1953-02-01T06:00"));
+        let res = save(&b, draft.id, draft.version, form, "publish").await?;
+        assert_eq!(res.status(), 303, "{}", res.text().await?);
+        let a = app.store.article(draft.id).await?;
+        assert_eq!(a.status, Status::Published);
+        let path = a.canonical_path("news").expect("a path");
+        assert_eq!(path, "/news/1953/02/01/flood-of-1953/");
+        app.page(&path, 200).await?;
+        // An author sees no such field, and one sent anyway is refused.
+        let author = app.login_as(Role::Author).await?;
+        let mut create = fields(&sid, "Author's archive piece", "s", "Text.");
+        create.push(("action", "save"));
+        let res = author.submit("/newsroom/stories", &create).await?;
+        assert_eq!(res.status(), 303);
+        let own = app.store.article(created_id(&res)?).await?;
+        let page = author
+            .page(&format!("/newsroom/stories/{}", own.id), 200)
+            .await?;
+        assert!(!page.has("input#published_at"));
+        let mut form = fields(&sid, "Author's archive piece", "s", "Text.");
+        form.push(("confirm", "1"));
+        form.push(("published_at", "2001-01-01T09:00"));
+        let res = save(&author, own.id, own.version, form, "publish").await?;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await?.contains("Only editors and admins"));
+        assert_eq!(app.store.article(own.id).await?.status, Status::Draft);
+        Ok(())
+    }
+);

@@ -172,6 +172,7 @@ impl ArticleBody {
             seo_description: self.seo_description.trim().to_owned(),
             minor: self.minor,
             schedule_at: String::new(),
+            published_at: String::new(),
             confirm: false,
             version: self.version.unwrap_or(-1),
         })
@@ -422,15 +423,69 @@ async fn publish_article(
     let (a, _, own) = story(&state, &user, id).await?;
     let b = step_body(&body)?;
     let now = state.clock.now();
+    let at = backdate_to(&b, &user, now)?;
     step(&a, Transition::PublishNow, &user, own, now)?;
     warned(&state, &user, &a, b.confirm).await?;
     let site = state.site().await?;
-    let a = state
-        .store
-        .publish_article(a.id, now, path_date(now, &site.tz), now)
-        .await?;
-    tracing::info!(article_id = %a.id, "published through the API");
+    let a = match at {
+        // Backdating fixes the time and the URL's date first: publishing keeps a set
+        // `published_at`, even over one an earlier publication gave.
+        Some(at) => {
+            state
+                .store
+                .backdate_article(a.id, at, path_date(at, &site.tz), now)
+                .await?;
+            state
+                .store
+                .publish_article(a.id, at, path_date(at, &site.tz), now)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .publish_article(a.id, now, path_date(now, &site.tz), now)
+                .await?
+        }
+    };
+    tracing::info!(article_id = %a.id, backdated = at.is_some(), "published through the API");
     Ok(answer(StatusCode::OK, &article_answer(&state, &a).await?))
+}
+
+/// The past time `publish` was given in `at`, if any: an archive story's original publication
+/// time (issue 16), which only the desk may set. Never ignored: a future time belongs to
+/// `schedule`, and any other caller is told, so nothing is published at a time nobody chose.
+fn backdate_to(
+    b: &StepBody,
+    user: &CurrentUser,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, AppError> {
+    let Some(raw) = b.at.as_deref() else {
+        return Ok(None);
+    };
+    let at: Timestamp = raw.parse().map_err(|_| {
+        AppError::BadRequest(
+            "Give \"at\" as an RFC 3339 time in the past, like 2019-03-11T09:30:00Z.".to_owned(),
+        )
+    })?;
+    if at > now {
+        return Err(AppError::BadRequest(
+            "\"at\" is in the future: to publish later, schedule the story instead \
+             (POST /api/v1/articles/{id}/schedule)."
+                .to_owned(),
+        ));
+    }
+    if !dateline_core::permissions::allows(
+        user.account.role,
+        Action::BackdateStory,
+        Ownership::NotApplicable,
+    ) {
+        return Err(AppError::BadRequest(format!(
+            "Only editors and admins may give a story a publication time in the past (\"at\"); \
+             your role ({}) may publish it now: leave out \"at\".",
+            user.account.role.as_str()
+        )));
+    }
+    Ok(Some(at))
 }
 
 async fn schedule_article(

@@ -100,6 +100,9 @@ pub(crate) struct StoryForm {
     pub minor: bool,
     /// `YYYY-MM-DDTHH:MM` in the site's time zone.
     pub schedule_at: String,
+    /// `YYYY-MM-DDTHH:MM` in the site's time zone, in the past: an archive story's original
+    /// publication time, which "Publish now" uses instead of now (editors and admins; issue 16).
+    pub published_at: String,
     /// The person confirmed publishing despite the warnings.
     pub confirm: bool,
     /// The version the form was loaded at.
@@ -130,6 +133,7 @@ impl StoryForm {
                 "seo_description" => f.seo_description = v.trim().to_owned(),
                 "minor" => f.minor = !v.is_empty(),
                 "schedule_at" => f.schedule_at = v.trim().to_owned(),
+                "published_at" => f.published_at = v.trim().to_owned(),
                 "confirm" => f.confirm = !v.is_empty(),
                 "version" => f.version = v.trim().parse().unwrap_or(-1),
                 _ => {}
@@ -161,6 +165,7 @@ impl StoryForm {
             seo_description: a.seo_description.clone(),
             minor: false,
             schedule_at: String::new(),
+            published_at: String::new(),
             confirm: false,
             version: a.version,
         }
@@ -529,6 +534,35 @@ pub(crate) fn parse_local(s: &str, site: &SiteContext) -> Result<Timestamp, Stri
         .map_err(|_| "That time does not exist in the site's time zone.".to_owned())
 }
 
+/// Check the original publication time a "Publish now" may carry: in the past, readable, and
+/// given by the desk (issue 16). Empty is publishing now.
+fn backdate_to(
+    form: &StoryForm,
+    site: &SiteContext,
+    user: &CurrentUser,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, String> {
+    if form.published_at.is_empty() {
+        return Ok(None);
+    }
+    if user.require(Action::BackdateStory).is_err() {
+        return Err(
+            "Only editors and admins may give a story a publication time in the past.".to_owned(),
+        );
+    }
+    let at = parse_local(&form.published_at, site).map_err(|_| {
+        "Give the original publication time as a date and time, like 2019-03-11T09:30.".to_owned()
+    })?;
+    if at > now {
+        return Err(
+            "The original publication time must be in the past; to publish later, schedule \
+             the story."
+                .to_owned(),
+        );
+    }
+    Ok(Some(at))
+}
+
 /// The workflow action a submit button asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -605,6 +639,8 @@ struct StoryInfo {
     can_correct: bool,
     can_withdraw: bool,
     can_restore: bool,
+    /// May give an original publication time when publishing (the desk; issue 16).
+    can_backdate: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -719,6 +755,8 @@ async fn show_editor(
                     .collect(),
                 can_submit: allowed(Transition::Submit),
                 can_publish: allowed(Transition::PublishNow),
+                can_backdate: allowed(Transition::PublishNow)
+                    && user.require(Action::BackdateStory).is_ok(),
                 can_schedule: allowed(Transition::Schedule(far)),
                 can_unschedule: allowed(Transition::Unschedule)
                     || allowed(Transition::ReturnToDraft),
@@ -1009,7 +1047,15 @@ async fn plan(
     let transition = match step {
         Step::Save | Step::Preview => return Ok(Ok(())),
         Step::Submit => Transition::Submit,
-        Step::Publish => Transition::PublishNow,
+        Step::Publish => {
+            if let Err(m) = backdate_to(form, site, user, now) {
+                return Ok(Err(Refusal {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    extra: Extra::with_errors(vec![m]),
+                }));
+            }
+            Transition::PublishNow
+        }
         Step::Schedule => match parse_local(&form.schedule_at, site) {
             Ok(at) => Transition::Schedule(at),
             Err(m) => {
@@ -1066,10 +1112,20 @@ async fn apply(
             "submitted"
         }
         Step::Publish => {
+            // `plan` has checked the original time, if one was given.
+            let at = if form.published_at.is_empty() {
+                now
+            } else {
+                let at = parse_local(&form.published_at, site).map_err(AppError::BadRequest)?;
+                store
+                    .backdate_article(a.id, at, path_date(at, &site.tz), now)
+                    .await?;
+                at
+            };
             store
-                .publish_article(a.id, now, path_date(now, &site.tz), now)
+                .publish_article(a.id, at, path_date(at, &site.tz), now)
                 .await?;
-            tracing::info!(article_id = %a.id, "published");
+            tracing::info!(article_id = %a.id, backdated = at != now, "published");
             "published"
         }
         Step::Schedule => {
