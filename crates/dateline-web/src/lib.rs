@@ -79,6 +79,8 @@ pub fn app(state: AppState) -> App {
                 .layer(from_fn_with_state(state.clone(), error::render_errors))
                 // Inside `render_errors`, so its refusal is rendered like any other 400.
                 .layer(axum::middleware::from_fn(input::refuse_controls))
+                // Inside the checks above: an old URL is answered only once it is known clean.
+                .layer(from_fn_with_state(state.clone(), site::follow_old_urls))
                 .layer(axum::extract::DefaultBodyLimit::max(input::BODY_LIMIT))
                 .layer(TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,

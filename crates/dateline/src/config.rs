@@ -58,6 +58,12 @@ pub enum Command {
     /// Photo files: move them to another media store (an S3 bucket, a folder).
     #[command(subcommand)]
     Media(crate::media::MediaCommand),
+    /// Bring a whole site in from another system (WordPress), keeping every old URL.
+    #[command(subcommand)]
+    Import(crate::import::ImportCommand),
+    /// Old URLs the site answers with a 301: export them for a front proxy.
+    #[command(subcommand)]
+    Redirects(crate::redirects::RedirectsCommand),
 }
 
 /// Where the data lives; shared by every command that touches the database.

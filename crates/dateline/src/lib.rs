@@ -4,10 +4,12 @@
 
 pub mod config;
 pub mod demo;
+pub mod import;
 pub mod jobs;
 pub mod media;
 pub mod mounts;
 pub mod providers;
+pub mod redirects;
 pub mod reindex;
 pub mod schedule;
 pub mod serve;

@@ -2,7 +2,9 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, jobs, media, mounts, providers, reindex, schedule, serve, users};
+use dateline::{
+    config, import, jobs, media, mounts, providers, redirects, reindex, schedule, serve, users,
+};
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: a page render allocates thousands of small values
@@ -35,6 +37,8 @@ fn main() -> ExitCode {
             config::Command::Reindex(args) => reindex::run(args).await,
             config::Command::Jobs(cmd) => jobs::run(cmd).await,
             config::Command::Media(cmd) => media::run(cmd).await,
+            config::Command::Import(cmd) => import::run(cmd).await,
+            config::Command::Redirects(cmd) => redirects::run(cmd).await,
         }
     });
     match result {

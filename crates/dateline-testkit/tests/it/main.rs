@@ -17,6 +17,7 @@ mod feed_safety;
 mod feeds;
 mod health;
 mod http;
+mod import;
 mod jobs;
 mod listings;
 mod live;

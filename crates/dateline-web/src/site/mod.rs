@@ -116,6 +116,51 @@ pub fn moved_permanently(to: &str) -> Response {
     res
 }
 
+/// Old URLs of an imported site (issue 16: `/2019/03/12/slug/`, `/?p=12`, `/category/news/`,
+/// `/tag/x/feed/`…): a request nothing here answers (a 404, or the missing-slash 301 of a path
+/// without one) is looked up in the store's old-URL map and answered with one 301 to where that
+/// story, section, tag, person or feed lives today. `/` with a WordPress query is looked up
+/// first, since the front page would answer it. Only GET and HEAD; a page that exists never
+/// pays for a lookup.
+pub async fn follow_old_urls(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::{Method, StatusCode};
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let early = path == "/" && query.is_some();
+    if early && let Some(moved) = old_url(&state, &path, query.as_deref()).await {
+        return moved;
+    }
+    let res = next.run(req).await;
+    let missed = res.status() == StatusCode::NOT_FOUND
+        || (res.status() == StatusCode::MOVED_PERMANENTLY && !path.ends_with('/'));
+    if early || !missed {
+        return res;
+    }
+    old_url(&state, &path, query.as_deref())
+        .await
+        .unwrap_or(res)
+}
+
+async fn old_url(state: &AppState, path: &str, query: Option<&str>) -> Option<Response> {
+    let key = dateline_core::old_url::key(path, query)?;
+    let (kind, id) = match state.store.old_url(&key).await {
+        Ok(found) => found?,
+        Err(e) => {
+            tracing::warn!(error = %e, "old URL lookup failed");
+            return None;
+        }
+    };
+    let to = state.store.old_url_target(&kind, id).await.ok().flatten()?;
+    Some(moved_permanently(&to))
+}
+
 /// Unknown paths: a missing trailing slash is added (every page URL ends in `/`), anything else
 /// is the 404 page.
 pub async fn not_found(req: Request) -> Result<Response, AppError> {
