@@ -352,7 +352,7 @@ backend_test!(
         let nginx =
             dateline::redirects::export(&app.store, dateline::redirects::Format::Nginx).await?;
         assert!(
-            nginx.contains(&format!("    \"/category/news/\" \"/news/\";\n")),
+            nginx.contains("    \"/category/news/\" \"/news/\";\n"),
             "{nginx}"
         );
         Ok(())

@@ -364,7 +364,7 @@ async fn write(
                 )
             })?;
         done += 1;
-        if done % 1000 == 0 || done == total {
+        if done.is_multiple_of(1000) || done == total {
             let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
             eprintln!("dateline import: {done}/{total} posts ({rate:.0}/s)");
         }

@@ -223,13 +223,11 @@ impl Reader {
                             self.finished = true;
                             return Ok(None);
                         }
-                        1 => {
-                            if self.channel.version.is_empty() {
-                                bail!(
-                                    "line {line}: not a WordPress export (WXR): the channel has \
-                                     no <wp:wxr_version>"
-                                );
-                            }
+                        1 if self.channel.version.is_empty() => {
+                            bail!(
+                                "line {line}: not a WordPress export (WXR): the channel has no \
+                                 <wp:wxr_version>"
+                            );
                         }
                         2 => match name.as_str() {
                             "item" => return Ok(item.take()),

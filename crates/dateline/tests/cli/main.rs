@@ -1,5 +1,5 @@
 //! The `dateline` binary as an operator runs it: `dateline user …`, `dateline token create` and
-//! `dateline provider …`
+//! `dateline provider …`, `dateline import wordpress` and `dateline redirects export`
 //! against a temporary data folder, checking exit codes, the sentences printed and what the
 //! database holds afterwards. One integration binary; it needs no PostgreSQL (the commands
 //! share `serve`'s `--data`/`--database` handling, which the store tests cover on both).
@@ -790,5 +790,88 @@ async fn jobs_are_listed_retried_and_deleted() -> anyhow::Result<()> {
     let j = s.job(broken).await?;
     assert_eq!((j.failed_at, j.attempts), (None, 0));
     s.close().await;
+    Ok(())
+}
+
+/// A small WordPress export (WXR 1.2) with one published post and its old slug.
+const WXR: &str = r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+ <title>Old</title><link>https://old.example</link>
+ <wp:wxr_version>1.2</wp:wxr_version>
+ <wp:base_site_url>https://old.example</wp:base_site_url>
+ <wp:category><wp:term_id>3</wp:term_id><wp:category_nicename><![CDATA[news]]></wp:category_nicename><wp:category_parent><![CDATA[]]></wp:category_parent><wp:cat_name><![CDATA[News]]></wp:cat_name></wp:category>
+ <item>
+  <title><![CDATA[Pier opens]]></title>
+  <link>https://old.example/2019/03/11/pier-opens/</link>
+  <content:encoded><![CDATA[<!-- wp:paragraph --><p>It opened.</p><!-- /wp:paragraph -->]]></content:encoded>
+  <excerpt:encoded><![CDATA[]]></excerpt:encoded>
+  <wp:post_id>10</wp:post_id>
+  <wp:post_date_gmt><![CDATA[2019-03-11 09:30:00]]></wp:post_date_gmt>
+  <wp:post_name><![CDATA[pier-opens]]></wp:post_name>
+  <wp:status><![CDATA[publish]]></wp:status>
+  <wp:post_type><![CDATA[post]]></wp:post_type>
+  <category domain="category" nicename="news"><![CDATA[News]]></category>
+  <wp:postmeta><wp:meta_key><![CDATA[_wp_old_slug]]></wp:meta_key><wp:meta_value><![CDATA[pier]]></wp:meta_value></wp:postmeta>
+ </item>
+</channel>
+</rss>
+"#;
+
+#[tokio::test]
+async fn issue_16_wordpress_import_and_redirects_export_as_an_operator_runs_them()
+-> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let file = d.join("export.xml");
+    std::fs::write(&file, WXR)?;
+    let path = file.to_str().unwrap_or_default();
+    // A dry run prints the report and creates no database at all.
+    let out = ok(&dateline(
+        d,
+        &["import", "wordpress", path, "--dry-run"],
+        "",
+    )?)?;
+    assert!(out.contains("would import 1 posts"), "{out}");
+    assert!(!d.join("dateline.db").exists());
+    // A truncated file: exit 1, a sentence naming the line, nothing written.
+    let cut = d.join("cut.xml");
+    std::fs::write(&cut, &WXR[..WXR.find("<wp:post_type>").unwrap_or(0)])?;
+    let err = failed(&dateline(
+        d,
+        &["import", "wordpress", cut.to_str().unwrap_or_default()],
+        "",
+    )?)?;
+    assert!(err.contains("truncated") && err.contains("line "), "{err}");
+    assert!(!d.join("dateline.db").exists());
+    // The import, twice: the second run updates in place.
+    let out = ok(&dateline(d, &["import", "wordpress", path], "")?)?;
+    assert!(out.contains("imported 1 posts (1 new, 0 updated"), "{out}");
+    let out = ok(&dateline(d, &["import", "wordpress", path], "")?)?;
+    assert!(out.contains("imported 1 posts (0 new, 1 updated"), "{out}");
+    let s = store(d).await?;
+    assert_eq!(s.article_ids().await?.len(), 1);
+    s.close().await;
+    let csv = ok(&dateline(
+        d,
+        &["redirects", "export", "--format", "csv"],
+        "",
+    )?)?;
+    let new = "/news/2019/03/11/pier-opens/";
+    for old in ["/2019/03/11/pier-opens/", "/2019/03/11/pier/", "/?p=10"] {
+        assert!(csv.contains(&format!("{old},{new}\n")), "{old}: {csv}");
+    }
+    let nginx = ok(&dateline(
+        d,
+        &["redirects", "export", "--format", "nginx"],
+        "",
+    )?)?;
+    assert!(
+        nginx.contains("map $request_uri $dateline_moved {"),
+        "{nginx}"
+    );
+    assert!(nginx.contains(&format!("\"/?p=10\" \"{new}\";")), "{nginx}");
     Ok(())
 }
