@@ -98,6 +98,8 @@ backend_test!(
         // who were served the open one a moment ago.
         let story = app.page(&path, 200).await?;
         assert_eq!(story.attr("a.discussion-link", "data-fragment"), fragment);
+        assert!(story.has("#discussion-slot .discussion-closed"));
+        assert!(!story.has("a.comment-via"));
         let closed = app.page(&fragment, 200).await?;
         assert!(
             closed.has(".discussion-closed"),
