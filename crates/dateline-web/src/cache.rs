@@ -54,8 +54,8 @@
 //! Memory is bounded by a byte budget with quick_cache's eviction; the record of what changed
 //! is bounded too (past [`ARTICLES_KEPT`] stories it starts afresh by dropping everything).
 
-use crate::http::{Accepted, Encoding, accepted, add_security_headers, csp_value, not_modified};
 use crate::discussion::DiscussionCache;
+use crate::http::{Accepted, Encoding, accepted, add_security_headers, csp_value, not_modified};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -786,15 +786,12 @@ where
         use futures::future::Either;
         let head = req.method() == Method::HEAD;
         if (req.method() == Method::GET || head)
-            && let Some(page) =
-                self.state
-                    .cache
-                    .get(
-                        key_of(&req),
-                        &self.state.store,
-                        &self.state.clock,
-                        &self.state.discussion,
-                    )
+            && let Some(page) = self.state.cache.get(
+                key_of(&req),
+                &self.state.store,
+                &self.state.clock,
+                &self.state.discussion,
+            )
         {
             let accepts = accepted(req.headers());
             // The usual hit: a form the client accepts is made; answer without a task (and
@@ -836,9 +833,11 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         match state.cache.flight(&key) {
             Flight::Lead(leading) => {
                 // A render that ended between the hit check and here may have kept it.
-                if let Some(page) = state
-                    .cache
-                    .get(&key, &state.store, &state.clock, &state.discussion) {
+                if let Some(page) =
+                    state
+                        .cache
+                        .get(&key, &state.store, &state.clock, &state.discussion)
+                {
                     return answer(&page, &req_headers, head).await;
                 }
                 Some(leading)
@@ -846,7 +845,8 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
             Flight::Follow(mut done) => {
                 match state
                     .cache
-                    .find(&key, &state.store, &state.clock, &state.discussion) {
+                    .find(&key, &state.store, &state.clock, &state.discussion)
+                {
                     Found::Current(page) => return answer(&page, &req_headers, head).await,
                     Found::Stale(page) => {
                         state.cache.stale_answers.fetch_add(1, Ordering::Relaxed);
@@ -856,9 +856,11 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
                 }
                 // Err only says the render ended, which is what we wait for.
                 let _ = done.changed().await;
-                if let Some(page) = state
-                    .cache
-                    .get(&key, &state.store, &state.clock, &state.discussion) {
+                if let Some(page) =
+                    state
+                        .cache
+                        .get(&key, &state.store, &state.clock, &state.discussion)
+                {
                     return answer(&page, &req_headers, head).await;
                 }
                 // Not kept (not cacheable, or changed while it rendered): render our own,
@@ -928,9 +930,13 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         );
         return answer(&page, &req_headers, head).await;
     }
-    state
-        .cache
-        .insert(key, page.clone(), &state.store, &state.clock, &state.discussion);
+    state.cache.insert(
+        key,
+        page.clone(),
+        &state.store,
+        &state.clock,
+        &state.discussion,
+    );
     // The readers waiting for this render find it kept now.
     drop(leading);
     if page.identity.len() <= QUICK_INLINE {

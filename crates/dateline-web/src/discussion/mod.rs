@@ -148,7 +148,11 @@ impl DiscussionCache {
     /// taken before the page showing it read its comments).
     pub fn changed_since(&self, article: i64, ticket: u64) -> bool {
         let epochs = self.epochs.read().unwrap_or_else(|e| e.into_inner());
-        epochs.all > ticket || epochs.per_article.get(&article).is_some_and(|&n| n > ticket)
+        epochs.all > ticket
+            || epochs
+                .per_article
+                .get(&article)
+                .is_some_and(|&n| n > ticket)
     }
 
     #[cfg(test)]

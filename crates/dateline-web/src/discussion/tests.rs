@@ -10,9 +10,15 @@ fn a_change_marks_its_story_alone_and_clear_marks_every_story() {
     assert!(!cache.changed_since(1, before));
     cache.changed(1);
     assert!(cache.changed_since(1, before));
-    assert!(!cache.changed_since(2, before), "another story's page was dropped");
+    assert!(
+        !cache.changed_since(2, before),
+        "another story's page was dropped"
+    );
     let after = cache.ticket();
-    assert!(!cache.changed_since(1, after), "a page rendered after the change");
+    assert!(
+        !cache.changed_since(1, after),
+        "a page rendered after the change"
+    );
     cache.clear();
     assert!(cache.changed_since(2, after));
     let last = cache.ticket();
