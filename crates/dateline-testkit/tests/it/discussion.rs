@@ -711,8 +711,9 @@ pub const XSS: &[&str] = &[
 /// theme's own kinds of element may appear there).
 fn executable(page: &Page) -> Vec<String> {
     const ALLOWED: &[&str] = &[
-        "section", "header", "h2", "p", "a", "span", "strong", "nav", "ul", "ol", "li", "time", "div",
-        "br", "details", "summary", "form", "input", "textarea", "button", "label", "select", "option",
+        "section", "header", "h2", "p", "a", "span", "strong", "nav", "ul", "ol", "li", "time",
+        "div", "br", "details", "summary", "form", "input", "textarea", "button", "label",
+        "select", "option",
     ];
     let mut found = Vec::new();
     for el in page.all("*") {
