@@ -55,9 +55,16 @@
     var state = console_.querySelector(".live-state");
     var stateText = console_.querySelector(".live-state-text");
     var playing = console_.querySelector(".now-playing");
+    var scheduledLive = document.querySelector(".on-air-now-live");
+    var scheduledOff = document.querySelector(".on-air-now-off");
     function show(onAir, title) {
       state.classList.toggle("on-air", onAir);
       stateText.textContent = onAir ? "On air" : "Off air";
+      // The schedule's programme is on air only while the stream is.
+      if (scheduledLive && scheduledOff) {
+        scheduledLive.hidden = !onAir;
+        scheduledOff.hidden = onAir;
+      }
       playing.textContent = "";
       if (title) {
         playing.append("Now playing: ");
