@@ -1190,6 +1190,9 @@ async fn the_player_page_shows_on_air_and_now_playing_for_our_own_mount() -> any
         .await?;
     let page = app.page("/live/", 200).await?;
     assert_eq!(page.text(".live-state-text"), "Off air");
+    // The pop-out player's header is slim: no sections, search or Listen Live (issue 18).
+    assert!(page.has(".site-header .site-name"));
+    assert!(!page.has(".sections-nav") && !page.has(".site-search") && !page.has("a.listen-live"));
     // What is true, not "off air" and "on air now" at once (issue 18).
     let off = page.text(".on-air-now-off");
     assert!(
