@@ -67,6 +67,9 @@ describe('Listen Live', () => {
     const [player] = await Promise.all([context.waitForEvent('page'), button.click()]);
     await player.waitForURL(`${BASE_URL}/live/`, { waitUntil: 'load' });
     const playerProblems = watchForProblems(player);
+    // A pop-out: the site's name, no sections bar, search or Listen Live pointing at itself.
+    assert.equal(await player.locator('.site-header .site-name').count(), 1);
+    assert.equal(await player.locator('.sections-nav, .site-search, a.listen-live').count(), 0);
 
     // The relay says the demo station is on air.
     // (The theme shows it in capitals; the words are the contract.)

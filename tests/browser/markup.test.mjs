@@ -92,6 +92,12 @@ describe('markup quality (Nu HTML checker)', () => {
     save('400.html', 'bad request', await get(`/${section}/?page=abc`, 400));
     save('search.html', 'search results', await get('/search?q=shipping&sort=newest', 200));
     save('search-empty.html', 'search without results', await get('/search?q=zzyzx+quorble', 200));
+    const discussion = article.body.match(/<a class="discussion-link" href="(\/discussion\/\d+\/)"/);
+    assert.ok(discussion, 'the article has no discussion link');
+    save('discussion.html', 'discussion', await get(discussion[1], 200));
+    save('sign-in.html', 'reader sign-in', await get('/readers/sign-in', 200));
+    save('register.html', 'reader registration', await get('/readers/register', 200));
+    save('forgot.html', 'forgotten password', await get('/readers/forgot', 200));
   });
 
   after(() => {
@@ -111,6 +117,6 @@ describe('markup quality (Nu HTML checker)', () => {
     }
     assert.equal(errors.length, 0, `vnu found ${errors.length} error(s):\n${errors.map(line).join('\n')}`);
     // Every page was checked (vnu names each file it read).
-    assert.equal(files.length, 12);
+    assert.equal(files.length, 16);
   });
 });

@@ -1,5 +1,6 @@
 // Screenshots of the demo's lead article for the README, written to
-// docs/screenshots/{desktop,phone}.png. Run by tests/browser/run when
+// docs/screenshots/{desktop,phone}.png, and of its discussion (as the suite left it, seen by a
+// reader who is not signed in) to docs/screenshots/discussion-{desktop,phone}.png. Run by tests/browser/run when
 // DATELINE_SCREENSHOTS=1 (not a test: nothing here asserts the design).
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +36,12 @@ try {
     const path = join(outDir, `${name}.png`);
     await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
     console.log(`screenshot: ${path}`);
+    // The discussion's own page, from its heading to the first threads.
+    await goto(page, new URL(await page.locator('a.discussion-link').getAttribute('href'), lead).href);
+    await page.evaluate(() => document.fonts.ready);
+    const discussion = join(outDir, `discussion-${name}.png`);
+    await page.screenshot({ path: discussion, animations: 'disabled', caret: 'hide' });
+    console.log(`screenshot: ${discussion}`);
     await context.close();
   }
 } finally {

@@ -54,6 +54,7 @@
 //! Memory is bounded by a byte budget with quick_cache's eviction; the record of what changed
 //! is bounded too (past [`ARTICLES_KEPT`] stories it starts afresh by dropping everything).
 
+use crate::discussion::DiscussionCache;
 use crate::http::{Accepted, Encoding, accepted, add_security_headers, csp_value, not_modified};
 use crate::state::AppState;
 use axum::body::Body;
@@ -113,6 +114,23 @@ impl Shows {
     }
 }
 
+/// Put this beside [`Cacheable`] when the page shows a story's discussion (the story page
+/// shows its first page): `ticket` is [`DiscussionCache::ticket`], taken before its comments
+/// were read. A comment on that story drops the page once it is [`DISCUSSION_LAG`] old;
+/// comments are not store changes, so nothing else does ([`crate::discussion`]).
+#[derive(Clone, Copy, Debug)]
+pub struct EmbedsDiscussion {
+    pub article: ArticleId,
+    pub ticket: u64,
+    pub rendered_at: jiff::Timestamp,
+}
+
+/// How long a story page may go on showing its discussion after a comment changed it. A busy
+/// discussion then costs its story at most one render per this, whatever the rate of comments
+/// (a story page is the hottest page there is); the discussion's own resource, which the page's
+/// script loads and every form comes back to, is never late.
+pub const DISCUSSION_LAG: jiff::SignedDuration = jiff::SignedDuration::from_secs(10);
+
 /// How long after a publication a list page rendered before it may still be answered while
 /// its new copy renders ([module docs](self)).
 pub const STALE_FOR: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
@@ -126,6 +144,8 @@ pub struct CachedPage {
     rendered_at: u64,
     /// What the page was rendered from; None: everything.
     shows: Option<Shows>,
+    /// The discussion it shows, checked on every hit (comments move no generation).
+    discussion: Option<EmbedsDiscussion>,
     /// The cache's applied generation at which the page was last found current, so that a hit
     /// checks its dependencies once per change, not once per request.
     checked_at: AtomicU64,
@@ -166,6 +186,17 @@ pub struct CachedPage {
 impl CachedPage {
     fn expired(&self, clock: &crate::Clock) -> bool {
         self.expires.is_some_and(|at| clock.now() >= at)
+    }
+
+    /// Whether the discussion it shows changed after it was rendered, and it is older than
+    /// [`DISCUSSION_LAG`].
+    fn discussion_changed(&self, discussions: &DiscussionCache, clock: &crate::Clock) -> bool {
+        self.discussion.is_some_and(|d| {
+            discussions.changed_since(d.article.0, d.ticket)
+                && d.rendered_at
+                    .checked_add(DISCUSSION_LAG)
+                    .is_ok_and(|until| clock.now() >= until)
+        })
     }
 
     /// An upper bound of what the page will hold once compressed forms exist: for the text
@@ -577,7 +608,13 @@ impl PageCache {
         self.applied.store(dropped.applied, Ordering::Release);
     }
 
-    fn find(&self, key: &str, store: &Store, clock: &crate::Clock) -> Found {
+    fn find(
+        &self,
+        key: &str,
+        store: &Store,
+        clock: &crate::Clock,
+        discussions: &DiscussionCache,
+    ) -> Found {
         // Out of step with the other nodes (`Store::in_step`), this node cannot know what
         // changed: every reader is answered from the store.
         if !store.in_step() {
@@ -587,7 +624,7 @@ impl PageCache {
         let Some(page) = self.pages.get(key) else {
             return Found::Missing;
         };
-        if page.expired(clock) {
+        if page.expired(clock) || page.discussion_changed(discussions, clock) {
             return Found::Missing;
         }
         let applied = self.applied.load(Ordering::Acquire);
@@ -605,8 +642,14 @@ impl PageCache {
         }
     }
 
-    fn get(&self, key: &str, store: &Store, clock: &crate::Clock) -> Option<Arc<CachedPage>> {
-        match self.find(key, store, clock) {
+    fn get(
+        &self,
+        key: &str,
+        store: &Store,
+        clock: &crate::Clock,
+        discussions: &DiscussionCache,
+    ) -> Option<Arc<CachedPage>> {
+        match self.find(key, store, clock, discussions) {
             Found::Current(page) => Some(page),
             Found::Stale(_) | Found::Missing => None,
         }
@@ -614,8 +657,15 @@ impl PageCache {
 
     /// Keep `page`, unless something it shows changed while it rendered (then it is served
     /// once and not kept).
-    fn insert(&self, key: String, page: Arc<CachedPage>, store: &Store) {
-        if !store.in_step() {
+    fn insert(
+        &self,
+        key: String,
+        page: Arc<CachedPage>,
+        store: &Store,
+        clock: &crate::Clock,
+        discussions: &DiscussionCache,
+    ) {
+        if !store.in_step() || page.discussion_changed(discussions, clock) {
             return;
         }
         self.catch_up(store);
@@ -736,10 +786,12 @@ where
         use futures::future::Either;
         let head = req.method() == Method::HEAD;
         if (req.method() == Method::GET || head)
-            && let Some(page) =
-                self.state
-                    .cache
-                    .get(key_of(&req), &self.state.store, &self.state.clock)
+            && let Some(page) = self.state.cache.get(
+                key_of(&req),
+                &self.state.store,
+                &self.state.clock,
+                &self.state.discussion,
+            )
         {
             let accepts = accepted(req.headers());
             // The usual hit: a form the client accepts is made; answer without a task (and
@@ -781,13 +833,20 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         match state.cache.flight(&key) {
             Flight::Lead(leading) => {
                 // A render that ended between the hit check and here may have kept it.
-                if let Some(page) = state.cache.get(&key, &state.store, &state.clock) {
+                if let Some(page) =
+                    state
+                        .cache
+                        .get(&key, &state.store, &state.clock, &state.discussion)
+                {
                     return answer(&page, &req_headers, head).await;
                 }
                 Some(leading)
             }
             Flight::Follow(mut done) => {
-                match state.cache.find(&key, &state.store, &state.clock) {
+                match state
+                    .cache
+                    .find(&key, &state.store, &state.clock, &state.discussion)
+                {
                     Found::Current(page) => return answer(&page, &req_headers, head).await,
                     Found::Stale(page) => {
                         state.cache.stale_answers.fetch_add(1, Ordering::Relaxed);
@@ -797,7 +856,11 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
                 }
                 // Err only says the render ended, which is what we wait for.
                 let _ = done.changed().await;
-                if let Some(page) = state.cache.get(&key, &state.store, &state.clock) {
+                if let Some(page) =
+                    state
+                        .cache
+                        .get(&key, &state.store, &state.clock, &state.discussion)
+                {
                     return answer(&page, &req_headers, head).await;
                 }
                 // Not kept (not cacheable, or changed while it rendered): render our own,
@@ -819,6 +882,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     }
     let expires = res.extensions().get::<CacheUntil>().map(|u| u.0);
     let shows = res.extensions().get::<Shows>().cloned();
+    let discussion = res.extensions().get::<EmbedsDiscussion>().copied();
     // The policy of the site the page was rendered for; a settings change drops every page,
     // so a page kept with an old policy is never served.
     let (csp, year_ends) = match state.site().await {
@@ -853,6 +917,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
             identity: bytes,
             generation,
             shows,
+            discussion,
         },
         state.clock.now(),
         csp,
@@ -865,7 +930,13 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         );
         return answer(&page, &req_headers, head).await;
     }
-    state.cache.insert(key, page.clone(), &state.store);
+    state.cache.insert(
+        key,
+        page.clone(),
+        &state.store,
+        &state.clock,
+        &state.discussion,
+    );
     // The readers waiting for this render find it kept now.
     drop(leading);
     if page.identity.len() <= QUICK_INLINE {
@@ -920,6 +991,7 @@ struct Rendered<'a> {
     /// The store generation read before rendering.
     generation: u64,
     shows: Option<Shows>,
+    discussion: Option<EmbedsDiscussion>,
 }
 
 fn build(
@@ -929,6 +1001,7 @@ fn build(
         identity,
         generation,
         shows,
+        discussion,
     }: Rendered<'_>,
     now: jiff::Timestamp,
     csp: HeaderValue,
@@ -963,6 +1036,7 @@ fn build(
     CachedPage {
         rendered_at: generation,
         shows,
+        discussion,
         checked_at: AtomicU64::new(0),
         status,
         headers: kept,

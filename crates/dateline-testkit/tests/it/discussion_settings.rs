@@ -106,6 +106,13 @@ backend_test!(
         assert!(!closed.has("a.comment-via"));
         let page = app.page(&format!("/discussion/{}/", a.id), 200).await?;
         assert!(page.has(".discussion-closed"));
+        // The story page's own copy (for readers without script) follows within
+        // DISCUSSION_LAG.
+        app.clock
+            .set(app.clock.now() + dateline_web::cache::DISCUSSION_LAG);
+        let story = app.page(&path, 200).await?;
+        assert!(story.has("#discussion-slot .discussion-closed"));
+        assert!(!story.has("a.comment-via"));
         // And it stays closed when an editor next saves the story with the mode it shows.
         let editor = app.login_as(Role::Editor).await?;
         let form = editor

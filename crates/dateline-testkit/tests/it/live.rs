@@ -1173,8 +1173,37 @@ async fn the_player_page_shows_on_air_and_now_playing_for_our_own_mount() -> any
         s.live_stream_name = "Herald Radio".into();
     })
     .await?;
+    // A programme is scheduled all day, but no source is connected yet.
+    app.clock.set("2026-03-10T12:00:00Z".parse()?);
+    app.store
+        .create_programme(
+            dateline_store::NewProgramme {
+                title: "Late Edition".into(),
+                presenter: String::new(),
+                description: String::new(),
+                days: dateline_core::schedule::Days::parse("daily").expect("valid days"),
+                starts: dateline_core::schedule::parse_time("00:00").expect("valid time"),
+                ends: dateline_core::schedule::parse_time("23:59").expect("valid time"),
+            },
+            app.clock.now(),
+        )
+        .await?;
     let page = app.page("/live/", 200).await?;
     assert_eq!(page.text(".live-state-text"), "Off air");
+    // The pop-out player's header is slim: no sections, search or Listen Live (issue 18).
+    assert!(page.has(".site-header .site-name"));
+    assert!(!page.has(".sections-nav") && !page.has(".site-search") && !page.has("a.listen-live"));
+    // What is true, not "off air" and "on air now" at once (issue 18).
+    let off = page.text(".on-air-now-off");
+    assert!(
+        off.starts_with("Late Edition is scheduled now") && off.ends_with("the stream is off air."),
+        "{off}"
+    );
+    assert!(page.has(".on-air-now-live[hidden]") && !page.has(".on-air-now-off[hidden]"));
+    assert_eq!(
+        page.text(".programme.on-air .on-air-badge"),
+        "Scheduled now"
+    );
     assert_eq!(
         page.attr(".live-console", "data-live-mount"),
         "/live/radio.mp3"
@@ -1199,6 +1228,11 @@ async fn the_player_page_shows_on_air_and_now_playing_for_our_own_mount() -> any
     let page = app.page("/live/", 200).await?;
     assert_eq!(page.text(".live-state-text"), "On air");
     assert!(page.has(".live-state.on-air"));
+    assert!(page.has(".on-air-now-off[hidden]") && !page.has(".on-air-now-live[hidden]"));
+    assert!(
+        page.text(".on-air-now-live")
+            .starts_with("On air now: Late Edition")
+    );
     // The source's title is text, never markup.
     assert_eq!(page.text(".now-playing-title"), "The <b>News</b>");
     assert!(!page.has(".now-playing b"));
@@ -1253,6 +1287,8 @@ backend_test!(
             page.text(".on-air-now")
                 .contains("The Breakfast Show with Ana <Lopes>")
         );
+        // An outside stream's state is not known: the schedule's word stands.
+        assert!(page.has(".on-air-now-off[hidden]") && !page.has(".on-air-now-live[hidden]"));
         let days = page.texts(".schedule h3");
         assert_eq!(days.len(), 7);
         assert_eq!(days[0], "Today (Tuesday)");

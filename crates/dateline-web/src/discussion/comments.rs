@@ -2,9 +2,10 @@
 //! and the form, and the readers' actions on comments: post, reply, edit (inside the window),
 //! delete their own, recommend, report.
 //!
-//! The discussion is its own resource, not part of the article page, so the article page stays
-//! in the page cache whatever readers post; the article page links here and its script loads
-//! `?fragment=1` in place. What anonymous readers see is kept per article in
+//! The discussion is its own resource; the story page shows its first page as anonymous
+//! readers see it ([`first_page`], so it reads without script) and stays in the page cache
+//! until a comment on that story drops it ([`crate::cache::EmbedsDiscussion`]). With script the
+//! story page loads `?fragment=1` in place, the reader's own view. What anonymous readers see is kept per article in
 //! [`super::DiscussionCache`], dropped for that article alone when one of its comments changes.
 //! Comment text is never HTML: it reaches the template as paragraphs of text and link pieces,
 //! each escaped there; only `http(s)` links exist, all `rel="nofollow ugc noopener"`.
@@ -210,20 +211,7 @@ async fn show_discussion(
         req,
         &q,
     )?;
-    view.providers = state
-        .store
-        .providers()
-        .await?
-        .into_iter()
-        .map(|p| ProviderLink {
-            href: format!(
-                "/readers/oidc/{}/start?next={}",
-                crate::newsroom::auth::encode_component(&p.label),
-                crate::newsroom::auth::encode_component(&view.path)
-            ),
-            label: p.label,
-        })
-        .collect();
+    view.providers = provider_links(&state, &view.path).await?;
     if view.page > view.pages.max(1) {
         return Err(AppError::BadRequest(format!(
             "There is no page {} of this discussion: it has {} page(s).",
@@ -261,6 +249,94 @@ async fn show_discussion(
             .put(id, k, generation, ticket, body.clone());
     }
     Ok(answer(body))
+}
+
+/// A story's discussion as the story page shows it: the anonymous first page, oldest first.
+#[derive(Debug)]
+pub struct FirstPage {
+    pub html: String,
+    /// Published comments, for the count in the story's header.
+    pub count: usize,
+    /// [`super::DiscussionCache::ticket`] taken before the comments were read.
+    pub ticket: u64,
+}
+
+/// The key of the story page's block in the discussion cache.
+const EMBED: &str = "embed";
+
+/// The first page of a story's discussion for its page ([`FirstPage`]), from the discussion
+/// cache when it holds it.
+pub async fn first_page(
+    state: &AppState,
+    site: &SiteContext,
+    article: &Article,
+) -> Result<FirstPage, AppError> {
+    let ticket = state.discussion.ticket();
+    let generation = state.store.generation();
+    let in_step = state.store.in_step();
+    // Kept as "count\nhtml": the count goes to the story's header.
+    if in_step
+        && let Some(kept) = state.discussion.get(article.id.0, EMBED, generation)
+        && let Some((count, html)) = kept.split_once('\n')
+        && let Ok(count) = count.parse()
+    {
+        return Ok(FirstPage {
+            html: html.to_owned(),
+            count,
+            ticket,
+        });
+    }
+    let rules = state.store.discussion_rules().await?;
+    let comments = state.store.comments_of(article.id, None).await?;
+    let req = PageRequest::parse(None, None, rules.per_page.max(1), 500)?;
+    let mut view = build_view(
+        state,
+        site,
+        article,
+        &rules,
+        comments,
+        None,
+        Sort::Oldest,
+        req,
+        &DiscussionQuery::default(),
+    )?;
+    view.providers = provider_links(state, &view.path).await?;
+    let count = view.count;
+    let html = state
+        .theme
+        .render("partials/discussion.html", Fragment { d: view })?;
+    if in_step {
+        state.discussion.put(
+            article.id.0,
+            EMBED.to_owned(),
+            generation,
+            ticket,
+            format!("{count}\n{html}"),
+        );
+    }
+    Ok(FirstPage {
+        html,
+        count,
+        ticket,
+    })
+}
+
+/// "Comment via <label>" for each OpenID Connect provider, back to `path` after.
+async fn provider_links(state: &AppState, path: &str) -> Result<Vec<ProviderLink>, AppError> {
+    Ok(state
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .map(|p| ProviderLink {
+            href: format!(
+                "/readers/oidc/{}/start?next={}",
+                crate::newsroom::auth::encode_component(&p.label),
+                crate::newsroom::auth::encode_component(path)
+            ),
+            label: p.label,
+        })
+        .collect())
 }
 
 /// The discussion as HTML: never in the page cache (the router keeps it outside) nor in a

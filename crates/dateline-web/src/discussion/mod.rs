@@ -9,8 +9,14 @@
 //! so they never empty the page cache: [`crate::AppState::discussion_changed`] drops one
 //! article's discussion instead, on this node and (through the store's change stream, as a
 //! `Change::Discussion` that only this cache heeds) on every other node.
+//!
+//! The story page shows its discussion's first page too (so it reads without script), yet
+//! stays in the page cache: it records [`DiscussionCache::ticket`] as it renders, and the page
+//! cache asks [`DiscussionCache::changed_since`] before each hit, so a comment drops that one
+//! story page and never the front or the lists.
 
 mod comments;
+pub use comments::first_page;
 pub mod oidc;
 mod reader_mail;
 pub mod readers;
@@ -20,10 +26,24 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use std::collections::HashMap;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bytes of rendered discussions kept in memory.
 const BUDGET: u64 = 32 * 1024 * 1024;
+
+/// Stories whose last discussion change [`Epochs`] remembers before starting afresh.
+const EPOCHS_KEPT: usize = 65_536;
+
+/// When each story's discussion last changed, as a count of drops: what the page cache asks
+/// of a story page before answering from it.
+#[derive(Debug, Default)]
+struct Epochs {
+    /// The last drop of every discussion (or of the record itself when it grew too big).
+    all: u64,
+    per_article: HashMap<i64, u64>,
+}
 
 /// Entries weigh what their HTML weighs, so a few huge discussions cannot take the memory.
 #[derive(Clone)]
@@ -53,6 +73,8 @@ pub struct DiscussionCache {
     /// Bumped by every drop: a discussion rendered before a drop (from comments read before
     /// the write that caused it) is not kept ([`DiscussionCache::ticket`]).
     drops: AtomicU64,
+    /// Which drop last touched each story's discussion, for the pages that embed one.
+    epochs: RwLock<Epochs>,
 }
 
 impl std::fmt::Debug for DiscussionCache {
@@ -68,6 +90,7 @@ impl Default for DiscussionCache {
         Self {
             entries: Cache::with_weighter(4096, BUDGET, ByBytes),
             drops: AtomicU64::new(0),
+            epochs: RwLock::new(Epochs::default()),
         }
     }
 }
@@ -96,13 +119,51 @@ impl DiscussionCache {
     /// Something every discussion shows changed (the providers' buttons, the rules): drop
     /// them all.
     pub fn clear(&self) {
-        self.drops.fetch_add(1, Ordering::AcqRel);
+        // The epoch is recorded before the count moves: whoever takes a ticket after the
+        // move is sure to see the drop in `changed_since` (never answered a page from before).
+        let mut epochs = self.epochs.write().unwrap_or_else(|e| e.into_inner());
+        let n = self.drops.fetch_add(1, Ordering::AcqRel) + 1;
+        epochs.all = n;
+        epochs.per_article.clear();
+        drop(epochs);
         self.entries.clear();
     }
 
     /// One of the article's comments changed: drop its discussion, and nothing else.
     pub fn changed(&self, article: i64) {
-        self.drops.fetch_add(1, Ordering::AcqRel);
+        let mut epochs = self.epochs.write().unwrap_or_else(|e| e.into_inner());
+        let n = self.drops.fetch_add(1, Ordering::AcqRel) + 1;
+        if epochs.per_article.len() >= EPOCHS_KEPT {
+            // Bounded: forgetting which story changed means assuming every one did.
+            epochs.per_article.clear();
+            epochs.all = n;
+        } else {
+            epochs.per_article.insert(article, n);
+        }
+        drop(epochs);
         self.entries.retain(|(a, _), _| *a != article);
     }
+
+    /// Whether the article's discussion changed after `ticket` ([`DiscussionCache::ticket`],
+    /// taken before the page showing it read its comments).
+    pub fn changed_since(&self, article: i64, ticket: u64) -> bool {
+        let epochs = self.epochs.read().unwrap_or_else(|e| e.into_inner());
+        epochs.all > ticket
+            || epochs
+                .per_article
+                .get(&article)
+                .is_some_and(|&n| n > ticket)
+    }
+
+    #[cfg(test)]
+    fn per_article_len(&self) -> usize {
+        self.epochs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .per_article
+            .len()
+    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -45,6 +45,10 @@ struct ArticleView {
     related: Vec<CardView>,
     /// Dated public corrections, oldest first.
     corrections: Vec<CorrectionView>,
+    /// Safe: the discussion's first page, rendered by the theme with every value escaped.
+    discussion: Value,
+    /// Published comments, for the header's link to the discussion.
+    comment_count: usize,
 }
 
 #[derive(Serialize)]
@@ -218,6 +222,7 @@ async fn render(
         ..Meta::default()
     };
     let short_url = view.absolute(&format!("/s/{}", article.short_code));
+    let discussion = crate::discussion::first_page(state, site, &article).await?;
     let article_view = ArticleView {
         id: article.id.0,
         headline: article.headline.clone(),
@@ -248,8 +253,10 @@ async fn render(
                 note: c.note,
             })
             .collect(),
+        discussion: Value::from_safe_string(discussion.html),
+        comment_count: discussion.count,
     };
-    page(
+    let mut res = page(
         state,
         "article.html",
         ArticlePage {
@@ -258,7 +265,13 @@ async fn render(
             article: article_view,
         },
         shows,
-    )
+    )?;
+    res.extensions_mut().insert(crate::cache::EmbedsDiscussion {
+        article: article.id,
+        ticket: discussion.ticket,
+        rendered_at: now,
+    });
+    Ok(res)
 }
 
 /// schema.org `NewsArticle`.
