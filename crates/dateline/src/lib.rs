@@ -7,6 +7,7 @@ pub mod demo;
 pub mod jobs;
 pub mod media;
 pub mod mounts;
+pub mod playlists;
 pub mod providers;
 pub mod reindex;
 pub mod schedule;

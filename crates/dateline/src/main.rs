@@ -2,7 +2,9 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, jobs, media, mounts, providers, reindex, schedule, serve, users};
+use dateline::{
+    config, jobs, media, mounts, playlists, providers, reindex, schedule, serve, users,
+};
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: a page render allocates thousands of small values
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         match cli.command {
             config::Command::Serve(args) => serve::run(args).await,
             config::Command::Mount(cmd) => mounts::run(cmd).await,
+            config::Command::Playlist(cmd) => playlists::run(cmd).await,
             config::Command::Provider(cmd) => providers::run(cmd).await,
             config::Command::Schedule(cmd) => schedule::run(cmd).await,
             config::Command::User(cmd) => users::run(cmd).await,
