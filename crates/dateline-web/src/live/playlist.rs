@@ -120,9 +120,12 @@ struct Inner {
     clock: Clock,
     wake: Notify,
     /// Per mount: what is playing and the rows it was made from.
-    playing: Mutex<HashMap<MountPath, (Vec<(i64, i64)>, bool, PlaylistHandle)>>,
+    playing: Mutex<HashMap<MountPath, Playing>>,
     last: Mutex<Option<String>>,
 }
+
+/// A playlist on air: the (id, position) of its rows and its shuffle, to tell a change.
+type Playing = (Vec<(i64, i64)>, bool, PlaylistHandle);
 
 struct Owned(JoinHandle<()>);
 
