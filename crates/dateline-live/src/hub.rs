@@ -1,4 +1,5 @@
-//! The hub: every mount, its current source session, its listener count and its figures.
+//! The hub: every mount, its current source session, its playlist session (heard while no
+//! source is on air), its listener count and its figures.
 //!
 //! A mount's source session owns a [`Ring`] of recent chunks and a `watch` channel that ticks on
 //! every chunk; listeners hold an `Arc` of the session and a cursor, so the source never waits

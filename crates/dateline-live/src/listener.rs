@@ -1,5 +1,7 @@
 //! A listener: a cursor into its session's ring, ICY interleaving when asked for, and the
-//! switch to the fallback when the source goes.
+//! switches between sessions: from the mount's playlist to its source when one connects
+//! (between chunks, so on a frame boundary), and back to the playlist, or on to the fallback
+//! mount, when the source goes.
 //!
 //! A listener owns no audio: each batch is a list of `Bytes` handles into the shared chunks
 //! (plus slices of them around ICY blocks), written with one vectored write. Its memory is its
