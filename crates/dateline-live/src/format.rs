@@ -386,3 +386,35 @@ impl Framer {
 
 #[cfg(test)]
 mod tests;
+
+/// Samples per frame and sample rate of the MPEG audio frame whose header starts `h`: what
+/// a frame lasts, for pacing a file in real time.
+pub fn mp3_frame_samples(h: [u8; 4]) -> Option<(u32, u32)> {
+    mp3_frame_len(h)?;
+    let version = (h[1] >> 3) & 3;
+    let layer = (h[1] >> 1) & 3;
+    let rate_index = usize::from((h[2] >> 2) & 3);
+    let rate = match version {
+        3 => [44_100, 48_000, 32_000][rate_index],
+        2 => [22_050, 24_000, 16_000][rate_index],
+        _ => [11_025, 12_000, 8_000][rate_index],
+    };
+    let samples = match (version == 3, layer) {
+        (_, 3) => 384,
+        (_, 2) | (true, _) => 1152,
+        (false, _) => 576,
+    };
+    Some((samples, rate))
+}
+
+/// Samples and sample rate of the ADTS frame whose header starts `b`.
+pub fn adts_frame_samples(b: &[u8]) -> Option<(u32, u32)> {
+    adts_frame_len(b)?;
+    const RATES: [u32; 13] = [
+        96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025,
+        8_000, 7_350,
+    ];
+    let rate = RATES[usize::from((b[2] >> 2) & 0x0F)];
+    let blocks = u32::from(b[6] & 3) + 1;
+    Some((1024 * blocks, rate))
+}

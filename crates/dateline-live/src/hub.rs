@@ -1,4 +1,5 @@
-//! The hub: every mount, its current source session, its listener count and its figures.
+//! The hub: every mount, its current source session, its playlist session (heard while no
+//! source is on air), its listener count and its figures.
 //!
 //! A mount's source session owns a [`Ring`] of recent chunks and a `watch` channel that ticks on
 //! every chunk; listeners hold an `Arc` of the session and a cursor, so the source never waits
@@ -7,6 +8,7 @@
 
 use crate::format::Cut;
 use crate::icy::{self, MetaKey};
+use crate::playlist::{Playlist, PlaylistHandle};
 use crate::ring::Ring;
 use crate::{Listener, LiveError, Source, StreamDescription};
 use bytes::Bytes;
@@ -140,6 +142,8 @@ pub(crate) struct HubInner {
 pub(crate) struct Mount {
     config: RwLock<Arc<MountConfig>>,
     live: RwLock<Option<Arc<Session>>>,
+    /// The mount's playlist session, heard while no source (or relay) is on air.
+    auto: RwLock<Option<Arc<Session>>>,
     pub(crate) listeners: AtomicUsize,
     /// Other nodes' relays pulling this mount: apart from `listeners`, so relays neither
     /// count in the public figures nor take a listener's place.
@@ -162,6 +166,19 @@ impl Mount {
             .as_ref()
             .filter(|s| !s.ended.load(Ordering::Acquire))
             .cloned()
+    }
+
+    /// The playlist session playing, if any.
+    pub(crate) fn playlist(&self) -> Option<Arc<Session>> {
+        read(&self.auto)
+            .as_ref()
+            .filter(|s| !s.ended.load(Ordering::Acquire))
+            .cloned()
+    }
+
+    /// What a listener of this mount hears: its source, else its playlist.
+    pub(crate) fn playing(&self) -> Option<Arc<Session>> {
+        self.on_air().or_else(|| self.playlist())
     }
 }
 
@@ -186,9 +203,41 @@ pub(crate) struct Session {
     pub(crate) ended: AtomicBool,
     meta: RwLock<Arc<Meta>>,
     pub(crate) bytes_in: AtomicU64,
+    /// A playlist's session: its listeners move to a source as soon as one connects.
+    pub(crate) playlist: bool,
 }
 
 impl Session {
+    fn new(
+        id: u64,
+        path: &MountPath,
+        config: &MountConfig,
+        info: SourceInfo,
+        content_type: String,
+        started_at_us: i64,
+        playlist: bool,
+    ) -> Self {
+        Self {
+            id,
+            path: path.clone(),
+            format: config.format,
+            info,
+            content_type,
+            started_at_us,
+            // Listeners may lag by the queue size; new ones start a burst back.
+            ring: RwLock::new(Ring::new(config.queue_bytes.max(config.burst_bytes))),
+            tick: watch::Sender::new(0),
+            ended: AtomicBool::new(false),
+            meta: RwLock::new(Arc::new(Meta {
+                version: 0,
+                title: String::new(),
+                block: icy::encode_block(""),
+            })),
+            bytes_in: AtomicU64::new(0),
+            playlist,
+        }
+    }
+
     /// Put chunks in the ring and wake the listeners once.
     pub(crate) fn publish(&self, cuts: &mut Vec<Cut>) {
         if cuts.is_empty() {
@@ -217,7 +266,7 @@ impl Session {
         (self.id, meta.version)
     }
 
-    fn set_title(&self, title: &str) {
+    pub(crate) fn set_title(&self, title: &str) {
         let mut meta = write(&self.meta);
         *meta = Arc::new(Meta {
             version: meta.version + 1,
@@ -311,6 +360,8 @@ pub struct SourceStatus {
     pub title: String,
     /// Audio held in the mount's queue, shared by all its listeners.
     pub buffered_bytes: usize,
+    /// The mount's playlist is on air (no source is connected).
+    pub playlist: bool,
 }
 
 impl Default for Hub {
@@ -347,6 +398,7 @@ impl Hub {
                     Arc::new(Mount {
                         config: RwLock::new(Arc::new(config)),
                         live: RwLock::new(None),
+                        auto: RwLock::new(None),
                         listeners: AtomicUsize::new(0),
                         relays: AtomicUsize::new(0),
                         peak: AtomicUsize::new(0),
@@ -416,27 +468,22 @@ impl Hub {
             {
                 return Err(LiveError::MountInUse);
             }
-            let session = Arc::new(Session {
-                id: self.inner.next_id(),
-                path: path.clone(),
-                format: config.format,
+            let session = Arc::new(Session::new(
+                self.inner.next_id(),
+                path,
+                &config,
                 info,
                 content_type,
-                started_at_us: now_us,
-                // Listeners may lag by the queue size; new ones start a burst back.
-                ring: RwLock::new(Ring::new(config.queue_bytes.max(config.burst_bytes))),
-                tick: watch::Sender::new(0),
-                ended: AtomicBool::new(false),
-                meta: RwLock::new(Arc::new(Meta {
-                    version: 0,
-                    title: String::new(),
-                    block: icy::encode_block(""),
-                })),
-                bytes_in: AtomicU64::new(0),
-            });
+                now_us,
+                false,
+            ));
             *live = Some(session.clone());
             session
         };
+        // The playlist's listeners wake and move to the source at their next chunk.
+        if let Some(playlist) = mount.playlist() {
+            playlist.tick.send_modify(|_| {});
+        }
         tracing::info!(
             mount = %path,
             session = session.id,
@@ -490,6 +537,62 @@ impl Hub {
         Ok(listener)
     }
 
+    /// Play `playlist` on `path` while no source is connected there, in place of the playlist
+    /// it had; it plays until the handle is dropped or the hub shuts down.
+    pub fn start_playlist(
+        &self,
+        path: &MountPath,
+        playlist: Playlist,
+        now_us: i64,
+    ) -> Result<PlaylistHandle, LiveError> {
+        if self.inner.is_shutting_down() {
+            return Err(LiveError::ShuttingDown);
+        }
+        let mount = self
+            .inner
+            .mount(path)
+            .ok_or_else(|| LiveError::NoSuchMount(path.to_string()))?;
+        let config = mount.config();
+        if playlist.tracks.is_empty() {
+            return Err(LiveError::EmptyPlaylist);
+        }
+        if let Some(t) = playlist.tracks.iter().find(|t| t.format() != config.format) {
+            return Err(LiveError::NotAudio {
+                format: config.format,
+                why: format!("a {} file cannot play on this mount", t.format()),
+            });
+        }
+        let info = SourceInfo {
+            name: None,
+            description: Some("playlist".to_owned()),
+            user_agent: Some("dateline playlist".to_owned()),
+            content_type: Some(config.format.content_type().to_owned()),
+            ..SourceInfo::default()
+        };
+        let session = Arc::new(Session::new(
+            self.inner.next_id(),
+            path,
+            &config,
+            info,
+            config.format.content_type().to_owned(),
+            now_us,
+            true,
+        ));
+        let previous = write(&mount.auto).replace(session.clone());
+        if let Some(p) = previous {
+            p.end();
+        }
+        tracing::info!(mount = %path, session = session.id, tracks = playlist.tracks.len(),
+            shuffle = playlist.shuffle, "playlist started");
+        self.inner.bump();
+        Ok(PlaylistHandle::start(
+            self.inner.clone(),
+            mount,
+            session,
+            playlist,
+        ))
+    }
+
     /// Whether `path` has a source (or a relay) of its own on air here, fallbacks aside.
     pub fn on_air(&self, path: &MountPath) -> bool {
         self.inner.mount(path).is_some_and(|m| m.on_air().is_some())
@@ -512,7 +615,7 @@ impl Hub {
 
     /// The now-playing title on air at `path`, if any.
     pub fn title(&self, path: &MountPath) -> Option<String> {
-        let session = self.inner.mount(path)?.on_air()?;
+        let session = self.inner.mount(path)?.playing()?;
         let title = session.meta().title.clone();
         Some(title)
     }
@@ -581,13 +684,16 @@ impl Hub {
             if let Some(s) = m.on_air() {
                 s.end();
             }
+            if let Some(s) = m.playlist() {
+                s.end();
+            }
         }
         self.inner.bump();
     }
 }
 
 fn status_of(m: &Mount) -> MountStatus {
-    let source = m.on_air().map(|s| {
+    let source = m.playing().map(|s| {
         let meta = s.meta();
         SourceStatus {
             info: s.info.clone(),
@@ -596,6 +702,7 @@ fn status_of(m: &Mount) -> MountStatus {
             bytes_received: s.bytes_in.load(Ordering::Relaxed),
             title: meta.title.clone(),
             buffered_bytes: read(&s.ring).bytes(),
+            playlist: s.playlist,
         }
     });
     MountStatus {
@@ -637,7 +744,7 @@ impl HubInner {
     ) -> Option<(Arc<Mount>, Arc<Session>)> {
         let mut mount = start;
         for _ in 0..=MAX_FALLBACK_DEPTH {
-            if let Some(s) = mount.on_air().filter(|s| s.format == format) {
+            if let Some(s) = mount.playing().filter(|s| s.format == format) {
                 return Some((mount, s));
             }
             let next = mount.config().fallback.clone()?;
@@ -657,6 +764,17 @@ impl HubInner {
         let (mount, session) = self.resolve(start, format)?;
         let slot = Slot::take(self, mount).ok()?;
         Some((slot, session))
+    }
+
+    /// Where the playlist of `session` is done: off air, listeners told.
+    pub(crate) fn end_playlist(&self, mount: &Mount, session: &Arc<Session>) {
+        session.end();
+        let mut auto = write(&mount.auto);
+        if auto.as_ref().is_some_and(|s| Arc::ptr_eq(s, session)) {
+            *auto = None;
+        }
+        drop(auto);
+        self.bump();
     }
 
     /// Where the source of `session` is done: off air, listeners told.

@@ -10,6 +10,9 @@
 //!   listeners mean a few large writes each per second, spread over the runtime's threads.
 //! - a listener that falls out of the ring (the mount's queue size) is dropped; new listeners
 //!   start a burst back, on a frame boundary, so players start at once.
+//! - a mount may have a [`Playlist`]: files played in real time by frame durations while no
+//!   source is connected. Its listeners move to a source when one connects, at a chunk (so
+//!   frame) boundary, and back to the playlist when it leaves (Icecast's fallback-override).
 //!
 //! This crate speaks no HTTP and touches no database: the web layer parses requests, checks
 //! passwords and writes headers; the hub only relays. It never copies audio per listener,
@@ -19,13 +22,16 @@ pub mod format;
 mod hub;
 pub mod icy;
 mod listener;
+mod playlist;
 mod ring;
 mod source;
+pub mod tags;
 #[cfg(test)]
 mod testing;
 
 pub use hub::{Hub, HubOptions, MountConfig, MountStatus, SourceInfo, SourceStatus};
 pub use listener::{End, Listener, StreamDescription};
+pub use playlist::{Playlist, PlaylistHandle, Track};
 pub use source::{Source, SourceEnd};
 
 /// Why the hub refused a source or a listener.
@@ -42,4 +48,12 @@ pub enum LiveError {
     Full,
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// A playlist file that is not the mount's format (the sentence says why).
+    #[error("the file is not {format} audio: {why}")]
+    NotAudio {
+        format: dateline_core::live::AudioFormat,
+        why: String,
+    },
+    #[error("the playlist has no files")]
+    EmptyPlaylist,
 }

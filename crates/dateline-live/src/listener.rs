@@ -1,5 +1,7 @@
 //! A listener: a cursor into its session's ring, ICY interleaving when asked for, and the
-//! switch to the fallback when the source goes.
+//! switches between sessions: from the mount's playlist to its source when one connects
+//! (between chunks, so on a frame boundary), and back to the playlist, or on to the fallback
+//! mount, when the source goes.
 //!
 //! A listener owns no audio: each batch is a list of `Bytes` handles into the shared chunks
 //! (plus slices of them around ICY blocks), written with one vectored write. Its memory is its
@@ -165,6 +167,10 @@ impl Listener {
                 return Err(self.finish(End::Shutdown));
             }
             self.tick.borrow_and_update();
+            if self.session.playlist {
+                // Between chunks is a frame boundary: the place to move to a source.
+                self.switch_to_source();
+            }
             // Read `ended` before the ring: if it was set, every chunk was published before it,
             // so an empty read below really is the end.
             let ended = self.session.ended.load(Ordering::Acquire);
@@ -234,9 +240,51 @@ impl Listener {
         }
     }
 
+    /// A listener of a playlist moves to the mount's source once one is on air (Icecast's
+    /// fallback-override), starting at the source's beginning or a burst back.
+    fn switch_to_source(&mut self) {
+        if !self.follow_fallback {
+            return;
+        }
+        let Some(live) = self.slot.mount.on_air().filter(|s| s.format == self.format) else {
+            return;
+        };
+        let burst = self.slot.mount.config().burst_bytes;
+        let (cursor, first) = read(&live.ring).burst_start(burst);
+        tracing::info!(listener = self.id, mount = %live.path, "listener moved from the playlist to the source");
+        self.move_to(live, cursor, first);
+    }
+
+    fn move_to(&mut self, session: Arc<Session>, cursor: u64, first: Option<Bytes>) {
+        self.tick = session.tick.subscribe();
+        self.session = session;
+        self.cursor = cursor;
+        self.first = first;
+        self.hub.bump();
+    }
+
     fn switch_to_fallback(&mut self) -> bool {
         if !self.follow_fallback || self.hub.is_shutting_down() {
             return false;
+        }
+        // The mount's own playlist first: the latest chunk is audio ahead of real time, so
+        // the listener's player never runs dry.
+        if let Some(playlist) = self
+            .slot
+            .mount
+            .playlist()
+            .filter(|s| s.format == self.format && !Arc::ptr_eq(s, &self.session))
+        {
+            let (cursor, first) = {
+                let ring = read(&playlist.ring);
+                (
+                    ring.next_seq().saturating_sub(1).max(ring.first_seq()),
+                    None,
+                )
+            };
+            tracing::info!(listener = self.id, mount = %playlist.path, "listener moved back to the playlist");
+            self.move_to(playlist, cursor, first);
+            return true;
         }
         let Some((slot, session)) = self.hub.fallback_for(&self.slot.mount, self.format) else {
             return false;

@@ -134,10 +134,12 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM live_source_nodes WHERE mount_path = $1")
-            .bind(path.as_str())
-            .execute(&mut *w.tx)
-            .await?;
+        for table in ["live_source_nodes", "live_playlist_items", "live_playlists"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE mount_path = $1"))
+                .bind(path.as_str())
+                .execute(&mut *w.tx)
+                .await?;
+        }
         w.announce(Change::Content);
         w.commit().await?;
         Ok(())

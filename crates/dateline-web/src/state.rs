@@ -38,6 +38,8 @@ pub struct Options {
     pub search_sweep_every: std::time::Duration,
     /// The live relay's per-node settings (timeouts, buffers, password checks).
     pub live: crate::live::LiveOptions,
+    /// How often this node looks for playlist changes made elsewhere.
+    pub playlist_check_every: std::time::Duration,
     /// This node's name in the job leases it holds; None: a random one
     /// ([`crate::jobs::random_node_name`]).
     pub node_name: Option<String>,
@@ -57,6 +59,7 @@ impl Default for Options {
             smtp: None,
             search_sweep_every: crate::search::SWEEP_EVERY,
             live: crate::live::LiveOptions::default(),
+            playlist_check_every: crate::live::playlist::CHECK_EVERY,
             node_name: None,
             job_lease: crate::jobs::LEASE,
             job_poll: crate::jobs::POLL,
@@ -135,6 +138,8 @@ pub struct Shared {
     pub media: MediaStore,
     /// The live audio relay (mounts, sources, listeners).
     pub live: crate::live::Live,
+    /// Plays each mount's playlist while no source is connected.
+    pub playlists: crate::live::playlist::Playlists,
     /// Largest photo file the media library accepts, in bytes.
     pub media_max_bytes: u64,
     /// Most pixels a photo may have.
@@ -170,6 +175,13 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let site = load_site(&store).await?;
         let live = crate::live::Live::load(&store, options.live.clone(), clock.now()).await?;
+        let playlists = crate::live::playlist::Playlists::start(
+            store.clone(),
+            media.clone(),
+            live.hub().clone(),
+            clock.clone(),
+            options.playlist_check_every,
+        );
         let media_max_pixels = u64::from(options.media_max_megapixels) * 1_000_000;
         let queue = crate::jobs::JobQueue::new(store.clone(), clock.clone());
         let mut handlers = crate::jobs::Handlers::default();
@@ -226,6 +238,7 @@ impl AppState {
             clock,
             media,
             live,
+            playlists,
             media_max_bytes: options.media_max_bytes,
             media_max_pixels,
             search,

@@ -38,6 +38,9 @@ pub enum Command {
     /// Live audio mounts: add, list, remove.
     #[command(subcommand)]
     Mount(crate::mounts::MountCommand),
+    /// A mount's playlist, played while no source is connected: add, list, remove, order.
+    #[command(subcommand)]
+    Playlist(crate::playlists::PlaylistCommand),
     /// The station's weekly programme schedule: add, list, remove.
     #[command(subcommand)]
     Schedule(crate::schedule::ScheduleCommand),

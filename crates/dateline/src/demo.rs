@@ -1,7 +1,7 @@
 //! The demo newsroom behind `serve --demo`: an invented outlet with sections, authors, generated
 //! photos with captions and credits, and stories using every feature of the dialect (READ MORE,
 //! photos, footnotes), tags and related picks. The content lives in `crates/dateline/demo/` and
-//! is embedded in the binary.
+//! is embedded in the binary, the demo station's playlist included (`demo/audio/`).
 //!
 //! Stories refer to each other as `@slug` and to photos as `@key`; this loader turns those into
 //! real ids. It loads only into an empty site and never overwrites anything.
@@ -10,11 +10,12 @@ mod images;
 
 use anyhow::{Context, anyhow, bail};
 use dateline_core::article::{DiscussionMode, path_date};
+use dateline_core::live::{AudioFormat, DEFAULT_BURST_BYTES, DEFAULT_QUEUE_BYTES, MountPath};
 use dateline_core::media::Credit;
 use dateline_core::site::SiteSettings;
 use dateline_core::slug::Slug;
 use dateline_core::{ArticleId, MediaId, PersonId, TagId};
-use dateline_store::{ArticleInput, NewMedia, NewPerson, NewSection, Store};
+use dateline_store::{ArticleInput, NewMedia, NewMount, NewPerson, NewSection, Store};
 use dateline_web::MediaStore;
 use jiff::{SignedDuration, Timestamp};
 use rust_embed::RustEmbed;
@@ -150,6 +151,9 @@ pub async fn load(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::
         time_zone: site_file.time_zone,
         language: site_file.language,
         community_standards: site_file.community_standards,
+        // The demo station (see `station`): Listen Live in every page's header.
+        live_stream_url: DEMO_MOUNT.to_owned(),
+        live_stream_name: DEMO_STATION.to_owned(),
         ..site
     };
     store.save_site_settings(&site).await?;
@@ -353,10 +357,66 @@ pub async fn load(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::
             store.withdraw_article(id, note, withdrawn_at).await?;
         }
     }
+    station(store, media, now).await?;
     Ok(stories
         .iter()
         .filter(|s| s.front.withdrawn_note.is_none())
         .count())
+}
+
+/// The demo station's mount: on air from its playlist as soon as the server starts.
+pub const DEMO_MOUNT: &str = "/live/demo.mp3";
+const DEMO_STATION: &str = "Dateline Radio";
+
+/// The demo station: a mount whose playlist is the audio in `demo/audio/` (made by
+/// `scripts/make-demo-audio`), so Listen Live plays with no source connected. Its source
+/// password is random and never shown: to go live on it, remove and add the mount again.
+async fn station(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::Result<()> {
+    let path = MountPath::parse(DEMO_MOUNT)?;
+    let mut secret = [0u8; 24];
+    getrandom::fill(&mut secret).map_err(|e| anyhow!("no randomness available: {e}"))?;
+    let password: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    // Argon2 is deliberately slow: keep it off the async threads.
+    let hash = tokio::task::spawn_blocking(move || dateline_web::live::hash_password(&password))
+        .await
+        .context("hashing the demo mount's password")??;
+    store
+        .create_live_mount(
+            NewMount {
+                path: path.clone(),
+                name: DEMO_STATION.to_owned(),
+                format: AudioFormat::Mp3,
+                source_password_hash: hash,
+                max_listeners: None,
+                fallback: None,
+                burst_bytes: DEFAULT_BURST_BYTES,
+                queue_bytes: DEFAULT_QUEUE_BYTES,
+                relay_from: None,
+            },
+            now,
+        )
+        .await
+        .context("adding the demo mount")?;
+    let mut names: Vec<String> = DemoFiles::iter()
+        .filter(|n| n.starts_with("audio/") && n.ends_with(".mp3"))
+        .map(|n| n.into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let f = DemoFiles::get(&name).ok_or_else(|| anyhow!("demo file {name} is missing"))?;
+        let file_name = name.trim_start_matches("audio/");
+        dateline_web::live::playlist::add_file(
+            store,
+            media,
+            &path,
+            file_name,
+            bytes::Bytes::from(f.data.into_owned()),
+            now,
+        )
+        .await
+        .with_context(|| format!("adding {name} to the demo playlist"))?;
+    }
+    Ok(())
 }
 
 /// A portrait for an author, in colours derived from their slug.

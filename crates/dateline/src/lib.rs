@@ -8,6 +8,7 @@ pub mod import;
 pub mod jobs;
 pub mod media;
 pub mod mounts;
+pub mod playlists;
 pub mod providers;
 pub mod redirects;
 pub mod reindex;

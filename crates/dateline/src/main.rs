@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use dateline::{
-    config, import, jobs, media, mounts, providers, redirects, reindex, schedule, serve, users,
+    config, import, jobs, media, mounts, playlists, providers, redirects, reindex, schedule, serve,
+    users,
 };
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         match cli.command {
             config::Command::Serve(args) => serve::run(args).await,
             config::Command::Mount(cmd) => mounts::run(cmd).await,
+            config::Command::Playlist(cmd) => playlists::run(cmd).await,
             config::Command::Provider(cmd) => providers::run(cmd).await,
             config::Command::Schedule(cmd) => schedule::run(cmd).await,
             config::Command::User(cmd) => users::run(cmd).await,

@@ -1,6 +1,7 @@
 //! `dateline media move --to s3://BUCKET/PREFIX` (or `--to FOLDER`): copy every photo file of
-//! the current media store (uploaded originals and served variants) to another, so an existing
-//! site can move its files to a bucket shared by several nodes, or back to a folder.
+//! the current media store (uploaded originals and served variants) and every playlist file
+//! to another, so an existing site can move its files to a bucket shared by several nodes, or
+//! back to a folder.
 //!
 //! Resumable: a file already at the target with the same size is skipped, and every write is a
 //! whole object (a staged local file renamed, or one S3 PUT), so a run that was interrupted left
@@ -131,7 +132,13 @@ fn is_photo_file(key: &object_store::path::Path) -> bool {
     if MediaStore::served_key(text).is_some() {
         return true;
     }
-    let Some(name) = text.strip_prefix("originals/") else {
+    // Playlist files (`audio/HASH.mp3`) move with the photos: a mount's playlist must play
+    // from the new store too.
+    let (name, exts): (&str, &[&str]) = if let Some(n) = text.strip_prefix("originals/") {
+        (n, &["jpg", "png", "webp", "gif"])
+    } else if let Some(n) = text.strip_prefix("audio/") {
+        (n, &["mp3", "aac", "ogg"])
+    } else {
         return false;
     };
     let Some((hash, ext)) = name.rsplit_once('.') else {
@@ -140,7 +147,7 @@ fn is_photo_file(key: &object_store::path::Path) -> bool {
     !hash.is_empty()
         && hash.len() <= 64
         && hash.bytes().all(|b| b.is_ascii_hexdigit())
-        && matches!(ext, "jpg" | "png" | "webp" | "gif")
+        && exts.contains(&ext)
 }
 
 #[cfg(test)]

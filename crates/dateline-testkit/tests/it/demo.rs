@@ -64,5 +64,33 @@ backend_test!(the_demo_loads_and_every_story_renders, |app| {
     let res = app.get(&src).await?;
     assert_eq!(res.status(), 200);
     assert_eq!(&res.bytes().await?[..3], b"\xff\xd8\xff");
+    // The demo is on air: Listen Live points at its station, whose playlist plays with no
+    // source connected (issue 23).
+    assert!(front.has(".site-header a.listen-live"));
+    let station = dateline_core::live::MountPath::parse(dateline::demo::DEMO_MOUNT)?;
+    let playlist = app.store.playlist(&station).await?;
+    let titles: Vec<&str> = playlist.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Dateline Radio - Station identification",
+            "Dateline Radio - Interlude in C",
+            "Dateline Radio - The headlines"
+        ]
+    );
+    let total: i64 = playlist.items.iter().map(|i| i.duration_ms).sum();
+    assert!(
+        (150_000..=300_000).contains(&total),
+        "{total} ms of demo audio"
+    );
+    app.state.playlists.sync().await?;
+    let on_air = app
+        .state
+        .live
+        .hub()
+        .mount_status(&station)
+        .and_then(|s| s.source)
+        .is_some_and(|s| s.playlist);
+    assert!(on_air, "the demo station plays its playlist");
     Ok(())
 });

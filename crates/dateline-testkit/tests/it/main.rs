@@ -22,6 +22,7 @@ mod jobs;
 mod listings;
 mod live;
 mod live_icecast;
+mod live_playlist;
 mod live_relay;
 mod media_library;
 mod media_store;

@@ -241,6 +241,8 @@ impl From<LiveError> for Refusal {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The server is restarting; try again shortly.",
             ),
+            // Playlist errors never come from a listener's or a source's request.
+            LiveError::NotAudio { .. } | LiveError::EmptyPlaylist => Refusal::internal(),
         }
     }
 }

@@ -12,6 +12,7 @@ mod front_door;
 mod head;
 mod listen;
 mod password;
+pub mod playlist;
 mod relay;
 mod source;
 mod status;

@@ -65,6 +65,9 @@ struct SourceView {
     relayed_from: Option<String>,
     bytes_received: u64,
     buffered_bytes: usize,
+    /// The mount's playlist is what is on air (no source is connected); `title` is then the
+    /// playing file's, from its tags.
+    playlist: bool,
 }
 
 #[derive(Serialize)]
@@ -132,6 +135,7 @@ fn source_view(s: &SourceStatus) -> SourceView {
         relayed_from: s.info.relayed_from.clone(),
         bytes_received: s.bytes_received,
         buffered_bytes: s.buffered_bytes,
+        playlist: s.playlist,
     }
 }
 

@@ -1,0 +1,226 @@
+//! Playlists in memory, on tokio's paused clock: files become whole frames paced by their
+//! durations, titles come from tags, and listeners move to a source and back at frame
+//! boundaries. Every wait is for an event and bounded.
+
+use super::*;
+use crate::testing::{adts_frame, id3, mp3_stream};
+use crate::{Hub, HubOptions, MountConfig, SourceInfo};
+use dateline_core::live::MountPath;
+use std::future::Future;
+use std::sync::Mutex;
+use tokio::io::AsyncReadExt;
+use tokio::sync::watch;
+
+fn path(s: &str) -> MountPath {
+    MountPath::parse(s).expect("valid mount path")
+}
+
+async fn within<T>(f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(600), f)
+        .await
+        .expect("the awaited event did not happen in time")
+}
+
+/// A file: an ID3 tag with a title, an Info frame, then `n` frames of 26.12 ms each.
+fn file(n: usize, seed: u8, title: &str) -> Bytes {
+    let mut tag = id3(0);
+    let mut frame = b"TIT2".to_vec();
+    frame.extend(((title.len() + 1) as u32).to_be_bytes());
+    frame.extend([0, 0, 3]);
+    frame.extend(title.as_bytes());
+    tag.extend(&frame);
+    let size = (tag.len() - 10) as u32;
+    tag[6..10].copy_from_slice(&[
+        (size >> 21) as u8 & 0x7F,
+        (size >> 14) as u8 & 0x7F,
+        (size >> 7) as u8 & 0x7F,
+        size as u8 & 0x7F,
+    ]);
+    let mut info = crate::testing::mp3_frame(false, 1);
+    info[40..44].copy_from_slice(b"Info");
+    let (frames, _) = mp3_stream(n, seed);
+    Bytes::from([tag, info, frames].concat())
+}
+
+/// The MP3 frames of `stream` from its start; panics at a byte that does not start a frame
+/// (a torn frame). What is left at the end (a frame still arriving) is returned apart.
+fn frames_of(stream: &[u8]) -> (Vec<Vec<u8>>, usize) {
+    let mut at = 0;
+    let mut out = Vec::new();
+    while at + 4 <= stream.len() {
+        let h = [stream[at], stream[at + 1], stream[at + 2], stream[at + 3]];
+        let len = crate::format::mp3_frame_len(h)
+            .unwrap_or_else(|| panic!("no frame starts at byte {at}: a torn frame"));
+        if at + len > stream.len() {
+            break;
+        }
+        out.push(stream[at..at + len].to_vec());
+        at += len;
+    }
+    (out, stream.len() - at)
+}
+
+struct Ear {
+    data: Arc<Mutex<Vec<u8>>>,
+    len: watch::Receiver<usize>,
+}
+
+impl Ear {
+    fn new(listener: crate::Listener) -> Self {
+        let (mut client, mut server) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move { listener.pump(&mut server).await });
+        let data = Arc::new(Mutex::new(Vec::new()));
+        let (tx, len) = watch::channel(0);
+        let sink = data.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0; 8192];
+            while let Ok(n) = client.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                let mut d = sink.lock().expect("not poisoned");
+                d.extend_from_slice(&buf[..n]);
+                tx.send_replace(d.len());
+            }
+        });
+        Self { data, len }
+    }
+
+    async fn wait_for(&mut self, n: usize) {
+        within(self.len.wait_for(|l| *l >= n))
+            .await
+            .expect("reader alive");
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.data.lock().expect("not poisoned").clone()
+    }
+}
+
+const FRAME_NANOS: u64 = 1152 * 1_000_000_000 / 44_100;
+
+#[test]
+fn a_file_becomes_its_frames_without_tags_or_info_frame() {
+    let track = Track::parse(AudioFormat::Mp3, file(100, 1, "Ident")).expect("an MP3 file");
+    assert_eq!(track.frames.len(), 100);
+    assert_eq!(track.title(), "Ident");
+    assert_eq!(track.duration(), Duration::from_nanos(100 * FRAME_NANOS));
+}
+
+#[test]
+fn a_file_of_another_format_is_refused_with_a_sentence() {
+    let adts: Vec<u8> = (0..50).flat_map(|_| adts_frame(300, 7)).collect();
+    let err = Track::parse(AudioFormat::Mp3, Bytes::from(adts.clone())).expect_err("not MP3");
+    assert_eq!(
+        err.to_string(),
+        "the file is not mp3 audio: it holds no MP3 frames (is it another format?)"
+    );
+    assert!(Track::parse(AudioFormat::Aac, Bytes::from(adts)).is_ok());
+    let ogg = Track::parse(AudioFormat::Ogg, Bytes::from_static(b"OggS")).expect_err("ogg");
+    assert!(ogg.to_string().contains("Ogg files cannot be played"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_playlist_plays_in_real_time_gaplessly_and_repeats() {
+    let p = path("/live/a.mp3");
+    let hub = Hub::new(HubOptions::default());
+    let mut config = MountConfig::new(p.clone(), AudioFormat::Mp3);
+    config.burst_bytes = 0;
+    hub.configure(config);
+    let a = Track::parse(AudioFormat::Mp3, file(40, 1, "A")).expect("mp3");
+    let b = Track::parse(AudioFormat::Mp3, file(60, 2, "B")).expect("mp3");
+    let _handle = hub
+        .start_playlist(
+            &p,
+            Playlist {
+                tracks: vec![a, b],
+                shuffle: false,
+                seed: 1,
+            },
+            0,
+        )
+        .expect("playlist on air");
+    let started = Instant::now();
+    let mut ear = Ear::new(hub.listen(&p, false).expect("the playlist is on air"));
+    // 250 frames: twice round (100 frames each) and half a file more.
+    let (one, _) = mp3_stream(40, 1);
+    let (two, _) = mp3_stream(60, 2);
+    let round = [one.as_slice(), two.as_slice()].concat();
+    let want = [round.as_slice(), &round, &round[..one.len() + 10 * 418]].concat();
+    ear.wait_for(want.len()).await;
+    let got = ear.bytes();
+    let (frames, _) = frames_of(&got);
+    let heard = Duration::from_nanos(frames.len() as u64 * FRAME_NANOS);
+    let elapsed = started.elapsed();
+    // Paced by frame durations: never more than the lead (plus a chunk and a frame) ahead.
+    assert!(
+        heard <= elapsed + LEAD + 2 * CHUNK,
+        "{heard:?} of audio after {elapsed:?}: flooded"
+    );
+    assert!(
+        heard + CHUNK >= elapsed,
+        "{heard:?} after {elapsed:?}: starved"
+    );
+    assert_eq!(
+        &got[..want.len()],
+        want.as_slice(),
+        "gapless, in order, repeating"
+    );
+    // The title changes when a file's first chunk is published (up to the lead early).
+    let title = hub.title(&p).expect("on air");
+    assert!(title == "A" || title == "B", "title {title:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn listeners_move_to_a_source_and_back_at_frame_boundaries() {
+    let p = path("/live/a.mp3");
+    let hub = Hub::new(HubOptions {
+        chunk_bytes: 1000,
+        ..HubOptions::default()
+    });
+    hub.configure(MountConfig::new(p.clone(), AudioFormat::Mp3));
+    let track = Track::parse(AudioFormat::Mp3, file(200, 1, "Playlist")).expect("mp3");
+    let _handle = hub
+        .start_playlist(
+            &p,
+            Playlist {
+                tracks: vec![track],
+                shuffle: true,
+                seed: 7,
+            },
+            0,
+        )
+        .expect("playlist on air");
+    let mut ear = Ear::new(hub.listen(&p, true).expect("the playlist is on air"));
+    ear.wait_for(20_000).await;
+    let mut source = hub
+        .start_source(&p, SourceInfo::default(), 0)
+        .expect("a source may connect while the playlist plays");
+    // The source's frames are told apart by their fill bytes (seed 9).
+    let (live, _) = mp3_stream(30, 9);
+    source.push(&live);
+    let before = ear.bytes().len();
+    ear.wait_for(before + live.len()).await;
+    drop(source);
+    let after = ear.bytes().len();
+    ear.wait_for(after + 20_000).await;
+    let got = ear.bytes();
+    let (audio, titles) = crate::testing::deinterleave(&got, crate::icy::DEFAULT_METAINT);
+    let (frames, _) = frames_of(&audio);
+    let live_frames: Vec<Vec<u8>> = frames_of(&live).0;
+    let first_live = frames
+        .iter()
+        .position(|f| *f == live_frames[0])
+        .expect("the source was heard");
+    assert_eq!(
+        &frames[first_live..first_live + live_frames.len()],
+        live_frames.as_slice(),
+        "the whole source, in order"
+    );
+    assert!(first_live > 0, "the playlist played first");
+    assert!(
+        frames.len() > first_live + live_frames.len(),
+        "the playlist came back"
+    );
+    assert!(titles.first().is_some_and(|t| t == "Playlist"));
+}
