@@ -2,7 +2,9 @@
 //! the store, the theme and the web layer together and owns every background task.
 
 use clap::Parser;
-use dateline::{config, jobs, media, mounts, providers, reindex, schedule, serve, users};
+use dateline::{
+    backup, config, jobs, media, migrate, mounts, providers, reindex, schedule, serve, users,
+};
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: a page render allocates thousands of small values
@@ -35,6 +37,9 @@ fn main() -> ExitCode {
             config::Command::Reindex(args) => reindex::run(args).await,
             config::Command::Jobs(cmd) => jobs::run(cmd).await,
             config::Command::Media(cmd) => media::run(cmd).await,
+            config::Command::Backup(args) => backup::run(args).await,
+            config::Command::Restore(args) => backup::restore(args).await,
+            config::Command::Migrate(args) => migrate::run(args).await,
         }
     });
     match result {
