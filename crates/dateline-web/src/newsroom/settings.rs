@@ -82,9 +82,9 @@ async fn backup_view(state: &AppState) -> Result<Option<BackupView>, AppError> {
             .to_string()
     };
     let secs = r.plan.every.as_secs();
-    let every = if secs % 86_400 == 0 {
+    let every = if secs.is_multiple_of(86_400) {
         format!("{} days", secs / 86_400)
-    } else if secs % 3600 == 0 {
+    } else if secs.is_multiple_of(3600) {
         format!("{} hours", secs / 3600)
     } else {
         format!("{} minutes", secs / 60)
