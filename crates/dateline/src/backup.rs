@@ -481,13 +481,16 @@ fn sqlite_file(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
+/// Each entry read from an archive, by name: its size and SHA-256 (hex).
+type Seen = BTreeMap<String, (u64, String)>;
+
 /// Read every entry of `archive`: each one's size and SHA-256 by name (the manifest's text
 /// apart), each written to `place(name)` when that gives a path. Any entry that is not a plain
 /// file under a known name, or appears twice, is an error naming it.
 fn read_archive(
     archive: &Path,
     mut place: impl FnMut(&str) -> Option<PathBuf>,
-) -> anyhow::Result<(BTreeMap<String, (u64, String)>, Option<Vec<u8>>)> {
+) -> anyhow::Result<(Seen, Option<Vec<u8>>)> {
     let file = std::fs::File::open(archive)
         .with_context(|| format!("opening the archive {}", archive.display()))?;
     let gz = flate2::read::GzDecoder::new(std::io::BufReader::new(file));
@@ -569,11 +572,7 @@ fn safe_name(name: &str) -> bool {
 }
 
 /// Check what `read_archive` saw against the manifest it found.
-fn check(
-    archive: &Path,
-    seen: &BTreeMap<String, (u64, String)>,
-    manifest: Option<Vec<u8>>,
-) -> anyhow::Result<Manifest> {
+fn check(archive: &Path, seen: &Seen, manifest: Option<Vec<u8>>) -> anyhow::Result<Manifest> {
     let shown = archive.display();
     let text = manifest.with_context(|| {
         format!("{shown} has no {MANIFEST}: it is not a Dateline backup, or it was cut short")
