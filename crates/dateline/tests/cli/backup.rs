@@ -841,9 +841,12 @@ async fn the_demo_site_moves_to_postgres_unchanged() -> anyhow::Result<()> {
         "the URL (with any password) was printed: {again}"
     );
 
-    // The PostgreSQL node gets its own data folder with the same photo files.
+    // The PostgreSQL node gets its own data folder (two nodes cannot share one search index)
+    // with the same photo files and index, as the moved site keeps its data folder: a node
+    // that had to build its index afresh would rank related lists again while it did.
     let pg_data = d.join("pg");
     copy_dir(&data.join("media"), &pg_data.join("media"))?;
+    copy_dir(&data.join("search"), &pg_data.join("search"))?;
     let sqlite_node = Served::start(&http, &data, &[], d.join("sqlite.log")).await?;
     let pg_node = Served::start(&http, &pg_data, &["--database", &url], d.join("pg.log")).await?;
 
