@@ -39,6 +39,7 @@ mod sections;
 mod sessions;
 mod settings;
 mod stream;
+mod tables;
 mod tags;
 
 pub use accounts::{ApiTokens, NewAccount};
@@ -63,6 +64,7 @@ pub use search::{Modified, SearchSource};
 pub use sections::NewSection;
 pub use sessions::{ApiToken, Session};
 pub use stream::LISTENER_APPLICATION_NAME;
+pub use tables::{Column, Snapshot, Table, TableSum, tables_at};
 
 use dateline_core::{ArticleId, MediaId, SectionId, TagId};
 use sqlx::AnyPool;

@@ -35,6 +35,33 @@ impl Store {
         }
     }
 
+    /// An operator's record kept under `key` in the settings table (JSON text, such as the
+    /// scheduled backups' last outcome); None when there is none.
+    pub async fn note(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key.to_owned())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Keep `value` under `key` ([`Store::note`]). Never announced: readers see none of it,
+    /// so it never empties the page cache.
+    pub async fn set_note(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let mut w = self.write().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key.to_owned())
+        .bind(value.to_owned())
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
     pub async fn save_site_settings(&self, s: &SiteSettings) -> Result<(), StoreError> {
         let json = serde_json::to_string(s)
             .map_err(|e| StoreError::Corrupt(format!("site settings: {e}")))?;

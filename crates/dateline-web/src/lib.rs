@@ -10,6 +10,7 @@
 //! the markup crate's `fill`.
 
 mod api;
+pub mod backups;
 pub mod body;
 pub mod cache;
 mod clock;

@@ -47,6 +47,8 @@ pub struct Options {
     pub job_lease: std::time::Duration,
     /// How often the job runner looks for jobs it was not woken for: [`crate::jobs::POLL`].
     pub job_poll: std::time::Duration,
+    /// Scheduled backups (`[backup]` in `dateline.toml`); None: none.
+    pub backup: Option<crate::backups::Plan>,
 }
 
 impl Default for Options {
@@ -63,6 +65,7 @@ impl Default for Options {
             node_name: None,
             job_lease: crate::jobs::LEASE,
             job_poll: crate::jobs::POLL,
+            backup: None,
         }
     }
 }
@@ -162,6 +165,8 @@ pub struct Shared {
     pub health: crate::health::Health,
     /// Hears the other nodes' writes (on PostgreSQL) and applies discussion changes.
     pub stream: Arc<crate::stream::Stream>,
+    /// Scheduled backups, when configured.
+    pub backups: Option<crate::backups::Backups>,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -213,6 +218,10 @@ impl AppState {
             .as_ref()
             .map(|smtp| crate::mail::Mailer::start(smtp, queue.clone(), &mut handlers))
             .transpose()?;
+        let backups = options
+            .backup
+            .clone()
+            .map(|plan| crate::backups::Backups::start(queue.clone(), plan, &mut handlers));
         let jobs = crate::jobs::Jobs::start(
             queue,
             handlers,
@@ -226,7 +235,11 @@ impl AppState {
             },
         );
         related.queue_sweep().await?;
+        if let Some(b) = &backups {
+            b.queue_first().await?;
+        }
         Ok(Self(Arc::new(Shared {
+            backups,
             stream,
             related,
             scheduler,

@@ -67,6 +67,13 @@ pub enum Command {
     /// Old URLs the site answers with a 301: export them for a front proxy.
     #[command(subcommand)]
     Redirects(crate::redirects::RedirectsCommand),
+    /// Back the site up into one archive while it serves (--out FILE), or check an archive
+    /// (--verify FILE).
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup into an empty data folder (and database), rebuilding the search index.
+    Restore(crate::backup::RestoreArgs),
+    /// Copy a SQLite site into an empty PostgreSQL database.
+    Migrate(crate::migrate::MigrateArgs),
 }
 
 /// Where the data lives; shared by every command that touches the database.
@@ -160,6 +167,75 @@ pub struct FileConfig {
     /// Where photo files live (`"s3://BUCKET/PREFIX"`, a folder, or a table with the S3
     /// endpoint and credentials); see `config/media_store.rs`.
     pub media_store: Option<media_store::MediaStoreEntry>,
+    /// Scheduled backups; without the table the server makes none.
+    pub backup: Option<BackupFile>,
+}
+
+/// The `[backup]` table: `every = "6h"`, `keep = 28`, `dir = "…"`.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct BackupFile {
+    /// How often: a duration such as "6h", "1d" or "30m". [default: 6h]
+    pub every: Option<String>,
+    /// How many of the newest archives to keep. [default: 28]
+    pub keep: Option<u32>,
+    /// Where the archives go. [default: DATA/backups]
+    pub dir: Option<PathBuf>,
+}
+
+/// Scheduled backups, checked.
+#[derive(Debug, Clone)]
+pub struct BackupSettings {
+    pub every: Duration,
+    pub keep: u32,
+    pub dir: PathBuf,
+    /// The configuration file to put in each archive, when there is one.
+    pub config_file: Option<PathBuf>,
+}
+
+/// `30m`, `6h`, `1d` (a whole number and one unit: minutes, hours or days).
+fn parse_every(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let unit_secs = match unit.trim() {
+        "m" | "min" | "minute" | "minutes" => 60,
+        "h" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(unit_secs).map(Duration::from_secs)
+}
+
+/// The shortest period accepted: a backup reads the whole database, so more often is a typo.
+const MIN_BACKUP_EVERY: Duration = Duration::from_secs(60);
+
+fn backup_settings(
+    file: Option<BackupFile>,
+    data: &Path,
+    config_file: Option<PathBuf>,
+) -> anyhow::Result<Option<BackupSettings>> {
+    let Some(b) = file else { return Ok(None) };
+    let every_text = b.every.unwrap_or_else(|| "6h".to_owned());
+    let every = parse_every(&every_text)
+        .filter(|d| *d >= MIN_BACKUP_EVERY)
+        .with_context(|| {
+            format!(
+                "backup.every must be a duration of a minute or more such as \"6h\" or \"1d\", \
+                 not {every_text:?}"
+            )
+        })?;
+    let keep = b.keep.unwrap_or(28);
+    if keep == 0 {
+        bail!("backup.keep must be 1 or more (how many archives to keep), not 0");
+    }
+    Ok(Some(BackupSettings {
+        every,
+        keep,
+        dir: b.dir.unwrap_or_else(|| data.join("backups")),
+        config_file,
+    }))
 }
 
 /// Site settings a configuration file may seed; what it leaves out stays as stored.
@@ -204,6 +280,8 @@ pub struct Settings {
     pub relay_password: Option<Secret<String>>,
     /// Where photo files live.
     pub media: media_store::MediaStoreSettings,
+    /// Scheduled backups; None: none.
+    pub backup: Option<BackupSettings>,
 }
 
 impl Settings {
@@ -264,6 +342,11 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
     }
     let smtp = smtp::resolve(args.smtp, file.smtp)?;
     let media = media_store::resolve(*args.media, file.media_store, &data)?;
+    let config_file = match &args.store.config {
+        Some(p) => Some(p.clone()),
+        None => Some(data.join("dateline.toml")).filter(|p| p.is_file()),
+    };
+    let backup = backup_settings(file.backup, &data, config_file)?;
     let node_url = args
         .node_url
         .or(file.node_url)
@@ -277,6 +360,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         bail!("relay_password must not be empty (leave it out to serve no relays)");
     }
     Ok(Settings {
+        backup,
         node_url,
         relay_password,
         node_name,

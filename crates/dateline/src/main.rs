@@ -3,8 +3,8 @@
 
 use clap::Parser;
 use dateline::{
-    config, import, jobs, media, mounts, playlists, providers, redirects, reindex, schedule, serve,
-    users,
+    backup, config, import, jobs, media, migrate, mounts, playlists, providers, redirects, reindex,
+    schedule, serve, users,
 };
 use std::process::ExitCode;
 
@@ -41,6 +41,9 @@ fn main() -> ExitCode {
             config::Command::Media(cmd) => media::run(cmd).await,
             config::Command::Import(cmd) => import::run(cmd).await,
             config::Command::Redirects(cmd) => redirects::run(cmd).await,
+            config::Command::Backup(args) => backup::run(args).await,
+            config::Command::Restore(args) => backup::restore(args).await,
+            config::Command::Migrate(args) => migrate::run(args).await,
         }
     });
     match result {

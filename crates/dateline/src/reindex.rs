@@ -29,16 +29,57 @@ pub struct ReindexArgs {
 }
 
 pub async fn run(args: ReindexArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
     let (data, database) = config::store_location(&args.store)?;
-    tokio::fs::create_dir_all(&data)
+    let (store, index) = rebuild_search(&data, &database).await?;
+    let ranking = Instant::now();
+    let mut last = Instant::now();
+    let ranked = dateline_web::related::rank_all(
+        &store,
+        &index,
+        Clock::System.now(),
+        args.rerank,
+        |done, total| {
+            if done == total || last.elapsed().as_millis() >= 500 {
+                last = Instant::now();
+                eprint!("\rdateline reindex: {done}/{total} related lists ranked");
+                let _ = std::io::stderr().flush();
+            }
+        },
+    )
+    .await;
+    eprintln!();
+    store.close().await;
+    let ranked = ranked.context("ranking related stories")?;
+    eprintln!(
+        "dateline reindex: {ranked} related lists ranked in {:.1} s",
+        ranking.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Rebuild the search index in `data` from the database at `database`, with progress on
+/// standard error; the store, still open, and the index, for what comes next. `dateline restore` calls it
+/// alone: a restored database's related lists are the backup's, and ranking them again would
+/// change what was restored.
+pub async fn rebuild_search(
+    data: &std::path::Path,
+    database: &str,
+) -> anyhow::Result<(Store, Arc<SearchIndex>)> {
+    let started = Instant::now();
+    tokio::fs::create_dir_all(data)
         .await
         .with_context(|| format!("creating the data folder {}", data.display()))?;
-    let store = Store::open(&database)
+    let store = Store::open(database)
         .await
         .context("opening the database")?;
-    let language = store.site_settings().await?.language;
-    let dir = config::search_dir(&data);
+    let language = match store.site_settings().await {
+        Ok(s) => s.language,
+        Err(e) => {
+            store.close().await;
+            return Err(e.into());
+        }
+    };
+    let dir = config::search_dir(data);
     let shown = dir.display().to_string();
     let opened = tokio::task::spawn_blocking(move || SearchIndex::open(&dir, &language))
         .await?
@@ -80,28 +121,5 @@ pub async fn run(args: ReindexArgs) -> anyhow::Result<()> {
         "dateline reindex: {indexed} published stories indexed in {shown} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let ranking = Instant::now();
-    let mut last = Instant::now();
-    let ranked = dateline_web::related::rank_all(
-        &store,
-        &index,
-        Clock::System.now(),
-        args.rerank,
-        |done, total| {
-            if done == total || last.elapsed().as_millis() >= 500 {
-                last = Instant::now();
-                eprint!("\rdateline reindex: {done}/{total} related lists ranked");
-                let _ = std::io::stderr().flush();
-            }
-        },
-    )
-    .await;
-    eprintln!();
-    store.close().await;
-    let ranked = ranked.context("ranking related stories")?;
-    eprintln!(
-        "dateline reindex: {ranked} related lists ranked in {:.1} s",
-        ranking.elapsed().as_secs_f64()
-    );
-    Ok(())
+    Ok((store, index))
 }

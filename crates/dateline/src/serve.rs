@@ -51,6 +51,36 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
 }
 
+/// The scheduled backups' plan: the job calls `dateline backup`'s own code with this node's
+/// database, configuration file and media store.
+fn backup_plan(settings: &Settings, b: &config::BackupSettings) -> dateline_web::backups::Plan {
+    let database = settings.database.clone();
+    let place = settings.media.place.clone();
+    let config_file = b.config_file.clone();
+    dateline_web::backups::Plan {
+        every: b.every,
+        keep: b.keep,
+        dir: b.dir.clone(),
+        make: std::sync::Arc::new(move |out: std::path::PathBuf| {
+            let database = database.clone();
+            let place = place.clone();
+            let config_file = config_file.clone();
+            Box::pin(async move {
+                // On a blocking thread of its own, driven by this runtime: the backup's future
+                // holds sqlx row streams, which the compiler cannot show to be `Send` for every
+                // lifetime (so it cannot be a job's boxed future directly), and a backup is
+                // long work that should not sit on the request threads anyway.
+                let handle = tokio::runtime::Handle::current();
+                tokio::task::spawn_blocking(move || {
+                    handle.block_on(crate::backup::backup_to(database, config_file, place, out))
+                })
+                .await?
+                .map(|_| ())
+            })
+        }),
+    }
+}
+
 /// A started site: the store open and seeded, the application state made, the port open.
 pub struct Server {
     state: AppState,
@@ -115,6 +145,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
                 ..Default::default()
             },
             node_name: settings.node_name.clone(),
+            backup: settings.backup.as_ref().map(|b| backup_plan(settings, b)),
             ..Options::default()
         },
     )

@@ -6,6 +6,7 @@ mod accounts_store;
 mod api;
 mod api_write;
 mod article_page;
+mod backups;
 mod bad_input;
 mod body;
 mod config;

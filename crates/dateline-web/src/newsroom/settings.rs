@@ -52,6 +52,69 @@ struct SettingsPage {
     photos: Vec<(String, String)>,
     errors: Vec<String>,
     notice: bool,
+    /// The scheduled backups; None when the node has none configured.
+    backups: Option<BackupView>,
+}
+
+/// The scheduled backups as the page shows them (times in the site's zone).
+#[derive(Debug, Serialize)]
+struct BackupView {
+    every: String,
+    keep: u32,
+    dir: String,
+    last_success: Option<String>,
+    last_file: Option<String>,
+    last_size: Option<String>,
+    next_run: Option<String>,
+    last_failure: Option<String>,
+    last_error: Option<String>,
+}
+
+async fn backup_view(state: &AppState) -> Result<Option<BackupView>, AppError> {
+    let Some(b) = &state.backups else {
+        return Ok(None);
+    };
+    let r = b.report().await.map_err(AppError::Internal)?;
+    let tz = state.site().await.map_err(AppError::Internal)?.tz.clone();
+    let when = |t: jiff::Timestamp| {
+        t.to_zoned(tz.clone())
+            .strftime("%H:%M %Z, %-d %B %Y")
+            .to_string()
+    };
+    let secs = r.plan.every.as_secs();
+    let every = if secs.is_multiple_of(86_400) {
+        format!("{} days", secs / 86_400)
+    } else if secs.is_multiple_of(3600) {
+        format!("{} hours", secs / 3600)
+    } else {
+        format!("{} minutes", secs / 60)
+    };
+    let size = |b: u64| {
+        let f = b as f64;
+        if f >= 1e9 {
+            format!("{:.1} GB", f / 1e9)
+        } else if f >= 1e6 {
+            format!("{:.1} MB", f / 1e6)
+        } else {
+            format!("{:.1} kB", f / 1e3)
+        }
+    };
+    Ok(Some(BackupView {
+        every,
+        keep: r.plan.keep,
+        dir: r.plan.dir.display().to_string(),
+        last_success: r.status.last_success_at.map(when),
+        last_file: r.status.last_file,
+        last_size: r.status.last_size.map(size),
+        next_run: r.next_run.map(when),
+        // A failure older than the last success is history, not news.
+        last_failure: r
+            .status
+            .last_failure_at
+            .filter(|f| r.status.last_success_at.is_none_or(|s| *f > s))
+            .map(when),
+        last_error: r.status.last_error,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +178,7 @@ async fn page(
             photos,
             errors,
             notice,
+            backups: backup_view(state).await?,
         },
     )
     .await

@@ -269,3 +269,45 @@ fn a_node_name_is_one_word() {
         );
     }
 }
+
+#[test]
+fn backups_are_scheduled_from_the_backup_table() {
+    let dir = std::env::temp_dir().join(format!("dateline-config-backup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let data = dir.to_string_lossy().to_string();
+    let write = |text: &str| std::fs::write(dir.join("dateline.toml"), text).expect("write");
+    write("");
+    assert!(
+        resolve(args(&["--data", &data]))
+            .expect("resolves")
+            .backup
+            .is_none()
+    );
+    write("[backup]\n");
+    let b = resolve(args(&["--data", &data]))
+        .expect("resolves")
+        .backup
+        .expect("scheduled");
+    assert_eq!(b.every, Duration::from_secs(6 * 3600));
+    assert_eq!(b.keep, 28);
+    assert_eq!(b.dir, dir.join("backups"));
+    assert_eq!(b.config_file, Some(dir.join("dateline.toml")));
+    write("[backup]\nevery = \"1d\"\nkeep = 3\ndir = \"/srv/b\"\n");
+    let b = resolve(args(&["--data", &data]))
+        .expect("resolves")
+        .backup
+        .expect("scheduled");
+    assert_eq!(b.every, Duration::from_secs(86_400));
+    assert_eq!((b.keep, b.dir), (3, PathBuf::from("/srv/b")));
+    for (text, says) in [
+        ("[backup]\nevery = \"10s\"\n", "backup.every"),
+        ("[backup]\nevery = \"soon\"\n", "backup.every"),
+        ("[backup]\nkeep = 0\n", "backup.keep"),
+        ("[backup]\nevry = \"6h\"\n", "unknown field"),
+    ] {
+        write(text);
+        let e = resolve(args(&["--data", &data])).expect_err(text);
+        assert!(format!("{e:#}").contains(says), "{text}: {e:#}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,8 +1,12 @@
 //! The `dateline` binary as an operator runs it: `dateline user …`, `dateline token create` and
 //! `dateline provider …`, `dateline import wordpress` and `dateline redirects export`
 //! against a temporary data folder, checking exit codes, the sentences printed and what the
-//! database holds afterwards. One integration binary; it needs no PostgreSQL (the commands
-//! share `serve`'s `--data`/`--database` handling, which the store tests cover on both).
+//! database holds afterwards. One integration binary. Most of it needs no PostgreSQL (the
+//! commands share `serve`'s `--data`/`--database` handling, which the store tests cover on
+//! both); `backup` (backup, restore and migrate against served sites) moves a site into a fresh
+//! database on `TEST_DATABASE_URL`'s server.
+
+mod backup;
 
 use dateline_core::account::Email;
 use dateline_core::permissions::Role;
