@@ -104,10 +104,12 @@ pub enum Action {
     ManageOwnTokens,
     /// Put a byline on a story that does not include oneself (crediting others alone).
     CreditOthers,
+    /// Define newsletters, write and send their issues, send alerts, see subscribers.
+    ManageNewsletters,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -130,6 +132,7 @@ impl Action {
         Action::ManageSettings,
         Action::ManageOwnTokens,
         Action::CreditOthers,
+        Action::ManageNewsletters,
     ];
 
     /// What the action is, for "your role (author) may not …".
@@ -157,6 +160,7 @@ impl Action {
             Action::ManageSettings => "change site settings",
             Action::ManageOwnTokens => "manage API tokens",
             Action::CreditOthers => "put a byline without yourself on a story",
+            Action::ManageNewsletters => "manage newsletters",
         }
     }
 }

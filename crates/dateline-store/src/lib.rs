@@ -25,6 +25,7 @@ mod jobs;
 mod listings;
 mod live;
 mod media;
+mod newsletters;
 mod people;
 mod providers;
 mod reader_links;
@@ -51,6 +52,10 @@ pub use jobs::{Job, JobFilter, NewJob};
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::{NewMount, SourceNode};
 pub use media::NewMedia;
+pub use newsletters::{
+    Consent, DeliveryTarget, Issue, IssueInput, Newsletter, NewsletterInput, Progress, Subscribed,
+    Subscriber, SubscriptionView, Suppression,
+};
 pub use people::NewPerson;
 pub use providers::Provider;
 pub use revisions::{Named, Revision, RevisionStory};
