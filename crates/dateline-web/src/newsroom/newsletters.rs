@@ -135,11 +135,7 @@ impl From<Progress> for ProgressView {
     fn from(p: Progress) -> Self {
         let total = p.total();
         Self {
-            percent: if total == 0 {
-                100
-            } else {
-                p.sent * 100 / total
-            },
+            percent: (p.sent * 100).checked_div(total).unwrap_or(100),
             queued: p.queued,
             sending: p.sending,
             sent: p.sent,
@@ -339,7 +335,10 @@ async fn create_newsletter(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the page is drawn again with whatever the form left: each part is its own field"
+)]
 async fn newsletter_page(
     state: &AppState,
     user: &CurrentUser,
