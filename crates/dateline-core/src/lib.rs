@@ -13,6 +13,7 @@ pub mod ids;
 pub mod live;
 pub mod mail;
 pub mod media;
+pub mod newsletter;
 pub mod old_url;
 pub mod page;
 pub mod permissions;

@@ -107,6 +107,8 @@ pub enum Action {
     /// Give a story an original publication time in the past (an archive story, issue 16):
     /// it decides where the story sits in every listing and its URL's date, so it is the desk's.
     BackdateStory,
+    /// Define newsletters, write and send their issues, send alerts, see subscribers.
+    ManageNewsletters,
 }
 
 impl Action {
@@ -134,6 +136,7 @@ impl Action {
         Action::ManageOwnTokens,
         Action::CreditOthers,
         Action::BackdateStory,
+        Action::ManageNewsletters,
     ];
 
     /// What the action is, for "your role (author) may not …".
@@ -162,6 +165,7 @@ impl Action {
             Action::ManageOwnTokens => "manage API tokens",
             Action::CreditOthers => "put a byline without yourself on a story",
             Action::BackdateStory => "give a story a publication time in the past",
+            Action::ManageNewsletters => "manage newsletters",
         }
     }
 }

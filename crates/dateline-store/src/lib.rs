@@ -26,6 +26,7 @@ mod jobs;
 mod listings;
 mod live;
 mod media;
+mod newsletters;
 mod people;
 mod playlists;
 mod providers;
@@ -55,6 +56,10 @@ pub use jobs::{Job, JobFilter, NewJob};
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::{NewMount, SourceNode};
 pub use media::NewMedia;
+pub use newsletters::{
+    Consent, DeliveryTarget, Issue, IssueInput, Newsletter, NewsletterInput, Progress, Subscribed,
+    Subscriber, SubscriptionView, Suppression,
+};
 pub use people::NewPerson;
 pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};
 pub use providers::Provider;

@@ -115,6 +115,7 @@ pub fn smtp_options(port: u16) -> Options {
         username: None,
         password: None,
         from: "The Test Herald <news@herald.example>".to_owned(),
+        dkim: None,
     };
     Options {
         smtp: Some(smtp),
@@ -187,6 +188,39 @@ impl TestApp {
         let mut app = Self::start_with_smtp_port(backend, sink.port).await?;
         app.mail = Some(sink);
         Ok(app)
+    }
+
+    /// [`TestApp::start_with_mail`] with the options `adjust` makes from the mail ones (DKIM,
+    /// newsletter limits).
+    pub async fn start_with_mail_and(
+        backend: TestBackend,
+        adjust: impl FnOnce(&mut Options),
+    ) -> anyhow::Result<Self> {
+        let sink = MailSink::start().await?;
+        let mut options = smtp_options(sink.port);
+        adjust(&mut options);
+        let mut app = Self::start_with(backend, None, options).await?;
+        app.mail = Some(sink);
+        Ok(app)
+    }
+
+    /// The messages sent to `to`, once the newsletter sender has had at least `n` messages
+    /// accepted in all (waiting up to 10 seconds).
+    pub async fn newsletter_mail_to(&self, to: &str, n: u64) -> anyhow::Result<Vec<Mail>> {
+        let sink = self.mail.as_ref().context("started without mail")?;
+        let sender = self
+            .state
+            .newsletters
+            .as_ref()
+            .context("the site has no newsletters")?;
+        anyhow::ensure!(
+            sender
+                .delivered(n, std::time::Duration::from_secs(10))
+                .await,
+            "only {} of {n} newsletter messages were sent within 10 s",
+            sender.sent()
+        );
+        sink.to(to).await
     }
 
     /// Start with SMTP settings pointing at 127.0.0.1:`port`, where a test may start a

@@ -28,9 +28,21 @@ pub struct Mail {
 }
 
 impl Mail {
+    /// A header's value, continuation lines unfolded (RFC 5322 folding).
     pub fn header(&self, name: &str) -> Option<String> {
         let head = self.raw.split("\n\n").next().unwrap_or("");
-        head.lines().find_map(|l| {
+        let mut unfolded: Vec<String> = Vec::new();
+        for line in head.lines() {
+            if line.starts_with([' ', '\t']) {
+                if let Some(last) = unfolded.last_mut() {
+                    last.push(' ');
+                    last.push_str(line.trim());
+                }
+            } else {
+                unfolded.push(line.to_owned());
+            }
+        }
+        unfolded.iter().find_map(|l| {
             let (k, v) = l.split_once(':')?;
             k.trim()
                 .eq_ignore_ascii_case(name)
@@ -38,8 +50,12 @@ impl Mail {
         })
     }
 
-    /// The body, decoded when it was sent quoted-printable.
+    /// The body, decoded when it was sent quoted-printable; of a multipart message, its
+    /// `text/plain` part.
     pub fn body(&self) -> String {
+        if let Some(text) = self.part("text/plain") {
+            return text;
+        }
         let body = self.raw.split_once("\n\n").map_or("", |(_, b)| b);
         let qp = self
             .header("Content-Transfer-Encoding")
@@ -51,6 +67,47 @@ impl Mail {
         }
     }
 
+    /// The decoded part of a multipart message whose type is `content_type` (7bit,
+    /// quoted-printable or base64); None for a single-part message or no such part.
+    pub fn part(&self, content_type: &str) -> Option<String> {
+        let ct = self.header("Content-Type")?;
+        let boundary = ct.split(';').find_map(|p| {
+            p.trim()
+                .strip_prefix("boundary=")
+                .map(|b| b.trim_matches('"').to_owned())
+        })?;
+        let marker = format!("--{boundary}");
+        for chunk in self.raw.split(&marker).skip(1) {
+            let part = Mail {
+                raw: chunk.trim_start_matches('\n').to_owned(),
+            };
+            let is_it = part
+                .header("Content-Type")
+                .is_some_and(|t| t.to_ascii_lowercase().starts_with(content_type));
+            if !is_it {
+                continue;
+            }
+            let body = part.raw.split_once("\n\n").map_or("", |(_, b)| b);
+            let encoding = part
+                .header("Content-Transfer-Encoding")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            return Some(match encoding.as_str() {
+                "quoted-printable" => quoted_printable(body),
+                "base64" => {
+                    use base64::Engine;
+                    let joined: String = body.split_whitespace().collect();
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(joined)
+                        .unwrap_or_default();
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+                _ => body.to_owned(),
+            });
+        }
+        None
+    }
+
     /// The first link in the body starting with `prefix` (a whole line of its own).
     pub fn link(&self, prefix: &str) -> Option<String> {
         self.body()
@@ -58,6 +115,58 @@ impl Mail {
             .map(str::trim)
             .find(|l| l.starts_with(prefix))
             .map(str::to_owned)
+    }
+
+    /// Check the message's DKIM signature with dkimpy (installed by `scripts/install-deps`
+    /// into `.venv-tools/`), an implementation independent of the signer, with `records`
+    /// standing in for DNS (`selector._domainkey.domain` → the TXT record). Ok when it
+    /// verifies; the error carries dkimpy's account otherwise.
+    pub async fn verify_dkim(&self, records: &[(&str, &str)]) -> anyhow::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv-tools/bin/python");
+        let dns: std::collections::HashMap<&str, &str> = records.iter().copied().collect();
+        let script = r#"
+import json, sys, logging, dkim
+logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+records = json.loads(sys.argv[1])
+def dnsfunc(name, timeout=5):
+    key = name.decode() if isinstance(name, bytes) else name
+    return records.get(key.rstrip('.'), '').encode()
+msg = sys.stdin.buffer.read()
+ok = dkim.verify(msg, dnsfunc=dnsfunc, logger=logging.getLogger('dkim'))
+print('pass' if ok else 'fail')
+sys.exit(0 if ok else 1)
+"#;
+        let mut child = tokio::process::Command::new(&python)
+            .arg("-c")
+            .arg(script)
+            .arg(serde_json::to_string(&dns)?)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "starting {} (scripts/install-deps installs dkimpy into .venv-tools/)",
+                    python.display()
+                )
+            })?;
+        let mut stdin = child.stdin.take().context("dkimpy's stdin")?;
+        stdin
+            .write_all(self.raw.replace('\n', "\r\n").as_bytes())
+            .await?;
+        drop(stdin);
+        let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+            .await
+            .context("dkimpy did not answer within 30 s")??;
+        anyhow::ensure!(
+            out.status.success(),
+            "dkimpy did not verify the signature: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
     }
 }
 

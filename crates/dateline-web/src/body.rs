@@ -152,6 +152,12 @@ impl Bodies {
         self.fill(PREVIEW, &prepared.html)
     }
 
+    /// A prepared body completed with absolute links on `origin` (a newsletter, read away
+    /// from the site).
+    pub fn fill_preview_from(&self, prepared: &PreparedBody, origin: &str) -> String {
+        self.fill_from(PREVIEW, &prepared.html, origin)
+    }
+
     /// The body of story `id` as its page shows it: links and photos as site paths.
     pub fn fill(&self, id: ArticleId, stored_html: &str) -> String {
         self.fill_from(id, stored_html, "")

@@ -25,6 +25,7 @@ pub mod live;
 pub mod mail;
 pub mod media;
 mod media_files;
+pub mod newsletters;
 pub mod newsroom;
 pub mod related;
 pub mod scheduler;
@@ -70,6 +71,11 @@ pub fn app(state: AppState) -> App {
         .merge(newsroom::routes(&state))
         // Outside the page cache too: discussions are cached per article (`discussion`).
         .merge(discussion::routes(&state))
+        // Outside the page cache too; the one-click unsubscribe also outside the guard.
+        .merge(
+            newsletters::pages::routes().layer(from_fn_with_state(state.clone(), newsroom::guard)),
+        )
+        .merge(newsletters::pages::one_click_routes())
         .merge(api::me::routes())
         .merge(api::newsroom::routes(&state))
         .fallback(site::not_found)

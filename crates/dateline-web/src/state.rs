@@ -49,6 +49,8 @@ pub struct Options {
     pub job_poll: std::time::Duration,
     /// Scheduled backups (`[backup]` in `dateline.toml`); None: none.
     pub backup: Option<crate::backups::Plan>,
+    /// Rate limits and batch size of newsletter sending (`[newsletters]`).
+    pub newsletters: crate::newsletters::NewsletterOptions,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
             job_lease: crate::jobs::LEASE,
             job_poll: crate::jobs::POLL,
             backup: None,
+            newsletters: crate::newsletters::NewsletterOptions::default(),
         }
     }
 }
@@ -82,6 +85,8 @@ pub struct SiteContext {
     pub csp: String,
     /// The masthead logo, when the settings name a library photo that exists.
     pub logo: Option<dateline_core::media::Media>,
+    /// The newsletters readers may subscribe to; empty when the site sends no mail.
+    pub newsletters: Vec<dateline_store::Newsletter>,
     /// People with a published story, by name: see [`SiteContext::authors`].
     pub(crate) authors: tokio::sync::OnceCell<Vec<Person>>,
     /// The newest published stories: see [`SiteContext::latest`].
@@ -161,6 +166,8 @@ pub struct Shared {
     pub discussion: Arc<crate::discussion::DiscussionCache>,
     /// Sends mail to readers off the request path; None without SMTP settings.
     pub mail: Option<crate::mail::Mailer>,
+    /// Newsletters: confirmations and issues sent as jobs; None without SMTP settings.
+    pub newsletters: Option<crate::newsletters::Newsletters>,
     /// Whether the node is shutting down (`/readyz` then answers 503).
     pub health: crate::health::Health,
     /// Hears the other nodes' writes (on PostgreSQL) and applies discussion changes.
@@ -178,7 +185,7 @@ impl AppState {
         clock: Clock,
         options: Options,
     ) -> anyhow::Result<Self> {
-        let site = load_site(&store).await?;
+        let site = load_site(&store, options.smtp.is_some()).await?;
         let live = crate::live::Live::load(&store, options.live.clone(), clock.now()).await?;
         let playlists = crate::live::playlist::Playlists::start(
             store.clone(),
@@ -222,6 +229,18 @@ impl AppState {
             .backup
             .clone()
             .map(|plan| crate::backups::Backups::start(queue.clone(), plan, &mut handlers));
+        let newsletters = match &options.smtp {
+            Some(smtp) => Some(
+                crate::newsletters::Newsletters::start(
+                    smtp,
+                    options.newsletters.clone(),
+                    queue.clone(),
+                    &mut handlers,
+                )
+                .await?,
+            ),
+            None => None,
+        };
         let jobs = crate::jobs::Jobs::start(
             queue,
             handlers,
@@ -257,6 +276,7 @@ impl AppState {
             search,
             discussion,
             mail,
+            newsletters,
             health: crate::health::Health::default(),
             site: Arc::new(RwLock::new(Arc::new(site))),
         })))
@@ -271,7 +291,7 @@ impl AppState {
         if current.generation == self.store.generation() && self.store.in_step() {
             return Ok(current);
         }
-        let fresh = Arc::new(load_site(&self.store).await?);
+        let fresh = Arc::new(load_site(&self.store, self.newsletters.is_some()).await?);
         *self.site.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
         Ok(fresh)
     }
@@ -292,7 +312,7 @@ impl AppState {
     }
 }
 
-async fn load_site(store: &Store) -> anyhow::Result<SiteContext> {
+async fn load_site(store: &Store, mail: bool) -> anyhow::Result<SiteContext> {
     // Read the generation first: a change landing during the load leaves this context marked
     // old, so the next request loads again.
     let generation = store.generation();
@@ -307,7 +327,13 @@ async fn load_site(store: &Store) -> anyhow::Result<SiteContext> {
         Some(id) => store.media(id).await.ok(),
         None => None,
     };
+    let newsletters = if mail {
+        store.newsletters().await?
+    } else {
+        Vec::new()
+    };
     Ok(SiteContext {
+        newsletters,
         logo,
         generation,
         settings,

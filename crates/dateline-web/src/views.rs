@@ -28,6 +28,16 @@ pub struct SiteView {
     pub year: i16,
     /// The masthead logo (decorative: the site's name is beside it).
     pub logo: Option<LogoView>,
+    /// Newsletters a reader may subscribe to (empty when the site cannot send mail): the
+    /// subscribe form on articles and section fronts.
+    pub newsletters: Vec<NewsletterItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewsletterItem {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,6 +76,15 @@ impl SiteView {
                         height: m.height_at(w),
                     }
                 }),
+            newsletters: site
+                .newsletters
+                .iter()
+                .map(|n| NewsletterItem {
+                    id: n.id,
+                    name: n.name.clone(),
+                    description: n.description.clone(),
+                })
+                .collect(),
             name: s.name.clone(),
             tagline: s.tagline.clone(),
             language: s.language.clone(),

@@ -164,6 +164,10 @@ pub struct FileConfig {
     pub site: Option<SiteOverrides>,
     /// Mail to readers (verification, password reset); see `config/smtp.rs`.
     pub smtp: Option<smtp::SmtpFile>,
+    /// DKIM signing of the site's mail; see `config/newsletters.rs`.
+    pub mail: Option<newsletters::MailFile>,
+    /// Newsletter sending limits; see `config/newsletters.rs`.
+    pub newsletters: Option<newsletters::NewslettersFile>,
     /// Where photo files live (`"s3://BUCKET/PREFIX"`, a folder, or a table with the S3
     /// endpoint and credentials); see `config/media_store.rs`.
     pub media_store: Option<media_store::MediaStoreEntry>,
@@ -274,6 +278,8 @@ pub struct Settings {
     pub site: SiteOverrides,
     /// None: the site sends no mail.
     pub smtp: Option<dateline_web::mail::SmtpSettings>,
+    /// Newsletter rate limits and batch size.
+    pub newsletters: dateline_web::newsletters::NewsletterOptions,
     /// This node's internal URL as configured; None: derived from the address it listens
     /// on when that is concrete (see [`node_url_for`]).
     pub node_url: Option<String>,
@@ -340,7 +346,8 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
     {
         bail!("node_name must be 1 to 100 characters without spaces, not {n:?}");
     }
-    let smtp = smtp::resolve(args.smtp, file.smtp)?;
+    let smtp = newsletters::resolve_mail(smtp::resolve(args.smtp, file.smtp)?, file.mail)?;
+    let newsletters = newsletters::resolve_newsletters(file.newsletters)?;
     let media = media_store::resolve(*args.media, file.media_store, &data)?;
     let config_file = match &args.store.config {
         Some(p) => Some(p.clone()),
@@ -366,6 +373,7 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         node_name,
         media,
         smtp,
+        newsletters,
         data,
         database,
         listen,
@@ -474,6 +482,7 @@ pub fn init_logging(filter: Option<&str>) {
 }
 
 pub mod media_store;
+pub mod newsletters;
 pub mod smtp;
 
 #[cfg(test)]

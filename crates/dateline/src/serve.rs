@@ -140,6 +140,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
             media_max_megapixels: settings.media_max_megapixels,
             search_dir: Some(settings.search_dir()),
             smtp: settings.smtp.clone(),
+            newsletters: settings.newsletters.clone(),
             live: dateline_web::live::LiveOptions {
                 relay_password: settings.relay_password.clone(),
                 ..Default::default()

@@ -27,6 +27,7 @@ mod live_playlist;
 mod live_relay;
 mod media_library;
 mod media_store;
+mod newsletters;
 mod nodes;
 mod page_cache;
 mod reader_mail;

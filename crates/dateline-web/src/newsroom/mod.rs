@@ -31,6 +31,7 @@
 //! | `GET/POST /newsroom/front-page`    | `ManageFrontPage`         |
 //! | `GET/POST /newsroom/comments…`     | `ModerateComments`        |
 //! | `POST /newsroom/readers/{id}/ban`  | `BanReaders`              |
+//! | `GET/POST /newsroom/newsletters…`  | `ManageNewsletters`       |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
@@ -42,6 +43,7 @@ mod discussion_settings;
 mod front_page;
 pub(crate) mod media;
 mod moderation;
+mod newsletters;
 mod password;
 mod revisions;
 mod search;
@@ -79,6 +81,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(discussion_settings::routes())
         .merge(sections::routes())
         .merge(front_page::routes())
+        .merge(newsletters::routes())
         .merge(moderation::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }
@@ -166,6 +169,7 @@ struct UserView {
     manages_settings: bool,
     manages_sections: bool,
     manages_front_page: bool,
+    manages_newsletters: bool,
     moderates: bool,
 }
 
@@ -196,6 +200,7 @@ pub(crate) async fn render<T: Serialize>(
             manages_settings: u.may(dateline_core::permissions::Action::ManageSettings),
             manages_sections: u.may(dateline_core::permissions::Action::ManageSections),
             manages_front_page: u.may(dateline_core::permissions::Action::ManageFrontPage),
+            manages_newsletters: u.may(dateline_core::permissions::Action::ManageNewsletters),
             moderates: u.may(dateline_core::permissions::Action::ModerateComments),
         }),
         csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),

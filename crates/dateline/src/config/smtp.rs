@@ -77,6 +77,7 @@ pub fn resolve(args: SmtpArgs, file: Option<SmtpFile>) -> anyhow::Result<Option<
         username,
         password,
         from: from.trim().to_owned(),
+        dkim: None,
     }))
 }
 

@@ -49,6 +49,7 @@ fn diffs_mark_added_and_removed_lines() {
 #[test]
 fn schedule_times_are_read_in_the_site_time_zone() {
     let site = crate::state::SiteContext {
+        newsletters: Vec::new(),
         generation: 0,
         settings: dateline_core::site::SiteSettings::default(),
         tz: jiff::tz::TimeZone::get("Europe/London").expect("tz database"),
