@@ -112,7 +112,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
