@@ -57,7 +57,7 @@
 use crate::http::{Accepted, Encoding, accepted, add_security_headers, csp_value, not_modified};
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -122,6 +122,9 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 
 #[derive(Debug)]
 pub struct CachedPage {
+    /// The route template that rendered it, so a hit is counted under its route
+    /// ([`crate::metrics`]) without the router.
+    route: Option<MatchedPath>,
     /// The store generation read before the page was rendered: it shows every change up to it.
     rendered_at: u64,
     /// What the page was rendered from; None: everything.
@@ -395,6 +398,8 @@ pub struct PageCache {
     renders: AtomicU64,
     /// Answers served stale while a new copy rendered, for tests and benchmarks.
     stale_answers: AtomicU64,
+    /// Answers served from a kept page (fresh or stale), for the metrics.
+    hits: AtomicU64,
 }
 
 /// Changes applied to the cache: for each thing a page can show, the generation of the last
@@ -543,6 +548,7 @@ impl PageCache {
             uncacheable: Cache::new(UNCACHEABLE_KEPT),
             renders: AtomicU64::new(0),
             stale_answers: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
         }
     }
 
@@ -607,7 +613,10 @@ impl PageCache {
 
     fn get(&self, key: &str, store: &Store, clock: &crate::Clock) -> Option<Arc<CachedPage>> {
         match self.find(key, store, clock) {
-            Found::Current(page) => Some(page),
+            Found::Current(page) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                Some(page)
+            }
             Found::Stale(_) | Found::Missing => None,
         }
     }
@@ -638,6 +647,11 @@ impl PageCache {
     /// benchmarks.
     pub fn renders(&self) -> u64 {
         self.renders.load(Ordering::Relaxed)
+    }
+
+    /// Answers served from a kept page since start (the misses are [`renders`](Self::renders)).
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
     }
 
     /// Answers served from a stale list page while its new copy rendered.
@@ -732,8 +746,10 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         use futures::future::Either;
+        // Every answer, hit or not, is counted and logged once, here.
+        let seen = crate::metrics::Seen::start(&self.state, &mut req);
         let head = req.method() == Method::HEAD;
         if (req.method() == Method::GET || head)
             && let Some(page) =
@@ -745,19 +761,29 @@ where
             // The usual hit: a form the client accepts is made; answer without a task (and
             // have the best form it accepts made, if this was not it).
             if page.prepared(accepts) {
-                let res = page.respond(req.headers(), head);
+                let mut res = page.respond(req.headers(), head);
                 page.refine(accepts);
-                return Either::Left(std::future::ready(Ok(res)));
+                if let Some(route) = &page.route {
+                    res.extensions_mut().insert(route.clone());
+                }
+                return Either::Left(std::future::ready(Ok(seen.finish(res))));
             }
             return Either::Right(Box::pin(async move {
-                Ok(answer(&page, req.headers(), head).await)
+                let mut res = answer(&page, req.headers(), head).await;
+                if let Some(route) = &page.route {
+                    res.extensions_mut().insert(route.clone());
+                }
+                Ok(seen.finish(res))
             }));
         }
         // The instance that was polled ready serves this request; a fresh clone waits for the
         // next (tower's rule for services called from a shared handle).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Either::Right(Box::pin(async move { inner.call(req).await }))
+        Either::Right(Box::pin(async move {
+            let res = inner.call(req).await?;
+            Ok(seen.finish(res))
+        }))
     }
 }
 
@@ -775,6 +801,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     }
     let key = key_of(&req).to_owned();
     let req_headers = req.headers().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let leading = if is_search(req.uri().path()) || state.cache.uncacheable.get(&key).is_some() {
         None
     } else {
@@ -788,8 +815,12 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
             }
             Flight::Follow(mut done) => {
                 match state.cache.find(&key, &state.store, &state.clock) {
-                    Found::Current(page) => return answer(&page, &req_headers, head).await,
+                    Found::Current(page) => {
+                        state.cache.hits.fetch_add(1, Ordering::Relaxed);
+                        return answer(&page, &req_headers, head).await;
+                    }
                     Found::Stale(page) => {
+                        state.cache.hits.fetch_add(1, Ordering::Relaxed);
                         state.cache.stale_answers.fetch_add(1, Ordering::Relaxed);
                         return answer(&page, &req_headers, head).await;
                     }
@@ -853,6 +884,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
             identity: bytes,
             generation,
             shows,
+            route,
         },
         state.clock.now(),
         csp,
@@ -920,6 +952,7 @@ struct Rendered<'a> {
     /// The store generation read before rendering.
     generation: u64,
     shows: Option<Shows>,
+    route: Option<MatchedPath>,
 }
 
 fn build(
@@ -929,6 +962,7 @@ fn build(
         identity,
         generation,
         shows,
+        route,
     }: Rendered<'_>,
     now: jiff::Timestamp,
     csp: HeaderValue,
@@ -961,6 +995,7 @@ fn build(
     kept.insert(header::CONTENT_SECURITY_POLICY, csp);
     add_security_headers(&mut kept);
     CachedPage {
+        route,
         rendered_at: generation,
         shows,
         checked_at: AtomicU64::new(0),

@@ -45,6 +45,13 @@ pub struct Options {
     pub job_lease: std::time::Duration,
     /// How often the job runner looks for jobs it was not woken for: [`crate::jobs::POLL`].
     pub job_poll: std::time::Duration,
+    /// Write one log line per request (`--log-format json`).
+    pub log_requests: bool,
+    /// Count requests by route and status for `/metrics` (off only to measure what counting
+    /// costs: `--no-request-metrics`).
+    pub request_metrics: bool,
+    /// Peers whose `X-Request-Id` is kept (the front proxy); others' requests get a new id.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Options {
@@ -60,6 +67,9 @@ impl Default for Options {
             node_name: None,
             job_lease: crate::jobs::LEASE,
             job_poll: crate::jobs::POLL,
+            log_requests: false,
+            request_metrics: true,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -157,6 +167,8 @@ pub struct Shared {
     pub health: crate::health::Health,
     /// Hears the other nodes' writes (on PostgreSQL) and applies discussion changes.
     pub stream: Arc<crate::stream::Stream>,
+    /// Request counts and latencies, and the registry `/metrics` writes.
+    pub metrics: Arc<crate::metrics::Metrics>,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -169,6 +181,11 @@ impl AppState {
         options: Options,
     ) -> anyhow::Result<Self> {
         let site = load_site(&store).await?;
+        let metrics = Arc::new(crate::metrics::Metrics::new(
+            options.log_requests,
+            options.request_metrics,
+            options.trusted_proxies.clone(),
+        )?);
         let live = crate::live::Live::load(&store, options.live.clone(), clock.now()).await?;
         let media_max_pixels = u64::from(options.media_max_megapixels) * 1_000_000;
         let queue = crate::jobs::JobQueue::new(store.clone(), clock.clone());
@@ -232,6 +249,7 @@ impl AppState {
             discussion,
             mail,
             health: crate::health::Health::default(),
+            metrics,
             site: Arc::new(RwLock::new(Arc::new(site))),
         })))
     }

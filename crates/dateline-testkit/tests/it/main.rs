@@ -24,6 +24,7 @@ mod live_icecast;
 mod live_relay;
 mod media_library;
 mod media_store;
+mod metrics;
 mod nodes;
 mod page_cache;
 mod reader_mail;
