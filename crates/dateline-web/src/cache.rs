@@ -752,6 +752,7 @@ where
         let seen = crate::metrics::Seen::start(&self.state, &mut req);
         let head = req.method() == Method::HEAD;
         if (req.method() == Method::GET || head)
+            && !req.headers().contains_key(header::AUTHORIZATION)
             && let Some(page) =
                 self.state
                     .cache
@@ -796,7 +797,9 @@ where
 /// pages whose last answer was not kept, are never waited for: nothing would be kept to share.
 pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let head = req.method() == Method::HEAD;
-    if req.method() != Method::GET && !head {
+    // A request with credentials (an API token reading a story's source) is answered for
+    // its sender alone: never from the cache, never kept.
+    if (req.method() != Method::GET && !head) || req.headers().contains_key(header::AUTHORIZATION) {
         return next.run(req).await;
     }
     let key = key_of(&req).to_owned();

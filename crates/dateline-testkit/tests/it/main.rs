@@ -4,6 +4,7 @@
 mod accounts;
 mod accounts_store;
 mod api;
+mod api_gaps;
 mod api_write;
 mod article_page;
 mod bad_input;

@@ -305,7 +305,7 @@ async fn tokens_are_printed_once_and_stored_hashed() -> anyhow::Result<()> {
         ],
         &format!("{PASSWORD}\n"),
     )?)?;
-    let out = ok(&dateline(
+    let created = dateline(
         d,
         &[
             "token",
@@ -316,9 +316,23 @@ async fn tokens_are_printed_once_and_stored_hashed() -> anyhow::Result<()> {
             "wire import",
         ],
         "",
-    )?)?;
-    let token = out.lines().last().unwrap_or("").trim().to_owned();
-    assert_eq!(token.len(), 43, "{out}");
+    )?;
+    let out = ok(&created)?;
+    // Issue 16: the token alone on standard output (`TOKEN=$(dateline token create …)`), the
+    // sentence on standard error.
+    let token = out.strip_suffix('\n').unwrap_or(&out).to_owned();
+    assert_eq!(token.len(), 43, "{out:?}");
+    assert!(
+        token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "{out:?}"
+    );
+    let said = String::from_utf8(created.stderr.clone())?;
+    assert!(
+        said.contains("API token for bot@example.com (author), shown once"),
+        "{said}"
+    );
     let s = store(d).await?;
     let owner = s
         .account_by_email(&Email::parse("bot@example.com")?)
