@@ -55,6 +55,7 @@
 //! is bounded too (past [`ARTICLES_KEPT`] stories it starts afresh by dropping everything).
 
 use crate::http::{Accepted, Encoding, accepted, add_security_headers, csp_value, not_modified};
+use crate::metrics::RouteMetrics;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
@@ -122,9 +123,9 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 
 #[derive(Debug)]
 pub struct CachedPage {
-    /// The route template that rendered it, so a hit is counted under its route
-    /// ([`crate::metrics`]) without the router.
-    route: Option<MatchedPath>,
+    /// The counters of the route that rendered it, so a hit is counted under its route
+    /// without the router or a label lookup ([`crate::metrics::RouteMetrics`]).
+    route: Option<Arc<RouteMetrics>>,
     /// The store generation read before the page was rendered: it shows every change up to it.
     rendered_at: u64,
     /// What the page was rendered from; None: everything.
@@ -804,7 +805,10 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     }
     let key = key_of(&req).to_owned();
     let req_headers = req.headers().clone();
-    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| state.metrics.route(m.as_str()));
     let leading = if is_search(req.uri().path()) || state.cache.uncacheable.get(&key).is_some() {
         None
     } else {
@@ -955,7 +959,7 @@ struct Rendered<'a> {
     /// The store generation read before rendering.
     generation: u64,
     shows: Option<Shows>,
-    route: Option<MatchedPath>,
+    route: Option<Arc<RouteMetrics>>,
 }
 
 fn build(

@@ -43,6 +43,54 @@ const LATENCY_BUCKETS: &[f64] = &[
 /// The route label of a request no route matched (a 404 from the fallback).
 const UNMATCHED: &str = "unmatched";
 
+/// Methods with a label of their own, in [`method_label`]'s order, then `other`.
+const METHODS: usize = 8;
+/// Status classes `1xx` to `5xx`.
+const CLASSES: usize = 5;
+
+/// One route's counters, made once per method and status class and then reused: a page-cache
+/// hit finds them through its kept page (no label hashing at all), a miss through one map
+/// lookup by route. Prometheus's own lookup hashes every label on every call, which in the
+/// hit path cost more than the rest of the answer (docs/benchmarks.md, "Metrics").
+pub struct RouteMetrics {
+    route: String,
+    children: [[std::sync::OnceLock<(IntCounter, prometheus::Histogram)>; CLASSES]; METHODS],
+}
+
+impl std::fmt::Debug for RouteMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteMetrics")
+            .field("route", &self.route)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RouteMetrics {
+    fn record(&self, metrics: &Metrics, method: usize, class: usize, seconds: f64) {
+        let Some(slot) = self.children.get(method).and_then(|m| m.get(class)) else {
+            return;
+        };
+        let (count, duration) = slot.get_or_init(|| {
+            let labels = [
+                METHOD_LABELS[method],
+                self.route.as_str(),
+                CLASS_LABELS[class],
+            ];
+            (
+                metrics.requests.with_label_values(&labels),
+                metrics.duration.with_label_values(&labels),
+            )
+        });
+        count.inc();
+        duration.observe(seconds);
+    }
+}
+
+const METHOD_LABELS: [&str; METHODS] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other",
+];
+const CLASS_LABELS: [&str; CLASSES] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
 /// A request's id, in its extensions for whoever logs about it (the error layer).
 #[derive(Debug, Clone)]
 pub struct RequestId(pub HeaderValue);
@@ -96,6 +144,8 @@ pub struct Metrics {
     log_requests: bool,
     /// Count requests by route (on unless `--no-request-metrics`: the benchmark's baseline).
     count_requests: bool,
+    /// Each route's counters ([`RouteMetrics`]), by route template.
+    routes: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<RouteMetrics>>>,
     /// Peers whose `X-Request-Id` is kept (the front proxy); others get a new id.
     trusted_proxies: Vec<IpAddr>,
 }
@@ -250,8 +300,33 @@ impl Metrics {
             ids: AtomicU64::new(0),
             log_requests,
             count_requests,
+            routes: std::sync::RwLock::default(),
             trusted_proxies,
         })
+    }
+
+    /// The counters of route template `route` (made on first use). Routes are the
+    /// router's templates and `unmatched`: a fixed, small set.
+    pub fn route(&self, route: &str) -> std::sync::Arc<RouteMetrics> {
+        if let Some(r) = self
+            .routes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(route)
+        {
+            return r.clone();
+        }
+        self.routes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(route.to_owned())
+            .or_insert_with(|| {
+                std::sync::Arc::new(RouteMetrics {
+                    route: route.to_owned(),
+                    children: Default::default(),
+                })
+            })
+            .clone()
     }
 
     /// A fresh request id: 16 hex digits.
@@ -289,7 +364,8 @@ impl Metrics {
 pub struct Seen {
     state: AppState,
     started: Instant,
-    method: &'static str,
+    /// Index into [`METHOD_LABELS`].
+    method: usize,
     id: HeaderValue,
 }
 
@@ -309,13 +385,13 @@ impl Seen {
         Self {
             state: state.clone(),
             started: Instant::now(),
-            method: method_label(req.method()),
+            method: method_index(req.method()),
             id,
         }
     }
 
-    /// Count the answer under its route (the `MatchedPath` in its extensions), log it when
-    /// asked, and send the id back.
+    /// Count the answer under its route (a kept page's [`RouteMetrics`], else the
+    /// `MatchedPath` in its extensions), log it when asked, and send the id back.
     pub fn finish(self, mut res: Response) -> Response {
         let elapsed = self.started.elapsed();
         let route = res
@@ -323,16 +399,21 @@ impl Seen {
             .get::<MatchedPath>()
             .map_or(UNMATCHED, MatchedPath::as_str);
         let status = res.status();
-        let class = status_class(status);
+        let class = status_index(status);
         let metrics = &self.state.metrics;
         if metrics.count_requests {
-            let labels = [self.method, route, class];
-            metrics.requests.with_label_values(&labels).inc();
-            metrics
-                .duration
-                .with_label_values(&labels)
-                .observe(elapsed.as_secs_f64());
+            let seconds = elapsed.as_secs_f64();
+            match res.extensions().get::<std::sync::Arc<RouteMetrics>>() {
+                Some(kept) => kept.record(metrics, self.method, class, seconds),
+                None => metrics
+                    .route(route)
+                    .record(metrics, self.method, class, seconds),
+            }
         }
+        let route = res
+            .extensions()
+            .get::<std::sync::Arc<RouteMetrics>>()
+            .map_or(route, |r| r.route.as_str());
         // Probes come every few seconds from every load balancer: a line each would bury
         // the log. A failing probe is still logged.
         let probe = route == "/livez" || route == "/readyz";
@@ -340,7 +421,7 @@ impl Seen {
             tracing::info!(
                 target: "dateline::request",
                 request_id = %self.id.to_str().unwrap_or(""),
-                method = self.method,
+                method = METHOD_LABELS[self.method],
                 route,
                 status = status.as_u16(),
                 duration_ms = elapsed.as_secs_f64() * 1000.0,
@@ -363,28 +444,29 @@ pub async fn mark_route(req: Request, next: Next) -> Response {
     res
 }
 
-/// A method as a label: the standard ones, and `other` for the rest, so a client inventing
-/// methods cannot grow the label set.
-fn method_label(m: &Method) -> &'static str {
+/// A method's label in [`METHOD_LABELS`]: the standard ones, and `other` for the rest, so a
+/// client inventing methods cannot grow the label set.
+fn method_index(m: &Method) -> usize {
     match *m {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::OPTIONS => "OPTIONS",
-        _ => "other",
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::PATCH => 4,
+        Method::DELETE => 5,
+        Method::OPTIONS => 6,
+        _ => 7,
     }
 }
 
-fn status_class(s: StatusCode) -> &'static str {
+/// A status's class in [`CLASS_LABELS`].
+fn status_index(s: StatusCode) -> usize {
     match s.as_u16() {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
+        100..=199 => 0,
+        200..=299 => 1,
+        300..=399 => 2,
+        400..=499 => 3,
+        _ => 4,
     }
 }
 
