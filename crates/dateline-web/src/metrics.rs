@@ -338,7 +338,7 @@ impl Metrics {
     }
 
     /// Whether the request came from a trusted proxy, whose headers are believed.
-    fn from_trusted_proxy(&self, req: &Request) -> bool {
+    fn sent_by_trusted_proxy(&self, req: &Request) -> bool {
         !self.trusted_proxies.is_empty()
             && req
                 .extensions()
@@ -373,7 +373,7 @@ impl Seen {
     /// Note the request's arrival, and give it its id (in its extensions as [`RequestId`]).
     pub fn start(state: &AppState, req: &mut Request) -> Self {
         let metrics = &state.metrics;
-        let trusted = metrics.from_trusted_proxy(req);
+        let trusted = metrics.sent_by_trusted_proxy(req);
         let id = trusted
             .then(|| Metrics::kept_id(req))
             .flatten()

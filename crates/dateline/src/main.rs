@@ -14,7 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// A command ready to run: `serve` with its settings checked, or any other.
 enum Run {
     Serve(Box<config::Settings>),
-    Other(config::Command),
+    Other(Box<config::Command>),
 }
 
 fn main() -> ExitCode {
@@ -31,7 +31,10 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         },
-        other => (Run::Other(other), cli.log_format.unwrap_or_default()),
+        other => (
+            Run::Other(Box::new(other)),
+            cli.log_format.unwrap_or_default(),
+        ),
     };
     config::init_logging(cli.log.as_deref(), format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -47,7 +50,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         let command = match command {
             Run::Serve(settings) => return serve::run(*settings).await,
-            Run::Other(command) => command,
+            Run::Other(command) => *command,
         };
         match command {
             config::Command::Serve(_) => Err(anyhow::anyhow!(

@@ -476,13 +476,13 @@ async fn save_article(
     let site = state.site().await?;
     // Without `discussion_mode` an update keeps the story's own.
     let form = b.form(&site, a.discussion_mode)?;
-    let mut checked = stories::check(&state, &site, &user, &form)
+    let mut checked = stories::check(state, &site, user, &form)
         .await
         .map_err(invalid)?;
-    if let Some(m) = stories::bylines_refused(&user, BYLINES, &checked.input.authors, &before) {
+    if let Some(m) = stories::bylines_refused(user, BYLINES, &checked.input.authors, &before) {
         return Err(AppError::Forbidden(m));
     }
-    stories::create_tags(&state, &mut checked).await?;
+    stories::create_tags(state, &mut checked).await?;
     let saved = state
         .store
         .update_article_by(
@@ -497,7 +497,7 @@ async fn save_article(
         .map_err(taken)?;
     Ok(answer(
         StatusCode::OK,
-        &article_answer(&state, &saved).await?,
+        &article_answer(state, &saved).await?,
     ))
 }
 
