@@ -136,7 +136,7 @@ fn main() -> ExitCode {
 async fn run(cmd: Cmd) -> anyhow::Result<()> {
     match cmd {
         Cmd::Jobs(args) => {
-            dateline::config::init_logging(Some("error"));
+            dateline::config::init_logging(Some("error"), dateline::config::LogFormat::Text);
             let r = jobs::run(&args).await?;
             let m = jobs::JobsReport::median;
             let list = |v: &[f64]| {
@@ -161,7 +161,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             ));
         }
         Cmd::Seed(args) => {
-            dateline::config::init_logging(Some("warn"));
+            dateline::config::init_logging(Some("warn"), dateline::config::LogFormat::Text);
             let (m, cached) = seed::run(&args).await?;
             report(&format!(
                 "seed articles={} words={} seconds={:.1} cached={} db_mb={:.1}",
@@ -173,7 +173,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             ));
         }
         Cmd::Comments(args) => {
-            dateline::config::init_logging(Some("warn"));
+            dateline::config::init_logging(Some("warn"), dateline::config::LogFormat::Text);
             let r = comments::run(&args).await?;
             report(&format!(
                 "comments story_rps_quiet={:.0} story_rps_with_posts={:.0} posts={} \
@@ -215,7 +215,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         }
         Cmd::Render(args) => {
             // The server's own log set-up, so logging costs what it costs there.
-            dateline::config::init_logging(None);
+            dateline::config::init_logging(None, dateline::config::LogFormat::Text);
             let r = render::run(&args).await?;
             for (i, s) in r.runs.iter().enumerate() {
                 report(&format!(
@@ -242,7 +242,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             ));
         }
         Cmd::Feeds(args) => {
-            dateline::config::init_logging(Some("warn"));
+            dateline::config::init_logging(Some("warn"), dateline::config::LogFormat::Text);
             for t in feeds::run(&args).await? {
                 report(&format!(
                     "feeds path={} br_bytes={} uncached_p50_ms={:.3} uncached_p99_ms={:.3} \
@@ -252,7 +252,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             }
         }
         Cmd::Publish(args) => {
-            dateline::config::init_logging(Some("warn"));
+            dateline::config::init_logging(Some("warn"), dateline::config::LogFormat::Text);
             let r = publish::run(&args).await?;
             report(&format!(
                 "publish answer_p50_ms={:.3} answer_p99_ms={:.3} visible_p50_ms={:.3} \
@@ -266,7 +266,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             ));
         }
         Cmd::Nodes(args) => {
-            dateline::config::init_logging(Some("warn"));
+            dateline::config::init_logging(Some("warn"), dateline::config::LogFormat::Text);
             let runs = nodes::run(&args).await?;
             let mut medians: [Vec<f64>; 8] = Default::default();
             for (i, r) in runs.iter().enumerate() {
@@ -310,7 +310,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             ));
         }
         Cmd::Publishing(args) => {
-            dateline::config::init_logging(Some("warn"));
+            dateline::config::init_logging(Some("warn"), dateline::config::LogFormat::Text);
             let phases = publishing::run(&args).await?;
             let mut medians: [[Vec<f64>; 4]; 2] = Default::default();
             for (i, p) in phases.iter().enumerate() {
@@ -370,7 +370,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             ));
         }
         Cmd::Search(args) => {
-            dateline::config::init_logging(Some("warn"));
+            dateline::config::init_logging(Some("warn"), dateline::config::LogFormat::Text);
             let f = search::run(&args).await?;
             report(&format!(
                 "search_index stories={} build_s={:.2} index_mb={:.1} queries={} \
@@ -425,7 +425,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             ));
         }
         Cmd::Paths { data, out, shuffle } => {
-            dateline::config::init_logging(Some("warn"));
+            dateline::config::init_logging(Some("warn"), dateline::config::LogFormat::Text);
             let db = data.join("dateline.db");
             anyhow::ensure!(db.exists(), "{} does not exist", db.display());
             let store = dateline_store::Store::open(&dateline::config::sqlite_url(&db)).await?;

@@ -42,6 +42,74 @@ pub fn fill(stored_html: &str, resolver: &dyn Resolver) -> String {
     out
 }
 
+/// The library photo of the first photo placeholder in `stored_html`, if any: what a story
+/// without a lead photo shows on social cards and in its JSON-LD `image`.
+pub fn first_photo(stored_html: &str) -> Option<MediaId> {
+    let mut rest = stored_html;
+    while let Some(at) = rest.find(OPEN) {
+        let tag = &rest[at..];
+        match Placeholder::parse(tag) {
+            Some((Placeholder::Photo { media: Some(m), .. }, _)) => return Some(m),
+            Some((_, len)) => rest = &tag[len..],
+            None => rest = &tag[1..],
+        }
+    }
+    None
+}
+
+/// The text of the first paragraph of `stored_html` with words in it, tags dropped and
+/// entities decoded, cut to about `max` characters at a word (with an ellipsis): the
+/// description of a story whose editors wrote no standfirst.
+pub fn first_paragraph(stored_html: &str, max: usize) -> Option<String> {
+    let mut rest = stored_html;
+    while let Some(at) = rest.find("<p>") {
+        let inner = &rest[at + 3..];
+        let end = inner.find("</p>").unwrap_or(inner.len());
+        let mut text = String::new();
+        let mut outside = &inner[..end];
+        // Stored HTML escapes every `<` in text, so each `<` opens a tag.
+        while let Some(open) = outside.find('<') {
+            text.push_str(&outside[..open]);
+            match outside[open..].find('>') {
+                Some(close) => outside = &outside[open + close + 1..],
+                None => outside = "",
+            }
+        }
+        text.push_str(outside);
+        let text = unescape(&text)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() {
+            return Some(cut(&text, max));
+        }
+        rest = &inner[end..];
+    }
+    None
+}
+
+/// `text` cut to at most `max` characters at a word boundary, with an ellipsis when cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        if out.chars().count() + word.chars().count() + 1 > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        out = text.chars().take(max).collect();
+    }
+    out.push('…');
+    out
+}
+
 /// A placeholder's decoded attributes.
 enum Placeholder<'a> {
     ReadMore {

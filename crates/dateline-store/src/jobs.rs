@@ -69,6 +69,18 @@ impl Job {
     }
 }
 
+/// How many jobs of one kind wait, run and failed for good ([`Store::job_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobCounts {
+    pub kind: String,
+    /// Not claimed yet (due or not).
+    pub pending: u64,
+    /// Held by a node's lease.
+    pub running: u64,
+    /// Failed for good, kept for an operator.
+    pub failed: u64,
+}
+
 /// Which jobs [`Store::jobs`] lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobFilter {
@@ -295,6 +307,35 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(job).collect()
+    }
+
+    /// The queue's depth by kind: pending, running and failed jobs (finished ones are deleted,
+    /// so they are not counted). One small aggregate, for the metrics scrape.
+    pub async fn job_counts(&self) -> Result<Vec<JobCounts>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, \
+               SUM(CASE WHEN failed_at IS NULL AND lease_owner IS NULL THEN 1 ELSE 0 END) AS pending, \
+               SUM(CASE WHEN failed_at IS NULL AND lease_owner IS NOT NULL THEN 1 ELSE 0 END) AS running, \
+               SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END) AS failed \
+             FROM jobs GROUP BY kind ORDER BY kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let count = |col: &str| -> Result<u64, StoreError> {
+                    let v: i64 = get(row, col)?;
+                    u64::try_from(v)
+                        .map_err(|_| StoreError::Corrupt(format!("job count {col} is {v}")))
+                };
+                Ok(JobCounts {
+                    kind: get(row, "kind")?,
+                    pending: count("pending")?,
+                    running: count("running")?,
+                    failed: count("failed")?,
+                })
+            })
+            .collect()
     }
 
     /// One job. `NotFound` when it finished (finished jobs are deleted) or never existed.

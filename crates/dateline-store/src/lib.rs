@@ -52,7 +52,7 @@ pub use desk::{DeskFilter, DeskItem, DeskSearch};
 pub use discussion::{LogEntry, NewComment, NewReader, PostingHistory, QueueItem, ReaderSession};
 pub use error::StoreError;
 pub use imports::{Imported, ImportedComment, ImportedStory, OldUrl};
-pub use jobs::{Job, JobFilter, NewJob};
+pub use jobs::{Job, JobCounts, JobFilter, NewJob};
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::{NewMount, SourceNode};
 pub use media::NewMedia;

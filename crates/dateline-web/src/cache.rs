@@ -56,9 +56,10 @@
 
 use crate::discussion::DiscussionCache;
 use crate::http::{Accepted, Encoding, accepted, add_security_headers, csp_value, not_modified};
+use crate::metrics::RouteMetrics;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -140,6 +141,9 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 
 #[derive(Debug)]
 pub struct CachedPage {
+    /// The counters of the route that rendered it, so a hit is counted under its route
+    /// without the router or a label lookup ([`crate::metrics::RouteMetrics`]).
+    route: Option<Arc<RouteMetrics>>,
     /// The store generation read before the page was rendered: it shows every change up to it.
     rendered_at: u64,
     /// What the page was rendered from; None: everything.
@@ -426,6 +430,8 @@ pub struct PageCache {
     renders: AtomicU64,
     /// Answers served stale while a new copy rendered, for tests and benchmarks.
     stale_answers: AtomicU64,
+    /// Answers served from a kept page (fresh or stale), for the metrics.
+    hits: AtomicU64,
 }
 
 /// Changes applied to the cache: for each thing a page can show, the generation of the last
@@ -574,6 +580,7 @@ impl PageCache {
             uncacheable: Cache::new(UNCACHEABLE_KEPT),
             renders: AtomicU64::new(0),
             stale_answers: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
         }
     }
 
@@ -650,7 +657,10 @@ impl PageCache {
         discussions: &DiscussionCache,
     ) -> Option<Arc<CachedPage>> {
         match self.find(key, store, clock, discussions) {
-            Found::Current(page) => Some(page),
+            Found::Current(page) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                Some(page)
+            }
             Found::Stale(_) | Found::Missing => None,
         }
     }
@@ -688,6 +698,11 @@ impl PageCache {
     /// benchmarks.
     pub fn renders(&self) -> u64 {
         self.renders.load(Ordering::Relaxed)
+    }
+
+    /// Answers served from a kept page since start (the misses are [`renders`](Self::renders)).
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
     }
 
     /// Answers served from a stale list page while its new copy rendered.
@@ -782,10 +797,13 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         use futures::future::Either;
+        // Every answer, hit or not, is counted and logged once, here.
+        let seen = crate::metrics::Seen::start(&self.state, &mut req);
         let head = req.method() == Method::HEAD;
         if (req.method() == Method::GET || head)
+            && !req.headers().contains_key(header::AUTHORIZATION)
             && let Some(page) = self.state.cache.get(
                 key_of(&req),
                 &self.state.store,
@@ -797,19 +815,29 @@ where
             // The usual hit: a form the client accepts is made; answer without a task (and
             // have the best form it accepts made, if this was not it).
             if page.prepared(accepts) {
-                let res = page.respond(req.headers(), head);
+                let mut res = page.respond(req.headers(), head);
                 page.refine(accepts);
-                return Either::Left(std::future::ready(Ok(res)));
+                if let Some(route) = &page.route {
+                    res.extensions_mut().insert(route.clone());
+                }
+                return Either::Left(std::future::ready(Ok(seen.finish(res))));
             }
             return Either::Right(Box::pin(async move {
-                Ok(answer(&page, req.headers(), head).await)
+                let mut res = answer(&page, req.headers(), head).await;
+                if let Some(route) = &page.route {
+                    res.extensions_mut().insert(route.clone());
+                }
+                Ok(seen.finish(res))
             }));
         }
         // The instance that was polled ready serves this request; a fresh clone waits for the
         // next (tower's rule for services called from a shared handle).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Either::Right(Box::pin(async move { inner.call(req).await }))
+        Either::Right(Box::pin(async move {
+            let res = inner.call(req).await?;
+            Ok(seen.finish(res))
+        }))
     }
 }
 
@@ -822,11 +850,17 @@ where
 /// pages whose last answer was not kept, are never waited for: nothing would be kept to share.
 pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let head = req.method() == Method::HEAD;
-    if req.method() != Method::GET && !head {
+    // A request with credentials (an API token reading a story's source) is answered for
+    // its sender alone: never from the cache, never kept.
+    if (req.method() != Method::GET && !head) || req.headers().contains_key(header::AUTHORIZATION) {
         return next.run(req).await;
     }
     let key = key_of(&req).to_owned();
     let req_headers = req.headers().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| state.metrics.route(m.as_str()));
     let leading = if is_search(req.uri().path()) || state.cache.uncacheable.get(&key).is_some() {
         None
     } else {
@@ -847,8 +881,12 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
                     .cache
                     .find(&key, &state.store, &state.clock, &state.discussion)
                 {
-                    Found::Current(page) => return answer(&page, &req_headers, head).await,
+                    Found::Current(page) => {
+                        state.cache.hits.fetch_add(1, Ordering::Relaxed);
+                        return answer(&page, &req_headers, head).await;
+                    }
                     Found::Stale(page) => {
+                        state.cache.hits.fetch_add(1, Ordering::Relaxed);
                         state.cache.stale_answers.fetch_add(1, Ordering::Relaxed);
                         return answer(&page, &req_headers, head).await;
                     }
@@ -918,6 +956,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
             generation,
             shows,
             discussion,
+            route,
         },
         state.clock.now(),
         csp,
@@ -992,6 +1031,7 @@ struct Rendered<'a> {
     generation: u64,
     shows: Option<Shows>,
     discussion: Option<EmbedsDiscussion>,
+    route: Option<Arc<RouteMetrics>>,
 }
 
 fn build(
@@ -1002,6 +1042,7 @@ fn build(
         generation,
         shows,
         discussion,
+        route,
     }: Rendered<'_>,
     now: jiff::Timestamp,
     csp: HeaderValue,
@@ -1034,6 +1075,7 @@ fn build(
     kept.insert(header::CONTENT_SECURITY_POLICY, csp);
     add_security_headers(&mut kept);
     CachedPage {
+        route,
         rendered_at: generation,
         shows,
         discussion,

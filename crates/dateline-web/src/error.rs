@@ -139,6 +139,7 @@ static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let path = req.uri().path().to_owned();
+    let given_id = req.extensions().get::<crate::metrics::RequestId>().cloned();
     let res = next.run(req).await;
     let error = match res.extensions().get::<Arc<AppError>>() {
         Some(e) => e.clone(),
@@ -158,7 +159,12 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         None => return res,
     };
     let status = error.status();
-    let request_id = format!("{:x}", REQUEST_IDS.fetch_add(1, Ordering::Relaxed));
+    // The id the request came with (also in its `X-Request-Id`), so a reader's reference
+    // finds the log line; a counter when the request bypassed the outer service (unit tests).
+    let request_id = match &given_id {
+        Some(id) => id.as_str().to_owned(),
+        None => format!("{:x}", REQUEST_IDS.fetch_add(1, Ordering::Relaxed)),
+    };
     if let AppError::Internal(e) = error.as_ref() {
         tracing::error!(request_id = %request_id, path = %path, error = ?e, "request failed");
     }

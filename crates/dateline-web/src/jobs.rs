@@ -214,6 +214,31 @@ struct Inner {
     stopped: watch::Sender<bool>,
     /// Runs ended on this node (finished, failed or retried): tests wait on it.
     ran: watch::Sender<u64>,
+    /// Runs ended on this node by kind and outcome, for the metrics ([`Jobs::outcomes`]).
+    outcomes: Mutex<std::collections::BTreeMap<(String, Outcome), u64>>,
+}
+
+/// How a run on this node ended, as the metrics count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Finished,
+    /// Failed and queued to be tried again.
+    Retried,
+    /// Failed for good.
+    Failed,
+    /// Its lease was taken over by another node.
+    Lost,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Finished => "finished",
+            Outcome::Retried => "retried",
+            Outcome::Failed => "failed",
+            Outcome::Lost => "lost",
+        }
+    }
 }
 
 /// Aborts the task when the last handle is dropped.
@@ -253,6 +278,7 @@ impl Jobs {
             stop: watch::Sender::new(None),
             stopped: watch::Sender::new(false),
             ran: watch::Sender::new(0),
+            outcomes: Mutex::default(),
         });
         tracing::info!(node = %inner.options.node, kinds = ?inner.kinds, "job runner started");
         let task = tokio::spawn(inner.clone().run());
@@ -275,6 +301,17 @@ impl Jobs {
     /// Runs ended on this node since start (finished, retried or failed).
     pub fn ran(&self) -> u64 {
         *self.inner.ran.borrow()
+    }
+
+    /// Runs ended on this node since start, by kind and outcome (counters: they only grow).
+    pub fn outcomes(&self) -> Vec<(String, Outcome, u64)> {
+        self.inner
+            .outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|((kind, outcome), n)| (kind.clone(), *outcome, *n))
+            .collect()
     }
 
     /// Wait until at least `n` runs ended on this node, for at most `within`; whether they did.
@@ -427,6 +464,18 @@ impl Inner {
         };
         let store = &self.queue.store;
         let now = self.queue.clock.now();
+        let counted = match &outcome {
+            None => Outcome::Lost,
+            Some(Ok(())) => Outcome::Finished,
+            Some(Err(_)) if job.attempts >= job.max_attempts => Outcome::Failed,
+            Some(Err(_)) => Outcome::Retried,
+        };
+        *self
+            .outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((job.kind.clone(), counted))
+            .or_default() += 1;
         let kept = match outcome {
             None => {
                 tracing::warn!(job_id = job.id, kind = %job.kind,

@@ -1,7 +1,7 @@
 //! Dateline's HTTP surface: the reading site (`site`), the read-only JSON API (`api`), the
 //! newsroom (`newsroom`), the theme, the page cache, the search index's indexer (`search`),
-//! the one place errors become HTTP answers (`error`), the checks on what comes in (`input`)
-//! and the health probes (`health`).
+//! the one place errors become HTTP answers (`error`), the checks on what comes in (`input`),
+//! the health probes (`health`) and the metrics and request log (`metrics`).
 //!
 //! Handlers are thin: parse, call the store, fill a template. They never block (no `std::fs` on
 //! the request path: templates are loaded at start, media files go through the `object_store`
@@ -25,6 +25,7 @@ pub mod live;
 pub mod mail;
 pub mod media;
 mod media_files;
+pub mod metrics;
 pub mod newsletters;
 pub mod newsroom;
 pub mod related;
@@ -97,6 +98,8 @@ pub fn app(state: AppState) -> App {
         // Outside the page cache (a probe must see this moment, never a kept answer) and
         // outside the request log, which would log every probe of a draining node as an error.
         .merge(health::routes())
+        // On every route, the probes included: the template it matched, for the metrics.
+        .layer(axum::middleware::from_fn(metrics::mark_route))
         .with_state(state.clone());
     // Outermost, so that a cache hit skips the router and every layer above.
     cache::ServeHits::new(state, router)

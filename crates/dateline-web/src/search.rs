@@ -232,6 +232,11 @@ impl Search {
         let _ = rx.wait_for(Option::is_some).await;
     }
 
+    /// The store generation the index has caught up with; None until its first step is done.
+    pub fn indexed_generation(&self) -> Option<u64> {
+        *self.indexed.borrow()
+    }
+
     /// Whether the indexer is still running: false after [`shutdown`](Self::shutdown) or when
     /// its task ended on its own (a panic), when writes would no longer reach the index.
     pub fn is_running(&self) -> bool {

@@ -51,6 +51,13 @@ pub struct Options {
     pub backup: Option<crate::backups::Plan>,
     /// Rate limits and batch size of newsletter sending (`[newsletters]`).
     pub newsletters: crate::newsletters::NewsletterOptions,
+    /// Write one log line per request (`--log-format json`).
+    pub log_requests: bool,
+    /// Count requests by route and status for `/metrics` (off only to measure what counting
+    /// costs: `--no-request-metrics`).
+    pub request_metrics: bool,
+    /// Peers whose `X-Request-Id` is kept (the front proxy); others' requests get a new id.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Options {
@@ -69,6 +76,9 @@ impl Default for Options {
             job_poll: crate::jobs::POLL,
             backup: None,
             newsletters: crate::newsletters::NewsletterOptions::default(),
+            log_requests: false,
+            request_metrics: true,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -174,6 +184,8 @@ pub struct Shared {
     pub stream: Arc<crate::stream::Stream>,
     /// Scheduled backups, when configured.
     pub backups: Option<crate::backups::Backups>,
+    /// Request counts and latencies, and the registry `/metrics` writes.
+    pub metrics: Arc<crate::metrics::Metrics>,
     site: Arc<RwLock<Arc<SiteContext>>>,
 }
 
@@ -186,6 +198,11 @@ impl AppState {
         options: Options,
     ) -> anyhow::Result<Self> {
         let site = load_site(&store, options.smtp.is_some()).await?;
+        let metrics = Arc::new(crate::metrics::Metrics::new(
+            options.log_requests,
+            options.request_metrics,
+            options.trusted_proxies.clone(),
+        )?);
         let live = crate::live::Live::load(&store, options.live.clone(), clock.now()).await?;
         let playlists = crate::live::playlist::Playlists::start(
             store.clone(),
@@ -278,6 +295,7 @@ impl AppState {
             mail,
             newsletters,
             health: crate::health::Health::default(),
+            metrics,
             site: Arc::new(RwLock::new(Arc::new(site))),
         })))
     }

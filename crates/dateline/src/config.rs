@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use dateline_core::secret::Secret;
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -27,6 +27,10 @@ pub struct Cli {
     /// Log filter, e.g. `info` or `dateline=debug,tower_http=info`.
     #[arg(long, global = true, env = "DATELINE_LOG")]
     pub log: Option<String>,
+    /// `text` (for people) or `json` (one JSON object a line, and a line per request, for a
+    /// log collector). [default: text, or `[log] format` in the configuration file]
+    #[arg(long, global = true, env = "DATELINE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -76,6 +80,17 @@ pub enum Command {
     Migrate(crate::migrate::MigrateArgs),
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines for people, as `tracing` writes them.
+    #[default]
+    Text,
+    /// One JSON object a line, fields at the top level; `serve` adds a line per request.
+    Json,
+}
+
 /// Where the data lives; shared by every command that touches the database.
 #[derive(Debug, Args, Clone)]
 pub struct StoreArgs {
@@ -120,6 +135,22 @@ pub struct ServeArgs {
     /// Load the demo newsroom when the site has no stories yet.
     #[arg(long, env = "DATELINE_DEMO")]
     pub demo: bool,
+    /// Serve Prometheus metrics at `/metrics` on this address, a listener of its own (never
+    /// the public port). [default: off]
+    #[arg(long, env = "DATELINE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Do not count requests by route for `/metrics` (the other figures stay): only for
+    /// measuring what the counting costs (docs/benchmarks.md).
+    #[arg(long, hide = true)]
+    pub no_request_metrics: bool,
+    /// The front proxy's address: an `X-Request-Id` it sends is kept for the request's log
+    /// line and answer. Repeat for several. [default: none; every request gets a new id]
+    #[arg(
+        long = "trusted-proxy",
+        env = "DATELINE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
     /// This node's internal URL, where the site's other nodes relay its live sources from.
     /// [default: http://LISTEN when LISTEN is a concrete address; else this node's sources
     /// are not relayed]
@@ -159,6 +190,12 @@ pub struct FileConfig {
     pub relay_password: Option<Secret<String>>,
     /// This node's name in the job leases it holds.
     pub node_name: Option<String>,
+    /// The front proxies whose `X-Request-Id` is kept.
+    pub trusted_proxies: Option<Vec<IpAddr>>,
+    /// How log lines are written.
+    pub log: Option<LogFile>,
+    /// Prometheus metrics on a listener of their own.
+    pub metrics: Option<MetricsFile>,
     /// Per-site settings that seed the site: a key is written only while the store has no
     /// value for it (the first start); after that the settings page owns it.
     pub site: Option<SiteOverrides>,
@@ -242,6 +279,21 @@ fn backup_settings(
     }))
 }
 
+/// The file's `[log]` table.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LogFile {
+    pub format: Option<LogFormat>,
+}
+
+/// The file's `[metrics]` table.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsFile {
+    /// Where `/metrics` is served; absent: nowhere.
+    pub listen: Option<SocketAddr>,
+}
+
 /// Site settings a configuration file may seed; what it leaves out stays as stored.
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
@@ -288,6 +340,14 @@ pub struct Settings {
     pub media: media_store::MediaStoreSettings,
     /// Scheduled backups; None: none.
     pub backup: Option<BackupSettings>,
+    /// Where `/metrics` is served; None: nowhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How log lines are written (`json` also logs every request).
+    pub log_format: LogFormat,
+    /// The front proxies whose `X-Request-Id` is kept.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Count requests by route (false only with the benchmark's `--no-request-metrics`).
+    pub request_metrics: bool,
 }
 
 impl Settings {
@@ -297,7 +357,8 @@ impl Settings {
     }
 }
 
-pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
+/// `serve`'s settings; `log_format` is the global flag, which beats the file's `[log]`.
+pub fn resolve(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Result<Settings> {
     let file = load_file(&args.store)?;
     let (data, database) = locate_store(&args.store, &file)?;
     let listen = args
@@ -359,6 +420,24 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
         .or(file.node_url)
         .map(|u| check_node_url(&u))
         .transpose()?;
+    let metrics_listen = args
+        .metrics_listen
+        .or(file.metrics.as_ref().and_then(|m| m.listen));
+    // Port 0 asks for a free port each: two listeners, never the same one.
+    if metrics_listen == Some(listen) && listen.port() != 0 {
+        bail!(
+            "metrics listen address {listen} is the public listen address: metrics need an \
+             address of their own (e.g. 127.0.0.1:9187), so they are never public by accident"
+        );
+    }
+    let log_format = log_format
+        .or(file.log.as_ref().and_then(|l| l.format))
+        .unwrap_or_default();
+    let trusted_proxies = if args.trusted_proxies.is_empty() {
+        file.trusted_proxies.unwrap_or_default()
+    } else {
+        args.trusted_proxies
+    };
     let relay_password = args.relay_password.map(Secret::new).or(file.relay_password);
     if relay_password
         .as_ref()
@@ -368,6 +447,10 @@ pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
     }
     Ok(Settings {
         backup,
+        request_metrics: !args.no_request_metrics,
+        metrics_listen,
+        log_format,
+        trusted_proxies,
         node_url,
         relay_password,
         node_name,
@@ -471,14 +554,26 @@ pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
-pub fn init_logging(filter: Option<&str>) {
+/// Log to standard error with `filter`, as text or as JSON lines.
+///
+/// JSON lines carry the event's own fields at the top level and no span fields: the request
+/// spans (debug level) hold the raw URI, whose query may carry a reader's token.
+pub fn init_logging(filter: Option<&str>, format: LogFormat) {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info,sqlx=warn,tantivy=warn"))
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => fmt.init(),
+        LogFormat::Json => fmt
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 pub mod media_store;

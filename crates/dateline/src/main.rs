@@ -14,9 +14,32 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// A command ready to run: `serve` with its settings checked, or any other.
+enum Run {
+    Serve(Box<config::Settings>),
+    Other(Box<config::Command>),
+}
+
 fn main() -> ExitCode {
     let cli = config::Cli::parse();
-    config::init_logging(cli.log.as_deref());
+    // `serve` reads its configuration before logging starts: the file may ask for JSON lines.
+    let (command, format) = match cli.command {
+        config::Command::Serve(args) => match config::resolve(args, cli.log_format) {
+            Ok(settings) => {
+                let format = settings.log_format;
+                (Run::Serve(Box::new(settings)), format)
+            }
+            Err(e) => {
+                eprintln!("dateline: {e:#}");
+                return ExitCode::from(1);
+            }
+        },
+        other => (
+            Run::Other(Box::new(other)),
+            cli.log_format.unwrap_or_default(),
+        ),
+    };
+    config::init_logging(cli.log.as_deref(), format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -28,8 +51,14 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command {
-            config::Command::Serve(args) => serve::run(args).await,
+        let command = match command {
+            Run::Serve(settings) => return serve::run(*settings).await,
+            Run::Other(command) => *command,
+        };
+        match command {
+            config::Command::Serve(_) => Err(anyhow::anyhow!(
+                "serve was resolved before the runtime started"
+            )),
             config::Command::Mount(cmd) => mounts::run(cmd).await,
             config::Command::Playlist(cmd) => playlists::run(cmd).await,
             config::Command::Provider(cmd) => providers::run(cmd).await,

@@ -10,7 +10,7 @@
 //! background tasks stop, the database closes and the process exits 0. The job runner stops
 //! claiming at the signal and gives back, at the end of the grace, the jobs still running.
 
-use crate::config::{self, ServeArgs, Settings};
+use crate::config::{self, LogFormat, Settings};
 use crate::demo;
 use anyhow::Context;
 use axum::ServiceExt as _;
@@ -24,8 +24,7 @@ use tokio::sync::oneshot;
 /// grace this stays within the 30 s an orchestrator gives before it kills the process.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(25);
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let settings = config::resolve(args)?;
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let server = start(&settings).await?;
     // Listen before serving, so a signal that comes at once is not lost to the default action.
     let mut signals = Signals::listen();
@@ -86,6 +85,8 @@ pub struct Server {
     state: AppState,
     store: Store,
     listener: TcpListener,
+    /// `/metrics`' own listener, when asked for.
+    metrics: Option<TcpListener>,
     base_url: String,
     started: Instant,
     grace: Duration,
@@ -147,6 +148,9 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
             },
             node_name: settings.node_name.clone(),
             backup: settings.backup.as_ref().map(|b| backup_plan(settings, b)),
+            log_requests: settings.log_format == LogFormat::Json,
+            request_metrics: settings.request_metrics,
+            trusted_proxies: settings.trusted_proxies.clone(),
             ..Options::default()
         },
     )
@@ -154,6 +158,14 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
+    let metrics = match settings.metrics_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening for metrics on {addr}"))?,
+        ),
+        None => None,
+    };
     // Known only now when the port was 0.
     match config::node_url_for(settings.node_url.as_deref(), listener.local_addr()?) {
         Some(url) => {
@@ -168,6 +180,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
         state,
         store,
         listener,
+        metrics,
         base_url: settings.base_url.clone(),
         started,
         grace: settings.shutdown_grace,
@@ -199,18 +212,38 @@ impl Server {
             state,
             store,
             listener,
+            metrics,
             base_url,
             started,
             grace,
         } = self;
         let addr = listener.local_addr()?;
+        // Metrics answer until the very end, so a scrape during the drain still works.
+        let metrics = match metrics {
+            Some(listener) => {
+                let metrics_addr = listener.local_addr()?;
+                tracing::info!(addr = %metrics_addr, "serving metrics at /metrics");
+                let (stop, stopped) = oneshot::channel::<()>();
+                let app = dateline_web::metrics::routes(state.clone());
+                let task = tokio::spawn(async move {
+                    let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
+                        let _ = stopped.await;
+                    });
+                    if let Err(e) = serving.await {
+                        tracing::warn!(error = %e, "the metrics listener failed");
+                    }
+                });
+                Some((stop, task))
+            }
+            None => None,
+        };
         tracing::info!(
             %addr,
             %base_url,
             startup_ms = started.elapsed().as_millis() as u64,
             "serving"
         );
-        serve_until(state, store, listener, grace, shutdown, hurry).await
+        serve_until(state, store, listener, grace, shutdown, hurry, metrics).await
     }
 }
 
@@ -221,6 +254,7 @@ async fn serve_until(
     grace: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     hurry: impl std::future::Future<Output = ()> + Send + 'static,
+    metrics: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
 ) -> anyhow::Result<()> {
     let live = state.live.clone();
     let search = state.search.clone();
@@ -286,6 +320,12 @@ async fn serve_until(
     tracing::info!("search index committed");
     // No longer listening to the other nodes: its connection closes.
     stream.shutdown().await;
+    // The metrics listener holds a handle on the state: it goes first. A scrape that hangs
+    // is not waited for long.
+    if let Some((stop, task)) = metrics {
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+    }
     // The scheduler and the related-list worker's change follower stop when their last handle
     // goes: each task is aborted at an await, where its work is either committed or redone at
     // the next start (overdue stories are published, related lists refresh). The job runner

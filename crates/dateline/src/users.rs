@@ -412,7 +412,9 @@ async fn create_token(args: TokenArgs) -> anyhow::Result<()> {
         Ok(a)
     })
     .await?;
-    println!(
+    // The token alone on standard output, so `TOKEN=$(dateline token create …)` works; the
+    // sentence for the person at the terminal on standard error.
+    eprintln!(
         "API token for {} ({}), shown once; it acts with their role:",
         owner.email, owner.role
     );

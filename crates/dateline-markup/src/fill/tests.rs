@@ -221,3 +221,24 @@ fn many_placeholders_in_a_long_body() {
     assert_eq!(out.matches("<figure class=\"photo\">").count(), 10);
     assert!(!out.contains("<dateline-"));
 }
+
+#[test]
+fn first_photo_is_the_first_library_photo_placeholder() {
+    let html = "<p>One.</p><dateline-readmore data-ref=\"id:1\"></dateline-readmore>\
+                <dateline-photo data-media=\"12\"></dateline-photo>\
+                <dateline-photo data-media=\"7\"></dateline-photo>";
+    assert_eq!(first_photo(html), Some(MediaId(12)));
+    assert_eq!(first_photo("<p>No photo.</p>"), None);
+}
+
+#[test]
+fn first_paragraph_is_text_decoded_and_cut_at_a_word() {
+    let html = "<h2>Head</h2><p>  </p><p>Ships &amp; <em>boats</em> returned \
+                <a href=\"/x\">home</a>.</p><p>Second.</p>";
+    assert_eq!(
+        first_paragraph(html, 200).as_deref(),
+        Some("Ships & boats returned home.")
+    );
+    assert_eq!(first_paragraph(html, 14).as_deref(), Some("Ships & boats…"));
+    assert_eq!(first_paragraph("<h2>Only a head</h2>", 200), None);
+}

@@ -295,6 +295,10 @@ backend_test!(openapi_document_names_the_routes, |app| {
     for (path, method) in [
         ("/articles", "post"),
         ("/articles/{id}", "put"),
+        ("/articles/{id}", "patch"),
+        ("/media/{id}", "put"),
+        ("/media/{id}", "patch"),
+        ("/media/{id}", "delete"),
         ("/articles/{id}/submit", "post"),
         ("/articles/{id}/publish", "post"),
         ("/articles/{id}/schedule", "post"),

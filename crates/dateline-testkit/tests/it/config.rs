@@ -33,7 +33,7 @@ async fn serve(data: &std::path::Path, config: &std::path::Path) -> anyhow::Resu
     let Command::Serve(args) = cli.command else {
         anyhow::bail!("not the serve command");
     };
-    let settings = dateline::config::resolve(args)?;
+    let settings = dateline::config::resolve(args, None)?;
     let server = dateline::serve::start(&settings).await?;
     let base = format!("http://{}", server.local_addr()?);
     let (stop, stopped) = oneshot::channel::<()>();

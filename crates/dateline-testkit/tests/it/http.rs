@@ -246,12 +246,18 @@ backend_test!(
         assert_eq!(hit.status(), 200);
         let hit_headers = hit.headers().clone();
         assert_eq!(hit.bytes().await?, miss_body);
-        // Every header but the date is the same, security headers and ETag included.
+        // Every header but the date and the request's own id is the same, security headers
+        // and ETag included.
         for (name, value) in &miss_headers {
-            if name != "date" {
+            if name != "date" && name != "x-request-id" {
                 assert_eq!(hit_headers.get(name), Some(value), "{name}");
             }
         }
+        assert_ne!(
+            hit_headers.get("x-request-id"),
+            miss_headers.get("x-request-id"),
+            "each answer names its own request"
+        );
         for name in [
             "content-security-policy",
             "x-content-type-options",

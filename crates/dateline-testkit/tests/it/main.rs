@@ -4,6 +4,7 @@
 mod accounts;
 mod accounts_store;
 mod api;
+mod api_gaps;
 mod api_write;
 mod article_page;
 mod backups;
@@ -27,6 +28,7 @@ mod live_playlist;
 mod live_relay;
 mod media_library;
 mod media_store;
+mod metrics;
 mod newsletters;
 mod nodes;
 mod page_cache;

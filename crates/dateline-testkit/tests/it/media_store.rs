@@ -251,7 +251,7 @@ async fn serve(
     let Command::Serve(args) = cli.command else {
         anyhow::bail!("not the serve command");
     };
-    let settings = dateline::config::resolve(args)?;
+    let settings = dateline::config::resolve(args, None)?;
     let server = dateline::serve::start(&settings).await?;
     let base = format!("http://{}", server.local_addr()?);
     // Stopped by aborting: the test ends with it.

@@ -1,12 +1,16 @@
-//! `GET /api/v1/articles` and `GET /api/v1/articles/{id}`.
+//! `GET /api/v1/articles` and `GET /api/v1/articles/{id}` (with a token, the latter answers
+//! the story's source as `PUT` takes it: `api::newsroom`).
 
 use super::json_showing;
 use crate::AppError;
 use crate::body::Bodies;
 use crate::cache::Shows;
 use crate::input::PathId;
+use crate::newsroom::CurrentUser;
 use crate::state::{AppState, SiteContext};
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, OriginalUri, Query, State};
+use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::Response;
 use dateline_core::article::Status;
 use dateline_core::page::PageRequest;
@@ -186,10 +190,25 @@ pub async fn list_articles(
     ))
 }
 
+/// The public story; with a token (`Authorization`), the story as `PUT` takes it instead
+/// (`api::newsroom`), drafts included, never cached.
 pub async fn show_article(
     State(state): State<AppState>,
     PathId(id): PathId,
+    mut parts: Parts,
 ) -> Result<Response, AppError> {
+    if parts.headers.contains_key(header::AUTHORIZATION) {
+        // Nested under `/api/v1`, this router sees the path without it; the token check
+        // looks for `/api/` to take a bearer token.
+        if let Some(original) = parts.extensions.get::<OriginalUri>() {
+            parts.uri = original.0.clone();
+        }
+        let user = match CurrentUser::from_request_parts(&mut parts, &state).await {
+            Ok(u) => u,
+            Err(refused) => return Ok(refused),
+        };
+        return super::newsroom::show_editable(&state, &user, id).await;
+    }
     let site = state.site().await?;
     let article = state.store.article(ArticleId(id)).await?;
     match article.status {

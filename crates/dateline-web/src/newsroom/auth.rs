@@ -39,8 +39,9 @@ impl Connected<axum::serve::IncomingStream<'_, FrontDoor>> for PeerAddr {
     }
 }
 
-/// The client's address, when the server was started with [`PeerAddr`]s (`None` otherwise:
-/// every such client then shares one throttle).
+/// The client's address: the one a trusted proxy forwarded
+/// ([`crate::metrics::ForwardedClient`]), else the socket's when the server was started with
+/// [`PeerAddr`]s (`None` otherwise: every such client then shares one throttle).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -48,6 +49,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(forwarded) = parts.extensions.get::<crate::metrics::ForwardedClient>() {
+            return Ok(ClientIp(Some(forwarded.0)));
+        }
         Ok(ClientIp(
             parts
                 .extensions

@@ -128,15 +128,15 @@ impl PhotoView {
 #[derive(Debug, Default, Serialize, Deserialize, Clone)]
 pub struct UploadText {
     #[serde(default)]
-    alt: String,
+    pub(crate) alt: String,
     #[serde(default)]
-    caption: String,
+    pub(crate) caption: String,
     #[serde(default)]
-    agency: String,
+    pub(crate) agency: String,
     #[serde(default)]
-    photographer: String,
+    pub(crate) photographer: String,
     #[serde(default)]
-    courtesy: String,
+    pub(crate) courtesy: String,
 }
 
 impl UploadText {
@@ -160,15 +160,15 @@ impl UploadText {
         Ok(())
     }
 
-    fn alt(&self) -> String {
+    pub(crate) fn alt(&self) -> String {
         Self::tidy(&self.alt)
     }
 
-    fn caption(&self) -> String {
+    pub(crate) fn caption(&self) -> String {
         Self::tidy(&self.caption)
     }
 
-    fn credit(&self) -> Credit {
+    pub(crate) fn credit(&self) -> Credit {
         Credit {
             agency: Self::tidy(&self.agency),
             photographer: Self::tidy(&self.photographer),
@@ -610,6 +610,17 @@ async fn delete_photo(
             "Tick \"Delete this photo and its files\" to confirm the deletion.".to_owned(),
         ));
     }
+    erase_photo(&state, &user, id).await?;
+    Ok(see_other("/newsroom/media?done=deleted"))
+}
+
+/// Delete photo `id` (the library's form and the API): refused with 409 while the site's logo,
+/// a story or a profile uses it; its row first, then its files.
+pub(crate) async fn erase_photo(
+    state: &AppState,
+    user: &CurrentUser,
+    id: MediaId,
+) -> Result<(), AppError> {
     if state.store.site_settings().await?.logo_media_id == Some(id) {
         return Err(AppError::Conflict(
             "This photo is the site's logo: choose another logo on the settings page first."
@@ -627,10 +638,10 @@ async fn delete_photo(
         Err(e) => return Err(e.into()),
     };
     for key in photo_keys(&m) {
-        remove(&state, &key).await;
+        remove(state, &key).await;
     }
     tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo deleted");
-    Ok(see_other("/newsroom/media?done=deleted"))
+    Ok(())
 }
 
 /// Every file a photo has in the media store: the original and each variant (in its own

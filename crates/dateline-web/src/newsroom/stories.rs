@@ -85,6 +85,9 @@ pub(crate) struct StoryForm {
     pub tags: String,
     /// Byline person ids, in order.
     pub authors: Vec<String>,
+    /// No byline on purpose (agency copy, from the API): an empty `authors` stays empty
+    /// instead of becoming the writer's own byline.
+    pub no_byline: bool,
     pub lead_media: String,
     pub body: String,
     /// Related story ids, comma-separated, in order.
@@ -124,6 +127,8 @@ impl StoryForm {
                 "section" => f.section = v.trim().to_owned(),
                 "tags" => f.tags = v.clone(),
                 "author" if !v.trim().is_empty() => f.authors.push(v.trim().to_owned()),
+                // A story with no byline (agency copy) keeps none when saved as it is.
+                "no_byline" => f.no_byline = !v.is_empty(),
                 "lead_media" => f.lead_media = v.trim().to_owned(),
                 "body" => f.body = v.replace("\r\n", "\n"),
                 "related" => f.related = v.clone(),
@@ -151,6 +156,7 @@ impl StoryForm {
             section: a.section_id.0.to_string(),
             tags: tag_names.join(", "),
             authors: input.authors.iter().map(|p| p.0.to_string()).collect(),
+            no_byline: input.authors.is_empty(),
             lead_media: a.lead_media_id.map(|m| m.0.to_string()).unwrap_or_default(),
             body: a.body_source.clone(),
             related: input
@@ -176,7 +182,8 @@ impl StoryForm {
 /// whole form has passed.
 pub(crate) struct Checked {
     pub input: ArticleInput,
-    pub new_tags: Vec<String>,
+    /// Tags to create, each with its place among the story's tags (the editor's order).
+    pub new_tags: Vec<(usize, String)>,
     pub prepared: PreparedBody,
 }
 
@@ -251,7 +258,7 @@ pub(crate) async fn check(
             listed(&unknown)
         ));
     }
-    if authors.is_empty() && f.authors.is_empty() {
+    if authors.is_empty() && f.authors.is_empty() && !f.no_byline {
         authors.push(user.account.id);
     }
     let mut tags = Vec::new();
@@ -268,7 +275,7 @@ pub(crate) async fn check(
             names.len()
         ));
     }
-    for name in names.into_iter().take(MAX_TAGS) {
+    for (place, name) in names.into_iter().take(MAX_TAGS).enumerate() {
         let Ok(slug) = Slug::from_text(name) else {
             errors.push(format!("{name:?} cannot be a tag: use letters or digits."));
             continue;
@@ -276,7 +283,7 @@ pub(crate) async fn check(
         match state.store.tag_by_slug(slug.as_str()).await {
             Ok(t) => tags.push(t.id),
             Err(StoreError::NotFound) if user.may(Action::CreateTag) => {
-                new_tags.push(name.to_owned())
+                new_tags.push((place, name.to_owned()))
             }
             Err(StoreError::NotFound) => errors.push(format!(
                 "There is no tag “{name}” yet, and your role ({}) may not create tags: pick an \
@@ -408,11 +415,14 @@ fn listed(items: &[&str]) -> String {
     }
 }
 
-/// Create the tags the form named that do not exist yet (only after the form has passed).
+/// Create the tags the form named that do not exist yet (only after the form has passed),
+/// each in the place the editor gave it among the existing ones.
 pub(crate) async fn create_tags(state: &AppState, c: &mut Checked) -> Result<(), AppError> {
-    for name in std::mem::take(&mut c.new_tags) {
+    // In rising order of place: every tag before a new one is in the list when it goes in.
+    for (place, name) in std::mem::take(&mut c.new_tags) {
         let t = state.store.ensure_tag(&name).await?;
-        c.input.tags.push(t.id);
+        let at = place.min(c.input.tags.len());
+        c.input.tags.insert(at, t.id);
     }
     let mut seen: Vec<TagId> = Vec::new();
     c.input.tags.retain(|t| {

@@ -179,6 +179,11 @@ async fn render(
     };
     let bodies = Bodies::of_story(article.id, links, media);
     let lead_media = article.lead_media_id.and_then(|m| bodies.media(m).cloned());
+    // Social cards and search engines want a picture: without a lead photo, the body's first.
+    let card_media = lead_media.clone().or_else(|| {
+        dateline_markup::first_photo(&article.body_html).and_then(|m| bodies.media(m).cloned())
+    });
+    let description = description_of(&article);
     let body = bodies.fill(article.id, &article.body_html);
 
     let view = SiteView::new(site, Some(section.slug.as_str()), now);
@@ -190,7 +195,7 @@ async fn render(
         .filter(|u| *u > published_at)
         .map(|u| TimeView::new(u, site));
     let lead = lead_media.as_ref().map(|m| PhotoView::new(m, 1024));
-    let image = lead_media.as_ref().map(|m| {
+    let image = card_media.as_ref().map(|m| {
         let w = m.variants.iter().copied().max().unwrap_or(m.width);
         ImageMeta {
             url: view.absolute(&m.variant_path(w)),
@@ -207,13 +212,14 @@ async fn render(
         &section,
         &authors,
         &tags,
-        lead_media.as_ref(),
+        card_media.as_ref(),
         &published,
+        &description,
         updated.as_ref(),
     );
     let meta = Meta {
         title: format!("{} | {}", article.display_title(), site.settings.name),
-        description: article.description().to_owned(),
+        description,
         canonical: url,
         og_type: "article".to_owned(),
         image,
@@ -274,6 +280,19 @@ async fn render(
     Ok(res)
 }
 
+/// Longest description made from a story's first paragraph (search engines show about 160).
+const DESCRIPTION_CHARS: usize = 200;
+
+/// What search engines and social cards say of a story: its SEO description, else its
+/// standfirst, else the start of its first paragraph.
+fn description_of(a: &Article) -> String {
+    let given = a.description().trim();
+    if !given.is_empty() {
+        return given.to_owned();
+    }
+    dateline_markup::first_paragraph(&a.body_html, DESCRIPTION_CHARS).unwrap_or_default()
+}
+
 /// schema.org `NewsArticle`.
 #[expect(
     clippy::too_many_arguments,
@@ -289,6 +308,7 @@ fn news_article_ld(
     tags: &[Tag],
     lead: Option<&Media>,
     published: &TimeView,
+    description: &str,
     updated: Option<&TimeView>,
 ) -> serde_json::Value {
     let mut ld = serde_json::json!({
@@ -297,7 +317,7 @@ fn news_article_ld(
         "mainEntityOfPage": { "@type": "WebPage", "@id": url },
         "url": url,
         "headline": a.headline,
-        "description": a.description(),
+        "description": description,
         "datePublished": published.iso,
         "dateModified": updated.map_or(&published.iso, |u| &u.iso),
         "author": authors.iter().map(|p| serde_json::json!({

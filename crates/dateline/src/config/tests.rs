@@ -1,5 +1,10 @@
 use super::*;
 
+/// `serve`'s settings without the global `--log-format` flag.
+fn resolve(a: ServeArgs) -> anyhow::Result<Settings> {
+    super::resolve(a, None)
+}
+
 fn args(extra: &[&str]) -> ServeArgs {
     let mut argv = vec!["dateline", "serve"];
     argv.extend_from_slice(extra);
@@ -309,5 +314,68 @@ fn backups_are_scheduled_from_the_backup_table() {
         let e = resolve(args(&["--data", &data])).expect_err(text);
         assert!(format!("{e:#}").contains(says), "{text}: {e:#}");
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn metrics_and_log_format_come_from_flags_or_the_file() {
+    let dir = std::env::temp_dir().join(format!("dateline-config-metrics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let data = dir.to_string_lossy().to_string();
+    let write = |text: &str| std::fs::write(dir.join("dateline.toml"), text).expect("write");
+    write("");
+    let s = resolve(args(&["--data", &data])).expect("resolves");
+    assert_eq!(s.metrics_listen, None, "metrics are off by default");
+    assert_eq!(s.log_format, LogFormat::Text);
+    assert!(s.trusted_proxies.is_empty());
+    write(
+        "trusted_proxies = [\"10.0.0.2\"]\n[log]\nformat = \"json\"\n\
+         [metrics]\nlisten = \"127.0.0.1:9187\"\n",
+    );
+    let s = resolve(args(&["--data", &data])).expect("resolves");
+    assert_eq!(
+        s.metrics_listen,
+        Some("127.0.0.1:9187".parse().expect("addr"))
+    );
+    assert_eq!(s.log_format, LogFormat::Json);
+    assert_eq!(
+        s.trusted_proxies,
+        vec!["10.0.0.2".parse::<IpAddr>().expect("ip")]
+    );
+    // Flags beat the file.
+    let s = super::resolve(
+        args(&[
+            "--data",
+            &data,
+            "--metrics-listen",
+            "127.0.0.1:9200",
+            "--trusted-proxy",
+            "127.0.0.1,::1",
+        ]),
+        Some(LogFormat::Text),
+    )
+    .expect("resolves");
+    assert_eq!(
+        s.metrics_listen,
+        Some("127.0.0.1:9200".parse().expect("addr"))
+    );
+    assert_eq!(s.log_format, LogFormat::Text);
+    assert_eq!(s.trusted_proxies.len(), 2);
+    // Never on the public port.
+    let err = resolve(args(&[
+        "--data",
+        &data,
+        "--listen",
+        "127.0.0.1:9187",
+        "--metrics-listen",
+        "127.0.0.1:9187",
+    ]))
+    .expect_err("same address refused");
+    assert!(
+        format!("{err:#}").contains("address of their own"),
+        "{err:#}"
+    );
+    write("[metrics]\nlisten = \"nowhere\"\n");
+    assert!(resolve(args(&["--data", &data])).is_err());
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -309,7 +309,7 @@ async fn tokens_are_printed_once_and_stored_hashed() -> anyhow::Result<()> {
         ],
         &format!("{PASSWORD}\n"),
     )?)?;
-    let out = ok(&dateline(
+    let created = dateline(
         d,
         &[
             "token",
@@ -320,9 +320,23 @@ async fn tokens_are_printed_once_and_stored_hashed() -> anyhow::Result<()> {
             "wire import",
         ],
         "",
-    )?)?;
-    let token = out.lines().last().unwrap_or("").trim().to_owned();
-    assert_eq!(token.len(), 43, "{out}");
+    )?;
+    let out = ok(&created)?;
+    // Issue 16: the token alone on standard output (`TOKEN=$(dateline token create …)`), the
+    // sentence on standard error.
+    let token = out.strip_suffix('\n').unwrap_or(&out).to_owned();
+    assert_eq!(token.len(), 43, "{out:?}");
+    assert!(
+        token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "{out:?}"
+    );
+    let said = String::from_utf8(created.stderr.clone())?;
+    assert!(
+        said.contains("API token for bot@example.com (author), shown once"),
+        "{said}"
+    );
     let s = store(d).await?;
     let owner = s
         .account_by_email(&Email::parse("bot@example.com")?)
@@ -877,5 +891,183 @@ async fn issue_16_wordpress_import_and_redirects_export_as_an_operator_runs_them
         "{nginx}"
     );
     assert!(nginx.contains(&format!("\"/?p=10\" \"{new}\";")), "{nginx}");
+    Ok(())
+}
+
+/// Issue 19: `--log-format json` writes every line as one JSON object, with a line per request
+/// (its id, method, route template, status, duration) and never a query string; the id a
+/// trusted proxy sends is kept and sent back; `/metrics` is served on `--metrics-listen` and
+/// nowhere on the public port.
+#[tokio::test]
+async fn json_logs_have_a_line_per_request_and_metrics_have_their_own_port() -> anyhow::Result<()> {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+
+    let bound = Instant::now() + Duration::from_secs(60);
+    let dir = tempfile::tempdir()?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dateline"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--shutdown-grace",
+            "0",
+        ])
+        .arg("--data")
+        .arg(dir.path())
+        .env("DATELINE_LOG", "info,sqlx=warn,tantivy=warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log: Vec<String> = Vec::new();
+    let json = |line: &str| -> anyhow::Result<serde_json::Value> {
+        serde_json::from_str(line).map_err(|e| anyhow::anyhow!("not a JSON line: {line:?}: {e}"))
+    };
+    // The two addresses, from the "serving" lines.
+    let (mut base, mut metrics) = (None, None);
+    while base.is_none() || metrics.is_none() {
+        let left = bound.saturating_duration_since(Instant::now());
+        let line = lines_rx
+            .recv_timeout(left)
+            .map_err(|e| anyhow::anyhow!("no `serving` lines: {e}; log: {log:#?}"))?;
+        let v = json(&line)?;
+        let addr = v["addr"].as_str().map(str::to_owned);
+        match v["message"].as_str() {
+            Some("serving") => base = addr,
+            Some("serving metrics at /metrics") => metrics = addr,
+            _ => {}
+        }
+        log.push(line);
+    }
+    let base = format!("http://{}", base.unwrap_or_default());
+    let metrics = format!("http://{}/metrics", metrics.unwrap_or_default());
+    let client = reqwest::Client::new();
+
+    let res = client
+        .get(format!("{base}/"))
+        .header("x-request-id", "edge-7f3a")
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("edge-7f3a")
+    );
+    // An id that could forge log lines is replaced, never kept.
+    let res = client
+        .get(format!("{base}/"))
+        .header("x-request-id", "a b\"c")
+        .send()
+        .await?;
+    let fresh = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(fresh.len(), 16, "{fresh}");
+    let secret = "reset-token-5ae1c0ffee";
+    let res = client
+        .get(format!("{base}/search?q={secret}"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        client.get(format!("{base}/metrics")).send().await?.status(),
+        404
+    );
+    let scraped = client.get(&metrics).send().await?;
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.text().await?;
+    assert!(
+        text.lines().any(|l| l.starts_with(
+            "dateline_http_requests_total{method=\"GET\",route=\"/\",status=\"2xx\"} "
+        ) && l.ends_with(" 2")),
+        "{text}"
+    );
+    assert!(text.contains("route=\"/search\""), "{text}");
+    assert!(!text.contains(secret), "{text}");
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()?;
+    anyhow::ensure!(kill.success(), "kill -TERM failed");
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > bound {
+            child.kill()?;
+            anyhow::bail!("the server did not exit; log: {log:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    reader.join().ok();
+    log.extend(lines_rx.try_iter());
+    assert_eq!(status.code(), Some(0), "log: {log:#?}");
+    let lines = log
+        .iter()
+        .map(|l| json(l))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let requests: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|v| v["target"] == "dateline::request")
+        .collect();
+    let edge = requests
+        .iter()
+        .find(|v| v["request_id"] == "edge-7f3a")
+        .ok_or_else(|| anyhow::anyhow!("no line for the proxy's id: {log:#?}"))?;
+    assert_eq!(edge["method"], "GET");
+    assert_eq!(edge["route"], "/");
+    assert_eq!(edge["status"], 200);
+    assert_eq!(edge["level"], "INFO");
+    assert!(
+        edge["duration_ms"].as_f64().is_some_and(|d| d >= 0.0),
+        "{edge}"
+    );
+    assert!(requests.iter().any(|v| v["request_id"] == fresh.as_str()));
+    assert!(
+        requests
+            .iter()
+            .any(|v| v["route"] == "/search" && v["status"] == 200)
+    );
+    // Public /metrics is a request like any other: no route matches it (the fallback adds
+    // the final slash), and /metrics/ is a section that does not exist.
+    assert!(
+        requests
+            .iter()
+            .any(|v| v["route"] == "unmatched" && v["status"] == 301),
+        "{log:#?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|v| v["route"] == "/{section}/" && v["status"] == 404)
+    );
+    for line in &log {
+        assert!(!line.contains(secret), "a query string was logged: {line}");
+    }
     Ok(())
 }
