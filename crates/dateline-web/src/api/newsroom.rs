@@ -151,6 +151,8 @@ struct ArticleBody {
     published_at: Option<String>,
     #[serde(default)]
     updated_at: Option<String>,
+    #[serde(default)]
+    short_url: Option<String>,
 }
 
 impl ArticleBody {
@@ -339,6 +341,8 @@ struct EditableArticle {
     scheduled_for: Option<String>,
     published_at: Option<String>,
     updated_at: Option<String>,
+    /// The story's short link (`/s/{code}`), absolute, once published.
+    short_url: Option<String>,
 }
 
 async fn editable(
@@ -361,6 +365,13 @@ async fn editable(
         .map(|(_, t)| t.name)
         .collect();
     let shown = article_answer(state, a).await?;
+    let short_url = shown.path.as_ref().map(|_| {
+        format!(
+            "{}/s/{}",
+            site.settings.base_url.trim_end_matches('/'),
+            a.short_code
+        )
+    });
     Ok(EditableArticle {
         id: a.id.0,
         headline: a.headline.clone(),
@@ -381,6 +392,7 @@ async fn editable(
         scheduled_for: shown.scheduled_for,
         published_at: shown.published_at,
         updated_at: shown.updated_at,
+        short_url,
     })
 }
 
