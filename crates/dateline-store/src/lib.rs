@@ -195,7 +195,15 @@ impl Store {
             Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
             Backend::Postgres => None,
         };
-        let tx = self.pool.begin().await?;
+        let tx = match self.backend {
+            // IMMEDIATE takes SQLite's write lock at BEGIN. Another process writing the same
+            // file (an import beside a running server) then makes this wait out the busy
+            // timeout, where a deferred BEGIN whose first read came before that process's
+            // commit fails at its first write with SQLITE_BUSY_SNAPSHOT, which no timeout
+            // retries.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Writer {
             tx,
             _guard: guard,
