@@ -101,21 +101,15 @@ backend_test!(
             linking_path.as_str(),
             picking_path.as_str(),
         ]);
-        let story_of = |path: &str| {
-            [
-                (&unrelated_path, unrelated.id),
-                (&linking_path, linking.id),
-                (&picking_path, picking.id),
-            ]
-            .into_iter()
-            .find(|(p, _)| p.as_str() == path)
-            .map(|(_, id)| id)
-        };
         // Filled, then answered from memory.
         for path in &all {
-            rendered(&app, path).await?;
+            // Read before the render: a list kept while it renders tags the page as older.
+            // While the pages fill, the worker may still be ranking any of the first stories
+            // (under load it lags), and a list kept for a story drops every page showing it as
+            // a card too: any kept list may be blamed here, only the story's own list later.
             let since = app.store.generation();
-            hit_unless_relisted(&app, path, story_of(path), since).await?;
+            rendered(&app, path).await?;
+            hit_unless_relisted(&app, path, None, since).await?;
         }
 
         // A new story in the same section, tag and byline.
@@ -204,9 +198,9 @@ backend_test!(issue_22_settings_change_drops_every_page, |app| {
 });
 
 /// GET `path` expecting a hit. The one change allowed to have dropped it since generation
-/// `since` is a new kept related list for its story `story` (`Change::Related`): the
-/// related-list worker runs in the background as on a live site, and such a list rightly
-/// drops the page that shows it.
+/// `since` is a new kept related list for its story `story` (`Change::Related`), or for any
+/// story when `story` is None: the related-list worker runs in the background as on a live
+/// site, and such a list rightly drops the page that shows it.
 async fn hit_unless_relisted(
     app: &TestApp,
     path: &str,
@@ -221,7 +215,7 @@ async fn hit_unless_relisted(
             .ok_or_else(|| anyhow::anyhow!("the store's change log lost generation {since}"))?;
         let relisted = changes.iter().any(|a| {
             matches!(&a.change, dateline_store::Change::Related(ids)
-                if story.is_some_and(|s| ids.contains(&s)))
+                if story.is_none_or(|s| ids.contains(&s)))
         });
         assert!(
             relisted,
