@@ -21,6 +21,9 @@ backend_test!(
         assert_eq!(page.all(".front-secondary a.story-link").len(), 6);
         let sections = page.texts(".front-section-title");
         assert_eq!(sections, ["World", "Business"]);
+        // Top stories carry their section's name; a section's own block says it once.
+        assert_eq!(page.all(".front-top .card-section").len(), 7);
+        assert!(page.all(".front-section .card-section").is_empty());
         // Stories already on top are not repeated below.
         let below = page.texts(".front-section a.story-link");
         assert_eq!(
@@ -53,6 +56,16 @@ backend_test!(section_fronts_paginate_newest_first, |app| {
     assert_eq!(heads.len(), 20);
     assert_eq!(heads[0], "World story 22");
     assert_eq!(first.text("h1"), "World");
+    // A hierarchy, not an even grid: the newest leads, four beside it, the rest listed under
+    // a heading; no card repeats the section's name, which the h1 says once.
+    assert_eq!(first.text(".front-lead a.story-link"), "World story 22");
+    assert_eq!(
+        first.texts(".front-secondary a.story-link"),
+        ["World story 21", "World story 20", "World story 19", "World story 18"]
+    );
+    assert_eq!(first.text(".section-more h2"), "More from World");
+    assert_eq!(first.all(".section-more .card-row").len(), 15);
+    assert!(first.all(".card-section").is_empty());
     assert_eq!(first.attr("a[rel=next]", "href"), "/world/?page=2");
     assert_eq!(
         first.attr("nav.sections-nav a[aria-current=page]", "href"),
@@ -63,6 +76,8 @@ backend_test!(section_fronts_paginate_newest_first, |app| {
         second.texts("a.story-link"),
         ["World story 02", "World story 01", "World story 00"]
     );
+    assert!(second.all(".front-lead").is_empty(), "later pages are the list alone");
+    assert_eq!(second.all(".card-rows .card-row").len(), 3);
     assert_eq!(second.attr("a[rel=prev]", "href"), "/world/");
     assert_eq!(
         second.attr("link[rel=canonical]", "href"),

@@ -30,6 +30,57 @@ async fn a_theme_folder_overrides_templates_and_assets() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
+async fn a_theme_reorders_the_article_blocks_without_copying_them() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("templates"))?;
+    // Related stories first, the tags above the body, no short URL: a dozen lines, none of
+    // the blocks' own markup.
+    std::fs::write(
+        dir.path().join("templates/article.html"),
+        r#"{% extends "base.html" %}{% block main %}
+{% include "partials/article/related.html" %}
+<article class="story">
+  {% include "partials/article/section.html" %}
+  {% include "partials/article/headline.html" %}
+  {% include "partials/article/tags.html" %}
+  {% include "partials/article/body.html" %}
+</article>
+{% endblock %}"#,
+    )?;
+    let app = TestApp::start_with_theme(TestBackend::Sqlite, Some(dir.path())).await?;
+    let world = app.section("world", "World").await?;
+    let first = app
+        .article("Harbour reopens")
+        .section(&world)
+        .tags(&["Ports"])
+        .body("Ships moved again at dawn.\n")
+        .publish()
+        .await?;
+    let story = app
+        .article("Pilots return to work")
+        .section(&world)
+        .tags(&["Ports"])
+        .related(&[first.id])
+        .body("The pilots' union ended its strike.\n")
+        .publish()
+        .await?;
+    let path = app.path_of(&story).await?;
+    let page = app.page(&path, 200).await?;
+    assert_eq!(page.text("h1.story-headline"), "Pilots return to work");
+    assert_eq!(page.text(".story-kicker a"), "World");
+    assert!(page.all("details.short-url").is_empty());
+    let at = |needle: &str| {
+        page.source
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing from {path}"))
+    };
+    assert!(at("related-heading") < at("story-headline"));
+    assert!(at("class=\"tags\"") < at("story-body"));
+    assert!(page.text(".story-body").contains("ended its strike"));
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_broken_theme_template_is_refused_at_start() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     std::fs::create_dir_all(dir.path().join("templates"))?;
