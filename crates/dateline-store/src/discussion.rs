@@ -681,3 +681,120 @@ impl Store {
         w.commit().await
     }
 }
+
+/// One of a reader's own comments, for their account page.
+#[derive(Debug, Clone)]
+pub struct OwnComment {
+    pub comment: Comment,
+    pub article_headline: String,
+}
+
+/// How many comments a reader's account page lists at most (newest first).
+pub const OWN_COMMENTS_SHOWN: i64 = 200;
+
+impl Store {
+    /// A reader's own comments, newest first, at most [`OWN_COMMENTS_SHOWN`], with their
+    /// stories' headlines; deleted ones are left out (nothing of them is theirs to see).
+    pub async fn comments_by_reader(&self, id: ReaderId) -> Result<Vec<OwnComment>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT x.*, a.headline AS article_headline FROM ({COMMENT_SELECT} \
+             WHERE c.reader_id = $1 AND c.status <> 'deleted') x \
+             JOIN articles a ON a.id = x.article_id \
+             ORDER BY x.created_at DESC, x.id DESC LIMIT $2"
+        ))
+        .bind(id.0)
+        .bind(OWN_COMMENTS_SHOWN)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OwnComment {
+                    comment: comment(row)?,
+                    article_headline: get(row, "article_headline")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Erase a reader's account at their request, in one transaction: their comments go
+    /// (one that others replied to stays as an empty "deleted" placeholder holding the
+    /// replies, with no text, address or author shown), their recommendations are taken back,
+    /// their sessions, sign-in links, outside identities and reports end, and the account
+    /// row goes, or, while placeholders still point at it, keeps no name, address or
+    /// password. Their newsletter subscriptions stay: those were given by address, with
+    /// their own consent and one-click way out. Returns the stories whose discussions
+    /// changed.
+    pub async fn erase_reader(&self, id: ReaderId) -> Result<Vec<ArticleId>, StoreError> {
+        let mut w = self.write().await?;
+        let stories: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT article_id FROM comments WHERE reader_id = $1 ORDER BY article_id",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *w.tx)
+        .await?;
+        sqlx::query(
+            "UPDATE comments SET recommends = recommends - 1 WHERE recommends > 0 AND id IN \
+             (SELECT comment_id FROM comment_recommendations WHERE reader_id = $1)",
+        )
+        .bind(id.0)
+        .execute(&mut *w.tx)
+        .await?;
+        // Leaves first, again and again: a reply of theirs under their own comment goes, and
+        // then that comment may have no replies left. Bounded: each round removes a level.
+        for _ in 0..256 {
+            let gone = sqlx::query(
+                "DELETE FROM comments WHERE reader_id = $1 AND NOT EXISTS \
+                 (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)",
+            )
+            .bind(id.0)
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected();
+            if gone == 0 {
+                break;
+            }
+        }
+        let kept = sqlx::query(
+            "UPDATE comments SET status = 'deleted', body = '', ip = '', flag = '', \
+             standard = '', edited_at = NULL WHERE reader_id = $1",
+        )
+        .bind(id.0)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if kept == 0 {
+            // Sessions, sign-in links, identities, recommendations and reports follow the
+            // row (ON DELETE CASCADE); a subscription by address loses only its link to it.
+            sqlx::query("DELETE FROM readers WHERE id = $1")
+                .bind(id.0)
+                .execute(&mut *w.tx)
+                .await?;
+        } else {
+            for table in [
+                "reader_sessions",
+                "reader_tokens",
+                "reader_identities",
+                "comment_recommendations",
+                "comment_reports",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE reader_id = $1"))
+                    .bind(id.0)
+                    .execute(&mut *w.tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE subscribers SET reader_id = NULL WHERE reader_id = $1")
+                .bind(id.0)
+                .execute(&mut *w.tx)
+                .await?;
+            sqlx::query(
+                "UPDATE readers SET display_name = 'Deleted reader', email = NULL, \
+                 password_hash = NULL, verified = 0 WHERE id = $1",
+            )
+            .bind(id.0)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        w.commit().await?;
+        Ok(stories.into_iter().map(ArticleId).collect())
+    }
+}

@@ -49,7 +49,10 @@ pub use articles::{ArticleInput, LinkRef, LinkTarget};
 pub use backend::Backend;
 pub use corrections::Correction;
 pub use desk::{DeskFilter, DeskItem, DeskSearch};
-pub use discussion::{LogEntry, NewComment, NewReader, PostingHistory, QueueItem, ReaderSession};
+pub use discussion::{
+    LogEntry, NewComment, NewReader, OWN_COMMENTS_SHOWN, OwnComment, PostingHistory, QueueItem,
+    ReaderSession,
+};
 pub use error::StoreError;
 pub use imports::{Imported, ImportedComment, ImportedStory, OldUrl};
 pub use jobs::{Job, JobCounts, JobFilter, NewJob};

@@ -61,7 +61,12 @@ backend_test!(section_fronts_paginate_newest_first, |app| {
     assert_eq!(first.text(".front-lead a.story-link"), "World story 22");
     assert_eq!(
         first.texts(".front-secondary a.story-link"),
-        ["World story 21", "World story 20", "World story 19", "World story 18"]
+        [
+            "World story 21",
+            "World story 20",
+            "World story 19",
+            "World story 18"
+        ]
     );
     assert_eq!(first.text(".section-more h2"), "More from World");
     assert_eq!(first.all(".section-more .card-row").len(), 15);
@@ -76,7 +81,10 @@ backend_test!(section_fronts_paginate_newest_first, |app| {
         second.texts("a.story-link"),
         ["World story 02", "World story 01", "World story 00"]
     );
-    assert!(second.all(".front-lead").is_empty(), "later pages are the list alone");
+    assert!(
+        second.all(".front-lead").is_empty(),
+        "later pages are the list alone"
+    );
     assert_eq!(second.all(".card-rows .card-row").len(), 3);
     assert_eq!(second.attr("a[rel=prev]", "href"), "/world/");
     assert_eq!(

@@ -32,6 +32,7 @@ mod metrics;
 mod newsletters;
 mod nodes;
 mod page_cache;
+mod reader_account;
 mod reader_mail;
 mod redirects;
 mod related;

@@ -789,6 +789,10 @@ pub struct TokenForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    /// Where to go afterwards: only the reader's account page may be named (`/readers/me`);
+    /// otherwise back to the comment's discussion.
+    #[serde(default)]
+    next: String,
 }
 
 async fn delete_comment(
@@ -811,6 +815,12 @@ async fn delete_comment(
         .set_comment_status(c.id, CommentStatus::Deleted, "", None, state.clock.now())
         .await?;
     state.discussion_changed(Some(c.article_id)).await;
+    if f.next == super::account::ACCOUNT_PATH {
+        return Ok(see_other(&format!(
+            "{}?done=deleted",
+            super::account::ACCOUNT_PATH
+        )));
+    }
     Ok(back_to(&c, "deleted"))
 }
 

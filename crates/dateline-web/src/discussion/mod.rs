@@ -15,6 +15,7 @@
 //! cache asks [`DiscussionCache::changed_since`] before each hit, so a comment drops that one
 //! story page and never the front or the lists.
 
+mod account;
 mod comments;
 pub use comments::first_page;
 pub mod oidc;
@@ -58,6 +59,7 @@ impl Weighter<(i64, String), (u64, String)> for ByBytes {
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(readers::routes())
+        .merge(account::routes())
         .merge(reader_mail::routes())
         .merge(comments::routes())
         .merge(oidc::routes())
