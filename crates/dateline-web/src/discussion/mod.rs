@@ -1,5 +1,6 @@
-//! Reader discussion on the reading site: reader accounts (`readers`), sign-in through OpenID
-//! Connect providers (`oidc`), a story's discussion and
+//! Reader discussion on the reading site: reader accounts (`readers`), a reader's own page and
+//! its erasure (`account`), sign-in through OpenID Connect providers (`oidc`), a story's
+//! discussion and
 //! the readers' actions on comments (`comments`), and [`DiscussionCache`], which keeps what
 //! anonymous readers see of each discussion.
 //!
