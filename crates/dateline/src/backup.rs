@@ -912,7 +912,7 @@ fn pg_tool(
                     Some((major, e.path().join("bin").join(tool)))
                 })
                 .collect();
-            versions.sort_by(|a, b| b.0.cmp(&a.0));
+            versions.sort_by_key(|v| std::cmp::Reverse(v.0));
             let mut candidates = vec![PathBuf::from(tool)];
             candidates.extend(versions.into_iter().map(|(_, p)| p));
             (
