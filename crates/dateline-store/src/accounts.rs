@@ -63,6 +63,7 @@ fn email_taken(e: sqlx::Error) -> StoreError {
     }
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Create an account; `Taken("email")` when the address (in any case) has one.
     pub async fn create_account(

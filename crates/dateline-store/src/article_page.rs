@@ -154,6 +154,7 @@ fn page_sql(b: crate::Backend) -> String {
     )
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// The story whose slug is `slug` (whatever its status: the caller decides what readers
     /// see) with everything its page shows.

@@ -83,6 +83,7 @@ pub(crate) fn article(row: &AnyRow) -> Result<Article, StoreError> {
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Create a draft.
     pub async fn create_article(

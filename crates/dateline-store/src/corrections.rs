@@ -16,6 +16,7 @@ pub struct Correction {
     pub created_at: Timestamp,
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Append a correction to a story and mark it updated at `now`.
     pub async fn add_correction(

@@ -57,6 +57,7 @@ const ITEM_SELECT: &str = "SELECT a.id, a.headline, a.status, a.modified_at, a.s
      FROM articles a JOIN sections s ON s.id = a.section_id \
      LEFT JOIN people u ON u.id = a.updated_by";
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Unpublished stories matching a newsroom search, most recently changed first.
     pub async fn desk_search(&self, search: &DeskSearch) -> Result<Vec<DeskItem>, StoreError> {

@@ -109,6 +109,7 @@ fn email_taken(e: sqlx::Error) -> StoreError {
     }
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// The discussion rules (defaults until someone saves some).
     pub async fn discussion_rules(&self) -> Result<DiscussionRules, StoreError> {
@@ -659,6 +660,7 @@ pub struct PostingHistory {
     pub duplicate: bool,
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Set a story's discussion mode. Not announced: the article page does not show it (its
     /// discussion does), and the story's version is left alone so an editor's open form can

@@ -138,6 +138,7 @@ fn window_bounds(page: u32, per_page: u32) -> (i64, i64) {
     (limit, i64::from(page.max(1) - 1) * limit)
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// How many URLs a sitemap of `kind` has in all.
     pub async fn sitemap_count(&self, kind: SitemapKind) -> Result<u64, StoreError> {

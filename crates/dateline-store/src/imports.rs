@@ -74,6 +74,7 @@ pub struct OldUrl {
     pub target_id: i64,
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// The row an earlier import made for this item, if any.
     pub async fn imported(

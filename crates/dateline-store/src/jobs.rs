@@ -129,6 +129,7 @@ fn kept_error(error: &str) -> String {
     format!("{}…", &error[..end])
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Queue a job; its id (an existing live job's, when the dedupe key matches one).
     pub async fn enqueue_job(&self, new: &NewJob, now: Timestamp) -> Result<i64, StoreError> {

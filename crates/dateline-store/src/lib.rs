@@ -42,6 +42,7 @@ mod settings;
 mod stream;
 mod tables;
 mod tags;
+pub mod timing;
 
 pub use accounts::{ApiTokens, NewAccount};
 pub use article_page::ArticlePageData;
@@ -156,6 +157,8 @@ pub struct Store {
     announced: Arc<std::sync::Mutex<std::collections::VecDeque<Announced>>>,
     /// This process's place among the nodes sharing the database ([`stream`]).
     node: Arc<stream::Node>,
+    /// Who is told how long each call took ([`timing`]); shared by every clone.
+    observer: Arc<std::sync::OnceLock<Arc<dyn timing::QueryObserver>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -166,6 +169,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Connect to `url` (`sqlite://path` or `postgres://…`) and bring the schema up to date.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -180,6 +184,7 @@ impl Store {
             generation: Arc::new(AtomicU64::new(1)),
             announced: Arc::default(),
             node: Arc::new(stream::Node::new(url, backend)),
+            observer: Arc::default(),
         })
     }
 

@@ -143,6 +143,7 @@ pub(crate) fn summary_from(
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// One page of published stories, newest first.
     pub async fn latest(

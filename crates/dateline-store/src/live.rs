@@ -68,6 +68,7 @@ fn mount(row: &AnyRow) -> Result<Mount, StoreError> {
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Every mount, by path.
     pub async fn live_mounts(&self) -> Result<Vec<Mount>, StoreError> {
@@ -155,6 +156,7 @@ pub struct SourceNode {
     pub heartbeat_at: Timestamp,
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Record `node_url` as the node with `path`'s source on air, unless another node holds
     /// it with a heartbeat at or after `fresh_after`. Whether this node holds it now.

@@ -169,6 +169,7 @@ pub(crate) fn media_parts(
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     pub async fn create_media(&self, new: NewMedia, now: Timestamp) -> Result<Media, StoreError> {
         self.create_media_then(new, |_| None, now).await

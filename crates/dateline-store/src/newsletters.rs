@@ -202,6 +202,7 @@ fn issue(row: &AnyRow) -> Result<Issue, StoreError> {
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Every newsletter, by name.
     pub async fn newsletters(&self) -> Result<Vec<Newsletter>, StoreError> {

@@ -49,6 +49,7 @@ pub(crate) fn person_from(
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     pub async fn create_person(
         &self,

@@ -67,6 +67,7 @@ fn item(row: &AnyRow) -> Result<PlaylistItem, StoreError> {
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// The playlist of `path` (empty when it has none; the mount need not exist).
     pub async fn playlist(&self, path: &MountPath) -> Result<PlaylistEntries, StoreError> {

@@ -37,6 +37,7 @@ fn provider(row: &AnyRow) -> Result<Provider, StoreError> {
 
 const COLUMNS: &str = "id, label, issuer, client_id, client_secret, created_at";
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Add a provider; `Taken("label")` when the label is used.
     pub async fn add_provider(

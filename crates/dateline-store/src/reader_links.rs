@@ -14,6 +14,7 @@ use dateline_core::discussion::Reader;
 use dateline_core::mail::LinkPurpose;
 use jiff::Timestamp;
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Keep a new link for `reader` (only its token's hash); forget links that expired.
     pub async fn create_reader_link(

@@ -7,6 +7,7 @@ use crate::{Store, StoreError};
 use dateline_core::ArticleId;
 use jiff::Timestamp;
 
+#[dateline_store_macros::timed]
 impl Store {
     /// The kept automatic list of `id`, best first; None when none was computed yet. Stories
     /// in it may since have been withdrawn: the page's summaries leave those out.

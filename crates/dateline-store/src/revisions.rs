@@ -84,6 +84,7 @@ fn revision(row: &AnyRow) -> Result<Revision, StoreError> {
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// A story's revisions, newest first.
     pub async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>, StoreError> {

@@ -45,6 +45,7 @@ fn programme(row: &AnyRow) -> Result<Programme, StoreError> {
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// The whole schedule, by start time.
     pub async fn programmes(&self) -> Result<Vec<Programme>, StoreError> {

@@ -50,6 +50,7 @@ pub struct Modified {
     pub modified_at: Timestamp,
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// The search sources of the published stories among `ids` (others are left out), in no
     /// particular order.

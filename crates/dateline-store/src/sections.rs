@@ -28,6 +28,7 @@ fn section(row: &AnyRow) -> Result<Section, StoreError> {
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Every section in navigation order.
     pub async fn sections(&self) -> Result<Vec<Section>, StoreError> {

@@ -68,6 +68,7 @@ fn api_token(row: &AnyRow) -> Result<ApiToken, StoreError> {
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Start a session for an account.
     pub async fn create_session(

@@ -7,6 +7,7 @@ use crate::{Change, Store, StoreError};
 use dateline_core::ArticleId;
 use dateline_core::site::SiteSettings;
 
+#[dateline_store_macros::timed]
 impl Store {
     pub async fn site_settings(&self) -> Result<SiteSettings, StoreError> {
         let value: Option<String> =

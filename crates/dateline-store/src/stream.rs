@@ -198,6 +198,7 @@ enum Ended {
     Broken(String),
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Whether this node hears every other node's writes: always on SQLite; on PostgreSQL
     /// while [`Store::follow_other_nodes`] listens. While it is not, nothing read before may be

@@ -73,6 +73,7 @@ impl Drop for Snapshot {
     }
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Begin a [`Snapshot`] of the whole database.
     pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {

@@ -20,6 +20,7 @@ pub(crate) fn tag_from((id, slug, name): (i64, String, String)) -> Result<Tag, S
     })
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     pub async fn tag_by_slug(&self, slug: &str) -> Result<Tag, StoreError> {
         let row = sqlx::query("SELECT id, slug, name FROM tags WHERE slug = $1")

@@ -6,7 +6,9 @@
 //! path, so no crawler can grow the label set) and status class, and writes the request line
 //! when the node logs requests (`--log-format json`). Figures that live elsewhere (the page
 //! cache, the job queue, the search index, the live hub, mail, the process) are read when
-//! Prometheus scrapes, not pushed on every change, so they cost nothing between scrapes.
+//! Prometheus scrapes, not pushed on every change, so they cost nothing between scrapes. The
+//! store's calls are the exception: the store reports each one's time as it ends
+//! ([`StoreTimes`], through `dateline_store::timing`), into a histogram kept per method.
 //!
 //! `/metrics` is served by [`routes`] on its own listener (`--metrics-listen`), never on the
 //! public port. Nothing here may log or label a secret: the request line has the route
@@ -132,7 +134,8 @@ pub struct Metrics {
     mail_failed: IntCounter,
     live_listeners: IntGaugeVec,
     live_sources: IntGaugeVec,
-    store_query: HistogramVec,
+    /// The store's calls, timed as they end ([`StoreTimes`]).
+    store_times: std::sync::Arc<StoreTimes>,
     /// One scrape at a time: counters mirrored from elsewhere are moved by the difference
     /// since the last scrape, which two at once would count twice.
     scrape: tokio::sync::Mutex<()>,
@@ -242,8 +245,8 @@ impl Metrics {
         let store_query = HistogramVec::new(
             HistogramOpts::new(
                 "dateline_store_query_duration_seconds",
-                "Round trips of the store queries the scrape itself makes (a ping, the job \
-                 counts): a slow database shows here first.",
+                "Time of each store call (its queries and any wait for the database), by the \
+                 store method called: a slow database shows here first.",
             )
             .buckets(LATENCY_BUCKETS.to_vec()),
             &["query"],
@@ -294,7 +297,12 @@ impl Metrics {
             mail_failed,
             live_listeners,
             live_sources,
-            store_query,
+            store_times: std::sync::Arc::new(StoreTimes {
+                slots: (0..STORE_SLOTS)
+                    .map(|_| std::sync::OnceLock::new())
+                    .collect(),
+                histograms: store_query,
+            }),
             scrape: tokio::sync::Mutex::new(()),
             id_base: u64::from_be_bytes(seed),
             ids: AtomicU64::new(0),
@@ -303,6 +311,13 @@ impl Metrics {
             routes: std::sync::RwLock::default(),
             trusted_proxies,
         })
+    }
+
+    /// What the store tells of each call's time ([`Store::observe_queries`]).
+    ///
+    /// [`Store::observe_queries`]: dateline_store::Store::observe_queries
+    pub fn store_observer(&self) -> std::sync::Arc<dyn dateline_store::timing::QueryObserver> {
+        self.store_times.clone()
     }
 
     /// The counters of route template `route` (made on first use). Routes are the
@@ -356,6 +371,33 @@ impl Metrics {
                 .iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
         ok.then(|| id.clone())
+    }
+}
+
+/// Slots for the store methods' histograms: more than the store has methods, so every one
+/// finds its histogram without hashing its label; any beyond are looked up by label.
+const STORE_SLOTS: usize = 512;
+
+/// `dateline_store_query_duration_seconds`, fed by the store as each call ends: one
+/// histogram per store method, kept in the slot of the method's number
+/// ([`dateline_store::timing::Query::index`]), so a call costs a histogram observation.
+struct StoreTimes {
+    histograms: HistogramVec,
+    slots: Box<[std::sync::OnceLock<prometheus::Histogram>]>,
+}
+
+impl dateline_store::timing::QueryObserver for StoreTimes {
+    fn observe(&self, query: &dateline_store::timing::Query, elapsed: std::time::Duration) {
+        let seconds = elapsed.as_secs_f64();
+        match self.slots.get(query.index()) {
+            Some(slot) => slot
+                .get_or_init(|| self.histograms.with_label_values(&[query.name()]))
+                .observe(seconds),
+            None => self
+                .histograms
+                .with_label_values(&[query.name()])
+                .observe(seconds),
+        }
     }
 }
 
@@ -493,22 +535,12 @@ async fn scrape(State(state): State<AppState>) -> Response {
     metrics
         .search_lag
         .set(saturate(generation.saturating_sub(indexed)));
-    let started = Instant::now();
-    let ping = state.store.schema_check().await;
-    metrics
-        .store_query
-        .with_label_values(&["ping"])
-        .observe(started.elapsed().as_secs_f64());
-    if let Err(e) = ping {
+    // The store times these calls itself, as every other (`schema_check`, `job_counts`).
+    if let Err(e) = state.store.schema_check().await {
         tracing::warn!(error = %e, "the metrics scrape could not reach the database");
     }
-    let started = Instant::now();
     match state.store.job_counts().await {
         Ok(counts) => {
-            metrics
-                .store_query
-                .with_label_values(&["job_counts"])
-                .observe(started.elapsed().as_secs_f64());
             // Kinds whose jobs are all done disappear from the answer: start from zero.
             metrics.jobs.reset();
             for c in counts {

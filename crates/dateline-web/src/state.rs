@@ -203,6 +203,7 @@ impl AppState {
             options.request_metrics,
             options.trusted_proxies.clone(),
         )?);
+        store.observe_queries(metrics.store_observer());
         let live = crate::live::Live::load(&store, options.live.clone(), clock.now()).await?;
         let playlists = crate::live::playlist::Playlists::start(
             store.clone(),

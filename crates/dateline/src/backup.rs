@@ -54,6 +54,10 @@ pub struct BackupArgs {
     pub verify: Option<PathBuf>,
     #[command(flatten)]
     pub media: Box<MediaStoreArgs>,
+    /// Folder holding `pg_dump` (a PostgreSQL site). [default: PATH, then the newest
+    /// /usr/lib/postgresql/*/bin]
+    #[arg(long, value_name = "DIR", env = "DATELINE_PG_BIN")]
+    pub pg_bin: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +74,10 @@ pub struct RestoreArgs {
     /// Replace what the target holds: its database, media files, configuration and index.
     #[arg(long)]
     pub force: bool,
+    /// Folder holding `pg_restore` (a PostgreSQL backup). [default: PATH, then the newest
+    /// /usr/lib/postgresql/*/bin]
+    #[arg(long, value_name = "DIR", env = "DATELINE_PG_BIN")]
+    pub pg_bin: Option<PathBuf>,
 }
 
 /// What an archive holds, written last into it.
@@ -143,7 +151,7 @@ pub async fn run(args: BackupArgs) -> anyhow::Result<()> {
         .out
         .context("give --out FILE to write a backup, or --verify FILE to check one")?;
     let started = Instant::now();
-    let made = backup(&args.store, *args.media, &out).await?;
+    let made = backup(&args.store, *args.media, args.pg_bin, &out).await?;
     let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
     answer(&format!(
         "backed up {} tables ({} rows) and {} media files to {} ({}) in {:.1} s",
@@ -183,6 +191,7 @@ pub fn human_size(bytes: u64) -> String {
 pub async fn backup(
     store_args: &StoreArgs,
     media: MediaStoreArgs,
+    pg_bin: Option<PathBuf>,
     out: &Path,
 ) -> anyhow::Result<Manifest> {
     let (data, database) = config::store_location(store_args)?;
@@ -191,15 +200,17 @@ pub async fn backup(
         Some(p) => Some(p.clone()),
         None => Some(data.join("dateline.toml")).filter(|p| p.is_file()),
     };
-    backup_to(database, config_file, media.place, out.to_owned()).await
+    backup_to(database, config_file, media.place, pg_bin, out.to_owned()).await
 }
 
 /// Write a backup of the database at `database`, the configuration file and the media store
 /// at `place` to `out` (the server's scheduled backups call this); the manifest it wrote.
+/// `pg_bin` is the folder holding `pg_dump` ([`pg_tool`] looks for it otherwise).
 pub async fn backup_to(
     database: String,
     config_file: Option<PathBuf>,
     place: Place,
+    pg_bin: Option<PathBuf>,
     out: PathBuf,
 ) -> anyhow::Result<Manifest> {
     let (database, place, out) = (database.as_str(), &place, out.as_path());
@@ -237,7 +248,7 @@ pub async fn backup_to(
             let store = Store::open(database)
                 .await
                 .context("opening the database")?;
-            let result = pg_dump(&store, database, &dump).await;
+            let result = pg_dump(&store, database, pg_bin.as_deref(), &dump).await;
             store.close().await;
             (PG_DUMP, dump, result?)
         }
@@ -306,6 +317,7 @@ async fn sums(store: &Store) -> anyhow::Result<BTreeMap<String, TableSum>> {
 async fn pg_dump(
     store: &Store,
     url: &str,
+    pg_bin: Option<&Path>,
     dump: &Path,
 ) -> anyhow::Result<BTreeMap<String, TableSum>> {
     let mut snap = store.snapshot().await?;
@@ -317,26 +329,27 @@ async fn pg_dump(
         .sums()
         .await
         .context("counting the rows of each table")?;
-    let mut cmd = std::process::Command::new("pg_dump");
-    cmd.arg("--format=custom")
-        .arg("--no-owner")
-        .arg("--no-privileges")
-        .arg(format!("--snapshot={id}"))
-        .arg("--file")
-        .arg(dump)
-        .arg("--dbname")
-        .arg(url);
-    let output = tokio::task::spawn_blocking(move || cmd.output()).await?;
+    let args: Vec<std::ffi::OsString> = vec![
+        "--format=custom".into(),
+        "--no-owner".into(),
+        "--no-privileges".into(),
+        format!("--snapshot={id}").into(),
+        "--file".into(),
+        dump.into(),
+        "--dbname".into(),
+        url.into(),
+    ];
+    let pg_bin = pg_bin.map(Path::to_owned);
+    let output =
+        tokio::task::spawn_blocking(move || pg_tool("pg_dump", pg_bin.as_deref(), &args)).await?;
     snap.finish().await?;
-    let output = match output {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-            "pg_dump is not installed (not found on PATH): a PostgreSQL site is backed up with \
+    let output = output.map_err(|missing| {
+        anyhow::anyhow!(
+            "pg_dump is not installed ({missing}): a PostgreSQL site is backed up with \
              PostgreSQL's pg_dump; install the PostgreSQL client tools (postgresql-client) of \
-             the server's version or newer"
-        ),
-        Err(e) => return Err(e).context("running pg_dump"),
-    };
+             the server's version or newer, or name their folder with --pg-bin"
+        )
+    })??;
     ensure!(
         output.status.success(),
         "pg_dump failed ({}): {}",
@@ -727,7 +740,13 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
             config::sqlite_url(&target.join("dateline.db"))
         }
         Some(url) => {
-            pg_restore(url, &stage.join("dateline.pgdump"), args.force).await?;
+            pg_restore(
+                url,
+                &stage.join("dateline.pgdump"),
+                args.force,
+                args.pg_bin.as_deref(),
+            )
+            .await?;
             let store = Store::open(url)
                 .await
                 .context("opening the restored database")?;
@@ -826,25 +845,34 @@ pub fn compare(
     Ok(())
 }
 
-async fn pg_restore(url: &str, dump: &Path, force: bool) -> anyhow::Result<()> {
-    let mut cmd = std::process::Command::new("pg_restore");
-    cmd.arg("--no-owner")
-        .arg("--no-privileges")
-        .arg("--single-transaction")
-        .arg("--exit-on-error");
+async fn pg_restore(
+    url: &str,
+    dump: &Path,
+    force: bool,
+    pg_bin: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "--no-owner".into(),
+        "--no-privileges".into(),
+        "--single-transaction".into(),
+        "--exit-on-error".into(),
+    ];
     if force {
-        cmd.arg("--clean").arg("--if-exists");
+        args.push("--clean".into());
+        args.push("--if-exists".into());
     }
-    cmd.arg("--dbname").arg(url).arg(dump);
-    let output = match tokio::task::spawn_blocking(move || cmd.output()).await? {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-            "pg_restore is not installed (not found on PATH): a PostgreSQL backup is restored \
-             with PostgreSQL's pg_restore; install the PostgreSQL client tools \
-             (postgresql-client)"
-        ),
-        Err(e) => return Err(e).context("running pg_restore"),
-    };
+    args.extend(["--dbname".into(), url.into(), dump.into()]);
+    let pg_bin = pg_bin.map(Path::to_owned);
+    let output =
+        tokio::task::spawn_blocking(move || pg_tool("pg_restore", pg_bin.as_deref(), &args))
+            .await?
+            .map_err(|missing| {
+                anyhow::anyhow!(
+                    "pg_restore is not installed ({missing}): a PostgreSQL backup is restored with \
+                 PostgreSQL's pg_restore; install the PostgreSQL client tools \
+                 (postgresql-client), or name their folder with --pg-bin"
+                )
+            })??;
     ensure!(
         output.status.success(),
         "pg_restore failed ({}; nothing was restored): {}",
@@ -852,6 +880,57 @@ async fn pg_restore(url: &str, dump: &Path, force: bool) -> anyhow::Result<()> {
         String::from_utf8_lossy(&output.stderr).trim()
     );
     Ok(())
+}
+
+/// Where PostgreSQL's server packages put their tools when no client package links them
+/// onto PATH (Debian and Ubuntu: one folder per major version; `scripts/pg-throwaway` looks
+/// there too).
+const PG_LIB: &str = "/usr/lib/postgresql";
+
+/// Run PostgreSQL's `tool` with `args` to completion. With `pg_bin`, only `pg_bin/tool`;
+/// otherwise `tool` on PATH, then the newest major version's `/usr/lib/postgresql/N/bin/tool`
+/// (newest first, as a newer `pg_dump` reads older servers but not the reverse). `Err(where)`
+/// when the tool is in none of those places, naming where it was looked for; the inner
+/// result is the run's own.
+fn pg_tool(
+    tool: &str,
+    pg_bin: Option<&Path>,
+    args: &[std::ffi::OsString],
+) -> Result<anyhow::Result<std::process::Output>, String> {
+    let (candidates, looked) = match pg_bin {
+        Some(dir) => (
+            vec![dir.join(tool)],
+            format!("not in {} (--pg-bin)", dir.display()),
+        ),
+        None => {
+            let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(PG_LIB)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| {
+                    let major = e.file_name().to_str()?.parse::<u32>().ok()?;
+                    Some((major, e.path().join("bin").join(tool)))
+                })
+                .collect();
+            versions.sort_by_key(|v| std::cmp::Reverse(v.0));
+            let mut candidates = vec![PathBuf::from(tool)];
+            candidates.extend(versions.into_iter().map(|(_, p)| p));
+            (
+                candidates,
+                format!("not found on PATH nor in {PG_LIB}/*/bin"),
+            )
+        }
+    };
+    for program in candidates {
+        match std::process::Command::new(&program).args(args).output() {
+            Ok(output) => return Ok(Ok(output)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Ok(Err(e).with_context(|| format!("running {}", program.display())));
+            }
+        }
+    }
+    Err(looked)
 }
 
 #[cfg(test)]

@@ -71,7 +71,14 @@ fn backup_plan(settings: &Settings, b: &config::BackupSettings) -> dateline_web:
                 // long work that should not sit on the request threads anyway.
                 let handle = tokio::runtime::Handle::current();
                 tokio::task::spawn_blocking(move || {
-                    handle.block_on(crate::backup::backup_to(database, config_file, place, out))
+                    // The tools are looked for on PATH, then under /usr/lib/postgresql.
+                    handle.block_on(crate::backup::backup_to(
+                        database,
+                        config_file,
+                        place,
+                        None,
+                        out,
+                    ))
                 })
                 .await?
                 .map(|_| ())

@@ -131,12 +131,13 @@ backend_test!(metrics_count_requests_by_route_template, |app| {
     assert!(value(&after, "dateline_page_cache_misses_total") >= 1.0);
     assert!(value(&after, "dateline_page_cache_entries") >= 1.0);
     assert!(value(&after, "dateline_page_cache_bytes") > 0.0);
-    // The database answered the scrape's ping; the index has caught up or nearly.
+    // The database answered the scrape's ping (timed as the store call it is); the index
+    // has caught up or nearly.
     assert!(
         value(
             &after,
-            "dateline_store_query_duration_seconds_count{query=\"ping\"}"
-        ) >= 2.0
+            "dateline_store_query_duration_seconds_count{query=\"schema_check\"}"
+        ) >= 1.0
     );
     app.search_caught_up().await?;
     let caught_up = scrape(&client, &url).await?;
@@ -155,6 +156,56 @@ backend_test!(metrics_count_requests_by_route_template, |app| {
             "{path} on the public port: {status}"
         );
     }
+    server.abort();
+    Ok(())
+});
+
+backend_test!(store_calls_are_timed_by_method, |app| {
+    let (url, server) = metrics_listener(&app).await?;
+    let client = reqwest::Client::new();
+    let world = app.section("world", "World").await?;
+    let story = app
+        .article("Ferry timetable changes for winter")
+        .section(&world)
+        .body("Fewer crossings from November.\n")
+        .publish()
+        .await?;
+    let path = app.path_of(&story).await?;
+    let count = |q: &str| format!("dateline_store_query_duration_seconds_count{{query=\"{q}\"}}");
+    let sum = |q: &str| format!("dateline_store_query_duration_seconds_sum{{query=\"{q}\"}}");
+    let before = scrape(&client, &url).await?;
+    // The story's page renders through `article_page`, the front page through `front_page`.
+    assert_eq!(app.get(&path).await?.status(), 200);
+    let after_story = scrape(&client, &url).await?;
+    let story_calls =
+        value(&after_story, &count("article_page")) - value(&before, &count("article_page"));
+    assert!(story_calls >= 1.0, "the story's render was not timed");
+    assert!(value(&after_story, &sum("article_page")) > 0.0);
+    // Kept pages are answered without the store: the front page's calls are no more than its
+    // renders (cache misses), however often it is read.
+    for _ in 0..5 {
+        assert_eq!(app.get("/").await?.status(), 200);
+    }
+    let after = scrape(&client, &url).await?;
+    let front_calls =
+        value(&after, &count("front_page")) - value(&after_story, &count("front_page"));
+    let renders = value(&after, "dateline_page_cache_misses_total")
+        - value(&after_story, "dateline_page_cache_misses_total");
+    let hits = value(&after, "dateline_page_cache_hits_total")
+        - value(&after_story, "dateline_page_cache_hits_total");
+    assert!(front_calls >= 1.0, "the front page's render was not timed");
+    assert!(
+        front_calls <= renders && hits >= 1.0,
+        "{front_calls} front_page calls for {renders} renders and {hits} hits"
+    );
+    // The buckets add up: the +Inf bucket counts every call.
+    assert_eq!(
+        value(
+            &after,
+            "dateline_store_query_duration_seconds_bucket{query=\"front_page\",le=\"+Inf\"}"
+        ),
+        value(&after, &count("front_page"))
+    );
     server.abort();
     Ok(())
 });
@@ -210,3 +261,73 @@ backend_test!(metrics_show_the_job_queue_and_live_mounts, |app| {
     server.abort();
     Ok(())
 });
+
+/// Mail and job outcomes: with the SMTP server down, a reader's verification mail fails and
+/// waits for its retry (a failed mail, a retried run, a pending job); with the server back,
+/// it is sent (a sent mail, a finished run).
+async fn metrics_count_mail_and_job_outcomes(
+    backend: dateline_testkit::TestBackend,
+) -> anyhow::Result<()> {
+    use dateline_testkit::MailSink;
+    let port = dateline_testkit::mail::free_port()?;
+    let mut app = TestApp::start_with_smtp_port(backend, port).await?;
+    let (url, server) = metrics_listener(&app).await?;
+    let client = reqwest::Client::new();
+    let retried = "dateline_job_runs_total{kind=\"mail.send\",outcome=\"retried\"}";
+    let finished = "dateline_job_runs_total{kind=\"mail.send\",outcome=\"finished\"}";
+    let a = app.article("Harbour reopens").publish().await?;
+    app.reader("Nadia", a.id).await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let down = loop {
+        let samples = scrape(&client, &url).await?;
+        if value(&samples, retried) >= 1.0 {
+            break samples;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "no retried mail run within 30 s: {samples:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(value(&down, "dateline_mail_failed_total") >= 1.0);
+    assert_eq!(value(&down, "dateline_mail_sent_total"), 0.0);
+    assert_eq!(
+        value(&down, "dateline_jobs{kind=\"mail.send\",state=\"pending\"}"),
+        1.0,
+        "{down:#?}"
+    );
+    // The server comes back; the retry is due two seconds (of the site's clock) later.
+    app.mail = Some(MailSink::start_on(port).await?);
+    app.clock
+        .set(dateline_testkit::start_time() + jiff::SignedDuration::from_secs(2));
+    assert_eq!(app.mail_to("nadia@readers.example", 1).await?.len(), 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let up = loop {
+        let samples = scrape(&client, &url).await?;
+        if value(&samples, finished) >= 1.0 {
+            break samples;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "no finished mail run within 30 s: {samples:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(value(&up, "dateline_mail_sent_total") >= 1.0);
+    assert_eq!(
+        value(&up, "dateline_jobs{kind=\"mail.send\",state=\"failed\"}"),
+        0.0
+    );
+    server.abort();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_mail_and_job_outcomes_sqlite() -> anyhow::Result<()> {
+    metrics_count_mail_and_job_outcomes(dateline_testkit::TestBackend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_mail_and_job_outcomes_postgres() -> anyhow::Result<()> {
+    metrics_count_mail_and_job_outcomes(dateline_testkit::TestBackend::Postgres).await
+}

@@ -17,7 +17,7 @@ const BASE: &str = "http://news.example";
 const EDITOR: &str = "ed@example.com";
 
 /// Run `dateline ARGS` (no `--data` added) to completion.
-fn run(args: &[&str]) -> anyhow::Result<Output> {
+pub(super) fn run(args: &[&str]) -> anyhow::Result<Output> {
     Ok(Command::new(env!("CARGO_BIN_EXE_dateline"))
         .args(args)
         .env("DATELINE_LOG", "warn")
@@ -25,7 +25,7 @@ fn run(args: &[&str]) -> anyhow::Result<Output> {
         .output()?)
 }
 
-fn ok(out: &Output) -> anyhow::Result<String> {
+pub(super) fn ok(out: &Output) -> anyhow::Result<String> {
     ensure!(
         out.status.success(),
         "failed: {}\n{}",
@@ -45,14 +45,14 @@ fn refused(out: &Output) -> anyhow::Result<String> {
     Ok(String::from_utf8(out.stderr.clone())?)
 }
 
-fn s(p: &Path) -> &str {
+pub(super) fn s(p: &Path) -> &str {
     p.to_str().unwrap_or_default()
 }
 
 /// One `dateline serve` process, killed when dropped.
-struct Served {
-    child: Child,
-    port: u16,
+pub(super) struct Served {
+    pub(super) child: Child,
+    pub(super) port: u16,
     log: PathBuf,
 }
 
@@ -64,7 +64,7 @@ impl Drop for Served {
 }
 
 impl Served {
-    async fn start(
+    pub(super) async fn start(
         http: &reqwest::Client,
         data: &Path,
         extra: &[&str],
@@ -105,11 +105,11 @@ impl Served {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn log_text(&self) -> String {
+    pub(super) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -120,7 +120,7 @@ impl Served {
     }
 }
 
-fn http() -> anyhow::Result<reqwest::Client> {
+pub(super) fn http() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -226,7 +226,7 @@ fn cookie_header(jar: &[(String, String)]) -> String {
 }
 
 /// A reader registered through the form; their cookies.
-async fn register_reader(
+pub(super) async fn register_reader(
     http: &reqwest::Client,
     node: &Served,
 ) -> anyhow::Result<Vec<(String, String)>> {
@@ -279,13 +279,20 @@ async fn comment(
     Ok(())
 }
 
-/// A site with an editor, their API token and a `load` section, served.
-async fn editor_site(http: &reqwest::Client, dir: &Path) -> anyhow::Result<(Served, String)> {
+/// A site with an editor, their API token and a `load` section, served: its data folder is
+/// `DIR/site`, its database SQLite in it or `database` (a PostgreSQL URL) when given.
+async fn editor_site(
+    http: &reqwest::Client,
+    dir: &Path,
+    database: Option<&str>,
+) -> anyhow::Result<(Served, String)> {
     let data = dir.join("site");
+    let on_db: Vec<&str> = database.map_or(vec![], |url| vec!["--database", url]);
     // `user add` reads the password from standard input.
     let mut child = Command::new(env!("CARGO_BIN_EXE_dateline"))
         .args(["user", "add", "--data", s(&data), "--email", EDITOR])
         .args(["--name", "Ed Itor", "--role", "editor", "--password-stdin"])
+        .args(&on_db)
         .env("DATELINE_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -296,16 +303,22 @@ async fn editor_site(http: &reqwest::Client, dir: &Path) -> anyhow::Result<(Serv
         input.write_all(b"a long editor password\n")?;
     }
     let added = child.wait_with_output()?;
-    let listed = ok(&run(&["user", "list", "--data", s(&data)])?)?;
+    let mut list = vec!["user", "list", "--data", s(&data)];
+    list.extend(&on_db);
+    let listed = ok(&run(&list)?)?;
     ensure!(listed.contains(EDITOR), "no editor: {listed} {added:?}");
     // The load's one reader comments faster than a person: lift the rate limits.
-    let store = Store::open(&dateline::config::sqlite_url(&data.join("dateline.db"))).await?;
+    let url = match database {
+        Some(url) => url.to_owned(),
+        None => dateline::config::sqlite_url(&data.join("dateline.db")),
+    };
+    let store = Store::open(&url).await?;
     let mut rules = store.discussion_rules().await?;
     rules.per_reader_per_minute = 100_000;
     rules.per_address_per_minute = 100_000;
     store.save_discussion_rules(&rules).await?;
     store.close().await;
-    let out = ok(&run(&[
+    let mut create = vec![
         "token",
         "create",
         "--data",
@@ -314,10 +327,12 @@ async fn editor_site(http: &reqwest::Client, dir: &Path) -> anyhow::Result<(Serv
         EDITOR,
         "--label",
         "load",
-    ])?)?;
+    ];
+    create.extend(&on_db);
+    let out = ok(&run(&create)?)?;
     let token = out.lines().last().unwrap_or_default().trim().to_owned();
     ensure!(token.len() > 20, "no API token in {out:?}");
-    let node = Served::start(http, &data, &[], dir.join("site.log")).await?;
+    let node = Served::start(http, &data, &on_db, dir.join("site.log")).await?;
     api(
         http,
         &token,
@@ -399,37 +414,77 @@ async fn load(
     Ok(())
 }
 
+/// A query counting the rows that show `w` was made, and its one parameter (`$1`, which
+/// both SQLite and PostgreSQL read).
+fn evidence(w: &Write) -> (&'static str, String) {
+    match w {
+        Write::Created(i) => (
+            "SELECT COUNT(*) FROM articles WHERE headline = $1",
+            format!("Load story {i}"),
+        ),
+        Write::Published(i) => (
+            "SELECT COUNT(*) FROM articles WHERE headline = $1 AND status = 'published'",
+            format!("Load story {i}"),
+        ),
+        Write::Commented(i) => (
+            "SELECT COUNT(*) FROM comments WHERE body LIKE $1",
+            format!("%Load comment #{i} ends.%"),
+        ),
+        Write::Photo(i) => (
+            "SELECT COUNT(*) FROM media WHERE caption = $1",
+            format!("Load photo {i}"),
+        ),
+    }
+}
+
 /// Whether `w` is in the SQLite database at `db`.
 async fn holds(db: &mut sqlx::SqliteConnection, w: &Write) -> anyhow::Result<bool> {
-    let n: i64 = match w {
-        Write::Created(i) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE headline = ?")
-                .bind(format!("Load story {i}"))
-                .fetch_one(&mut *db)
-                .await?
-        }
-        Write::Published(i) => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM articles WHERE headline = ? AND status = 'published'",
-            )
-            .bind(format!("Load story {i}"))
-            .fetch_one(&mut *db)
-            .await?
-        }
-        Write::Commented(i) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE body LIKE ?")
-                .bind(format!("%Load comment #{i} ends.%"))
-                .fetch_one(&mut *db)
-                .await?
-        }
-        Write::Photo(i) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM media WHERE caption = ?")
-                .bind(format!("Load photo {i}"))
-                .fetch_one(&mut *db)
-                .await?
-        }
-    };
+    let (sql, param) = evidence(w);
+    let n: i64 = sqlx::query_scalar(sql)
+        .bind(param)
+        .fetch_one(&mut *db)
+        .await?;
     Ok(n > 0)
+}
+
+/// Whether `w` is in the PostgreSQL database `db` is connected to.
+async fn holds_pg(db: &mut sqlx::PgConnection, w: &Write) -> anyhow::Result<bool> {
+    let (sql, param) = evidence(w);
+    let n: i64 = sqlx::query_scalar(sql)
+        .bind(param)
+        .fetch_one(&mut *db)
+        .await?;
+    Ok(n > 0)
+}
+
+/// The writes' evidence in a restored database, checked to be one instant: a prefix of the
+/// writes made, in order, with at least the first `before` and none after the first
+/// `after` (the count when the backup finished).
+fn one_instant(
+    writes: &[(Write, String)],
+    held: &[bool],
+    before: usize,
+    after: usize,
+) -> anyhow::Result<()> {
+    let first_missing = held.iter().position(|h| !h).unwrap_or(held.len());
+    ensure!(
+        held[first_missing..].iter().all(|h| !h),
+        "the restored database holds writes after one it misses: {:?}",
+        writes
+            .iter()
+            .zip(held)
+            .map(|((w, _), h)| (w.clone(), *h))
+            .collect::<Vec<_>>()
+    );
+    ensure!(
+        first_missing >= before,
+        "the backup holds only {first_missing} of the writes made before it"
+    );
+    ensure!(
+        first_missing <= after,
+        "the backup holds writes made after it finished ({first_missing} > {after})"
+    );
+    Ok(())
 }
 
 async fn sqlite(path: &Path) -> anyhow::Result<sqlx::SqliteConnection> {
@@ -506,7 +561,7 @@ async fn a_backup_under_load_restores_one_instant() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let d = dir.path();
     let http = http()?;
-    let (node, token) = editor_site(&http, d).await?;
+    let (node, token) = editor_site(&http, d, None).await?;
     let node = Arc::new(node);
     let jar = register_reader(&http, &node).await?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -584,24 +639,7 @@ async fn a_backup_under_load_restores_one_instant() -> anyhow::Result<()> {
     for (w, _) in &writes {
         held.push(holds(&mut copy, w).await?);
     }
-    let first_missing = held.iter().position(|h| !h).unwrap_or(held.len());
-    ensure!(
-        held[first_missing..].iter().all(|h| !h),
-        "the restored database holds writes after one it misses: {:?}",
-        writes
-            .iter()
-            .zip(&held)
-            .map(|((w, _), h)| (w.clone(), *h))
-            .collect::<Vec<_>>()
-    );
-    ensure!(
-        first_missing >= 6,
-        "the backup holds only {first_missing} of the writes made before it"
-    );
-    ensure!(
-        first_missing <= after_backup,
-        "the backup holds writes made after it finished ({first_missing} > {after_backup})"
-    );
+    one_instant(&writes, &held, 6, after_backup)?;
 
     // Every restored comment, story and photo row is the original's, column for column.
     sqlx::query("ATTACH DATABASE ? AS src")
@@ -904,6 +942,322 @@ async fn the_demo_site_moves_to_postgres_unchanged() -> anyhow::Result<()> {
         sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .execute(&mut conn)
             .await?;
+    }
+    Ok(())
+}
+
+/// Drop the database `url` names from `admin`'s server.
+async fn drop_database(admin: &str, url: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let name = url
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.split('?').next())
+        .unwrap_or_default();
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await.ok();
+    Ok(())
+}
+
+/// Each row of `SELECT cols FROM table` (`*`: every column) as JSON text, sorted.
+async fn pg_rows(
+    db: &mut sqlx::PgConnection,
+    table: &str,
+    cols: &str,
+) -> anyhow::Result<Vec<String>> {
+    let row = if cols == "*" {
+        "row_to_json(t)".to_owned()
+    } else {
+        format!("json_build_array({cols})")
+    };
+    let mut rows: Vec<String> = sqlx::query_scalar(&format!("SELECT {row}::text FROM {table} t"))
+        .fetch_all(&mut *db)
+        .await?;
+    rows.sort();
+    Ok(rows)
+}
+
+/// `dateline ARGS` with `PATH` set to `path`.
+fn run_with_path(args: &[String], path: &Path) -> anyhow::Result<Output> {
+    Ok(Command::new(env!("CARGO_BIN_EXE_dateline"))
+        .args(args)
+        .env("DATELINE_LOG", "warn")
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .output()?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_postgres_backup_under_load_restores_one_instant() -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let admin = postgres_admin()?;
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let http = http()?;
+    let source = fresh_database(&admin).await?;
+    let (node, token) = editor_site(&http, d, Some(&source)).await?;
+    let node = Arc::new(node);
+    let jar = register_reader(&http, &node).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writer = tokio::spawn(load(
+        http.clone(),
+        node.url(""),
+        token.clone(),
+        jar,
+        node.clone(),
+        stop.clone(),
+        done.clone(),
+    ));
+    let count = || done.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let wait_for = |n: usize| async move {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while count() < n {
+            ensure!(
+                Instant::now() < deadline,
+                "the load made only {} writes",
+                count()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::Ok(())
+    };
+    wait_for(6).await?;
+
+    // The backup runs with a PATH that has no pg_dump: it finds PostgreSQL's own under
+    // /usr/lib/postgresql/*/bin, where the server packages put it.
+    let no_tools = d.join("no-tools");
+    std::fs::create_dir_all(&no_tools)?;
+    let archive = d.join("site.tar.gz");
+    let data = d.join("site");
+    let args: Vec<String> = [
+        "backup",
+        "--data",
+        s(&data),
+        "--database",
+        &source,
+        "--out",
+        s(&archive),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let path = no_tools.clone();
+    let made = tokio::task::spawn_blocking(move || run_with_path(&args, &path)).await??;
+    let said = ok(&made)?;
+    ensure!(said.starts_with("backed up "), "{said}");
+    let after_backup = count();
+    wait_for(after_backup + 6).await?;
+    stop.store(true, Ordering::Release);
+    writer.await??;
+    let writes: Vec<(Write, String)> = done.lock().unwrap_or_else(|e| e.into_inner()).clone();
+
+    let verified = ok(&run(&["backup", "--verify", s(&archive)])?)?;
+    ensure!(
+        verified.contains("is a good backup") && verified.contains("from a postgres site"),
+        "{verified}"
+    );
+
+    // Named tool folders without the tools: a sentence naming the missing tool, and nothing
+    // written (no archive; the target database still empty).
+    let never = d.join("never.tar.gz");
+    let no = refused(&run(&[
+        "backup",
+        "--data",
+        s(&data),
+        "--database",
+        &source,
+        "--out",
+        s(&never),
+        "--pg-bin",
+        s(&no_tools),
+    ])?)?;
+    ensure!(
+        no.contains("pg_dump is not installed") && no.contains("--pg-bin"),
+        "{no}"
+    );
+    ensure!(!never.exists(), "a failed backup left {}", never.display());
+    let target = fresh_database(&admin).await?;
+    let no = refused(&run(&[
+        "restore",
+        s(&archive),
+        "--data",
+        s(&d.join("not-restored")),
+        "--database",
+        &target,
+        "--pg-bin",
+        s(&no_tools),
+    ])?)?;
+    ensure!(no.contains("pg_restore is not installed"), "{no}");
+    ensure!(
+        dateline_store::tables_at(&target).await?.is_empty(),
+        "a restore without pg_restore wrote tables"
+    );
+
+    let restored = d.join("restored");
+    let said = ok(&run(&[
+        "restore",
+        s(&archive),
+        "--data",
+        s(&restored),
+        "--database",
+        &target,
+    ])?)?;
+    ensure!(said.starts_with("restored "), "{said}");
+    ensure!(
+        restored.join("search").is_dir(),
+        "no search index was rebuilt"
+    );
+    // Now it has tables: a second restore into it is refused.
+    let no = refused(&run(&[
+        "restore",
+        s(&archive),
+        "--data",
+        s(&d.join("other")),
+        "--database",
+        &target,
+    ])?)?;
+    ensure!(
+        no.contains("is not empty") && no.contains("--force"),
+        "{no}"
+    );
+
+    // One instant, as on SQLite.
+    let mut copy = sqlx::PgConnection::connect(&target).await?;
+    let mut held = Vec::new();
+    for (w, _) in &writes {
+        held.push(holds_pg(&mut copy, w).await?);
+    }
+    one_instant(&writes, &held, 6, after_backup)?;
+
+    // Every restored comment, story and photo row is one of the original's, column for
+    // column (the original has more: the writes made after the backup).
+    let mut original = sqlx::PgConnection::connect(&source).await?;
+    for (table, cols) in [
+        ("comments", "*"),
+        (
+            "articles",
+            "id, slug, headline, standfirst, section_id, body_source, body_html, created_at",
+        ),
+        (
+            "media",
+            "id, hash, mime, width, height, alt, caption, created_at",
+        ),
+    ] {
+        let got = pg_rows(&mut copy, table, cols).await?;
+        let had = pg_rows(&mut original, table, cols).await?;
+        ensure!(!got.is_empty(), "no {table} rows were restored");
+        let missing: Vec<&String> = got
+            .iter()
+            .filter(|r| had.binary_search(r).is_err())
+            .collect();
+        ensure!(
+            missing.is_empty(),
+            "restored {table} rows differ from the original's: {missing:?}"
+        );
+    }
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT hash FROM media")
+        .fetch_all(&mut copy)
+        .await?;
+    copy.close().await.ok();
+    original.close().await.ok();
+    // Every table of the restored database counts and sums as the manifest says (the sums
+    // were read in the very snapshot pg_dump dumped).
+    let store = Store::open(&target).await?;
+    let mut snap = store.snapshot().await?;
+    let sums = snap.sums().await?;
+    snap.finish().await?;
+    store.close().await;
+    let manifest = dateline::backup::verify(&archive).await?;
+    ensure!(manifest.backend == "postgres", "{}", manifest.backend);
+    dateline::backup::compare(&manifest.tables, &sums, "the restored database")?;
+    ensure!(manifest.tables.get("comments").is_some_and(|t| t.rows > 0));
+    // Every photo file restored is the original's, byte for byte, and every photo row's
+    // original upload is there.
+    let restored_files = files(&restored.join("media"))?;
+    for f in &restored_files {
+        let a = std::fs::read(data.join("media").join(f))?;
+        let b = std::fs::read(restored.join("media").join(f))?;
+        ensure!(a == b, "media/{} differs from the original", f.display());
+    }
+    ensure!(!hashes.is_empty(), "no photo was restored");
+    for h in &hashes {
+        ensure!(
+            restored_files
+                .iter()
+                .any(|f| f.starts_with("originals") && f.to_string_lossy().contains(h.as_str())),
+            "the photo {h} has no original file in the restored media"
+        );
+    }
+
+    // Quiet now: a second backup restored into another database serves the very same
+    // public pages.
+    let settle = Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs = ok(&run(&[
+            "jobs",
+            "list",
+            "--data",
+            s(&data),
+            "--database",
+            &source,
+        ])?)?;
+        if jobs.lines().filter(|l| !l.trim().is_empty()).count() <= 2 || Instant::now() > settle {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let second = d.join("second.tar.gz");
+    ok(&run(&[
+        "backup",
+        "--data",
+        s(&data),
+        "--database",
+        &source,
+        "--out",
+        s(&second),
+    ])?)?;
+    let again_db = fresh_database(&admin).await?;
+    let again = d.join("again");
+    ok(&run(&[
+        "restore",
+        s(&second),
+        "--data",
+        s(&again),
+        "--database",
+        &again_db,
+    ])?)?;
+    let copy_node = Served::start(
+        &http,
+        &again,
+        &["--database", &again_db],
+        d.join("again.log"),
+    )
+    .await?;
+    let mut paths: Vec<String> = vec![
+        "/".into(),
+        "/load/".into(),
+        "/feed.xml".into(),
+        "/load/feed.json".into(),
+        "/sitemap.xml".into(),
+        "/api/v1/articles".into(),
+    ];
+    paths.extend(
+        writes
+            .iter()
+            .filter(|(_, p)| !p.is_empty())
+            .map(|(_, p)| p.clone())
+            .take(12),
+    );
+    for p in &paths {
+        same_page(&http, &node, &copy_node, p).await?;
+    }
+    copy_node.stop();
+    drop(node);
+    for db in [&source, &target, &again_db] {
+        drop_database(&admin, db).await?;
     }
     Ok(())
 }
