@@ -694,6 +694,7 @@ pub struct OwnComment {
 /// How many comments a reader's account page lists at most (newest first).
 pub const OWN_COMMENTS_SHOWN: i64 = 200;
 
+#[dateline_store_macros::timed]
 impl Store {
     /// A reader's own comments, newest first, at most [`OWN_COMMENTS_SHOWN`], with their
     /// stories' headlines; deleted ones are left out (nothing of them is theirs to see).
