@@ -58,7 +58,7 @@ pub use live::{NewMount, SourceNode};
 pub use media::NewMedia;
 pub use newsletters::{
     Consent, DeliveryTarget, Issue, IssueInput, Newsletter, NewsletterInput, Progress, Subscribed,
-    Subscriber, SubscriptionView, Suppression,
+    Subscriber, SubscriptionView, Suppression, DigestReader, story_text,
 };
 pub use people::NewPerson;
 pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};

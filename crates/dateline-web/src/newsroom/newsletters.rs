@@ -576,6 +576,7 @@ async fn write_issue(
                 created_at: state.clock.now(),
                 queued_at: None,
                 finished_at: None,
+                slot: None,
             };
             let to = user.account.email.to_string();
             match service.test_send(&issue, &n, &to).await {
