@@ -143,7 +143,11 @@ impl DigestSchedule {
                 let back = (date.weekday().to_monday_zero_offset()
                     - weekday.to_monday_zero_offset())
                 .rem_euclid(7);
-                (date.checked_sub(jiff::Span::new().days(back)).ok()?, hour, minute)
+                (
+                    date.checked_sub(jiff::Span::new().days(back)).ok()?,
+                    hour,
+                    minute,
+                )
             }
         };
         let at = date.at(hour, minute, 0, 0);
@@ -184,8 +188,7 @@ impl DigestSchedule {
         None
     }
 
-    /// How far back the first issue looks (one period before its slot), and how far back a
-    /// subscriber's missed stories are made up (see [`digest_stories`]).
+    /// How far back the first issue looks (one period before its slot).
     pub fn period(self) -> jiff::SignedDuration {
         match self {
             DigestSchedule::Daily { .. } => jiff::SignedDuration::from_hours(24),
@@ -207,46 +210,39 @@ impl DigestSchedule {
 /// next issue while they are recent enough).
 pub const MAX_DIGEST_STORIES: usize = 40;
 
-/// What one subscriber already had from a digest, for [`digest_stories`].
+/// What earlier issues of a digest brought one subscriber, for [`digest_stories`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DigestHistory {
-    /// When the subscription was confirmed.
-    pub confirmed_at: Option<Timestamp>,
-    /// The slot of the newest issue that reached (or is reaching) them: sent, on its way, or
-    /// of unknown fate; None when none did.
-    pub last_slot: Option<Timestamp>,
-    /// Every story listed in a message that reached (or may have reached) them.
+    /// Every story listed in a message that reached them or may have (sent, on its way, or
+    /// of unknown fate).
     pub got: std::collections::HashSet<crate::ArticleId>,
+    /// Stories listed in messages that did not reach them (the server refused them).
+    pub missed: std::collections::HashSet<crate::ArticleId>,
 }
 
 /// One subscriber's digest for the issue of slot `slot`, from `candidates` (the digest's
-/// published stories, oldest first, with their publication times, up to the slot).
+/// published stories, oldest first, with their publication times, up to the slot and back
+/// to the make-up limit).
 ///
-/// The issue's window starts at `window_start` (the previous issue's slot, or one period
-/// before the first). A subscriber gets the stories published since the later of their last
-/// received issue's slot and their confirmation, reaching back at most `limit` before the
-/// slot, but never less than the issue's own window: so a subscriber who joined since the
-/// last issue gets the whole issue, and one whose last delivery failed gets its stories
-/// too. Any story in `history.got` is left out whatever its time: **nobody ever gets a story
-/// twice** from one digest. The newest [`MAX_DIGEST_STORIES`], oldest first.
+/// The issue lists the stories published after `window_start` (the previous issue's slot, or
+/// one period before the first) up to the slot, so a subscriber who joined since the last
+/// issue gets the whole issue. A subscriber whose earlier message failed also gets the
+/// stories it listed, while they are still among the candidates. Any story in `history.got`
+/// is left out whatever its time: **nobody ever gets a story twice** from one digest. The
+/// newest [`MAX_DIGEST_STORIES`], oldest first.
 pub fn digest_stories(
     candidates: &[(crate::ArticleId, Timestamp)],
     slot: Timestamp,
     window_start: Timestamp,
-    limit: jiff::SignedDuration,
     history: &DigestHistory,
 ) -> Vec<crate::ArticleId> {
-    let base = match (history.last_slot, history.confirmed_at) {
-        (Some(s), Some(c)) => s.max(c),
-        (Some(s), None) => s,
-        (None, Some(c)) => c,
-        (None, None) => window_start,
-    };
-    let since = base.max(slot - limit).min(window_start);
-    let first = candidates.partition_point(|(_, at)| *at <= since);
-    let mut chosen: Vec<crate::ArticleId> = candidates[first..]
+    let mut chosen: Vec<crate::ArticleId> = candidates
         .iter()
-        .filter(|(id, at)| *at <= slot && !history.got.contains(id))
+        .filter(|(id, at)| {
+            *at <= slot
+                && (*at > window_start || history.missed.contains(id))
+                && !history.got.contains(id)
+        })
         .map(|(id, _)| *id)
         .collect();
     if chosen.len() > MAX_DIGEST_STORIES {
@@ -438,59 +434,48 @@ mod tests {
     fn nobody_gets_a_story_twice_and_latecomers_get_the_issue() {
         use crate::ArticleId;
         let t = |h: i64| at("2026-12-01T00:00:00Z") + jiff::SignedDuration::from_hours(h);
-        let candidates: Vec<(ArticleId, Timestamp)> = (1..=6)
-            .map(|i| (ArticleId(i), t(i * 10)))
-            .collect();
-        let limit = jiff::SignedDuration::from_hours(24 * 7);
+        let candidates: Vec<(ArticleId, Timestamp)> =
+            (1..=6).map(|i| (ArticleId(i), t(i * 10))).collect();
+        let ids = |v: &[i64]| v.iter().copied().map(ArticleId).collect::<Vec<_>>();
+        let set = |v: &[i64]| v.iter().copied().map(ArticleId).collect();
         // The issue of slot t(60) covers (t(35), t(60)]: stories 4, 5 and 6.
         let regular = DigestHistory {
-            confirmed_at: Some(t(0)),
-            last_slot: Some(t(35)),
-            got: [1, 2, 3].map(ArticleId).into_iter().collect(),
-        };
-        assert_eq!(
-            digest_stories(&candidates, t(60), t(35), limit, &regular),
-            [4, 5, 6].map(ArticleId)
-        );
-        // Joined after the last issue: the whole issue, nothing older.
-        let newcomer = DigestHistory {
-            confirmed_at: Some(t(50)),
+            got: set(&[1, 2, 3]),
             ..DigestHistory::default()
         };
         assert_eq!(
-            digest_stories(&candidates, t(60), t(35), limit, &newcomer),
-            [4, 5, 6].map(ArticleId)
+            digest_stories(&candidates, t(60), t(35), &regular),
+            ids(&[4, 5, 6])
         );
-        // The last delivery failed: its stories come now, with the new ones.
+        // Joined since the last issue: the whole issue, nothing older.
+        let newcomer = DigestHistory::default();
+        assert_eq!(
+            digest_stories(&candidates, t(60), t(35), &newcomer),
+            ids(&[4, 5, 6])
+        );
+        // The last message failed: its stories come now, with the new ones.
         let missed = DigestHistory {
-            confirmed_at: Some(t(0)),
-            last_slot: Some(t(15)),
-            got: [1].map(ArticleId).into_iter().collect(),
+            got: set(&[1]),
+            missed: set(&[2, 3]),
         };
         assert_eq!(
-            digest_stories(&candidates, t(60), t(35), limit, &missed),
-            [2, 3, 4, 5, 6].map(ArticleId)
+            digest_stories(&candidates, t(60), t(35), &missed),
+            ids(&[2, 3, 4, 5, 6])
         );
         // A story already got is left out even when its time falls in the window (it was
-        // withdrawn and published again).
+        // withdrawn and published again), and even when another message listing it failed.
         let republished = DigestHistory {
-            got: [1, 2, 3, 5].map(ArticleId).into_iter().collect(),
-            ..regular.clone()
+            got: set(&[1, 2, 3, 5]),
+            missed: set(&[5]),
         };
         assert_eq!(
-            digest_stories(&candidates, t(60), t(35), limit, &republished),
-            [4, 6].map(ArticleId)
+            digest_stories(&candidates, t(60), t(35), &republished),
+            ids(&[4, 6])
         );
         // Stories published after the slot wait for the next issue.
         assert_eq!(
-            digest_stories(&candidates, t(45), t(35), limit, &regular),
-            [4].map(ArticleId)
-        );
-        // Missed stories are made up only back to the limit.
-        let short = jiff::SignedDuration::from_hours(35);
-        assert_eq!(
-            digest_stories(&candidates, t(60), t(35), short, &missed),
-            [3, 4, 5, 6].map(ArticleId)
+            digest_stories(&candidates, t(45), t(35), &regular),
+            ids(&[4])
         );
     }
 }

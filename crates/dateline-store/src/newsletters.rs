@@ -933,25 +933,24 @@ impl Store {
         &self,
         newsletter_id: i64,
     ) -> Result<Option<Timestamp>, StoreError> {
-        let at: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(slot) FROM newsletter_issues WHERE newsletter_id = $1",
-        )
-        .bind(newsletter_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let at: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(slot) FROM newsletter_issues WHERE newsletter_id = $1")
+                .bind(newsletter_id)
+                .fetch_one(&self.pool)
+                .await?;
         opt_time(at)
     }
 
     /// A digest's active subscribers whose address is not suppressed, each with what the
-    /// issues of slots after `since` brought them (the stories of every message that reached
-    /// or may have reached them, and the newest such slot).
+    /// issues of slots after `since` brought them: the stories of every message that reached
+    /// or may have reached them, and of those that did not.
     pub async fn digest_readers(
         &self,
         newsletter_id: i64,
         since: Timestamp,
     ) -> Result<Vec<DigestReader>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT s.subscriber_id, s.confirmed_at FROM subscriptions s \
+            "SELECT s.subscriber_id FROM subscriptions s \
              JOIN subscribers b ON b.id = s.subscriber_id \
              WHERE s.newsletter_id = $1 AND {ACTIVE} \
                AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = b.email) \
@@ -967,16 +966,14 @@ impl Store {
             at.insert(id, readers.len());
             readers.push(DigestReader {
                 subscriber_id: id,
-                history: DigestHistory {
-                    confirmed_at: opt_time(get(r, "confirmed_at")?)?,
-                    ..DigestHistory::default()
-                },
+                history: DigestHistory::default(),
             });
         }
         let rows = sqlx::query(&format!(
-            "SELECT d.subscriber_id, i.slot, d.stories FROM deliveries d \
-             JOIN newsletter_issues i ON i.id = d.issue_id \
-             WHERE i.newsletter_id = $1 AND i.slot > $2 AND d.state IN {RECEIVED}"
+            "SELECT d.subscriber_id, d.stories, \
+               CASE WHEN d.state IN {RECEIVED} THEN 1 ELSE 0 END AS received \
+             FROM deliveries d JOIN newsletter_issues i ON i.id = d.issue_id \
+             WHERE i.newsletter_id = $1 AND i.slot > $2"
         ))
         .bind(newsletter_id)
         .bind(micros(since))
@@ -986,9 +983,12 @@ impl Store {
             let id: i64 = get(r, "subscriber_id")?;
             let Some(&i) = at.get(&id) else { continue };
             let h = &mut readers[i].history;
-            let slot = time(get(r, "slot")?)?;
-            h.last_slot = Some(h.last_slot.map_or(slot, |s| s.max(slot)));
-            h.got.extend(story_ids(&get::<String>(r, "stories")?));
+            let stories = story_ids(&get::<String>(r, "stories")?);
+            if get::<i64>(r, "received")? == 1 {
+                h.got.extend(stories);
+            } else {
+                h.missed.extend(stories);
+            }
         }
         Ok(readers)
     }
