@@ -295,6 +295,15 @@ fn form_from(pairs: &[(String, String)]) -> FormView {
     }
 }
 
+/// A digest defined or changed: its job is queued for its next slot (an earlier one already
+/// queued stays, and finds the slot by the schedule it reads then).
+async fn schedule(state: &AppState, n: &Newsletter) -> Result<(), AppError> {
+    if let Some(service) = &state.newsletters {
+        service.schedule_digest(n).await.map_err(AppError::Internal)?;
+    }
+    Ok(())
+}
+
 async fn create_newsletter(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -320,7 +329,10 @@ async fn create_newsletter(
         .create_newsletter(&input, state.clock.now())
         .await
     {
-        Ok(n) => Ok(see_other(&format!("/newsroom/newsletters/{}", n.id))),
+        Ok(n) => {
+            schedule(&state, &n).await?;
+            Ok(see_other(&format!("/newsroom/newsletters/{}", n.id)))
+        }
         Err(StoreError::Taken(_)) => {
             list_page(
                 &state,
@@ -419,7 +431,10 @@ async fn update_newsletter(
     let n = state.store.newsletter(path_id(&id)?).await?;
     let error = match checked(&state, &pairs).await {
         Ok(input) => match state.store.update_newsletter(n.id, &input).await {
-            Ok(_) => return Ok(see_other(&format!("/newsroom/newsletters/{}", n.id))),
+            Ok(saved) => {
+                schedule(&state, &saved).await?;
+                return Ok(see_other(&format!("/newsroom/newsletters/{}", n.id)));
+            }
             Err(StoreError::Taken(_)) => {
                 "Address name: another newsletter uses it; choose another.".to_owned()
             }
