@@ -354,3 +354,72 @@ mod a_slot_is_made_once_across_nodes {
         slot_once(dateline_testkit::TestBackend::Postgres).await
     }
 }
+
+backend_test!(
+    the_newsroom_shows_subscribers_over_time_and_who_left,
+    with_mail,
+    |app| {
+        let n = app
+            .store
+            .create_newsletter(
+                &NewsletterInput {
+                    slug: "morning".to_owned(),
+                    name: "The Morning".to_owned(),
+                    description: String::new(),
+                    kind: NewsletterKind::Letter,
+                    section_id: None,
+                    schedule: String::new(),
+                },
+                app.clock.now(),
+            )
+            .await?;
+        // 10 March: one subscriber; 11 March: two more, and a letter to the three.
+        confirmed(&app, "ana@readers.example", n.id).await?;
+        app.clock.set(ts("2026-03-11T12:00:00Z"));
+        confirmed(&app, "bo@readers.example", n.id).await?;
+        let cy = confirmed(&app, "cy@readers.example", n.id).await?;
+        let issue = app
+            .store
+            .create_issue(
+                n.id,
+                &dateline_store::IssueInput {
+                    subject: "Hello".to_owned(),
+                    markdown: "Hello.".to_owned(),
+                    body_html: "<p>Hello.</p>".to_owned(),
+                    body_text: "Hello.".to_owned(),
+                    article_id: None,
+                },
+                app.clock.now(),
+            )
+            .await?;
+        let service = app.state.newsletters.clone().context("newsletters")?;
+        service.send_issue(issue.id).await?;
+        assert!(service.delivered(3, Duration::from_secs(10)).await);
+        assert!(
+            app.state
+                .jobs
+                .queue()
+                .settled(&SEND, Duration::from_secs(10))
+                .await
+        );
+        // 12 March: one of them leaves.
+        app.clock.set(ts("2026-03-12T12:00:00Z"));
+        app.store.unsubscribe(cy, n.id, app.clock.now()).await?;
+
+        let editor = app.login_as(Role::Editor).await?;
+        let page = editor
+            .page(&format!("/newsroom/newsletters/{}", n.id), 200)
+            .await?;
+        let counts = page.texts("#growth-days td[data-count]");
+        assert_eq!(counts.len(), 30, "{counts:?}");
+        // Newest first: today (12 March) 2, 11 March 3, 10 March 1, before that none.
+        assert_eq!(&counts[..4], ["2", "3", "1", "0"], "{counts:?}");
+        assert!(page.has("svg.nr-sparkline polyline"));
+        let page = editor
+            .page(&format!("/newsroom/newsletters/issues/{}", issue.id), 200)
+            .await?;
+        assert_eq!(page.text("td[data-state=sent]"), "3");
+        assert_eq!(page.text("td[data-state=unsubscribed]"), "1");
+        Ok(())
+    }
+);
