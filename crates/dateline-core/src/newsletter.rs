@@ -2,6 +2,8 @@
 //! the words of the confirmation mail, and the states of one delivery. Pure: sending, signing
 //! links and storing live in `dateline-web` and `dateline-store`.
 
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use std::fmt;
 use std::str::FromStr;
 
@@ -115,6 +117,138 @@ impl DigestSchedule {
             _ => Err(bad()),
         }
     }
+}
+
+impl DigestSchedule {
+    /// The time between two slots (a day or a week of civil time; a DST change makes one
+    /// slot an hour nearer or further in absolute time, not in the clock on the wall).
+    fn step(self) -> jiff::Span {
+        match self {
+            DigestSchedule::Daily { .. } => jiff::Span::new().days(1),
+            DigestSchedule::Weekly { .. } => jiff::Span::new().weeks(1),
+        }
+    }
+
+    /// The slot on the civil day `date` (or the week ending on it), at the wall-clock time
+    /// in `tz`. A time the DST change skips is taken after the gap (02:30 on the morning
+    /// clocks go from 02:00 to 03:00 is 03:30), one it repeats is the first of the two.
+    fn slot_on_or_before(self, date: jiff::civil::Date, tz: &TimeZone) -> Option<Timestamp> {
+        let (date, hour, minute) = match self {
+            DigestSchedule::Daily { hour, minute } => (date, hour, minute),
+            DigestSchedule::Weekly {
+                weekday,
+                hour,
+                minute,
+            } => {
+                let back = (date.weekday().to_monday_zero_offset()
+                    - weekday.to_monday_zero_offset())
+                .rem_euclid(7);
+                (
+                    date.checked_sub(jiff::Span::new().days(back)).ok()?,
+                    hour,
+                    minute,
+                )
+            }
+        };
+        let at = date.at(hour, minute, 0, 0);
+        tz.to_ambiguous_zoned(at)
+            .compatible()
+            .ok()
+            .map(|z| z.timestamp())
+    }
+
+    /// The latest slot at or before `now`: the issue a digest job running at `now` makes.
+    /// Jobs that ran late, or a node down for days, get this one slot, never the missed ones.
+    pub fn latest_slot(self, now: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+        let today = now.to_zoned(tz.clone()).date();
+        let mut date = today;
+        // Today's (or this week's) slot, else the one a step before; a third try only
+        // guards against a zone whose rules move a slot across midnight.
+        for _ in 0..3 {
+            let slot = self.slot_on_or_before(date, tz)?;
+            if slot <= now {
+                return Some(slot);
+            }
+            date = date.checked_sub(self.step()).ok()?;
+        }
+        None
+    }
+
+    /// The first slot after `now`: when the digest job is due next.
+    pub fn next_slot(self, now: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+        let latest = self.latest_slot(now, tz)?;
+        let mut date = latest.to_zoned(tz.clone()).date();
+        for _ in 0..3 {
+            date = date.checked_add(self.step()).ok()?;
+            let slot = self.slot_on_or_before(date, tz)?;
+            if slot > now {
+                return Some(slot);
+            }
+        }
+        None
+    }
+
+    /// How far back the first issue looks (one period before its slot).
+    pub fn period(self) -> jiff::SignedDuration {
+        match self {
+            DigestSchedule::Daily { .. } => jiff::SignedDuration::from_hours(24),
+            DigestSchedule::Weekly { .. } => jiff::SignedDuration::from_hours(24 * 7),
+        }
+    }
+
+    /// The longest a subscriber's missed stories (a failed delivery) are made up for: a week
+    /// for a daily digest, four weeks for a weekly one.
+    pub fn make_up_limit(self) -> jiff::SignedDuration {
+        match self {
+            DigestSchedule::Daily { .. } => jiff::SignedDuration::from_hours(24 * 7),
+            DigestSchedule::Weekly { .. } => jiff::SignedDuration::from_hours(24 * 28),
+        }
+    }
+}
+
+/// The most stories one digest message lists (the newest; the rest stay owed and come in the
+/// next issue while they are recent enough).
+pub const MAX_DIGEST_STORIES: usize = 40;
+
+/// What earlier issues of a digest brought one subscriber, for [`digest_stories`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DigestHistory {
+    /// Every story listed in a message that reached them or may have (sent, on its way, or
+    /// of unknown fate).
+    pub got: std::collections::HashSet<crate::ArticleId>,
+    /// Stories listed in messages that did not reach them (the server refused them).
+    pub missed: std::collections::HashSet<crate::ArticleId>,
+}
+
+/// One subscriber's digest for the issue of slot `slot`, from `candidates` (the digest's
+/// published stories, oldest first, with their publication times, up to the slot and back
+/// to the make-up limit).
+///
+/// The issue lists the stories published after `window_start` (the previous issue's slot, or
+/// one period before the first) up to the slot, so a subscriber who joined since the last
+/// issue gets the whole issue. A subscriber whose earlier message failed also gets the
+/// stories it listed, while they are still among the candidates. Any story in `history.got`
+/// is left out whatever its time: **nobody ever gets a story twice** from one digest. The
+/// newest [`MAX_DIGEST_STORIES`], oldest first.
+pub fn digest_stories(
+    candidates: &[(crate::ArticleId, Timestamp)],
+    slot: Timestamp,
+    window_start: Timestamp,
+    history: &DigestHistory,
+) -> Vec<crate::ArticleId> {
+    let mut chosen: Vec<crate::ArticleId> = candidates
+        .iter()
+        .filter(|(id, at)| {
+            *at <= slot
+                && (*at > window_start || history.missed.contains(id))
+                && !history.got.contains(id)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    if chosen.len() > MAX_DIGEST_STORIES {
+        chosen.drain(..chosen.len() - MAX_DIGEST_STORIES);
+    }
+    chosen
 }
 
 /// The longest name, description and subject the newsroom takes.
@@ -232,5 +366,116 @@ mod tests {
         let m = confirm_mail("The Herald", &["Morning".to_owned()], "https://x/y?t=1");
         assert!(m.body.lines().any(|l| l == "https://x/y?t=1"));
         assert!(m.body.contains("  - Morning"));
+    }
+
+    fn london() -> TimeZone {
+        TimeZone::get("Europe/London").expect("the bundled tz database has Europe/London")
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().expect("a test time")
+    }
+
+    #[test]
+    fn a_daily_slot_keeps_the_wall_clock_time_across_dst() {
+        let daily = DigestSchedule::parse("daily 07:00").expect("a schedule");
+        let tz = london();
+        // Winter: 07:00 GMT is 07:00 UTC.
+        assert_eq!(
+            daily.latest_slot(at("2026-03-28T09:00:00Z"), &tz),
+            Some(at("2026-03-28T07:00:00Z"))
+        );
+        // Clocks go forward on 29 March 2026: 07:00 BST is 06:00 UTC, 23 hours later.
+        assert_eq!(
+            daily.next_slot(at("2026-03-28T09:00:00Z"), &tz),
+            Some(at("2026-03-29T06:00:00Z"))
+        );
+        assert_eq!(
+            daily.latest_slot(at("2026-03-29T06:30:00Z"), &tz),
+            Some(at("2026-03-29T06:00:00Z"))
+        );
+        // Just before the slot: the day before's.
+        assert_eq!(
+            daily.latest_slot(at("2026-03-29T05:59:00Z"), &tz),
+            Some(at("2026-03-28T07:00:00Z"))
+        );
+        // Back in October (25 October 2026): 07:00 GMT again, 25 hours after the day before.
+        assert_eq!(
+            daily.next_slot(at("2026-10-24T06:30:00Z"), &tz),
+            Some(at("2026-10-25T07:00:00Z"))
+        );
+        // A time the change skips comes after the gap.
+        let early = DigestSchedule::parse("daily 01:30").expect("a schedule");
+        assert_eq!(
+            early.next_slot(at("2026-03-28T12:00:00Z"), &tz),
+            Some(at("2026-03-29T01:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_weekly_slot_falls_on_its_day() {
+        let weekly = DigestSchedule::parse("weekly fri 18:00").expect("a schedule");
+        let tz = TimeZone::UTC;
+        // Saturday 5 December 2026: the latest is Friday the 4th, the next the 11th.
+        let now = at("2026-12-05T10:00:00Z");
+        assert_eq!(
+            weekly.latest_slot(now, &tz),
+            Some(at("2026-12-04T18:00:00Z"))
+        );
+        assert_eq!(weekly.next_slot(now, &tz), Some(at("2026-12-11T18:00:00Z")));
+        // On the day, before the time: last week's.
+        assert_eq!(
+            weekly.latest_slot(at("2026-12-11T17:00:00Z"), &tz),
+            Some(at("2026-12-04T18:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn nobody_gets_a_story_twice_and_latecomers_get_the_issue() {
+        use crate::ArticleId;
+        let t = |h: i64| at("2026-12-01T00:00:00Z") + jiff::SignedDuration::from_hours(h);
+        let candidates: Vec<(ArticleId, Timestamp)> =
+            (1..=6).map(|i| (ArticleId(i), t(i * 10))).collect();
+        let ids = |v: &[i64]| v.iter().copied().map(ArticleId).collect::<Vec<_>>();
+        let set = |v: &[i64]| v.iter().copied().map(ArticleId).collect();
+        // The issue of slot t(60) covers (t(35), t(60)]: stories 4, 5 and 6.
+        let regular = DigestHistory {
+            got: set(&[1, 2, 3]),
+            ..DigestHistory::default()
+        };
+        assert_eq!(
+            digest_stories(&candidates, t(60), t(35), &regular),
+            ids(&[4, 5, 6])
+        );
+        // Joined since the last issue: the whole issue, nothing older.
+        let newcomer = DigestHistory::default();
+        assert_eq!(
+            digest_stories(&candidates, t(60), t(35), &newcomer),
+            ids(&[4, 5, 6])
+        );
+        // The last message failed: its stories come now, with the new ones.
+        let missed = DigestHistory {
+            got: set(&[1]),
+            missed: set(&[2, 3]),
+        };
+        assert_eq!(
+            digest_stories(&candidates, t(60), t(35), &missed),
+            ids(&[2, 3, 4, 5, 6])
+        );
+        // A story already got is left out even when its time falls in the window (it was
+        // withdrawn and published again), and even when another message listing it failed.
+        let republished = DigestHistory {
+            got: set(&[1, 2, 3, 5]),
+            missed: set(&[5]),
+        };
+        assert_eq!(
+            digest_stories(&candidates, t(60), t(35), &republished),
+            ids(&[4, 6])
+        );
+        // Stories published after the slot wait for the next issue.
+        assert_eq!(
+            digest_stories(&candidates, t(45), t(35), &regular),
+            ids(&[4])
+        );
     }
 }

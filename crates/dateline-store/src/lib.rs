@@ -61,8 +61,8 @@ pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::{NewMount, SourceNode};
 pub use media::NewMedia;
 pub use newsletters::{
-    Consent, DeliveryTarget, Issue, IssueInput, Newsletter, NewsletterInput, Progress, Subscribed,
-    Subscriber, SubscriptionView, Suppression,
+    Consent, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter, NewsletterInput,
+    Progress, Subscribed, Subscriber, SubscriptionView, Suppression, story_text,
 };
 pub use people::NewPerson;
 pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};

@@ -17,7 +17,7 @@
 use crate::jobs::{NewJob, insert_job};
 use crate::rows::{get, micros, opt_time, parsed, time};
 use crate::{Change, Store, StoreError};
-use dateline_core::newsletter::{DeliveryState, NewsletterKind};
+use dateline_core::newsletter::{DeliveryState, DigestHistory, NewsletterKind};
 use dateline_core::{ArticleId, ReaderId, SectionId};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -104,6 +104,9 @@ pub struct Issue {
     pub created_at: Timestamp,
     pub queued_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
+    /// A digest's issue: the scheduled time it was made for (its stories were published up
+    /// to then). None for letters and alerts.
+    pub slot: Option<Timestamp>,
 }
 
 /// A new issue's content.
@@ -122,6 +125,16 @@ pub struct DeliveryTarget {
     pub id: i64,
     pub subscriber_id: i64,
     pub email: String,
+    /// A digest's message: the stories this subscriber's copy lists. Empty otherwise.
+    pub stories: Vec<ArticleId>,
+}
+
+/// One active subscriber of a digest, with what earlier issues brought them
+/// ([`Store::digest_readers`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestReader {
+    pub subscriber_id: i64,
+    pub history: DigestHistory,
 }
 
 /// An issue's deliveries by state.
@@ -152,7 +165,32 @@ const NEWSLETTER: &str = "id, slug, name, description, kind, section_id, schedul
 const SUBSCRIBER: &str = "id, email, reader_id, created_at, confirmed_at, consent_at, \
                           consent_address, consent_form, consent_ip";
 const ISSUE: &str = "id, newsletter_id, subject, markdown, body_html, body_text, article_id, \
-                     state, created_at, queued_at, finished_at";
+                     state, created_at, queued_at, finished_at, slot";
+
+/// Delivery states whose message reached, or may have reached, the subscriber (or will: a
+/// queued one is on its way). A digest never lists again a story such a message listed; a
+/// `failed` message (and any state added later for mail that did not arrive) did not count.
+const RECEIVED: &str = "('queued', 'sending', 'sent', 'uncertain')";
+
+/// Rows per INSERT when a digest's deliveries are written (three values each, well under
+/// either database's limit on bound values).
+const INSERT_CHUNK: usize = 500;
+
+/// `3,7,12` → the ids; anything else in the text is skipped (the column is ours).
+fn story_ids(text: &str) -> Vec<ArticleId> {
+    text.split(',')
+        .filter_map(|s| s.trim().parse::<i64>().ok())
+        .map(ArticleId)
+        .collect()
+}
+
+/// The ids as the `stories` column keeps them.
+pub fn story_text(ids: &[ArticleId]) -> String {
+    ids.iter()
+        .map(|i| i.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// Active: confirmed and not unsubscribed.
 const ACTIVE: &str = "s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL";
@@ -199,6 +237,7 @@ fn issue(row: &AnyRow) -> Result<Issue, StoreError> {
         created_at: time(get(row, "created_at")?)?,
         queued_at: opt_time(get(row, "queued_at")?)?,
         finished_at: opt_time(get(row, "finished_at")?)?,
+        slot: opt_time(get(row, "slot")?)?,
     })
 }
 
@@ -292,6 +331,68 @@ impl Store {
                 Ok((get(r, "newsletter_id")?, n.max(0) as u64))
             })
             .collect()
+    }
+
+    /// Confirmed subscribers of a newsletter at each of `at` (the ends of the days a chart
+    /// shows), in one pass over its subscriptions: those confirmed by then and not
+    /// unsubscribed by then. Computed from the subscription rows, which keep a reader's latest
+    /// confirmation and unsubscription: a reader who left and came back counts from their
+    /// return, not for the time before they left.
+    pub async fn subscribers_over_time(
+        &self,
+        newsletter_id: i64,
+        at: &[Timestamp],
+    ) -> Result<Vec<u64>, StoreError> {
+        if at.is_empty() {
+            return Ok(Vec::new());
+        }
+        let columns = (0..at.len())
+            .map(|i| {
+                let p = i + 2;
+                format!(
+                    "COALESCE(SUM(CASE WHEN confirmed_at <= ${p} AND (unsubscribed_at IS NULL \
+                     OR unsubscribed_at > ${p}) THEN 1 ELSE 0 END), 0) AS d{i}"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM subscriptions WHERE newsletter_id = $1 \
+             AND confirmed_at IS NOT NULL"
+        );
+        let mut q = sqlx::query(&sql).bind(newsletter_id);
+        for t in at {
+            q = q.bind(micros(*t));
+        }
+        let row = q.fetch_one(&self.pool).await?;
+        (0..at.len())
+            .map(|i| {
+                let n: i64 = get(&row, &format!("d{i}"))?;
+                Ok(n.max(0) as u64)
+            })
+            .collect()
+    }
+
+    /// How many of an issue's recipients left the newsletter after it: their subscription
+    /// ended after this message reached them and before any later issue did (the last issue
+    /// a reader got before leaving is the one that counts).
+    pub async fn issue_unsubscribes(&self, issue_id: i64) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries d \
+             JOIN newsletter_issues i ON i.id = d.issue_id \
+             JOIN subscriptions s ON s.subscriber_id = d.subscriber_id \
+               AND s.newsletter_id = i.newsletter_id \
+             WHERE d.issue_id = $1 AND d.state = 'sent' AND s.unsubscribed_at >= d.sent_at \
+               AND NOT EXISTS (SELECT 1 FROM deliveries e \
+                 JOIN newsletter_issues j ON j.id = e.issue_id \
+                 WHERE j.newsletter_id = i.newsletter_id AND e.subscriber_id = d.subscriber_id \
+                   AND e.state = 'sent' AND e.sent_at > d.sent_at \
+                   AND e.sent_at <= s.unsubscribed_at)",
+        )
+        .bind(issue_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0) as u64)
     }
 
     /// Ask for `newsletters` at `email` (already checked and lower-cased): the subscriber row
@@ -608,7 +709,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<DeliveryTarget>, StoreError> {
         let rows = sqlx::query(
-            "SELECT d.id, d.subscriber_id, b.email FROM deliveries d \
+            "SELECT d.id, d.subscriber_id, b.email, d.stories FROM deliveries d \
              JOIN subscribers b ON b.id = d.subscriber_id \
              WHERE d.issue_id = $1 AND d.state = 'queued' ORDER BY d.id LIMIT $2",
         )
@@ -622,6 +723,7 @@ impl Store {
                     id: get(r, "id")?,
                     subscriber_id: get(r, "subscriber_id")?,
                     email: get(r, "email")?,
+                    stories: story_ids(&get::<String>(r, "stories")?),
                 })
             })
             .collect()
@@ -802,6 +904,164 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The published stories a digest may list: in `section` (None: every section),
+    /// published after `after` and up to `until`, oldest first, with their publication times.
+    pub async fn digest_candidates(
+        &self,
+        section: Option<SectionId>,
+        after: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<(ArticleId, Timestamp)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, published_at FROM articles WHERE status = 'published' \
+             AND published_at > $1 AND published_at <= $2 \
+             AND ($3 = 0 OR section_id = $3) ORDER BY published_at, id",
+        )
+        .bind(micros(after))
+        .bind(micros(until))
+        .bind(section.map_or(0, |s| s.0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((ArticleId(get(r, "id")?), time(get(r, "published_at")?)?)))
+            .collect()
+    }
+
+    /// The slot of a digest's newest issue; None before its first.
+    pub async fn last_digest_slot(
+        &self,
+        newsletter_id: i64,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let at: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(slot) FROM newsletter_issues WHERE newsletter_id = $1")
+                .bind(newsletter_id)
+                .fetch_one(&self.pool)
+                .await?;
+        opt_time(at)
+    }
+
+    /// A digest's active subscribers whose address is not suppressed, each with what the
+    /// issues of slots after `since` brought them: the stories of every message that reached
+    /// or may have reached them, and of those that did not.
+    pub async fn digest_readers(
+        &self,
+        newsletter_id: i64,
+        since: Timestamp,
+    ) -> Result<Vec<DigestReader>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT s.subscriber_id FROM subscriptions s \
+             JOIN subscribers b ON b.id = s.subscriber_id \
+             WHERE s.newsletter_id = $1 AND {ACTIVE} \
+               AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = b.email) \
+             ORDER BY s.subscriber_id"
+        ))
+        .bind(newsletter_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut readers = Vec::with_capacity(rows.len());
+        let mut at = std::collections::HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = get(r, "subscriber_id")?;
+            at.insert(id, readers.len());
+            readers.push(DigestReader {
+                subscriber_id: id,
+                history: DigestHistory::default(),
+            });
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT d.subscriber_id, d.stories, \
+               CASE WHEN d.state IN {RECEIVED} THEN 1 ELSE 0 END AS received \
+             FROM deliveries d JOIN newsletter_issues i ON i.id = d.issue_id \
+             WHERE i.newsletter_id = $1 AND i.slot > $2"
+        ))
+        .bind(newsletter_id)
+        .bind(micros(since))
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let id: i64 = get(r, "subscriber_id")?;
+            let Some(&i) = at.get(&id) else { continue };
+            let h = &mut readers[i].history;
+            let stories = story_ids(&get::<String>(r, "stories")?);
+            if get::<i64>(r, "received")? == 1 {
+                h.got.extend(stories);
+            } else {
+                h.missed.extend(stories);
+            }
+        }
+        Ok(readers)
+    }
+
+    /// Make a digest's issue for `slot` and send it: the issue (`sending` at once), one
+    /// `queued` delivery per `(subscriber, stories)` given, and the job `job(issue id)`
+    /// makes, in one transaction. Rows for subscribers who left or were suppressed since
+    /// they were read are dropped in it too. None when the slot already has its issue
+    /// (another node, or an earlier run, made it): a slot sends once.
+    pub async fn queue_digest(
+        &self,
+        newsletter_id: i64,
+        slot: Timestamp,
+        input: &IssueInput,
+        deliveries: &[(i64, Vec<ArticleId>)],
+        job: impl FnOnce(i64) -> Result<NewJob, StoreError>,
+        now: Timestamp,
+    ) -> Result<Option<(Issue, u64)>, StoreError> {
+        let mut w = self.write().await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO newsletter_issues (newsletter_id, subject, markdown, body_html, \
+             body_text, article_id, state, created_at, queued_at, slot) \
+             VALUES ($1, $2, '', $3, $4, NULL, 'sending', $5, $5, $6) \
+             ON CONFLICT (newsletter_id, slot) DO NOTHING RETURNING {ISSUE}"
+        ))
+        .bind(newsletter_id)
+        .bind(&input.subject)
+        .bind(&input.body_html)
+        .bind(&input.body_text)
+        .bind(micros(now))
+        .bind(micros(slot))
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let made = issue(&row)?;
+        for chunk in deliveries.chunks(INSERT_CHUNK) {
+            let values = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO deliveries (issue_id, subscriber_id, stories) VALUES {values} \
+                 ON CONFLICT (issue_id, subscriber_id) DO NOTHING"
+            );
+            let mut q = sqlx::query(&sql);
+            for (subscriber, stories) in chunk {
+                q = q.bind(made.id).bind(*subscriber).bind(story_text(stories));
+            }
+            q.execute(&mut *w.tx).await?;
+        }
+        // Read before this transaction: anyone who unsubscribed or was suppressed meanwhile
+        // gets nothing.
+        sqlx::query(&format!(
+            "DELETE FROM deliveries WHERE issue_id = $1 AND subscriber_id NOT IN ( \
+               SELECT s.subscriber_id FROM subscriptions s \
+               JOIN subscribers b ON b.id = s.subscriber_id \
+               WHERE s.newsletter_id = $2 AND {ACTIVE} \
+                 AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = b.email))"
+        ))
+        .bind(made.id)
+        .bind(newsletter_id)
+        .execute(&mut *w.tx)
+        .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE issue_id = $1")
+            .bind(made.id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+        insert_job(&mut w.tx, &job(made.id)?, now).await?;
+        w.commit().await?;
+        Ok(Some((made, n.max(0) as u64)))
     }
 
     /// The key newsletter links are signed with: `fresh` is stored when there is none yet

@@ -29,6 +29,7 @@ mod live_relay;
 mod media_library;
 mod media_store;
 mod metrics;
+mod newsletter_digests;
 mod newsletters;
 mod nodes;
 mod page_cache;

@@ -1,6 +1,7 @@
 //! Newsletters (docs/newsletters.md): the sending side. [`Newsletters`] is started with the
-//! SMTP settings (no SMTP, no newsletters) and adds two job kinds to the runner:
-//! `newsletter.confirm` (the double opt-in mail, whose signed link is made when it is sent)
+//! SMTP settings (no SMTP, no newsletters) and adds three job kinds to the runner:
+//! `newsletter.confirm` (the double opt-in mail, whose signed link is made when it is sent),
+//! `newsletter.digest` (a digest's issue at each slot of its schedule: `digest.rs`)
 //! and `newsletter.send` (one per issue: its delivery rows sent in batches over a pooled SMTP
 //! connection). Pages live in `pages.rs` (readers) and `newsroom/newsletters.rs` (editors).
 //!
@@ -16,6 +17,7 @@
 //! confirmation link (subscriber, newsletters, expiry), a preference link (subscriber) and a
 //! one-click unsubscribe link (subscriber, newsletter). Never logs an address or a token.
 
+pub mod digest;
 pub mod links;
 pub mod message;
 pub mod pages;
@@ -146,7 +148,16 @@ impl Newsletters {
             let inner = send.clone();
             async move { inner.send_issue(&job).await }
         });
-        Ok(Self { inner })
+        let digest = inner.clone();
+        handlers.add(digest::DIGEST, move |job| {
+            let inner = digest.clone();
+            async move { inner.run_digest(&job).await }
+        });
+        let this = Self { inner };
+        this.schedule_digests()
+            .await
+            .context("queueing the digests' jobs")?;
+        Ok(this)
     }
 
     pub fn signer(&self) -> &LinkSigner {
@@ -346,6 +357,8 @@ impl Inner {
             );
         }
         let site = self.store.site_settings().await?;
+        let base = site.base_url.trim_end_matches('/').to_owned();
+        let mut stories = digest::Stories::default();
         loop {
             let room = self.room().await?;
             if room == Some(0) {
@@ -379,8 +392,20 @@ impl Inner {
                 .test_connection()
                 .await
                 .context("connecting to the SMTP server")?;
+            stories
+                .load(
+                    &self.store,
+                    batch.iter().flat_map(|t| t.stories.iter().copied()),
+                )
+                .await?;
             for target in batch {
-                self.deliver(&site, &newsletter, &issue, &target).await?;
+                if target.stories.is_empty() {
+                    self.deliver(&site, &newsletter, &issue, &target).await?;
+                } else {
+                    // A digest: this subscriber's own copy.
+                    let copy = stories.copy_of(&issue, &base, &target.stories);
+                    self.deliver(&site, &newsletter, &copy, &target).await?;
+                }
             }
         }
         if self

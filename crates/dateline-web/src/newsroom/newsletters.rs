@@ -118,6 +118,96 @@ struct NewsletterPage {
     preview: Option<String>,
     notice: Option<String>,
     error: Option<String>,
+    growth: Growth,
+}
+
+/// Days the subscriber chart covers.
+const CHART_DAYS: usize = 30;
+
+/// Confirmed subscribers per day over the last [`CHART_DAYS`]: a sparkline drawn on the
+/// server (an SVG polyline, no script) and the same numbers as a table.
+#[derive(Debug, Serialize)]
+struct Growth {
+    /// Newest first, for the table.
+    days: Vec<DayCount>,
+    /// The polyline's points in a 300 × 60 box, oldest on the left.
+    points: String,
+    first: u64,
+    last: u64,
+    low: u64,
+    high: u64,
+    from: String,
+    to: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DayCount {
+    date: String,
+    count: u64,
+}
+
+async fn growth(state: &AppState, n: &Newsletter) -> Result<Growth, AppError> {
+    let site = state.site().await.map_err(AppError::Internal)?;
+    let tz = site.tz.clone();
+    let now = state.clock.now();
+    let today = now.to_zoned(tz.clone()).date();
+    let mut dates = Vec::with_capacity(CHART_DAYS);
+    let mut ends = Vec::with_capacity(CHART_DAYS);
+    for back in (0..CHART_DAYS).rev() {
+        let back = i64::try_from(back).unwrap_or(0);
+        let Ok(day) = today.checked_sub(jiff::Span::new().days(back)) else {
+            continue;
+        };
+        // A day's count is taken at its end (midnight after it, in the site's zone); today's
+        // now.
+        let end = day
+            .tomorrow()
+            .ok()
+            .and_then(|d| d.to_zoned(tz.clone()).ok())
+            .map_or(now, |z| z.timestamp())
+            .min(now);
+        dates.push(day);
+        ends.push(end);
+    }
+    let counts = state.store.subscribers_over_time(n.id, &ends).await?;
+    let low = counts.iter().copied().min().unwrap_or(0);
+    let high = counts.iter().copied().max().unwrap_or(0);
+    let span = (high - low).max(1) as f64;
+    let step = 300.0 / (counts.len().max(2) - 1) as f64;
+    let points = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let x = i as f64 * step;
+            // 4 px of room above and below, so the line's width is never cut.
+            let y = 56.0 - ((*c - low) as f64 / span) * 52.0;
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let label = |d: &jiff::civil::Date| {
+        d.to_zoned(tz.clone())
+            .map(|z| dateline_core::dateline::format_date(z.timestamp(), &tz))
+            .unwrap_or_else(|_| d.to_string())
+    };
+    Ok(Growth {
+        from: dates.first().map(label).unwrap_or_default(),
+        to: dates.last().map(label).unwrap_or_default(),
+        first: counts.first().copied().unwrap_or(0),
+        last: counts.last().copied().unwrap_or(0),
+        low,
+        high,
+        points,
+        days: dates
+            .iter()
+            .zip(&counts)
+            .rev()
+            .map(|(d, c)| DayCount {
+                date: label(d),
+                count: *c,
+            })
+            .collect(),
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -153,6 +243,8 @@ struct IssuePage {
     subject: String,
     state: String,
     progress: ProgressView,
+    /// Recipients who left the newsletter after this issue (and before any later one).
+    unsubscribed: u64,
     archive: String,
 }
 
@@ -295,6 +387,18 @@ fn form_from(pairs: &[(String, String)]) -> FormView {
     }
 }
 
+/// A digest defined or changed: its job is queued for its next slot (an earlier one already
+/// queued stays, and finds the slot by the schedule it reads then).
+async fn schedule(state: &AppState, n: &Newsletter) -> Result<(), AppError> {
+    if let Some(service) = &state.newsletters {
+        service
+            .schedule_digest(n)
+            .await
+            .map_err(AppError::Internal)?;
+    }
+    Ok(())
+}
+
 async fn create_newsletter(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -320,7 +424,10 @@ async fn create_newsletter(
         .create_newsletter(&input, state.clock.now())
         .await
     {
-        Ok(n) => Ok(see_other(&format!("/newsroom/newsletters/{}", n.id))),
+        Ok(n) => {
+            schedule(&state, &n).await?;
+            Ok(see_other(&format!("/newsroom/newsletters/{}", n.id)))
+        }
         Err(StoreError::Taken(_)) => {
             list_page(
                 &state,
@@ -374,6 +481,7 @@ async fn newsletter_page(
         preview,
         notice,
         error,
+        growth: growth(state, n).await?,
     };
     render(
         state,
@@ -419,7 +527,10 @@ async fn update_newsletter(
     let n = state.store.newsletter(path_id(&id)?).await?;
     let error = match checked(&state, &pairs).await {
         Ok(input) => match state.store.update_newsletter(n.id, &input).await {
-            Ok(_) => return Ok(see_other(&format!("/newsroom/newsletters/{}", n.id))),
+            Ok(saved) => {
+                schedule(&state, &saved).await?;
+                return Ok(see_other(&format!("/newsroom/newsletters/{}", n.id)));
+            }
             Err(StoreError::Taken(_)) => {
                 "Address name: another newsletter uses it; choose another.".to_owned()
             }
@@ -576,6 +687,7 @@ async fn write_issue(
                 created_at: state.clock.now(),
                 queued_at: None,
                 finished_at: None,
+                slot: None,
             };
             let to = user.account.email.to_string();
             match service.test_send(&issue, &n, &to).await {
@@ -634,6 +746,7 @@ async fn show_issue(
         subject: issue.subject.clone(),
         state: issue.state,
         progress: progress.into(),
+        unsubscribed: state.store.issue_unsubscribes(issue.id).await?,
     };
     render(
         &state,
