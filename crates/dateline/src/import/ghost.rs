@@ -675,6 +675,12 @@ async fn story(
                 },
             )
             .await?;
+        if !sink.photos.wanted() {
+            sink.report.missing_media.push((
+                label.to_owned(),
+                format!("{url} (the feature image: no --images or --fetch-media given)"),
+            ));
+        }
     }
     for (src, alt) in html::image_sources(&html_text) {
         let key = html::path_key(&src).unwrap_or_else(|| src.clone());

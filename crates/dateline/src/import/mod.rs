@@ -241,7 +241,6 @@ impl<'a> Sink<'a> {
 
     /// A section (an earlier run's, or an existing one with the slug), with the archive's old
     /// URLs (`pages`) and its feeds' (`feeds`).
-    #[expect(clippy::too_many_arguments, reason = "one imported section's fields")]
     pub async fn section(
         &mut self,
         source_id: &str,
@@ -365,15 +364,7 @@ impl<'a> Sink<'a> {
 
     /// A body in the dialect: `html` converted with the photos brought in so far, what had no
     /// equivalent noted in the report. A body the dialect refuses comes in as its text.
-    pub fn body(
-        &mut self,
-        label: &str,
-        html: &str,
-    ) -> anyhow::Result<(
-        String,
-        dateline_web::body::PreparedBody,
-        Vec<(i64, dateline_core::media::Credit)>,
-    )> {
+    pub fn body(&mut self, label: &str, html: &str) -> anyhow::Result<Body> {
         let converted = html::convert_with(html, &self.photos.library);
         for u in &converted.unknown {
             self.report.unknown.push((label.to_owned(), u.clone()));
@@ -429,6 +420,14 @@ impl<'a> Sink<'a> {
         }
     }
 }
+
+/// A converted body: its dialect source, rendered, and the credits its captions gave library
+/// photos.
+pub type Body = (
+    String,
+    dateline_web::body::PreparedBody,
+    Vec<(i64, dateline_core::media::Credit)>,
+);
 
 pub(crate) fn slug_of(slug: &str, name: &str) -> anyhow::Result<Slug> {
     Slug::parse(slug)
