@@ -282,11 +282,7 @@ impl Plan {
             height: 900,
             alt: text::sentence(&mut rng),
             caption: text::sentence(&mut rng),
-            credit: Credit {
-                agency: "Meridian Wire".to_owned(),
-                photographer: text::name(&mut rng),
-                courtesy: String::new(),
-            },
+            credit: Credit::new("Meridian Wire", text::name(&mut rng), ""),
             variants: vec![320, 640, 1024, 1600],
         };
         let input = ArticleInput {

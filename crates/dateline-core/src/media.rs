@@ -5,19 +5,49 @@ use crate::ids::MediaId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Who a photo is credited to. Shown as `© AGENCY / Photographer / Courtesy of X`.
+/// Who a photo is credited to. Shown as `© AGENCY / Photographer / Courtesy of X`, or exactly as
+/// `printed` when that is set: agencies' own lines (`© REUTERS / Bandar Algaloud/Courtesy of
+/// Saudi Royal Court`) do not always follow the composed form, and a credit is a contract term
+/// that must read as the agency gave it.
+///
+/// Built with [`Credit::new`] (the parts) and [`Credit::with_printed`], so a new part is added
+/// in one place rather than at every literal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credit {
     pub agency: String,
     pub photographer: String,
     pub courtesy: String,
+    /// The whole line as printed; empty: composed from the parts.
+    #[serde(default)]
+    pub printed: String,
 }
 
 impl Credit {
+    /// A credit composed from its parts.
+    pub fn new(
+        agency: impl Into<String>,
+        photographer: impl Into<String>,
+        courtesy: impl Into<String>,
+    ) -> Self {
+        Self {
+            agency: agency.into(),
+            photographer: photographer.into(),
+            courtesy: courtesy.into(),
+            printed: String::new(),
+        }
+    }
+
+    /// The same credit shown exactly as `printed` (trimmed; empty: composed again).
+    pub fn with_printed(mut self, printed: impl Into<String>) -> Self {
+        self.printed = printed.into().trim().to_owned();
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.agency.trim().is_empty()
             && self.photographer.trim().is_empty()
             && self.courtesy.trim().is_empty()
+            && self.printed.trim().is_empty()
     }
 }
 
@@ -25,6 +55,10 @@ impl fmt::Display for Credit {
     /// `© REUTERS / Bandar Algaloud / Courtesy of Saudi Royal Court`; empty parts are left out, and
     /// an empty credit prints nothing.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let printed = self.printed.trim();
+        if !printed.is_empty() {
+            return f.write_str(printed);
+        }
         // Written part by part (every search result and card prints one).
         let mut sep = "© ";
         let agency = self.agency.trim();

@@ -239,11 +239,11 @@ fn parse_block(
                 src: reference.to_owned(),
                 width,
                 height,
-                credit: Credit {
-                    agency: fields.agency.unwrap_or_default(),
-                    photographer: fields.photographer.unwrap_or_default(),
-                    courtesy: fields.courtesy.unwrap_or_default(),
-                },
+                credit: Credit::new(
+                    fields.agency.unwrap_or_default(),
+                    fields.photographer.unwrap_or_default(),
+                    fields.courtesy.unwrap_or_default(),
+                ),
             }
         }
     };

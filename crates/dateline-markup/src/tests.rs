@@ -529,11 +529,7 @@ impl Resolver for Hostile {
             height: 1,
             alt: "\"><script>alert(3)</script>".into(),
             caption: "<script>alert(4)</script>".into(),
-            credit: dateline_core::media::Credit {
-                agency: "<script>".into(),
-                photographer: "'\"".into(),
-                courtesy: "&".into(),
-            },
+            credit: dateline_core::media::Credit::new("<script>", "'\"", "&"),
         })
     }
 }

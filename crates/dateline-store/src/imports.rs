@@ -223,6 +223,19 @@ impl Store {
         Ok(PersonId(id))
     }
 
+    /// Remember that the export's photo `source_id` is library photo `media`, so a second run
+    /// reuses it without reading its file again.
+    pub async fn import_media_source(
+        &self,
+        source: &str,
+        source_id: &str,
+        media: dateline_core::MediaId,
+    ) -> Result<(), StoreError> {
+        let mut w = self.write().await?;
+        remember(&mut w, source, "media", source_id, media.0).await?;
+        w.commit().await
+    }
+
     /// Feed URLs of the old site (`/feed/`, a category's `…/feed/`): `kind` is
     /// `site_feed`, `section_feed`, `tag_feed` or `person_feed`.
     pub async fn import_old_urls(

@@ -20,17 +20,18 @@ pub struct NewMedia {
 }
 
 const COLUMNS: &str = "id, hash, mime, width, height, alt, caption, credit_agency, \
-                       credit_photographer, credit_courtesy, variants";
+                       credit_photographer, credit_courtesy, variants, credit_printed";
 
 /// The same columns of a joined `media m`, renamed so they cannot clash with the other table's
 /// (read with [`joined_media`]).
 pub(crate) const JOINED_COLUMNS: &str = "m.id AS m_id, m.hash AS m_hash, m.mime AS m_mime, \
      m.width AS m_width, m.height AS m_height, m.alt AS m_alt, m.caption AS m_caption, \
      m.credit_agency AS m_credit_agency, m.credit_photographer AS m_credit_photographer, \
-     m.credit_courtesy AS m_credit_courtesy, m.variants AS m_variants";
+     m.credit_courtesy AS m_credit_courtesy, m.variants AS m_variants, \
+     m.credit_printed AS m_credit_printed";
 
 /// Column names in the order [`media_from`] reads them.
-const NAMES: [&str; 11] = [
+const NAMES: [&str; 12] = [
     "id",
     "hash",
     "mime",
@@ -42,8 +43,9 @@ const NAMES: [&str; 11] = [
     "credit_photographer",
     "credit_courtesy",
     "variants",
+    "credit_printed",
 ];
-const JOINED_NAMES: [&str; 11] = [
+const JOINED_NAMES: [&str; 12] = [
     "m_id",
     "m_hash",
     "m_mime",
@@ -55,6 +57,7 @@ const JOINED_NAMES: [&str; 11] = [
     "m_credit_photographer",
     "m_credit_courtesy",
     "m_variants",
+    "m_credit_printed",
 ];
 
 fn media(row: &AnyRow) -> Result<Media, StoreError> {
@@ -77,13 +80,14 @@ pub(crate) fn joined_media_parts(row: &AnyRow) -> Result<Option<MediaParts>, Sto
 
 /// A photo's columns as a JSON row carries them ([`crate::Backend::json_rows`] of
 /// [`COLUMNS`] with an `m.` before each): id, hash, mime, width, height, alt, caption, credit
-/// agency, photographer and courtesy, variants (JSON text).
+/// agency, photographer and courtesy, variants (JSON text), the credit as printed.
 pub(crate) type MediaParts = (
     i64,
     String,
     String,
     i64,
     i64,
+    String,
     String,
     String,
     String,
@@ -112,11 +116,11 @@ fn qualified(alias: &str, names: &[&str]) -> String {
         .join(", ")
 }
 
-fn media_from(row: &AnyRow, names: &[&str; 11]) -> Result<Media, StoreError> {
+fn media_from(row: &AnyRow, names: &[&str; 12]) -> Result<Media, StoreError> {
     media_parts(parts_from(row, names)?)
 }
 
-fn parts_from(row: &AnyRow, names: &[&str; 11]) -> Result<MediaParts, StoreError> {
+fn parts_from(row: &AnyRow, names: &[&str; 12]) -> Result<MediaParts, StoreError> {
     let [
         id,
         hash,
@@ -129,6 +133,7 @@ fn parts_from(row: &AnyRow, names: &[&str; 11]) -> Result<MediaParts, StoreError
         photographer,
         courtesy,
         variants,
+        printed,
     ] = *names;
     Ok((
         get(row, id)?,
@@ -142,11 +147,25 @@ fn parts_from(row: &AnyRow, names: &[&str; 11]) -> Result<MediaParts, StoreError
         get(row, photographer)?,
         get(row, courtesy)?,
         get(row, variants)?,
+        get(row, printed)?,
     ))
 }
 
 pub(crate) fn media_parts(
-    (id, hash, mime, width, height, alt, caption, agency, photographer, courtesy, variants): MediaParts,
+    (
+        id,
+        hash,
+        mime,
+        width,
+        height,
+        alt,
+        caption,
+        agency,
+        photographer,
+        courtesy,
+        variants,
+        printed,
+    ): MediaParts,
 ) -> Result<Media, StoreError> {
     let dim = |v: i64, what: &str| -> Result<u32, StoreError> {
         u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("media {what} out of range")))
@@ -159,11 +178,7 @@ pub(crate) fn media_parts(
         height: dim(height, "height")?,
         alt,
         caption,
-        credit: Credit {
-            agency,
-            photographer,
-            courtesy,
-        },
+        credit: Credit::new(agency, photographer, courtesy).with_printed(printed),
         variants: serde_json::from_str(&variants)
             .map_err(|e| StoreError::Corrupt(format!("media variants: {e}")))?,
     })
@@ -189,8 +204,8 @@ impl Store {
         let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO media (hash, mime, width, height, alt, caption, credit_agency, \
-             credit_photographer, credit_courtesy, variants, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
+             credit_photographer, credit_courtesy, variants, created_at, credit_printed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
         ))
         .bind(&new.hash)
         .bind(&new.mime)
@@ -203,6 +218,7 @@ impl Store {
         .bind(&new.credit.courtesy)
         .bind(variants)
         .bind(micros(now))
+        .bind(&new.credit.printed)
         .fetch_one(&mut *w.tx)
         .await?;
         let m = media(&row)?;
@@ -374,13 +390,15 @@ impl Store {
         let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "UPDATE media SET alt = $1, caption = $2, credit_agency = $3, \
-             credit_photographer = $4, credit_courtesy = $5 WHERE id = $6 RETURNING {COLUMNS}"
+             credit_photographer = $4, credit_courtesy = $5, credit_printed = $6 \
+             WHERE id = $7 RETURNING {COLUMNS}"
         ))
         .bind(alt)
         .bind(caption)
         .bind(&credit.agency)
         .bind(&credit.photographer)
         .bind(&credit.courtesy)
+        .bind(&credit.printed)
         .bind(id.0)
         .fetch_optional(&mut *w.tx)
         .await?

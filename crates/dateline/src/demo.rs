@@ -203,11 +203,7 @@ pub async fn load(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::
                     height: entry.height,
                     alt: entry.alt,
                     caption: entry.caption,
-                    credit: Credit {
-                        agency: entry.agency,
-                        photographer: entry.photographer,
-                        courtesy: entry.courtesy,
-                    },
+                    credit: Credit::new(entry.agency, entry.photographer, entry.courtesy),
                     variants: widths,
                 },
                 now,

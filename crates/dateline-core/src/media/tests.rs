@@ -1,11 +1,7 @@
 use super::*;
 
 fn credit(a: &str, p: &str, c: &str) -> Credit {
-    Credit {
-        agency: a.into(),
-        photographer: p.into(),
-        courtesy: c.into(),
-    }
+    Credit::new(a, p, c)
 }
 
 #[test]
@@ -23,6 +19,19 @@ fn credit_line_joins_the_parts_it_has() {
     );
     assert_eq!(credit(" ", "", "").to_string(), "");
     assert!(credit("", " ", "").is_empty());
+}
+
+#[test]
+fn a_credit_given_as_printed_is_shown_as_printed() {
+    let line = "© REUTERS / Bandar Algaloud/Courtesy of Saudi Royal Court";
+    let c = credit("Reuters", "Bandar Algaloud", "").with_printed(format!(" {line} "));
+    assert_eq!(c.to_string(), line);
+    assert!(!Credit::default().with_printed("© AP").is_empty());
+    // Emptied, the line is composed from the parts again.
+    assert_eq!(
+        c.with_printed("").to_string(),
+        "© REUTERS / Bandar Algaloud"
+    );
 }
 
 #[test]

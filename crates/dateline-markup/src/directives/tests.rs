@@ -57,11 +57,7 @@ fn file_photo_with_every_key() {
             src: "https://cdn.example.com/x.jpg".into(),
             width: 1600,
             height: 900,
-            credit: Credit {
-                agency: "Reuters".into(),
-                photographer: "P".into(),
-                courtesy: "Q".into(),
-            },
+            credit: Credit::new("Reuters", "P", "Q"),
         }
     );
     assert_eq!(p.alt.as_deref(), Some("A"));

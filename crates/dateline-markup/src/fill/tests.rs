@@ -27,11 +27,7 @@ impl Default for Stub {
                 height: 683,
                 alt: "Library alt".into(),
                 caption: "Library caption".into(),
-                credit: Credit {
-                    agency: "Reuters".into(),
-                    photographer: "Bandar Algaloud".into(),
-                    courtesy: "Saudi Royal Court".into(),
-                },
+                credit: Credit::new("Reuters", "Bandar Algaloud", "Saudi Royal Court"),
             },
         }
     }

@@ -195,11 +195,7 @@ impl Resolver for Hostile {
             height: 10,
             alt: self.pick(2),
             caption: self.pick(3),
-            credit: Credit {
-                agency: self.pick(4),
-                photographer: self.pick(id.0 as usize),
-                courtesy: self.pick(5),
-            },
+            credit: Credit::new(self.pick(4), self.pick(id.0 as usize), self.pick(5)),
         })
     }
 }

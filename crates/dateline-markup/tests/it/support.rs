@@ -58,15 +58,11 @@ impl Resolver for Newsroom {
             } else {
                 String::new()
             },
-            credit: Credit {
-                agency: "Reuters".to_owned(),
-                photographer: "Bandar Algaloud".to_owned(),
-                courtesy: if id.0 == 7 {
-                    "Saudi Royal Court".to_owned()
-                } else {
-                    String::new()
-                },
-            },
+            credit: Credit::new(
+                "Reuters",
+                "Bandar Algaloud",
+                if id.0 == 7 { "Saudi Royal Court" } else { "" },
+            ),
         })
     }
 }

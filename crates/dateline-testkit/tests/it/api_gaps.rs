@@ -424,3 +424,80 @@ backend_test!(
         Ok(())
     }
 );
+
+backend_test!(issue_16_a_credit_is_shown_exactly_as_printed, |app| {
+    let t = app.api_token(Role::Editor).await?.1;
+    let photo = app
+        .photo("c0ffee00000000a1", "Delegates", "", Credit::default())
+        .await?;
+    let url = format!("/api/v1/media/{}", photo.id.0);
+    let printed = "© REUTERS / Bandar Algaloud/Courtesy of Saudi Royal Court";
+    let (s, v) = app
+        .api_call(
+            &t,
+            reqwest::Method::PATCH,
+            &url,
+            Some(json!({"agency": "Reuters", "credit_printed": printed})),
+        )
+        .await?;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["credit"], printed);
+    assert_eq!(v["credit_printed"], printed);
+    assert_eq!(v["agency"], "Reuters");
+    assert_eq!(app.store.media(photo.id).await?.credit.to_string(), printed);
+    // The story's page prints it as given.
+    let news = app.section("news", "News").await?;
+    let a = app
+        .article("Talks in Riyadh")
+        .section(&news)
+        .lead(&photo)
+        .body("Delegates met.\n")
+        .publish()
+        .await?;
+    let page = app.page(&app.path_of(&a).await?, 200).await?;
+    assert_eq!(page.text("figure.story-lead .credit"), printed);
+    // Too long is refused with a sentence naming the field, and nothing changes.
+    let (s, v) = app
+        .api_call(
+            &t,
+            reqwest::Method::PATCH,
+            &url,
+            Some(json!({"credit_printed": "x".repeat(2001)})),
+        )
+        .await?;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(app.store.media(photo.id).await?.credit.printed, printed);
+    // Emptied, the line is composed from the parts again.
+    let (s, v) = app
+        .api_call(
+            &t,
+            reqwest::Method::PATCH,
+            &url,
+            Some(json!({"credit_printed": ""})),
+        )
+        .await?;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["credit"], "© REUTERS");
+    // The newsroom's form sets it too.
+    let b = app.login_as(Role::Author).await?;
+    let path = format!("/newsroom/media/{}", photo.id.0);
+    let res = b
+        .submit(
+            &path,
+            &[
+                ("alt", "Delegates"),
+                ("agency", "Reuters"),
+                ("credit_printed", printed),
+            ],
+        )
+        .await?;
+    assert!(
+        res.status().is_redirection() || res.status() == 200,
+        "{}",
+        res.status()
+    );
+    assert_eq!(app.store.media(photo.id).await?.credit.to_string(), printed);
+    let form = b.page(&path, 200).await?;
+    assert_eq!(form.attr("input[name=credit_printed]", "value"), printed);
+    Ok(())
+});

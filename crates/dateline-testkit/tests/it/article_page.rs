@@ -243,11 +243,7 @@ backend_test!(
                 "abc123",
                 "Delegates at the table",
                 "Talks reopen.",
-                Credit {
-                    agency: "Reuters".into(),
-                    photographer: "Bandar Algaloud".into(),
-                    courtesy: "Saudi Royal Court".into(),
-                },
+                Credit::new("Reuters", "Bandar Algaloud", "Saudi Royal Court"),
             )
             .await?;
         let a = app
@@ -339,11 +335,7 @@ backend_test!(
                 "c0ffee",
                 "A harbour at dusk",
                 "Boats wait.",
-                Credit {
-                    agency: "AFP".into(),
-                    photographer: "Léa Dubois".into(),
-                    courtesy: String::new(),
-                },
+                Credit::new("AFP", "Léa Dubois", ""),
             )
             .await?;
         // Quotes, a closing script tag, an HTML comment opener, line and paragraph separators,
@@ -401,11 +393,7 @@ backend_test!(the_page_read_agrees_with_the_separate_reads, |app| {
             "feed0b",
             "Quay",
             "Cranes stand idle.",
-            Credit {
-                agency: "Reuters".into(),
-                photographer: "Ana Ruiz".into(),
-                courtesy: String::new(),
-            },
+            Credit::new("Reuters", "Ana Ruiz", ""),
         )
         .await?;
     let kept_target = app.article("Published target").publish().await?;

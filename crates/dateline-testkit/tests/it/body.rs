@@ -83,11 +83,7 @@ backend_test!(photos_render_as_figures_with_caption_and_credit, |app| {
             "feed01",
             "Crown prince greets envoy",
             "The envoy arrives in Riyadh.",
-            Credit {
-                agency: "Reuters".into(),
-                photographer: "Bandar Algaloud".into(),
-                courtesy: "Saudi Royal Court".into(),
-            },
+            Credit::new("Reuters", "Bandar Algaloud", "Saudi Royal Court"),
         )
         .await?;
     let body = format!(

@@ -215,7 +215,11 @@ backend_test!(
         let report = import(&app, &file, true).await?;
         assert!(report.contains("would import 3 posts"), "{report}");
         assert!(report.contains("wp:jetpack/map"), "{report}");
-        assert!(report.contains("[gallery]"), "{report}");
+        // The gallery's attachments: no files asked for, so listed as missing.
+        assert!(
+            report.contains("attachment 21 (its file was not imported)"),
+            "{report}"
+        );
         assert!(report.contains("skipped 1: posts in the trash"), "{report}");
         assert!(
             report.contains("skipped 1: comments marked as spam"),

@@ -20,6 +20,8 @@ mod feeds;
 mod health;
 mod http;
 mod import;
+mod import_ghost;
+mod import_media;
 mod jobs;
 mod listings;
 mod live;

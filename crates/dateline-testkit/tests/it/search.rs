@@ -330,11 +330,7 @@ backend_test!(search_cards_follow_photo_and_section_edits, |app| {
     assert_eq!(api["results"][0]["section"]["name"], "Harbours");
     // The newsroom edits the photo's words and renames the section: the cards follow within
     // the index's usual wait.
-    let credit = Credit {
-        agency: "Wire".into(),
-        photographer: "Jo Doe".into(),
-        courtesy: String::new(),
-    };
+    let credit = Credit::new("Wire", "Jo Doe", "");
     app.store
         .update_media_text(photo.id, "Nets", "Nets on the quay.", &credit)
         .await?;

@@ -846,12 +846,14 @@ struct PhotoAnswer {
     agency: String,
     photographer: String,
     courtesy: String,
+    /// The whole line as it was given, when it was ("" when composed from the parts).
+    credit_printed: String,
     /// The published sizes are made in the background.
     processing: bool,
 }
 
 /// `POST /api/v1/media`: `multipart/form-data` with `file` and optional `alt`, `caption`,
-/// `agency`, `photographer`, `courtesy`, checked exactly as the library's form is.
+/// `agency`, `photographer`, `courtesy`, `credit_printed`, checked exactly as the library's form is.
 async fn upload_media(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -908,6 +910,7 @@ impl PhotoAnswer {
             agency: m.credit.agency.clone(),
             photographer: m.credit.photographer.clone(),
             courtesy: m.credit.courtesy.clone(),
+            credit_printed: m.credit.printed.clone(),
             processing: m.variants.is_empty(),
         }
     }
@@ -927,6 +930,9 @@ struct MediaTextBody {
     photographer: Option<String>,
     #[serde(default)]
     courtesy: Option<String>,
+    /// The whole credit line as printed ("" to compose it from the parts again).
+    #[serde(default)]
+    credit_printed: Option<String>,
 }
 
 /// `PUT /api/v1/media/{id}`: alt text, caption and credit parts, all of them (a field left out
@@ -973,6 +979,7 @@ async fn save_media_text(
         agency: pick(b.agency, &m.credit.agency),
         photographer: pick(b.photographer, &m.credit.photographer),
         courtesy: pick(b.courtesy, &m.credit.courtesy),
+        printed: pick(b.credit_printed, &m.credit.printed),
     };
     text.check()?;
     let saved = state

@@ -5,5 +5,6 @@
 //! library pages are `newsroom::media`.
 
 pub mod images;
+pub mod intake;
 pub mod store;
 pub mod worker;

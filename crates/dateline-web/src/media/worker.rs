@@ -90,14 +90,7 @@ impl VariantWorker {
     /// The job that makes photo `id`'s variants, for [`Store::create_media_then`] (queued with
     /// the photo's row; call [`VariantWorker::wake`] once it is committed).
     pub fn job_for(&self, id: MediaId) -> Option<dateline_store::NewJob> {
-        let payload = serde_json::to_string(&Payload { media_id: id.0 }).ok()?;
-        Some(dateline_store::NewJob {
-            kind: VARIANTS.name.to_owned(),
-            payload,
-            dedupe_key: Some(id.0.to_string()),
-            run_at: self.queue.clock().now(),
-            max_attempts: VARIANTS.max_attempts,
-        })
+        variants_job(id, self.queue.clock().now())
     }
 
     /// Have the runner look at once for the job queued with a photo's row.
@@ -133,6 +126,19 @@ impl VariantWorker {
     pub async fn settled(&self) {
         self.queue.settled(&VARIANTS, Duration::from_secs(60)).await;
     }
+}
+
+/// The job that makes photo `id`'s variants, due at `now`: for a tool with no job runner of
+/// its own (`dateline import`), whose photos the nodes' runners then finish.
+pub fn variants_job(id: MediaId, now: jiff::Timestamp) -> Option<dateline_store::NewJob> {
+    let payload = serde_json::to_string(&Payload { media_id: id.0 }).ok()?;
+    Some(dateline_store::NewJob {
+        kind: VARIANTS.name.to_owned(),
+        payload,
+        dedupe_key: Some(id.0.to_string()),
+        run_at: now,
+        max_attempts: VARIANTS.max_attempts,
+    })
 }
 
 async fn make_variants(

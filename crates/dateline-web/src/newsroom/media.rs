@@ -12,7 +12,9 @@ use super::auth::{CurrentUser, see_other};
 use super::render;
 use crate::AppError;
 use crate::input::{Form, PathId};
-use crate::media::images::{self, Checked, Refusal};
+use crate::media::images::{self, Refusal};
+pub(crate) use crate::media::intake::Upload;
+use crate::media::intake::{Kept, PhotoText};
 use crate::media::store::MediaStore;
 use crate::state::AppState;
 use axum::Router;
@@ -25,7 +27,7 @@ use dateline_core::MediaId;
 use dateline_core::media::{Credit, Media};
 use dateline_core::page::PageRequest;
 use dateline_core::permissions::Action;
-use dateline_store::{NewMedia, StoreError};
+use dateline_store::StoreError;
 use serde::{Deserialize, Serialize};
 
 /// Photos per library page.
@@ -87,6 +89,7 @@ struct PhotoView {
     agency: String,
     photographer: String,
     courtesy: String,
+    printed: String,
     /// Public paths of every served file.
     files: Vec<String>,
     /// The variants are still being made.
@@ -118,6 +121,7 @@ impl PhotoView {
             agency: m.credit.agency.clone(),
             photographer: m.credit.photographer.clone(),
             courtesy: m.credit.courtesy.clone(),
+            printed: m.credit.printed.clone(),
             processing: m.variants.is_empty(),
             files,
         }
@@ -137,6 +141,9 @@ pub struct UploadText {
     pub(crate) photographer: String,
     #[serde(default)]
     pub(crate) courtesy: String,
+    /// The whole credit line as the agency prints it; empty: composed from the parts.
+    #[serde(default, rename = "credit_printed")]
+    pub(crate) printed: String,
 }
 
 impl UploadText {
@@ -153,6 +160,7 @@ impl UploadText {
             ("agency", &self.agency),
             ("photographer", &self.photographer),
             ("courtesy line", &self.courtesy),
+            ("credit as printed", &self.printed),
         ] {
             crate::input::check_text(label, value)?;
             crate::input::check_length(label, value.trim(), MAX_TEXT)?;
@@ -169,11 +177,12 @@ impl UploadText {
     }
 
     pub(crate) fn credit(&self) -> Credit {
-        Credit {
-            agency: Self::tidy(&self.agency),
-            photographer: Self::tidy(&self.photographer),
-            courtesy: Self::tidy(&self.courtesy),
-        }
+        Credit::new(
+            Self::tidy(&self.agency),
+            Self::tidy(&self.photographer),
+            Self::tidy(&self.courtesy),
+        )
+        .with_printed(Self::tidy(&self.printed))
     }
 }
 
@@ -256,13 +265,6 @@ async fn library(
     .await
 }
 
-/// The file part of an upload.
-pub(crate) struct Upload {
-    bytes: Vec<u8>,
-    file_name: Option<String>,
-    content_type: Option<String>,
-}
-
 /// Why reading the form stopped.
 pub(crate) enum FormProblem {
     Refused(Refusal),
@@ -338,6 +340,7 @@ pub(crate) async fn read_form(
             "agency" => text.agency = value,
             "photographer" => text.photographer = value,
             "courtesy" => text.courtesy = value,
+            "credit_printed" => text.printed = value,
             _ => {}
         }
     }
@@ -445,82 +448,32 @@ pub(crate) async fn accept(
     upload: Upload,
     text: &UploadText,
 ) -> Result<Accepted, AppError> {
-    let Upload {
-        bytes,
-        file_name,
-        content_type,
-    } = upload;
-    let hash = images::content_hash(&bytes);
-    if state.store.media_by_hash(&hash).await?.is_some() {
-        return Ok(Accepted::Duplicate);
-    }
-    // Check and decode on the blocking pool; the pixels are dropped there, and the worker
-    // decodes the kept original again (so queued photos hold no decoded pixels in memory).
     let turn = state.variants.check_turn().await?;
-    let max_pixels = state.media_max_pixels;
-    let checked = tokio::task::spawn_blocking(move || {
-        let _turn = turn;
-        images::check_within(
-            &bytes,
-            content_type.as_deref(),
-            file_name.as_deref(),
-            max_pixels,
-        )
-        .map(|Checked { format, image }| (format, image.width(), image.height(), bytes))
-    })
+    let kept = crate::media::intake::keep(
+        &state.store,
+        &state.media,
+        state.media_max_pixels,
+        Some(turn),
+        upload,
+        PhotoText {
+            alt: text.alt(),
+            caption: text.caption(),
+            credit: text.credit(),
+        },
+        |id| state.variants.job_for(id),
+        state.clock.now(),
+    )
     .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("image worker failed: {e}")))?;
-    let (format, width, height, original) = match checked {
-        Ok(c) => c,
-        Err(r) => return Ok(Accepted::Refused(r)),
-    };
-    // The original first, then the row: a failure removes the file, so a failed upload leaves
-    // nothing behind.
-    let key = MediaStore::original_key(&hash, format.extension());
-    if let Err(e) = state.media.put(&key, original.into()).await {
-        remove(state, &key).await;
-        return Err(AppError::Internal(
-            anyhow::Error::new(e).context("keeping an uploaded original"),
-        ));
-    }
-    let created = state
-        .store
-        .create_media_then(
-            NewMedia {
-                hash: hash.clone(),
-                mime: format.mime().to_owned(),
-                width,
-                height,
-                alt: text.alt(),
-                caption: text.caption(),
-                credit: text.credit(),
-                // None yet: the worker makes them.
-                variants: Vec::new(),
-            },
-            |id| state.variants.job_for(id),
-            state.clock.now(),
-        )
-        .await;
-    match created {
-        Ok(m) => {
+    .map_err(AppError::Internal)?;
+    Ok(match kept {
+        Kept::Stored(m) => {
             tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo uploaded");
             state.variants.wake();
-            Ok(Accepted::Stored(m))
+            Accepted::Stored(m)
         }
-        // The same file, uploaded at the same moment by someone else: theirs stands (and its
-        // original is the same bytes as this one, so it stays).
-        Err(StoreError::Taken(_)) => Ok(Accepted::Duplicate),
-        Err(e) => {
-            remove(state, &key).await;
-            Err(e.into())
-        }
-    }
-}
-
-async fn remove(state: &AppState, key: &object_store::path::Path) {
-    if let Err(e) = state.media.delete(key).await {
-        tracing::warn!(error = %e, %key, "removing a photo file failed");
-    }
+        Kept::Duplicate(_) => Accepted::Duplicate,
+        Kept::Refused(r) => Accepted::Refused(r),
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -638,7 +591,7 @@ pub(crate) async fn erase_photo(
         Err(e) => return Err(e.into()),
     };
     for key in photo_keys(&m) {
-        remove(state, &key).await;
+        crate::media::intake::remove(&state.media, &key).await;
     }
     tracing::info!(media_id = %m.id.0, person_id = %user.account.id, "photo deleted");
     Ok(())

@@ -6,8 +6,122 @@
 //! [`Converted::unknown`] for the import's report. Nothing here can let markup through: the
 //! dialect shows HTML as typed and the markup crate sanitises what it renders.
 
+use dateline_core::media::Credit;
 use scraper::{ElementRef, Html, Node};
+use std::collections::HashMap;
 use std::fmt::Write;
+
+/// The photos an import has brought into the media library, by the old site's attachment id
+/// and by address, so an inline image becomes a library photo block.
+#[derive(Debug, Default, Clone)]
+pub struct Library {
+    by_source: HashMap<String, i64>,
+    by_path: HashMap<String, i64>,
+}
+
+impl Library {
+    /// Photo `id` came from attachment `source_id` (may be empty) at `url`.
+    pub fn add(&mut self, source_id: &str, url: &str, id: i64) {
+        if !source_id.is_empty() {
+            self.by_source.insert(source_id.to_owned(), id);
+        }
+        if let Some(k) = path_key(url) {
+            self.by_path.insert(k, id);
+        }
+    }
+
+    pub fn by_source(&self, source_id: &str) -> Option<i64> {
+        self.by_source.get(source_id).copied()
+    }
+
+    /// The library photo an image shows: by attachment id (WordPress's `wp-image-N` class),
+    /// else by address, whatever its host or scheme, and whichever size of it the old site
+    /// served (WordPress's `name-300x200.jpg` is `name.jpg` resized).
+    pub fn find(&self, src: &str, attachment: Option<&str>) -> Option<i64> {
+        if let Some(id) = attachment.and_then(|a| self.by_source.get(a)) {
+            return Some(*id);
+        }
+        let k = path_key(src)?;
+        self.by_path
+            .get(&k)
+            .or_else(|| self.by_path.get(&without_size(&k)))
+            .copied()
+    }
+}
+
+/// The path of an address (no scheme, host, query or fragment; Ghost's `__GHOST_URL__` and
+/// its `/size/w600/` copies taken away), for matching an image to the library.
+pub fn path_key(url: &str) -> Option<String> {
+    let u = url.trim();
+    let u = u.strip_prefix("__GHOST_URL__").unwrap_or(u);
+    let path = match u.find("://") {
+        Some(i) => {
+            let rest = &u[i + 3..];
+            &rest[rest.find('/')?..]
+        }
+        None if u.starts_with("//") => {
+            let rest = &u[2..];
+            &rest[rest.find('/')?..]
+        }
+        None if u.starts_with('/') => u,
+        None => return None,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let path = match path.find("/size/w") {
+        Some(i) => {
+            let after = &path[i + 7..];
+            match after.find('/') {
+                Some(j) => format!("{}{}", &path[..i], &after[j..]),
+                None => path.to_owned(),
+            }
+        }
+        None => path.to_owned(),
+    };
+    Some(path)
+}
+
+/// `/a/name-300x200.jpg` → `/a/name.jpg`; other paths as they are.
+fn without_size(path: &str) -> String {
+    let Some(dot) = path.rfind('.') else {
+        return path.to_owned();
+    };
+    let stem = &path[..dot];
+    if let Some(dash) = stem.rfind('-') {
+        let size = &stem[dash + 1..];
+        if let Some((w, h)) = size.split_once('x')
+            && !w.is_empty()
+            && !h.is_empty()
+            && w.bytes().all(|b| b.is_ascii_digit())
+            && h.bytes().all(|b| b.is_ascii_digit())
+        {
+            return format!("{}{}", &stem[..dash], &path[dot..]);
+        }
+    }
+    path.to_owned()
+}
+
+/// Every image in a body (`<img src alt>`), in order, each address once: what an import must
+/// bring in before the body can point at library photos.
+pub fn image_sources(body: &str) -> Vec<(String, String)> {
+    let doc = Html::parse_fragment(body);
+    let mut out: Vec<(String, String)> = Vec::new();
+    for e in doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+    {
+        if e.value().name() == "img"
+            && let Some(src) = e.value().attr("src")
+        {
+            let src = src.trim().to_owned();
+            if !src.is_empty() && !out.iter().any(|(s, _)| *s == src) {
+                let alt = one_line(e.value().attr("alt").unwrap_or_default());
+                out.push((src, alt));
+            }
+        }
+    }
+    out
+}
 
 /// A converted body.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -17,6 +131,8 @@ pub struct Converted {
     pub unknown: Vec<String>,
     /// Photos that could not become photo blocks (no size known): their addresses.
     pub missing_media: Vec<String>,
+    /// Credits a caption gave a library photo (`© AGENCY / Photographer` at its end).
+    pub credits: Vec<(i64, Credit)>,
 }
 
 /// Gutenberg blocks whose HTML converts as it stands.
@@ -41,13 +157,19 @@ const KNOWN_BLOCKS: &[&str] = &[
     "embed",
 ];
 
+/// [`convert_with`] no library photos.
 pub fn convert(body: &str) -> Converted {
+    convert_with(body, &Library::default())
+}
+
+/// A body in the dialect, its images pointing at `library`'s photos where it has them.
+pub fn convert_with(body: &str, library: &Library) -> Converted {
     let mut out = Converted::default();
     let body = blocks(body, &mut out);
     let body = shortcodes(&body, &mut out);
     let body = autop(&body);
     let doc = Html::parse_fragment(&body);
-    let mut w = Writer::default();
+    let mut w = Writer::new(library);
     for child in doc.root_element().children() {
         w.node(child, &mut out);
     }
@@ -58,8 +180,13 @@ pub fn convert(body: &str) -> Converted {
     out
 }
 
-/// Note unknown Gutenberg blocks; the comments themselves are dropped by the HTML walk.
+/// Note unknown Gutenberg blocks and Ghost HTML cards; the comments themselves are dropped by
+/// the HTML walk.
 fn blocks(body: &str, out: &mut Converted) -> String {
+    // Ghost's HTML cards: their markup comes through as text and links, and is listed.
+    for _ in body.matches("<!--kg-card-begin: html-->") {
+        out.unknown.push("a Ghost HTML card".to_owned());
+    }
     let mut rest = body;
     while let Some(i) = rest.find("<!-- wp:") {
         let name: String = rest[i + 8..]
@@ -118,11 +245,14 @@ fn shortcodes(body: &str, out: &mut Converted) -> String {
                 s.push_str(&tail[..=close]);
             }
             "gallery" => {
-                // Its photos are attachments (library photos), not addresses in the body.
-                out.unknown.push("[gallery]".to_owned());
+                // Its photos are attachments (library photos, when the import brought their
+                // files), named by id: a figure of them the walk turns into photo blocks.
                 let ids = attr_of(&tail[..close], "ids");
-                out.missing_media
-                    .push(format!("the gallery of attachments {ids}"));
+                s.push_str("<figure>");
+                for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                    let _ = write!(s, "<img data-attachment=\"{id}\">");
+                }
+                s.push_str("</figure>");
             }
             "" => s.push('['),
             other => {
@@ -182,13 +312,21 @@ fn autop(body: &str) -> String {
     s
 }
 
-#[derive(Default)]
-struct Writer {
+struct Writer<'l> {
     blocks: Vec<String>,
     para: String,
+    library: &'l Library,
 }
 
-impl Writer {
+impl<'l> Writer<'l> {
+    fn new(library: &'l Library) -> Self {
+        Self {
+            blocks: Vec::new(),
+            para: String::new(),
+            library,
+        }
+    }
+
     fn flush_para(&mut self) {
         let p = self.para.trim().to_owned();
         if !p.is_empty() {
@@ -243,7 +381,7 @@ impl Writer {
             }
             "blockquote" => {
                 self.flush_para();
-                let mut inner = Writer::default();
+                let mut inner = Writer::new(self.library);
                 for c in e.children() {
                     inner.node(c, out);
                 }
@@ -267,6 +405,29 @@ impl Writer {
             }
             "figure" => {
                 self.flush_para();
+                // A gallery of figures (Gutenberg's newer galleries): each its own photo with
+                // its own caption, then the gallery's caption.
+                let nested: Vec<ElementRef<'_>> = e
+                    .descendants()
+                    .skip(1)
+                    .filter_map(ElementRef::wrap)
+                    .filter(|d| d.value().name() == "figure")
+                    .collect();
+                if !nested.is_empty() {
+                    for f in nested {
+                        self.element(f, out);
+                    }
+                    let caption = e
+                        .children()
+                        .filter_map(ElementRef::wrap)
+                        .find(|d| d.value().name() == "figcaption")
+                        .map(|c| text_of(c).trim().to_owned())
+                        .unwrap_or_default();
+                    if !caption.is_empty() {
+                        self.blocks.push(escape(&caption));
+                    }
+                    return;
+                }
                 let imgs: Vec<ElementRef<'_>> = e
                     .descendants()
                     .filter_map(ElementRef::wrap)
@@ -330,6 +491,36 @@ impl Writer {
         let v = img.value();
         let src = v.attr("src").unwrap_or_default().trim();
         let alt = v.attr("alt").unwrap_or_default().trim();
+        let attachment = v.attr("data-attachment").map(str::to_owned).or_else(|| {
+            v.classes()
+                .find_map(|c| c.strip_prefix("wp-image-"))
+                .map(str::to_owned)
+        });
+        if let Some(id) = self.library.find(src, attachment.as_deref()) {
+            // A library photo: its credit lives in the library, so a caption's credit goes
+            // there (the import sets it where the library has none).
+            let (caption, credit) = caption_credit(caption);
+            let mut b = format!("::: photo {id}");
+            if !alt.is_empty() {
+                let _ = write!(b, "\nalt: {}", one_line(alt));
+            }
+            if !caption.is_empty() {
+                let _ = write!(b, "\ncaption: {}", one_line(&caption));
+            }
+            b.push_str("\n:::");
+            self.blocks.push(b);
+            if let Some(credit) = credit {
+                out.credits.push((id, credit));
+            }
+            return;
+        }
+        if src.is_empty() {
+            if let Some(a) = attachment {
+                out.missing_media
+                    .push(format!("attachment {a} (its file was not imported)"));
+            }
+            return;
+        }
         let size = match (v.attr("width"), v.attr("height")) {
             (Some(w), Some(h)) => match (w.trim().parse::<u32>(), h.trim().parse::<u32>()) {
                 (Ok(w), Ok(h)) if w > 0 && h > 0 => Some((w, h)),
@@ -359,7 +550,11 @@ impl Writer {
                 self.blocks.push(b);
             }
             _ => {
-                out.missing_media.push(src.to_owned());
+                out.missing_media.push(if safe {
+                    format!("{src} (no size given: kept as a link)")
+                } else {
+                    format!("{src} (not an address: left out)")
+                });
                 if safe {
                     let words = if alt.is_empty() { "Photo" } else { alt };
                     self.blocks.push(format!("[{}]({src})", escape(words)));
@@ -370,6 +565,23 @@ impl Writer {
             }
         }
     }
+}
+
+/// A caption's words and the credit at its end, kept exactly as printed when the composed line
+/// would read differently (`© Reuters / …` would print `© REUTERS / …`).
+pub fn caption_credit(caption: &str) -> (String, Option<Credit>) {
+    let (words, parts) = split_credit(caption);
+    let credit = parts.map(|(agency, photographer)| {
+        let c = caption.trim();
+        let printed = c.rfind('©').map_or("", |i| c[i..].trim());
+        let composed = Credit::new(agency, photographer, "");
+        if composed.to_string() == printed {
+            composed
+        } else {
+            composed.with_printed(printed)
+        }
+    });
+    (words, credit)
 }
 
 /// `Words. © AGENCY / Photographer` → (words, Some((agency, photographer))).

@@ -42,10 +42,12 @@ fn shortcodes_caption_gallery_and_unknown() {
         "{}",
         c.markdown
     );
+    // The gallery's attachments are not in the library here: listed, not dropped silently.
     assert!(
-        c.unknown.contains(&"[gallery]".to_owned()),
+        c.missing_media
+            .contains(&"attachment 6 (its file was not imported)".to_owned()),
         "{:?}",
-        c.unknown
+        c.missing_media
     );
     assert!(
         c.unknown.contains(&"[contact-form-7]".to_owned()),
@@ -66,4 +68,69 @@ fn scripts_never_come_through() {
         c.markdown
     );
     assert!(c.unknown.contains(&"<script>".to_owned()));
+}
+
+#[test]
+fn images_in_the_library_become_library_photo_blocks() {
+    let mut lib = Library::default();
+    lib.add(
+        "20",
+        "https://old.example/wp-content/uploads/2019/03/ferry.jpg",
+        7,
+    );
+    lib.add("", "__GHOST_URL__/content/images/2023/01/gulls.jpg", 8);
+    // By attachment class, by a resized copy's address, by a gallery's ids.
+    let c = convert_with(
+        "<figure class=\"wp-block-image\"><img src=\"https://cdn.example/x.jpg\" class=\"wp-image-20\" \
+         alt=\"Ferry\"><figcaption>Arriving © Reuters / Ann Lee</figcaption></figure>\n\n\
+         <p><img src=\"http://old.example/wp-content/uploads/2019/03/ferry-300x200.jpg\"></p>\n\n\
+         [gallery ids=\"20,99\"]",
+        &lib,
+    );
+    assert!(
+        c.markdown
+            .starts_with("::: photo 7\nalt: Ferry\ncaption: Arriving\n:::\n\n::: photo 7\n:::"),
+        "{}",
+        c.markdown
+    );
+    assert_eq!(
+        c.credits,
+        [(
+            7,
+            Credit::new("Reuters", "Ann Lee", "").with_printed("© Reuters / Ann Lee")
+        )]
+    );
+    assert_eq!(
+        c.missing_media,
+        ["attachment 99 (its file was not imported)"]
+    );
+    // Ghost's cards: an image card, a gallery card (photos, then its caption), an HTML card.
+    let c = convert_with(
+        "<figure class=\"kg-card kg-image-card kg-card-hascaption\"><img src=\"__GHOST_URL__/content/images/size/w600/2023/01/gulls.jpg\" \
+         class=\"kg-image\" alt=\"Gulls\" width=\"2000\" height=\"1333\"><figcaption><span>Gulls © AFP</span></figcaption></figure>\
+         <figure class=\"kg-card kg-gallery-card\"><div class=\"kg-gallery-container\"><div class=\"kg-gallery-row\">\
+         <div class=\"kg-gallery-image\"><img src=\"__GHOST_URL__/content/images/2023/01/gulls.jpg\" alt=\"\"></div>\
+         </div></div><figcaption>Two views</figcaption></figure>",
+        &lib,
+    );
+    assert_eq!(
+        c.markdown,
+        "::: photo 8\nalt: Gulls\ncaption: Gulls\n:::\n\n::: photo 8\ncaption: Two views\n:::"
+    );
+    assert_eq!(c.credits, [(8, Credit::new("AFP", "", ""))]);
+}
+
+#[test]
+fn image_addresses_match_whatever_their_host_and_size() {
+    assert_eq!(
+        path_key("__GHOST_URL__/content/images/size/w1000/2023/01/a.jpg?v=1").as_deref(),
+        Some("/content/images/2023/01/a.jpg")
+    );
+    assert_eq!(
+        path_key("https://old.example/wp-content/uploads/a.jpg#x").as_deref(),
+        Some("/wp-content/uploads/a.jpg")
+    );
+    assert_eq!(without_size("/u/name-300x200.jpg"), "/u/name.jpg");
+    assert_eq!(without_size("/u/name-big.jpg"), "/u/name-big.jpg");
+    assert_eq!(path_key("a.jpg"), None);
 }

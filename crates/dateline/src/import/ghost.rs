@@ -1,0 +1,744 @@
+//! `dateline import ghost FILE.json [--images DIR | --fetch-media] [--dry-run]`: a Ghost
+//! export (Settings → Labs → Export: `{"db": [{"meta": …, "data": {"posts": […], "tags": […],
+//! "posts_tags": […], "users": […], "posts_authors": […], "posts_meta": […]}}]}`) into the site
+//! (issue 16). Posts become stories (their `html`, which Ghost renders from Lexical or
+//! mobiledoc, converted to the dialect), each post's primary tag its section, its other public
+//! tags tags (internal `#tags` skipped), its authors people in byline order, its images library
+//! photos (the feature image the lead photo), and Ghost's URLs (`/{slug}/`, `/tag/{slug}/`,
+//! `/author/{slug}/`, their `rss/`, `/rss/`) 301s. Members-only and paid posts come in as
+//! drafts and are listed (Dateline has no paywall yet, so none is published by surprise);
+//! pages are counted and listed (static pages are not supported yet).
+//!
+//! Streaming: the file is read with `serde_json`'s streaming deserializer and visitors that
+//! hand over one post at a time, never the whole `posts` array, so memory holds the small
+//! tables (tags, users, the join tables) and one post, whatever the file's size. Two passes,
+//! as for WordPress: the first checks the whole file (a broken, truncated or foreign file is
+//! refused, with serde_json's line and column, before anything is written) and keeps the small
+//! tables, which Ghost writes after `posts`; the second writes the posts through the shared
+//! [`Sink`](super::Sink), its parser on a blocking thread handing posts over a bounded channel.
+
+use super::photos::{self, Files, PhotoIn, Photos};
+use super::{MediaArgs, Report, Sink, collapse_text, html, slug_of, strip_tags};
+use crate::config::StoreArgs;
+use anyhow::{Context, bail};
+use clap::Args;
+use dateline_core::article::{DiscussionMode, Status, path_date};
+use dateline_core::slug::Slug;
+use dateline_store::{ArticleInput, ImportedStory};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct GhostArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The export file (JSON).
+    pub file: PathBuf,
+    /// A copy of the old site's `content/images` folder: images are read there.
+    #[arg(long, conflicts_with = "fetch_media")]
+    pub images: Option<PathBuf>,
+    /// The old site's address (`https://old.example`): Ghost writes its images as
+    /// `__GHOST_URL__/content/images/…`, which `--fetch-media` downloads from there.
+    #[arg(long)]
+    pub site_url: Option<String>,
+    #[command(flatten)]
+    pub media: MediaArgs,
+    /// Write nothing (the database is not even opened); print the full report.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Ghost's own URLs and ids: every item's source id is Ghost's (24 hex digits, unique to the
+/// item), so the source needs no site address and a re-run finds its rows however it is run.
+const SOURCE: &str = "ghost";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Post {
+    id: Option<Value>,
+    title: Option<String>,
+    slug: Option<String>,
+    html: Option<String>,
+    feature_image: Option<String>,
+    /// `post` or `page` (Ghost 4 on).
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    /// Before Ghost 4: pages were posts with `page` set.
+    page: Option<Value>,
+    status: Option<String>,
+    /// `public`, `members`, `paid` or `tiers`.
+    visibility: Option<String>,
+    created_at: Option<Value>,
+    updated_at: Option<Value>,
+    published_at: Option<Value>,
+    custom_excerpt: Option<String>,
+    /// Before `posts_authors`: the one author.
+    author_id: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Tag {
+    id: Option<Value>,
+    name: Option<String>,
+    slug: Option<String>,
+    description: Option<String>,
+    /// `public` or `internal` (a `#tag`).
+    visibility: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct User {
+    id: Option<Value>,
+    name: Option<String>,
+    slug: Option<String>,
+    email: Option<String>,
+    bio: Option<String>,
+}
+
+/// A row of `posts_tags` or `posts_authors`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Join {
+    post_id: Option<Value>,
+    tag_id: Option<Value>,
+    author_id: Option<Value>,
+    sort_order: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PostMeta {
+    post_id: Option<Value>,
+    feature_image_alt: Option<String>,
+    feature_image_caption: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Meta {
+    version: Option<Value>,
+}
+
+/// What the first pass keeps: everything but the posts.
+#[derive(Debug, Default)]
+struct Tables {
+    version: Option<String>,
+    data: bool,
+    posts: u64,
+    tags: Vec<Tag>,
+    users: Vec<User>,
+    /// post id → (order, tag id).
+    post_tags: HashMap<String, Vec<(i64, String)>>,
+    /// post id → (order, user id).
+    post_authors: HashMap<String, Vec<(i64, String)>>,
+    /// post id → (feature image alt, caption).
+    meta: HashMap<String, (String, String)>,
+}
+
+/// An id as Ghost writes it: a string (Ghost 1 on) or a number (older).
+fn id_of(v: &Option<Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A Ghost time: RFC 3339 (`2023-11-28T10:00:00.000Z`), SQL (`2023-11-28 10:00:00`, UTC) or
+/// milliseconds since the epoch (older exports).
+fn time_of(v: &Option<Value>) -> Option<Timestamp> {
+    match v {
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            s.parse::<Timestamp>().ok().or_else(|| {
+                let dt: jiff::civil::DateTime = s.replace(' ', "T").parse().ok()?;
+                dt.to_zoned(jiff::tz::TimeZone::UTC)
+                    .ok()
+                    .map(|z| z.timestamp())
+            })
+        }
+        Some(Value::Number(n)) => Timestamp::from_millisecond(n.as_i64()?).ok(),
+        _ => None,
+    }
+}
+
+fn is_page(p: &Post) -> bool {
+    p.kind.as_deref() == Some("page")
+        || matches!(&p.page, Some(Value::Bool(true)))
+        || matches!(&p.page, Some(Value::Number(n)) if n.as_i64() == Some(1))
+}
+
+/// The visitors: the root (`{"db": [...]}` or `{"meta", "data"}`), `db`'s first element,
+/// `data`, and `posts`, which hands each post to `on_post` as it is read.
+struct Root<'s, 'f> {
+    tables: &'s mut Tables,
+    on_post: &'s mut OnPost<'f>,
+}
+
+type OnPost<'a> = dyn FnMut(Post) -> Result<(), String> + 'a;
+
+impl<'de> DeserializeSeed<'de> for Root<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Root<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Ghost export: an object with `db`, or with `meta` and `data`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "db" => map.next_value_seed(Db {
+                    tables: &mut *self.tables,
+                    on_post: &mut *self.on_post,
+                })?,
+                "meta" => {
+                    let m: Meta = map.next_value()?;
+                    self.tables.version = match m.version {
+                        Some(Value::String(s)) => Some(s),
+                        Some(Value::Number(n)) => Some(n.to_string()),
+                        _ => None,
+                    };
+                }
+                "data" => {
+                    map.next_value_seed(Data {
+                        tables: &mut *self.tables,
+                        on_post: &mut *self.on_post,
+                    })?;
+                    self.tables.data = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Db<'s, 'f> {
+    tables: &'s mut Tables,
+    on_post: &'s mut OnPost<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for Db<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Db<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`db`: a list holding one export")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        seq.next_element_seed(Root {
+            tables: &mut *self.tables,
+            on_post: &mut *self.on_post,
+        })?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
+struct Data<'s, 'f> {
+    tables: &'s mut Tables,
+    on_post: &'s mut OnPost<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for Data<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Data<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`data`: an object of tables")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let join = |rows: Vec<Join>, tag: bool| {
+            let mut out: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+            for (i, j) in rows.into_iter().enumerate() {
+                let other = id_of(if tag { &j.tag_id } else { &j.author_id });
+                let order = j.sort_order.unwrap_or(i as i64);
+                out.entry(id_of(&j.post_id))
+                    .or_default()
+                    .push((order, other));
+            }
+            for v in out.values_mut() {
+                v.sort_by_key(|(o, _)| *o);
+            }
+            out
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "posts" => map.next_value_seed(Posts {
+                    tables: &mut *self.tables,
+                    on_post: &mut *self.on_post,
+                })?,
+                "tags" => self.tables.tags = map.next_value()?,
+                "users" => self.tables.users = map.next_value()?,
+                "posts_tags" => self.tables.post_tags = join(map.next_value()?, true),
+                "posts_authors" => self.tables.post_authors = join(map.next_value()?, false),
+                "posts_meta" => {
+                    let rows: Vec<PostMeta> = map.next_value()?;
+                    self.tables.meta = rows
+                        .into_iter()
+                        .map(|m| {
+                            (
+                                id_of(&m.post_id),
+                                (
+                                    m.feature_image_alt.unwrap_or_default(),
+                                    m.feature_image_caption.unwrap_or_default(),
+                                ),
+                            )
+                        })
+                        .collect();
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Posts<'s, 'f> {
+    tables: &'s mut Tables,
+    on_post: &'s mut OnPost<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for Posts<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Posts<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`posts`: a list of posts")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(p) = seq.next_element::<Post>()? {
+            if !is_page(&p) {
+                self.tables.posts += 1;
+            }
+            (self.on_post)(p).map_err(de::Error::custom)?;
+        }
+        Ok(())
+    }
+}
+
+/// Read the whole file, handing each post to `on_post`; the other tables come back.
+fn read(file: &Path, on_post: &mut OnPost<'_>) -> anyhow::Result<Tables> {
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(64 * 1024, f));
+    let mut tables = Tables::default();
+    Root {
+        tables: &mut tables,
+        on_post,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| anyhow::anyhow!("not a whole Ghost export: {e}"))?;
+    de.end()
+        .map_err(|e| anyhow::anyhow!("not a whole Ghost export: {e}"))?;
+    Ok(tables)
+}
+
+/// The first pass: the whole file checked, its small tables kept, its posts counted.
+fn check(file: &Path) -> anyhow::Result<Tables> {
+    if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        bail!(
+            "{} is a zip: zipped Ghost exports are not read yet; unzip it and give the JSON \
+             file, with --images FOLDER/content/images for its images",
+            file.display()
+        );
+    }
+    let tables = read(file, &mut |_| Ok(()))?;
+    if !tables.data {
+        bail!("not a Ghost export: it has no `db[0].data` (or `data`) with the posts");
+    }
+    let Some(version) = &tables.version else {
+        bail!("not a Ghost export: it has no `meta.version`");
+    };
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    if !(4..=6).contains(&major) {
+        bail!("Ghost export version {version} is not supported (exports of Ghost 4 to 6 are)");
+    }
+    Ok(tables)
+}
+
+pub async fn ghost(args: &GhostArgs) -> anyhow::Result<Report> {
+    let file = args.file.clone();
+    let name = file.display().to_string();
+    let tables = tokio::task::spawn_blocking(move || check(&file))
+        .await?
+        .with_context(|| format!("reading {name}"))?;
+    let store = super::open_store(&args.store, args.dry_run).await?;
+    let site = args
+        .site_url
+        .clone()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+    let files = match (&args.images, args.media.fetch_media) {
+        (Some(dir), _) => Files::Folder {
+            dir: dir.clone(),
+            marker: "/content/images/",
+        },
+        (None, true) => Files::Fetch {
+            client: photos::client()?,
+            base: site,
+        },
+        (None, false) => Files::None,
+    };
+    let media = match (&store, &files) {
+        (Some(_), Files::Folder { .. } | Files::Fetch { .. }) => Some(
+            crate::config::media_location(&args.store, args.media.store.clone())?
+                .open()
+                .await?,
+        ),
+        _ => None,
+    };
+    let photos = Photos {
+        files,
+        media,
+        library: html::Library::default(),
+    };
+    let result = async {
+        let total = tables.posts;
+        let mut sink = Sink::new(
+            store.as_ref(),
+            SOURCE.to_owned(),
+            Report::new("Ghost"),
+            photos,
+            total,
+        )
+        .await?;
+        write(args, &mut sink, tables).await?;
+        Ok(sink.report)
+    }
+    .await;
+    if let Some(s) = store {
+        s.close().await;
+    }
+    result
+}
+
+/// Tags and people by Ghost id: what the posts refer to.
+struct Known {
+    /// tag id → section id (primary tags).
+    sections: HashMap<String, i64>,
+    /// tag id → tag id (other public tags).
+    tags: HashMap<String, i64>,
+    /// Internal (`#tag`) ids, skipped.
+    internal: HashSet<String>,
+    people: HashMap<String, i64>,
+}
+
+async fn write(args: &GhostArgs, sink: &mut Sink<'_>, tables: Tables) -> anyhow::Result<()> {
+    let mut known = Known {
+        sections: HashMap::new(),
+        tags: HashMap::new(),
+        internal: HashSet::new(),
+        people: HashMap::new(),
+    };
+    for t in &tables.tags {
+        let name = t.name.clone().unwrap_or_default();
+        if t.visibility.as_deref() == Some("internal") || name.starts_with('#') {
+            known.internal.insert(id_of(&t.id));
+        }
+    }
+    // A post's primary tag is its first public one: those tags are sections.
+    let primary: HashSet<String> = tables
+        .post_tags
+        .values()
+        .filter_map(|ts| ts.iter().find(|(_, t)| !known.internal.contains(t)))
+        .map(|(_, t)| t.clone())
+        .collect();
+    for t in &tables.tags {
+        let id = id_of(&t.id);
+        if known.internal.contains(&id) {
+            sink.report.skip("internal #tags");
+            continue;
+        }
+        let name = t.name.clone().unwrap_or_default();
+        let slug_text = t.slug.clone().unwrap_or_default();
+        let pages = vec![format!("/tag/{slug_text}/")];
+        let feeds = vec![format!("/tag/{slug_text}/rss/")];
+        if primary.contains(&id) {
+            let slug = slug_of(&slug_text, &name)?;
+            let description = t.description.clone().unwrap_or_default();
+            let s = sink
+                .section(&id, &slug, &name, &description, &pages, &feeds)
+                .await?;
+            known.sections.insert(id, s);
+        } else {
+            let tag = sink.tag(&id, &name, &pages, &feeds).await?;
+            known.tags.insert(id, tag);
+        }
+    }
+    for u in &tables.users {
+        let id = id_of(&u.id);
+        let name = u.name.clone().unwrap_or_default();
+        let slug_text = u.slug.clone().unwrap_or_default();
+        let slug = slug_of(&slug_text, if name.is_empty() { &id } else { &name })?;
+        let pages = vec![format!("/author/{slug_text}/")];
+        let feeds = vec![format!("/author/{slug_text}/rss/")];
+        let email = u.email.as_deref().filter(|e| e.contains('@'));
+        let person = sink
+            .person(
+                &id,
+                &slug,
+                if name.is_empty() {
+                    slug.as_str()
+                } else {
+                    &name
+                },
+                u.bio.as_deref().unwrap_or_default(),
+                email,
+                &pages,
+                &feeds,
+            )
+            .await?;
+        known.people.insert(id, person);
+    }
+    sink.old_urls(&["/rss/".to_owned()], "site_feed", 0).await?;
+
+    // The posts: parsed on a blocking thread, handed over one at a time; the channel's bound
+    // keeps the posts in memory to a few.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Post>(4);
+    let file = args.file.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        read(&file, &mut |p| {
+            tx.blocking_send(p)
+                .map_err(|_| "the import stopped".to_owned())
+        })
+    });
+    let mut failed = None;
+    while let Some(p) = rx.recv().await {
+        if let Err(e) = post(sink, &tables, &known, p).await {
+            failed = Some(e);
+            break;
+        }
+    }
+    // Dropping the receiver stops the reader at its next post.
+    drop(rx);
+    let read = reader.await?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    read.with_context(|| format!("reading {}", args.file.display()))?;
+    Ok(())
+}
+
+async fn post(sink: &mut Sink<'_>, tables: &Tables, known: &Known, p: Post) -> anyhow::Result<()> {
+    let id = id_of(&p.id);
+    let title = p.title.clone().unwrap_or_default();
+    let slug_text = p.slug.clone().unwrap_or_default();
+    let label = format!("post {slug_text} ({title})");
+    if is_page(&p) {
+        sink.report.pages.push(format!("/{slug_text}/ ({title})"));
+        return Ok(());
+    }
+    let result = story(sink, tables, known, &p, &id, &title, &slug_text, &label).await;
+    sink.tick();
+    result.with_context(|| label.clone())
+}
+
+#[expect(clippy::too_many_arguments, reason = "one post and what it refers to")]
+async fn story(
+    sink: &mut Sink<'_>,
+    tables: &Tables,
+    known: &Known,
+    p: &Post,
+    id: &str,
+    title: &str,
+    slug_text: &str,
+    label: &str,
+) -> anyhow::Result<()> {
+    let mut status = match p.status.as_deref().unwrap_or("draft") {
+        "published" => Status::Published,
+        "draft" => Status::Draft,
+        "scheduled" => Status::Scheduled,
+        "sent" => {
+            sink.report
+                .held_back
+                .push((label.to_owned(), "sent by email only".to_owned()));
+            Status::Draft
+        }
+        other => bail!("the status {other:?} is not one Ghost writes"),
+    };
+    let visibility = p.visibility.as_deref().unwrap_or("public");
+    if visibility != "public" && status != Status::Draft {
+        // No paywall yet: never published by surprise.
+        sink.report.held_back.push((
+            label.to_owned(),
+            format!("{visibility}-only on Ghost; Dateline has no paywall yet"),
+        ));
+        status = Status::Draft;
+    }
+    let now = sink.now;
+    let written = time_of(&p.published_at)
+        .or_else(|| time_of(&p.created_at))
+        .unwrap_or(now);
+    let modified = time_of(&p.updated_at).unwrap_or(written);
+    let slug = slug_of(
+        if slug_text.is_empty() {
+            title
+        } else {
+            slug_text
+        },
+        if title.is_empty() { id } else { title },
+    )
+    .or_else(|_| Slug::parse(&format!("post-{id}")))?;
+
+    // Section: the primary tag; the other public tags as tags, in order.
+    let mut section = None;
+    let mut tags = Vec::new();
+    for (_, t) in tables.post_tags.get(id).into_iter().flatten() {
+        if known.internal.contains(t) {
+            continue;
+        }
+        match (section, known.sections.get(t), known.tags.get(t)) {
+            (None, Some(s), _) => section = Some(*s),
+            (_, _, Some(tag)) => tags.push(dateline_core::TagId(*tag)),
+            _ => {}
+        }
+    }
+    let section = match section {
+        Some(s) => s,
+        None => sink.fallback_section().await?,
+    };
+    let mut authors: Vec<dateline_core::PersonId> = tables
+        .post_authors
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, a)| known.people.get(a))
+        .map(|p| dateline_core::PersonId(*p))
+        .collect();
+    if authors.is_empty()
+        && let Some(a) = known.people.get(&id_of(&p.author_id))
+    {
+        authors.push(dateline_core::PersonId(*a));
+    }
+
+    // Photos: the feature image (the lead photo), then each image of the body.
+    let html_text = p.html.clone().unwrap_or_default();
+    let mut lead = None;
+    if let Some(url) = p.feature_image.as_deref().filter(|u| !u.trim().is_empty()) {
+        let (alt, caption) = tables.meta.get(id).cloned().unwrap_or_default();
+        let (caption, credit) = html::caption_credit(&collapse_text(&strip_tags(&caption)));
+        let key = html::path_key(url).unwrap_or_else(|| url.to_owned());
+        lead = sink
+            .photo(
+                label,
+                PhotoIn {
+                    source_id: &key,
+                    url,
+                    relative: None,
+                    alt: collapse_text(&alt),
+                    caption,
+                    credit: credit.unwrap_or_default(),
+                },
+            )
+            .await?;
+        if !sink.photos.wanted() {
+            sink.report.missing_media.push((
+                label.to_owned(),
+                format!("{url} (the feature image: no --images or --fetch-media given)"),
+            ));
+        }
+    }
+    for (src, alt) in html::image_sources(&html_text) {
+        let key = html::path_key(&src).unwrap_or_else(|| src.clone());
+        sink.photo(
+            label,
+            PhotoIn {
+                source_id: &key,
+                url: &src,
+                relative: None,
+                alt,
+                caption: String::new(),
+                credit: Default::default(),
+            },
+        )
+        .await?;
+    }
+    let (source_text, body, credits) = sink.body(label, &html_text)?;
+    for (photo, credit) in &credits {
+        sink.credit_photo(*photo, credit).await?;
+    }
+    let standfirst = collapse_text(p.custom_excerpt.as_deref().unwrap_or_default());
+    let story = ImportedStory {
+        source: sink.source.clone(),
+        source_id: id.to_owned(),
+        input: ArticleInput {
+            slug,
+            headline: if title.is_empty() {
+                format!("Untitled ({id})")
+            } else {
+                title.to_owned()
+            },
+            standfirst,
+            section_id: dateline_core::SectionId(section),
+            body_source: source_text,
+            body_html: body.html,
+            body_text: body.text,
+            lead_media_id: lead.map(dateline_core::MediaId),
+            discussion_mode: DiscussionMode::Open,
+            seo_title: String::new(),
+            seo_description: String::new(),
+            authors,
+            tags,
+            related: vec![],
+            links: body.links,
+            media: body.media,
+        },
+        status,
+        published_at: (status == Status::Published).then_some(written),
+        path_date: (status == Status::Published).then(|| path_date(written, &sink.tz)),
+        scheduled_for: (status == Status::Scheduled).then_some(written),
+        created_at: time_of(&p.created_at).unwrap_or(written).min(modified),
+        modified_at: modified,
+        old_paths: if slug_text.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("/{slug_text}/")]
+        },
+        comments: Vec::new(),
+    };
+    sink.story(story).await
+}
