@@ -136,6 +136,13 @@ const parser = new MarkdownParser(schema, md, {
   raw_block: { block: "raw_block", noCloseToken: true },
 });
 
+/** How many lists of the same kind come right before this one. */
+function runOf(node, parent, index) {
+  let run = 0;
+  for (let i = index - 1; i >= 0 && parent.child(i).type === node.type; i--) run++;
+  return run;
+}
+
 /** The lines of a photo block as written: `::: photo REF`, `name: value`…, `:::`. */
 function photoText(attrs) {
   const lines = [`::: photo ${attrs.ref}`.trimEnd()];
@@ -147,8 +154,20 @@ function photoText(attrs) {
 const serializer = new MarkdownSerializer(
   {
     ...defaultMarkdownSerializer.nodes,
-    bullet_list(state, node) {
-      state.renderList(node, "  ", () => "- ");
+    // Two lists in a row stay two lists only with different markers (CommonMark joins lists
+    // whose markers match): the first is "-", one right after it "*", then "+".
+    bullet_list(state, node, parent, index) {
+      const bullet = ["-", "*", "+"][runOf(node, parent, index) % 3];
+      state.renderList(node, "  ", () => `${bullet} `);
+    },
+    ordered_list(state, node, parent, index) {
+      const delim = runOf(node, parent, index) % 2 ? ")" : ".";
+      const start = node.attrs.order ?? 1;
+      const width = String(start + node.childCount - 1).length;
+      state.renderList(node, state.repeat(" ", width + 2), (i) => {
+        const n = String(start + i);
+        return state.repeat(" ", width - n.length) + n + delim + " ";
+      });
     },
     raw_block(state, node) {
       state.text(node.textContent, false);
