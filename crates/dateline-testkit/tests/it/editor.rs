@@ -797,9 +797,9 @@ backend_test!(
     }
 );
 
-/// Issue 17: autosave keeps a new story as a draft once it has a headline, then saves each
-/// change as a revision; it never overwrites a newer version, never touches a published story,
-/// never makes a half-typed tag, and answers the script in JSON with a sentence when it cannot.
+// Issue 17: autosave keeps a new story as a draft once it has a headline, then saves each
+// change as a revision; it never overwrites a newer version, never touches a published story,
+// never makes a half-typed tag, and answers the script in JSON with a sentence when it cannot.
 backend_test!(autosave_keeps_drafts_and_never_overwrites, |app| {
     let news = app.section("news", "News").await?;
     let sid = news.id.0.to_string();
