@@ -1,12 +1,14 @@
 // Screenshots of the demo's lead article for the README, written to
-// docs/screenshots/{desktop,phone}.png, and of its discussion (as the suite left it, seen by a
-// reader who is not signed in) to docs/screenshots/discussion-{desktop,phone}.png. Run by tests/browser/run when
+// docs/screenshots/{desktop,phone}.png, of its discussion (as the suite left it, seen by a
+// reader who is not signed in) to docs/screenshots/discussion-{desktop,phone}.png, and of the
+// story editor on a demo story (signed in; 1280 and 320 px wide) to
+// docs/screenshots/editor-{desktop,phone}.png. Run by tests/browser/run when
 // DATELINE_SCREENSHOTS=1 (not a test: nothing here asserts the design).
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { frontPageStoryLinks, goto, launchBrowser, newContext } from './lib.mjs';
+import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, newContext } from './lib.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const outDir = process.env.DATELINE_SCREENSHOT_DIR || join(repoRoot, 'docs/screenshots');
@@ -44,6 +46,30 @@ try {
     console.log(`screenshot: ${discussion}`);
     await context.close();
   }
+
+  // The story editor on the lead story, as its editor sees it.
+  const signedIn = await newContext(browser, { viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+  const nr = await signedIn.newPage();
+  await goto(nr, `${BASE_URL}/newsroom/sign-in`);
+  await nr.getByLabel('Email').fill(process.env.DATELINE_NEWSROOM_EMAIL);
+  await nr.getByLabel('Password').fill(process.env.DATELINE_NEWSROOM_PASSWORD);
+  await Promise.all([nr.waitForURL(`${BASE_URL}/newsroom/`), nr.getByRole('button', { name: 'Sign in' }).click()]);
+  const dash = await (await signedIn.request.get(`${BASE_URL}/newsroom/`)).text();
+  const storyId = dash.match(/href="\/newsroom\/stories\/(\d+)"/)?.[1];
+  for (const [name, width, height] of [
+    ['desktop', 1280, 900],
+    ['phone', 320, 720],
+  ]) {
+    await nr.setViewportSize({ width, height });
+    await goto(nr, `${BASE_URL}/newsroom/stories/${storyId}`);
+    await nr.waitForSelector('#preview p', { timeout: 15_000 });
+    await nr.evaluate(() => document.fonts.ready);
+    await nr.locator('.ed-content').click();
+    const path = join(outDir, `editor-${name}.png`);
+    await nr.screenshot({ path, animations: 'disabled', caret: 'hide' });
+    console.log(`screenshot: ${path}`);
+  }
+  await signedIn.close();
 } finally {
   await browser.close();
 }

@@ -1,10 +1,13 @@
 // Progressive enhancement for the newsroom. Everything works without this file: the media
 // library's upload form is an ordinary multipart form. With it, a photo can be dropped on the
 // form, and the upload shows a progress bar; refusals are shown in place. In the article
-// editor it adds the live preview (the body posted to /newsroom/preview, debounced, and the
-// server's rendering shown: the same renderer as the site), the READ MORE / related picker
-// (stories by headline from /newsroom/stories/search) and a slug that follows the headline
-// until edited. Nothing here builds HTML from text: results are set with textContent.
+// editor it adds the live preview (the body posted to /newsroom/preview as it changes, one
+// request in flight, and the server's rendering shown: the same renderer as the site), a
+// phone-width preview, the search and social card preview, autosave (stories/autosave.rs),
+// the READ MORE / related picker (stories by headline from /newsroom/stories/search) and a
+// slug that follows the headline until edited. The rich-text surface over the body is
+// editor.js (themes/editor/). Nothing here builds HTML from text: results are set with
+// textContent.
 (function () {
   "use strict";
 
@@ -101,27 +104,205 @@
     var csrf = editor.querySelector("input[name=csrf]").value;
     var source = editor.querySelector("[data-preview-source]");
     var pane = document.querySelector("[data-preview]");
-    var timer = null;
-    var sent = 0;
+    // The preview follows typing: one request in flight at a time, and the newest text goes as
+    // soon as the last answer is in (no fixed delay), so a fast typist sees it within a render.
+    var inFlight = false;
+    var pending = false;
     var refresh = function () {
-      var mine = ++sent;
+      if (inFlight) { pending = true; return; }
+      inFlight = true;
+      pending = false;
       var body = new URLSearchParams();
       body.set("csrf", csrf);
       body.set("body", source.value);
+      var sentText = source.value;
       fetch("/newsroom/preview", { method: "POST", body: body, credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
         .then(function (html) {
-          // Only the newest answer counts; the HTML is the markup renderer's sanitised output.
-          if (mine === sent) pane.innerHTML = html;
+          // The markup renderer's sanitised output: the same as the site's.
+          pane.innerHTML = html;
+          pane.dataset.renderedFor = String(sentText.length);
+          pane.dispatchEvent(new CustomEvent("dateline:preview", { bubbles: true }));
         })
-        .catch(function () { /* keep the last preview */ });
+        .catch(function () { /* keep the last preview */ })
+        .then(function () {
+          inFlight = false;
+          if (pending) refresh();
+        });
     };
     if (source && pane) {
-      source.addEventListener("input", function () {
-        clearTimeout(timer);
-        timer = setTimeout(refresh, 400);
-      });
+      source.addEventListener("input", refresh);
       if (source.value.trim()) refresh();
+    }
+
+    // A phone-width preview: the same HTML in a 360 px column.
+    var phone = document.querySelector("[data-phone-toggle]");
+    var frame = document.querySelector("[data-preview-frame]");
+    if (phone && frame) {
+      phone.hidden = false;
+      phone.addEventListener("click", function () {
+        var on = phone.getAttribute("aria-pressed") !== "true";
+        phone.setAttribute("aria-pressed", String(on));
+        frame.classList.toggle("nr-phone", on);
+      });
+    }
+
+    // The search and social card: title, description and picture as the site's page will give
+    // them (site/articles.rs: SEO title else headline; SEO description else standfirst else the
+    // first paragraph; the lead photo else the body's first).
+    var card = document.querySelector("[data-card]");
+    if (card) {
+      var val = function (id) { var f = editor.querySelector("#" + id); return f ? f.value.trim() : ""; };
+      var updateCard = function () {
+        var title = (val("seo_title") || val("headline") || "Headline") + " | " + card.dataset.siteName;
+        var desc = val("seo_description") || val("standfirst");
+        if (!desc && pane) {
+          var p = pane.querySelector("p");
+          desc = p ? p.textContent.trim().slice(0, 200) : "";
+        }
+        card.querySelectorAll("[data-card-title]").forEach(function (e) { e.textContent = title; });
+        card.querySelectorAll("[data-card-desc]").forEach(function (e) { e.textContent = desc; });
+        var url = card.querySelector("[data-card-url]");
+        if (url) url.textContent = window.location.origin + (card.dataset.path || "/" + val("slug"));
+        var image = card.querySelector("[data-card-image]");
+        var lead = editor.querySelector("#lead_media");
+        var opt = lead && lead.selectedOptions[0];
+        var src = opt && opt.dataset.thumb;
+        if (!src && pane) {
+          var first = pane.querySelector("img");
+          src = first ? first.getAttribute("src") : "";
+        }
+        if (image && image.dataset.src !== (src || "")) {
+          image.dataset.src = src || "";
+          image.textContent = "";
+          if (src) {
+            var img = document.createElement("img");
+            img.src = src;
+            img.alt = "";
+            image.append(img);
+          }
+        }
+        var note = card.querySelector("[data-card-note]");
+        if (note) {
+          var long = [];
+          if (title.length > 60) long.push("the title is " + title.length + " characters: search engines cut it near 60");
+          if (desc.length > 160) long.push("the description is " + desc.length + " characters: they show about 160");
+          note.textContent = long.length ? "Check: " + long.join("; ") + "." : "Search engines show about 60 characters of the title and 160 of the description.";
+        }
+      };
+      editor.addEventListener("input", updateCard);
+      editor.addEventListener("change", updateCard);
+      document.addEventListener("dateline:preview", updateCard);
+      updateCard();
+    }
+
+    // Autosave: the whole form, a few seconds after typing stops (and at least every few
+    // seconds while it goes on), as an ordinary save that keeps a revision. A closed tab sends
+    // what is unsaved as it goes. The status line says "Saved 12:03" or why not.
+    var autosaveUrl = editor.dataset.autosave;
+    var status = editor.querySelector("[data-autosave-status]");
+    if (autosaveUrl && status && window.FormData) {
+      var AUTOSAVE_QUIET = 2000;
+      var AUTOSAVE_MAX = 5000;
+      var dirtySince = 0;
+      var saveTimer = null;
+      var saving = false;
+      var stopped = false;
+      var say = function (text, kind) {
+        status.textContent = text;
+        status.dataset.state = kind;
+      };
+      var fields = function () {
+        var data = new URLSearchParams(new FormData(editor));
+        data.delete("action");
+        return data;
+      };
+      var adopt = function (saved) {
+        // A new story now has a number: later saves, and the buttons, go to it.
+        if (autosaveUrl === "/newsroom/stories/autosave") {
+          autosaveUrl = saved.edit_url + "/autosave";
+          editor.dataset.autosave = autosaveUrl;
+          editor.action = saved.edit_url;
+          if (window.history && history.replaceState) history.replaceState(null, "", saved.edit_url);
+        }
+        var version = editor.querySelector("input[name=version]");
+        if (!version) {
+          version = document.createElement("input");
+          version.type = "hidden";
+          version.name = "version";
+          editor.prepend(version);
+        }
+        version.value = String(saved.version);
+      };
+      var save = function () {
+        clearTimeout(saveTimer);
+        saveTimer = null;
+        if (!dirtySince || stopped) return;
+        if (saving) { schedule(); return; }
+        if (!navigator.onLine) {
+          say("Not saved: offline. Saving again when the connection is back.", "offline");
+          return;
+        }
+        saving = true;
+        var startedAt = dirtySince;
+        fetch(autosaveUrl, { method: "POST", body: fields(), credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) {
+            return r.json().catch(function () { return { message: "The server answered " + r.status + "." }; })
+              .then(function (j) { return { ok: r.ok, status: r.status, body: j }; });
+          })
+          .then(function (res) {
+            if (res.ok) {
+              adopt(res.body);
+              // Typing during the save leaves the form dirty for the next one.
+              if (dirtySince === startedAt) dirtySince = 0;
+              var time = document.createElement("time");
+              time.dateTime = res.body.saved_iso;
+              time.textContent = res.body.saved_at;
+              status.textContent = "Saved ";
+              status.append(time);
+              status.dataset.state = "saved";
+            } else if (res.status === 409) {
+              // Never overwrite a newer version silently: stop, and say what to do.
+              stopped = res.body.error === "stale" || res.body.error === "published";
+              say(res.body.message || "Not saved: this story was saved elsewhere.", "conflict");
+            } else {
+              say("Not saved: " + (res.body.message || res.body.error || "the server answered " + res.status + "."), "error");
+            }
+          })
+          .catch(function () {
+            say("Not saved: offline. Saving again when the connection is back.", "offline");
+          })
+          .then(function () {
+            saving = false;
+            if (dirtySince && !stopped) schedule();
+          });
+      };
+      var schedule = function () {
+        clearTimeout(saveTimer);
+        var waited = Date.now() - dirtySince;
+        saveTimer = setTimeout(save, Math.max(0, Math.min(AUTOSAVE_QUIET, AUTOSAVE_MAX - waited)));
+      };
+      editor.addEventListener("input", function () {
+        if (!dirtySince) dirtySince = Date.now();
+        if (status.dataset.state === "saved") say("Unsaved changes", "dirty");
+        schedule();
+      });
+      editor.addEventListener("change", function () {
+        if (!dirtySince) dirtySince = Date.now();
+        schedule();
+      });
+      window.addEventListener("online", function () { if (dirtySince) save(); });
+      window.addEventListener("offline", function () {
+        say("Not saved: offline. Saving again when the connection is back.", "offline");
+      });
+      // The buttons' own save replaces autosave; a closed tab hands its last words to the
+      // browser to deliver (sendBeacon outlives the page).
+      var submitting = false;
+      editor.addEventListener("submit", function () { submitting = true; clearTimeout(saveTimer); });
+      window.addEventListener("pagehide", function () {
+        if (submitting || stopped || !dirtySince || !navigator.sendBeacon) return;
+        navigator.sendBeacon(autosaveUrl, fields());
+      });
     }
 
     var slug = editor.querySelector("[data-slug-from]");
@@ -162,7 +343,8 @@
                 add.textContent = "Add READ MORE";
                 add.addEventListener("click", function () {
                   source.value = source.value.replace(/\s*$/, "") + "\n\n" + s.read_more + "\n";
-                  source.dispatchEvent(new Event("input"));
+                  source.dispatchEvent(new Event("input", { bubbles: true }));
+                  source.dispatchEvent(new CustomEvent("dateline:source-changed"));
                 });
                 var rel = document.createElement("button");
                 rel.type = "button";

@@ -796,3 +796,142 @@ backend_test!(
         Ok(())
     }
 );
+
+// Issue 17: autosave keeps a new story as a draft once it has a headline, then saves each
+// change as a revision; it never overwrites a newer version, never touches a published story,
+// never makes a half-typed tag, and answers the script in JSON with a sentence when it cannot.
+backend_test!(autosave_keeps_drafts_and_never_overwrites, |app| {
+    let news = app.section("news", "News").await?;
+    let sid = news.id.0.to_string();
+    let b = app.login_as(Role::Editor).await?;
+
+    // No headline yet: nothing is kept, and the answer says why.
+    let res = b
+        .submit(
+            "/newsroom/stories/autosave",
+            &fields(&sid, "", "", "Half a sentence"),
+        )
+        .await?;
+    assert_eq!(res.status(), 422);
+    let j: serde_json::Value = res.json().await?;
+    assert_eq!(j["error"], "invalid");
+    assert!(
+        j["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("headline"),
+        "{j}"
+    );
+
+    // A headline: the story is kept as a draft.
+    let res = b
+        .submit(
+            "/newsroom/stories/autosave",
+            &fields(&sid, "Tram line opens", "", "The first tram ran."),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    let j: serde_json::Value = res.json().await?;
+    let id = ArticleId(j["id"].as_i64().expect("an id"));
+    assert_eq!(j["edit_url"], format!("/newsroom/stories/{id}"));
+    assert_eq!(j["saved_at"].as_str().map(str::len), Some(5), "HH:MM: {j}");
+    let a = app.store.article(id).await?;
+    assert_eq!(a.status, Status::Draft);
+    assert_eq!(a.body_source, "The first tram ran.");
+    assert_eq!(j["version"], a.version);
+
+    // Typing goes on: each autosave is a save with a kept revision. A new tag name may be half
+    // typed, so autosave leaves it for the real save.
+    let mut more = fields(&sid, "Tram line opens", "", "The first tram ran at six.");
+    for f in more.iter_mut() {
+        if f.0 == "tags" {
+            f.1 = "Trams, Harb";
+        }
+    }
+    let v = a.version.to_string();
+    more.push(("version", &v));
+    let res = b
+        .submit(&format!("/newsroom/stories/{id}/autosave"), &more)
+        .await?;
+    assert_eq!(res.status(), 200, "{}", res.text().await?);
+    let a = app.store.article(id).await?;
+    assert_eq!(a.body_source, "The first tram ran at six.");
+    assert!(app.store.revision_at(id, a.version).await?.is_some());
+    assert_eq!(app.store.revisions(id).await?.len(), 2);
+    let tags = app.store.tags_with_counts().await?;
+    assert!(
+        !tags
+            .iter()
+            .any(|(t, _)| t.name == "Harb" || t.name == "Trams"),
+        "no tag made by autosave"
+    );
+
+    // Someone else saved meanwhile: an autosave from the older version is refused, not applied.
+    let mut theirs = fields(&sid, "Tram line opens early", "", "Their words.");
+    let v2 = a.version.to_string();
+    theirs.push(("version", &v2));
+    theirs.push(("action", "save"));
+    assert_eq!(
+        b.submit(&format!("/newsroom/stories/{id}"), &theirs)
+            .await?
+            .status(),
+        303
+    );
+    let mut mine = fields(&sid, "Tram line opens", "", "My late words.");
+    mine.push(("version", &v2));
+    let res = b
+        .submit(&format!("/newsroom/stories/{id}/autosave"), &mine)
+        .await?;
+    assert_eq!(res.status(), 409);
+    let j: serde_json::Value = res.json().await?;
+    assert_eq!(j["error"], "stale");
+    assert!(
+        j["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("someone else saved")
+    );
+    assert_eq!(app.store.article(id).await?.body_source, "Their words.");
+
+    // No form token: refused before anything is read.
+    let res = b
+        .post(
+            &format!("/newsroom/stories/{id}/autosave"),
+            &[("headline", "x"), ("csrf", "wrong")],
+        )
+        .await?;
+    assert_eq!(res.status(), 403);
+
+    // Published: readers see the saved words, so autosave leaves them alone.
+    let a = app.store.article(id).await?;
+    let mut publish = fields(&sid, "Tram line opens early", "Trams.", "Their words.");
+    let v3 = a.version.to_string();
+    publish.push(("version", &v3));
+    publish.push(("action", "publish"));
+    publish.push(("confirm", "1"));
+    let res = b
+        .submit(&format!("/newsroom/stories/{id}"), &publish)
+        .await?;
+    assert_eq!(res.status(), 303, "{}", res.text().await?);
+    let a = app.store.article(id).await?;
+    assert_eq!(a.status, Status::Published);
+    let mut typing = fields(&sid, "Tram line opens early", "Trams.", "Their wor");
+    let v4 = a.version.to_string();
+    typing.push(("version", &v4));
+    let res = b
+        .submit(&format!("/newsroom/stories/{id}/autosave"), &typing)
+        .await?;
+    assert_eq!(res.status(), 409);
+    let j: serde_json::Value = res.json().await?;
+    assert_eq!(j["error"], "published");
+    assert_eq!(app.store.article(id).await?.body_source, "Their words.");
+    // And the editor page offers no autosave for it.
+    let page = b.page(&format!("/newsroom/stories/{id}"), 200).await?;
+    assert!(!page.has("form[data-autosave]"));
+    let page = b.page("/newsroom/stories/new", 200).await?;
+    assert_eq!(
+        page.attr("form[data-editor]", "data-autosave"),
+        "/newsroom/stories/autosave"
+    );
+    Ok(())
+});

@@ -890,7 +890,7 @@ async fn upload_media(
     };
     match accept(&state, &user, upload, &text).await? {
         Accepted::Stored(m) => Ok(answer(StatusCode::CREATED, &PhotoAnswer::of(&m))),
-        Accepted::Duplicate => Err(AppError::Conflict(
+        Accepted::Duplicate(_) => Err(AppError::Conflict(
             "This photo is already in the media library.".to_owned(),
         )),
         Accepted::Refused(r) => Ok(refusal(r)),

@@ -17,11 +17,12 @@ pub(crate) use crate::media::intake::Upload;
 use crate::media::intake::{Kept, PhotoText};
 use crate::media::store::MediaStore;
 use crate::state::AppState;
+use axum::Json;
 use axum::Router;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use dateline_core::MediaId;
 use dateline_core::media::{Credit, Media};
@@ -382,15 +383,20 @@ async fn read_file(
 async fn upload_media(
     State(state): State<AppState>,
     user: CurrentUser,
+    headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     user.require(Action::UploadMedia)?;
+    let json = wants_json(&headers);
     let refuse = |refusal: Refusal, text: UploadText| {
         let state = state.clone();
         let user = user.clone();
         async move {
             tracing::info!(person_id = %user.account.id, reason = %refusal, "upload refused");
             let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            if json {
+                return Ok(json_refusal(status, refusal.to_string()));
+            }
             library(
                 &state,
                 &user,
@@ -409,6 +415,9 @@ async fn upload_media(
         Err(FormProblem::Refused(r)) => return refuse(r, UploadText::default()).await,
     };
     if let Err(e) = text.check() {
+        if json {
+            return Ok(json_refusal(e.status(), e.message()));
+        }
         // The form comes back with what was typed and the rule it broke.
         return library(
             &state,
@@ -424,19 +433,81 @@ async fn upload_media(
     let Some(upload) = upload else {
         return refuse(Refusal::Empty, text).await;
     };
-    match accept(&state, &user, upload, &text).await? {
+    let accepted = accept(&state, &user, upload, &text).await?;
+    if json {
+        return Ok(uploaded_json(accepted));
+    }
+    match accepted {
         Accepted::Stored(_) => Ok(see_other("/newsroom/media?done=uploaded")),
-        Accepted::Duplicate => Ok(see_other("/newsroom/media?done=duplicate")),
+        Accepted::Duplicate(_) => Ok(see_other("/newsroom/media?done=duplicate")),
         Accepted::Refused(r) => refuse(r, text).await,
     }
+}
+
+/// The story editor uploads in place (`Accept: application/json`) and needs the photo's number
+/// to insert it, which the library's redirect does not carry.
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// What the editor's in-place upload gets back: the photo (a file already in the library is
+/// that photo, not a refusal), or the refusal's sentence.
+#[derive(Debug, Serialize)]
+struct UploadedPhoto {
+    id: i64,
+    alt: String,
+    caption: String,
+    credit: String,
+    thumb: String,
+    duplicate: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct UploadRefused {
+    error: String,
+}
+
+fn uploaded_json(accepted: Accepted) -> Response {
+    let photo = |m: &Media, duplicate: bool| UploadedPhoto {
+        id: m.id.0,
+        alt: m.alt.clone(),
+        caption: m.caption.clone(),
+        credit: m.credit.to_string(),
+        // No variant exists until the worker has made them: no address that would 404.
+        thumb: if m.variants.is_empty() {
+            String::new()
+        } else {
+            m.src_for(320)
+        },
+        duplicate,
+    };
+    match accepted {
+        Accepted::Stored(m) => (StatusCode::CREATED, Json(photo(&m, false))).into_response(),
+        Accepted::Duplicate(Some(m)) => (StatusCode::OK, Json(photo(&m, true))).into_response(),
+        Accepted::Duplicate(None) => json_refusal(
+            StatusCode::CONFLICT,
+            "This photo is already in the library: pick it from there.".to_owned(),
+        ),
+        Accepted::Refused(r) => json_refusal(
+            StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            r.to_string(),
+        ),
+    }
+}
+
+fn json_refusal(status: StatusCode, error: String) -> Response {
+    (status, Json(UploadRefused { error })).into_response()
 }
 
 /// What became of an upload.
 pub(crate) enum Accepted {
     /// Kept, its row made, its variants queued.
     Stored(dateline_core::media::Media),
-    /// The same bytes are already in the library.
-    Duplicate,
+    /// The same bytes are already in the library (that photo, when it could be read back).
+    Duplicate(Option<Media>),
     Refused(Refusal),
 }
 
@@ -471,7 +542,7 @@ pub(crate) async fn accept(
             state.variants.wake();
             Accepted::Stored(m)
         }
-        Kept::Duplicate(_) => Accepted::Duplicate,
+        Kept::Duplicate(m) => Accepted::Duplicate(Some(m)),
         Kept::Refused(r) => Accepted::Refused(r),
     })
 }

@@ -3,7 +3,9 @@
 //! discussion mode, SEO fields) whose submit buttons are the workflow actions: save, preview,
 //! submit for review, publish now, schedule, unschedule. Separate small forms append a
 //! correction, withdraw and restore. `newsroom.js` adds the live preview (`POST
-//! /newsroom/preview`) and the READ MORE picker (`GET /newsroom/stories/search`).
+//! /newsroom/preview`), autosave (`stories/autosave.rs`) and the READ MORE picker (`GET
+//! /newsroom/stories/search`); `editor.js` (built from `themes/editor/`) the rich-text surface
+//! over the body field, which still posts the dialect.
 //!
 //! Rules kept here: the permission table decides (through `core::workflow` for status changes)
 //! before anything is written; every POST carries the form token; the whole form is checked
@@ -55,6 +57,7 @@ pub fn routes() -> Router<AppState> {
             "/newsroom/preview",
             limit_body(post(preview_body), STORY_FORM_LIMIT),
         )
+        .merge(autosave::routes())
 }
 
 /// Longest headline, SEO title and SEO description, in characters.
@@ -614,8 +617,11 @@ struct EditorPage {
     /// Byline selects: the current bylines in order, then two empty ones.
     byline_slots: Vec<String>,
     tag_names: Vec<String>,
-    photos: Vec<Choice>,
+    photos: Vec<PhotoChoice>,
     discussion_modes: Vec<Choice>,
+    /// Where the editor's script autosaves the form: a new story, a draft or one in review
+    /// (`stories/autosave.rs`); none once readers can see the story.
+    autosave_url: Option<String>,
     errors: Vec<String>,
     warnings: Vec<String>,
     /// Another save landed first: what it changed.
@@ -657,6 +663,14 @@ struct StoryInfo {
 struct Choice {
     value: String,
     label: String,
+}
+
+/// A library photo to choose: the editor's photo picker shows its thumbnail.
+#[derive(Debug, Serialize)]
+struct PhotoChoice {
+    value: String,
+    label: String,
+    thumb: String,
 }
 
 /// One line of a diff: `kind` is `same`, `added` or `removed`.
@@ -807,7 +821,12 @@ async fn show_editor(
         tag_names: tags.into_iter().map(|(t, _)| t.name).collect(),
         photos: photos
             .iter()
-            .map(|m| Choice {
+            .map(|m| PhotoChoice {
+                thumb: if m.variants.is_empty() {
+                    String::new()
+                } else {
+                    m.src_for(320)
+                },
                 value: m.id.0.to_string(),
                 label: if m.alt.is_empty() {
                     format!("Photo {} (no alt text)", m.id)
@@ -827,6 +846,13 @@ async fn show_editor(
             label: label.to_owned(),
         })
         .collect(),
+        autosave_url: match story {
+            None => Some("/newsroom/stories/autosave".to_owned()),
+            Some((a, _)) if matches!(a.status, Status::Draft | Status::InReview) => {
+                Some(format!("/newsroom/stories/{}/autosave", a.id))
+            }
+            Some(_) => None,
+        },
         form,
         errors: extra.errors,
         warnings: extra.warnings,
@@ -1481,5 +1507,6 @@ async fn search_stories(
     .into_response())
 }
 
+mod autosave;
 #[cfg(test)]
 mod tests;
