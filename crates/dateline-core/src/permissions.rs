@@ -21,7 +21,8 @@ pub enum Role {
     Author,
     /// Moderates reader comments, nothing else.
     Moderator,
-    /// Edits and publishes any story; manages sections, tags, the front page and comments.
+    /// Edits and publishes any story; manages sections, tags, the front page, comments and
+    /// the station's playlists.
     Editor,
     /// Everything an editor does, plus people, roles and site settings.
     Admin,
@@ -109,10 +110,13 @@ pub enum Action {
     BackdateStory,
     /// Define newsletters, write and send their issues, send alerts, see subscribers.
     ManageNewsletters,
+    /// Run the station: what each mount plays while no one is live (its playlist: upload,
+    /// order, remove, shuffle). Mounts and their passwords stay with the operator's CLI.
+    RunStation,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -137,6 +141,7 @@ impl Action {
         Action::CreditOthers,
         Action::BackdateStory,
         Action::ManageNewsletters,
+        Action::RunStation,
     ];
 
     /// What the action is, for "your role (author) may not …".
@@ -166,6 +171,7 @@ impl Action {
             Action::CreditOthers => "put a byline without yourself on a story",
             Action::BackdateStory => "give a story a publication time in the past",
             Action::ManageNewsletters => "manage newsletters",
+            Action::RunStation => "run the station",
         }
     }
 }

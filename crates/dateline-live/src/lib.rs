@@ -22,6 +22,7 @@ pub mod format;
 mod hub;
 pub mod icy;
 mod listener;
+pub mod ogg;
 mod playlist;
 mod ring;
 mod source;

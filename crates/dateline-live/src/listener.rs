@@ -275,13 +275,10 @@ impl Listener {
             .playlist()
             .filter(|s| s.format == self.format && !Arc::ptr_eq(s, &self.session))
         {
-            let (cursor, first) = {
-                let ring = read(&playlist.ring);
-                (
-                    ring.next_seq().saturating_sub(1).max(ring.first_seq()),
-                    None,
-                )
-            };
+            // Its latest chunk (a burst of one byte), after the playlist's Ogg header pages
+            // when that chunk does not start with them: an Ogg listener coming back from a
+            // source must get the headers of the stream it rejoins.
+            let (cursor, first) = read(&playlist.ring).burst_start(1);
             tracing::info!(listener = self.id, mount = %playlist.path, "listener moved back to the playlist");
             self.move_to(playlist, cursor, first);
             return true;

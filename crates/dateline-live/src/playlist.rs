@@ -31,12 +31,16 @@ const LEAD: Duration = Duration::from_millis(1500);
 /// too little; a listener waits at most this long after a source leaves.
 const CHUNK: Duration = Duration::from_millis(500);
 
-/// One frame of a track: where it is in the file and how long it plays.
+/// One frame of a track (an Ogg page, for Ogg): where it is in the file and how long it
+/// plays.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     start: usize,
     len: usize,
     nanos: u64,
+    /// An Ogg page of codec headers: it starts a logical stream, and a listener joining later
+    /// needs it before any audio of that stream.
+    header: bool,
 }
 
 /// An audio file made ready to play: its bytes, its frames and its now-playing text.
@@ -57,9 +61,13 @@ impl Track {
             why: why.to_owned(),
         };
         if format == AudioFormat::Ogg {
-            return Err(refuse(
-                "Ogg files cannot be played from a playlist yet; use MP3 or AAC (ADTS)",
-            ));
+            let (frames, tags) = ogg_frames(&data).map_err(|why| refuse(&why))?;
+            return Ok(Track {
+                data,
+                frames,
+                format,
+                title: tags.now_playing(),
+            });
         }
         let tags = crate::tags::read_id3(&data);
         let frames = frames(format, &data);
@@ -136,6 +144,7 @@ fn frames(format: AudioFormat, data: &[u8]) -> Vec<Frame> {
                             start: at,
                             len,
                             nanos,
+                            header: false,
                         });
                     }
                     synced = true;
@@ -151,6 +160,67 @@ fn frames(format: AudioFormat, data: &[u8]) -> Vec<Frame> {
         }
     }
     out
+}
+
+/// The pages of an Ogg file, each with what it lasts by its granule position, and the tags
+/// of its first logical stream; why not, in a sentence, when it is not Vorbis or Opus in
+/// whole pages. A chained file (several logical streams one after another) plays as it is.
+fn ogg_frames(data: &[u8]) -> Result<(Vec<Frame>, crate::tags::Tags), String> {
+    let not_ogg = "it is not Ogg Vorbis or Opus (is it another format?)";
+    let pages = crate::ogg::pages(data).map_err(|at| {
+        if at == 0 {
+            not_ogg.to_owned()
+        } else {
+            format!("it is damaged: byte {at} is not a whole Ogg page with a valid checksum")
+        }
+    })?;
+    let mut frames = Vec::with_capacity(pages.len());
+    let mut tags = None;
+    let mut i = 0;
+    while i < pages.len() {
+        if !pages[i].bos {
+            return Err(if i == 0 {
+                not_ogg.to_owned()
+            } else {
+                "it holds several streams at once (video, or more than one audio track); \
+                 only a file of one Vorbis or Opus stream can play"
+                    .to_owned()
+            });
+        }
+        let serial = pages[i].serial;
+        let link_end = pages[i..]
+            .iter()
+            .position(|p| p.serial != serial)
+            .map_or(pages.len(), |n| i + n);
+        let link = &pages[i..link_end];
+        let h = crate::ogg::stream_headers(data, link).ok_or_else(|| not_ogg.to_owned())?;
+        tags.get_or_insert_with(|| h.tags.clone());
+        // Granule positions count samples from the stream's start, Opus's pre-skip included;
+        // what a page lasts is the difference from the last position given.
+        let mut last = h.pre_skip;
+        for (n, p) in link.iter().enumerate() {
+            let header = n < h.header_pages;
+            let mut nanos = 0;
+            if !header && p.granule != u64::MAX {
+                let samples = p.granule.saturating_sub(last);
+                last = last.max(p.granule);
+                nanos = u64::try_from(u128::from(samples) * 1_000_000_000 / u128::from(h.rate))
+                    .unwrap_or(u64::MAX);
+            }
+            frames.push(Frame {
+                start: p.start,
+                len: p.len,
+                nanos,
+                header,
+            });
+        }
+        i = link_end;
+    }
+    let audio = frames.iter().filter(|f| !f.header).count();
+    if audio == 0 {
+        return Err("it holds no audio, only headers".to_owned());
+    }
+    Ok((frames, tags.unwrap_or_default()))
 }
 
 /// The length of an ID3v2 tag, an ID3v1 tag or an APE tag starting `b`.
@@ -264,6 +334,10 @@ async fn play(hub: Arc<HubInner>, session: Arc<Session>, playlist: Playlist) {
     // Audio published so far, in nanoseconds: summed per frame, so rounding never drifts.
     let mut published: u64 = 0;
     let mut cuts = Vec::new();
+    // Ogg: each file played is a logical stream of its own, with a serial number no stream
+    // just before it had (RFC 3533; a one-file playlist repeats itself), so players see a
+    // chain of streams.
+    let mut serial = (playlist.seed >> 32) as u32;
     loop {
         if playlist.shuffle {
             shuffler.shuffle(&mut order, last);
@@ -275,13 +349,17 @@ async fn play(hub: Arc<HubInner>, session: Arc<Session>, playlist: Playlist) {
             hub.bump();
             let mut next = 0;
             while next < track.frames.len() {
-                // A chunk: frames that follow one another in the file, up to CHUNK of audio.
+                // A chunk: frames that follow one another in the file, up to CHUNK of audio;
+                // Ogg header pages make a chunk of their own.
                 let first = track.frames[next];
                 let mut end = first.start + first.len;
                 let mut nanos = first.nanos;
                 next += 1;
                 while let Some(f) = track.frames.get(next) {
-                    if f.start != end || nanos >= CHUNK.as_nanos() as u64 {
+                    if f.start != end
+                        || nanos >= CHUNK.as_nanos() as u64
+                        || f.header != first.header
+                    {
                         break;
                     }
                     end += f.len;
@@ -299,13 +377,19 @@ async fn play(hub: Arc<HubInner>, session: Arc<Session>, playlist: Playlist) {
                         }
                     }
                 }
-                let data = track.data.slice(first.start..end);
+                let mut data = track.data.slice(first.start..end);
+                if track.format == AudioFormat::Ogg {
+                    if first.header {
+                        serial = serial.wrapping_add(0x9E37_79B9) | 1;
+                    }
+                    data = Bytes::from(crate::ogg::restamp(&data, serial));
+                }
                 session
                     .bytes_in
                     .fetch_add(data.len() as u64, Ordering::Relaxed);
                 cuts.push(crate::format::Cut {
                     data,
-                    headers: false,
+                    headers: first.header,
                 });
                 session.publish(&mut cuts);
                 published += nanos;

@@ -87,6 +87,13 @@ impl Ring {
         }
         let headers = match &self.headers {
             Some((at, h)) if *at < seq => Some(h.clone()),
+            // A chained Ogg stream (a playlist's next file, an encoder's next track): the
+            // burst would begin inside the stream before, whose headers are gone. Begin at
+            // the latest headers instead: a shorter burst, but one a player can decode.
+            Some((at, _)) if *at > seq => {
+                seq = *at;
+                None
+            }
             _ => None,
         };
         (seq, headers)

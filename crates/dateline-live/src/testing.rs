@@ -105,3 +105,63 @@ pub(crate) fn deinterleave(stream: &[u8], metaint: usize) -> (Vec<u8>, Vec<Strin
     }
     (audio, titles)
 }
+
+/// An Ogg page of whole packets with a right CRC, as an encoder writes it.
+pub(crate) fn ogg_page_crc(
+    flags: u8,
+    granule: u64,
+    serial: u32,
+    seq: u32,
+    packets: &[&[u8]],
+) -> Vec<u8> {
+    let mut p = b"OggS\x00".to_vec();
+    p.push(flags);
+    p.extend(granule.to_le_bytes());
+    p.extend(serial.to_le_bytes());
+    p.extend(seq.to_le_bytes());
+    p.extend([0, 0, 0, 0]);
+    let mut table = Vec::new();
+    for packet in packets {
+        table.extend(std::iter::repeat_n(255u8, packet.len() / 255));
+        table.push((packet.len() % 255) as u8);
+    }
+    p.push(table.len() as u8);
+    p.extend(table);
+    for packet in packets {
+        p.extend(*packet);
+    }
+    let crc = crate::ogg::page_crc(&p);
+    p[22..26].copy_from_slice(&crc.to_le_bytes());
+    p
+}
+
+/// An Ogg Opus file: its two header pages (title tag `title`, pre-skip 312), then `pages`
+/// audio pages of 100 ms each (five 20 ms packets filled with `fill`).
+pub(crate) fn opus_file(serial: u32, pages: u32, fill: u8, title: &str) -> Vec<u8> {
+    let mut head = b"OpusHead\x01\x01".to_vec();
+    head.extend(312u16.to_le_bytes());
+    head.extend(48_000u32.to_le_bytes());
+    head.extend([0, 0, 0]);
+    let mut tags = b"OpusTags".to_vec();
+    tags.extend(4u32.to_le_bytes());
+    tags.extend(b"test");
+    let comment = format!("TITLE={title}");
+    tags.extend(1u32.to_le_bytes());
+    tags.extend((comment.len() as u32).to_le_bytes());
+    tags.extend(comment.as_bytes());
+    let mut f = ogg_page_crc(0x02, 0, serial, 0, &[&head]);
+    f.extend(ogg_page_crc(0, 0, serial, 1, &[&tags]));
+    let packet = vec![fill; 60];
+    for n in 1..=pages {
+        let flags = if n == pages { 0x04 } else { 0 };
+        let granule = 312 + u64::from(n) * 4800;
+        f.extend(ogg_page_crc(
+            flags,
+            granule,
+            serial,
+            n + 1,
+            &[packet.as_slice(); 5],
+        ));
+    }
+    f
+}

@@ -39,7 +39,7 @@ pub struct AddArgs {
     /// The mount's path, e.g. /live/radio.mp3.
     #[arg(long)]
     pub path: String,
-    /// The files, in the mount's format (MP3 or AAC in ADTS).
+    /// The files, in the mount's format (MP3, AAC in ADTS, or Ogg Vorbis or Opus).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }

@@ -124,3 +124,16 @@ fn issue_16_only_the_desk_backdates() {
         }
     }
 }
+
+#[test]
+fn the_desk_runs_the_station_and_writers_do_not() {
+    for (role, may) in [
+        (Admin, true),
+        (Editor, true),
+        (Author, false),
+        (Contributor, false),
+        (Moderator, false),
+    ] {
+        assert_eq!(allows(role, RunStation, NotApplicable), may, "{role:?}");
+    }
+}

@@ -117,7 +117,10 @@ fn a_file_of_another_format_is_refused_with_a_sentence() {
     );
     assert!(Track::parse(AudioFormat::Aac, Bytes::from(adts)).is_ok());
     let ogg = Track::parse(AudioFormat::Ogg, Bytes::from_static(b"OggS")).expect_err("ogg");
-    assert!(ogg.to_string().contains("Ogg files cannot be played"));
+    assert_eq!(
+        ogg.to_string(),
+        "the file is not ogg audio: it is not Ogg Vorbis or Opus (is it another format?)"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -223,4 +226,139 @@ async fn listeners_move_to_a_source_and_back_at_frame_boundaries() {
         "the playlist came back"
     );
     assert!(titles.first().is_some_and(|t| t == "Playlist"));
+}
+
+/// What a listener heard of an Ogg stream: its pages (every one whole, with a valid CRC), as
+/// (beginning of a stream, serial, first body byte).
+fn ogg_pages_of(stream: &[u8]) -> Vec<(bool, u32, u8)> {
+    let pages = crate::ogg::pages(stream)
+        .unwrap_or_else(|at| panic!("no whole Ogg page with a valid CRC at byte {at}"));
+    pages
+        .iter()
+        .map(|p| {
+            let body_at = p.start + p.len - 1;
+            (p.bos, p.serial, stream[body_at])
+        })
+        .collect()
+}
+
+#[test]
+fn an_opus_file_becomes_pages_timed_by_granule_positions() {
+    let track = Track::parse(
+        AudioFormat::Ogg,
+        Bytes::from(crate::testing::opus_file(5, 20, 3, "Ident")),
+    )
+    .expect("an Opus file");
+    assert_eq!(track.title(), "Ident");
+    assert_eq!(track.frames.iter().filter(|f| f.header).count(), 2);
+    // Twenty pages of 100 ms; the pre-skip is not heard.
+    assert_eq!(track.duration(), Duration::from_secs(2));
+    let mp3 = Track::parse(AudioFormat::Ogg, file(10, 1, "x")).expect_err("MP3 on Ogg");
+    assert!(mp3.to_string().contains("not Ogg Vorbis or Opus"), "{mp3}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_ogg_playlist_is_a_chain_of_streams_paced_by_granules() {
+    let p = path("/live/a.ogg");
+    let hub = Hub::new(HubOptions::default());
+    let mut config = MountConfig::new(p.clone(), AudioFormat::Ogg);
+    config.burst_bytes = 0;
+    hub.configure(config);
+    // One file, so it follows itself: each time round it must be a new logical stream.
+    let file = crate::testing::opus_file(5, 20, 3, "Ident");
+    let track = Track::parse(AudioFormat::Ogg, Bytes::from(file.clone())).expect("opus");
+    let _handle = hub
+        .start_playlist(
+            &p,
+            Playlist {
+                tracks: vec![track],
+                shuffle: false,
+                seed: 11,
+            },
+            0,
+        )
+        .expect("playlist on air");
+    let started = Instant::now();
+    let mut ear = Ear::new(hub.listen(&p, false).expect("the playlist is on air"));
+    ear.wait_for(file.len() * 3).await;
+    let elapsed = started.elapsed();
+    let got = ear.bytes();
+    let whole = crate::ogg::pages(&got).map_or_else(|at| got[..at].to_vec(), |_| got.clone());
+    let pages = ogg_pages_of(&whole);
+    let starts: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].0).collect();
+    assert_eq!(
+        starts.first(),
+        Some(&0),
+        "the listener starts with the headers"
+    );
+    assert!(starts.len() >= 3, "three times round: {starts:?}");
+    for w in starts.windows(2) {
+        assert_eq!(w[1] - w[0], 22, "a whole file each time round");
+        assert_ne!(pages[w[0]].1, pages[w[1]].1, "a new serial each time round");
+    }
+    // Paced by granule positions: 2 s a round, never more than the lead ahead.
+    let heard = Duration::from_millis(100) * (pages.len() - 2 * starts.len()) as u32;
+    assert!(
+        heard <= elapsed + LEAD + 2 * CHUNK,
+        "{heard:?} of audio after {elapsed:?}: flooded"
+    );
+    assert!(
+        heard + CHUNK >= elapsed,
+        "{heard:?} after {elapsed:?}: starved"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_ogg_listener_back_from_a_source_gets_the_playlists_headers_first() {
+    let p = path("/live/a.ogg");
+    let hub = Hub::new(HubOptions {
+        chunk_bytes: 1000,
+        ..HubOptions::default()
+    });
+    hub.configure(MountConfig::new(p.clone(), AudioFormat::Ogg));
+    let file = crate::testing::opus_file(5, 200, 3, "Playlist");
+    let track = Track::parse(AudioFormat::Ogg, Bytes::from(file)).expect("opus");
+    let _handle = hub
+        .start_playlist(
+            &p,
+            Playlist {
+                tracks: vec![track],
+                shuffle: false,
+                seed: 3,
+            },
+            0,
+        )
+        .expect("playlist on air");
+    let mut ear = Ear::new(hub.listen(&p, false).expect("the playlist is on air"));
+    ear.wait_for(10_000).await;
+    let mut source = hub
+        .start_source(&p, SourceInfo::default(), 0)
+        .expect("a source may connect while the playlist plays");
+    let live = crate::testing::opus_file(77, 10, 9, "Live");
+    source.push(&live);
+    let before = ear.bytes().len();
+    ear.wait_for(before + live.len()).await;
+    drop(source);
+    let after = ear.bytes().len();
+    ear.wait_for(after + 10_000).await;
+    let got = ear.bytes();
+    let whole = crate::ogg::pages(&got).map_or_else(|at| got[..at].to_vec(), |_| got.clone());
+    let pages = ogg_pages_of(&whole);
+    let first_live = pages
+        .iter()
+        .position(|p| p.1 == 77)
+        .expect("the source was heard");
+    let last_live = pages
+        .iter()
+        .rposition(|p| p.1 == 77)
+        .expect("the source was heard");
+    assert!(pages[first_live].0, "the source starts with its headers");
+    assert_eq!(last_live - first_live, 11, "the whole source, in order");
+    let back = &pages[last_live + 1..];
+    assert!(back.len() > 3, "the playlist came back");
+    assert!(
+        back[0].0 && !back[1].0,
+        "back from the source, the playlist's stream starts again with its two header pages"
+    );
+    assert!(back[2..].iter().all(|p| p.2 == 3), "then its audio");
 }

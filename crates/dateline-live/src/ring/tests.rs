@@ -63,3 +63,16 @@ fn ogg_headers_come_first_when_the_burst_starts_after_them() {
     assert_eq!(seq, r.next_seq() - 2);
     assert_eq!(headers.as_deref(), Some(&b"HEAD"[..]));
 }
+
+#[test]
+fn a_burst_never_begins_inside_a_chained_ogg_stream_before_the_latest_headers() {
+    let mut r = Ring::new(100_000);
+    r.push(Bytes::from_static(b"HEAD-A"), true);
+    r.push(chunk(1000, 1), false);
+    r.push(Bytes::from_static(b"HEAD-B"), true);
+    r.push(chunk(1000, 2), false);
+    // Reaching back into stream A would give its pages without its headers: start at B's.
+    assert_eq!(r.burst_start(1500), (2, None));
+    assert_eq!(r.burst_start(100_000), (2, None));
+    assert_eq!(r.burst_start(1), (3, Some(Bytes::from_static(b"HEAD-B"))));
+}

@@ -481,6 +481,7 @@ backend_test!(every_role_against_every_newsroom_route, |app| {
             ("/newsroom/settings", Action::ManageSettings),
             ("/newsroom/sections", Action::ManageSections),
             ("/newsroom/front-page", Action::ManageFrontPage),
+            ("/newsroom/station", Action::RunStation),
         ] {
             let (status, body) = status_of(b.get(path).await?).await?;
             let expected = if allowed(role, action) { 200 } else { 403 };

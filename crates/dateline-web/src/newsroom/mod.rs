@@ -2,7 +2,8 @@
 //! `routes()`: `sessions` (sign-in, sign-out), `password` (change one's own), `dashboard`,
 //! `search` (every story, any status), `users` (admin), `tokens` (one's own API tokens),
 //! `media` (the media library), `stories` (the article editor and workflow), `revisions`,
-//! `settings` (admin), `sections` (sections and tags), `front_page` (pins). Every handler
+//! `settings` (admin), `sections` (sections and tags), `front_page` (pins), `station`
+//! (mounts' playlists). Every handler
 //! takes a [`CurrentUser`] (no
 //! session: 303 to the sign-in page) and asks `dateline_core::permissions` before doing
 //! anything; every state-changing form
@@ -32,6 +33,7 @@
 //! | `GET/POST /newsroom/comments…`     | `ModerateComments`        |
 //! | `POST /newsroom/readers/{id}/ban`  | `BanReaders`              |
 //! | `GET/POST /newsroom/newsletters…`  | `ManageNewsletters`       |
+//! | `GET/POST /newsroom/station…`      | `RunStation`              |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
@@ -50,6 +52,7 @@ mod search;
 mod sections;
 mod sessions;
 mod settings;
+mod station;
 pub(crate) mod stories;
 mod tokens;
 mod users;
@@ -82,6 +85,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(sections::routes())
         .merge(front_page::routes())
         .merge(newsletters::routes())
+        .merge(station::routes())
         .merge(moderation::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }
@@ -170,6 +174,7 @@ struct UserView {
     manages_sections: bool,
     manages_front_page: bool,
     manages_newsletters: bool,
+    runs_station: bool,
     moderates: bool,
 }
 
@@ -201,6 +206,7 @@ pub(crate) async fn render<T: Serialize>(
             manages_sections: u.may(dateline_core::permissions::Action::ManageSections),
             manages_front_page: u.may(dateline_core::permissions::Action::ManageFrontPage),
             manages_newsletters: u.may(dateline_core::permissions::Action::ManageNewsletters),
+            runs_station: u.may(dateline_core::permissions::Action::RunStation),
             moderates: u.may(dateline_core::permissions::Action::ModerateComments),
         }),
         csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),

@@ -1,0 +1,572 @@
+//! `/newsroom/station` (editors and admins: `RunStation`): every mount's playlist, what it
+//! plays while no one is live. Upload audio files in place (into the media store, checked to
+//! be the mount's format: another format is refused with a sentence and nothing stored),
+//! move them up and down, remove them (after a confirmation), shuffle on or off, and see what
+//! is playing now.
+//!
+//! Every form works without script and carries the form token. Each change wakes this
+//! node's playlist keeper (`live::playlist::Playlists::changed`), so it is heard at once
+//! here and within the keeper's interval on other nodes. Mounts and their passwords stay
+//! with the operator's CLI (`dateline mount`): this page never shows or changes them.
+
+use super::auth::{CurrentUser, see_other};
+use super::render;
+use crate::AppError;
+use crate::input::Form;
+use crate::live::playlist::{PlaylistError, add_file};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::multipart::MultipartError;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use bytes::Bytes;
+use dateline_core::live::{AudioFormat, MountPath};
+use dateline_core::permissions::Action;
+use dateline_store::{PlaylistItem, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// Largest audio file the page accepts: an hour's programme at 192 kbit/s fits. A playlist
+/// is held in memory while it plays, so the limit is also what one file may cost there.
+pub const AUDIO_MAX_BYTES: u64 = 100 * 1024 * 1024;
+/// Room for the form's text fields and multipart framing beyond the file itself.
+const FORM_SLACK: u64 = 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    let limit = usize::try_from(AUDIO_MAX_BYTES + FORM_SLACK).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/newsroom/station", get(show_station))
+        .route(
+            "/newsroom/station/files",
+            post(upload_file).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route("/newsroom/station/move", post(move_file))
+        .route("/newsroom/station/remove", post(remove_file))
+        .route("/newsroom/station/shuffle", post(set_shuffle))
+}
+
+#[derive(Debug, Serialize)]
+struct StationPage {
+    mounts: Vec<MountView>,
+    notice: String,
+    /// An upload refused: which mount's form and why (shown at the top and above the field).
+    error: Option<Problem>,
+    max_mb: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct Problem {
+    anchor: String,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct MountView {
+    path: String,
+    /// For element ids: the path with everything but letters and digits made `-`.
+    anchor: String,
+    name: String,
+    format: &'static str,
+    accept: &'static str,
+    /// "Live source", "Playlist" or "Off air".
+    state: &'static str,
+    live: bool,
+    now_playing: String,
+    shuffle: bool,
+    items: Vec<ItemView>,
+    total: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ItemView {
+    id: i64,
+    number: i64,
+    file_name: String,
+    title: String,
+    duration: String,
+    size: String,
+    first: bool,
+    last: bool,
+}
+
+/// "m:ss", or "h:mm:ss" from an hour.
+fn clock_time(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+fn size(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (b / 1024.0).ceil())
+    }
+}
+
+fn anchor(path: &MountPath) -> String {
+    path.as_str()
+        .trim_start_matches('/')
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+fn format_facts(format: AudioFormat) -> (&'static str, &'static str) {
+    match format {
+        AudioFormat::Mp3 => ("MP3", ".mp3,audio/mpeg"),
+        AudioFormat::Aac => ("AAC (ADTS)", ".aac,.adts,audio/aac"),
+        AudioFormat::Ogg => ("Ogg Vorbis or Opus", ".ogg,.oga,.opus,audio/ogg,audio/opus"),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+async fn show_station(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<Done>,
+) -> Result<Response, AppError> {
+    user.require(Action::RunStation)?;
+    let notice = match q.done.as_deref() {
+        Some("added") => "File added to the playlist. It plays from the top of the playlist now.",
+        Some("moved") => "Playlist order saved.",
+        Some("removed") => "File removed from the playlist.",
+        Some("shuffle") => "Playing order saved.",
+        _ => "",
+    };
+    station(&state, &user, StatusCode::OK, notice, None).await
+}
+
+async fn station(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    notice: &str,
+    error: Option<Problem>,
+) -> Result<Response, AppError> {
+    let hub = state.live.hub();
+    let mut mounts = Vec::new();
+    for m in state.store.live_mounts().await? {
+        let entries = state.store.playlist(&m.path).await?;
+        let (format, accept) = format_facts(m.format);
+        let source = hub.mount_status(&m.path).and_then(|s| s.source);
+        let (state_label, live, now_playing) = match &source {
+            Some(s) if s.playlist => ("Playlist", false, s.title.clone()),
+            Some(s) => ("Live source", true, s.title.clone()),
+            None => ("Off air", false, String::new()),
+        };
+        let count = entries.items.len() as i64;
+        let total: i64 = entries.items.iter().map(|i| i.duration_ms).sum();
+        mounts.push(MountView {
+            anchor: anchor(&m.path),
+            path: m.path.to_string(),
+            name: m.name.clone(),
+            format,
+            accept,
+            state: state_label,
+            live,
+            now_playing,
+            shuffle: entries.shuffle,
+            total: clock_time(total),
+            items: entries
+                .items
+                .into_iter()
+                .map(|i: PlaylistItem| ItemView {
+                    id: i.id,
+                    number: i.position,
+                    title: i.title,
+                    duration: clock_time(i.duration_ms),
+                    size: size(i.bytes),
+                    first: i.position <= 1,
+                    last: i.position >= count,
+                    file_name: i.file_name,
+                })
+                .collect(),
+        });
+    }
+    render(
+        state,
+        status,
+        "newsroom/station.html",
+        "Station",
+        "station",
+        Some(user),
+        StationPage {
+            mounts,
+            notice: notice.to_owned(),
+            error,
+            max_mb: AUDIO_MAX_BYTES / (1024 * 1024),
+        },
+    )
+    .await
+}
+
+/// The mount a form names; a sentence when it names none.
+async fn named_mount(state: &AppState, path: &str) -> Result<MountPath, AppError> {
+    let unknown = || AppError::BadRequest(format!("There is no mount at {path:?}."));
+    let path = MountPath::parse(path.trim()).map_err(|_| unknown())?;
+    match state.store.live_mount(&path).await {
+        Ok(_) => Ok(path),
+        Err(StoreError::NotFound) => Err(unknown()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The file a form names, which must be on that mount's playlist.
+fn item_id(id: &str) -> Result<i64, AppError> {
+    id.trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("The form names no file of the playlist.".to_owned()))
+}
+
+fn not_on_playlist(path: &MountPath) -> AppError {
+    AppError::BadRequest(format!(
+        "That file is not on the playlist of {path} (someone may have removed it); reload the \
+         page."
+    ))
+}
+
+/// Why reading the upload stopped.
+enum UploadProblem {
+    /// Shown above the mount's file field, with the status to answer.
+    Refused(StatusCode, String),
+    Error(AppError),
+}
+
+fn multipart_problem(e: MultipartError) -> UploadProblem {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        UploadProblem::Refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The file is larger than {} MB.",
+                AUDIO_MAX_BYTES / (1024 * 1024)
+            ),
+        )
+    } else {
+        UploadProblem::Error(AppError::BadRequest(
+            "The upload could not be read; send the form again.".to_owned(),
+        ))
+    }
+}
+
+/// The form's fields: the form token and the mount come before the file in the page's form,
+/// so a forged form is refused before its file is read.
+struct Upload {
+    mount: String,
+    file_name: String,
+    data: Bytes,
+}
+
+async fn read_upload(
+    user: &CurrentUser,
+    mut multipart: Multipart,
+) -> Result<Upload, (Option<String>, UploadProblem)> {
+    let mut checked = false;
+    let mut mount = None;
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| (mount.clone(), multipart_problem(e)))?
+    {
+        match field.name().unwrap_or("") {
+            "file" => {
+                if !checked {
+                    return Err((mount, UploadProblem::Error(super::auth::csrf_refused())));
+                }
+                let name = field.file_name().unwrap_or("").to_owned();
+                let data = field
+                    .bytes()
+                    .await
+                    .map_err(|e| (mount.clone(), multipart_problem(e)))?;
+                file = Some((name, data));
+            }
+            "csrf" => {
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| (mount.clone(), multipart_problem(e)))?;
+                user.check_form(&value)
+                    .map_err(|e| (mount.clone(), UploadProblem::Error(e)))?;
+                checked = true;
+            }
+            "mount" => {
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| (mount.clone(), multipart_problem(e)))?;
+                mount = Some(value);
+            }
+            _ => {}
+        }
+    }
+    if !checked {
+        return Err((mount, UploadProblem::Error(super::auth::csrf_refused())));
+    }
+    let Some(mount_path) = mount.clone() else {
+        return Err((
+            None,
+            UploadProblem::Error(AppError::BadRequest("The form names no mount.".to_owned())),
+        ));
+    };
+    match file {
+        Some((file_name, data)) if !data.is_empty() => Ok(Upload {
+            mount: mount_path,
+            file_name: if file_name.trim().is_empty() {
+                "upload".to_owned()
+            } else {
+                file_name
+            },
+            data,
+        }),
+        _ => Err((
+            mount,
+            UploadProblem::Refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose an audio file to add.".to_owned(),
+            ),
+        )),
+    }
+}
+
+async fn upload_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    user.require(Action::RunStation)?;
+    let refuse = |mount: Option<String>, status: StatusCode, message: String| {
+        let state = state.clone();
+        let user = user.clone();
+        async move {
+            tracing::info!(person_id = %user.account.id, reason = %message, "playlist upload refused");
+            let anchor = mount
+                .as_deref()
+                .and_then(|m| MountPath::parse(m.trim()).ok())
+                .map(|m| anchor(&m))
+                .unwrap_or_default();
+            station(&state, &user, status, "", Some(Problem { anchor, message })).await
+        }
+    };
+    let upload = match read_upload(&user, multipart).await {
+        Ok(u) => u,
+        Err((_, UploadProblem::Error(e))) => return Err(e),
+        Err((mount, UploadProblem::Refused(status, message))) => {
+            return refuse(mount, status, message).await;
+        }
+    };
+    let path = named_mount(&state, &upload.mount).await?;
+    let name = upload
+        .file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("upload")
+        .to_owned();
+    match add_file(
+        &state.store,
+        &state.media,
+        &path,
+        &name,
+        upload.data,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(item) => {
+            tracing::info!(person_id = %user.account.id, mount = %path, item = item.id, "playlist file added");
+            state.playlists.changed();
+            Ok(see_other(&format!(
+                "/newsroom/station?done=added#{}",
+                anchor(&path)
+            )))
+        }
+        Err(e @ PlaylistError::Refused { .. }) => {
+            let message = format!("{e}. Nothing was stored.");
+            refuse(
+                Some(path.to_string()),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                message,
+            )
+            .await
+        }
+        Err(PlaylistError::NoMount(p)) => {
+            Err(AppError::BadRequest(format!("There is no mount at {p}.")))
+        }
+        Err(PlaylistError::Store(e)) => Err(e.into()),
+        Err(PlaylistError::Media(e)) => Err(AppError::Internal(e.into())),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mount: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    to: String,
+}
+
+async fn move_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    user.require(Action::RunStation)?;
+    user.check_form(&f.csrf)?;
+    let path = named_mount(&state, &f.mount).await?;
+    let id = item_id(&f.id)?;
+    let to: i64 = f.to.trim().parse().map_err(|_| {
+        AppError::BadRequest("The new place must be a whole number, 1 or more.".to_owned())
+    })?;
+    if to < 1 {
+        return Err(AppError::BadRequest(
+            "The new place must be a whole number, 1 or more.".to_owned(),
+        ));
+    }
+    match state.store.move_playlist_item(&path, id, to).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => return Err(not_on_playlist(&path)),
+        Err(e) => return Err(e.into()),
+    }
+    state.playlists.changed();
+    Ok(see_other(&format!(
+        "/newsroom/station?done=moved#{}-{id}",
+        anchor(&path)
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mount: String,
+    #[serde(default)]
+    id: String,
+    /// Absent: the confirmation page; "1": remove.
+    #[serde(default)]
+    confirm: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ConfirmPage {
+    mount: String,
+    anchor: String,
+    item: ItemView,
+}
+
+async fn remove_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<RemoveForm>,
+) -> Result<Response, AppError> {
+    user.require(Action::RunStation)?;
+    user.check_form(&f.csrf)?;
+    let path = named_mount(&state, &f.mount).await?;
+    let id = item_id(&f.id)?;
+    if f.confirm != "1" {
+        // Without script a destructive action gets its own page asking to confirm it.
+        let entries = state.store.playlist(&path).await?;
+        let count = entries.items.len() as i64;
+        let item = entries
+            .items
+            .into_iter()
+            .find(|i| i.id == id)
+            .ok_or_else(|| not_on_playlist(&path))?;
+        return render(
+            &state,
+            StatusCode::OK,
+            "newsroom/station_remove.html",
+            "Remove a file from the playlist",
+            "station",
+            Some(&user),
+            ConfirmPage {
+                mount: path.to_string(),
+                anchor: anchor(&path),
+                item: ItemView {
+                    id: item.id,
+                    number: item.position,
+                    title: item.title,
+                    duration: clock_time(item.duration_ms),
+                    size: size(item.bytes),
+                    first: item.position <= 1,
+                    last: item.position >= count,
+                    file_name: item.file_name,
+                },
+            },
+        )
+        .await;
+    }
+    match state.store.remove_playlist_item(&path, id).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => return Err(not_on_playlist(&path)),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(person_id = %user.account.id, mount = %path, item = id, "playlist file removed");
+    state.playlists.changed();
+    Ok(see_other(&format!(
+        "/newsroom/station?done=removed#{}",
+        anchor(&path)
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+struct ShuffleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mount: String,
+    #[serde(default)]
+    shuffle: String,
+}
+
+async fn set_shuffle(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ShuffleForm>,
+) -> Result<Response, AppError> {
+    user.require(Action::RunStation)?;
+    user.check_form(&f.csrf)?;
+    let path = named_mount(&state, &f.mount).await?;
+    let shuffle = match f.shuffle.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose how the playlist plays: shuffle on or off.".to_owned(),
+            ));
+        }
+    };
+    state.store.set_playlist_shuffle(&path, shuffle).await?;
+    state.playlists.changed();
+    Ok(see_other(&format!(
+        "/newsroom/station?done=shuffle#{}",
+        anchor(&path)
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_sizes_read_as_people_write_them() {
+        assert_eq!(clock_time(65_400), "1:05");
+        assert_eq!(clock_time(3_725_000), "1:02:05");
+        assert_eq!(size(2_500), "3 KB");
+        assert_eq!(size(3 * 1024 * 1024), "3.0 MB");
+    }
+}
