@@ -107,12 +107,16 @@ pub enum Action {
     /// Give a story an original publication time in the past (an archive story, issue 16):
     /// it decides where the story sits in every listing and its URL's date, so it is the desk's.
     BackdateStory,
-    /// Define newsletters, write and send their issues, send alerts, see subscribers.
+    /// Define newsletters, write and send their issues, send alerts, see subscribers and
+    /// suppressed addresses.
     ManageNewsletters,
+    /// Mail a suppressed address again (one that bounced or complained): a mistake harms
+    /// the site's standing with every receiver, so it is the admin's.
+    ReleaseSuppressions,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -137,6 +141,7 @@ impl Action {
         Action::CreditOthers,
         Action::BackdateStory,
         Action::ManageNewsletters,
+        Action::ReleaseSuppressions,
     ];
 
     /// What the action is, for "your role (author) may not …".
@@ -166,6 +171,7 @@ impl Action {
             Action::CreditOthers => "put a byline without yourself on a story",
             Action::BackdateStory => "give a story a publication time in the past",
             Action::ManageNewsletters => "manage newsletters",
+            Action::ReleaseSuppressions => "release suppressed addresses",
         }
     }
 }
@@ -186,7 +192,7 @@ pub fn allows(role: Role, action: Action, ownership: Ownership) -> bool {
     let own = ownership != Ownership::Others;
     match (role, action) {
         (Admin, _) => true,
-        (Editor, ManagePeople | ManageSettings) => false,
+        (Editor, ManagePeople | ManageSettings | ReleaseSuppressions) => false,
         (Editor, _) => true,
         (Moderator, ViewNewsroom | ModerateComments | BanReaders | ManageOwnTokens) => true,
         (Moderator, _) => false,

@@ -26,6 +26,7 @@ mod jobs;
 mod listings;
 mod live;
 mod media;
+mod mail_events;
 mod newsletters;
 mod people;
 mod playlists;
@@ -56,9 +57,10 @@ pub use jobs::{Job, JobCounts, JobFilter, NewJob};
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::{NewMount, SourceNode};
 pub use media::NewMedia;
+pub use mail_events::{Bounce, BounceOutcome, MAIL_EVENTS_SCOPE, NewSuppression, Suppression};
 pub use newsletters::{
     Consent, DeliveryTarget, Issue, IssueInput, Newsletter, NewsletterInput, Progress, Subscribed,
-    Subscriber, SubscriptionView, Suppression,
+    Subscriber, SubscriptionView,
 };
 pub use people::NewPerson;
 pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};
