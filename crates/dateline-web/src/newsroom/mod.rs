@@ -32,6 +32,7 @@
 //! | `GET/POST /newsroom/comments…`     | `ModerateComments`        |
 //! | `POST /newsroom/readers/{id}/ban`  | `BanReaders`              |
 //! | `GET/POST /newsroom/newsletters…`  | `ManageNewsletters`       |
+//! | `GET/POST /newsroom/newsletters/suppressions/release` | `ReleaseSuppressions` |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
@@ -51,6 +52,7 @@ mod sections;
 mod sessions;
 mod settings;
 pub(crate) mod stories;
+mod suppressions;
 mod tokens;
 mod users;
 
@@ -82,6 +84,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(sections::routes())
         .merge(front_page::routes())
         .merge(newsletters::routes())
+        .merge(suppressions::routes())
         .merge(moderation::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }
