@@ -257,11 +257,23 @@ mod tests {
 
     #[test]
     fn delivery_reports_classify_as_rfc_3464_says() {
-        assert_eq!(BounceKind::from_dsn("failed", "5.1.1"), Some(BounceKind::Hard));
-        assert_eq!(BounceKind::from_dsn("Failed", " 5.7.1 "), Some(BounceKind::Hard));
+        assert_eq!(
+            BounceKind::from_dsn("failed", "5.1.1"),
+            Some(BounceKind::Hard)
+        );
+        assert_eq!(
+            BounceKind::from_dsn("Failed", " 5.7.1 "),
+            Some(BounceKind::Hard)
+        );
         assert_eq!(BounceKind::from_dsn("failed", ""), Some(BounceKind::Hard));
-        assert_eq!(BounceKind::from_dsn("failed", "4.2.2"), Some(BounceKind::Soft));
-        assert_eq!(BounceKind::from_dsn("delayed", "4.4.1"), Some(BounceKind::Soft));
+        assert_eq!(
+            BounceKind::from_dsn("failed", "4.2.2"),
+            Some(BounceKind::Soft)
+        );
+        assert_eq!(
+            BounceKind::from_dsn("delayed", "4.4.1"),
+            Some(BounceKind::Soft)
+        );
         assert_eq!(BounceKind::from_dsn("delivered", "2.0.0"), None);
         assert_eq!(BounceKind::from_dsn("relayed", "2.0.0"), None);
     }

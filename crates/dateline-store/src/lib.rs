@@ -25,8 +25,8 @@ mod imports;
 mod jobs;
 mod listings;
 mod live;
-mod media;
 mod mail_events;
+mod media;
 mod newsletters;
 mod people;
 mod playlists;
@@ -56,8 +56,8 @@ pub use imports::{Imported, ImportedComment, ImportedStory, OldUrl};
 pub use jobs::{Job, JobCounts, JobFilter, NewJob};
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::{NewMount, SourceNode};
-pub use media::NewMedia;
 pub use mail_events::{Bounce, BounceOutcome, MAIL_EVENTS_SCOPE, NewSuppression, Suppression};
+pub use media::NewMedia;
 pub use newsletters::{
     Consent, DeliveryTarget, Issue, IssueInput, Newsletter, NewsletterInput, Progress, Subscribed,
     Subscriber, SubscriptionView,

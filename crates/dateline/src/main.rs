@@ -3,8 +3,8 @@
 
 use clap::Parser;
 use dateline::{
-    backup, config, import, jobs, mail, media, migrate, mounts, playlists, providers, redirects, reindex,
-    schedule, serve, users,
+    backup, config, import, jobs, mail, media, migrate, mounts, playlists, providers, redirects,
+    reindex, schedule, serve, users,
 };
 use std::process::ExitCode;
 

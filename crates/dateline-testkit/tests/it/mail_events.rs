@@ -158,13 +158,14 @@ backend_test!(
     |app| {
         let token = mail_events_token(&app).await?;
         let bearer = format!("Bearer {token}");
-        let one = json!({"events": [{"type": "hard_bounce", "email": "x@readers.example"}]})
-            .to_string();
+        let one =
+            json!({"events": [{"type": "hard_bounce", "email": "x@readers.example"}]}).to_string();
         // No token, a wrong one: 401. A full token of a role that does not manage
         // newsletters: 403.
         let (s, _) = post_events(&app, None, "application/json", one.clone()).await?;
         assert_eq!(s, 401);
-        let (s, _) = post_events(&app, Some("Bearer nope"), "application/json", one.clone()).await?;
+        let (s, _) =
+            post_events(&app, Some("Bearer nope"), "application/json", one.clone()).await?;
         assert_eq!(s, 401);
         let author = app.api_token(Role::Author).await?.1;
         let (s, body) = post_events(
@@ -191,7 +192,10 @@ backend_test!(
         // Bad input: a 4xx naming the field, nothing recorded.
         for (body, field) in [
             (json!({"events": []}), "events"),
-            (json!({"events": [{"type": "bounce", "email": "a@b.example"}]}), "type"),
+            (
+                json!({"events": [{"type": "bounce", "email": "a@b.example"}]}),
+                "type",
+            ),
             (
                 json!({"events": [{"type": "hard_bounce", "email": "not an address"}]}),
                 "events[0].email",
@@ -276,7 +280,10 @@ backend_test!(
         let p = app.store.issue_progress(first).await?;
         assert_eq!((p.sent, p.bounced), (3, 1), "{p:?}");
         let s = app.store.suppression(bo).await?;
-        assert_eq!((s.reason.as_str(), s.source.as_str()), ("hard-bounce", "webhook"));
+        assert_eq!(
+            (s.reason.as_str(), s.source.as_str()),
+            ("hard-bounce", "webhook")
+        );
         assert!(s.detail.contains("5.1.1"), "{}", s.detail);
 
         // Amazon SES through SNS: a Permanent bounce for di, as SNS posts it (text/plain,
@@ -446,7 +453,10 @@ backend_test!(
         assert_eq!((r.received, r.suppressed), (1, 1), "{r:?}");
         assert!(suppressed(&app, gone).await?);
         let s = app.store.suppression(gone).await?;
-        assert_eq!((s.reason.as_str(), s.source.as_str()), ("hard-bounce", "dsn"));
+        assert_eq!(
+            (s.reason.as_str(), s.source.as_str()),
+            ("hard-bounce", "dsn")
+        );
         assert!(s.detail.contains("5.1.1"), "{}", s.detail);
         assert_eq!(app.store.issue_progress(first).await?.bounced, 1);
         // The same report again changes nothing.
@@ -476,7 +486,9 @@ backend_test!(
         let mail = received(&app, leaver, "Harbour reopens")
             .await?
             .context("leaver's message")?;
-        let lu = mail.header("List-Unsubscribe").context("List-Unsubscribe")?;
+        let lu = mail
+            .header("List-Unsubscribe")
+            .context("List-Unsubscribe")?;
         let mailto = lu
             .split(['<', '>'])
             .find(|s| s.starts_with("mailto:"))
@@ -504,8 +516,9 @@ backend_test!(
         assert_eq!(active, vec![other]);
         assert!(!suppressed(&app, leaver).await?);
         // A forged token unsubscribes nobody.
-        let r = take("From: x@readers.example\r\nSubject: unsubscribe abc.def\r\n\r\nx\r\n".to_owned())
-            .await?;
+        let r =
+            take("From: x@readers.example\r\nSubject: unsubscribe abc.def\r\n\r\nx\r\n".to_owned())
+                .await?;
         assert_eq!((r.unsubscribed, r.unknown), (0, 1), "{r:?}");
 
         // A reader's reply is nothing to do; an empty message is the MTA's data error (65).

@@ -24,8 +24,8 @@ use crate::newsroom::credentials::token_hash;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
@@ -53,7 +53,9 @@ fn token(headers: &HeaderMap) -> Option<String> {
         return (!rest.is_empty()).then(|| rest.to_owned());
     }
     if scheme.eq_ignore_ascii_case("basic") {
-        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()?;
         let pair = String::from_utf8(decoded).ok()?;
         let (_, password) = pair.split_once(':')?;
         return (!password.is_empty()).then(|| password.to_owned());

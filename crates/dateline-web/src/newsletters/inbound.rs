@@ -50,7 +50,10 @@ pub enum InboundError {
 /// The (issue, subscriber) a Message-ID of ours names: `issue-3.subscriber-7@domain`, with or
 /// without angle brackets.
 pub fn delivery_of(message_id: &str) -> Option<(i64, i64)> {
-    let id = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    let id = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
     let (local, _) = id.split_once('@')?;
     let rest = local.strip_prefix("issue-")?;
     let (issue, subscriber) = rest.split_once(".subscriber-")?;
@@ -105,20 +108,19 @@ fn field_blocks(body: &str) -> Vec<Vec<(String, String)>> {
         .filter(|b| !b.trim().is_empty())
         .filter_map(|b| {
             let block = format!("{}\n\n", b.trim_start_matches('\n'));
-            mailparse::parse_headers(block.as_bytes()).ok().map(|(hs, _)| {
-                hs.iter()
-                    .map(|h| (h.get_key().to_ascii_lowercase(), h.get_value()))
-                    .collect()
-            })
+            mailparse::parse_headers(block.as_bytes())
+                .ok()
+                .map(|(hs, _)| {
+                    hs.iter()
+                        .map(|h| (h.get_key().to_ascii_lowercase(), h.get_value()))
+                        .collect()
+                })
         })
         .collect()
 }
 
 fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    block
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
+    block.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim())
 }
 
 /// `rfc822; Ana@Example.org` → `ana@example.org`.
@@ -247,7 +249,10 @@ mod tests {
             delivery_of("<issue-3.subscriber-17@herald.example>"),
             Some((3, 17))
         );
-        assert_eq!(delivery_of("issue-3.subscriber-17@herald.example"), Some((3, 17)));
+        assert_eq!(
+            delivery_of("issue-3.subscriber-17@herald.example"),
+            Some((3, 17))
+        );
         assert_eq!(delivery_of("<20261205.3F2A@mail.example>"), None);
         assert_eq!(delivery_of("issue-x.subscriber-1@h"), None);
     }

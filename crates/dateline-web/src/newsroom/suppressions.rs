@@ -23,10 +23,7 @@ use serde::{Deserialize, Serialize};
 pub fn routes() -> Router<AppState> {
     use axum::routing::get;
     Router::new()
-        .route(
-            "/newsroom/newsletters/suppressions",
-            get(show_suppressions),
-        )
+        .route("/newsroom/newsletters/suppressions", get(show_suppressions))
         .route(
             "/newsroom/newsletters/suppressions/release",
             get(show_release).post(release_suppression),
@@ -128,10 +125,7 @@ async fn show_suppressions(
         Some(&user),
         ListPage {
             q: search,
-            rows: found
-                .into_iter()
-                .map(|s| row(s, &site))
-                .collect(),
+            rows: found.into_iter().map(|s| row(s, &site)).collect(),
             more,
             may_release: user.may(Action::ReleaseSuppressions),
             notice,
@@ -217,8 +211,13 @@ async fn release_suppression(
     }
     match state.store.release_suppression(&email).await {
         Ok(()) => {
-            tracing::info!(person_id = user.account.id.0, "a suppressed address was released");
-            Ok(see_other("/newsroom/newsletters/suppressions?done=released"))
+            tracing::info!(
+                person_id = user.account.id.0,
+                "a suppressed address was released"
+            );
+            Ok(see_other(
+                "/newsroom/newsletters/suppressions?done=released",
+            ))
         }
         Err(StoreError::NotFound) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),

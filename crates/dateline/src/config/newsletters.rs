@@ -83,8 +83,6 @@ pub fn resolve_newsletters(file: Option<NewslettersFile>) -> anyhow::Result<News
         per_minute: file.per_minute,
         per_hour: file.per_hour,
         batch: file.batch.unwrap_or(defaults.batch),
-        soft_bounce_limit: file
-            .soft_bounce_limit
-            .unwrap_or(defaults.soft_bounce_limit),
+        soft_bounce_limit: file.soft_bounce_limit.unwrap_or(defaults.soft_bounce_limit),
     })
 }
