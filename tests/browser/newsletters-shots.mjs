@@ -3,6 +3,7 @@
 // server whose SMTP settings are set and which has at least one newsletter:
 //   DATELINE_URL=http://127.0.0.1:PORT NEWSLETTER_PREFS=/newsletters/preferences?token=… \
 //   DATELINE_NEWSROOM_EMAIL=… DATELINE_NEWSROOM_PASSWORD=… SHOTS=/tmp/shots \
+//   SUPPRESSED_EMAIL=… (a suppressed address, for the release page) \
 //   node tests/browser/newsletters-shots.mjs
 import AxeBuilder from '@axe-core/playwright';
 import { BASE_URL, launchBrowser, newContext, goto, frontPageStoryLinks } from './lib.mjs';
@@ -71,6 +72,21 @@ try {
       await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Preview' }).click()]);
       await p.waitForSelector('.nr-preview');
     });
+    // Suppressed addresses (an admin's view: the release buttons show), and the release
+    // confirmation of SUPPRESSED_EMAIL (one of them) with its error, as after an unticked box.
+    await shoot(browser, 'newsroom-suppressions', async (p) => {
+      await signIn(p);
+      await goto(p, `${BASE_URL}/newsroom/newsletters/suppressions`);
+    });
+    if (process.env.SUPPRESSED_EMAIL) {
+      await shoot(browser, 'newsroom-release', async (p) => {
+        await signIn(p);
+        await goto(p, `${BASE_URL}/newsroom/newsletters/suppressions/release?email=${encodeURIComponent(process.env.SUPPRESSED_EMAIL)}`);
+        await p.locator('#confirm-release').evaluate((e) => { e.required = false; });
+        await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Release address' }).click()]);
+        await p.waitForSelector('#release-error');
+      });
+    }
   }
 } finally {
   await browser.close();

@@ -270,15 +270,20 @@ pub enum DeliveryState {
     /// Left `Sending` by a process that died: it may or may not have gone, and is never sent
     /// again (a duplicate is worse than one lost message).
     Uncertain,
+    /// Never arrived: the receiving side bounced it (a delivery report or a mail-events
+    /// webhook named this message), or the address was suppressed before it was sent, in
+    /// which case the sender skipped it.
+    Bounced,
 }
 
 impl DeliveryState {
-    pub const ALL: [DeliveryState; 5] = [
+    pub const ALL: [DeliveryState; 6] = [
         DeliveryState::Queued,
         DeliveryState::Sending,
         DeliveryState::Sent,
         DeliveryState::Failed,
         DeliveryState::Uncertain,
+        DeliveryState::Bounced,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -288,6 +293,7 @@ impl DeliveryState {
             DeliveryState::Sent => "sent",
             DeliveryState::Failed => "failed",
             DeliveryState::Uncertain => "uncertain",
+            DeliveryState::Bounced => "bounced",
         }
     }
 }
@@ -299,6 +305,52 @@ impl FromStr for DeliveryState {
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| format!("unknown delivery state {s:?}"))
+    }
+}
+
+/// What the receiving side said about an address (a delivery report, a provider's webhook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BounceKind {
+    /// Refused for good (`Action: failed`, `Status: 5.x.x`; SES `Permanent`): suppressed at
+    /// once.
+    Hard,
+    /// Refused for now (`Status: 4.x.x`, `Action: delayed`; SES `Transient`): counted, and
+    /// suppressed once `[newsletters] soft_bounce_limit` of them arrived.
+    Soft,
+    /// The reader marked a message as spam (a feedback loop report): suppressed at once,
+    /// since mailing them again harms the site's standing with every receiver.
+    Complaint,
+}
+
+impl BounceKind {
+    pub const ALL: [BounceKind; 3] = [BounceKind::Hard, BounceKind::Soft, BounceKind::Complaint];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BounceKind::Hard => "hard-bounce",
+            BounceKind::Soft => "soft-bounce",
+            BounceKind::Complaint => "complaint",
+        }
+    }
+
+    /// From a delivery report's `Action` and `Status` fields (RFC 3464 §2.3.3 and RFC 3463):
+    /// `failed` with a 5.x.x status is hard; a 4.x.x status, or `delayed`, is soft; anything
+    /// else (`delivered`, `relayed`, `expanded`) is no bounce at all. A `failed` action with
+    /// no usable status is taken as hard, since the server gave up on the message.
+    pub fn from_dsn(action: &str, status: &str) -> Option<BounceKind> {
+        let action = action.trim().to_ascii_lowercase();
+        let class = status.trim().chars().next();
+        match (action.as_str(), class) {
+            ("failed", Some('4')) | ("delayed", _) => Some(BounceKind::Soft),
+            ("failed", _) => Some(BounceKind::Hard),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for BounceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -335,6 +387,29 @@ mod tests {
             assert_eq!(s.as_str().parse::<DeliveryState>(), Ok(s));
         }
         assert!("weekly".parse::<NewsletterKind>().is_err());
+    }
+
+    #[test]
+    fn delivery_reports_classify_as_rfc_3464_says() {
+        assert_eq!(
+            BounceKind::from_dsn("failed", "5.1.1"),
+            Some(BounceKind::Hard)
+        );
+        assert_eq!(
+            BounceKind::from_dsn("Failed", " 5.7.1 "),
+            Some(BounceKind::Hard)
+        );
+        assert_eq!(BounceKind::from_dsn("failed", ""), Some(BounceKind::Hard));
+        assert_eq!(
+            BounceKind::from_dsn("failed", "4.2.2"),
+            Some(BounceKind::Soft)
+        );
+        assert_eq!(
+            BounceKind::from_dsn("delayed", "4.4.1"),
+            Some(BounceKind::Soft)
+        );
+        assert_eq!(BounceKind::from_dsn("delivered", "2.0.0"), None);
+        assert_eq!(BounceKind::from_dsn("relayed", "2.0.0"), None);
     }
 
     #[test]

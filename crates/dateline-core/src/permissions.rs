@@ -108,15 +108,19 @@ pub enum Action {
     /// Give a story an original publication time in the past (an archive story, issue 16):
     /// it decides where the story sits in every listing and its URL's date, so it is the desk's.
     BackdateStory,
-    /// Define newsletters, write and send their issues, send alerts, see subscribers.
+    /// Define newsletters, write and send their issues, send alerts, see subscribers and
+    /// suppressed addresses.
     ManageNewsletters,
     /// Run the station: what each mount plays while no one is live (its playlist: upload,
     /// order, remove, shuffle). Mounts and their passwords stay with the operator's CLI.
     RunStation,
+    /// Mail a suppressed address again (one that bounced or complained): a mistake harms
+    /// the site's standing with every receiver, so it is the admin's.
+    ReleaseSuppressions,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -142,6 +146,7 @@ impl Action {
         Action::BackdateStory,
         Action::ManageNewsletters,
         Action::RunStation,
+        Action::ReleaseSuppressions,
     ];
 
     /// What the action is, for "your role (author) may not …".
@@ -172,6 +177,7 @@ impl Action {
             Action::BackdateStory => "give a story a publication time in the past",
             Action::ManageNewsletters => "manage newsletters",
             Action::RunStation => "run the station",
+            Action::ReleaseSuppressions => "release suppressed addresses",
         }
     }
 }
@@ -192,7 +198,7 @@ pub fn allows(role: Role, action: Action, ownership: Ownership) -> bool {
     let own = ownership != Ownership::Others;
     match (role, action) {
         (Admin, _) => true,
-        (Editor, ManagePeople | ManageSettings) => false,
+        (Editor, ManagePeople | ManageSettings | ReleaseSuppressions) => false,
         (Editor, _) => true,
         (Moderator, ViewNewsroom | ModerateComments | BanReaders | ManageOwnTokens) => true,
         (Moderator, _) => false,

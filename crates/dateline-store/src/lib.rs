@@ -25,6 +25,7 @@ mod imports;
 mod jobs;
 mod listings;
 mod live;
+mod mail_events;
 mod media;
 mod newsletters;
 mod people;
@@ -59,10 +60,11 @@ pub use imports::{Imported, ImportedComment, ImportedStory, OldUrl};
 pub use jobs::{Job, JobCounts, JobFilter, NewJob};
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::{NewMount, SourceNode};
+pub use mail_events::{Bounce, BounceOutcome, MAIL_EVENTS_SCOPE, NewSuppression, Suppression};
 pub use media::NewMedia;
 pub use newsletters::{
     Consent, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter, NewsletterInput,
-    Progress, Subscribed, Subscriber, SubscriptionView, Suppression, story_text,
+    Progress, Subscribed, Subscriber, SubscriptionView, story_text,
 };
 pub use people::NewPerson;
 pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};

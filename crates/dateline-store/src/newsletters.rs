@@ -125,6 +125,9 @@ pub struct DeliveryTarget {
     pub id: i64,
     pub subscriber_id: i64,
     pub email: String,
+    /// The address was suppressed after the row was queued: the sender must not send it
+    /// ([`Store::bounce_delivery`] instead).
+    pub suppressed: bool,
     /// A digest's message: the stories this subscriber's copy lists. Empty otherwise.
     pub stories: Vec<ArticleId>,
 }
@@ -145,20 +148,14 @@ pub struct Progress {
     pub sent: u64,
     pub failed: u64,
     pub uncertain: u64,
+    /// Bounced back, or skipped because the address was suppressed.
+    pub bounced: u64,
 }
 
 impl Progress {
     pub fn total(&self) -> u64 {
-        self.queued + self.sending + self.sent + self.failed + self.uncertain
+        self.queued + self.sending + self.sent + self.failed + self.uncertain + self.bounced
     }
-}
-
-/// A suppressed address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Suppression {
-    pub email: String,
-    pub reason: String,
-    pub created_at: Timestamp,
 }
 
 const NEWSLETTER: &str = "id, slug, name, description, kind, section_id, schedule, created_at";
@@ -701,15 +698,16 @@ impl Store {
         Ok(n)
     }
 
-    /// The next `limit` queued deliveries of an issue, in order, with their addresses;
-    /// suppressed addresses and inactive subscriptions are skipped (their rows dropped).
+    /// The next `limit` queued deliveries of an issue, in order, with their addresses and
+    /// whether each address is suppressed now (suppressed after the issue was queued).
     pub async fn next_deliveries(
         &self,
         issue_id: i64,
         limit: u32,
     ) -> Result<Vec<DeliveryTarget>, StoreError> {
         let rows = sqlx::query(
-            "SELECT d.id, d.subscriber_id, b.email, d.stories FROM deliveries d \
+            "SELECT d.id, d.subscriber_id, b.email, d.stories, (SELECT COUNT(*) FROM suppressions x \
+             WHERE x.email = b.email) AS suppressed FROM deliveries d \
              JOIN subscribers b ON b.id = d.subscriber_id \
              WHERE d.issue_id = $1 AND d.state = 'queued' ORDER BY d.id LIMIT $2",
         )
@@ -724,6 +722,7 @@ impl Store {
                     subscriber_id: get(r, "subscriber_id")?,
                     email: get(r, "email")?,
                     stories: story_ids(&get::<String>(r, "stories")?),
+                    suppressed: get::<i64>(r, "suppressed")? > 0,
                 })
             })
             .collect()
@@ -756,6 +755,12 @@ impl Store {
             None,
         )
         .await
+    }
+
+    /// The address was suppressed: a queued row is never sent and counts as bounced.
+    pub async fn bounce_delivery(&self, id: i64) -> Result<bool, StoreError> {
+        self.move_delivery(id, &["queued"], DeliveryState::Bounced, None, None)
+            .await
     }
 
     /// The server refused the recipient for good.
@@ -844,6 +849,7 @@ impl Store {
                 DeliveryState::Sent => p.sent = n,
                 DeliveryState::Failed => p.failed = n,
                 DeliveryState::Uncertain => p.uncertain = n,
+                DeliveryState::Bounced => p.bounced = n,
             }
         }
         Ok(p)
@@ -859,51 +865,24 @@ impl Store {
         Ok(n.max(0) as u64)
     }
 
-    /// No newsletter mails `email` again (queued deliveries to it are dropped).
+    /// No newsletter mails `email` again; its queued deliveries count as bounced. An
+    /// operator's suppression: [`Store::suppress_address`] says where one came from.
     pub async fn suppress(
         &self,
         email: &str,
         reason: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut w = self.write().await?;
-        sqlx::query(
-            "INSERT INTO suppressions (email, reason, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (email) DO NOTHING",
+        self.suppress_address(
+            &crate::mail_events::NewSuppression {
+                email,
+                reason,
+                source: "newsroom",
+                detail: "",
+            },
+            now,
         )
-        .bind(email)
-        .bind(reason)
-        .bind(micros(now))
-        .execute(&mut *w.tx)
-        .await?;
-        sqlx::query(
-            "DELETE FROM deliveries WHERE state = 'queued' AND subscriber_id IN \
-             (SELECT id FROM subscribers WHERE email = $1)",
-        )
-        .bind(email)
-        .execute(&mut *w.tx)
-        .await?;
-        w.commit().await
-    }
-
-    /// Suppressed addresses, newest first.
-    pub async fn suppressions(&self, limit: u32) -> Result<Vec<Suppression>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT email, reason, created_at FROM suppressions ORDER BY created_at DESC \
-             LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Suppression {
-                    email: get(r, "email")?,
-                    reason: get(r, "reason")?,
-                    created_at: time(get(r, "created_at")?)?,
-                })
-            })
-            .collect()
+        .await
     }
 
     /// The published stories a digest may list: in `section` (None: every section),

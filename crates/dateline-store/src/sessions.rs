@@ -247,7 +247,8 @@ impl Store {
         Ok(t)
     }
 
-    /// The account an API token acts as: the token not revoked, the account not disabled.
+    /// The account an API token acts as: the token not revoked, the account not disabled,
+    /// and the token not scoped to less (a mail-events token acts as nobody).
     /// Notes the token's use (at most once a minute, to spare the writer).
     pub async fn account_for_api_token(
         &self,
@@ -259,7 +260,7 @@ impl Store {
              p.disabled, p.created_at AS person_created_at FROM api_tokens t \
              JOIN people p ON p.id = t.person_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND p.disabled = 0 \
-             AND p.email IS NOT NULL",
+             AND p.email IS NOT NULL AND t.scope = ''",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)

@@ -178,6 +178,9 @@ pub struct Shared {
     pub mail: Option<crate::mail::Mailer>,
     /// Newsletters: confirmations and issues sent as jobs; None without SMTP settings.
     pub newsletters: Option<crate::newsletters::Newsletters>,
+    /// Soft bounces that suppress an address (`[newsletters] soft_bounce_limit`): kept here
+    /// since bounces are recorded even on a node that sends no mail.
+    pub soft_bounce_limit: u32,
     /// Whether the node is shutting down (`/readyz` then answers 503).
     pub health: crate::health::Health,
     /// Hears the other nodes' writes (on PostgreSQL) and applies discussion changes.
@@ -294,6 +297,7 @@ impl AppState {
             search,
             discussion,
             mail,
+            soft_bounce_limit: options.newsletters.soft_bounce_limit,
             newsletters,
             health: crate::health::Health::default(),
             metrics,

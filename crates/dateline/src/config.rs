@@ -57,6 +57,9 @@ pub enum Command {
     /// API tokens: create.
     #[command(subcommand)]
     Token(crate::users::TokenCommand),
+    /// Returned mail (delivery reports, complaints, mailto unsubscribes): inbound.
+    #[command(subcommand)]
+    Mail(crate::mail::MailCommand),
     /// Rebuild the search index (DATA/search) from the database.
     Reindex(crate::reindex::ReindexArgs),
     /// The durable job queue: list, retry or delete failed jobs.
@@ -502,6 +505,13 @@ pub fn media_location(
     let file = load_file(store)?;
     let (data, _) = locate_store(store, &file)?;
     media_store::resolve(args, file.media_store, &data)
+}
+
+/// The `[newsletters]` settings, for commands that act on mail without the server.
+pub fn newsletter_options(
+    store: &StoreArgs,
+) -> anyhow::Result<dateline_web::newsletters::NewsletterOptions> {
+    newsletters::resolve_newsletters(load_file(store)?.newsletters)
 }
 
 /// The data folder and database URL, as every command that opens the store finds them.

@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod import;
 pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod migrate;
 pub mod mounts;

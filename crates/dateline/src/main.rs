@@ -3,8 +3,8 @@
 
 use clap::Parser;
 use dateline::{
-    backup, config, import, jobs, media, migrate, mounts, playlists, providers, redirects, reindex,
-    schedule, serve, users,
+    backup, config, import, jobs, mail, media, migrate, mounts, playlists, providers, redirects,
+    reindex, schedule, serve, users,
 };
 use std::process::ExitCode;
 
@@ -65,6 +65,7 @@ fn main() -> ExitCode {
             config::Command::Schedule(cmd) => schedule::run(cmd).await,
             config::Command::User(cmd) => users::run(cmd).await,
             config::Command::Token(cmd) => users::run_token(cmd).await,
+            config::Command::Mail(cmd) => mail::run(cmd).await,
             config::Command::Reindex(args) => reindex::run(args).await,
             config::Command::Jobs(cmd) => jobs::run(cmd).await,
             config::Command::Media(cmd) => media::run(cmd).await,
@@ -80,7 +81,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // `{:#}` prints the context chain on one line: "opening the database: …".
             eprintln!("dateline: {e:#}");
-            ExitCode::from(1)
+            // A command that speaks to an MTA answers in sysexits.h codes.
+            match e.downcast_ref::<mail::Exit>() {
+                Some(exit) => ExitCode::from(exit.code),
+                None => ExitCode::from(1),
+            }
         }
     }
 }

@@ -120,6 +120,11 @@ pub struct TokenArgs {
     /// What the token is for, so its owner recognises it later.
     #[arg(long, default_value = "")]
     pub label: String,
+    /// What the token may do: `full` acts with the account's role; `mail-events` may only
+    /// post bounces and complaints to /api/v1/mail/events (give this one to a mail
+    /// provider).
+    #[arg(long, default_value = "full", value_parser = ["full", "mail-events"])]
+    pub scope: String,
 }
 
 pub async fn run(command: UserCommand) -> anyhow::Result<()> {
@@ -399,25 +404,44 @@ async fn create_token(args: TokenArgs) -> anyhow::Result<()> {
     let email = email(&args.email)?;
     let token = credentials::new_token()?;
     let digest = credentials::token_hash(token.expose());
-    let label = args.label.trim().to_owned();
+    let scoped = args.scope == "mail-events";
+    let mut label = args.label.trim().to_owned();
+    if scoped && label.is_empty() {
+        label = "mail events".to_owned();
+    }
     let owner = with_store(&args.store, async |store| {
         let a = find(store, &email).await?;
         if a.disabled {
             bail!("the account {email} is disabled; enable it first");
         }
-        store
-            .create_api_token(a.id, &digest, &label, Clock::System.now())
-            .await
-            .context("storing the token")?;
+        if scoped {
+            store
+                .create_mail_events_token(a.id, &digest, &label, Clock::System.now())
+                .await
+                .context("storing the token")?;
+        } else {
+            store
+                .create_api_token(a.id, &digest, &label, Clock::System.now())
+                .await
+                .context("storing the token")?;
+        }
         Ok(a)
     })
     .await?;
     // The token alone on standard output, so `TOKEN=$(dateline token create …)` works; the
     // sentence for the person at the terminal on standard error.
-    eprintln!(
-        "API token for {} ({}), shown once; it acts with their role:",
-        owner.email, owner.role
-    );
+    if scoped {
+        eprintln!(
+            "API token for {}, shown once; it may only post mail events (bounces, complaints) \
+             to /api/v1/mail/events:",
+            owner.email
+        );
+    } else {
+        eprintln!(
+            "API token for {} ({}), shown once; it acts with their role:",
+            owner.email, owner.role
+        );
+    }
     println!("{}", token.expose());
     Ok(())
 }

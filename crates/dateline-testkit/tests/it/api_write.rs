@@ -308,6 +308,7 @@ backend_test!(openapi_document_names_the_routes, |app| {
         ("/tags", "post"),
         ("/media", "post"),
         ("/articles", "get"),
+        ("/mail/events", "post"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -28,6 +28,7 @@ mod live;
 mod live_icecast;
 mod live_playlist;
 mod live_relay;
+mod mail_events;
 mod media_library;
 mod media_store;
 mod metrics;

@@ -5,6 +5,7 @@
 //! OpenAPI document) changes things, so `lib.rs` mounts both outside the page cache.
 
 mod articles;
+pub mod mail_events;
 pub mod me;
 pub mod newsroom;
 mod search;

@@ -18,6 +18,8 @@
 //! one-click unsubscribe link (subscriber, newsletter). Never logs an address or a token.
 
 pub mod digest;
+pub mod events;
+pub mod inbound;
 pub mod links;
 pub mod message;
 pub mod pages;
@@ -45,6 +47,8 @@ pub struct NewsletterOptions {
     pub per_hour: Option<u32>,
     /// Messages taken from the store at a time.
     pub batch: u32,
+    /// Soft bounces (a full mailbox, a server away) after which an address is suppressed.
+    pub soft_bounce_limit: u32,
 }
 
 impl Default for NewsletterOptions {
@@ -53,6 +57,7 @@ impl Default for NewsletterOptions {
             per_minute: None,
             per_hour: None,
             batch: 100,
+            soft_bounce_limit: 3,
         }
     }
 }
@@ -425,6 +430,12 @@ impl Inner {
         issue: &Issue,
         target: &dateline_store::DeliveryTarget,
     ) -> anyhow::Result<()> {
+        if target.suppressed {
+            // Suppressed after the issue was queued (a bounce, a complaint): never sent, and
+            // counted as bounced in the issue's progress.
+            self.store.bounce_delivery(target.id).await?;
+            return Ok(());
+        }
         let to: Mailbox = match target.email.parse() {
             Ok(m) => m,
             Err(_) => {

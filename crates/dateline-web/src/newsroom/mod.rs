@@ -34,6 +34,7 @@
 //! | `POST /newsroom/readers/{id}/ban`  | `BanReaders`              |
 //! | `GET/POST /newsroom/newsletters…`  | `ManageNewsletters`       |
 //! | `GET/POST /newsroom/station…`      | `RunStation`              |
+//! | `GET/POST /newsroom/newsletters/suppressions/release` | `ReleaseSuppressions` |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
@@ -54,6 +55,7 @@ mod sessions;
 mod settings;
 mod station;
 pub(crate) mod stories;
+mod suppressions;
 mod tokens;
 mod users;
 
@@ -86,6 +88,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(front_page::routes())
         .merge(newsletters::routes())
         .merge(station::routes())
+        .merge(suppressions::routes())
         .merge(moderation::routes())
         .layer(from_fn_with_state(state.clone(), guard))
 }

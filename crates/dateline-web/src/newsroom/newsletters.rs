@@ -217,6 +217,7 @@ struct ProgressView {
     sent: u64,
     failed: u64,
     uncertain: u64,
+    bounced: u64,
     total: u64,
     percent: u64,
 }
@@ -231,6 +232,7 @@ impl From<Progress> for ProgressView {
             sent: p.sent,
             failed: p.failed,
             uncertain: p.uncertain,
+            bounced: p.bounced,
             total,
         }
     }

@@ -1,5 +1,5 @@
 //! The `[mail]` table (DKIM signing of every message the site sends) and the `[newsletters]`
-//! table (sending rate limits and batch size). A part of `config`; the DKIM key is read from
+//! table (sending rate limits, batch size, soft bounces before suppression). A part of `config`; the DKIM key is read from
 //! its file here, before the port opens, and a key that does not load stops the start with a
 //! sentence naming the file, never the key.
 
@@ -27,6 +27,7 @@ pub struct NewslettersFile {
     pub per_minute: Option<u32>,
     pub per_hour: Option<u32>,
     pub batch: Option<u32>,
+    pub soft_bounce_limit: Option<u32>,
 }
 
 /// Add the DKIM signer to `smtp` (the domain is the From address's).
@@ -72,6 +73,7 @@ pub fn resolve_newsletters(file: Option<NewslettersFile>) -> anyhow::Result<News
         ("per_minute", file.per_minute),
         ("per_hour", file.per_hour),
         ("batch", file.batch),
+        ("soft_bounce_limit", file.soft_bounce_limit),
     ] {
         if v == Some(0) {
             bail!("newsletters: {name} must be at least 1 (leave it out for no limit)");
@@ -81,5 +83,6 @@ pub fn resolve_newsletters(file: Option<NewslettersFile>) -> anyhow::Result<News
         per_minute: file.per_minute,
         per_hour: file.per_hour,
         batch: file.batch.unwrap_or(defaults.batch),
+        soft_bounce_limit: file.soft_bounce_limit.unwrap_or(defaults.soft_bounce_limit),
     })
 }
