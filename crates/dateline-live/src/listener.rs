@@ -89,7 +89,6 @@ pub struct Listener {
     first: Option<Bytes>,
     icy: Option<IcyState>,
     format: AudioFormat,
-    scratch: Vec<Bytes>,
     id: u64,
     started: Instant,
     sent: u64,
@@ -114,7 +113,6 @@ impl Listener {
             cursor,
             first,
             icy: icy.then(|| IcyState::new(metaint)),
-            scratch: Vec::new(),
             id,
             started: Instant::now(),
             sent: 0,
@@ -174,27 +172,37 @@ impl Listener {
             // Read `ended` before the ring: if it was set, every chunk was published before it,
             // so an empty read below really is the end.
             let ended = self.session.ended.load(Ordering::Acquire);
-            let cursor = read(&self.session.ring).read_from(self.cursor, &mut self.scratch);
+            let before = out.len();
+            // Plain listeners take the chunks straight into `out`; ICY listeners need them
+            // apart first, to cut them around the metadata blocks.
+            let mut plain = Vec::new();
+            let into = if self.icy.is_some() {
+                &mut plain
+            } else {
+                &mut *out
+            };
+            let start = into.len();
+            into.extend(self.first.clone());
+            let header = into.len() - start;
+            let cursor = read(&self.session.ring).read_from(self.cursor, into);
             match cursor {
                 None => return Err(self.finish(End::TooSlow)),
                 Some(c) => self.cursor = c,
             }
-            if !self.scratch.is_empty() {
-                let before = out.len();
-                let chunks = self.first.take().into_iter().chain(self.scratch.drain(..));
-                match &mut self.icy {
-                    Some(icy) => {
-                        let meta = self.session.meta();
-                        let key = self.session.meta_key(&meta);
-                        icy.interleave(chunks, (key, &meta.block), out);
-                    }
-                    None => out.extend(chunks),
+            if into.len() - start > header {
+                self.first = None;
+                if let Some(icy) = &mut self.icy {
+                    let meta = self.session.meta();
+                    let key = self.session.meta_key(&meta);
+                    icy.interleave(plain, (key, &meta.block), out);
                 }
                 let n: u64 = out[before..].iter().map(|b| b.len() as u64).sum();
                 self.sent += n;
                 self.slot.mount.bytes_sent.fetch_add(n, Ordering::Relaxed);
                 return Ok(());
             }
+            // Nothing new: the header pages wait for the audio they precede.
+            out.truncate(before);
             if ended {
                 if self.switch_to_fallback() {
                     continue;
@@ -208,13 +216,23 @@ impl Listener {
         }
     }
 
+    /// Write the stream to `w` until it ends, then drop the listener; see [`Listener::stream`].
+    pub async fn pump<W: AsyncWrite + Unpin>(mut self, w: &mut W) -> End {
+        self.stream(w).await
+    }
+
     /// Write the stream to `w` until it ends: batches go out as vectored writes; while a write
     /// waits on a full socket, the listener is dropped as soon as it falls out of the queue.
-    pub async fn pump<W: AsyncWrite + Unpin>(mut self, w: &mut W) -> End {
+    ///
+    /// It borrows the listener rather than taking it: an `async fn` keeps its arguments for
+    /// its whole life, so a task that owns a listener and moved it in here would hold it
+    /// twice, for as long as it listens. Thousands of listeners make that worth avoiding.
+    pub async fn stream<W: AsyncWrite + Unpin>(&mut self, w: &mut W) -> End {
         let stall = self.hub.options.stall_timeout;
-        let mut out = Vec::new();
         loop {
-            out.clear();
+            // A batch lives only until it is written: an idle listener holds no handles and
+            // no buffer, only its cursor (a few bytes instead of a kept vector per listener).
+            let mut out = Vec::new();
             if let Err(end) = self.next(&mut out).await {
                 return end;
             }

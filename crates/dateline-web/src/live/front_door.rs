@@ -212,7 +212,9 @@ async fn accept_loop(
     mut close: watch::Receiver<bool>,
     unread: Arc<watch::Sender<usize>>,
 ) {
-    let mut tasks = JoinSet::new();
+    // Each connection is sorted in a task of its own; a listener's comes back here, once its
+    // answer has gone out, to be streamed in a new, much smaller task (see `listen::Streaming`).
+    let mut tasks: JoinSet<Option<listen::Streaming>> = JoinSet::new();
     loop {
         tokio::select! {
             // Only ever set to true, so any change is the close.
@@ -233,7 +235,11 @@ async fn accept_loop(
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                if let Ok(Some(streaming)) = joined {
+                    tasks.spawn(stream_listener(streaming));
+                }
+            }
             () = tx.closed() => return,
         }
     }
@@ -276,7 +282,20 @@ async fn accept_loop(
         Err(e) => tracing::debug!(error = %e, "the listener could not be taken to drain it"),
     }
     drop(tx);
-    while tasks.join_next().await.is_some() {}
+    while let Some(joined) = tasks.join_next().await {
+        // A listener answered during the close still gets its (ending) stream.
+        if let Ok(Some(streaming)) = joined {
+            tasks.spawn(stream_listener(streaming));
+        }
+    }
+}
+
+/// A listener's task: the stream only, so its future stays as small as the stream's state.
+/// (`map` rather than an `async` block, which would hold a second copy of `streaming`.)
+fn stream_listener(
+    streaming: listen::Streaming,
+) -> impl std::future::Future<Output = Option<listen::Streaming>> + Send + 'static {
+    futures::FutureExt::map(streaming.run(), |()| None)
 }
 
 enum Route {
@@ -308,7 +327,7 @@ async fn sort(
     state: AppState,
     tx: mpsc::Sender<(Conn, SocketAddr)>,
     unread: Arc<watch::Sender<usize>>,
-) {
+) -> Option<listen::Streaming> {
     let mut buf = BytesMut::with_capacity(2048);
     let wait = state.live.options.head_timeout;
     let parsed = tokio::time::timeout(wait, async {
@@ -329,13 +348,13 @@ async fn sort(
     let (head, len) = match parsed {
         Ok(Some(found)) => found,
         // A closed connection with nothing said needs no answer.
-        Ok(None) | Err(_) if buf.is_empty() => return,
+        Ok(None) | Err(_) if buf.is_empty() => return None,
         // Anything else is hyper's to answer (or to time out) by its own rules.
         Ok(None) | Err(_) => {
             let _ = tx
                 .send((Conn::new(buf.freeze(), stream, &unread), addr))
                 .await;
-            return;
+            return None;
         }
     };
     match route(&head, &state) {
@@ -348,7 +367,10 @@ async fn sort(
             let rest = buf.split_off(len).freeze();
             source::serve_raw(state, stream, addr.ip(), head, rest).await;
         }
-        Route::Listen => listen::serve_raw(state, stream, head).await,
+        Route::Listen => {
+            drop(buf);
+            return listen::serve_raw(state, stream, head).await;
+        }
         Route::Options => {
             // No TLS here: the Upgrade is declined by answering without it, as Icecast built
             // without TLS does; libshout then goes on in plain text on a new connection.
@@ -361,4 +383,5 @@ async fn sort(
             let _ = stream.shutdown().await;
         }
     }
+    None
 }

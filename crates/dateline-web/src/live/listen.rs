@@ -3,7 +3,8 @@
 //!
 //! The front door hands listeners of known mounts here raw ([`serve_raw`]): an HTTP/1.0 answer
 //! with the audio written straight to the socket in vectored batches, exactly as Icecast
-//! answers. A listener that reaches axum instead (the second request on a kept-alive
+//! answers; the stream itself then runs in a task of its own ([`Streaming`]), holding only the
+//! socket and the listener's cursor. A listener that reaches axum instead (the second request on a kept-alive
 //! connection, or a mount this node has not seen yet) is served through hyper ([`get_http`]).
 //! Either way the socket's send buffer is bounded, so a stalled listener costs bounded memory.
 //!
@@ -68,8 +69,18 @@ async fn open(
     hub.listen(path, icy).map_err(Refusal::from)
 }
 
-/// A listener connection taken over from the front door.
-pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head) {
+/// A listener connection taken over from the front door: answered here, and when it is a
+/// listener, handed back as a [`Streaming`] for the front door to run as its own task.
+///
+/// The setup (the request head, the answer, a relay started for a mount on air elsewhere) is
+/// kept apart from the streaming on purpose: a task's memory is the largest state its future
+/// can be in, for as long as the task lives, so a listener that streamed inside this function
+/// would keep the request head, the answer and the room for every step above for hours.
+pub(crate) async fn serve_raw(
+    state: AppState,
+    mut stream: TcpStream,
+    head: Head,
+) -> Option<Streaming> {
     let hub = state.live.hub();
     let icy = wants_icy(head.header("icy-metadata"));
     let path = MountPath::parse(head.path())
@@ -81,7 +92,7 @@ pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head
             .map_or_else(|r| r.raw(), |d| stream_headers(d).raw());
         let _ = stream.write_all(answer.as_bytes()).await;
         let _ = stream.shutdown().await;
-        return;
+        return None;
     }
     let listener = match path {
         Ok(p) => open(&state, &p, icy, head.header("authorization")).await,
@@ -92,7 +103,7 @@ pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head
         Err(refusal) => {
             let _ = stream.write_all(refusal.raw().as_bytes()).await;
             let _ = stream.shutdown().await;
-            return;
+            return None;
         }
     };
     bound_send_buffer(&stream, state.live.options.listener_send_buffer);
@@ -100,12 +111,32 @@ pub(crate) async fn serve_raw(state: AppState, mut stream: TcpStream, head: Head
     let _ = stream.set_nodelay(true);
     let head_out = stream_headers(listener.describe()).raw();
     if stream.write_all(head_out.as_bytes()).await.is_err() {
-        return;
+        return None;
     }
-    let end = listener.pump(&mut stream).await;
-    if matches!(end, End::SourceGone | End::Shutdown) {
-        // A clean end: the player sees the stream close, not a reset.
-        let _ = tokio::time::timeout(Duration::from_secs(5), stream.shutdown()).await;
+    Some(Streaming { stream, listener })
+}
+
+/// A listener whose answer has gone out: its socket and its cursor, nothing else. Its task's
+/// future ([`Streaming::run`]) is what each listener costs for as long as it listens.
+pub(crate) struct Streaming {
+    stream: TcpStream,
+    listener: Listener,
+}
+
+impl Streaming {
+    /// Write the audio until the stream ends.
+    pub(crate) async fn run(self) {
+        let Self {
+            mut stream,
+            mut listener,
+        } = self;
+        let end = listener.stream(&mut stream).await;
+        // Its place and its count go back now, not after the close below.
+        drop(listener);
+        if matches!(end, End::SourceGone | End::Shutdown) {
+            // A clean end: the player sees the stream close, not a reset.
+            let _ = tokio::time::timeout(Duration::from_secs(5), stream.shutdown()).await;
+        }
     }
 }
 
