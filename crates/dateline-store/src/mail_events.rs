@@ -99,6 +99,7 @@ fn short(detail: &str) -> String {
     detail.chars().take(MAX_DETAIL).collect()
 }
 
+#[dateline_store_macros::timed]
 impl Store {
     /// Suppress an address (no newsletter mails it again) unless it is already; its queued
     /// deliveries become `bounced`. Whether it was new.
