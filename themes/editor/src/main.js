@@ -87,14 +87,20 @@ function openDialog(title, build) {
     const form = el("form", { method: "dialog", class: "ed-dialog-form" });
     const dialog = el("dialog", { class: "ed-dialog", "aria-labelledby": `${id}-title` }, heading, form);
     let result = null;
+    // Settle at once, not on the dialog's "close" event (a task queued for later): the
+    // caller puts the focus back in the editor in the same turn, so a key pressed right after
+    // "Add note" or "Apply" lands in the text, never on the page behind a closing dialog.
     const close = (value) => {
       result = value;
       dialog.close();
+      dialog.remove();
+      resolve(result);
     };
     build(form, close, id);
     form.append(
       el("div", { class: "ed-dialog-actions" }, el("button", { type: "button", class: "nr-secondary", onclick: () => close(null) }, "Cancel")),
     );
+    // Escape closes it too, with no value: settle then (resolving twice changes nothing).
     dialog.addEventListener("close", () => {
       dialog.remove();
       resolve(result);
