@@ -59,6 +59,11 @@ pub enum MarkupError {
     )]
     UndefinedNote { line: usize, label: String },
 
+    #[error(
+        "line {line}: the note label `[^{label}]` has quotation marks or apostrophes in it; use letters, digits and hyphens, as in `[^un-report]`"
+    )]
+    QuotedNoteLabel { line: usize, label: String },
+
     #[error("line {line}: the note `[^{label}]` is defined twice (first on line {first})")]
     DuplicateNote {
         line: usize,
@@ -89,6 +94,7 @@ impl MarkupError {
             | Self::PhotoBadSize { line, .. }
             | Self::PhotoSwallowed { line }
             | Self::UndefinedNote { line, .. }
+            | Self::QuotedNoteLabel { line, .. }
             | Self::DuplicateNote { line, .. }
             | Self::ImageNotSupported { line }
             | Self::TooDeep { line } => *line,

@@ -78,8 +78,10 @@ fn options() -> Options<'static> {
     o.extension.table = true;
     o.extension.autolink = true;
     o.extension.footnotes = true;
-    // Predictable punctuation: what the editor types is what the reader gets.
-    o.parse.smart = false;
+    // Typographic punctuation from the editors' straight keys: curly quotes and apostrophes,
+    // `--` an en dash, `---` an em dash, `...` an ellipsis. comrak does it while parsing
+    // inlines, so code spans, code blocks and link destinations keep what was typed.
+    o.parse.smart = true;
     // Keep definitions where they are, so unused ones can be reported (comrak would drop them).
     o.parse.leave_footnote_definitions = true;
     // Keep `\[` apart from the text after it, so `\[^x]` is not mistaken for a note reference.
@@ -118,6 +120,17 @@ fn check<'a>(
             // comrak turns a reference to an undefined note back into plain text.
             NodeValue::Text(t) => {
                 if let Some(label) = undefined_note(t) {
+                    // Typographic quotes reach a note's marker before comrak matches it to its
+                    // definition, so a label with quotes never matches: say so plainly, with
+                    // the label as it was typed.
+                    if label.contains(['\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}']) {
+                        return Err(MarkupError::QuotedNoteLabel {
+                            line,
+                            label: label
+                                .replace(['\u{2018}', '\u{2019}'], "'")
+                                .replace(['\u{201c}', '\u{201d}'], "\""),
+                        });
+                    }
                     return Err(MarkupError::UndefinedNote {
                         line,
                         label: label.to_owned(),

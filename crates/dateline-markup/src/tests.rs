@@ -56,11 +56,36 @@ fn gfm_extensions() {
 }
 
 #[test]
-fn smart_punctuation_is_off() {
+fn straight_punctuation_becomes_typographic() {
     assert_eq!(
-        html("\"Quotes\" -- and... 'these'"),
-        "<p>\"Quotes\" -- and... 'these'</p>\n"
+        html("\"Quotes\" -- and... 'these' --- it's 1990s-style"),
+        "<p>\u{201c}Quotes\u{201d} \u{2013} and\u{2026} \u{2018}these\u{2019} \u{2014} it\u{2019}s 1990s-style</p>\n"
     );
+}
+
+#[test]
+fn a_backslash_keeps_a_straight_quote_or_two_hyphens() {
+    assert_eq!(
+        html("5\\' 9\\\" tall, pages 3\\-\\-4"),
+        "<p>5' 9\" tall, pages 3--4</p>\n"
+    );
+}
+
+#[test]
+fn code_and_urls_keep_the_straight_punctuation() {
+    // A code span, a code block, a link's destination and a bare URL are what the editor
+    // typed, character for character: a reader copies them.
+    let out = html(
+        "Run `echo \"it's\" -- x` now.\n\n```\nsay \"hi\" -- 'there'...\n```\n\n\
+         [a](https://example.com/it's--here) and https://example.com/a--b's\n",
+    );
+    assert!(out.contains("<code>echo \"it's\" -- x</code>"), "{out}");
+    assert!(out.contains("say \"hi\" -- 'there'...\n</code>"), "{out}");
+    assert!(
+        out.contains("href=\"https://example.com/it's--here\""),
+        "{out}"
+    );
+    assert!(out.contains("href=\"https://example.com/a--b's\""), "{out}");
 }
 
 #[test]
@@ -346,13 +371,25 @@ fn footnote_markers_follow_first_reference_order() {
 
 #[test]
 fn footnote_labels_become_safe_ids() {
-    let out = html("a[^Foo_Bar] b[^\"x\"]\n\n[^Foo_Bar]: one\n[^\"x\"]: two");
+    let out = html("a[^Foo_Bar] b[^x&y]\n\n[^Foo_Bar]: one\n[^x&y]: two");
     assert!(
         out.contains("href=\"#fn-foo-bar\" id=\"fnref-foo-bar\""),
         "{out}"
     );
-    assert!(out.contains("href=\"#fn-x\" id=\"fnref-x\""), "{out}");
-    assert!(out.contains("<p id=\"fn-x\" class=\"footnote\">"), "{out}");
+    assert!(out.contains("href=\"#fn-x-y\" id=\"fnref-x-y\""), "{out}");
+    assert!(
+        out.contains("<p id=\"fn-x-y\" class=\"footnote\">"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_note_label_with_quotes_is_refused_by_name() {
+    let err = render("a[^\"x\"]\n\n[^\"x\"]: two").expect_err("quotes in a label");
+    assert_eq!(
+        err.to_string(),
+        "line 1: the note label `[^\"x\"]` has quotation marks or apostrophes in it; use letters, digits and hyphens, as in `[^un-report]`"
+    );
 }
 
 #[test]
