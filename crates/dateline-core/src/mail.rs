@@ -69,6 +69,64 @@ pub fn reset_mail(site_name: &str, reader_name: &str, link: &str) -> MailText {
     }
 }
 
+/// What a reply mail says: who replied where, the reply itself (its first
+/// [`REPLY_EXCERPT_CHARS`] characters), a link to it in the discussion and the link that stops
+/// these mails at once.
+pub struct ReplyText<'a> {
+    pub site_name: &'a str,
+    pub reader_name: &'a str,
+    pub replier_name: &'a str,
+    pub headline: &'a str,
+    pub reply: &'a str,
+    pub link: &'a str,
+    pub off_link: &'a str,
+}
+
+/// How much of a reply its mail quotes.
+pub const REPLY_EXCERPT_CHARS: usize = 600;
+
+/// The mail sent to a reader who asked for it when someone replies to their comment.
+pub fn reply_mail(t: &ReplyText<'_>) -> MailText {
+    let mut reply: String = t.reply.trim().chars().take(REPLY_EXCERPT_CHARS).collect();
+    if t.reply.trim().chars().count() > REPLY_EXCERPT_CHARS {
+        reply.push('…');
+    }
+    // Quoted, line by line, as mail clients show a quotation.
+    let quoted = reply
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                ">".to_owned()
+            } else {
+                format!("> {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    MailText {
+        subject: format!(
+            "{} replied to your comment on {}",
+            t.replier_name, t.headline
+        ),
+        body: format!(
+            "Hello {reader},\n\n\
+             {replier} replied to your comment on \"{headline}\":\n\n\
+             {quoted}\n\n\
+             Read it in the discussion and answer:\n\
+             {link}\n\n\
+             You get this because you asked {site} to email you about replies. To stop these\n\
+             emails, open this link (nothing else changes):\n\
+             {off}\n",
+            reader = t.reader_name,
+            replier = t.replier_name,
+            headline = t.headline,
+            link = t.link,
+            site = t.site_name,
+            off = t.off_link,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

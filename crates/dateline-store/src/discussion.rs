@@ -779,6 +779,7 @@ impl Store {
                 "reader_identities",
                 "comment_recommendations",
                 "comment_reports",
+                "reader_reply_mail",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE reader_id = $1"))
                     .bind(id.0)

@@ -33,6 +33,7 @@ mod playlists;
 mod providers;
 mod reader_links;
 mod related_lists;
+mod reply_mail;
 mod revisions;
 mod rows;
 mod schedule;
@@ -69,6 +70,7 @@ pub use newsletters::{
 pub use people::NewPerson;
 pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};
 pub use providers::Provider;
+pub use reply_mail::ReplyMail;
 pub use revisions::{Named, Revision, RevisionStory};
 pub use schedule::NewProgramme;
 pub use search::{Modified, SearchSource};

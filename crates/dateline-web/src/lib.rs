@@ -77,6 +77,7 @@ pub fn app(state: AppState) -> App {
             newsletters::pages::routes().layer(from_fn_with_state(state.clone(), newsroom::guard)),
         )
         .merge(newsletters::pages::one_click_routes())
+        .merge(discussion::replies::one_click_routes())
         .merge(api::me::routes())
         .merge(api::newsroom::routes(&state))
         // Outside the guard too: mail providers post bounces from their own servers.

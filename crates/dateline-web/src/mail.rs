@@ -16,9 +16,9 @@ use crate::clock::Clock;
 use crate::jobs::{Handlers, JobQueue, Kind};
 use crate::newsroom::credentials::{new_token, token_hash};
 use anyhow::Context;
-use dateline_core::ReaderId;
-use dateline_core::mail::{LinkPurpose, MailText, reset_mail, verify_mail};
+use dateline_core::mail::{LinkPurpose, MailText, ReplyText, reply_mail, reset_mail, verify_mail};
 use dateline_core::secret::Secret;
+use dateline_core::{CommentId, ReaderId};
 use dateline_store::{Job, Store, StoreError};
 use lettre::message::header::ContentType;
 use lettre::message::{Body, Mailbox};
@@ -235,6 +235,20 @@ pub const MAIL: Kind = Kind {
     ],
 };
 
+/// Mailing a reader about a reply to their comment (`discussion/replies.rs`): tried like
+/// [`MAIL`].
+pub const REPLY: Kind = Kind {
+    name: "mail.reply",
+    ..MAIL
+};
+
+/// What a `mail.reply` job carries: only the reply's id; everything else is read when it is
+/// sent, so a reply deleted or a reader who stopped these mails meanwhile sends nothing.
+#[derive(Debug, Serialize, Deserialize)]
+struct ReplyPayload {
+    comment_id: i64,
+}
+
 /// What a `mail.send` job carries: no token, no body.
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
@@ -278,9 +292,14 @@ impl Mailer {
             sent: Arc::new(watch::Sender::new(0u64)),
         });
         let sent = sender.sent.clone();
+        let replies = sender.clone();
         handlers.add(MAIL, move |job| {
             let sender = sender.clone();
             async move { sender.send(&job).await }
+        });
+        handlers.add(REPLY, move |job| {
+            let sender = replies.clone();
+            async move { sender.send_reply(&job).await }
         });
         Ok(Self { queue, sent })
     }
@@ -302,6 +321,23 @@ impl Mailer {
                     purpose: purpose.as_str().to_owned(),
                 },
                 None,
+                None,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Queue the mail about a published reply to its parent's author, who may or may not have
+    /// asked for it: the job decides when it runs. Queued once per reply (the dedupe key) while
+    /// the first is waiting; the store's record of replies taken makes it mail once at most.
+    pub async fn queue_reply(&self, reply: CommentId) -> Result<(), StoreError> {
+        self.queue
+            .enqueue(
+                &REPLY,
+                &ReplyPayload {
+                    comment_id: reply.0,
+                },
+                Some(format!("reply:{}", reply.0)),
                 None,
             )
             .await?;
@@ -392,6 +428,80 @@ impl Sender {
             .context("the SMTP server did not take the message")?;
         self.sent.send_modify(|n| *n += 1);
         tracing::info!(job_id = job.id, subject = %text.subject, "mail sent");
+        Ok(())
+    }
+}
+
+impl Sender {
+    /// Mail a reply's parent author when they asked for it (see [`Store::reply_mail`] for
+    /// when); at most once per reply. A server that does not take the message gives the reply
+    /// back and fails the attempt, so the job's next attempt sends it.
+    async fn send_reply(&self, job: &Job) -> anyhow::Result<()> {
+        let p: ReplyPayload =
+            serde_json::from_str(&job.payload).context("reading the job's payload")?;
+        let reply = CommentId(p.comment_id);
+        let now = self.clock.now();
+        let Some(mail) = self.store.reply_mail(reply, now).await? else {
+            return Ok(());
+        };
+        let to = match mail.email.parse::<Mailbox>() {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(job_id = job.id, error = %e,
+                    "a reader's address is not one SMTP takes; no reply mail sent");
+                return Ok(());
+            }
+        };
+        if !self.store.take_reply_mail(reply, now).await? {
+            return Ok(());
+        }
+        let site = self.store.site_settings().await?;
+        let base = site.base_url.trim_end_matches('/');
+        let signer = crate::newsletters::events::link_signer(&self.store).await?;
+        let off = format!(
+            "{base}{}?token={}",
+            crate::discussion::replies::OFF_PATH,
+            signer.reply_mail_off(mail.reader_id.0)
+        );
+        let link = format!(
+            "{base}/discussion/{}/#comment-{}",
+            mail.article_id.0, reply.0
+        );
+        let text = reply_mail(&ReplyText {
+            site_name: &site.name,
+            reader_name: &mail.reader_name,
+            replier_name: &mail.replier_name,
+            headline: &mail.headline,
+            reply: &mail.reply_body,
+            link: &link,
+            off_link: &off,
+        });
+        let mut message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(text.subject.clone())
+            // RFC 8058: one POST to the link stops these mails, from the mail client's own
+            // unsubscribe button, without a cookie.
+            .raw_header(lettre::message::header::HeaderValue::new(
+                lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{off}>"),
+            ))
+            .raw_header(lettre::message::header::HeaderValue::new(
+                lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ))
+            .header(ContentType::TEXT_PLAIN)
+            .body(text_body(&text.body))
+            .context("building the reply mail")?;
+        if let Some(d) = &self.dkim {
+            d.sign(&mut message);
+        }
+        if let Err(e) = self.transport.send(message).await {
+            self.store.release_reply_mail(reply).await?;
+            return Err(anyhow::Error::new(e).context("the SMTP server did not take a reply mail"));
+        }
+        self.sent.send_modify(|n| *n += 1);
+        tracing::info!(job_id = job.id, comment_id = reply.0, "reply mail sent");
         Ok(())
     }
 }

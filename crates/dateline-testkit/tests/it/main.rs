@@ -40,6 +40,7 @@ mod reader_account;
 mod reader_mail;
 mod redirects;
 mod related;
+mod reply_mail;
 mod review;
 mod revisions;
 mod search;

@@ -7,7 +7,7 @@ use dateline_core::CommentId;
 use dateline_testkit::TEST_PASSWORD;
 
 /// Post a comment through the discussion's form; its id.
-async fn comment(
+pub(crate) async fn comment(
     b: &dateline_testkit::Browser,
     article: i64,
     body: &str,

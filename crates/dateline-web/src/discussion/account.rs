@@ -58,8 +58,10 @@ struct AccountPage {
     /// Whether the list stopped at its limit.
     more: bool,
     csrf: String,
-    /// Whether this site sends mail (newsletters need it).
+    /// Whether this site sends mail (newsletters and reply mail need it).
     mail: bool,
+    /// Whether the reader asked for mail about replies to their comments.
+    reply_mail: bool,
     notice: Option<&'static str>,
     error: Option<String>,
 }
@@ -79,6 +81,8 @@ async fn show_account(
     };
     let notice = match q.done.as_deref() {
         Some("deleted") => Some("Your comment was deleted."),
+        Some("replies-on") => Some("We will email you when someone replies to your comments."),
+        Some("replies-off") => Some("We will not email you about replies."),
         _ => None,
     };
     account_page(&state, &reader, StatusCode::OK, notice, None).await
@@ -126,6 +130,7 @@ async fn account_page(
         more,
         csrf: reader.csrf.clone(),
         mail: state.mail.is_some(),
+        reply_mail: state.store.reply_mail_wanted(reader.reader.id).await?,
         notice,
         error,
     };
@@ -202,6 +207,7 @@ async fn delete_account(
         more: false,
         csrf: String::new(),
         mail: state.mail.is_some(),
+        reply_mail: false,
         notice: None,
         error: None,
     };

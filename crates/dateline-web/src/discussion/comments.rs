@@ -688,6 +688,9 @@ async fn post_comment(
             .set_comment_status(c.id, status, &flag, None, now)
             .await?;
     }
+    if status == CommentStatus::Published {
+        super::replies::published(&state, c.id, c.parent_id).await;
+    }
     state.discussion_changed(Some(article.id)).await;
     tracing::info!(comment_id = %c.id, article_id = %article.id, status = %status, "comment posted");
     Ok(see_other(&format!("{back}?done={done}#comment-{}", c.id)))

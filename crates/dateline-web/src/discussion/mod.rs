@@ -1,5 +1,5 @@
 //! Reader discussion on the reading site: reader accounts (`readers`), a reader's own page and
-//! its erasure (`account`), sign-in through OpenID Connect providers (`oidc`), a story's
+//! its erasure (`account`), mail about replies (`replies`), sign-in through OpenID Connect providers (`oidc`), a story's
 //! discussion and
 //! the readers' actions on comments (`comments`), and [`DiscussionCache`], which keeps what
 //! anonymous readers see of each discussion.
@@ -22,6 +22,7 @@ pub use comments::first_page;
 pub mod oidc;
 mod reader_mail;
 pub mod readers;
+pub mod replies;
 
 use crate::state::AppState;
 use axum::Router;
@@ -62,6 +63,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(readers::routes())
         .merge(account::routes())
         .merge(reader_mail::routes())
+        .merge(replies::routes())
         .merge(comments::routes())
         .merge(oidc::routes())
         .layer(from_fn_with_state(state.clone(), crate::newsroom::guard))

@@ -1,7 +1,8 @@
 //! Signed newsletter links: `BASE64URL(claim).BASE64URL(HMAC-SHA256(key, claim))`, where the
 //! claim is `c:SUBSCRIBER:ID,ID:EXPIRES` (confirm these subscriptions before EXPIRES, Unix
 //! seconds), `p:SUBSCRIBER` (this subscriber's preference page) or `u:SUBSCRIBER:NEWSLETTER`
-//! (one-click unsubscribe from one newsletter). No password and no row per link: the
+//! (one-click unsubscribe from one newsletter) or `r:READER` (stop this reader's reply mail,
+//! `discussion/replies.rs`: the same key signs it). No password and no row per link: the
 //! signature is the authority, checked in constant time. Preference and unsubscribe links do
 //! not expire (a mail read a year later must still unsubscribe); a confirmation link lasts
 //! [`CONFIRM_LIFETIME`]. Never logs a token.
@@ -28,6 +29,10 @@ pub enum Signed {
     Unsubscribe {
         subscriber: i64,
         newsletter: i64,
+    },
+    /// Stop the mails about replies to this reader's comments.
+    ReplyMailOff {
+        reader: i64,
     },
 }
 
@@ -75,6 +80,10 @@ impl LinkSigner {
         self.sign(&format!("u:{subscriber}:{newsletter}"))
     }
 
+    pub fn reply_mail_off(&self, reader: i64) -> String {
+        self.sign(&format!("r:{reader}"))
+    }
+
     /// What `token` allows at `now`; None when it is not one of ours, was altered, or expired.
     pub fn verify(&self, token: &str, now: Timestamp) -> Option<Signed> {
         if token.len() > 512 {
@@ -111,6 +120,9 @@ impl LinkSigner {
             ["u", sub, newsletter] => Some(Signed::Unsubscribe {
                 subscriber: sub.parse().ok()?,
                 newsletter: newsletter.parse().ok()?,
+            }),
+            ["r", reader] => Some(Signed::ReplyMailOff {
+                reader: reader.parse().ok()?,
             }),
             _ => None,
         }
@@ -153,6 +165,10 @@ mod tests {
         assert_eq!(
             s.verify(&s.preferences(7), now),
             Some(Signed::Preferences { subscriber: 7 })
+        );
+        assert_eq!(
+            s.verify(&s.reply_mail_off(9), now),
+            Some(Signed::ReplyMailOff { reader: 9 })
         );
         assert_eq!(s.verify("", now), None);
         assert_eq!(s.verify("a.b.c", now), None);

@@ -236,6 +236,9 @@ async fn moderate_comment(
             state.clock.now(),
         )
         .await?;
+    if status == CommentStatus::Published {
+        crate::discussion::replies::published(&state, id, c.parent_id).await;
+    }
     state.discussion_changed(Some(c.article_id)).await;
     tracing::info!(comment_id = %id, person_id = %user.account.id, %action, "comment moderated");
     Ok(see_other("/newsroom/comments"))
