@@ -43,6 +43,7 @@ mod related;
 mod review;
 mod revisions;
 mod search;
+mod static_pages;
 mod theme;
 mod urls;
 
