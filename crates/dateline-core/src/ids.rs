@@ -53,3 +53,7 @@ id_type!(
     /// A reader's comment.
     CommentId
 );
+id_type!(
+    /// A static page (About us, Contact…).
+    PageId
+);

@@ -26,7 +26,8 @@ pub mod section;
 pub mod short_code;
 pub mod site;
 pub mod slug;
+pub mod static_page;
 pub mod tag;
 pub mod workflow;
 
-pub use ids::{ArticleId, CommentId, MediaId, PersonId, ReaderId, SectionId, TagId};
+pub use ids::{ArticleId, CommentId, MediaId, PageId, PersonId, ReaderId, SectionId, TagId};

@@ -117,10 +117,13 @@ pub enum Action {
     /// Mail a suppressed address again (one that bounced or complained): a mistake harms
     /// the site's standing with every receiver, so it is the admin's.
     ReleaseSuppressions,
+    /// Write, publish, order in the footer and delete the site's static pages (About us,
+    /// Contact, Privacy): they speak for the whole site, so they are the desk's.
+    ManagePages,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::ViewNewsroom,
         Action::CreateStory,
         Action::EditStory,
@@ -147,6 +150,7 @@ impl Action {
         Action::ManageNewsletters,
         Action::RunStation,
         Action::ReleaseSuppressions,
+        Action::ManagePages,
     ];
 
     /// What the action is, for "your role (author) may not …".
@@ -178,6 +182,7 @@ impl Action {
             Action::ManageNewsletters => "manage newsletters",
             Action::RunStation => "run the station",
             Action::ReleaseSuppressions => "release suppressed addresses",
+            Action::ManagePages => "manage static pages",
         }
     }
 }

@@ -21,16 +21,24 @@ impl Section {
     }
 }
 
-/// Slugs that can never be section slugs because the site uses them for its own pages.
+/// Slugs that can never be section or static page slugs because the site uses them for its own
+/// pages (every first path segment the router answers).
 pub const RESERVED_SLUGS: &[&str] = &[
+    "admin",
     "api",
     "assets",
     "authors",
     "community-standards",
+    "discussion",
     "feeds",
     "live",
+    "livez",
     "media",
+    "metrics",
+    "newsletters",
     "newsroom",
+    "readers",
+    "readyz",
     "robots.txt",
     "s",
     "search",

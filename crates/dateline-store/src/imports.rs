@@ -419,6 +419,10 @@ impl Store {
                 .await?
                 .map(|s| format!("/authors/{s}/feed.xml")),
             "site_feed" => Some("/feed.xml".to_owned()),
+            // A static page (`?page_id=ID`, its old permalink): only while it is published.
+            "page" => slug("SELECT slug FROM pages WHERE id = $1 AND status = 'published'")
+                .await?
+                .map(|s| format!("/{s}/")),
             _ => None,
         })
     }
@@ -450,7 +454,7 @@ impl Store {
     }
 }
 
-async fn mapped(
+pub(crate) async fn mapped(
     w: &mut Writer,
     source: &str,
     kind: &str,
@@ -466,7 +470,7 @@ async fn mapped(
     .await?)
 }
 
-async fn remember(
+pub(crate) async fn remember(
     w: &mut Writer,
     source: &str,
     kind: &str,
@@ -486,7 +490,7 @@ async fn remember(
     Ok(())
 }
 
-async fn old_urls(
+pub(crate) async fn old_urls(
     w: &mut Writer,
     paths: &[String],
     kind: &str,

@@ -28,6 +28,7 @@ mod live;
 mod mail_events;
 mod media;
 mod newsletters;
+mod pages;
 mod people;
 mod playlists;
 mod providers;
@@ -67,6 +68,7 @@ pub use newsletters::{
     Consent, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter, NewsletterInput,
     Progress, Subscribed, Subscriber, SubscriptionView, story_text,
 };
+pub use pages::{FooterLink, ImportedPage, PageInput, PageRevision};
 pub use people::NewPerson;
 pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};
 pub use providers::Provider;

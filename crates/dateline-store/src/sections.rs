@@ -63,6 +63,15 @@ impl Store {
             return Err(StoreError::Taken("slug".to_owned()));
         }
         let mut w = self.write().await?;
+        // A page at this slug would be hidden by the section front: `Taken("page")`, checked
+        // in the writing transaction as `create_page` checks sections.
+        let page = sqlx::query("SELECT id FROM pages WHERE slug = $1")
+            .bind(new.slug.as_str())
+            .fetch_optional(&mut *w.tx)
+            .await?;
+        if page.is_some() {
+            return Err(StoreError::Taken("page".to_owned()));
+        }
         let row = sqlx::query(&format!(
             "INSERT INTO sections (slug, name, description, position) VALUES ($1, $2, $3, $4) \
              RETURNING {COLUMNS}"

@@ -38,28 +38,77 @@ pub fn prepare(source: &str) -> Result<PreparedBody, MarkupError> {
         match r {
             Reference::Media(id) => out.media.push(id),
             Reference::Article(a) => {
-                let key = ref_key(&a);
-                let target = match a {
-                    ArticleRef::Id(id) => Some(LinkTarget::Id(id)),
-                    ArticleRef::Path(p) => p
-                        .trim_end_matches('/')
-                        .rsplit('/')
-                        .next()
-                        .filter(|s| !s.is_empty())
-                        .map(|s| LinkTarget::Slug(s.to_owned())),
-                    ArticleRef::Short(code) => ShortCode::parse(&code)
-                        .ok()
-                        .and_then(|c| c.article())
-                        .map(LinkTarget::Id),
-                };
                 // A reference that names nothing is kept out: its block simply never shows.
-                if let Some(target) = target {
-                    out.links.push(LinkRef { key, target });
+                if let Some(link) = link_ref(a) {
+                    out.links.push(link);
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// What a READ MORE reference names in the store's terms, when it names anything.
+fn link_ref(a: ArticleRef) -> Option<LinkRef> {
+    let key = ref_key(&a);
+    let target = match a {
+        ArticleRef::Id(id) => Some(LinkTarget::Id(id)),
+        ArticleRef::Path(p) => p
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|s| !s.is_empty())
+            .map(|s| LinkTarget::Slug(s.to_owned())),
+        ArticleRef::Short(code) => ShortCode::parse(&code)
+            .ok()
+            .and_then(|c| c.article())
+            .map(LinkTarget::Id),
+    };
+    target.map(|target| LinkRef { key, target })
+}
+
+/// A prepared body's references as the keys a static page keeps with its stored HTML
+/// (`media:12`, and READ MORE targets as their placeholders' keys, `id:34`, `path:…`,
+/// `short:…`): a page has no link or photo rows of its own.
+pub fn ref_keys(prepared: &PreparedBody) -> Vec<String> {
+    prepared
+        .media
+        .iter()
+        .map(|m| format!("media:{m}"))
+        .chain(prepared.links.iter().map(|l| l.key.clone()))
+        .collect()
+}
+
+/// A stored body with its kept [`ref_keys`], as a [`PreparedBody`] that
+/// [`Bodies::for_preview`] completes: a static page's view, without rendering it again. A key
+/// that does not parse is left out (its block never shows), as in [`prepare`].
+pub fn from_ref_keys(html: &str, text: &str, keys: &[String]) -> PreparedBody {
+    let mut out = PreparedBody {
+        html: html.to_owned(),
+        text: text.to_owned(),
+        ..PreparedBody::default()
+    };
+    for key in keys {
+        let Some((kind, value)) = key.split_once(':') else {
+            continue;
+        };
+        let article = match kind {
+            "media" => {
+                if let Ok(id) = value.parse() {
+                    out.media.push(MediaId(id));
+                }
+                continue;
+            }
+            "id" => value.parse().ok().map(|id| ArticleRef::Id(ArticleId(id))),
+            "path" => Some(ArticleRef::Path(value.to_owned())),
+            "short" => Some(ArticleRef::Short(value.to_owned())),
+            _ => None,
+        };
+        if let Some(link) = article.and_then(link_ref) {
+            out.links.push(link);
+        }
+    }
+    out
 }
 
 /// The key a READ MORE placeholder is stored under (`id:12`, `path:/…/`, `short:abc2345`): the

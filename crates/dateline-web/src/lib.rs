@@ -80,6 +80,7 @@ pub fn app(state: AppState) -> App {
         .merge(discussion::replies::one_click_routes())
         .merge(api::me::routes())
         .merge(api::newsroom::routes(&state))
+        .merge(api::pages::routes())
         // Outside the guard too: mail providers post bounces from their own servers.
         .merge(api::mail_events::routes())
         .fallback(site::not_found)

@@ -91,6 +91,9 @@ pub struct SiteContext {
     pub settings: SiteSettings,
     pub tz: TimeZone,
     pub sections: Vec<Section>,
+    /// The published static pages the footer lists, in the editors' order (a page's write
+    /// announces a change, so the context is loaded again).
+    pub footer: Vec<dateline_store::FooterLink>,
     /// The Content-Security-Policy, which names the live stream's origin when there is one.
     pub csp: String,
     /// The masthead logo, when the settings name a library photo that exists.
@@ -345,6 +348,7 @@ async fn load_site(store: &Store, mail: bool) -> anyhow::Result<SiteContext> {
         TimeZone::UTC
     });
     let sections = store.sections().await?;
+    let footer = store.footer_links().await?;
     let csp = crate::http::content_security_policy(&settings);
     let logo = match settings.logo_media_id {
         Some(id) => store.media(id).await.ok(),
@@ -362,6 +366,7 @@ async fn load_site(store: &Store, mail: bool) -> anyhow::Result<SiteContext> {
         settings,
         tz,
         sections,
+        footer,
         csp,
         authors: tokio::sync::OnceCell::new(),
         latest: tokio::sync::OnceCell::new(),

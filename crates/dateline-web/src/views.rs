@@ -25,6 +25,8 @@ pub struct SiteView {
     pub base_url: String,
     pub live: Option<LiveView>,
     pub sections: Vec<NavItem>,
+    /// The static pages listed in the footer, in the editors' order.
+    pub footer_pages: Vec<NavItem>,
     pub year: i16,
     /// The masthead logo (decorative: the site's name is beside it).
     pub logo: Option<LogoView>,
@@ -104,6 +106,15 @@ impl SiteView {
                     name: sec.name.clone(),
                     path: sec.path(),
                     current: Some(sec.slug.as_str()) == current_section,
+                })
+                .collect(),
+            footer_pages: site
+                .footer
+                .iter()
+                .map(|p| NavItem {
+                    name: p.title.clone(),
+                    path: p.path.clone(),
+                    current: false,
                 })
                 .collect(),
             year: now.to_zoned(site.tz.clone()).year(),

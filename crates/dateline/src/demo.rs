@@ -1,6 +1,7 @@
 //! The demo newsroom behind `serve --demo`: an invented outlet with sections, authors, generated
 //! photos with captions and credits, and stories using every feature of the dialect (READ MORE,
-//! photos, footnotes), tags and related picks. The content lives in `crates/dateline/demo/` and
+//! photos, footnotes), tags and related picks, and the static pages in the footer (About us,
+//! Contact, Corrections policy, Privacy). The content lives in `crates/dateline/demo/` and
 //! is embedded in the binary, the demo station's playlist included (`demo/audio/`).
 //!
 //! Stories refer to each other as `@slug` and to photos as `@key`; this loader turns those into
@@ -105,6 +106,63 @@ struct Front {
 struct Story {
     front: Front,
     body: String,
+}
+
+/// A static page's front matter (`demo/pages/*.md`): listed in the footer in file order.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageFront {
+    title: String,
+    slug: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// The `+++`-delimited front matter and the body of a demo file.
+fn front_and_body(name: &str) -> anyhow::Result<(String, String)> {
+    let text = file(name)?;
+    let rest = text
+        .strip_prefix("+++\n")
+        .ok_or_else(|| anyhow!("{name}: no front matter"))?;
+    let (front, body) = rest
+        .split_once("\n+++\n")
+        .ok_or_else(|| anyhow!("{name}: unterminated front matter"))?;
+    Ok((front.to_owned(), body.to_owned()))
+}
+
+/// The demo's static pages (About us, Contact, Corrections policy, Privacy), published and in
+/// the footer in file order.
+async fn pages(store: &Store, now: Timestamp) -> anyhow::Result<()> {
+    let mut names: Vec<String> = DemoFiles::iter()
+        .filter(|n| n.starts_with("pages/") && n.ends_with(".md"))
+        .map(|n| n.to_string())
+        .collect();
+    names.sort();
+    for (i, n) in names.iter().enumerate() {
+        let (front, body) = front_and_body(n)?;
+        let f: PageFront = toml::from_str(&front).with_context(|| format!("{n}: front matter"))?;
+        let prepared = dateline_web::body::prepare(&body)
+            .map_err(|e| anyhow!("{n}: the body does not render: {e}"))?;
+        store
+            .create_page(
+                dateline_store::PageInput {
+                    slug: Slug::parse(&f.slug)?,
+                    title: f.title,
+                    description: f.description,
+                    body_source: body,
+                    refs: dateline_web::body::ref_keys(&prepared),
+                    body_html: prepared.html,
+                    body_text: prepared.text,
+                    status: dateline_core::static_page::PageStatus::Published,
+                    footer_position: Some(i as i64 + 1),
+                },
+                None,
+                now,
+            )
+            .await
+            .with_context(|| format!("{n}: saving the page"))?;
+    }
+    Ok(())
 }
 
 fn file(name: &str) -> anyhow::Result<String> {
@@ -353,6 +411,7 @@ pub async fn load(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::
             store.withdraw_article(id, note, withdrawn_at).await?;
         }
     }
+    pages(store, now).await?;
     station(store, media, now).await?;
     Ok(stories
         .iter()

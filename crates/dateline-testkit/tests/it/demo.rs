@@ -1,4 +1,5 @@
-//! The demo newsroom loads on both backends and every one of its stories is a working page.
+//! The demo newsroom loads on both backends and every one of its stories and static pages is a
+//! working page.
 
 use crate::*;
 
@@ -14,6 +15,16 @@ backend_test!(the_demo_loads_and_every_story_renders, |app| {
     );
     let sections = app.store.sections().await?;
     assert!(sections.len() >= 5);
+    // The static pages: published, each answering at its slug, listed in the footer in order.
+    let front = app.page("/", 200).await?;
+    assert_eq!(
+        front.texts(".footer-pages a"),
+        ["About us", "Contact", "Corrections policy", "Privacy"]
+    );
+    for path in front.attrs(".footer-pages a", "href") {
+        let page = app.page(&path, 200).await?;
+        assert!(page.text(".prose").len() > 500, "{path} has real text");
+    }
     let list = app.json("/api/v1/articles?per_page=100", 200).await?;
     let articles = list["articles"].as_array().cloned().unwrap_or_default();
     assert_eq!(articles.len(), n);

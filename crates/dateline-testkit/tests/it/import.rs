@@ -2,7 +2,7 @@
 //! in WordPress's own format (WXR 1.2 with the `wp:` namespaces, Gutenberg block comments,
 //! `[caption]`, `[gallery]`, nested categories, comments, `_wp_old_slug`), run as `main` runs
 //! it; then the site over HTTP: stories at their original dates, every old URL one 301 to a
-//! page that answers 200, a re-run that adds nothing, a dry run that writes nothing, and bad
+//! page that answers 200 (a page's `?page_id=` and permalink included), a re-run that adds nothing, a dry run that writes nothing, and bad
 //! files refused with a sentence naming the line.
 
 use crate::*;
@@ -156,6 +156,21 @@ Second paragraph.
 		<wp:post_type><![CDATA[post]]></wp:post_type>
 	</item>
 	<item>
+		<title><![CDATA[About the Gazette]]></title>
+		<link>https://old.example/company/about/</link>
+		<content:encoded><![CDATA[<!-- wp:paragraph -->
+<p>The Gazette has covered the <em>harbour</em> since 1921.</p>
+<!-- /wp:paragraph -->]]></content:encoded>
+		<excerpt:encoded><![CDATA[]]></excerpt:encoded>
+		<wp:post_id>30</wp:post_id>
+		<wp:post_date_gmt><![CDATA[2015-05-01 12:00:00]]></wp:post_date_gmt>
+		<wp:post_modified_gmt><![CDATA[2018-02-01 12:00:00]]></wp:post_modified_gmt>
+		<wp:post_name><![CDATA[about]]></wp:post_name>
+		<wp:status><![CDATA[publish]]></wp:status>
+		<wp:post_parent>29</wp:post_parent>
+		<wp:post_type><![CDATA[page]]></wp:post_type>
+	</item>
+	<item>
 		<title><![CDATA[Binned]]></title>
 		<wp:post_id>13</wp:post_id>
 		<wp:status><![CDATA[trash]]></wp:status>
@@ -221,6 +236,11 @@ backend_test!(
             "{report}"
         );
         assert!(report.contains("skipped 1: posts in the trash"), "{report}");
+        assert!(
+            report
+                .contains("static pages: would import 1 (1 new, 0 updated; 1 published, 0 drafts)"),
+            "{report}"
+        );
         assert!(
             report.contains("skipped 1: comments marked as spam"),
             "{report}"
@@ -297,6 +317,19 @@ backend_test!(
             "{}",
             classic.body_source
         );
+        // The page is a static page at its slug, with its words and dates.
+        let about = app.store.page_by_slug("about").await?;
+        assert_eq!(about.title, "About the Gazette");
+        assert_eq!(
+            about.body_source.trim(),
+            "The Gazette has covered the *harbour* since 1921."
+        );
+        assert_eq!(
+            about.updated_at,
+            "2018-02-01T12:00:00Z".parse::<Timestamp>()?
+        );
+        let page = app.page("/about/", 200).await?;
+        assert_eq!(page.text("h1"), "About the Gazette");
         // The draft stays a draft, never published by surprise.
         let draft = app.store.article_by_slug("unfinished-draft").await?;
         assert_eq!(draft.status, Status::Draft);
@@ -324,6 +357,9 @@ backend_test!(
             ("/author/ann/feed/", "/authors/ann/feed.xml".to_owned()),
             ("/?author=2", "/authors/ann/".to_owned()),
             ("/feed/", "/feed.xml".to_owned()),
+            // The page: its `?page_id=` and its (nested) permalink.
+            ("/?page_id=30", "/about/".to_owned()),
+            ("/company/about/", "/about/".to_owned()),
         ];
         for (old, new) in &crawl {
             let res = app.get(old).await?;
@@ -348,6 +384,11 @@ backend_test!(
         );
         assert_eq!(counts(&app).await?, before);
         assert_eq!(app.store.moderation_queue().await?.len(), 1);
+        assert!(
+            report.contains("static pages: imported 1 (0 new, 1 updated"),
+            "{report}"
+        );
+        assert_eq!(app.store.pages().await?.len(), 1);
 
         // `dateline redirects export` names each old URL with its new one.
         let csv = dateline::redirects::export(&app.store, dateline::redirects::Format::Csv).await?;

@@ -3,7 +3,7 @@
 //! `html`, `tags`, `posts_tags`, `users`, `posts_authors`, `posts_meta`), run as `main` runs
 //! it, with the images from a copy of `content/images`; then the site over HTTP: the primary
 //! tag as section, internal `#tags` skipped, several authors in order, members-only and paid
-//! posts kept as drafts and listed, pages listed, photos with their credits, every Ghost URL
+//! posts kept as drafts and listed, pages as static pages, photos with their credits, every Ghost URL
 //! one 301 to a page that answers 200, a re-run that adds nothing, a dry run that writes
 //! nothing, and bad files refused whole.
 
@@ -160,7 +160,7 @@ backend_test!(
         assert!(report.contains("skipped 1: internal #tags"), "{report}");
         assert!(
             report
-                .contains("page not imported: /about/ (About us) (static pages not supported yet)"),
+                .contains("static pages: would import 1 (1 new, 0 updated; 1 published, 0 drafts)"),
             "{report}"
         );
         assert!(
@@ -257,7 +257,11 @@ backend_test!(
                 "{slug}"
             );
         }
+        // The page is a static page at its Ghost path, not a story.
         assert!(app.store.article_by_slug("about").await.is_err());
+        let about = app.page("/about/", 200).await?;
+        assert_eq!(about.text("h1"), "About us");
+        assert!(about.text(".prose").contains("Who we are."));
 
         // Every Ghost URL: one 301 to a page that answers 200.
         let path = "/news/2023/11/28/harbour-reopens/";
@@ -291,6 +295,11 @@ backend_test!(
         );
         assert!(report.contains("2 photos (0 new, 2 already"), "{report}");
         assert_eq!(stories(&app).await?, 4);
+        assert!(
+            report.contains("static pages: imported 1 (0 new, 1 updated"),
+            "{report}"
+        );
+        assert_eq!(app.store.pages().await?.len(), 1);
         assert_eq!(app.store.media_library(None, 0, 100).await?.len(), 2);
         Ok(())
     }

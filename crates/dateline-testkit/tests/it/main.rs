@@ -44,6 +44,7 @@ mod reply_mail;
 mod review;
 mod revisions;
 mod search;
+mod static_pages;
 mod theme;
 mod urls;
 

@@ -2,12 +2,14 @@
 //! search, sections and tags. Shapes are defined here, not borrowed from `core`, so the domain can change
 //! without breaking clients. Errors are `{"error": code, "message": sentence}` (see `error.rs`).
 //! `me` (who is signed in) is personal and `newsroom` (the write API for API tokens, and the
-//! OpenAPI document) changes things, so `lib.rs` mounts both outside the page cache.
+//! OpenAPI document) changes things, so `lib.rs` mounts both outside the page cache, as it does
+//! `pages` (static pages, read and written with a token: drafts included).
 
 mod articles;
 pub mod mail_events;
 pub mod me;
 pub mod newsroom;
+pub mod pages;
 mod search;
 mod sections;
 mod tags;

@@ -778,6 +778,7 @@ async fn create_section(
         )
     })?;
     let position = state.store.sections().await?.len() as i64;
+    let wanted = slug.as_str().to_owned();
     let s = state
         .store
         .create_section(NewSection {
@@ -788,6 +789,9 @@ async fn create_section(
         })
         .await
         .map_err(|e| match e {
+            StoreError::Taken(what) if what == "page" => {
+                crate::newsroom::pages::section_clash(&wanted)
+            }
             StoreError::Taken(_) => AppError::Conflict("That section slug is taken.".to_owned()),
             other => other.into(),
         })?;

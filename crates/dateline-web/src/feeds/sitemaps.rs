@@ -31,8 +31,8 @@ const NEWS_MAX: u32 = 1_000;
 
 const XML: &str = "application/xml";
 
-/// What one paged sitemap lists. `Pages` (the front page and the community standards) is made
-/// here; the others come from the store.
+/// What one paged sitemap lists. `Pages` (the front page, the community standards and the
+/// published static pages) is made here; the others come from the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Pages,
@@ -80,7 +80,7 @@ pub(super) async fn show_sitemap_index(
     let mut sitemaps = Vec::new();
     for kind in Kind::ALL {
         let lastmods = match kind {
-            Kind::Pages => vec![newest_change(&state).await?],
+            Kind::Pages => vec![pages_lastmod(&state).await?],
             Kind::Stored(k) => state.store.sitemap_lastmods(k, URLS_PER_SITEMAP).await?,
         };
         for (page, lastmod) in (1..).zip(lastmods) {
@@ -183,7 +183,26 @@ async fn pages(state: &AppState, site: &SiteContext) -> Result<Vec<SitemapEntry>
             lastmod: None,
         });
     }
+    for (slug, updated) in state.store.published_pages().await? {
+        out.push(SitemapEntry {
+            path: dateline_core::static_page::path(&slug),
+            lastmod: Some(updated),
+        });
+    }
     Ok(out)
+}
+
+/// The newest `lastmod` of the `pages` sitemap: the front page's or a static page's.
+async fn pages_lastmod(state: &AppState) -> Result<Option<Timestamp>, AppError> {
+    let front = newest_change(state).await?;
+    let pages = state
+        .store
+        .published_pages()
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .max();
+    Ok(front.max(pages))
 }
 
 /// When any published story last changed (the front page shows the newest and the most

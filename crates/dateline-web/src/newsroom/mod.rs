@@ -35,6 +35,7 @@
 //! | `GET/POST /newsroom/newsletters…`  | `ManageNewsletters`       |
 //! | `GET/POST /newsroom/station…`      | `RunStation`              |
 //! | `GET/POST /newsroom/newsletters/suppressions/release` | `ReleaseSuppressions` |
+//! | `GET/POST /newsroom/pages…`        | `ManagePages`             |
 //!
 //! Nothing here is ever page-cached: these routes sit outside the cache layer, and [`guard`]
 //! marks every answer `no-store` and refuses state-changing requests sent from another site.
@@ -47,6 +48,7 @@ mod front_page;
 pub(crate) mod media;
 mod moderation;
 mod newsletters;
+pub(crate) mod pages;
 mod password;
 mod revisions;
 mod search;
@@ -87,6 +89,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(sections::routes())
         .merge(front_page::routes())
         .merge(newsletters::routes())
+        .merge(pages::routes())
         .merge(station::routes())
         .merge(suppressions::routes())
         .merge(moderation::routes())
@@ -176,6 +179,7 @@ struct UserView {
     manages_settings: bool,
     manages_sections: bool,
     manages_front_page: bool,
+    manages_pages: bool,
     manages_newsletters: bool,
     runs_station: bool,
     moderates: bool,
@@ -208,6 +212,7 @@ pub(crate) async fn render<T: Serialize>(
             manages_settings: u.may(dateline_core::permissions::Action::ManageSettings),
             manages_sections: u.may(dateline_core::permissions::Action::ManageSections),
             manages_front_page: u.may(dateline_core::permissions::Action::ManageFrontPage),
+            manages_pages: u.may(dateline_core::permissions::Action::ManagePages),
             manages_newsletters: u.may(dateline_core::permissions::Action::ManageNewsletters),
             runs_station: u.may(dateline_core::permissions::Action::RunStation),
             moderates: u.may(dateline_core::permissions::Action::ModerateComments),

@@ -159,6 +159,7 @@ async fn create_section(
         )
     })?;
     let count = state.store.sections().await?.len() as i64;
+    let wanted = slug.as_str().to_owned();
     match state
         .store
         .create_section(NewSection {
@@ -170,6 +171,9 @@ async fn create_section(
         .await
     {
         Ok(_) => Ok(see_other("/newsroom/sections?done=section")),
+        Err(StoreError::Taken(what)) if what == "page" => {
+            Err(crate::newsroom::pages::section_clash(&wanted))
+        }
         Err(StoreError::Taken(_)) => Err(AppError::Conflict(
             "That slug is taken (by another section, or by a page of the site): choose another."
                 .to_owned(),

@@ -1,4 +1,5 @@
-//! Section fronts: `/{section}/`, newest first, paginated.
+//! Section fronts: `/{section}/`, newest first, paginated; a path no section has is a static
+//! page's (`pages.rs`), or 404.
 
 use super::{PageQuery, page};
 use crate::AppError;
@@ -28,12 +29,15 @@ pub async fn show_section(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let site = state.site().await?;
-    let section = site
+    let Some(section) = site
         .sections
         .iter()
         .find(|s| s.slug.as_str() == slug)
         .cloned()
-        .ok_or(AppError::NotFound)?;
+    else {
+        // No section: a static page may have this slug (the store keeps the two apart).
+        return super::pages::show_static_page(&state, &slug).await;
+    };
     let (req, paged) =
         super::listing(&state, Filter::Section(section.id), &q, &section.name).await?;
     let view = SiteView::new(&site, Some(section.slug.as_str()), state.clock.now());

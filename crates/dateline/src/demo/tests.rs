@@ -34,3 +34,25 @@ fn demo_references_become_ids() {
     assert_eq!(out, "x\nREAD MORE: #7\n::: photo 3\n:::\n");
     assert!(resolve_refs("READ MORE: @nope\n", &ids, &media).is_err());
 }
+
+#[test]
+fn the_demo_pages_parse_and_render() {
+    let mut names: Vec<String> = DemoFiles::iter()
+        .filter(|n| n.starts_with("pages/") && n.ends_with(".md"))
+        .map(|n| n.to_string())
+        .collect();
+    names.sort();
+    let mut titles = Vec::new();
+    for n in &names {
+        let (front, body) = front_and_body(n).expect("front matter");
+        let f: PageFront = toml::from_str(&front).expect("page front matter");
+        let r = dateline_web::body::prepare(&body).expect("the page renders");
+        assert!(r.warnings.is_empty(), "{n}: {:?}", r.warnings);
+        assert!(!f.description.is_empty(), "{n} has a description");
+        titles.push(f.title);
+    }
+    assert_eq!(
+        titles,
+        ["About us", "Contact", "Corrections policy", "Privacy"]
+    );
+}

@@ -7,7 +7,7 @@
 //! photos (the feature image the lead photo), and Ghost's URLs (`/{slug}/`, `/tag/{slug}/`,
 //! `/author/{slug}/`, their `rss/`, `/rss/`) 301s. Members-only and paid posts come in as
 //! drafts and are listed (Dateline has no paywall yet, so none is published by surprise);
-//! pages are counted and listed (static pages are not supported yet).
+//! pages come in as static pages (`Sink::page`).
 //!
 //! Streaming: the file is read with `serde_json`'s streaming deserializer and visitors that
 //! hand over one post at a time, never the whole `posts` array, so memory holds the small
@@ -24,6 +24,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use dateline_core::article::{DiscussionMode, Status, path_date};
 use dateline_core::slug::Slug;
+use dateline_core::static_page::PageStatus;
 use dateline_store::{ArticleInput, ImportedStory};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -569,12 +570,98 @@ async fn post(sink: &mut Sink<'_>, tables: &Tables, known: &Known, p: Post) -> a
     let slug_text = p.slug.clone().unwrap_or_default();
     let label = format!("post {slug_text} ({title})");
     if is_page(&p) {
-        sink.report.pages.push(format!("/{slug_text}/ ({title})"));
-        return Ok(());
+        let label = format!("page {slug_text} ({title})");
+        return static_page(sink, &p, &id, &title, &slug_text, &label)
+            .await
+            .with_context(|| label.clone());
     }
     let result = story(sink, tables, known, &p, &id, &title, &slug_text, &label).await;
     sink.tick();
     result.with_context(|| label.clone())
+}
+
+/// A Ghost page → a static page at the same `/{slug}/`: published stays published, drafts are
+/// drafts, and a scheduled, emailed or members-only page is a draft listed in the report (no
+/// schedule for pages, no paywall). Body images come into the library as a post's do.
+async fn static_page(
+    sink: &mut Sink<'_>,
+    p: &Post,
+    id: &str,
+    title: &str,
+    slug_text: &str,
+    label: &str,
+) -> anyhow::Result<()> {
+    let mut status = match p.status.as_deref().unwrap_or("draft") {
+        "published" => PageStatus::Published,
+        "draft" => PageStatus::Draft,
+        "scheduled" | "sent" => {
+            sink.report.held_back.push((
+                label.to_owned(),
+                "scheduled or sent on Ghost; static pages have no schedule".to_owned(),
+            ));
+            PageStatus::Draft
+        }
+        other => bail!("the status {other:?} is not one Ghost writes"),
+    };
+    let visibility = p.visibility.as_deref().unwrap_or("public");
+    if visibility != "public" && status == PageStatus::Published {
+        sink.report.held_back.push((
+            label.to_owned(),
+            format!("{visibility}-only on Ghost; Dateline has no paywall yet"),
+        ));
+        status = PageStatus::Draft;
+    }
+    let written = time_of(&p.published_at)
+        .or_else(|| time_of(&p.created_at))
+        .unwrap_or(sink.now);
+    let modified = time_of(&p.updated_at).unwrap_or(written);
+    let slug = slug_of(
+        if slug_text.is_empty() {
+            title
+        } else {
+            slug_text
+        },
+        if title.is_empty() { id } else { title },
+    )
+    .or_else(|_| Slug::parse(&format!("page-{id}")))?;
+    let html_text = p.html.clone().unwrap_or_default();
+    for (src, alt) in html::image_sources(&html_text) {
+        let key = html::path_key(&src).unwrap_or_else(|| src.clone());
+        sink.photo(
+            label,
+            PhotoIn {
+                source_id: &key,
+                url: &src,
+                relative: None,
+                alt,
+                caption: String::new(),
+                credit: Default::default(),
+            },
+        )
+        .await?;
+    }
+    let body = sink.body(label, &html_text)?;
+    let old = if slug_text.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!("/{slug_text}/")]
+    };
+    sink.page(
+        id,
+        slug,
+        if title.is_empty() {
+            "Untitled page"
+        } else {
+            title
+        },
+        p.custom_excerpt.as_deref().unwrap_or_default(),
+        body,
+        status,
+        time_of(&p.created_at).unwrap_or(written),
+        modified,
+        old,
+    )
+    .await
 }
 
 #[expect(clippy::too_many_arguments, reason = "one post and what it refers to")]

@@ -23,6 +23,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use dateline_core::article::Status;
 use dateline_core::slug::Slug;
+use dateline_core::static_page::PageStatus;
 use dateline_store::{Imported, ImportedStory, Store};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -96,8 +97,11 @@ pub struct Report {
     pub missing_media: Vec<(String, String)>,
     /// Posts that came in as drafts for a reason the editors should know (members-only).
     pub held_back: Vec<(String, String)>,
-    /// Pages: not imported (static pages are not supported yet), listed.
-    pub pages: Vec<String>,
+    /// Static pages (WordPress pages, Ghost pages) written: new, and earlier runs' updated.
+    pub pages_created: u64,
+    pub pages_updated: u64,
+    pub pages_published: u64,
+    pub pages_drafts: u64,
 }
 
 impl Report {
@@ -144,11 +148,15 @@ impl Report {
             self.photos_reused,
             self.old_urls,
         );
+        let pages = self.pages_created + self.pages_updated;
+        if pages > 0 {
+            s += &format!(
+                "static pages: {verb} {pages} ({} new, {} updated; {} published, {} drafts).\n",
+                self.pages_created, self.pages_updated, self.pages_published, self.pages_drafts,
+            );
+        }
         for (why, n) in &self.skipped {
             s += &format!("skipped {n}: {why}\n");
-        }
-        for p in &self.pages {
-            s += &format!("page not imported: {p} (static pages not supported yet)\n");
         }
         for (post, why) in &self.held_back {
             s += &format!("kept as a draft: {post} ({why})\n");
@@ -403,6 +411,80 @@ impl<'a> Sink<'a> {
                 Imported::Created(_) => self.report.posts_created += 1,
                 Imported::Updated(_) => self.report.posts_updated += 1,
             },
+        }
+        Ok(())
+    }
+
+    /// Write one static page (counted by status; nothing written in a dry run) with its old
+    /// URLs. A slug that is one of the site's own paths gets `-page` after it; one a section
+    /// or another page has, the source id (the store's rule, as for stories).
+    #[expect(clippy::too_many_arguments, reason = "one imported page's fields")]
+    pub async fn page(
+        &mut self,
+        source_id: &str,
+        slug: Slug,
+        title: &str,
+        description: &str,
+        body: Body,
+        status: PageStatus,
+        created_at: Timestamp,
+        modified_at: Timestamp,
+        old_paths: Vec<String>,
+    ) -> anyhow::Result<()> {
+        let slug = match dateline_core::static_page::check_slug(&slug) {
+            Ok(()) => slug,
+            Err(_) => Slug::parse(&format!("{}-page", slug.as_str()))?,
+        };
+        let (source_text, prepared, credits) = body;
+        for (photo, credit) in &credits {
+            self.credit_photo(*photo, credit).await?;
+        }
+        // Over the limit an editor has, cut at a word: the editors see the whole body anyway.
+        let description: String = {
+            let d = collapse_text(description);
+            if d.chars().count() <= dateline_core::static_page::MAX_DESCRIPTION {
+                d
+            } else {
+                let cut: String = d
+                    .chars()
+                    .take(dateline_core::static_page::MAX_DESCRIPTION - 1)
+                    .collect();
+                match cut.rsplit_once(' ') {
+                    Some((head, _)) => format!("{head}…"),
+                    None => format!("{cut}…"),
+                }
+            }
+        };
+        match status {
+            PageStatus::Published => self.report.pages_published += 1,
+            PageStatus::Draft => self.report.pages_drafts += 1,
+        }
+        self.report.old_urls += old_paths.len() as u64;
+        let Some(store) = self.store else {
+            self.report.pages_created += 1;
+            return Ok(());
+        };
+        let page = dateline_store::ImportedPage {
+            source: self.source.clone(),
+            source_id: source_id.to_owned(),
+            input: dateline_store::PageInput {
+                slug,
+                title: title.to_owned(),
+                description,
+                body_source: source_text,
+                refs: dateline_web::body::ref_keys(&prepared),
+                body_html: prepared.html,
+                body_text: prepared.text,
+                status,
+                footer_position: None,
+            },
+            created_at: created_at.min(modified_at),
+            modified_at,
+            old_paths,
+        };
+        match store.import_page(page).await? {
+            (_, true) => self.report.pages_created += 1,
+            (_, false) => self.report.pages_updated += 1,
         }
         Ok(())
     }

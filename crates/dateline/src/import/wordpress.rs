@@ -3,7 +3,8 @@
 //! times, categories sections (nested ones flattened to their top category, the child kept as
 //! a tag), tags tags, authors people without a password, comments the discussion,
 //! attachments library photos (with alt text, caption and credit; a featured image the lead
-//! photo), and every old URL a 301 (`old_urls`).
+//! photo), pages static pages (their `?page_id=ID` and permalink kept as 301s), and every old
+//! URL a 301 (`old_urls`).
 //!
 //! The file is read as a stream: the first pass checks the whole file (so a broken, truncated
 //! or foreign file is refused before anything is written) and counts the posts; the second
@@ -18,6 +19,7 @@ use dateline_core::article::{DiscussionMode, Status, path_date};
 use dateline_core::discussion::CommentStatus;
 use dateline_core::old_url;
 use dateline_core::slug::Slug;
+use dateline_core::static_page::PageStatus;
 use dateline_store::{ArticleInput, ImportedComment, ImportedStory};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -204,8 +206,14 @@ async fn write(
                 continue;
             }
             "page" => {
-                sink.report
-                    .skip("pages (static pages are not imported yet)");
+                page(sink, &item).await.with_context(|| {
+                    format!(
+                        "line {}: page {} ({})",
+                        item.line,
+                        item.field("wp:post_id"),
+                        item.field("title")
+                    )
+                })?;
                 continue;
             }
             _ => {
@@ -517,6 +525,75 @@ async fn post(sink: &mut Sink<'_>, item: &wxr::Item, known: &mut Known) -> anyho
         comments,
     };
     sink.story(story).await
+}
+
+/// A WordPress page → a static page at `/{slug}/`: published stays published, drafts, pending
+/// and private ones are drafts, a scheduled one is a draft listed in the report (pages have no
+/// schedule), trash and automatic drafts are skipped. Its old URLs: `?page_id=ID` and its
+/// permalink. Child pages come in under their own slug (Dateline's pages are not nested).
+async fn page(sink: &mut Sink<'_>, item: &wxr::Item) -> anyhow::Result<()> {
+    let id = item.field("wp:post_id").to_owned();
+    let title = item.field("title").to_owned();
+    let label = format!("page {id} ({title})");
+    let status = match item.field("wp:status") {
+        "publish" => PageStatus::Published,
+        "draft" | "pending" | "private" => PageStatus::Draft,
+        "future" => {
+            sink.report.held_back.push((
+                label.clone(),
+                "scheduled on WordPress; static pages have no schedule".to_owned(),
+            ));
+            PageStatus::Draft
+        }
+        "trash" => {
+            sink.report.skip("pages in the trash");
+            return Ok(());
+        }
+        "auto-draft" => {
+            sink.report.skip("automatic drafts");
+            return Ok(());
+        }
+        other => bail!("the status {other:?} is not one WordPress writes"),
+    };
+    let written = wp_time(item.field("wp:post_date_gmt"))
+        .or_else(|| wp_time(item.field("wp:post_date")))
+        .unwrap_or(sink.now);
+    let modified = wp_time(item.field("wp:post_modified_gmt"))
+        .or_else(|| wp_time(item.field("wp:post_modified")))
+        .unwrap_or(written);
+    let slug_text = item.field("wp:post_name");
+    let slug = slug_of(
+        if slug_text.is_empty() {
+            &title
+        } else {
+            slug_text
+        },
+        if title.is_empty() { &id } else { &title },
+    )
+    .or_else(|_| Slug::parse(&format!("page-{id}")))?;
+    let body = sink.body(&label, item.fields.get("content:encoded").map_or("", |s| s))?;
+    let excerpt = collapse_text(&strip_tags(
+        item.fields.get("excerpt:encoded").map_or("", |s| s),
+    ));
+    let mut old = vec![format!("/?page_id={id}")];
+    old.extend(old_url::key_of_url(item.field("link")));
+    old.dedup();
+    sink.page(
+        &id,
+        slug,
+        if title.is_empty() {
+            "Untitled page"
+        } else {
+            &title
+        },
+        &excerpt,
+        body,
+        status,
+        written,
+        modified,
+        old,
+    )
+    .await
 }
 
 fn field<'a>(c: &'a HashMap<String, String>, k: &str) -> &'a str {

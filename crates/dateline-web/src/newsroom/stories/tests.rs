@@ -54,6 +54,7 @@ fn schedule_times_are_read_in_the_site_time_zone() {
         settings: dateline_core::site::SiteSettings::default(),
         tz: jiff::tz::TimeZone::get("Europe/London").expect("tz database"),
         sections: Vec::new(),
+        footer: Vec::new(),
         csp: String::new(),
         logo: None,
         authors: Default::default(),
