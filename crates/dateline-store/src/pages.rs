@@ -1,4 +1,4 @@
-//! Static pages (migration `0021_static_pages.sql`): the rows, their kept revisions, the
+//! Static pages (migration `0022_static_pages.sql`): the rows, their kept revisions, the
 //! footer's order, and the one rule shared with sections: a slug names a section or a page,
 //! never both, checked inside the writing transaction so two editors racing cannot both win.
 //!
