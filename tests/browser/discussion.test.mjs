@@ -118,6 +118,8 @@ describe('discussion', () => {
     const items = await mod.locator('.mod-item').evaluateAll((els) => els.map((e) => e.dataset.comment));
     const at = items.indexOf(id);
     assert.ok(at >= 0, `comment ${id} is in the queue`);
+    // Shortcuts act only with the focus inside the queue: start on its first comment.
+    await mod.locator('.mod-item').first().focus();
     for (let i = 0; i < at; i++) await mod.keyboard.press('j');
     await loadsNewPage(mod, () => mod.keyboard.press('a'));
     assert.equal(await mod.locator(`#mod-${id}`).count(), 0);

@@ -2,7 +2,8 @@
 // docs/screenshots/{desktop,phone}.png, of its discussion (as the suite left it, seen by a
 // reader who is not signed in) to docs/screenshots/discussion-{desktop,phone}.png, and of the
 // story editor on a demo story (signed in; 1280 and 320 px wide) to
-// docs/screenshots/editor-{desktop,phone}.png. Run by tests/browser/run when
+// docs/screenshots/editor-{desktop,phone}.png, and of the moderation desk to
+// docs/screenshots/moderation-{desktop,phone}.png. Run by tests/browser/run when
 // DATELINE_SCREENSHOTS=1 (not a test: nothing here asserts the design).
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -66,6 +67,18 @@ try {
     await nr.evaluate(() => document.fonts.ready);
     await nr.locator('.ed-content').click();
     const path = join(outDir, `editor-${name}.png`);
+    await nr.screenshot({ path, animations: 'disabled', caret: 'hide' });
+    console.log(`screenshot: ${path}`);
+  }
+  // The moderation desk (its Approved tab, which the suite leaves with comments in it).
+  for (const [name, width, height] of [
+    ['desktop', 1280, 900],
+    ['phone', 320, 720],
+  ]) {
+    await nr.setViewportSize({ width, height });
+    await goto(nr, `${BASE_URL}/newsroom/comments?tab=approved`);
+    await nr.evaluate(() => document.fonts.ready);
+    const path = join(outDir, `moderation-${name}.png`);
     await nr.screenshot({ path, animations: 'disabled', caret: 'hide' });
     console.log(`screenshot: ${path}`);
   }

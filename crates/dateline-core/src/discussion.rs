@@ -104,6 +104,11 @@ pub struct Comment {
     pub recommends: i64,
     pub created_at: Timestamp,
     pub edited_at: Option<Timestamp>,
+    /// A moderator chose it to show first, in the discussion's Featured tab.
+    pub featured: bool,
+    /// A moderator has acted on it (the desk's Unmoderated tab lists published ones that no
+    /// one has).
+    pub moderated: bool,
 }
 
 /// Why a text was refused before any rule ran.
@@ -437,6 +442,47 @@ pub fn standards(text: &str) -> Vec<String> {
     }
 }
 
+/// A standard's short label for the moderation desk's reject buttons and the log: the bold
+/// lead of `**Be civil.** Argue…`, else what comes before a colon (`Be civil: no…`), else the
+/// first sentence, cut at a word to at most 40 characters. Markdown emphasis marks are
+/// dropped, so a label never shows raw Markdown.
+pub fn standard_label(standard: &str) -> String {
+    const MAX: usize = 40;
+    let t = standard.trim();
+    let lead = if let Some(rest) = t.strip_prefix("**").or_else(|| t.strip_prefix("__")) {
+        rest.split_once("**")
+            .or_else(|| rest.split_once("__"))
+            .map_or(rest, |(bold, _)| bold)
+    } else if let Some((before, _)) = t.split_once(": ").filter(|(b, _)| b.chars().count() <= MAX) {
+        before
+    } else {
+        t.split_once(". ").map_or(t, |(first, _)| first)
+    };
+    let plain: String = lead
+        .chars()
+        .filter(|c| !matches!(c, '*' | '_' | '`'))
+        .collect();
+    let plain = plain.trim().trim_end_matches(['.', ':', ';', ',']).trim();
+    if plain.chars().count() <= MAX {
+        return plain.to_owned();
+    }
+    let mut out = String::new();
+    for word in plain.split_whitespace() {
+        if out.chars().count() + word.chars().count() + 1 > MAX - 1 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        out = plain.chars().take(MAX - 1).collect();
+    }
+    out.push('\u{2026}');
+    out
+}
+
 /// Whether a comment posted at `posted` may still be edited at `now`.
 pub fn may_edit(rules: &DiscussionRules, posted: Timestamp, now: Timestamp) -> bool {
     now.duration_since(posted) <= SignedDuration::from_secs(rules.edit_window_secs.max(0))
@@ -462,6 +508,8 @@ pub enum Sort {
     Oldest,
     Newest,
     Recommended,
+    /// Only the comments moderators featured, newest first.
+    Featured,
 }
 
 impl Sort {
@@ -470,6 +518,7 @@ impl Sort {
         match s {
             Some("newest") => Sort::Newest,
             Some("recommended") => Sort::Recommended,
+            Some("featured") => Sort::Featured,
             _ => Sort::Oldest,
         }
     }
@@ -479,6 +528,7 @@ impl Sort {
             Sort::Oldest => "oldest",
             Sort::Newest => "newest",
             Sort::Recommended => "recommended",
+            Sort::Featured => "featured",
         }
     }
 }

@@ -81,11 +81,11 @@ pub(crate) fn reader(row: &AnyRow) -> Result<Reader, StoreError> {
     })
 }
 
-const COMMENT_SELECT: &str = "SELECT c.id, c.article_id, c.reader_id, r.display_name AS reader_name, \
-     c.parent_id, c.body, c.status, c.flag, c.standard, c.recommends, c.created_at, c.edited_at \
-     FROM comments c JOIN readers r ON r.id = c.reader_id";
+pub(crate) const COMMENT_SELECT: &str = "SELECT c.id, c.article_id, c.reader_id, r.display_name AS reader_name, \
+     c.parent_id, c.body, c.status, c.flag, c.standard, c.recommends, c.created_at, c.edited_at, \
+     c.featured, c.moderated FROM comments c JOIN readers r ON r.id = c.reader_id";
 
-fn comment(row: &AnyRow) -> Result<Comment, StoreError> {
+pub(crate) fn comment(row: &AnyRow) -> Result<Comment, StoreError> {
     Ok(Comment {
         id: CommentId(get(row, "id")?),
         article_id: ArticleId(get(row, "article_id")?),
@@ -99,6 +99,8 @@ fn comment(row: &AnyRow) -> Result<Comment, StoreError> {
         recommends: get(row, "recommends")?,
         created_at: time(get(row, "created_at")?)?,
         edited_at: opt_time(get(row, "edited_at")?)?,
+        featured: get::<i64>(row, "featured")? != 0,
+        moderated: get::<i64>(row, "moderated")? != 0,
     })
 }
 
@@ -445,13 +447,18 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut w = self.write().await?;
-        let n = sqlx::query("UPDATE comments SET status = $1, standard = $2 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(standard)
-            .bind(id.0)
-            .execute(&mut *w.tx)
-            .await?
-            .rows_affected();
+        // A moderator's action marks the comment as seen (the desk's Unmoderated tab).
+        let n = sqlx::query(
+            "UPDATE comments SET status = $1, standard = $2, moderated = moderated + $4 - \
+             moderated * $4 WHERE id = $3",
+        )
+        .bind(status.as_str())
+        .bind(standard)
+        .bind(id.0)
+        .bind(i64::from(by.is_some()))
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
         if n != 1 {
             return Err(StoreError::NotFound);
         }

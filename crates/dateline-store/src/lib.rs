@@ -27,6 +27,7 @@ mod listings;
 mod live;
 mod mail_events;
 mod media;
+mod moderation;
 mod newsletters;
 mod pages;
 mod people;
@@ -64,6 +65,10 @@ pub use listings::{ArticleSummary, Filter, FrontPage, Link};
 pub use live::{NewMount, SourceNode};
 pub use mail_events::{Bounce, BounceOutcome, MAIL_EVENTS_SCOPE, NewSuppression, Suppression};
 pub use media::NewMedia;
+pub use moderation::{
+    Batch, CommentChange, DeskQuery, DeskTab, ModerationItem, ReaderChange, ReaderHistory,
+    TabCounts,
+};
 pub use newsletters::{
     Consent, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter, NewsletterInput,
     Progress, Subscribed, Subscriber, SubscriptionView, story_text,

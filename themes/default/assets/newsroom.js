@@ -365,36 +365,144 @@
     }
   }
 
-  // The moderation queue: keyboard shortcuts. j/k move between comments, a approves, s marks
-  // as spam, r opens the reject choice, b the ban choice. Every action is an ordinary form
-  // button, so without this script the queue works the same by mouse or Tab.
+  // The moderation desk. Without this script every part works by mouse or Tab (forms and
+  // links); with it: single-key shortcuts that act only while the focus is inside the queue and
+  // only when the person left them on (data-shortcuts, a per-person preference: WCAG 2.1.4),
+  // "select all" and a live count for the bulk bar, and a badge saying how many comments
+  // arrived since the page was drawn, which brings them in when pressed.
   var queue = document.querySelector("[data-moderation-queue]");
   if (queue) {
-    var items = Array.prototype.slice.call(queue.querySelectorAll(".mod-item"));
-    var current = 0;
-    function focusItem(i) {
-      if (!items.length) return;
-      current = Math.max(0, Math.min(items.length - 1, i));
-      items.forEach(function (el, n) { el.classList.toggle("mod-current", n === current); });
-      items[current].focus();
+    var bulk = document.getElementById("mod-bulk");
+    var boxes = function () { return Array.prototype.slice.call(queue.querySelectorAll("input[name=ids]")); };
+    var all = document.getElementById("mod-all");
+    var selectedNote = document.querySelector("[data-selected]");
+    function countSelected() {
+      var n = boxes().filter(function (b) { return b.checked; }).length;
+      if (selectedNote) selectedNote.textContent = n ? "(" + n + " selected)" : "";
+      if (all) all.checked = n > 0 && n === boxes().length;
     }
-    document.addEventListener("keydown", function (e) {
-      var t = e.target;
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) return;
-      var item = items[current];
-      if (!item) return;
-      function press(sel) { var b = item.querySelector(sel); if (b) { e.preventDefault(); b.click(); } }
-      function open(sel) { var d = item.querySelector(sel); if (d) { e.preventDefault(); d.open = true; var f = d.querySelector("select"); if (f) f.focus(); } }
-      switch (e.key) {
-        case "j": e.preventDefault(); focusItem(current + 1); break;
-        case "k": e.preventDefault(); focusItem(current - 1); break;
-        case "a": press("button[data-key=a]"); break;
-        case "s": press("button[data-key=s]"); break;
-        case "r": open("details.mod-reject"); break;
-        case "b": open("details.mod-ban"); break;
+    if (all) {
+      document.querySelector("[data-select-all]").hidden = false;
+      all.addEventListener("change", function () {
+        boxes().forEach(function (b) { b.checked = all.checked; });
+        countSelected();
+      });
+    }
+    queue.addEventListener("change", function (e) {
+      if (e.target && e.target.name === "ids") countSelected();
+    });
+    if (bulk) bulk.addEventListener("submit", function (e) {
+      if (!boxes().some(function (b) { return b.checked; })) {
+        e.preventDefault();
+        if (selectedNote) selectedNote.textContent = "(select at least one comment first)";
       }
     });
-    focusItem(0);
+
+    var items = function () { return Array.prototype.slice.call(queue.querySelectorAll(".mod-item")); };
+    function currentItem() {
+      return document.activeElement && document.activeElement.closest
+        ? document.activeElement.closest(".mod-item") : null;
+    }
+    function focusItem(el) {
+      if (!el) return;
+      items().forEach(function (i) { i.classList.toggle("mod-current", i === el); });
+      el.focus();
+    }
+    if (queue.getAttribute("data-shortcuts") === "on") {
+      // Listening on the queue, not the document: a key pressed anywhere else does nothing.
+      queue.addEventListener("keydown", function (e) {
+        var t = e.target;
+        if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+        if (t && (t.tagName === "INPUT" && t.type !== "checkbox" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+        var item = currentItem();
+        if (!item) return;
+        var list = items();
+        var at = list.indexOf(item);
+        function press(sel) { var b = item.querySelector(sel); if (b) { e.preventDefault(); b.click(); } }
+        function open(sel, inner) {
+          var d = item.querySelector(sel);
+          if (!d) return;
+          e.preventDefault();
+          d.open = true;
+          var f = d.querySelector(inner);
+          if (f) f.focus();
+        }
+        switch (e.key) {
+          case "j": e.preventDefault(); focusItem(list[Math.min(list.length - 1, at + 1)]); break;
+          case "k": e.preventDefault(); focusItem(list[Math.max(0, at - 1)]); break;
+          case "a": press("button[data-key=a]"); break;
+          case "s": press("button[data-key=s]"); break;
+          case "f": press("button[data-key=f]"); break;
+          case "r": open("details.mod-reject", "button.mod-reason"); break;
+          case "m": open("details.mod-more", "button, select"); break;
+          case "b": open("details.mod-more", "select[name=duration]"); break;
+          case "x": {
+            var box = item.querySelector("input[name=ids]");
+            if (box) { e.preventDefault(); box.checked = !box.checked; countSelected(); }
+            break;
+          }
+        }
+      });
+      // A click on a comment's text makes it the current one, so keys act on what was clicked.
+      queue.addEventListener("click", function (e) {
+        var item = e.target.closest && e.target.closest(".mod-item");
+        if (item && e.target === item || item && e.target.closest(".mod-body, .mod-item-head p.nr-meta")) focusItem(item);
+      });
+    }
+
+    // New comments: ask now and then how many arrived in this tab since the page was drawn.
+    var badge = document.querySelector("[data-new-badge]");
+    var href = queue.getAttribute("data-new-href");
+    var latest = queue.getAttribute("data-latest");
+    var every = Number(queue.getAttribute("data-poll-ms")) || 15000;
+    if (badge && href && window.fetch) {
+      var button = badge.querySelector("button");
+      var poll = function () {
+        if (document.hidden) return;
+        var url = href + (href.indexOf("?") < 0 ? "?" : "&") + "after=" + encodeURIComponent(latest);
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (j) {
+            if (!j || !j.new) { badge.hidden = true; return; }
+            button.textContent = j.new + " new: show " + (j.new === 1 ? "it" : "them");
+            badge.hidden = false;
+          })
+          .catch(function () { /* offline: try again later */ });
+      };
+      setInterval(poll, every);
+      document.addEventListener("visibilitychange", poll);
+      button.addEventListener("click", function () {
+        // Bring the newest comments in: this view drawn again, newest first, its list swapped in.
+        var u = new URL(window.location.href);
+        u.searchParams.delete("done");
+        u.searchParams.delete("undone");
+        u.searchParams.delete("page");
+        u.searchParams.set("sort", "newest");
+        fetch(u.toString(), { credentials: "same-origin" })
+          .then(function (r) { return r.text(); })
+          .then(function (html) {
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var fresh = doc.querySelector("[data-moderation-queue]");
+            if (!fresh) return;
+            var known = {};
+            items().forEach(function (i) { known[i.id] = true; });
+            queue.innerHTML = fresh.innerHTML;
+            latest = fresh.getAttribute("data-latest");
+            ["mod-bulk", "mod-sort"].forEach(function (id) {
+              var a = doc.getElementById(id), b = document.getElementById(id);
+              if (a && b && id === "mod-sort") b.value = a.value;
+              if (a && !b && id === "mod-bulk") queue.parentNode.insertBefore(document.importNode(a, true), queue);
+            });
+            var tabs = doc.querySelector(".mod-tabs"), mine = document.querySelector(".mod-tabs");
+            if (tabs && mine) mine.innerHTML = tabs.innerHTML;
+            history.replaceState(null, "", u.toString());
+            badge.hidden = true;
+            var first = items().filter(function (i) { return !known[i.id]; })[0] || items()[0];
+            items().forEach(function (i) { if (!known[i.id]) i.classList.add("mod-fresh"); });
+            focusItem(first);
+          })
+          .catch(function () { window.location.reload(); });
+      });
+    }
   }
 })();

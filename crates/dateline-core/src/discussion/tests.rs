@@ -164,3 +164,25 @@ fn standards_are_list_items() {
     );
     assert_eq!(standards("").len(), 6);
 }
+
+#[test]
+fn standards_have_short_labels_without_markdown() {
+    assert_eq!(
+        standard_label("**Be civil.** Argue with ideas, not with people. Personal attacks…"),
+        "Be civil"
+    );
+    assert_eq!(
+        standard_label("Be civil: no personal attacks, insults or threats."),
+        "Be civil"
+    );
+    assert_eq!(
+        standard_label("No hate speech or harassment of any person or group."),
+        "No hate speech or harassment of any…"
+    );
+    assert_eq!(standard_label("No spam"), "No spam");
+    for s in standards(DEFAULT_STANDARDS) {
+        let label = standard_label(&s);
+        assert!(!label.is_empty() && label.chars().count() <= 40, "{label}");
+        assert!(!label.contains('*'), "{label}");
+    }
+}

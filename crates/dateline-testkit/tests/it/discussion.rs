@@ -398,12 +398,14 @@ backend_test!(edit_window_delete_and_report, |app| {
         .await?;
     assert_eq!(res.status(), 303);
     let moderator = app.login_as(Role::Moderator).await?;
-    let queue = moderator.page("/newsroom/comments", 200).await?;
+    let queue = moderator
+        .page("/newsroom/comments?tab=reported", 200)
+        .await?;
     assert_eq!(
         queue.text(&format!("#mod-{c} .mod-reports li")),
         "Off topic"
     );
-    assert_eq!(queue.text(".mod-reported"), "1 reported");
+    assert_eq!(queue.text("a.mod-tab[data-tab=reported] .mod-count"), "1");
     // Delete one's own: its replies would stay; this one has none, so it goes.
     let res = omar.submit(&format!("/comments/{c}/delete"), &[]).await?;
     assert_eq!(res.status(), 403);

@@ -32,6 +32,7 @@ mod mail_events;
 mod media_library;
 mod media_store;
 mod metrics;
+mod moderation_desk;
 mod newsletter_digests;
 mod newsletters;
 mod nodes;

@@ -98,7 +98,7 @@ struct ProviderLink {
 
 #[derive(Debug, Serialize)]
 struct SortLink {
-    label: &'static str,
+    label: String,
     href: String,
     current: bool,
 }
@@ -130,6 +130,8 @@ struct CommentView {
     /// The text again, for the author's edit form while the window is open.
     editable: Option<String>,
     recommends: i64,
+    /// A moderator featured it.
+    featured: bool,
     depth: usize,
     replies: Vec<CommentView>,
 }
@@ -172,12 +174,13 @@ async fn show_discussion(
     let id = id_of(&raw)?;
     let reader = signed_reader(&state, &headers).await?;
     let fragment = q.fragment.as_deref() == Some("1");
-    let sort = Sort::parse(q.sort.as_deref());
+    // None: the default, Featured when the story has featured comments, else oldest first.
+    let sort = q.sort.as_deref().map(|s| Sort::parse(Some(s)));
     // Anonymous views without a notice are the same for everyone: kept per article.
     let key = (reader.is_none() && q.done.is_none()).then(|| {
         format!(
             "{}|{}|{}",
-            sort.as_str(),
+            sort.map_or("default", Sort::as_str),
             q.page.as_deref().unwrap_or("1"),
             fragment
         )
@@ -296,7 +299,7 @@ pub async fn first_page(
         &rules,
         comments,
         None,
-        Sort::Oldest,
+        None,
         req,
         &DiscussionQuery::default(),
     )?;
@@ -358,7 +361,7 @@ fn build_view(
     rules: &DiscussionRules,
     comments: Vec<Comment>,
     reader: Option<&SignedReader>,
-    sort: Sort,
+    requested: Option<Sort>,
     req: PageRequest,
     q: &DiscussionQuery,
 ) -> Result<DiscussionView, AppError> {
@@ -368,6 +371,21 @@ fn build_view(
         .iter()
         .filter(|c| c.status == CommentStatus::Published)
         .count();
+    let featured: Vec<&Comment> = comments
+        .iter()
+        .rev()
+        .filter(|c| c.featured && c.status == CommentStatus::Published)
+        .collect();
+    // Readers see featured comments first: their tab is the default when there are some.
+    let default_sort = if featured.is_empty() {
+        Sort::Oldest
+    } else {
+        Sort::Featured
+    };
+    let sort = match requested {
+        Some(Sort::Featured) | None => default_sort,
+        Some(s) => s,
+    };
     let visible: HashMap<i64, &Comment> = comments.iter().map(|c| (c.id.0, c)).collect();
     let mut children: HashMap<i64, Vec<&Comment>> = HashMap::new();
     let mut tops: Vec<&Comment> = Vec::new();
@@ -385,6 +403,8 @@ fn build_view(
                 .cmp(&a.recommends)
                 .then(a.created_at.cmp(&b.created_at))
         }),
+        // The featured comments alone, newest first, each without its thread.
+        Sort::Featured => tops.clone_from(&featured),
     }
     let tops: Vec<&Comment> = tops
         .into_iter()
@@ -395,13 +415,19 @@ fn build_view(
     let start = (req.offset() as usize).min(tops.len());
     let shown: Vec<CommentView> = tops[start..(start + per).min(tops.len())]
         .iter()
-        .map(|c| view_of(c, &children, 0, me, rules, site, now))
+        .map(|c| {
+            if sort == Sort::Featured {
+                view_of(c, &HashMap::new(), 0, me, rules, site, now)
+            } else {
+                view_of(c, &children, 0, me, rules, site, now)
+            }
+        })
         .collect();
     let path = format!("/discussion/{}/", article.id);
     let link = |s: Sort, page: u32| {
         let mut href = path.clone();
         let mut sep = '?';
-        if s != Sort::Oldest {
+        if s != default_sort {
             href.push_str(&format!("?sort={}", s.as_str()));
             sep = '&';
         }
@@ -410,14 +436,17 @@ fn build_view(
         }
         href
     };
+    let featured_label = format!("Featured ({})", featured.len());
     let sorts = [
+        (featured_label.as_str(), Sort::Featured),
         ("Oldest", Sort::Oldest),
         ("Newest", Sort::Newest),
         ("Most recommended", Sort::Recommended),
     ]
     .into_iter()
+    .filter(|(_, s)| *s != Sort::Featured || !featured.is_empty())
     .map(|(label, s)| SortLink {
-        label,
+        label: label.to_owned(),
         href: link(s, 1),
         current: s == sort,
     })
@@ -526,6 +555,7 @@ fn view_of(
             && discussion::may_edit(rules, c.created_at, now))
         .then(|| c.body.clone()),
         recommends: c.recommends,
+        featured: c.featured && c.status == CommentStatus::Published,
         depth: depth.min(discussion::MAX_DEPTH),
         replies,
     }
