@@ -63,8 +63,8 @@ pub use live::{NewMount, SourceNode};
 pub use mail_events::{Bounce, BounceOutcome, MAIL_EVENTS_SCOPE, NewSuppression, Suppression};
 pub use media::NewMedia;
 pub use newsletters::{
-    Consent, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter, NewsletterInput,
-    Progress, Subscribed, Subscriber, SubscriptionView, story_text,
+    Consent, DeliveryOutcome, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter,
+    NewsletterInput, Progress, Subscribed, Subscriber, SubscriptionView, story_text,
 };
 pub use people::NewPerson;
 pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};
