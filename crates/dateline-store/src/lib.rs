@@ -70,8 +70,8 @@ pub use moderation::{
     TabCounts,
 };
 pub use newsletters::{
-    Consent, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter, NewsletterInput,
-    Progress, Subscribed, Subscriber, SubscriptionView, story_text,
+    Consent, DeliveryOutcome, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter,
+    NewsletterInput, Progress, Subscribed, Subscriber, SubscriptionView, story_text,
 };
 pub use pages::{FooterLink, ImportedPage, PageInput, PageRevision};
 pub use people::NewPerson;

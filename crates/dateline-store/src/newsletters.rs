@@ -4,8 +4,9 @@
 //!
 //! Sending exactly once rests on the delivery rows: an issue is queued by inserting one
 //! `queued` row per active, unsuppressed subscriber (unique per issue and subscriber, in the
-//! same transaction as the send job), and the sender moves each row `queued → sending` just
-//! before the SMTP transaction and `sending → sent` just after it, both as conditional
+//! same transaction as the send job), and the sender moves a batch's rows `queued → sending`
+//! before any of their SMTP transactions ([`Store::take_deliveries`], one commit) and records
+//! the answers after the last ([`Store::record_deliveries`], one commit), all as conditional
 //! UPDATEs, so two senders can never both take a row. A row a dead process left `sending` is
 //! made `uncertain` by the next run and never sent again. This module never sends, renders or
 //! signs anything, and never logs an address.
@@ -130,6 +131,23 @@ pub struct DeliveryTarget {
     pub suppressed: bool,
     /// A digest's message: the stories this subscriber's copy lists. Empty otherwise.
     pub stories: Vec<ArticleId>,
+}
+
+/// What became of one taken delivery ([`Store::record_deliveries`]): the server's answer, or
+/// the lack of one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The server took it (a 250 after the data): `sent`.
+    Sent,
+    /// The server refused it for good (a 5xx), or it could never be sent (an address SMTP
+    /// does not take, a message that cannot be built): `failed`, with the reason.
+    Failed(String),
+    /// It certainly did not go: a 4xx answer, or never handed over (no connection, or the
+    /// batch stopped before it): `queued` again.
+    Requeued,
+    /// Handed over without an answer (the connection broke, a timeout): the server may have
+    /// taken it, so it is never sent again.
+    Uncertain,
 }
 
 /// One active subscriber of a digest, with what earlier issues brought them
@@ -726,6 +744,94 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Take these queued deliveries of one batch for sending: `queued → sending` in one
+    /// UPDATE and one commit. The ids actually taken (a row another run took, or a subscriber
+    /// who left, is not), in no particular order; only those may be sent.
+    pub async fn take_deliveries(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids_json = serde_json::to_string(ids)
+            .map_err(|e| StoreError::Invalid(format!("delivery ids: {e}")))?;
+        let mut w = self.write().await?;
+        let taken: Vec<i64> = sqlx::query_scalar(&format!(
+            "UPDATE deliveries SET state = 'sending' WHERE state = 'queued' AND id IN ({}) \
+             RETURNING id",
+            self.backend.id_set("$1")
+        ))
+        .bind(ids_json)
+        .fetch_all(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(taken)
+    }
+
+    /// Record a batch's answers in one transaction: each row moves from the state the
+    /// single-row calls move it from (`sent` from `sending` or `uncertain`; the others from
+    /// `sending`), so a row another run settled meanwhile is left alone. Suppressed rows in
+    /// `bounced` go `queued → bounced` ([`Store::bounce_delivery`]). How many rows moved.
+    pub async fn record_deliveries(
+        &self,
+        outcomes: &[(i64, DeliveryOutcome)],
+        bounced: &[i64],
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        if outcomes.is_empty() && bounced.is_empty() {
+            return Ok(0);
+        }
+        let mut w = self.write().await?;
+        let mut moved = 0;
+        // The common answers, a 250 above all, go in one statement per kind; only failures,
+        // which carry their own reason, go one row at a time.
+        let mut sent = Vec::new();
+        let mut requeued = Vec::new();
+        let mut uncertain = Vec::new();
+        for (id, outcome) in outcomes {
+            match outcome {
+                DeliveryOutcome::Sent => sent.push(*id),
+                DeliveryOutcome::Requeued => requeued.push(*id),
+                DeliveryOutcome::Uncertain => uncertain.push(*id),
+                DeliveryOutcome::Failed(error) => {
+                    moved += sqlx::query(
+                        "UPDATE deliveries SET state = 'failed', error = $1 \
+                         WHERE id = $2 AND state = 'sending'",
+                    )
+                    .bind(error.as_str())
+                    .bind(*id)
+                    .execute(&mut *w.tx)
+                    .await?
+                    .rows_affected();
+                }
+            }
+        }
+        let sets: [(&[i64], &str, &str, Option<i64>); 4] = [
+            (&sent, "sent", "('sending', 'uncertain')", Some(micros(now))),
+            (&requeued, "queued", "('sending')", None),
+            (&uncertain, "uncertain", "('sending')", None),
+            (bounced, "bounced", "('queued')", None),
+        ];
+        for (ids, to, from, sent_at) in sets {
+            if ids.is_empty() {
+                continue;
+            }
+            let ids_json = serde_json::to_string(ids)
+                .map_err(|e| StoreError::Invalid(format!("delivery ids: {e}")))?;
+            moved += sqlx::query(&format!(
+                "UPDATE deliveries SET state = $1, sent_at = COALESCE($2, sent_at) \
+                 WHERE state IN {from} AND id IN ({})",
+                self.backend.id_set("$3")
+            ))
+            .bind(to)
+            .bind(sent_at)
+            .bind(ids_json)
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected();
+        }
+        w.commit().await?;
+        Ok(moved)
     }
 
     /// Whether the address is suppressed.

@@ -196,7 +196,15 @@ impl TestApp {
         backend: TestBackend,
         adjust: impl FnOnce(&mut Options),
     ) -> anyhow::Result<Self> {
-        let sink = MailSink::start().await?;
+        Self::start_with_sink_and(backend, MailSink::start().await?, adjust).await
+    }
+
+    /// [`TestApp::start_with_mail_and`] sending to `sink` (e.g. [`MailSink::start_picky`]).
+    pub async fn start_with_sink_and(
+        backend: TestBackend,
+        sink: MailSink,
+        adjust: impl FnOnce(&mut Options),
+    ) -> anyhow::Result<Self> {
         let mut options = smtp_options(sink.port);
         adjust(&mut options);
         let mut app = Self::start_with(backend, None, options).await?;

@@ -4,6 +4,11 @@
 //! conversation with it (EHLO, MAIL, RCPT, DATA, QUIT), so the tests check what really goes
 //! over the wire rather than a stand-in's idea of it.
 //!
+//! [`MailSink::start_picky`] is the same server answering as real ones sometimes do, by the
+//! recipient's local part: `refuse…` gets a 550 at RCPT, `defer…` a 451 the first time, and
+//! `drop…` the first time has its message stored and the connection cut before the answer
+//! (the sender cannot know the message arrived).
+//!
 //! The server process belongs to the sink and is killed when the sink is dropped.
 
 use anyhow::Context;
@@ -199,6 +204,44 @@ fn quoted_printable(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The picky server: aiosmtpd's `Mailbox` handler (so [`MailSink::messages`] reads what it
+/// kept), answering by the recipient's local part.
+const PICKY: &str = r#"
+import sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+
+class Picky(Mailbox):
+    def __init__(self, path):
+        super().__init__(path)
+        self.deferred = set()
+        self.dropped = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split('@')[0]
+        if local.startswith('refuse'):
+            return '550 5.1.1 No such mailbox here'
+        if local.startswith('defer') and address not in self.deferred:
+            self.deferred.add(address)
+            return '451 4.2.0 Greylisted, try again later'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        for address in envelope.rcpt_tos:
+            if address.split('@')[0].startswith('drop') and address not in self.dropped:
+                # Kept, then the connection cut before the answer: the sender cannot tell.
+                self.dropped.add(address)
+                server.transport.abort()
+        return answer
+
+port, maildir = int(sys.argv[1]), sys.argv[2]
+controller = Controller(Picky(maildir), hostname='127.0.0.1', port=port)
+controller.start()
+threading.Event().wait()
+"#;
+
 impl MailSink {
     /// Start the server on a free port and wait until it answers.
     pub async fn start() -> anyhow::Result<Self> {
@@ -209,11 +252,35 @@ impl MailSink {
     pub async fn start_on(port: u16) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating the maildir folder")?;
         let maildir = dir.path().join("maildir");
-        let server = tokio::process::Command::new(PYTHON)
+        let mut command = tokio::process::Command::new(PYTHON);
+        command
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
+            .arg(&maildir);
+        Self::spawn(command, port, dir).await
+    }
+
+    /// A server that refuses, defers and drops some recipients (see the module's note).
+    pub async fn start_picky() -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let dir = tempfile::tempdir().context("creating the maildir folder")?;
+        let maildir = dir.path().join("maildir");
+        let mut command = tokio::process::Command::new(PYTHON);
+        command
+            .arg("-c")
+            .arg(PICKY)
+            .arg(port.to_string())
+            .arg(&maildir);
+        Self::spawn(command, port, dir).await
+    }
+
+    async fn spawn(
+        mut command: tokio::process::Command,
+        port: u16,
+        dir: tempfile::TempDir,
+    ) -> anyhow::Result<Self> {
+        let server = command
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .kill_on_drop(true)

@@ -708,3 +708,227 @@ mod the_rate_limit_holds_the_rest_until_the_window_moves {
         rate_limited(TestBackend::Postgres).await
     }
 }
+
+/// One batch sent over several connections at once to a server that refuses two recipients
+/// for good, defers two (a 451 the first time) and cuts the connection after taking one
+/// message: every row ends where it must, and the run that follows sends the deferred and the
+/// untried ones, never the one whose answer was lost, and nothing twice.
+async fn a_batch_meets_refusals_deferrals_and_a_dropped_connection(
+    backend: TestBackend,
+) -> anyhow::Result<()> {
+    let sink = dateline_testkit::MailSink::start_picky().await?;
+    let app = TestApp::start_with_sink_and(backend, sink, |o| {
+        o.newsletters.batch = 50;
+        o.newsletters.concurrency = 4;
+    })
+    .await?;
+    let n = app
+        .store
+        .create_newsletter(&letter_input("morning", "The Morning"), app.clock.now())
+        .await?;
+    let mut ok = Vec::new();
+    for i in 0..12 {
+        ok.push(format!("ok{i}@example.org"));
+    }
+    let refused = ["refuse1@example.org", "refuse2@example.org"];
+    let deferred = ["defer1@example.org", "defer2@example.org"];
+    let dropped = "drop1@example.org";
+    let everyone: Vec<&str> = ok
+        .iter()
+        .map(String::as_str)
+        .chain(refused)
+        .chain(deferred)
+        .chain([dropped])
+        .collect();
+    for a in &everyone {
+        confirmed(&app, a, n.id).await?;
+    }
+    let issue = app
+        .store
+        .create_issue(n.id, &issue_input("Picky"), app.clock.now())
+        .await?;
+    let service = app.state.newsletters.clone().context("newsletters")?;
+    assert_eq!(service.send_issue(issue.id).await?, 17);
+    let jobs = app.state.jobs.queue();
+    // The first run ends with an error (a deferral, a lost answer): its retry is due later, and
+    // the fixed clock holds it.
+    assert!(
+        jobs.settled(
+            &dateline_web::newsletters::SEND,
+            std::time::Duration::from_secs(20)
+        )
+        .await,
+        "the first run did not end"
+    );
+    let p = app.store.issue_progress(issue.id).await?;
+    assert_eq!(
+        p.sending, 0,
+        "every taken row has its answer recorded: {p:?}"
+    );
+    assert_eq!(p.failed, 2, "both refusals are failed: {p:?}");
+    assert_eq!(p.uncertain, 1, "the lost answer is uncertain: {p:?}");
+    assert!(p.queued >= 2, "both deferrals are queued again: {p:?}");
+    assert_eq!(p.total(), 17);
+    assert_eq!(app.store.issue(issue.id).await?.state, "sending");
+    // The retry: the deferred and any row the first run stopped before are sent now.
+    app.clock
+        .set(app.clock.now() + jiff::SignedDuration::from_secs(6));
+    jobs.wake();
+    let p = settled(&app, issue.id).await?;
+    assert_eq!(
+        (p.sent, p.failed, p.uncertain, p.queued, p.total()),
+        (14, 2, 1, 0, 17),
+        "{p:?}"
+    );
+    assert!(
+        jobs.settled(
+            &dateline_web::newsletters::SEND,
+            std::time::Duration::from_secs(20)
+        )
+        .await
+    );
+    assert_eq!(app.store.issue(issue.id).await?.state, "sent");
+    let mail = app.mail.as_ref().context("mail")?;
+    for a in ok.iter().map(String::as_str).chain(deferred) {
+        assert_eq!(mail.to(a).await?.len(), 1, "{a}");
+    }
+    for a in refused {
+        assert!(mail.to(a).await?.is_empty(), "{a}");
+    }
+    // The server kept the dropped message; the sender could not know, and never sent it again.
+    assert_eq!(mail.to(dropped).await?.len(), 1, "{dropped}");
+    assert_eq!(mail.messages().await?.len(), 15);
+    Ok(())
+}
+
+mod a_batch_meets_refusals_deferrals_and_a_dropped_connection {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() -> anyhow::Result<()> {
+        a_batch_meets_refusals_deferrals_and_a_dropped_connection(TestBackend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() -> anyhow::Result<()> {
+        a_batch_meets_refusals_deferrals_and_a_dropped_connection(TestBackend::Postgres).await
+    }
+}
+
+backend_test!(
+    a_batch_is_taken_once_and_its_answers_recorded_together,
+    |app| {
+        use dateline_store::DeliveryOutcome;
+        let n = app
+            .store
+            .create_newsletter(&letter_input("morning", "The Morning"), app.clock.now())
+            .await?;
+        for i in 0..6 {
+            confirmed(&app, &format!("r{i}@example.org"), n.id).await?;
+        }
+        let issue = app
+            .store
+            .create_issue(n.id, &issue_input("Batch"), app.clock.now())
+            .await?;
+        let job = NewJob {
+            kind: "newsletter.send".to_owned(),
+            payload: format!("{{\"issue_id\":{}}}", issue.id),
+            dedupe_key: Some(format!("issue:{}", issue.id)),
+            // Due later than this test looks: no runner takes it.
+            run_at: app.clock.now() + jiff::SignedDuration::from_hours(24),
+            max_attempts: 20,
+        };
+        assert_eq!(
+            app.store
+                .queue_issue(issue.id, &job, app.clock.now())
+                .await?,
+            6
+        );
+        let rows = app.store.next_deliveries(issue.id, 10).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        // Another run took the first row already: the batch takes the other five, once.
+        assert!(app.store.start_delivery(ids[0]).await?);
+        let mut taken = app.store.take_deliveries(&ids).await?;
+        taken.sort_unstable();
+        assert_eq!(taken, ids[1..].to_vec());
+        assert!(app.store.take_deliveries(&ids).await?.is_empty());
+        assert!(app.store.take_deliveries(&[]).await?.is_empty());
+        let p = app.store.issue_progress(issue.id).await?;
+        assert_eq!((p.sending, p.queued), (6, 0), "{p:?}");
+        // A run that took over meanwhile made the first row uncertain; this batch's answers
+        // come in one go, and only rows this batch holds move (a late 250 still counts).
+        assert_eq!(app.store.settle_interrupted(issue.id).await?, 6);
+        let outcomes = vec![
+            (ids[1], DeliveryOutcome::Sent),
+            (
+                ids[2],
+                DeliveryOutcome::Failed("550 no such user".to_owned()),
+            ),
+            (ids[3], DeliveryOutcome::Requeued),
+            (ids[4], DeliveryOutcome::Uncertain),
+            (ids[5], DeliveryOutcome::Sent),
+        ];
+        // Everything is uncertain now: only the two 250s move it (to sent).
+        assert_eq!(
+            app.store
+                .record_deliveries(&outcomes, &[], app.clock.now())
+                .await?,
+            2
+        );
+        let p = app.store.issue_progress(issue.id).await?;
+        assert_eq!((p.sent, p.uncertain, p.total()), (2, 4, 6), "{p:?}");
+
+        // A second issue, answered while its rows are still `sending`.
+        let second = app
+            .store
+            .create_issue(n.id, &issue_input("Batch two"), app.clock.now())
+            .await?;
+        let job = NewJob {
+            payload: format!("{{\"issue_id\":{}}}", second.id),
+            dedupe_key: Some(format!("issue:{}", second.id)),
+            ..job
+        };
+        app.store
+            .queue_issue(second.id, &job, app.clock.now())
+            .await?;
+        let rows = app.store.next_deliveries(second.id, 10).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        assert_eq!(app.store.take_deliveries(&ids[..5]).await?.len(), 5);
+        let outcomes = vec![
+            (ids[0], DeliveryOutcome::Sent),
+            (
+                ids[1],
+                DeliveryOutcome::Failed("550 no such user".to_owned()),
+            ),
+            (ids[2], DeliveryOutcome::Requeued),
+            (ids[3], DeliveryOutcome::Uncertain),
+            (ids[4], DeliveryOutcome::Sent),
+        ];
+        // The sixth row was never taken: as a suppressed address's row it goes bounced.
+        assert_eq!(
+            app.store
+                .record_deliveries(&outcomes, &[ids[5]], app.clock.now())
+                .await?,
+            6
+        );
+        let p = app.store.issue_progress(second.id).await?;
+        assert_eq!(
+            (
+                p.sent,
+                p.failed,
+                p.queued,
+                p.uncertain,
+                p.bounced,
+                p.sending
+            ),
+            (2, 1, 1, 1, 1, 0),
+            "{p:?}"
+        );
+        // Recording again moves nothing: each answer lands once.
+        assert_eq!(
+            app.store
+                .record_deliveries(&outcomes, &[ids[5]], app.clock.now())
+                .await?,
+            0
+        );
+        Ok(())
+    }
+);

@@ -2,21 +2,25 @@
 //! SMTP settings (no SMTP, no newsletters) and adds three job kinds to the runner:
 //! `newsletter.confirm` (the double opt-in mail, whose signed link is made when it is sent),
 //! `newsletter.digest` (a digest's issue at each slot of its schedule: `digest.rs`)
-//! and `newsletter.send` (one per issue: its delivery rows sent in batches over a pooled SMTP
-//! connection). Pages live in `pages.rs` (readers) and `newsroom/newsletters.rs` (editors).
+//! and `newsletter.send` (one per issue: its delivery rows sent in batches, each batch's
+//! messages over up to `[newsletters] concurrency` SMTP connections at once: `bulk.rs`).
+//! Pages live in `pages.rs` (readers) and `newsroom/newsletters.rs` (editors).
 //!
-//! Exactly once: each delivery row goes `queued → sending` (a conditional UPDATE) just before
-//! its SMTP transaction and `sending → sent` just after the server's answer, so a run that
-//! takes the issue over after a crash or a lease expiry never sends a row already sent, and
-//! marks the rows a dead run left `sending` as `uncertain` instead of sending them again.
-//! The one window is between the server's 250 and the UPDATE that follows: at most one
-//! message per issue per dying process, reported as `uncertain`, never duplicated.
+//! Exactly once: a batch's delivery rows go `queued → sending` in one conditional UPDATE (one
+//! commit) before any of its messages is handed over, and the server's answers are recorded
+//! in one transaction after the last (`sent`; `failed` on a 5xx; `queued` again on a 4xx or
+//! when never handed over; `uncertain` when handed over without an answer). A run that takes
+//! the issue over after a crash or a lease expiry never sends a row already taken, and marks
+//! the rows a dead run left `sending` as `uncertain` instead of sending them again. The one
+//! window is between the server's 250 and the batch's commit: at most one batch
+//! (`[newsletters] batch`) per dying process, reported as `uncertain`, never duplicated.
 //!
 //! Links in the mail are signed with HMAC-SHA256 under a key kept in the store
 //! (`newsletter_keys`, made on first start) so every node checks every other's links: a
 //! confirmation link (subscriber, newsletters, expiry), a preference link (subscriber) and a
 //! one-click unsubscribe link (subscriber, newsletter). Never logs an address or a token.
 
+mod bulk;
 pub mod digest;
 pub mod events;
 pub mod inbound;
@@ -29,7 +33,7 @@ use crate::jobs::{Handlers, JobQueue, Kind};
 use crate::mail::{SmtpSettings, transport};
 use anyhow::Context;
 use dateline_core::newsletter::confirm_mail;
-use dateline_store::{Issue, Job, NewJob, Newsletter, Store, StoreError};
+use dateline_store::{DeliveryOutcome, Issue, Job, NewJob, Newsletter, Store, StoreError};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use links::{LinkSigner, Signed};
@@ -45,8 +49,11 @@ pub struct NewsletterOptions {
     pub per_minute: Option<u32>,
     /// Most messages sent per hour across the site; None: no limit.
     pub per_hour: Option<u32>,
-    /// Messages taken from the store at a time.
+    /// Messages taken from the store at a time: each batch's rows are taken in one commit and
+    /// its answers recorded in one, so a crash leaves at most this many `uncertain`.
     pub batch: u32,
+    /// Messages in flight at once, each over its own SMTP connection.
+    pub concurrency: u32,
     /// Soft bounces (a full mailbox, a server away) after which an address is suppressed.
     pub soft_bounce_limit: u32,
 }
@@ -57,6 +64,7 @@ impl Default for NewsletterOptions {
             per_minute: None,
             per_hour: None,
             batch: 100,
+            concurrency: 10,
             soft_bounce_limit: 3,
         }
     }
@@ -109,6 +117,8 @@ struct Inner {
     store: Store,
     clock: Clock,
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// For the send runs' own connections (`bulk.rs`).
+    smtp: SmtpSettings,
     from: Mailbox,
     dkim: Option<Arc<crate::mail::Dkim>>,
     signer: LinkSigner,
@@ -137,6 +147,7 @@ impl Newsletters {
             store,
             queue,
             transport,
+            smtp: smtp.clone(),
             from,
             dkim: smtp.dkim.clone(),
             signer: LinkSigner::new(key.as_bytes()),
@@ -342,7 +353,7 @@ impl Inner {
         Ok(room)
     }
 
-    async fn send_issue(&self, job: &Job) -> anyhow::Result<()> {
+    async fn send_issue(self: &Arc<Self>, job: &Job) -> anyhow::Result<()> {
         let p: SendPayload =
             serde_json::from_str(&job.payload).context("reading the job's payload")?;
         let issue = match self.store.issue(p.issue_id).await {
@@ -350,7 +361,7 @@ impl Inner {
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
-        let newsletter = self.store.newsletter(issue.newsletter_id).await?;
+        let newsletter = Arc::new(self.store.newsletter(issue.newsletter_id).await?);
         // This run holds the issue's job: a row still `sending` was left by a run that died
         // between taking it and recording the server's answer.
         let left = self.store.settle_interrupted(issue.id).await?;
@@ -361,10 +372,12 @@ impl Inner {
                 "an interrupted send left messages whose fate is unknown: not sent again"
             );
         }
-        let site = self.store.site_settings().await?;
+        let site = Arc::new(self.store.site_settings().await?);
         let base = site.base_url.trim_end_matches('/').to_owned();
+        let conns = bulk::Connections::new(&self.smtp)?;
+        let shared = Arc::new(issue.clone());
         let mut stories = digest::Stories::default();
-        loop {
+        let result = loop {
             let room = self.room().await?;
             if room == Some(0) {
                 // Come back when the window has moved on; the job's dedupe key makes this the
@@ -382,6 +395,7 @@ impl Inner {
                     issue_id = issue.id,
                     "rate limit reached: sending resumes later"
                 );
+                conns.close().await;
                 return Ok(());
             }
             let take = room.map_or(self.options.batch, |r| {
@@ -389,12 +403,12 @@ impl Inner {
             });
             let batch = self.store.next_deliveries(issue.id, take).await?;
             if batch.is_empty() {
-                break;
+                break Ok(());
             }
             // A server that is away fails here, before any row is taken, so nothing becomes
             // uncertain for want of a connection.
-            self.transport
-                .test_connection()
+            conns
+                .ready()
                 .await
                 .context("connecting to the SMTP server")?;
             stories
@@ -403,16 +417,33 @@ impl Inner {
                     batch.iter().flat_map(|t| t.stories.iter().copied()),
                 )
                 .await?;
+            let mut copies = Vec::with_capacity(batch.len());
             for target in batch {
-                if target.stories.is_empty() {
-                    self.deliver(&site, &newsletter, &issue, &target).await?;
+                let copy = if target.stories.is_empty() {
+                    shared.clone()
                 } else {
                     // A digest: this subscriber's own copy.
-                    let copy = stories.copy_of(&issue, &base, &target.stories);
-                    self.deliver(&site, &newsletter, &copy, &target).await?;
-                }
+                    Arc::new(stories.copy_of(&issue, &base, &target.stories))
+                };
+                copies.push((target, copy));
             }
-        }
+            let done = self.send_batch(&site, &newsletter, copies, &conns).await?;
+            if done.deferred > 0 {
+                break Err(anyhow::anyhow!(
+                    "the SMTP server deferred {} newsletter message(s): {}",
+                    done.deferred,
+                    done.first_error
+                ));
+            }
+            if done.broken {
+                break Err(anyhow::anyhow!(
+                    "sending newsletters failed: {}",
+                    done.first_error
+                ));
+            }
+        };
+        conns.close().await;
+        result?;
         if self
             .store
             .finish_issue_if_done(issue.id, self.clock.now())
@@ -423,68 +454,176 @@ impl Inner {
         Ok(())
     }
 
-    async fn deliver(
-        &self,
-        site: &dateline_core::site::SiteSettings,
-        newsletter: &Newsletter,
-        issue: &Issue,
-        target: &dateline_store::DeliveryTarget,
-    ) -> anyhow::Result<()> {
-        if target.suppressed {
-            // Suppressed after the issue was queued (a bounce, a complaint): never sent, and
-            // counted as bounced in the issue's progress.
-            self.store.bounce_delivery(target.id).await?;
-            return Ok(());
+    /// One batch: its rows taken `sending` in one commit, its messages built, signed (on the
+    /// blocking pool, so both cores sign) and sent over up to `concurrency` connections at
+    /// once, and every answer recorded in one commit. A process that dies between the two
+    /// commits leaves the batch's rows `sending`, which the next run makes `uncertain`: a
+    /// crash costs at most one batch, never a duplicate. After the first message without an
+    /// answer (the server went away) no further message of the batch is handed over; those
+    /// are queued again, as they certainly did not go.
+    async fn send_batch(
+        self: &Arc<Self>,
+        site: &Arc<dateline_core::site::SiteSettings>,
+        newsletter: &Arc<Newsletter>,
+        batch: Vec<(dateline_store::DeliveryTarget, Arc<Issue>)>,
+        conns: &bulk::Connections,
+    ) -> anyhow::Result<BatchDone> {
+        use futures::StreamExt;
+        let mut bounced = Vec::new();
+        let mut wanted = Vec::new();
+        for (target, copy) in batch {
+            if target.suppressed {
+                // Suppressed after the issue was queued (a bounce, a complaint): never sent,
+                // and counted as bounced in the issue's progress.
+                bounced.push(target.id);
+            } else {
+                wanted.push((target, copy));
+            }
         }
-        let to: Mailbox = match target.email.parse() {
-            Ok(m) => m,
-            Err(_) => {
-                if self.store.start_delivery(target.id).await? {
-                    self.store
-                        .fail_delivery(target.id, "not an address SMTP takes")
-                        .await?;
+        let ids: Vec<i64> = wanted.iter().map(|(t, _)| t.id).collect();
+        // Taken now or never: a row another run took is sent by that run.
+        let taken: std::collections::HashSet<i64> = self
+            .store
+            .take_deliveries(&ids)
+            .await?
+            .into_iter()
+            .collect();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sends = wanted
+            .into_iter()
+            .filter(|(t, _)| taken.contains(&t.id))
+            .map(|(target, copy)| {
+                let stop = stop.clone();
+                async move {
+                    let outcome = self
+                        .send_one(site, newsletter, &copy, &target, conns, &stop)
+                        .await;
+                    (target.id, outcome)
                 }
-                return Ok(());
-            }
-        };
-        let m = message::build(&message::Parts {
-            site,
-            newsletter,
-            issue,
-            from: &self.from,
-            to,
-            subscriber_id: target.subscriber_id,
-            signer: &self.signer,
-            now: self.clock.now(),
-        })?;
-        let m = self.signed(m);
-        // Taken now or never: another run that took it sends it instead.
-        if !self.store.start_delivery(target.id).await? {
-            return Ok(());
+            });
+        let answers: Vec<(i64, Sent)> = futures::stream::iter(sends)
+            .buffer_unordered(self.options.concurrency.max(1) as usize)
+            .collect()
+            .await;
+        let mut done = BatchDone::default();
+        let mut outcomes = Vec::with_capacity(answers.len());
+        for (id, sent) in answers {
+            let outcome = match sent {
+                Sent::Answered(bulk::Answer::Sent) => {
+                    done.sent += 1;
+                    DeliveryOutcome::Sent
+                }
+                Sent::Answered(bulk::Answer::Refused(e)) => DeliveryOutcome::Failed(e),
+                Sent::Unsendable(e) => DeliveryOutcome::Failed(e),
+                Sent::Answered(bulk::Answer::Deferred(e)) => {
+                    done.deferred += 1;
+                    done.note(e);
+                    DeliveryOutcome::Requeued
+                }
+                Sent::Answered(bulk::Answer::NotSent(e)) => {
+                    done.broken = true;
+                    done.note(e);
+                    DeliveryOutcome::Requeued
+                }
+                Sent::Stopped => DeliveryOutcome::Requeued,
+                Sent::Answered(bulk::Answer::NoAnswer(e)) => {
+                    // The server may have taken it: never sent again, so never twice; the
+                    // issue's progress counts it.
+                    done.broken = true;
+                    done.note(e);
+                    DeliveryOutcome::Uncertain
+                }
+            };
+            outcomes.push((id, outcome));
         }
-        match self.transport.send(m).await {
-            Ok(_) => {
-                self.store
-                    .finish_delivery(target.id, self.clock.now())
-                    .await?;
-                self.sent.send_modify(|n| *n += 1);
-                Ok(())
-            }
-            Err(e) if e.is_permanent() => {
-                self.store.fail_delivery(target.id, &format!("{e}")).await?;
-                Ok(())
-            }
-            Err(e) if e.is_transient() => {
-                // A 4xx answer: the server said it did not take the message, for now.
-                self.store.requeue_delivery(target.id).await?;
-                Err(anyhow::Error::new(e).context("the SMTP server deferred a newsletter"))
-            }
-            Err(e) => {
-                // No answer (the connection broke, a timeout): the server may have taken it.
-                // Never sent again, so never twice; the issue's progress counts it.
-                self.store.uncertain_delivery(target.id).await?;
-                Err(anyhow::Error::new(e).context("sending a newsletter failed"))
-            }
+        self.store
+            .record_deliveries(&outcomes, &bounced, self.clock.now())
+            .await?;
+        self.sent.send_modify(|n| *n += done.sent);
+        Ok(done)
+    }
+
+    /// Build, sign and send one taken row's message.
+    async fn send_one(
+        self: &Arc<Self>,
+        site: &Arc<dateline_core::site::SiteSettings>,
+        newsletter: &Arc<Newsletter>,
+        issue: &Arc<Issue>,
+        target: &dateline_store::DeliveryTarget,
+        conns: &bulk::Connections,
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Sent {
+        use std::sync::atomic::Ordering;
+        if stop.load(Ordering::Acquire) {
+            return Sent::Stopped;
+        }
+        let Ok(to) = target.email.parse::<Mailbox>() else {
+            return Sent::Unsendable("not an address SMTP takes".to_owned());
+        };
+        let (me, site, newsletter, issue) = (
+            self.clone(),
+            site.clone(),
+            newsletter.clone(),
+            issue.clone(),
+        );
+        let subscriber_id = target.subscriber_id;
+        let now = self.clock.now();
+        // RSA signing costs a millisecond or two: off the async threads, across the cores.
+        let built = tokio::task::spawn_blocking(move || {
+            let m = message::build(&message::Parts {
+                site: &site,
+                newsletter: &newsletter,
+                issue: &issue,
+                from: &me.from,
+                to,
+                subscriber_id,
+                signer: &me.signer,
+                now,
+            })?;
+            let m = me.signed(m);
+            anyhow::Ok((m.envelope().clone(), m.formatted()))
+        })
+        .await;
+        let (envelope, data) = match built {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => return Sent::Unsendable(format!("building the message: {e:#}")),
+            Err(e) => return Sent::Unsendable(format!("building the message: {e}")),
+        };
+        // Checked again: another message may have lost the server while this one was built.
+        if stop.load(Ordering::Acquire) {
+            return Sent::Stopped;
+        }
+        let answer = conns.send(&envelope, &data).await;
+        if matches!(answer, bulk::Answer::NoAnswer(_) | bulk::Answer::NotSent(_)) {
+            stop.store(true, Ordering::Release);
+        }
+        Sent::Answered(answer)
+    }
+}
+
+/// What one taken row's send came to, before it is recorded.
+enum Sent {
+    Answered(bulk::Answer),
+    /// It can never be sent (an address SMTP does not take, a message that cannot be built).
+    Unsendable(String),
+    /// Not handed over: the batch stopped after the server went away.
+    Stopped,
+}
+
+/// A batch's tally.
+#[derive(Default)]
+struct BatchDone {
+    sent: u64,
+    deferred: u64,
+    /// A message went without an answer, or no connection could be made.
+    broken: bool,
+    first_error: String,
+}
+
+impl BatchDone {
+    fn note(&mut self, e: String) {
+        if self.first_error.is_empty() {
+            self.first_error = e;
         }
     }
 }

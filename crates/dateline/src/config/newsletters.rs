@@ -1,5 +1,5 @@
 //! The `[mail]` table (DKIM signing of every message the site sends) and the `[newsletters]`
-//! table (sending rate limits, batch size, soft bounces before suppression). A part of `config`; the DKIM key is read from
+//! table (sending rate limits, batch size, messages in flight, soft bounces before suppression). A part of `config`; the DKIM key is read from
 //! its file here, before the port opens, and a key that does not load stops the start with a
 //! sentence naming the file, never the key.
 
@@ -27,6 +27,7 @@ pub struct NewslettersFile {
     pub per_minute: Option<u32>,
     pub per_hour: Option<u32>,
     pub batch: Option<u32>,
+    pub concurrency: Option<u32>,
     pub soft_bounce_limit: Option<u32>,
 }
 
@@ -66,6 +67,9 @@ pub fn resolve_mail(
     }
 }
 
+/// The most messages in flight (`[newsletters] concurrency`).
+pub const MAX_CONCURRENCY: u32 = 50;
+
 pub fn resolve_newsletters(file: Option<NewslettersFile>) -> anyhow::Result<NewsletterOptions> {
     let file = file.unwrap_or_default();
     let defaults = NewsletterOptions::default();
@@ -73,16 +77,28 @@ pub fn resolve_newsletters(file: Option<NewslettersFile>) -> anyhow::Result<News
         ("per_minute", file.per_minute),
         ("per_hour", file.per_hour),
         ("batch", file.batch),
+        ("concurrency", file.concurrency),
         ("soft_bounce_limit", file.soft_bounce_limit),
     ] {
         if v == Some(0) {
-            bail!("newsletters: {name} must be at least 1 (leave it out for no limit)");
+            bail!(
+                "newsletters: {name} must be at least 1 (leave it out for the default: no limit \
+                 for per_minute and per_hour)"
+            );
         }
+    }
+    // Each message in flight holds a connection to the SMTP server; relays cap a client's
+    // connections (Postfix at 50 by default), and more than that buys nothing.
+    if let Some(n) = file.concurrency
+        && n > MAX_CONCURRENCY
+    {
+        bail!("newsletters: concurrency must be at most {MAX_CONCURRENCY}, not {n}");
     }
     Ok(NewsletterOptions {
         per_minute: file.per_minute,
         per_hour: file.per_hour,
         batch: file.batch.unwrap_or(defaults.batch),
+        concurrency: file.concurrency.unwrap_or(defaults.concurrency),
         soft_bounce_limit: file.soft_bounce_limit.unwrap_or(defaults.soft_bounce_limit),
     })
 }

@@ -379,3 +379,25 @@ fn metrics_and_log_format_come_from_flags_or_the_file() {
     assert!(resolve(args(&["--data", &data])).is_err());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_newsletter_concurrency_is_checked_and_defaults_to_ten() {
+    use super::newsletters::{NewslettersFile, resolve_newsletters};
+    let defaults = resolve_newsletters(None).expect("the defaults resolve");
+    assert_eq!(defaults.concurrency, 10);
+    assert_eq!(defaults.batch, 100);
+    let set = resolve_newsletters(Some(NewslettersFile {
+        concurrency: Some(4),
+        ..NewslettersFile::default()
+    }))
+    .expect("resolves");
+    assert_eq!(set.concurrency, 4);
+    for bad in [0, 51] {
+        let err = resolve_newsletters(Some(NewslettersFile {
+            concurrency: Some(bad),
+            ..NewslettersFile::default()
+        }))
+        .expect_err("refused");
+        assert!(format!("{err:#}").contains("concurrency"), "{err:#}");
+    }
+}
