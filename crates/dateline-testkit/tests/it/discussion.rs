@@ -728,7 +728,7 @@ fn executable(page: &Page) -> Vec<String> {
     const ALLOWED: &[&str] = &[
         "section", "header", "h2", "p", "a", "span", "strong", "nav", "ul", "ol", "li", "time",
         "div", "br", "details", "summary", "form", "input", "textarea", "button", "label",
-        "select", "option",
+        "select", "option", "dl", "dt", "dd", "fieldset", "legend",
     ];
     let mut found = Vec::new();
     for el in page.all("*") {

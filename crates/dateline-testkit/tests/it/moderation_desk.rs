@@ -129,7 +129,7 @@ backend_test!(desk_tabs_count_filter_order_and_page, |app| {
         .await?;
     assert_eq!(listed(&reported), [fine]);
     assert_eq!(
-        reported.text(&format!("#mod-{fine} .mod-reports li li")),
+        reported.text(&format!("#mod-{fine} .mod-reports li")),
         "Off topic"
     );
     assert!(
@@ -215,12 +215,15 @@ backend_test!(desk_tabs_count_filter_order_and_page, |app| {
     let next = first.attr(".mod-pager a[rel=next]", "href");
     assert_eq!(next, "/newsroom/comments?tab=unmoderated&page=2");
     let second = moderator.page(&next, 200).await?;
-    assert_eq!(listed(&second), [money, fine]);
+    // 23 newest first: the 20 newest, then the oldest of the 21 and the two from before.
+    let second = listed(&second);
+    assert_eq!(second.len(), 3, "{second:?}");
+    assert_eq!(second[1..], [money, fine]);
     // A page past the end shows the last one.
     let past = moderator
         .page("/newsroom/comments?tab=unmoderated&page=9", 200)
         .await?;
-    assert_eq!(listed(&past), [money, fine]);
+    assert_eq!(listed(&past)[1..], [money, fine]);
     Ok(())
 });
 
@@ -594,12 +597,12 @@ backend_test!(desk_permissions_shortcuts_and_new_count, |app| {
         .get(&format!("/newsroom/comments/new?after={latest}"))
         .await?;
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        res.headers()
-            .get("cache-control")
-            .and_then(|v| v.to_str().ok()),
-        Some("no-store")
-    );
+    let cache = res
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(cache.starts_with("no-store"), "{cache}");
     let json: serde_json::Value = res.json().await?;
     assert_eq!(json["new"], 2);
     let json: serde_json::Value = moderator

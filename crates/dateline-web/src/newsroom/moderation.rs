@@ -585,7 +585,11 @@ async fn count_new(
 ) -> Result<Response, AppError> {
     user.require(Action::ModerateComments)?;
     let q = params.query()?;
-    let after = optional_id(&params.after, "newest comment id (after)")?.unwrap_or(0);
+    // 0 is the newest id of a site with no comment yet, as the desk draws it.
+    let after = match params.after.trim() {
+        "0" => 0,
+        raw => optional_id(raw, "newest comment id (after)")?.unwrap_or(0),
+    };
     let n = state.store.desk_newer(&q, CommentId(after)).await?;
     let mut res = axum::Json(serde_json::json!({ "new": n })).into_response();
     res.headers_mut()
