@@ -76,7 +76,7 @@ async fn show_openapi() -> Response {
 }
 
 /// Only API tokens write through the API.
-fn token_only(user: &CurrentUser) -> Result<(), AppError> {
+pub(super) fn token_only(user: &CurrentUser) -> Result<(), AppError> {
     if user.csrf.is_empty() {
         Ok(())
     } else {
@@ -87,7 +87,8 @@ fn token_only(user: &CurrentUser) -> Result<(), AppError> {
     }
 }
 
-fn answer<T: Serialize>(status: StatusCode, value: &T) -> Response {
+/// A JSON answer that no cache keeps (the newsroom API speaks for one person).
+pub(super) fn answer<T: Serialize>(status: StatusCode, value: &T) -> Response {
     let mut res = (status, axum::Json(value)).into_response();
     res.headers_mut().insert(
         header::CACHE_CONTROL,

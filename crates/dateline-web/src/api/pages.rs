@@ -6,6 +6,7 @@
 //! (`newsroom::pages`), so both refuse alike. Outside the page cache; answers are `no-store`;
 //! errors are `{"error": code, "message"}` as everywhere under `/api`.
 
+use super::newsroom::{answer, token_only};
 use crate::AppError;
 use crate::input::{JsonBody, PathId};
 use crate::newsroom::CurrentUser;
@@ -91,27 +92,6 @@ struct PageBody {
     created_at: Option<serde_json::Value>,
     #[serde(default)]
     updated_at: Option<serde_json::Value>,
-}
-
-fn answer<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    let mut res = (status, axum::Json(value)).into_response();
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store, private"),
-    );
-    res
-}
-
-/// Writes take an API token only: a cookie-authenticated write would need a form token.
-fn token_only(user: &CurrentUser) -> Result<(), AppError> {
-    if user.csrf.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "The write API takes an API token (Authorization: Bearer …), not a session cookie."
-                .to_owned(),
-        ))
-    }
 }
 
 async fn json_of(state: &AppState, p: &StaticPage) -> Result<PageJson, AppError> {
