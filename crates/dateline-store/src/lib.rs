@@ -84,7 +84,7 @@ pub use search::{Modified, SearchSource};
 pub use sections::NewSection;
 pub use sessions::{ApiToken, Session};
 pub use stream::LISTENER_APPLICATION_NAME;
-pub use tables::{Column, Snapshot, Table, TableSum, tables_at};
+pub use tables::{Cell, Column, Loader, Snapshot, Table, TableSum, parents_first, tables_at};
 
 use dateline_core::{ArticleId, MediaId, SectionId, TagId};
 use sqlx::AnyPool;
