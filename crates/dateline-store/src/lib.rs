@@ -20,6 +20,7 @@ mod corrections;
 mod desk;
 mod discussion;
 mod error;
+mod exported;
 pub mod feeds;
 mod imports;
 mod jobs;
@@ -59,6 +60,7 @@ pub use discussion::{
     ReaderSession,
 };
 pub use error::StoreError;
+pub use exported::{EXPORTED, Exported, WITHHELD_COLUMNS, WITHHELD_TABLES};
 pub use imports::{Imported, ImportedComment, ImportedStory, OldUrl};
 pub use jobs::{Job, JobCounts, JobFilter, NewJob};
 pub use listings::{ArticleSummary, Filter, FrontPage, Link};
@@ -84,7 +86,7 @@ pub use search::{Modified, SearchSource};
 pub use sections::NewSection;
 pub use sessions::{ApiToken, Session};
 pub use stream::LISTENER_APPLICATION_NAME;
-pub use tables::{Column, Snapshot, Table, TableSum, tables_at};
+pub use tables::{Cell, Column, Loader, Snapshot, Table, TableSum, parents_first, tables_at};
 
 use dateline_core::{ArticleId, MediaId, SectionId, TagId};
 use sqlx::AnyPool;

@@ -125,6 +125,28 @@ impl Store {
         Ok(m)
     }
 
+    /// Give the mount at `path` a new source password (its Argon2id PHC string); `NotFound`
+    /// when there is none. A mount imported from an export has none (`''`, which admits no
+    /// source) until this is done.
+    pub async fn set_live_mount_password(
+        &self,
+        path: &MountPath,
+        source_password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let mut w = self.write().await?;
+        let done = sqlx::query("UPDATE live_mounts SET source_password_hash = $1 WHERE path = $2")
+            .bind(source_password_hash.to_owned())
+            .bind(path.as_str())
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        w.announce(Change::Content);
+        w.commit().await?;
+        Ok(())
+    }
+
     /// Remove the mount at `path`; `NotFound` when there is none.
     pub async fn delete_live_mount(&self, path: &MountPath) -> Result<(), StoreError> {
         let mut w = self.write().await?;

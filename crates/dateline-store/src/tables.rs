@@ -8,8 +8,13 @@
 //! the schema uses) hashed with SHA-256, the row hashes sorted (so neither the order rows come
 //! back in nor a collation matters), and those hashed again.
 //!
-//! Nothing here announces a change: backups only read, and a migration writes into a database
-//! no node serves yet. The sqlx types never leave this module.
+//! The copy goes through a [`Loader`]: one transaction that takes rows table by table in
+//! batched INSERTs and moves identity sequences past the copied ids. `copy_from` feeds it from a
+//! [`Snapshot`]; `dateline import dateline` feeds it from an export's JSON lines, reading
+//! [`Snapshot::each_row`] on the other side (the columns an export names, never `*`).
+//!
+//! Nothing here announces a change: backups only read, and a migration or an import writes into
+//! a database no node serves yet. The sqlx types never leave this module.
 
 use crate::{Backend, Store, StoreError, backend};
 use futures::TryStreamExt;
@@ -49,7 +54,7 @@ pub struct TableSum {
 
 /// A value as the schema stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Cell {
+pub enum Cell {
     Null,
     Integer(i64),
     Text(String),
@@ -122,31 +127,23 @@ impl Store {
         from: &mut Snapshot,
         mut progress: impl FnMut(&str, u64, u64),
     ) -> Result<(), StoreError> {
-        let mut here = self.snapshot().await?;
-        let ours = here.tables().await?;
-        here.finish().await?;
+        let mut load = self.loader().await?;
         let theirs = from.tables().await?;
         let names = |t: &[Table]| t.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
-        if names(&ours) != names(&theirs) {
+        if names(load.tables()) != names(&theirs) {
             return Err(StoreError::Invalid(format!(
                 "the two databases have different tables: {:?} and {:?}",
                 names(&theirs),
-                names(&ours)
+                names(load.tables())
             )));
         }
         let order = parents_first(&theirs)?;
-        let mut tx = self.pool.begin().await?;
         for table in order.iter().rev() {
-            sqlx::query(&format!("DELETE FROM {}", quote(&table.name)))
-                .execute(&mut *tx)
-                .await?;
+            load.clear(&table.name, None).await?;
         }
         for table in &order {
-            let mine = ours
-                .iter()
-                .find(|t| t.name == table.name)
-                .ok_or_else(|| StoreError::Invalid(format!("no table {}", table.name)))?;
             let cols: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            let mine = load.table(&table.name)?;
             let mine_cols: Vec<&str> = mine.columns.iter().map(|c| c.name.as_str()).collect();
             if cols != mine_cols {
                 return Err(StoreError::Invalid(format!(
@@ -156,46 +153,209 @@ impl Store {
             }
             let total = from.count(table).await?;
             progress(&table.name, 0, total);
-            let per_statement = (2000 / cols.len().max(1)).max(1);
-            let list = cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
-            let mut batch: Vec<Vec<Cell>> = Vec::with_capacity(per_statement);
-            let mut copied = 0u64;
+            load.begin_table(&table.name, &cols)?;
             let conn = from.conn()?;
             let sql = select_sql(table, true);
             let mut rows = sqlx::query(&sql).fetch(&mut **conn);
             while let Some(row) = rows.try_next().await? {
-                batch.push(cells(table, &row)?);
-                if batch.len() == per_statement {
-                    insert(&mut tx, &table.name, &list, &mine.columns, &batch).await?;
-                    copied += batch.len() as u64;
-                    batch.clear();
-                    progress(&table.name, copied, total);
+                if load.push(cells(table, &row)?).await? {
+                    progress(&table.name, load.written(), total);
                 }
             }
             drop(rows);
-            if !batch.is_empty() {
-                insert(&mut tx, &table.name, &list, &mine.columns, &batch).await?;
-                copied += batch.len() as u64;
-            }
+            let copied = load.end_table().await?;
             progress(&table.name, copied, total);
-            if self.backend == Backend::Postgres {
-                for c in mine.columns.iter().filter(|c| c.identity) {
-                    // The next id is one past the largest copied (1 on an empty table).
-                    let sql = format!(
-                        "SELECT setval(pg_get_serial_sequence($1, $2), \
-                         COALESCE(MAX({col}), 0) + 1, false) FROM {t}",
-                        col = quote(&c.name),
-                        t = quote(&table.name)
-                    );
-                    sqlx::query(&sql)
-                        .bind(table.name.clone())
-                        .bind(c.name.clone())
-                        .execute(&mut *tx)
-                        .await?;
-                }
+        }
+        load.commit().await
+    }
+
+    /// A [`Loader`] into this database: one transaction, committed by [`Loader::commit`]
+    /// (dropped without it, nothing is kept).
+    pub async fn loader(&self) -> Result<Loader, StoreError> {
+        let mut here = self.snapshot().await?;
+        let tables = here.tables().await?;
+        here.finish().await?;
+        let tx = self.pool.begin().await?;
+        Ok(Loader {
+            tx,
+            backend: self.backend,
+            tables,
+            current: None,
+        })
+    }
+}
+
+/// Rows written into a database table by table, in one transaction: each table's rows in
+/// batched INSERTs of the columns named (the others take their defaults), ids as given, and
+/// on PostgreSQL its identity sequences moved past them when the table ends.
+pub struct Loader {
+    tx: sqlx::Transaction<'static, Any>,
+    backend: Backend,
+    tables: Vec<Table>,
+    current: Option<Load>,
+}
+
+/// The table a [`Loader`] is writing.
+struct Load {
+    table: String,
+    columns: Vec<Column>,
+    list: String,
+    per_statement: usize,
+    batch: Vec<Vec<Cell>>,
+    written: u64,
+}
+
+impl Loader {
+    /// This database's tables, as its catalogue describes them.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
+    /// The table `name`, or an error naming it.
+    pub fn table(&self, name: &str) -> Result<&Table, StoreError> {
+        self.tables
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| StoreError::Invalid(format!("there is no table {name}")))
+    }
+
+    /// Delete `table`'s rows (those matching `rows`, an SQL condition the caller writes).
+    pub async fn clear(&mut self, table: &str, rows: Option<&str>) -> Result<(), StoreError> {
+        let table = quote(&self.table(table)?.name);
+        let sql = match rows {
+            Some(cond) => format!("DELETE FROM {table} WHERE {cond}"),
+            None => format!("DELETE FROM {table}"),
+        };
+        sqlx::query(&sql).execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Start writing rows of `columns` (in this order) into `table`.
+    pub fn begin_table(&mut self, table: &str, columns: &[&str]) -> Result<(), StoreError> {
+        if let Some(open) = &self.current {
+            return Err(StoreError::Invalid(format!(
+                "the rows of {} are not finished",
+                open.table
+            )));
+        }
+        let t = self.table(table)?;
+        let columns = columns
+            .iter()
+            .map(|name| {
+                t.columns
+                    .iter()
+                    .find(|c| c.name == *name)
+                    .cloned()
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!("table {table} has no column {name}"))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let list = columns
+            .iter()
+            .map(|c| quote(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.current = Some(Load {
+            table: t.name.clone(),
+            per_statement: (2000 / columns.len().max(1)).max(1),
+            batch: Vec::new(),
+            columns,
+            list,
+            written: 0,
+        });
+        Ok(())
+    }
+
+    /// One row of the table begun, its cells in the columns' order. True when this row
+    /// filled a batch, which was written.
+    pub async fn push(&mut self, row: Vec<Cell>) -> Result<bool, StoreError> {
+        let load = self
+            .current
+            .as_mut()
+            .ok_or_else(|| StoreError::Invalid("no table is begun".to_owned()))?;
+        if row.len() != load.columns.len() {
+            return Err(StoreError::Invalid(format!(
+                "a row of {} has {} values for {} columns",
+                load.table,
+                row.len(),
+                load.columns.len()
+            )));
+        }
+        load.batch.push(row);
+        if load.batch.len() < load.per_statement {
+            return Ok(false);
+        }
+        insert(
+            &mut self.tx,
+            &load.table,
+            &load.list,
+            &load.columns,
+            &load.batch,
+        )
+        .await?;
+        load.written += load.batch.len() as u64;
+        load.batch.clear();
+        Ok(true)
+    }
+
+    /// Rows of the table begun written so far.
+    pub fn written(&self) -> u64 {
+        self.current.as_ref().map_or(0, |l| l.written)
+    }
+
+    /// Write what is left of the table begun and, on PostgreSQL, move its identity sequences
+    /// past the largest ids; the rows written.
+    pub async fn end_table(&mut self) -> Result<u64, StoreError> {
+        let Some(mut load) = self.current.take() else {
+            return Err(StoreError::Invalid("no table is begun".to_owned()));
+        };
+        if !load.batch.is_empty() {
+            insert(
+                &mut self.tx,
+                &load.table,
+                &load.list,
+                &load.columns,
+                &load.batch,
+            )
+            .await?;
+            load.written += load.batch.len() as u64;
+        }
+        if self.backend == Backend::Postgres {
+            let t = self.table(&load.table)?;
+            let identities: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|c| c.identity)
+                .map(|c| c.name.clone())
+                .collect();
+            for col in identities {
+                // The next id is one past the largest copied (1 on an empty table).
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence($1, $2), \
+                     COALESCE(MAX({c}), 0) + 1, false) FROM {t}",
+                    c = quote(&col),
+                    t = quote(&load.table)
+                );
+                sqlx::query(&sql)
+                    .bind(load.table.clone())
+                    .bind(col)
+                    .execute(&mut *self.tx)
+                    .await?;
             }
         }
-        tx.commit().await?;
+        Ok(load.written)
+    }
+
+    /// Keep everything written.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        if let Some(open) = &self.current {
+            return Err(StoreError::Invalid(format!(
+                "the rows of {} are not finished",
+                open.table
+            )));
+        }
+        self.tx.commit().await?;
         Ok(())
     }
 }
@@ -301,6 +461,66 @@ impl Snapshot {
         Ok(out)
     }
 
+    /// Every row of `columns` of `table` whose values match `rows` (an SQL condition the
+    /// caller writes), in `id` order when the table has one (so a reply comes after the
+    /// comment it answers) and otherwise by the columns named, handed to `each` one at a time:
+    /// never the whole table in memory. The rows handed over.
+    pub async fn each_row(
+        &mut self,
+        table: &Table,
+        columns: &[&str],
+        rows: Option<&str>,
+        mut each: impl FnMut(&[Cell]) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let chosen = Table {
+            name: table.name.clone(),
+            columns: columns
+                .iter()
+                .map(|name| {
+                    table
+                        .columns
+                        .iter()
+                        .find(|c| c.name == *name)
+                        .cloned()
+                        .ok_or_else(|| {
+                            StoreError::Invalid(format!(
+                                "table {} has no column {name}",
+                                table.name
+                            ))
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+            parents: table.parents.clone(),
+        };
+        let list = chosen
+            .columns
+            .iter()
+            .map(|c| quote(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let order = if table.columns.iter().any(|c| c.name == "id") {
+            "\"id\"".to_owned()
+        } else {
+            (1..=chosen.columns.len())
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let filter = rows.map(|c| format!(" WHERE {c}")).unwrap_or_default();
+        let sql = format!(
+            "SELECT {list} FROM {}{filter} ORDER BY {order}",
+            quote(&table.name)
+        );
+        let conn = self.conn()?;
+        let mut stream = sqlx::query(&sql).fetch(&mut **conn);
+        let mut n = 0u64;
+        while let Some(row) = stream.try_next().await? {
+            each(&cells(&chosen, &row)?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// How many rows `table` has.
     pub async fn count(&mut self, table: &Table) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", quote(&table.name)))
@@ -379,8 +599,9 @@ async fn table_names(
     Ok(names)
 }
 
-/// The tables in an order where every table comes after the tables its foreign keys point at.
-fn parents_first(tables: &[Table]) -> Result<Vec<Table>, StoreError> {
+/// The tables in an order where every table comes after the tables its foreign keys point at
+/// (among those given: a parent left out is taken as there already).
+pub fn parents_first(tables: &[Table]) -> Result<Vec<Table>, StoreError> {
     let mut done: Vec<Table> = Vec::with_capacity(tables.len());
     let mut left: Vec<&Table> = tables.iter().collect();
     while !left.is_empty() {
@@ -390,7 +611,7 @@ fn parents_first(tables: &[Table]) -> Result<Vec<Table>, StoreError> {
             let ready = left[i]
                 .parents
                 .iter()
-                .all(|p| done.iter().any(|d| &d.name == p));
+                .all(|p| done.iter().any(|d| &d.name == p) || !tables.iter().any(|t| &t.name == p));
             if ready {
                 done.push(left.remove(i).clone());
             } else {

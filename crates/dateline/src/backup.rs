@@ -359,11 +359,12 @@ async fn pg_dump(
     Ok(sums)
 }
 
-/// A reader that hashes what passes through it and counts it.
-struct Hashing<R> {
-    inner: R,
-    hash: Sha256,
-    size: u64,
+/// A reader that hashes what passes through it and counts it (`dateline export` and `import
+/// dateline` read their archives through it too).
+pub(crate) struct Hashing<R> {
+    pub(crate) inner: R,
+    pub(crate) hash: Sha256,
+    pub(crate) size: u64,
 }
 
 impl<R: Read> Read for Hashing<R> {
@@ -375,7 +376,7 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -478,7 +479,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> anyhow::Result<()> {
 }
 
 /// The folder a file is in ("." for a bare name).
-fn parent_of(path: &Path) -> PathBuf {
+pub(crate) fn parent_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -486,7 +487,7 @@ fn parent_of(path: &Path) -> PathBuf {
 }
 
 /// The file of a `sqlite://PATH?…` URL.
-fn sqlite_file(url: &str) -> Option<PathBuf> {
+pub(crate) fn sqlite_file(url: &str) -> Option<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or(url.strip_prefix("sqlite:"))?;

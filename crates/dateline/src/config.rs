@@ -68,7 +68,7 @@ pub enum Command {
     /// Photo files: move them to another media store (an S3 bucket, a folder).
     #[command(subcommand)]
     Media(crate::media::MediaCommand),
-    /// Bring a whole site in from another system (WordPress), keeping every old URL.
+    /// Bring a whole site in from another system (WordPress, Ghost, a Dateline export).
     #[command(subcommand)]
     Import(crate::import::ImportCommand),
     /// Old URLs the site answers with a 301: export them for a front proxy.
@@ -81,6 +81,9 @@ pub enum Command {
     Restore(crate::backup::RestoreArgs),
     /// Copy a SQLite site into an empty PostgreSQL database.
     Migrate(crate::migrate::MigrateArgs),
+    /// Write the whole site into one documented archive (docs/export.md) that `dateline import
+    /// dateline` reads back, or another program reads without Dateline; no secrets in it.
+    Export(crate::export::ExportArgs),
 }
 
 /// How log lines are written.

@@ -3,8 +3,8 @@
 
 use clap::Parser;
 use dateline::{
-    backup, config, import, jobs, mail, media, migrate, mounts, playlists, providers, redirects,
-    reindex, schedule, serve, users,
+    backup, config, export, import, jobs, mail, media, migrate, mounts, playlists, providers,
+    redirects, reindex, schedule, serve, users,
 };
 use std::process::ExitCode;
 
@@ -74,6 +74,7 @@ fn main() -> ExitCode {
             config::Command::Backup(args) => backup::run(args).await,
             config::Command::Restore(args) => backup::restore(args).await,
             config::Command::Migrate(args) => migrate::run(args).await,
+            config::Command::Export(args) => export::run_export(args).await,
         }
     });
     match result {

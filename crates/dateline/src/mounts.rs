@@ -1,5 +1,5 @@
-//! `dateline mount add|list|remove`: the live audio mounts a source (ffmpeg, butt, ezstream…)
-//! can stream to and listeners can tune in to.
+//! `dateline mount add|list|remove|password`: the live audio mounts a source (ffmpeg, butt,
+//! ezstream…) can stream to and listeners can tune in to.
 //!
 //! A source password is hashed (Argon2id) before it is stored and is never printed or logged;
 //! `--password -` reads it from standard input so it stays out of the process list and the
@@ -25,6 +25,8 @@ pub enum MountCommand {
     List(ListArgs),
     /// Remove a mount.
     Remove(RemoveArgs),
+    /// Give a mount a new source password (a mount imported from an export has none).
+    Password(PasswordArgs),
 }
 
 /// A password from the command line: `Debug` prints `***`.
@@ -86,6 +88,18 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PasswordArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The mount's path, e.g. /live/radio.mp3.
+    #[arg(long)]
+    pub path: String,
+    /// The new password sources send as user `source`; `-` reads it from standard input.
+    #[arg(long)]
+    pub password: Password,
+}
+
+#[derive(Debug, Args)]
 pub struct RemoveArgs {
     #[command(flatten)]
     pub store: StoreArgs,
@@ -99,6 +113,7 @@ pub async fn run(command: MountCommand) -> anyhow::Result<()> {
         MountCommand::Add(args) => add(args).await,
         MountCommand::List(args) => list(args).await,
         MountCommand::Remove(args) => remove(args).await,
+        MountCommand::Password(args) => password(args).await,
     }
 }
 
@@ -242,5 +257,29 @@ async fn remove(args: RemoveArgs) -> anyhow::Result<()> {
         }
         Err(StoreError::NotFound) => bail!("there is no mount at {path}"),
         Err(e) => Err(e).context("removing the mount"),
+    }
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the command's answer goes to standard output"
+)]
+async fn password(args: PasswordArgs) -> anyhow::Result<()> {
+    let path = MountPath::parse(&args.path)?;
+    let password = read_password(args.password)?;
+    // Argon2 is deliberately slow: keep it off the async threads.
+    let hash = tokio::task::spawn_blocking(move || dateline_web::live::hash_password(&password))
+        .await
+        .context("hashing the password")??;
+    let store = open(&args.store).await?;
+    let set = store.set_live_mount_password(&path, &hash).await;
+    store.close().await;
+    match set {
+        Ok(()) => {
+            println!("{path} has a new source password; a source on air keeps going");
+            Ok(())
+        }
+        Err(StoreError::NotFound) => bail!("there is no mount at {path}"),
+        Err(e) => Err(e).context("setting the mount's password"),
     }
 }

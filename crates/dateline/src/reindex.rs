@@ -31,30 +31,38 @@ pub struct ReindexArgs {
 pub async fn run(args: ReindexArgs) -> anyhow::Result<()> {
     let (data, database) = config::store_location(&args.store)?;
     let (store, index) = rebuild_search(&data, &database).await?;
+    let ranked = rank_related(&store, &index, args.rerank).await;
+    store.close().await;
+    ranked?;
+    Ok(())
+}
+
+/// Rank the related list of every published story that has none (`all`: of every one), with
+/// progress on standard error; how many were ranked. `dateline reindex` and `dateline import
+/// dateline` (whose export may lack some lists) share it.
+pub async fn rank_related(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    all: bool,
+) -> anyhow::Result<usize> {
     let ranking = Instant::now();
     let mut last = Instant::now();
-    let ranked = dateline_web::related::rank_all(
-        &store,
-        &index,
-        Clock::System.now(),
-        args.rerank,
-        |done, total| {
+    let ranked =
+        dateline_web::related::rank_all(store, index, Clock::System.now(), all, |done, total| {
             if done == total || last.elapsed().as_millis() >= 500 {
                 last = Instant::now();
                 eprint!("\rdateline reindex: {done}/{total} related lists ranked");
                 let _ = std::io::stderr().flush();
             }
-        },
-    )
-    .await;
+        })
+        .await;
     eprintln!();
-    store.close().await;
     let ranked = ranked.context("ranking related stories")?;
     eprintln!(
         "dateline reindex: {ranked} related lists ranked in {:.1} s",
         ranking.elapsed().as_secs_f64()
     );
-    Ok(())
+    Ok(ranked)
 }
 
 /// Rebuild the search index in `data` from the database at `database`, with progress on

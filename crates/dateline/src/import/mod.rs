@@ -41,6 +41,8 @@ pub enum ImportCommand {
     /// A Ghost export (Settings → Labs → Export, JSON): posts, tags, authors, images and every
     /// old URL.
     Ghost(ghost::GhostArgs),
+    /// A `dateline export` archive (docs/export.md), into an empty site.
+    Dateline(crate::export::ImportArgs),
 }
 
 /// Where an import's photo files come from, and the media store they go to.
@@ -175,6 +177,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
     let (report, dry) = match cmd {
         ImportCommand::Wordpress(args) => (wordpress(&args).await?, args.dry_run),
         ImportCommand::Ghost(args) => (ghost::ghost(&args).await?, args.dry_run),
+        ImportCommand::Dateline(args) => return crate::export::run_import(args).await,
     };
     let mut out = std::io::stdout().lock();
     out.write_all(report.render(dry).as_bytes())?;

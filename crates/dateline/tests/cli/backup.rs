@@ -35,7 +35,7 @@ pub(super) fn ok(out: &Output) -> anyhow::Result<String> {
     Ok(String::from_utf8(out.stdout.clone())?)
 }
 
-fn refused(out: &Output) -> anyhow::Result<String> {
+pub(super) fn refused(out: &Output) -> anyhow::Result<String> {
     ensure!(
         !out.status.success(),
         "succeeded: {}",
@@ -514,7 +514,7 @@ fn files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// GET `path` from both nodes: the same status and the very same bytes.
-async fn same_page(
+pub(super) async fn same_page(
     http: &reqwest::Client,
     a: &Served,
     b: &Served,
@@ -798,13 +798,13 @@ fn repack_damaged(from: &Path, to: &Path) -> anyhow::Result<()> {
     clippy::disallowed_methods,
     reason = "a test reads its own environment"
 )]
-fn postgres_admin() -> anyhow::Result<String> {
+pub(super) fn postgres_admin() -> anyhow::Result<String> {
     std::env::var("TEST_DATABASE_URL")
         .context("TEST_DATABASE_URL is not set: the migrate test needs a PostgreSQL server")
 }
 
 /// A new, empty database on `admin`'s server; its URL.
-async fn fresh_database(admin: &str) -> anyhow::Result<String> {
+pub(super) async fn fresh_database(admin: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let name = format!(
         "dateline_migrate_{}_{}",
@@ -947,7 +947,7 @@ async fn the_demo_site_moves_to_postgres_unchanged() -> anyhow::Result<()> {
 }
 
 /// Drop the database `url` names from `admin`'s server.
-async fn drop_database(admin: &str, url: &str) -> anyhow::Result<()> {
+pub(super) async fn drop_database(admin: &str, url: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let name = url
         .rsplit('/')

@@ -3,10 +3,12 @@
 //! against a temporary data folder, checking exit codes, the sentences printed and what the
 //! database holds afterwards. One integration binary. Most of it needs no PostgreSQL (the
 //! commands share `serve`'s `--data`/`--database` handling, which the store tests cover on
-//! both); `backup` (backup, restore and migrate against served sites) moves a site into a fresh
-//! database on `TEST_DATABASE_URL`'s server.
+//! both); `backup` (backup, restore and migrate against served sites) and `export` (export and
+//! `import dateline` against served sites) move a site into a fresh database on
+//! `TEST_DATABASE_URL`'s server.
 
 mod backup;
+mod export;
 mod shutdown;
 
 use dateline_core::account::Email;
