@@ -8,6 +8,7 @@
 
 mod backup;
 mod shutdown;
+mod station;
 
 use dateline_core::account::Email;
 use dateline_core::permissions::Role;
