@@ -54,6 +54,47 @@ pub enum MountError {
     /// The URL as given is not repeated: it may hold a password.
     #[error("a relay upstream looks like http://[user:password@]host[:port]/path ({0})")]
     BadUpstream(&'static str),
+    #[error(
+        "a playlist name is 1–64 letters, digits, dots, dashes or underscores, such as morning-tape, not {0:?}"
+    )]
+    BadPlaylistName(String),
+}
+
+/// A playlist's name, as people type it (`--playlist morning-tape`): 1–64 characters of ASCII
+/// letters, digits, `.`, `_` and `-`, like a mount's name, so a mount's own playlist can be
+/// named after it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct PlaylistName(String);
+
+impl PlaylistName {
+    pub fn parse(s: &str) -> Result<Self, MountError> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(MountError::BadPlaylistName(s.to_owned()))
+        }
+    }
+
+    /// The name a mount's own playlist gets: the mount's name (`radio.mp3` for
+    /// `/live/radio.mp3`).
+    pub fn of_mount(path: &MountPath) -> Self {
+        Self(path.name().to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PlaylistName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 impl MountPath {

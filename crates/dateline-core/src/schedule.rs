@@ -179,6 +179,9 @@ pub struct Programme {
     pub days: Days,
     pub starts: Time,
     pub ends: Time,
+    /// The playlist it airs from (a pre-recorded programme), by name: mounts of its format
+    /// with no source connected play it for the programme's length.
+    pub playlist: Option<crate::live::PlaylistName>,
 }
 
 impl Programme {

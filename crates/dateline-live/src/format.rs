@@ -288,6 +288,16 @@ impl Framer {
         }
     }
 
+    /// Move out now what is complete, however small: a source too slow to fill a chunk
+    /// soon (an Ogg Vorbis tone runs at 30 kbit/s, filling 8 KiB in two seconds) must not
+    /// leave listeners waiting that long. Ogg header pages still wait for the audio after them.
+    pub(crate) fn cut_now(&mut self, out: &mut Vec<Cut>) {
+        self.walk(out);
+        if !self.collecting_headers && self.boundary > 0 {
+            self.emit(self.boundary, false, out);
+        }
+    }
+
     /// The source ended: everything left goes out.
     pub(crate) fn finish(&mut self, out: &mut Vec<Cut>) {
         self.walk(out);

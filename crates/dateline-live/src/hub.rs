@@ -123,6 +123,8 @@ pub struct SourceInfo {
     /// Where a relay pulls this stream from (another node, an Icecast server), shown without
     /// credentials; `None` for a source of this node's own. Other nodes never relay a relay.
     pub relayed_from: Option<String>,
+    /// A playlist's session: the schedule's programme it airs for, if any.
+    pub programme: Option<String>,
 }
 
 #[derive(Clone)]
@@ -176,9 +178,20 @@ impl Mount {
             .cloned()
     }
 
-    /// What a listener of this mount hears: its source, else its playlist.
+    /// What is on air: its source, else its playlist.
     pub(crate) fn playing(&self) -> Option<Arc<Session>> {
         self.on_air().or_else(|| self.playlist())
+    }
+
+    /// What a new listener of this mount hears: its source once the source has published
+    /// audio, else its playlist, else the source still starting. A source's first audio can
+    /// take a second or two (an Ogg encoder's header pages wait for its first audio page, a
+    /// chunk for its size); until then the playlist keeps a listener's player fed.
+    pub(crate) fn audible(&self) -> Option<Arc<Session>> {
+        match self.on_air() {
+            Some(live) if live.has_audio() => Some(live),
+            live => self.playlist().or(live),
+        }
     }
 }
 
@@ -203,8 +216,16 @@ pub(crate) struct Session {
     pub(crate) ended: AtomicBool,
     meta: RwLock<Arc<Meta>>,
     pub(crate) bytes_in: AtomicU64,
-    /// A playlist's session: its listeners move to a source as soon as one connects.
+    /// A playlist's session: its listeners move to a source once the source has audio.
     pub(crate) playlist: bool,
+    /// Set once a chunk of audio (not only Ogg header pages) is in the ring: the moment a
+    /// playlist's listeners can move here without waiting in silence.
+    audio: AtomicBool,
+    /// A playlist's session that replaced the mount's playlist session `follows` (the
+    /// schedule's programme began or ended, the playlist was edited): that session's
+    /// listeners start this one from its first file, at the frame boundary where the other
+    /// ended.
+    pub(crate) follows: Option<u64>,
 }
 
 impl Session {
@@ -235,7 +256,14 @@ impl Session {
             })),
             bytes_in: AtomicU64::new(0),
             playlist,
+            audio: AtomicBool::new(false),
+            follows: None,
         }
+    }
+
+    /// Whether any audio has been published (header pages alone do not count).
+    pub(crate) fn has_audio(&self) -> bool {
+        self.audio.load(Ordering::Acquire)
     }
 
     /// Put chunks in the ring and wake the listeners once.
@@ -243,13 +271,19 @@ impl Session {
         if cuts.is_empty() {
             return;
         }
+        let mut audio = false;
         let next = {
             let mut ring = write(&self.ring);
             for cut in cuts.drain(..) {
+                audio |= !cut.headers;
                 ring.push(cut.data, cut.headers);
             }
             ring.next_seq()
         };
+        if audio {
+            // After the ring holds it, so whoever sees the flag finds the audio.
+            self.audio.store(true, Ordering::Release);
+        }
         self.tick.send_replace(next);
     }
 
@@ -362,6 +396,8 @@ pub struct SourceStatus {
     pub buffered_bytes: usize,
     /// The mount's playlist is on air (no source is connected).
     pub playlist: bool,
+    /// The schedule's programme whose playlist is on air, if any.
+    pub programme: Option<String>,
 }
 
 impl Default for Hub {
@@ -480,10 +516,8 @@ impl Hub {
             *live = Some(session.clone());
             session
         };
-        // The playlist's listeners wake and move to the source at their next chunk.
-        if let Some(playlist) = mount.playlist() {
-            playlist.tick.send_modify(|_| {});
-        }
+        // The playlist's listeners stay where they are until the source publishes audio
+        // (`Source` wakes them then): moving now would leave them waiting in silence.
         tracing::info!(
             mount = %path,
             session = session.id,
@@ -567,18 +601,26 @@ impl Hub {
             description: Some("playlist".to_owned()),
             user_agent: Some("dateline playlist".to_owned()),
             content_type: Some(config.format.content_type().to_owned()),
+            programme: playlist.programme.clone(),
             ..SourceInfo::default()
         };
-        let session = Arc::new(Session::new(
-            self.inner.next_id(),
-            path,
-            &config,
-            info,
-            config.format.content_type().to_owned(),
-            now_us,
-            true,
-        ));
-        let previous = write(&mount.auto).replace(session.clone());
+        let (session, previous) = {
+            let mut auto = write(&mount.auto);
+            let mut session = Session::new(
+                self.inner.next_id(),
+                path,
+                &config,
+                info,
+                config.format.content_type().to_owned(),
+                now_us,
+                true,
+            );
+            // Its listeners move to this one from its start (see `Listener`).
+            session.follows = auto.as_ref().map(|p| p.id);
+            let session = Arc::new(session);
+            let previous = auto.replace(session.clone());
+            (session, previous)
+        };
         if let Some(p) = previous {
             p.end();
         }
@@ -703,6 +745,7 @@ fn status_of(m: &Mount) -> MountStatus {
             title: meta.title.clone(),
             buffered_bytes: read(&s.ring).bytes(),
             playlist: s.playlist,
+            programme: s.info.programme.clone(),
         }
     });
     MountStatus {
@@ -744,7 +787,7 @@ impl HubInner {
     ) -> Option<(Arc<Mount>, Arc<Session>)> {
         let mut mount = start;
         for _ in 0..=MAX_FALLBACK_DEPTH {
-            if let Some(s) = mount.playing().filter(|s| s.format == format) {
+            if let Some(s) = mount.audible().filter(|s| s.format == format) {
                 return Some((mount, s));
             }
             let next = mount.config().fallback.clone()?;

@@ -258,13 +258,20 @@ impl Listener {
         }
     }
 
-    /// A listener of a playlist moves to the mount's source once one is on air (Icecast's
-    /// fallback-override), starting at the source's beginning or a burst back.
+    /// A listener of a playlist moves to the mount's source once the source has published
+    /// audio (Icecast's fallback-override), starting at the source's beginning or a burst
+    /// back, after the source's Ogg header pages when the burst does not hold them. Until
+    /// then the playlist plays on: a source's first audio can take a second or two.
     fn switch_to_source(&mut self) {
         if !self.follow_fallback {
             return;
         }
-        let Some(live) = self.slot.mount.on_air().filter(|s| s.format == self.format) else {
+        let Some(live) = self
+            .slot
+            .mount
+            .on_air()
+            .filter(|s| s.format == self.format && s.has_audio())
+        else {
             return;
         };
         let burst = self.slot.mount.config().burst_bytes;
@@ -295,8 +302,15 @@ impl Listener {
         {
             // Its latest chunk (a burst of one byte), after the playlist's Ogg header pages
             // when that chunk does not start with them: an Ogg listener coming back from a
-            // source must get the headers of the stream it rejoins.
-            let (cursor, first) = read(&playlist.ring).burst_start(1);
+            // source must get the headers of the stream it rejoins. A listener of the playlist
+            // this one replaced (a programme began or ended) starts it from its first file
+            // instead: all it holds, which is the little published since it started.
+            let burst = if playlist.follows == Some(self.session.id) {
+                usize::MAX
+            } else {
+                1
+            };
+            let (cursor, first) = read(&playlist.ring).burst_start(burst);
             tracing::info!(listener = self.id, mount = %playlist.path, "listener moved back to the playlist");
             self.move_to(playlist, cursor, first);
             return true;

@@ -260,6 +260,9 @@ pub struct Playlist {
     pub shuffle: bool,
     /// Seeds the shuffle (the hub reads no clock and no entropy of its own).
     pub seed: u64,
+    /// The schedule's programme this playlist airs for, if any: now playing then reads
+    /// "Programme: Artist - Title", and the mount's status names it.
+    pub programme: Option<String>,
 }
 
 /// A playlist on air; dropping it stops the playlist (its listeners move on as when a source
@@ -345,7 +348,11 @@ async fn play(hub: Arc<HubInner>, session: Arc<Session>, playlist: Playlist) {
         for &i in &order {
             let track = &playlist.tracks[i];
             last = Some(i);
-            session.set_title(track.title());
+            match &playlist.programme {
+                Some(p) if track.title().is_empty() => session.set_title(p),
+                Some(p) => session.set_title(&format!("{p}: {}", track.title())),
+                None => session.set_title(track.title()),
+            }
             hub.bump();
             let mut next = 0;
             while next < track.frames.len() {

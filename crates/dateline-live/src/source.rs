@@ -8,8 +8,15 @@ use crate::format::{Cut, Framer};
 use crate::hub::{HubInner, Mount, Session};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// The longest a chunk waits to fill (`HubOptions::chunk_bytes`) before what is complete goes
+/// out anyway: a listener hears a slow source (a low bit rate) within this of its sending,
+/// and no gap in its stream is much longer. Half a second is what 8 KiB lasts at 128 kbit/s,
+/// so a source at that rate or more is cut by size as before (and the relay's CPU per
+/// listener, set by chunks per second, stays where docs/benchmarks.md has it).
+const CHUNK_WAIT: Duration = Duration::from_millis(500);
 
 /// Why a source's session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +50,10 @@ pub struct Source {
     cuts: Vec<Cut>,
     started: Instant,
     ended: bool,
+    /// The playlist's listeners have been told this source has audio.
+    announced: bool,
+    /// When audio last went out (or the source connected): see [`CHUNK_WAIT`].
+    last_cut: tokio::time::Instant,
 }
 
 impl Source {
@@ -56,6 +67,34 @@ impl Source {
             cuts: Vec::new(),
             started: Instant::now(),
             ended: false,
+            announced: false,
+            last_cut: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Cut what the framer holds: chunks of the minimum size, or whatever is complete once
+    /// the last chunk went out `CHUNK_WAIT` ago.
+    fn cut(&mut self) {
+        self.framer.cut(&mut self.cuts);
+        let now = tokio::time::Instant::now();
+        if !self.cuts.iter().any(|c| !c.headers) && now - self.last_cut >= CHUNK_WAIT {
+            self.framer.cut_now(&mut self.cuts);
+        }
+        if self.cuts.iter().any(|c| !c.headers) {
+            self.last_cut = now;
+        }
+    }
+
+    /// Publish what the framer has cut; at the first audio, wake the mount's playlist
+    /// listeners so they move here between two of the playlist's chunks (a frame boundary).
+    fn publish(&mut self) {
+        self.session.publish(&mut self.cuts);
+        if !self.announced && self.session.has_audio() {
+            self.announced = true;
+            if let Some(playlist) = self.mount.playlist() {
+                playlist.tick.send_modify(|_| {});
+            }
+            self.hub.bump();
         }
     }
 
@@ -80,8 +119,8 @@ impl Source {
             .bytes_in
             .fetch_add(data.len() as u64, Ordering::Relaxed);
         self.framer.extend(data);
-        self.framer.cut(&mut self.cuts);
-        self.session.publish(&mut self.cuts);
+        self.cut();
+        self.publish();
     }
 
     /// Read the source until it ends, publishing as it goes; then end the session.
@@ -107,8 +146,8 @@ impl Source {
                 Step::Read(Ok(0)) => break SourceEnd::Finished,
                 Step::Read(Ok(n)) => {
                     self.session.bytes_in.fetch_add(n as u64, Ordering::Relaxed);
-                    self.framer.cut(&mut self.cuts);
-                    self.session.publish(&mut self.cuts);
+                    self.cut();
+                    self.publish();
                 }
                 Step::Read(Err(_)) => break SourceEnd::Failed,
                 Step::Idle => break SourceEnd::TimedOut,
@@ -126,7 +165,7 @@ impl Source {
         }
         self.ended = true;
         self.framer.finish(&mut self.cuts);
-        self.session.publish(&mut self.cuts);
+        self.publish();
         self.hub.end_session(&self.mount, &self.session);
         tracing::info!(
             mount = %self.session.path,

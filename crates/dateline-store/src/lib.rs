@@ -77,7 +77,7 @@ pub use newsletters::{
 };
 pub use pages::{FooterLink, ImportedPage, PageInput, PageRevision};
 pub use people::NewPerson;
-pub use playlists::{NewPlaylistItem, PlaylistEntries, PlaylistItem};
+pub use playlists::{NamedPlaylist, NewPlaylistItem, PlaylistEntries, PlaylistItem};
 pub use providers::Provider;
 pub use reply_mail::ReplyMail;
 pub use revisions::{Named, Revision, RevisionStory};

@@ -150,18 +150,34 @@ impl Store {
     /// Remove the mount at `path`; `NotFound` when there is none.
     pub async fn delete_live_mount(&self, path: &MountPath) -> Result<(), StoreError> {
         let mut w = self.write().await?;
-        let done = sqlx::query("DELETE FROM live_mounts WHERE path = $1")
+        let playlist: Option<i64> =
+            sqlx::query_scalar("DELETE FROM live_mounts WHERE path = $1 RETURNING playlist_id")
+                .bind(path.as_str())
+                .fetch_optional(&mut *w.tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM live_source_nodes WHERE mount_path = $1")
             .bind(path.as_str())
             .execute(&mut *w.tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        for table in ["live_source_nodes", "live_playlist_items", "live_playlists"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE mount_path = $1"))
-                .bind(path.as_str())
-                .execute(&mut *w.tx)
-                .await?;
+        // Its playlist goes with it, unless another mount or a programme of the schedule
+        // still plays it.
+        if let Some(id) = playlist {
+            let users: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM live_mounts WHERE playlist_id = $1) + \
+                 (SELECT COUNT(*) FROM live_programmes WHERE playlist_id = $1)",
+            )
+            .bind(id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+            if users == 0 {
+                for sql in [
+                    "DELETE FROM live_playlist_items WHERE playlist_id = $1",
+                    "DELETE FROM live_playlists WHERE id = $1",
+                ] {
+                    sqlx::query(sql).bind(id).execute(&mut *w.tx).await?;
+                }
+            }
         }
         w.announce(Change::Content);
         w.commit().await?;

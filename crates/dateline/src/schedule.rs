@@ -1,13 +1,17 @@
 //! `dateline schedule add|list|remove`: the station's weekly programme schedule, which the
 //! Listen Live page (`/live/`) shows with what is on air now. Times are the site's local
-//! wall-clock times (`07:00` stays `07:00` across daylight saving changes).
+//! wall-clock times (`07:00` stays `07:00` across daylight saving changes). A programme may
+//! name a playlist (`--playlist morning-tape`, see `dateline playlist`): a pre-recorded
+//! programme, which mounts of the playlist's format play at its time while no source is
+//! connected. `set-playlist` changes that for a programme already in the schedule.
 
 use crate::config::StoreArgs;
 use crate::mounts::open;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use dateline_core::live::PlaylistName;
 use dateline_core::schedule::{Days, Programme, format_time, parse_time};
-use dateline_store::{NewProgramme, StoreError};
+use dateline_store::{NewProgramme, Store, StoreError};
 use dateline_web::Clock;
 
 #[derive(Debug, Subcommand)]
@@ -18,6 +22,24 @@ pub enum ScheduleCommand {
     List(ListArgs),
     /// Remove a programme by its id (see `list`).
     Remove(RemoveArgs),
+    /// Have a programme air from a playlist, or from none (`--none`).
+    SetPlaylist(SetPlaylistArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(id = "airs_from", required = true, multiple = false, args = ["playlist", "none"])]
+pub struct SetPlaylistArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The programme's id, as `list` shows it.
+    #[arg(long)]
+    pub id: i64,
+    /// The playlist it airs from, by name (see `dateline playlist list`).
+    #[arg(long)]
+    pub playlist: Option<String>,
+    /// It airs from no playlist (a live programme).
+    #[arg(long)]
+    pub none: bool,
 }
 
 #[derive(Debug, Args)]
@@ -42,6 +64,10 @@ pub struct AddArgs {
     /// One or two sentences about it.
     #[arg(long, default_value = "")]
     pub description: String,
+    /// A pre-recorded programme: the playlist it airs from, by name (see `dateline playlist
+    /// list`). Mounts of the playlist's format with no source connected play it at its time.
+    #[arg(long)]
+    pub playlist: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -64,7 +90,56 @@ pub async fn run(command: ScheduleCommand) -> anyhow::Result<()> {
         ScheduleCommand::Add(args) => add(args).await,
         ScheduleCommand::List(args) => list(args).await,
         ScheduleCommand::Remove(args) => remove(args).await,
+        ScheduleCommand::SetPlaylist(args) => set_playlist(args).await,
     }
+}
+
+/// The id of the playlist called `name`, or a sentence saying there is none.
+async fn playlist_id(store: &Store, name: &PlaylistName) -> anyhow::Result<i64> {
+    match store.playlist_named(name).await {
+        Ok(p) => Ok(p.id),
+        Err(StoreError::NotFound) => bail!(
+            "there is no playlist called {name}; `dateline playlist list` shows them, and \
+             `dateline playlist add --playlist {name} --format mp3 FILE…` makes it"
+        ),
+        Err(e) => Err(e).context("reading the playlist"),
+    }
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the command's answer goes to standard output"
+)]
+async fn set_playlist(args: SetPlaylistArgs) -> anyhow::Result<()> {
+    let name = args
+        .playlist
+        .as_deref()
+        .map(PlaylistName::parse)
+        .transpose()?;
+    let store = open(&args.store).await?;
+    let done = async {
+        let playlist = match &name {
+            Some(n) => Some(playlist_id(&store, n).await?),
+            None => None,
+        };
+        match store.set_programme_playlist(args.id, playlist).await {
+            Ok(p) => {
+                match &p.playlist {
+                    Some(n) => println!("programme {} airs from the playlist {n}", p.id),
+                    None => println!("programme {} airs from no playlist", p.id),
+                }
+                Ok(())
+            }
+            Err(StoreError::NotFound) => bail!(
+                "there is no programme {}; `dateline schedule list` shows their ids",
+                args.id
+            ),
+            Err(e) => Err(e).context("changing the programme"),
+        }
+    }
+    .await;
+    store.close().await;
+    done
 }
 
 #[expect(
@@ -77,29 +152,46 @@ async fn add(args: AddArgs) -> anyhow::Result<()> {
     let starts = parse_time(&args.start)?;
     let ends = parse_time(&args.end)?;
     Programme::check(&args.title, days, starts, ends)?;
+    let name = args
+        .playlist
+        .as_deref()
+        .map(PlaylistName::parse)
+        .transpose()?;
     let store = open(&args.store).await?;
-    let created = store
-        .create_programme(
-            NewProgramme {
-                title: args.title,
-                presenter: args.presenter,
-                description: args.description,
-                days,
-                starts,
-                ends,
-            },
-            Clock::System.now(),
-        )
-        .await;
+    let created = async {
+        let playlist_id = match &name {
+            Some(n) => Some(playlist_id(&store, n).await?),
+            None => None,
+        };
+        store
+            .create_programme(
+                NewProgramme {
+                    title: args.title,
+                    presenter: args.presenter,
+                    description: args.description,
+                    days,
+                    starts,
+                    ends,
+                    playlist_id,
+                },
+                Clock::System.now(),
+            )
+            .await
+            .context("adding the programme")
+    }
+    .await;
     store.close().await;
-    let p = created.context("adding the programme")?;
+    let p = created?;
     println!(
-        "added programme {}: {} {}–{} {}",
+        "added programme {}: {} {}–{} {}{}",
         p.id,
         p.days,
         format_time(p.starts),
         format_time(p.ends),
-        p.title
+        p.title,
+        p.playlist
+            .map(|n| format!(", from the playlist {n}"))
+            .unwrap_or_default()
     );
     Ok(())
 }
@@ -120,17 +212,18 @@ async fn list(args: ListArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:>5}  {:<16} {:<5} {:<5} {:<24} TITLE",
-        "ID", "DAYS", "START", "END", "PRESENTER"
+        "{:>5}  {:<16} {:<5} {:<5} {:<24} {:<20} TITLE",
+        "ID", "DAYS", "START", "END", "PRESENTER", "PLAYLIST"
     );
     for p in programmes {
         println!(
-            "{:>5}  {:<16} {:<5} {:<5} {:<24} {}",
+            "{:>5}  {:<16} {:<5} {:<5} {:<24} {:<20} {}",
             p.id,
             p.days.to_string(),
             format_time(p.starts),
             format_time(p.ends),
             p.presenter,
+            p.playlist.as_ref().map_or("-", |n| n.as_str()),
             p.title
         );
     }

@@ -14,6 +14,7 @@ fn programme(id: i64, days: &str, starts: &str, ends: &str) -> Programme {
         days: Days::parse(days).expect("valid days"),
         starts: t(starts),
         ends: t(ends),
+        playlist: None,
     }
 }
 

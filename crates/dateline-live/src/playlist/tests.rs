@@ -139,6 +139,7 @@ async fn a_playlist_plays_in_real_time_gaplessly_and_repeats() {
                 tracks: vec![a, b],
                 shuffle: false,
                 seed: 1,
+                programme: None,
             },
             0,
         )
@@ -190,6 +191,7 @@ async fn listeners_move_to_a_source_and_back_at_frame_boundaries() {
                 tracks: vec![track],
                 shuffle: true,
                 seed: 7,
+                programme: None,
             },
             0,
         )
@@ -274,6 +276,7 @@ async fn an_ogg_playlist_is_a_chain_of_streams_paced_by_granules() {
                 tracks: vec![track],
                 shuffle: false,
                 seed: 11,
+                programme: None,
             },
             0,
         )
@@ -325,6 +328,7 @@ async fn an_ogg_listener_back_from_a_source_gets_the_playlists_headers_first() {
                 tracks: vec![track],
                 shuffle: false,
                 seed: 3,
+                programme: None,
             },
             0,
         )
@@ -361,4 +365,94 @@ async fn an_ogg_listener_back_from_a_source_gets_the_playlists_headers_first() {
         "back from the source, the playlist's stream starts again with its two header pages"
     );
     assert!(back[2..].iter().all(|p| p.2 == 3), "then its audio");
+}
+
+#[tokio::test(start_paused = true)]
+async fn issue_23_listeners_stay_on_the_playlist_until_an_ogg_source_has_audio() {
+    let p = path("/live/a.ogg");
+    // The default 8 KiB chunks: more than the whole source below.
+    let hub = Hub::new(HubOptions::default());
+    hub.configure(MountConfig::new(p.clone(), AudioFormat::Ogg));
+    let file = crate::testing::opus_file(5, 200, 3, "Playlist");
+    let track = Track::parse(AudioFormat::Ogg, Bytes::from(file)).expect("opus");
+    let _handle = hub
+        .start_playlist(
+            &p,
+            Playlist {
+                tracks: vec![track],
+                shuffle: false,
+                seed: 3,
+                programme: None,
+            },
+            0,
+        )
+        .expect("playlist on air");
+    let mut ear = Ear::new(hub.listen(&p, false).expect("the playlist is on air"));
+    ear.wait_for(5_000).await;
+    let mut source = hub
+        .start_source(&p, SourceInfo::default(), 0)
+        .expect("a source may connect while the playlist plays");
+    let live = crate::testing::opus_file(77, 10, 9, "Live");
+    let headers = crate::ogg::pages(&live).expect("whole pages")[..2]
+        .iter()
+        .map(|page| page.start + page.len)
+        .max()
+        .expect("two header pages");
+    // Only the source's header pages (and the first audio page still arriving): the
+    // listener keeps hearing the playlist for seconds rather than waiting in silence, and
+    // a listener who connects now gets the playlist too.
+    source.push(&live[..headers + 10]);
+    let waiting = ear.bytes().len();
+    ear.wait_for(waiting + 3_000).await;
+    let newcomer = hub.listen(&p, false).expect("on air");
+    assert_eq!(
+        newcomer.describe().info.user_agent.as_deref(),
+        Some("dateline playlist"),
+        "a newcomer gets the playlist while the source has no audio"
+    );
+    assert!(
+        ogg_pages_of(
+            &crate::ogg::pages(&ear.bytes())
+                .map_or_else(|at| ear.bytes()[..at].to_vec(), |_| ear.bytes())
+        )
+        .iter()
+        .all(|page| page.1 != 77),
+        "no page of the source before its audio"
+    );
+    drop(newcomer);
+    // Its audio arrives, a 100 ms page every 100 ms, far too little to fill a chunk: within
+    // half a second what is complete goes out, and the listener moves, the source's headers
+    // first.
+    let pages = crate::ogg::pages(&live).expect("whole pages");
+    let mut sent = headers + 10;
+    let started = Instant::now();
+    for page in &pages[2..] {
+        let end = page.start + page.len;
+        source.push(&live[sent..end]);
+        sent = end;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let heard = |b: &[u8]| {
+        let whole = crate::ogg::pages(b).map_or_else(|at| b[..at].to_vec(), |_| b.to_vec());
+        ogg_pages_of(&whole)
+            .iter()
+            .any(|page| page.1 == 77 && !page.0)
+    };
+    assert!(
+        heard(&ear.bytes()),
+        "the source's audio was heard within {:?} of its first page",
+        started.elapsed()
+    );
+    let got = ear.bytes();
+    let whole = crate::ogg::pages(&got).map_or_else(|at| got[..at].to_vec(), |_| got.clone());
+    let pages = ogg_pages_of(&whole);
+    let first_live = pages
+        .iter()
+        .position(|page| page.1 == 77)
+        .expect("the source was heard");
+    assert!(pages[first_live].0, "the source starts with its headers");
+    assert!(
+        pages[first_live + 2..].iter().all(|page| page.1 == 77),
+        "then only the source: {pages:?}"
+    );
 }

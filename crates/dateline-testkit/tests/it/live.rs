@@ -1188,6 +1188,7 @@ async fn the_player_page_shows_on_air_and_now_playing_for_our_own_mount() -> any
                 days: dateline_core::schedule::Days::parse("daily").expect("valid days"),
                 starts: dateline_core::schedule::parse_time("00:00").expect("valid time"),
                 ends: dateline_core::schedule::parse_time("23:59").expect("valid time"),
+                playlist_id: None,
             },
             app.clock.now(),
         )
@@ -1263,6 +1264,7 @@ backend_test!(
                 days: Days::parse(days).expect("valid days"),
                 starts: parse_time(starts).expect("valid time"),
                 ends: parse_time(ends).expect("valid time"),
+                playlist_id: None,
             };
         let now = app.clock.now();
         app.store

@@ -114,6 +114,7 @@ pub(crate) fn source_info(header: impl Fn(&str) -> Option<String>) -> SourceInfo
         content_type: pick(&["content-type"]),
         user_agent: pick(&["user-agent"]),
         relayed_from: None,
+        programme: None,
     }
 }
 

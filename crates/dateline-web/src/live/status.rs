@@ -68,6 +68,8 @@ struct SourceView {
     /// The mount's playlist is what is on air (no source is connected); `title` is then the
     /// playing file's, from its tags.
     playlist: bool,
+    /// The schedule's programme whose playlist is on air (a pre-recorded programme), if any.
+    programme: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -136,6 +138,7 @@ fn source_view(s: &SourceStatus) -> SourceView {
         bytes_received: s.bytes_received,
         buffered_bytes: s.buffered_bytes,
         playlist: s.playlist,
+        programme: s.programme.clone(),
     }
 }
 

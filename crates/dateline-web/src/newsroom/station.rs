@@ -2,7 +2,8 @@
 //! plays while no one is live. Upload audio files in place (into the media store, checked to
 //! be the mount's format: another format is refused with a sentence and nothing stored),
 //! move them up and down, remove them (after a confirmation), shuffle on or off, and see what
-//! is playing now.
+//! is playing now; and which playlist each programme of the weekly schedule airs from (a
+//! pre-recorded programme, played at its time on mounts of the playlist's format).
 //!
 //! Every form works without script and carries the form token. Each change wakes this
 //! node's playlist keeper (`live::playlist::Playlists::changed`), so it is heard at once
@@ -44,11 +45,14 @@ pub fn routes() -> Router<AppState> {
         .route("/newsroom/station/move", post(move_file))
         .route("/newsroom/station/remove", post(remove_file))
         .route("/newsroom/station/shuffle", post(set_shuffle))
+        .route("/newsroom/station/programme", post(set_programme_playlist))
 }
 
 #[derive(Debug, Serialize)]
 struct StationPage {
     mounts: Vec<MountView>,
+    programmes: Vec<ProgrammeView>,
+    playlists: Vec<PlaylistChoice>,
     notice: String,
     /// An upload refused: which mount's form and why (shown at the top and above the field).
     error: Option<Problem>,
@@ -76,6 +80,23 @@ struct MountView {
     shuffle: bool,
     items: Vec<ItemView>,
     total: String,
+}
+
+/// A programme of the weekly schedule and the playlist it airs from.
+#[derive(Debug, Serialize)]
+struct ProgrammeView {
+    id: i64,
+    title: String,
+    when: String,
+    playlist: String,
+    on_air: bool,
+}
+
+/// A playlist a programme may air from.
+#[derive(Debug, Serialize)]
+struct PlaylistChoice {
+    name: String,
+    label: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -142,6 +163,7 @@ async fn show_station(
         Some("moved") => "Playlist order saved.",
         Some("removed") => "File removed from the playlist.",
         Some("shuffle") => "Playing order saved.",
+        Some("programme") => "Programme saved. Its playlist airs at its time.",
         _ => "",
     };
     station(&state, &user, StatusCode::OK, notice, None).await
@@ -194,6 +216,43 @@ async fn station(
                 .collect(),
         });
     }
+    let site = state.site().await?;
+    let schedule = state.store.programmes().await?;
+    let now_on =
+        dateline_core::schedule::on_air_now(&schedule, state.clock.now(), &site.tz).map(|p| p.id);
+    let programmes = schedule
+        .iter()
+        .map(|p| ProgrammeView {
+            id: p.id,
+            title: p.title.clone(),
+            when: format!(
+                "{} {}–{}",
+                p.days,
+                dateline_core::schedule::format_time(p.starts),
+                dateline_core::schedule::format_time(p.ends)
+            ),
+            playlist: p
+                .playlist
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            on_air: now_on == Some(p.id),
+        })
+        .collect();
+    let mut playlists = Vec::new();
+    for p in state.store.playlists().await? {
+        let files = state.store.playlist_entries(p.id).await?.items.len();
+        playlists.push(PlaylistChoice {
+            label: format!(
+                "{} ({}, {} file{})",
+                p.name,
+                format_facts(p.format).0,
+                files,
+                if files == 1 { "" } else { "s" }
+            ),
+            name: p.name.to_string(),
+        });
+    }
     render(
         state,
         status,
@@ -203,6 +262,8 @@ async fn station(
         Some(user),
         StationPage {
             mounts,
+            programmes,
+            playlists,
             notice: notice.to_owned(),
             error,
             max_mb: AUDIO_MAX_BYTES / (1024 * 1024),
@@ -550,11 +611,72 @@ async fn set_shuffle(
             ));
         }
     };
-    state.store.set_playlist_shuffle(&path, shuffle).await?;
+    state
+        .store
+        .set_playlist_shuffle(&path, shuffle, state.clock.now())
+        .await?;
     state.playlists.changed();
     Ok(see_other(&format!(
         "/newsroom/station?done=shuffle#{}",
         anchor(&path)
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+struct ProgrammeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    /// A playlist's name; empty: none (a live programme).
+    #[serde(default)]
+    playlist: String,
+}
+
+async fn set_programme_playlist(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ProgrammeForm>,
+) -> Result<Response, AppError> {
+    user.require(Action::RunStation)?;
+    user.check_form(&f.csrf)?;
+    let id: i64 = f.id.trim().parse().map_err(|_| {
+        AppError::BadRequest("The form names no programme of the schedule.".to_owned())
+    })?;
+    let playlist = match f.playlist.trim() {
+        "" => None,
+        name => {
+            let unknown = || {
+                AppError::BadRequest(format!(
+                    "There is no playlist called {name:?} (someone may have removed it); \
+                     reload the page and choose again."
+                ))
+            };
+            let name = dateline_core::live::PlaylistName::parse(name).map_err(|_| unknown())?;
+            match state.store.playlist_named(&name).await {
+                Ok(p) => Some(p.id),
+                Err(StoreError::NotFound) => return Err(unknown()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    match state.store.set_programme_playlist(id, playlist).await {
+        Ok(p) => {
+            tracing::info!(person_id = %user.account.id, programme = p.id,
+                playlist = p.playlist.as_ref().map_or("", |n| n.as_str()),
+                "programme's playlist set");
+        }
+        Err(StoreError::NotFound) => {
+            return Err(AppError::BadRequest(format!(
+                "There is no programme {id} in the schedule (someone may have removed it); \
+                 reload the page."
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    state.playlists.changed();
+    Ok(see_other(&format!(
+        "/newsroom/station?done=programme#programme-{id}"
     )))
 }
 

@@ -10,6 +10,7 @@
 mod backup;
 mod export;
 mod shutdown;
+mod station;
 
 use dateline_core::account::Email;
 use dateline_core::permissions::Role;
