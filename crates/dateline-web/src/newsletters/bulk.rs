@@ -31,6 +31,10 @@ const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 /// What became of one message.
 #[derive(Debug)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "`NoAnswer` is the SMTP outcome's name; renaming it for the lint would read worse"
+)]
 pub enum Answer {
     /// The server took it (250 after the data).
     Sent,
