@@ -561,7 +561,7 @@ async fn write(args: &GhostArgs, sink: &mut Sink<'_>, tables: Tables) -> anyhow:
         return Err(e);
     }
     read.with_context(|| format!("reading {}", args.file.display()))?;
-    Ok(())
+    sink.flush().await
 }
 
 async fn post(sink: &mut Sink<'_>, tables: &Tables, known: &Known, p: Post) -> anyhow::Result<()> {
@@ -577,7 +577,8 @@ async fn post(sink: &mut Sink<'_>, tables: &Tables, known: &Known, p: Post) -> a
     }
     let result = story(sink, tables, known, &p, &id, &title, &slug_text, &label).await;
     sink.tick();
-    result.with_context(|| label.clone())
+    let story = result.with_context(|| label.clone())?;
+    sink.story(label, story).await
 }
 
 /// A Ghost page → a static page at the same `/{slug}/`: published stays published, drafts are
@@ -674,7 +675,7 @@ async fn story(
     title: &str,
     slug_text: &str,
     label: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ImportedStory> {
     let mut status = match p.status.as_deref().unwrap_or("draft") {
         "published" => Status::Published,
         "draft" => Status::Draft,
@@ -827,5 +828,5 @@ async fn story(
         },
         comments: Vec::new(),
     };
-    sink.story(story).await
+    Ok(story)
 }

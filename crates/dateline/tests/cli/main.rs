@@ -7,6 +7,7 @@
 //! database on `TEST_DATABASE_URL`'s server.
 
 mod backup;
+mod import;
 mod shutdown;
 
 use dateline_core::account::Email;
