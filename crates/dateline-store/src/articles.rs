@@ -660,31 +660,6 @@ pub(crate) async fn write_joins_of(
     write_joins(w, id, input).await
 }
 
-/// Keep the story as it now stands as a revision (an import's, by nobody).
-pub(crate) async fn keep_revision_of(
-    w: &mut Writer,
-    id: ArticleId,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let a = fetch(w, id).await?;
-    keep_revision(w, &a, None, now).await
-}
-
-/// Remove the story's own current path from the old-URL map and the redirects: an imported
-/// old path may be the very path it has now.
-pub(crate) async fn drop_own_path(w: &mut Writer, id: ArticleId) -> Result<(), StoreError> {
-    let a = fetch(w, id).await?;
-    if let Some(path) = path_of(w, &a).await? {
-        for table in ["old_urls", "redirects"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE path = $1"))
-                .bind(&path)
-                .execute(&mut *w.tx)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
 /// Keep `old`, a path the story had, as a redirect to it.
 async fn keep_redirect(w: &mut Writer, old: &str, id: ArticleId) -> Result<(), StoreError> {
     sqlx::query(
@@ -813,7 +788,7 @@ async fn refresh_listing(w: &mut Writer, id: ArticleId) -> Result<(), StoreError
     Ok(())
 }
 
-fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
+pub(crate) fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for i in items {
         if !out.contains(i) {

@@ -325,7 +325,11 @@ backend_test!(issue_16_bad_ghost_exports_are_refused_whole, |app| {
             "{\"posts\": []}".to_owned(),
             "not a Ghost export",
         ),
-        ("site.zip", "PK".to_owned(), "zip"),
+        (
+            "site.zip",
+            "PK".to_owned(),
+            "site.zip is not a readable zip",
+        ),
     ];
     for (name, text, why) in cases {
         let file = app.data_dir().join(name);
@@ -341,3 +345,125 @@ backend_test!(issue_16_bad_ghost_exports_are_refused_whole, |app| {
     }
     Ok(())
 });
+
+/// A zip as Ghost writes it: each (entry name, bytes), deflated.
+fn zip(file: &std::path::Path, entries: &[(&str, Vec<u8>)]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(file)?);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        z.start_file(*name, deflated)?;
+        z.write_all(bytes)?;
+    }
+    z.finish()?;
+    Ok(())
+}
+
+backend_test!(
+    issue_16_zipped_ghost_export_comes_in_with_its_images,
+    |app| {
+        // Ghost's layout: the JSON at the root, the images under content/images/YYYY/MM/.
+        let json = serde_json::to_vec_pretty(&export("5.75.0"))?;
+        let file = app
+            .data_dir()
+            .join("old-harbour.ghost.2023-11-28-10-00-00.zip");
+        zip(
+            &file,
+            &[
+                ("old-harbour.ghost.2023-11-28-10-00-00.json", json.clone()),
+                (
+                    "content/images/2023/11/harbour.jpg",
+                    picture(480, 270, ImageFormat::Jpeg),
+                ),
+                (
+                    "content/images/2023/11/boats.jpg",
+                    picture(400, 300, ImageFormat::Jpeg),
+                ),
+            ],
+        )?;
+
+        // Broken zips: a sentence, nothing written.
+        let corrupt = app.data_dir().join("corrupt.zip");
+        let mut bytes = std::fs::read(&file)?;
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&corrupt, bytes)?;
+        let images_only = app.data_dir().join("images-only.zip");
+        zip(
+            &images_only,
+            &[(
+                "content/images/2023/11/harbour.jpg",
+                picture(48, 27, ImageFormat::Jpeg),
+            )],
+        )?;
+        for (bad, why) in [
+            (&corrupt, "corrupt.zip is not a readable zip"),
+            (
+                &images_only,
+                "images-only.zip holds no Ghost export: no .json file",
+            ),
+        ] {
+            for extra in [&["--dry-run"][..], &[][..]] {
+                let err = match run_import(&app, "ghost", bad, extra).await {
+                    Ok(r) => anyhow::bail!("{} was imported: {r}", bad.display()),
+                    Err(e) => format!("{e:#}"),
+                };
+                assert!(err.contains(why), "{err}");
+                assert_eq!(stories(&app).await?, 0);
+                assert_eq!(app.store.media_library(None, 0, 100).await?.len(), 0);
+            }
+        }
+
+        // A dry run finds the images in the zip.
+        let report = run_import(&app, "ghost", &file, &["--dry-run"]).await?;
+        assert!(report.contains("would import 4 posts"), "{report}");
+        assert!(report.contains("2 photos (2 new"), "{report}");
+        assert!(!report.contains("missing media"), "{report}");
+        assert_eq!(stories(&app).await?, 0);
+
+        let report = run_import(&app, "ghost", &file, &[]).await?;
+        assert!(
+            report.contains("imported 4 posts (4 new, 0 updated"),
+            "{report}"
+        );
+        assert!(report.contains("2 photos (2 new, 0 already"), "{report}");
+        assert!(!report.contains("missing media"), "{report}");
+        let s = app.store.article_by_slug("harbour-reopens").await?;
+        let lead = app
+            .store
+            .media(s.lead_media_id.context("a lead photo")?)
+            .await?;
+        assert_eq!(lead.alt, "The harbour at dawn");
+        assert_eq!(lead.caption, "The harbour");
+        assert_eq!(lead.credit.to_string(), "© AFP / Léa Dubois");
+        assert_eq!((lead.width, lead.height), (480, 270));
+        let library = app.store.media_library(None, 0, 100).await?;
+        let quay = library
+            .iter()
+            .find(|m| m.id != lead.id)
+            .context("the body's photo")?;
+        assert_eq!(quay.alt, "Boats at the quay");
+        assert_eq!(
+            quay.credit.to_string(),
+            "© REUTERS / Bandar Algaloud/Courtesy of Saudi Royal Court"
+        );
+        assert!(
+            s.body_source.contains(&format!(
+                "::: photo {}\nalt: Boats at the quay\ncaption: Boats at the quay\n:::",
+                quay.id.0
+            )),
+            "{}",
+            s.body_source
+        );
+
+        // Again: the same photos, nothing added.
+        let report = run_import(&app, "ghost", &file, &[]).await?;
+        assert!(
+            report.contains("imported 4 posts (0 new, 4 updated"),
+            "{report}"
+        );
+        assert!(report.contains("2 photos (0 new, 2 already"), "{report}");
+        assert_eq!(app.store.media_library(None, 0, 100).await?.len(), 2);
+        Ok(())
+    }
+);

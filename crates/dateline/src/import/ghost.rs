@@ -1,4 +1,4 @@
-//! `dateline import ghost FILE.json [--images DIR | --fetch-media] [--dry-run]`: a Ghost
+//! `dateline import ghost FILE.json|FILE.zip [--images DIR | --fetch-media] [--dry-run]`: a Ghost
 //! export (Settings → Labs → Export: `{"db": [{"meta": …, "data": {"posts": […], "tags": […],
 //! "posts_tags": […], "users": […], "posts_authors": […], "posts_meta": […]}}]}`) into the site
 //! (issue 16). Posts become stories (their `html`, which Ghost renders from Lexical or
@@ -16,6 +16,11 @@
 //! refused, with serde_json's line and column, before anything is written) and keeps the small
 //! tables, which Ghost writes after `posts`; the second writes the posts through the shared
 //! [`Sink`](super::Sink), its parser on a blocking thread handing posts over a bounded channel.
+//!
+//! Ghost's zip (the JSON at its root, images under `content/images/YYYY/MM/`) is read in
+//! place: the JSON inflated as it is parsed, each image read from its entry when a post names
+//! it, as `--images` reads a folder; nothing is unpacked to disk. A corrupt zip, or one without
+//! a JSON file, is refused before anything is written.
 
 use super::photos::{self, Files, PhotoIn, Photos};
 use super::{MediaArgs, Report, Sink, collapse_text, html, slug_of, strip_tags};
@@ -39,9 +44,11 @@ use std::path::{Path, PathBuf};
 pub struct GhostArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The export file (JSON).
+    /// The export file: Ghost's JSON, or the zip Ghost writes with its images (the JSON at
+    /// its root, the images under `content/images/`), read without unpacking it.
     pub file: PathBuf,
-    /// A copy of the old site's `content/images` folder: images are read there.
+    /// A copy of the old site's `content/images` folder: images are read there (instead of
+    /// a zip's own).
     #[arg(long, conflicts_with = "fetch_media")]
     pub images: Option<PathBuf>,
     /// The old site's address (`https://old.example`): Ghost writes its images as
@@ -354,10 +361,107 @@ impl<'de> Visitor<'de> for Posts<'_, '_> {
     }
 }
 
-/// Read the whole file, handing each post to `on_post`; the other tables come back.
-fn read(file: &Path, on_post: &mut OnPost<'_>) -> anyhow::Result<Tables> {
+/// Where the export's JSON is: the file given, or an entry of Ghost's zip.
+#[derive(Debug, Clone)]
+pub enum Export {
+    Json(PathBuf),
+    /// A zip in Ghost's layout: the JSON (`entry`) at its root and the images under
+    /// `images` (`content/images/`, beside the JSON).
+    Zip {
+        file: PathBuf,
+        entry: String,
+        images: String,
+    },
+}
+
+/// Whether `file` is a zip: by its name, or by the first bytes of a zip (`PK\x03\x04`).
+fn is_zip(file: &Path) -> bool {
+    if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        return true;
+    }
+    let mut head = [0u8; 4];
+    std::fs::File::open(file)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| head == *b"PK\x03\x04")
+}
+
+/// Open a zip's central directory (its list of entries); nothing is unpacked.
+pub fn open_zip(file: &Path) -> anyhow::Result<zip::ZipArchive<std::fs::File>> {
     let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(64 * 1024, f));
+    zip::ZipArchive::new(f).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not a readable zip ({e}): give Ghost's export as it was downloaded, or its \
+             JSON file",
+            file.display()
+        )
+    })
+}
+
+/// The export inside Ghost's zip: the one `.json` file nearest its root (Ghost writes it at
+/// the root, the images under `content/images/YYYY/MM/`), and where its images are.
+fn find_export(file: &Path) -> anyhow::Result<Export> {
+    let archive = open_zip(file)?;
+    let mut found: Vec<String> = archive
+        .file_names()
+        .map(str::to_owned)
+        .filter(|n| n.to_ascii_lowercase().ends_with(".json") && !n.ends_with('/'))
+        .filter(|n| !n.split('/').any(|part| part == "content"))
+        .collect();
+    let depth = |n: &str| n.matches('/').count();
+    let Some(top) = found.iter().map(|n| depth(n)).min() else {
+        bail!(
+            "{} holds no Ghost export: no .json file in the zip (outside content/)",
+            file.display()
+        );
+    };
+    found.retain(|n| depth(n) == top);
+    found.sort_unstable();
+    if found.len() > 1 {
+        bail!(
+            "{} holds several JSON files ({}): unzip it and give the Ghost export among them",
+            file.display(),
+            found.join(", ")
+        );
+    }
+    let entry = found.swap_remove(0);
+    let folder = entry.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let images = if folder.is_empty() {
+        "content/images/".to_owned()
+    } else {
+        format!("{folder}/content/images/")
+    };
+    Ok(Export::Zip {
+        file: file.to_owned(),
+        entry,
+        images,
+    })
+}
+
+/// Read the whole export, handing each post to `on_post`; the other tables come back. A zip's
+/// JSON is read straight from the zip, inflated as it is read.
+fn read(export: &Export, on_post: &mut OnPost<'_>) -> anyhow::Result<Tables> {
+    match export {
+        Export::Json(file) => {
+            let f =
+                std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+            read_from(BufReader::with_capacity(64 * 1024, f), on_post)
+        }
+        Export::Zip { file, entry, .. } => {
+            let mut archive = open_zip(file)?;
+            let json = archive
+                .by_name(entry)
+                .with_context(|| format!("reading {entry} in {}", file.display()))?;
+            read_from(BufReader::with_capacity(64 * 1024, json), on_post)
+                .with_context(|| format!("{entry} in the zip"))
+        }
+    }
+}
+
+fn read_from(r: impl std::io::Read, on_post: &mut OnPost<'_>) -> anyhow::Result<Tables> {
+    let mut de = serde_json::Deserializer::from_reader(r);
     let mut tables = Tables::default();
     Root {
         tables: &mut tables,
@@ -371,18 +475,13 @@ fn read(file: &Path, on_post: &mut OnPost<'_>) -> anyhow::Result<Tables> {
 }
 
 /// The first pass: the whole file checked, its small tables kept, its posts counted.
-fn check(file: &Path) -> anyhow::Result<Tables> {
-    if file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
-    {
-        bail!(
-            "{} is a zip: zipped Ghost exports are not read yet; unzip it and give the JSON \
-             file, with --images FOLDER/content/images for its images",
-            file.display()
-        );
-    }
-    let tables = read(file, &mut |_| Ok(()))?;
+fn check(file: &Path) -> anyhow::Result<(Export, Tables)> {
+    let export = if is_zip(file) {
+        find_export(file)?
+    } else {
+        Export::Json(file.to_owned())
+    };
+    let tables = read(&export, &mut |_| Ok(()))?;
     if !tables.data {
         bail!("not a Ghost export: it has no `db[0].data` (or `data`) with the posts");
     }
@@ -397,13 +496,13 @@ fn check(file: &Path) -> anyhow::Result<Tables> {
     if !(4..=6).contains(&major) {
         bail!("Ghost export version {version} is not supported (exports of Ghost 4 to 6 are)");
     }
-    Ok(tables)
+    Ok((export, tables))
 }
 
 pub async fn ghost(args: &GhostArgs) -> anyhow::Result<Report> {
     let file = args.file.clone();
     let name = file.display().to_string();
-    let tables = tokio::task::spawn_blocking(move || check(&file))
+    let (export, tables) = tokio::task::spawn_blocking(move || check(&file))
         .await?
         .with_context(|| format!("reading {name}"))?;
     let store = super::open_store(&args.store, args.dry_run).await?;
@@ -413,19 +512,29 @@ pub async fn ghost(args: &GhostArgs) -> anyhow::Result<Report> {
         .unwrap_or_default()
         .trim_end_matches('/')
         .to_owned();
-    let files = match (&args.images, args.media.fetch_media) {
-        (Some(dir), _) => Files::Folder {
+    // A zip's own images, unless --images or --fetch-media say where else to find them.
+    let files = match (&args.images, args.media.fetch_media, &export) {
+        (Some(dir), _, _) => Files::Folder {
             dir: dir.clone(),
             marker: "/content/images/",
         },
-        (None, true) => Files::Fetch {
+        (None, true, _) => Files::Fetch {
             client: photos::client()?,
             base: site,
         },
-        (None, false) => Files::None,
+        (None, false, Export::Zip { file, images, .. }) => {
+            let file = file.clone();
+            let archive = tokio::task::spawn_blocking(move || open_zip(&file)).await??;
+            Files::Zip {
+                archive: std::sync::Arc::new(std::sync::Mutex::new(archive)),
+                root: images.clone(),
+                marker: "/content/images/",
+            }
+        }
+        (None, false, Export::Json(_)) => Files::None,
     };
     let media = match (&store, &files) {
-        (Some(_), Files::Folder { .. } | Files::Fetch { .. }) => Some(
+        (Some(_), Files::Folder { .. } | Files::Fetch { .. } | Files::Zip { .. }) => Some(
             crate::config::media_location(&args.store, args.media.store.clone())?
                 .open()
                 .await?,
@@ -447,7 +556,7 @@ pub async fn ghost(args: &GhostArgs) -> anyhow::Result<Report> {
             total,
         )
         .await?;
-        write(args, &mut sink, tables).await?;
+        write(&export, &mut sink, tables).await?;
         Ok(sink.report)
     }
     .await;
@@ -468,7 +577,7 @@ struct Known {
     people: HashMap<String, i64>,
 }
 
-async fn write(args: &GhostArgs, sink: &mut Sink<'_>, tables: Tables) -> anyhow::Result<()> {
+async fn write(export: &Export, sink: &mut Sink<'_>, tables: Tables) -> anyhow::Result<()> {
     let mut known = Known {
         sections: HashMap::new(),
         tags: HashMap::new(),
@@ -540,9 +649,9 @@ async fn write(args: &GhostArgs, sink: &mut Sink<'_>, tables: Tables) -> anyhow:
     // The posts: parsed on a blocking thread, handed over one at a time; the channel's bound
     // keeps the posts in memory to a few.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Post>(4);
-    let file = args.file.clone();
+    let from = export.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        read(&file, &mut |p| {
+        read(&from, &mut |p| {
             tx.blocking_send(p)
                 .map_err(|_| "the import stopped".to_owned())
         })
@@ -560,8 +669,10 @@ async fn write(args: &GhostArgs, sink: &mut Sink<'_>, tables: Tables) -> anyhow:
     if let Some(e) = failed {
         return Err(e);
     }
-    read.with_context(|| format!("reading {}", args.file.display()))?;
-    Ok(())
+    read.with_context(|| match export {
+        Export::Json(file) | Export::Zip { file, .. } => format!("reading {}", file.display()),
+    })?;
+    sink.flush().await
 }
 
 async fn post(sink: &mut Sink<'_>, tables: &Tables, known: &Known, p: Post) -> anyhow::Result<()> {
@@ -577,7 +688,8 @@ async fn post(sink: &mut Sink<'_>, tables: &Tables, known: &Known, p: Post) -> a
     }
     let result = story(sink, tables, known, &p, &id, &title, &slug_text, &label).await;
     sink.tick();
-    result.with_context(|| label.clone())
+    let story = result.with_context(|| label.clone())?;
+    sink.story(label, story).await
 }
 
 /// A Ghost page → a static page at the same `/{slug}/`: published stays published, drafts are
@@ -674,7 +786,7 @@ async fn story(
     title: &str,
     slug_text: &str,
     label: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ImportedStory> {
     let mut status = match p.status.as_deref().unwrap_or("draft") {
         "published" => Status::Published,
         "draft" => Status::Draft,
@@ -827,5 +939,5 @@ async fn story(
         },
         comments: Vec::new(),
     };
-    sink.story(story).await
+    Ok(story)
 }

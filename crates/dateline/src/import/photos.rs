@@ -1,5 +1,5 @@
 //! An import's photos: each file read from a copy of the old site's folder (`--uploads`,
-//! `--images`) or downloaded from its address (`--fetch-media`), then taken into the media
+//! `--images`), from Ghost's zip, or downloaded from its address (`--fetch-media`), then taken into the media
 //! library through the same code as a newsroom upload (`dateline_web::media::intake`), so it is
 //! checked, kept and given its variants the same way: the import queues each photo's variants
 //! job with its row, and the nodes' job runners make them (at once when a node is running, else
@@ -18,7 +18,9 @@ use dateline_core::media::Credit;
 use dateline_web::MediaStore;
 use dateline_web::media::intake::{Kept, PhotoText, Upload, keep};
 use jiff::Timestamp;
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Largest photo file taken, as the upload form's default limit (`media_max_mb`).
@@ -35,6 +37,14 @@ pub enum Files {
     /// A copy of the old site's folder; a photo's address is looked up by its path after
     /// `marker` (`/wp-content/uploads/`, `/content/images/`).
     Folder { dir: PathBuf, marker: &'static str },
+    /// Entries of Ghost's zip: a photo's address is looked up as `root` (`content/images/`
+    /// beside the export's JSON) and its path after `marker`. The archive is opened once; its
+    /// entries are read one at a time, on a blocking thread.
+    Zip {
+        archive: Arc<Mutex<zip::ZipArchive<std::fs::File>>>,
+        root: String,
+        marker: &'static str,
+    },
     /// Downloaded from their addresses (relative ones against `base`).
     Fetch {
         client: reqwest::Client,
@@ -196,17 +206,21 @@ impl Sink<'_> {
         let dry = self.store.is_none();
         match &self.photos.files {
             Files::None => Err("no --uploads, --images or --fetch-media given".to_owned()),
+            Files::Zip {
+                archive,
+                root,
+                marker,
+            } => {
+                let rel = relative(p, marker)?;
+                let rel = inside(Path::new(""), &rel).ok_or("a path outside the zip's images")?;
+                let name = format!("{root}{}", rel.to_string_lossy());
+                let archive = archive.clone();
+                tokio::task::spawn_blocking(move || zip_entry(&archive, &name, dry))
+                    .await
+                    .map_err(|e| format!("reading the zip: {e}"))?
+            }
             Files::Folder { dir, marker } => {
-                let rel = match p.relative.filter(|r| !r.is_empty()) {
-                    Some(r) => r.to_owned(),
-                    None => {
-                        let path = super::html::path_key(p.url).ok_or("not an address")?;
-                        match path.find(marker) {
-                            Some(i) => path[i + marker.len()..].to_owned(),
-                            None => return Err(format!("not under {marker}")),
-                        }
-                    }
-                };
+                let rel = relative(p, marker)?;
                 let path = inside(dir, &rel).ok_or("a path outside the folder")?;
                 let meta = tokio::fs::metadata(&path)
                     .await
@@ -255,6 +269,47 @@ impl Sink<'_> {
             }
         }
     }
+}
+
+/// The photo's path under the images folder: as the export says (`_wp_attached_file`), else
+/// its address's path after `marker`.
+fn relative(p: &PhotoIn<'_>, marker: &str) -> Result<String, String> {
+    if let Some(r) = p.relative.filter(|r| !r.is_empty()) {
+        return Ok(r.to_owned());
+    }
+    let path = super::html::path_key(p.url).ok_or("not an address")?;
+    match path.find(marker) {
+        Some(i) => Ok(path[i + marker.len()..].to_owned()),
+        None => Err(format!("not under {marker}")),
+    }
+}
+
+/// The bytes of the zip's entry `name` (None in a dry run, which only checks it is there), no
+/// more than [`MAX_BYTES`] of them whatever the entry claims.
+fn zip_entry(
+    archive: &Mutex<zip::ZipArchive<std::fs::File>>,
+    name: &str,
+    dry: bool,
+) -> Result<Option<Vec<u8>>, String> {
+    let mut archive = archive.lock().unwrap_or_else(|e| e.into_inner());
+    let entry = archive
+        .by_name(name)
+        .map_err(|_| format!("no file {name} in the zip"))?;
+    if entry.size() > MAX_BYTES {
+        return Err(format!("over {} MB", MAX_BYTES / (1024 * 1024)));
+    }
+    if dry {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    entry
+        .take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("reading {name} in the zip: {e}"))?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(format!("over {} MB", MAX_BYTES / (1024 * 1024)));
+    }
+    Ok(Some(bytes))
 }
 
 /// `dir/rel`, unless `rel` would leave `dir` (`..`, an absolute path).

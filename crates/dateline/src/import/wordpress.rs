@@ -194,7 +194,7 @@ async fn write(
         }
     }
 
-    // The posts, one transaction each; then attachment pages, which name posts that may come
+    // The posts, a batch per transaction; then attachment pages, which name posts that may come
     // after them in the file.
     let mut r = wxr::Reader::open(&args.file)?;
     let mut attachments = 0u64;
@@ -222,16 +222,22 @@ async fn write(
                 continue;
             }
         }
-        post(sink, &item, &mut known).await.with_context(|| {
-            format!(
-                "line {}: post {} ({})",
-                item.line,
-                item.field("wp:post_id"),
-                item.field("title")
-            )
-        })?;
+        let label = format!(
+            "line {}: post {} ({})",
+            item.line,
+            item.field("wp:post_id"),
+            item.field("title")
+        );
+        if let Some(story) = post(sink, &item, &mut known)
+            .await
+            .with_context(|| label.clone())?
+        {
+            sink.story(label, story).await?;
+        }
         sink.tick();
     }
+    // The last batch, before the attachment pages look the posts up.
+    sink.flush().await?;
     if attachments > 0 {
         let mut r = wxr::Reader::open(&args.file)?;
         while let Some(item) = r.next_item()? {
@@ -319,7 +325,12 @@ fn wp_time(s: &str) -> Option<Timestamp> {
     dt.to_zoned(TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
-async fn post(sink: &mut Sink<'_>, item: &wxr::Item, known: &mut Known) -> anyhow::Result<()> {
+/// The story a post becomes (None when it is skipped), for the sink to write.
+async fn post(
+    sink: &mut Sink<'_>,
+    item: &wxr::Item,
+    known: &mut Known,
+) -> anyhow::Result<Option<ImportedStory>> {
     let now = sink.now;
     let id = item.field("wp:post_id").to_owned();
     let title = item.field("title").to_owned();
@@ -330,11 +341,11 @@ async fn post(sink: &mut Sink<'_>, item: &wxr::Item, known: &mut Known) -> anyho
         "future" => Status::Scheduled,
         "trash" => {
             sink.report.skip("posts in the trash");
-            return Ok(());
+            return Ok(None);
         }
         "auto-draft" => {
             sink.report.skip("automatic drafts");
-            return Ok(());
+            return Ok(None);
         }
         other => bail!("the status {other:?} is not one WordPress writes"),
     };
@@ -524,7 +535,7 @@ async fn post(sink: &mut Sink<'_>, item: &wxr::Item, known: &mut Known) -> anyho
         old_paths: old,
         comments,
     };
-    sink.story(story).await
+    Ok(Some(story))
 }
 
 /// A WordPress page → a static page at `/{slug}/`: published stays published, drafts, pending

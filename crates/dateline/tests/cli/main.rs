@@ -9,6 +9,7 @@
 
 mod backup;
 mod export;
+mod import;
 mod shutdown;
 mod station;
 
