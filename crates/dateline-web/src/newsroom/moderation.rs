@@ -770,7 +770,9 @@ async fn act(
                     crate::discussion::replies::published(state, id, c.parent_id).await;
                 }
                 Ok(_) => {}
-                Err(e) => tracing::error!(comment_id = %id, error = %e, "approved comment not read back"),
+                Err(e) => {
+                    tracing::error!(comment_id = %id, error = %e, "approved comment not read back")
+                }
             }
         }
     }
