@@ -31,6 +31,10 @@ const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 /// What became of one message.
 #[derive(Debug)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "NoAnswer is the SMTP outcome's name (handed over, no answer), not the enum's"
+)]
 pub enum Answer {
     /// The server took it (250 after the data).
     Sent,
