@@ -124,6 +124,10 @@ pub const WITHHELD_TABLES: &[(&str, &str)] = &[
         "live_source_nodes",
         "which node has a live source on air now: runtime state",
     ),
+    (
+        "editor_presence",
+        "who has a story's editor open this minute: runtime state",
+    ),
 ];
 
 /// Columns of exported tables that never leave (table, column, why).

@@ -33,6 +33,7 @@ mod newsletters;
 mod pages;
 mod people;
 mod playlists;
+mod presence;
 mod providers;
 mod reader_links;
 mod related_lists;
@@ -78,6 +79,7 @@ pub use newsletters::{
 pub use pages::{FooterLink, ImportedPage, PageInput, PageRevision};
 pub use people::NewPerson;
 pub use playlists::{NamedPlaylist, NewPlaylistItem, PlaylistEntries, PlaylistItem};
+pub use presence::{PRESENCE_KEPT, PRESENCE_WINDOW, Present};
 pub use providers::Provider;
 pub use reply_mail::ReplyMail;
 pub use revisions::{Named, Revision, RevisionStory};

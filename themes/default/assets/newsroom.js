@@ -4,8 +4,9 @@
 // editor it adds the live preview (the body posted to /newsroom/preview as it changes, one
 // request in flight, and the server's rendering shown: the same renderer as the site), a
 // phone-width preview, the search and social card preview, autosave (stories/autosave.rs),
-// the READ MORE / related picker (stories by headline from /newsroom/stories/search) and a
-// slug that follows the headline until edited. The rich-text surface over the body is
+// the READ MORE / related picker (stories by headline from /newsroom/stories/search), a
+// slug that follows the headline until edited, and the "Also open" banner kept current
+// (stories/presence.rs). The rich-text surface over the body is
 // editor.js (themes/editor/). Nothing here builds HTML from text: results are set with
 // textContent.
 (function () {
@@ -302,6 +303,83 @@
       window.addEventListener("pagehide", function () {
         if (submitting || stopped || !dirtySince || !navigator.sendBeacon) return;
         navigator.sendBeacon(autosaveUrl, fields());
+      });
+    }
+
+    // Who else has this story open (stories/presence.rs): "I am here" every 20 s while the
+    // page is visible, and the banner redrawn from the answer (the others seen within the last
+    // minute). A hidden tab stops pinging and drops out of the others' banners after a minute;
+    // a closed one says so at once (a keepalive POST that outlives the page).
+    var presence = document.querySelector("[data-presence]");
+    var presenceUrl = presence && presence.dataset.presence;
+    if (presenceUrl) {
+      var PRESENCE_EVERY = 20000;
+      var presenceTimer = null;
+      var keyOf = function (name, iso) { return name + "\u0000" + iso; };
+      // The page as served already shows the list: start from it, so an answer that changes
+      // nothing redraws nothing and the live region stays quiet.
+      var shown = Array.prototype.map.call(presence.querySelectorAll(".nr-presence-person"), function (p) {
+        var t = p.querySelector("time");
+        return keyOf(p.dataset.name || "", t ? t.dateTime : "");
+      }).join("\n");
+      var draw = function (others) {
+        var key = others.map(function (o) { return keyOf(o.name, o.since_iso); }).join("\n");
+        if (key === shown) return;
+        shown = key;
+        presence.textContent = "";
+        if (!others.length) return;
+        var note = document.createElement("p");
+        note.className = "nr-presence-note";
+        var label = document.createElement("strong");
+        label.textContent = "Also open:";
+        note.append(label, " ");
+        others.forEach(function (o, i) {
+          var who = document.createElement("span");
+          who.className = "nr-presence-person";
+          who.dataset.name = o.name;
+          var time = document.createElement("time");
+          time.dateTime = o.since_iso;
+          time.textContent = o.since;
+          who.append(o.name + " (since ", time, ")");
+          note.append(i ? ", " : "", who);
+        });
+        presence.append(note);
+      };
+      var later = function () {
+        clearTimeout(presenceTimer);
+        presenceTimer = document.visibilityState === "visible" ? setTimeout(ping, PRESENCE_EVERY) : null;
+      };
+      var ping = function () {
+        clearTimeout(presenceTimer);
+        presenceTimer = null;
+        if (document.visibilityState !== "visible") return;
+        var data = new URLSearchParams();
+        data.set("csrf", csrf);
+        fetch(presenceUrl, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+          .then(function (j) { if (j && Array.isArray(j.others)) draw(j.others); })
+          .catch(function () { /* keep the last list; the next ping tries again */ })
+          .then(later);
+      };
+      later();
+      document.addEventListener("visibilitychange", function () {
+        if (document.visibilityState === "visible") ping();
+        else { clearTimeout(presenceTimer); presenceTimer = null; }
+      });
+      window.addEventListener("pageshow", function (e) { if (e.persisted) ping(); });
+      // A button's save comes back to this story's editor: saying "gone" then could land
+      // after the new page's "here" and drop the person from the others' banners.
+      var staying = false;
+      editor.addEventListener("submit", function () { staying = true; });
+      window.addEventListener("pagehide", function () {
+        clearTimeout(presenceTimer);
+        presenceTimer = null;
+        if (staying) return;
+        var data = new URLSearchParams();
+        data.set("csrf", csrf);
+        data.set("leave", "1");
+        fetch(presenceUrl, { method: "POST", body: data, credentials: "same-origin", keepalive: true })
+          .catch(function () { /* the row is no longer listed after a minute anyway */ });
       });
     }
 

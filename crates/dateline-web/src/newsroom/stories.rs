@@ -3,9 +3,10 @@
 //! discussion mode, SEO fields) whose submit buttons are the workflow actions: save, preview,
 //! submit for review, publish now, schedule, unschedule. Separate small forms append a
 //! correction, withdraw and restore. `newsroom.js` adds the live preview (`POST
-//! /newsroom/preview`), autosave (`stories/autosave.rs`) and the READ MORE picker (`GET
-//! /newsroom/stories/search`); `editor.js` (built from `themes/editor/`) the rich-text surface
-//! over the body field, which still posts the dialect.
+//! /newsroom/preview`), autosave (`stories/autosave.rs`), the READ MORE picker (`GET
+//! /newsroom/stories/search`) and the updating "Also open" banner (`stories/presence.rs`);
+//! `editor.js` (built from `themes/editor/`) the rich-text surface over the body field, which
+//! still posts the dialect.
 //!
 //! Rules kept here: the permission table decides (through `core::workflow` for status changes)
 //! before anything is written; every POST carries the form token; the whole form is checked
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
             limit_body(post(preview_body), STORY_FORM_LIMIT),
         )
         .merge(autosave::routes())
+        .merge(presence::routes())
 }
 
 /// Longest headline, SEO title and SEO description, in characters.
@@ -624,6 +626,10 @@ struct EditorPage {
     autosave_url: Option<String>,
     errors: Vec<String>,
     warnings: Vec<String>,
+    /// The others who have this story's editor open now (issue 17; `stories/presence.rs`),
+    /// and where the script pings to keep the list current.
+    others_here: Vec<presence::OtherView>,
+    presence_url: Option<String>,
     /// Another save landed first: what it changed.
     conflict: Option<Vec<DiffLine>>,
     /// ... and a sentence per field beyond the words it changed (section, tags, bylines…).
@@ -791,6 +797,10 @@ async fn show_editor(
             })
         }
     };
+    let others_here = match story {
+        Some((a, _)) => presence::others_here(state, user, a.id).await?,
+        None => Vec::new(),
+    };
     let mut byline_slots = form.authors.clone();
     if byline_slots.is_empty() && story.is_none() {
         byline_slots.push(user.account.id.0.to_string());
@@ -853,6 +863,8 @@ async fn show_editor(
             }
             Some(_) => None,
         },
+        presence_url: story.map(|(a, _)| format!("/newsroom/stories/{}/presence", a.id)),
+        others_here,
         form,
         errors: extra.errors,
         warnings: extra.warnings,
@@ -1508,5 +1520,6 @@ async fn search_stories(
 }
 
 mod autosave;
+mod presence;
 #[cfg(test)]
 mod tests;
