@@ -14,7 +14,7 @@ use clap::Args;
 use dateline_search::{Opened, SearchIndex};
 use dateline_store::Store;
 use dateline_web::Clock;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -108,16 +108,26 @@ pub async fn rebuild_search(
         eprintln!("dateline reindex: new index in {shown} ({reason})");
     }
     let index = Arc::new(index);
+    // On a terminal one line redrawn twice a second; in a log (restore, a bench, systemd) a
+    // line every ten seconds, so the log stays readable.
+    let terminal = std::io::stderr().is_terminal();
+    let every_ms = if terminal { 500 } else { 10_000 };
     let mut last = Instant::now();
     let result = dateline_web::search::rebuild(&store, &index, |done, total| {
-        if done == total || last.elapsed().as_millis() >= 500 {
+        if done == total || last.elapsed().as_millis() >= every_ms {
             last = Instant::now();
-            eprint!("\rdateline reindex: {done}/{total} stories read");
-            let _ = std::io::stderr().flush();
+            if terminal {
+                eprint!("\rdateline reindex: {done}/{total} stories read");
+                let _ = std::io::stderr().flush();
+            } else {
+                eprintln!("dateline reindex: {done}/{total} stories read");
+            }
         }
     })
     .await;
-    eprintln!();
+    if terminal {
+        eprintln!();
+    }
     let indexed = match result.context("rebuilding the search index") {
         Ok(n) => n,
         Err(e) => {
