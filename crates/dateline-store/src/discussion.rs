@@ -376,6 +376,19 @@ impl Store {
         .await?)
     }
 
+    /// Whether an article's discussion has a published featured comment (its readers then see
+    /// the Featured tab first).
+    pub async fn has_featured_comments(&self, article: ArticleId) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments WHERE article_id = $1 AND featured = 1 \
+             AND status = 'published'",
+        )
+        .bind(article.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// What the rules need about a reader's and an address's recent posting: the reader's
     /// comments ever, theirs since `since`, the address's since `since`, and whether the reader
     /// posted `body` since `duplicate_since`.

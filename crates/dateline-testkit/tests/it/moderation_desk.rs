@@ -513,6 +513,22 @@ backend_test!(featured_comments_come_first_for_readers, |app| {
     let story = app.page(&path, 200).await?;
     assert!(story.has(&format!("#comment-{good} .comment-featured")));
 
+    // A reader who posts under a Featured tab is sent to a view that shows what they wrote.
+    let res = nadia
+        .submit(
+            &format!("/discussion/{id}/comments"),
+            &[("body", "Posted under the featured one."), ("parent", "")],
+        )
+        .await?;
+    assert_eq!(res.status(), 303);
+    let to = location(&res);
+    assert!(to.contains("sort=newest&done=posted#comment-"), "{to}");
+    let posted: i64 = to
+        .rsplit_once("#comment-")
+        .map_or(0, |(_, n)| n.parse().unwrap_or(0));
+    let shown = nadia.page(&to, 200).await?;
+    assert!(shown.has(&format!("#comment-{posted}.comment-mine")));
+
     let res = moderator
         .submit(&format!("/newsroom/comments/{good}/unfeature"), &[])
         .await?;

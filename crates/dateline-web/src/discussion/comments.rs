@@ -723,7 +723,17 @@ async fn post_comment(
     }
     state.discussion_changed(Some(article.id)).await;
     tracing::info!(comment_id = %c.id, article_id = %article.id, status = %status, "comment posted");
-    Ok(see_other(&format!("{back}?done={done}#comment-{}", c.id)))
+    // Where featured comments lead, the default view lists only them: the poster is sent to
+    // the newest-first view, which shows what they just wrote.
+    let order = if state.store.has_featured_comments(article.id).await? {
+        "sort=newest&"
+    } else {
+        ""
+    };
+    Ok(see_other(&format!(
+        "{back}?{order}done={done}#comment-{}",
+        c.id
+    )))
 }
 
 /// A comment and its signed-in author (or the reason not), for the author's own actions.
