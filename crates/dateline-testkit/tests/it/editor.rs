@@ -928,10 +928,13 @@ backend_test!(autosave_keeps_drafts_and_never_overwrites, |app| {
     // And the editor page offers no autosave for it.
     let page = b.page(&format!("/newsroom/stories/{id}"), 200).await?;
     assert!(!page.has("form[data-autosave]"));
+    // An existing story's editor is not "New story" in the bar; a new one's is.
+    assert!(!page.has("a[href='/newsroom/stories/new'][aria-current=page]"));
     let page = b.page("/newsroom/stories/new", 200).await?;
     assert_eq!(
         page.attr("form[data-editor]", "data-autosave"),
         "/newsroom/stories/autosave"
     );
+    assert!(page.has("a[href='/newsroom/stories/new'][aria-current=page]"));
     Ok(())
 });

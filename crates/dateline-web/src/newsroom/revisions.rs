@@ -163,7 +163,7 @@ async fn list_revisions(
         StatusCode::OK,
         "newsroom/revisions.html",
         &format!("Revisions: {}", a.headline),
-        "new",
+        "",
         Some(&user),
         page,
     )

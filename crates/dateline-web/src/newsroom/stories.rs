@@ -754,6 +754,9 @@ async fn show_editor(
     form: StoryForm,
     extra: Extra,
 ) -> Result<Response, AppError> {
+    // "New story" is the current place only while writing one; an existing story's editor
+    // is under no item of the bar.
+    let nav = if story.is_some() { "" } else { "new" };
     let site = state.site().await?;
     let now = state.clock.now();
     let people = state.store.people().await?;
@@ -881,7 +884,7 @@ async fn show_editor(
         status,
         "newsroom/editor.html",
         &title,
-        "new",
+        nav,
         Some(user),
         page,
     )
