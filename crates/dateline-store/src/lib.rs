@@ -69,8 +69,8 @@ pub use live::{NewMount, SourceNode};
 pub use mail_events::{Bounce, BounceOutcome, MAIL_EVENTS_SCOPE, NewSuppression, Suppression};
 pub use media::NewMedia;
 pub use moderation::{
-    Batch, CommentChange, DeskQuery, DeskTab, ModerationItem, ReaderChange, ReaderHistory,
-    TabCounts,
+    Batch, CommentChange, DeskQuery, DeskTab, Moderated, ModerationItem, ReaderChange,
+    ReaderHistory, TabCounts,
 };
 pub use newsletters::{
     Consent, DeliveryOutcome, DeliveryTarget, DigestReader, Issue, IssueInput, Newsletter,

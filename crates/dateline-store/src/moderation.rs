@@ -85,6 +85,17 @@ pub struct DeskQuery {
     pub limit: i64,
 }
 
+/// What one moderator action did: [`Store::moderate_comments`].
+#[derive(Debug)]
+pub struct Moderated {
+    /// The batch id (its first log entry's), which undo takes.
+    pub batch: i64,
+    /// The stories whose discussions changed.
+    pub stories: Vec<ArticleId>,
+    /// The comments it published, with the comment each replies to.
+    pub published: Vec<(CommentId, Option<CommentId>)>,
+}
+
 /// The filters every desk query shares, binding `$1` (story), `$2` (reader), `$3` (pattern).
 const FILTERS: &str = "($1 = 0 OR c.article_id = $1) AND ($2 = 0 OR c.reader_id = $2) AND \
      ($3 = '' OR lower(c.body) LIKE $3 ESCAPE '\\')";
@@ -322,7 +333,8 @@ impl Store {
     }
 
     /// Apply one moderator action to several comments in one transaction, logging each with
-    /// what it changed; the batch id (the first log entry's) and the stories touched. An
+    /// what it changed; the batch id (the first log entry's), the stories touched and the
+    /// comments it published (for reply mail). An
     /// unknown comment fails the whole action (`NotFound`); featuring a comment that is not
     /// published is `Invalid`. A status change marks the comments as seen by a moderator and
     /// resolves their open reports (undo reopens those).
@@ -333,16 +345,17 @@ impl Store {
         change: &CommentChange,
         action: &str,
         now: Timestamp,
-    ) -> Result<(i64, Vec<ArticleId>), StoreError> {
+    ) -> Result<Moderated, StoreError> {
         if ids.is_empty() {
             return Err(StoreError::Invalid("no comment was chosen".to_owned()));
         }
         let mut w = self.write().await?;
         let mut batch: Option<i64> = None;
         let mut stories: Vec<ArticleId> = Vec::new();
+        let mut published = Vec::new();
         for id in ids {
             let row = sqlx::query(
-                "SELECT article_id, reader_id, status, standard, moderated, featured \
+                "SELECT article_id, reader_id, parent_id, status, standard, moderated, featured \
                  FROM comments WHERE id = $1",
             )
             .bind(id.0)
@@ -370,6 +383,10 @@ impl Store {
                     .bind(id.0)
                     .execute(&mut *w.tx)
                     .await?;
+                    if *status == CommentStatus::Published {
+                        let parent = get::<Option<i64>>(&row, "parent_id")?.map(CommentId);
+                        published.push((*id, parent));
+                    }
                     standard.clone()
                 }
                 CommentChange::Featured(on) => {
@@ -427,7 +444,11 @@ impl Store {
             }
         }
         w.commit().await?;
-        Ok((batch.unwrap_or_default(), stories))
+        Ok(Moderated {
+            batch: batch.unwrap_or_default(),
+            stories,
+            published,
+        })
     }
 
     /// Ban or verify a reader, logging what it changed; the batch id.

@@ -148,6 +148,34 @@ async fn keep_revision(
     Ok(())
 }
 
+/// Write `input` over page `id`, one version on, as an edit and a re-import both do.
+async fn update_row(
+    w: &mut Writer,
+    id: i64,
+    input: &PageInput,
+    footer_position: Option<i64>,
+    now: Timestamp,
+) -> Result<AnyRow, StoreError> {
+    Ok(sqlx::query(&format!(
+        "UPDATE pages SET slug = $1, title = $2, description = $3, body_source = $4, \
+         body_html = $5, body_text = $6, refs = $7, status = $8, footer_position = $9, \
+         updated_at = $10, version = version + 1 WHERE id = $11 RETURNING {COLUMNS}"
+    ))
+    .bind(input.slug.as_str())
+    .bind(&input.title)
+    .bind(&input.description)
+    .bind(&input.body_source)
+    .bind(&input.body_html)
+    .bind(&input.body_text)
+    .bind(refs_json(&input.refs)?)
+    .bind(input.status.as_str())
+    .bind(footer_position)
+    .bind(micros(now))
+    .bind(id)
+    .fetch_one(&mut *w.tx)
+    .await?)
+}
+
 fn refs_json(refs: &[String]) -> Result<String, StoreError> {
     serde_json::to_string(refs).map_err(|e| StoreError::Corrupt(format!("page refs: {e}")))
 }
@@ -261,24 +289,7 @@ impl Store {
         }
         let was_public = parsed::<PageStatus>(&before, "status")? == PageStatus::Published;
         refuse_section_slug(&mut w, &input.slug).await?;
-        let row = sqlx::query(&format!(
-            "UPDATE pages SET slug = $1, title = $2, description = $3, body_source = $4, \
-             body_html = $5, body_text = $6, refs = $7, status = $8, footer_position = $9, \
-             updated_at = $10, version = version + 1 WHERE id = $11 RETURNING {COLUMNS}"
-        ))
-        .bind(input.slug.as_str())
-        .bind(&input.title)
-        .bind(&input.description)
-        .bind(&input.body_source)
-        .bind(&input.body_html)
-        .bind(&input.body_text)
-        .bind(refs_json(&input.refs)?)
-        .bind(input.status.as_str())
-        .bind(input.footer_position)
-        .bind(micros(now))
-        .bind(id.0)
-        .fetch_one(&mut *w.tx)
-        .await?;
+        let row = update_row(&mut w, id.0, &input, input.footer_position, now).await?;
         let p = page(&row)?;
         keep_revision(&mut w, &p, by, now).await?;
         if was_public || p.is_public() {
@@ -364,14 +375,17 @@ impl Store {
     /// when the page is new.
     pub async fn import_page(&self, p: ImportedPage) -> Result<(PageId, bool), StoreError> {
         let mut w = self.write().await?;
-        let existing: Option<i64> =
+        // An earlier run's page, with its place in the footer.
+        let existing: Option<(i64, Option<i64>)> =
             match crate::imports::mapped(&mut w, &p.source, "page", &p.source_id).await? {
-                Some(id) => {
-                    sqlx::query_scalar("SELECT id FROM pages WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *w.tx)
-                        .await?
-                }
+                Some(id) => sqlx::query("SELECT id, footer_position FROM pages WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *w.tx)
+                    .await?
+                    .map(|row| {
+                        Ok::<_, StoreError>((get(&row, "id")?, get(&row, "footer_position")?))
+                    })
+                    .transpose()?,
                 None => None,
             };
         let mut input = p.input;
@@ -380,7 +394,7 @@ impl Store {
              UNION ALL SELECT id FROM pages WHERE slug = $1 AND id <> $2",
         )
         .bind(input.slug.as_str())
-        .bind(existing.unwrap_or(0))
+        .bind(existing.map_or(0, |(id, _)| id))
         .fetch_optional(&mut *w.tx)
         .await?;
         if clash.is_some() {
@@ -388,25 +402,7 @@ impl Store {
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
         }
         let row = match existing {
-            Some(id) => {
-                sqlx::query(&format!(
-                    "UPDATE pages SET slug = $1, title = $2, description = $3, \
-                     body_source = $4, body_html = $5, body_text = $6, refs = $7, status = $8, \
-                     updated_at = $9, version = version + 1 WHERE id = $10 RETURNING {COLUMNS}"
-                ))
-                .bind(input.slug.as_str())
-                .bind(&input.title)
-                .bind(&input.description)
-                .bind(&input.body_source)
-                .bind(&input.body_html)
-                .bind(&input.body_text)
-                .bind(refs_json(&input.refs)?)
-                .bind(input.status.as_str())
-                .bind(micros(p.modified_at))
-                .bind(id)
-                .fetch_one(&mut *w.tx)
-                .await?
-            }
+            Some((id, footer)) => update_row(&mut w, id, &input, footer, p.modified_at).await?,
             None => {
                 sqlx::query(&format!(
                     "INSERT INTO pages (slug, title, description, body_source, body_html, \

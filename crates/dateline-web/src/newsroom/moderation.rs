@@ -89,13 +89,23 @@ pub struct DeskParams {
 
 /// An optional positive id from the address: '' is none; anything else but a number is a 400.
 fn optional_id(raw: &str, what: &str) -> Result<Option<i64>, AppError> {
+    match optional_number(raw, what)? {
+        Some(0) => Err(AppError::BadRequest(format!(
+            "The {what} must be a number, like 12."
+        ))),
+        n => Ok(n),
+    }
+}
+
+/// A whole number of zero or more, or `None` when the field is empty.
+fn optional_number(raw: &str, what: &str) -> Result<Option<i64>, AppError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
     raw.parse::<i64>()
         .ok()
-        .filter(|n| *n > 0)
+        .filter(|n| *n >= 0)
         .map(Some)
         .ok_or_else(|| AppError::BadRequest(format!("The {what} must be a number, like 12.")))
 }
@@ -586,10 +596,7 @@ async fn count_new(
     user.require(Action::ModerateComments)?;
     let q = params.query()?;
     // 0 is the newest id of a site with no comment yet, as the desk draws it.
-    let after = match params.after.trim() {
-        "0" => 0,
-        raw => optional_id(raw, "newest comment id (after)")?.unwrap_or(0),
-    };
+    let after = optional_number(&params.after, "newest comment id (after)")?.unwrap_or(0);
     let n = state.store.desk_newer(&q, CommentId(after)).await?;
     let mut res = axum::Json(serde_json::json!({ "new": n })).into_response();
     res.headers_mut()
@@ -753,29 +760,20 @@ async fn act(
     back: &str,
 ) -> Result<Response, AppError> {
     let change = change_of(state, action, standard).await?;
-    let (batch, stories) = state
+    let done = state
         .store
         .moderate_comments(user.account.id, ids, &change, action, state.clock.now())
         .await
         .map_err(refused)?;
-    for story in stories {
+    for story in done.stories {
         state.discussion_changed(Some(story)).await;
     }
-    if action == "approve" {
-        // An approved reply is mailed to its parent's author, when they asked (a comment
-        // mailed before is not mailed again: the job takes each reply once).
-        for &id in ids {
-            match state.store.comment(id).await {
-                Ok(c) if c.status == CommentStatus::Published => {
-                    crate::discussion::replies::published(state, id, c.parent_id).await;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!(comment_id = %id, error = %e, "approved comment not read back")
-                }
-            }
-        }
+    // A reply the action published is mailed to its parent's author, when they asked (a
+    // comment mailed before is not mailed again: the job takes each reply once).
+    for (id, parent) in done.published {
+        crate::discussion::replies::published(state, id, parent).await;
     }
+    let batch = done.batch;
     tracing::info!(batch, comments = ids.len(), person_id = %user.account.id, %action, "comments moderated");
     Ok(back_to(back, &format!("done={batch}")))
 }

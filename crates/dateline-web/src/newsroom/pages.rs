@@ -640,12 +640,24 @@ struct ConfirmPage {
     page: PageRef,
 }
 
+/// The page a confirmation or revisions screen is about.
 #[derive(Debug, Serialize)]
 struct PageRef {
     id: i64,
     title: String,
     path: String,
     published: bool,
+}
+
+impl PageRef {
+    fn of(p: &StaticPage) -> Self {
+        PageRef {
+            id: p.id.0,
+            title: p.title.clone(),
+            path: p.path(),
+            published: p.is_public(),
+        }
+    }
 }
 
 async fn confirm_delete(
@@ -663,12 +675,7 @@ async fn confirm_delete(
         "pages",
         Some(&user),
         ConfirmPage {
-            page: PageRef {
-                id: p.id.0,
-                title: p.title.clone(),
-                path: p.path(),
-                published: p.is_public(),
-            },
+            page: PageRef::of(&p),
         },
     )
     .await
@@ -745,12 +752,7 @@ async fn list_revisions(
                     current: r.version == p.version,
                 })
                 .collect(),
-            page: PageRef {
-                id: p.id.0,
-                title: p.title.clone(),
-                path: p.path(),
-                published: p.is_public(),
-            },
+            page: PageRef::of(&p),
         },
     )
     .await
