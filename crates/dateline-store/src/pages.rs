@@ -148,32 +148,51 @@ async fn keep_revision(
     Ok(())
 }
 
-/// Write `input` over page `id`, one version on, as an edit and a re-import both do.
-async fn update_row(
+/// Write `input` as a new page at version 1 (`id` none; `created` and `updated` its times) or
+/// over page `id`, one version on (`updated` its time), as creating, editing and importing a
+/// page all do.
+async fn write_row(
     w: &mut Writer,
-    id: i64,
+    id: Option<PageId>,
     input: &PageInput,
     footer_position: Option<i64>,
-    now: Timestamp,
+    created: Timestamp,
+    updated: Timestamp,
 ) -> Result<AnyRow, StoreError> {
-    Ok(sqlx::query(&format!(
-        "UPDATE pages SET slug = $1, title = $2, description = $3, body_source = $4, \
-         body_html = $5, body_text = $6, refs = $7, status = $8, footer_position = $9, \
-         updated_at = $10, version = version + 1 WHERE id = $11 RETURNING {COLUMNS}"
-    ))
-    .bind(input.slug.as_str())
-    .bind(&input.title)
-    .bind(&input.description)
-    .bind(&input.body_source)
-    .bind(&input.body_html)
-    .bind(&input.body_text)
-    .bind(refs_json(&input.refs)?)
-    .bind(input.status.as_str())
-    .bind(footer_position)
-    .bind(micros(now))
-    .bind(id)
-    .fetch_one(&mut *w.tx)
-    .await?)
+    let (sql, tenth, eleventh) = match id {
+        None => (
+            format!(
+                "INSERT INTO pages (slug, title, description, body_source, body_html, body_text, \
+                 refs, status, footer_position, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1) RETURNING {COLUMNS}"
+            ),
+            micros(created),
+            micros(updated),
+        ),
+        Some(id) => (
+            format!(
+                "UPDATE pages SET slug = $1, title = $2, description = $3, body_source = $4, \
+                 body_html = $5, body_text = $6, refs = $7, status = $8, footer_position = $9, \
+                 updated_at = $10, version = version + 1 WHERE id = $11 RETURNING {COLUMNS}"
+            ),
+            micros(updated),
+            id.0,
+        ),
+    };
+    Ok(sqlx::query(&sql)
+        .bind(input.slug.as_str())
+        .bind(&input.title)
+        .bind(&input.description)
+        .bind(&input.body_source)
+        .bind(&input.body_html)
+        .bind(&input.body_text)
+        .bind(refs_json(&input.refs)?)
+        .bind(input.status.as_str())
+        .bind(footer_position)
+        .bind(tenth)
+        .bind(eleventh)
+        .fetch_one(&mut *w.tx)
+        .await?)
 }
 
 fn refs_json(refs: &[String]) -> Result<String, StoreError> {
@@ -242,23 +261,7 @@ impl Store {
     ) -> Result<StaticPage, StoreError> {
         let mut w = self.write().await?;
         refuse_section_slug(&mut w, &input.slug).await?;
-        let row = sqlx::query(&format!(
-            "INSERT INTO pages (slug, title, description, body_source, body_html, body_text, \
-             refs, status, footer_position, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1) RETURNING {COLUMNS}"
-        ))
-        .bind(input.slug.as_str())
-        .bind(&input.title)
-        .bind(&input.description)
-        .bind(&input.body_source)
-        .bind(&input.body_html)
-        .bind(&input.body_text)
-        .bind(refs_json(&input.refs)?)
-        .bind(input.status.as_str())
-        .bind(input.footer_position)
-        .bind(micros(now))
-        .fetch_one(&mut *w.tx)
-        .await?;
+        let row = write_row(&mut w, None, &input, input.footer_position, now, now).await?;
         let p = page(&row)?;
         keep_revision(&mut w, &p, by, now).await?;
         if p.is_public() {
@@ -289,7 +292,7 @@ impl Store {
         }
         let was_public = parsed::<PageStatus>(&before, "status")? == PageStatus::Published;
         refuse_section_slug(&mut w, &input.slug).await?;
-        let row = update_row(&mut w, id.0, &input, input.footer_position, now).await?;
+        let row = write_row(&mut w, Some(id), &input, input.footer_position, now, now).await?;
         let p = page(&row)?;
         keep_revision(&mut w, &p, by, now).await?;
         if was_public || p.is_public() {
@@ -402,27 +405,19 @@ impl Store {
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
         }
         let row = match existing {
-            Some((id, footer)) => update_row(&mut w, id, &input, footer, p.modified_at).await?,
-            None => {
-                sqlx::query(&format!(
-                    "INSERT INTO pages (slug, title, description, body_source, body_html, \
-                     body_text, refs, status, footer_position, created_at, updated_at, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, 1) \
-                     RETURNING {COLUMNS}"
-                ))
-                .bind(input.slug.as_str())
-                .bind(&input.title)
-                .bind(&input.description)
-                .bind(&input.body_source)
-                .bind(&input.body_html)
-                .bind(&input.body_text)
-                .bind(refs_json(&input.refs)?)
-                .bind(input.status.as_str())
-                .bind(micros(p.created_at))
-                .bind(micros(p.modified_at))
-                .fetch_one(&mut *w.tx)
+            Some((id, footer)) => {
+                write_row(
+                    &mut w,
+                    Some(PageId(id)),
+                    &input,
+                    footer,
+                    p.modified_at,
+                    p.modified_at,
+                )
                 .await?
             }
+            // A new page is left out of the footer.
+            None => write_row(&mut w, None, &input, None, p.created_at, p.modified_at).await?,
         };
         let saved = page(&row)?;
         keep_revision(&mut w, &saved, None, p.modified_at).await?;
