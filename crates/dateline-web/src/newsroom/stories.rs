@@ -635,6 +635,8 @@ struct EditorPage {
     /// and where the script pings to keep the list current.
     others_here: Vec<presence::OtherView>,
     presence_url: Option<String>,
+    /// Milliseconds between the script's pings (`--presence-ping`).
+    presence_every_ms: u64,
     /// Another save landed first: what it changed.
     conflict: Option<Vec<DiffLine>>,
     /// ... and a sentence per field beyond the words it changed (section, tags, bylines…).
@@ -887,6 +889,7 @@ async fn show_editor(
             Some(_) => None,
         },
         presence_url: story.map(|(a, _)| format!("/newsroom/stories/{}/presence", a.id)),
+        presence_every_ms: state.presence_ping.as_secs().saturating_mul(1000),
         others_here,
         form,
         errors: extra.errors,
