@@ -190,7 +190,11 @@ describe('the story editor pickers', () => {
     assert.ok(offered.length > 0, 'some tags are offered after a comma');
     assert.ok(offered.every((v) => v.startsWith('Cars, ')), offered.slice(0, 5).join(' | '));
 
-    assert.deepEqual(problems, []);
+    // Autosave may have sent the form while the unknown number stood in the related field:
+    // the server refuses that save (422, "There is no story 987654321…", said in the status
+    // line) and nothing else may have gone wrong.
+    const refusedAutosave = (p) => /(HTTP 422: POST|status of 422).*\/newsroom\/stories\/\d+\/autosave/.test(p);
+    assert.deepEqual(problems.filter((p) => !refusedAutosave(p)), []);
   });
 
   it('finds an older photo by its caption, a page at a time, for the body and the lead', { timeout: 150_000 }, async () => {
