@@ -1036,3 +1036,40 @@ backend_test!(
         Ok(())
     }
 );
+
+// Issue 17: the lead photo select lists the hundred newest photos; a story whose lead photo is
+// older lost it on the next save (the select showed "(none)").
+backend_test!(issue_17_an_older_lead_photo_stays_chosen, |app| {
+    let news = app.section("news", "News").await?;
+    let old = app
+        .photo("0ddba11000000000", "Old pier", "", Default::default())
+        .await?;
+    for i in 1..=101 {
+        app.photo(&format!("0ddba11{i:09x}"), "Newer", "", Default::default())
+            .await?;
+    }
+    let story = app
+        .article("Pier story")
+        .section(&news)
+        .lead(&old)
+        .publish()
+        .await?;
+    let b = app.login_as(Role::Editor).await?;
+    let html = b
+        .get(&format!("/newsroom/stories/{}", story.id))
+        .await?
+        .text()
+        .await?;
+    let doc = scraper::Html::parse_document(&html);
+    let selected = scraper::Selector::parse("#lead_media option[selected]").expect("a selector");
+    let chosen: Vec<_> = doc
+        .select(&selected)
+        .filter_map(|o| o.value().attr("value"))
+        .collect();
+    assert_eq!(
+        chosen,
+        [old.id.0.to_string()],
+        "the old lead photo is listed and chosen"
+    );
+    Ok(())
+});
