@@ -120,6 +120,12 @@ export function watchForProblems(page) {
     if (error === 'net::ERR_ABORTED' && /\/favicon\.(svg|ico)$/.test(new URL(req.url()).pathname)) {
       return;
     }
+    // The editor's "Also open" ping runs in the background every second in this suite
+    // (tests/browser/run): one started while the next page was already on its way is cut off
+    // by the browser when that page arrives. Its refusal would still show as an HTTP error.
+    if (error === 'net::ERR_ABORTED' && /\/newsroom\/stories\/\d+\/presence$/.test(new URL(req.url()).pathname)) {
+      return;
+    }
     problems.push(`request failed: ${req.method()} ${req.url()} (${error})`);
   });
   page.on('response', (res) => {

@@ -29,6 +29,9 @@ pub struct Options {
     pub media_max_bytes: u64,
     /// Most pixels a photo may have, in megapixels (checked from its header before decoding).
     pub media_max_megapixels: u32,
+    /// How often the story editor's script pings "who else has this open"
+    /// (`newsroom/stories/presence.rs`): [`crate::newsroom::PRESENCE_PING`].
+    pub presence_ping: std::time::Duration,
     /// The search index's folder (`DATA/search`); None keeps it in memory.
     pub search_dir: Option<PathBuf>,
     /// Where to send mail to readers; None: the site says it cannot send mail.
@@ -66,6 +69,7 @@ impl Default for Options {
             cache_bytes: 64 * 1024 * 1024,
             media_max_bytes: 25 * 1024 * 1024,
             media_max_megapixels: crate::media::images::DEFAULT_MAX_MEGAPIXELS,
+            presence_ping: crate::newsroom::PRESENCE_PING,
             search_dir: None,
             smtp: None,
             search_sweep_every: crate::search::SWEEP_EVERY,
@@ -165,6 +169,8 @@ pub struct Shared {
     pub media_max_bytes: u64,
     /// Most pixels a photo may have.
     pub media_max_pixels: u64,
+    /// How often the story editor's script pings "who else has this open".
+    pub presence_ping: std::time::Duration,
     /// Makes uploaded photos' variants off the request path.
     pub variants: crate::media::worker::VariantWorker,
     /// Runs this node's share of the durable jobs (variants, related lists, mail).
@@ -297,6 +303,7 @@ impl AppState {
             playlists,
             media_max_bytes: options.media_max_bytes,
             media_max_pixels,
+            presence_ping: options.presence_ping,
             search,
             discussion,
             mail,

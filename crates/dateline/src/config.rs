@@ -16,6 +16,11 @@ pub const DEFAULT_SHUTDOWN_GRACE: u64 = 5;
 /// The longest grace accepted: orchestrators kill a process that takes much longer to stop
 /// (Kubernetes after 30 s by default), so more is a typo.
 const MAX_SHUTDOWN_GRACE: u64 = 300;
+/// Seconds between the story editor's "who else has this open" pings by default.
+pub const DEFAULT_PRESENCE_PING: u64 = 20;
+/// The longest ping accepted: the store lists only those seen within the last minute, so a
+/// slower ping would make people vanish from each other's banners between pings.
+const MAX_PRESENCE_PING: u64 = 30;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -134,6 +139,10 @@ pub struct ServeArgs {
     /// balancers move away; a second SIGTERM ends it at once. [default: 5]
     #[arg(long, env = "DATELINE_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<u64>,
+    /// Seconds between the story editor's "Also open" pings (who else has a story open);
+    /// from 1 to 30. [default: 20]
+    #[arg(long, env = "DATELINE_PRESENCE_PING")]
+    pub presence_ping: Option<u64>,
     /// This node's name in the job leases it holds (`dateline jobs list` shows it), when
     /// several nodes share one database. [default: node- and 8 random hex digits]
     #[arg(long, env = "DATELINE_NODE_NAME")]
@@ -190,6 +199,8 @@ pub struct FileConfig {
     pub media_max_megapixels: Option<u32>,
     /// Seconds between SIGTERM and closing the port.
     pub shutdown_grace: Option<u64>,
+    /// Seconds between the story editor's "Also open" pings.
+    pub presence_ping: Option<u64>,
     /// This node's internal URL, for other nodes' live relays.
     pub node_url: Option<String>,
     /// The relay password shared by the site's nodes.
@@ -330,6 +341,8 @@ pub struct Settings {
     pub media_max_megapixels: u32,
     /// How long the port stays open after SIGTERM, answering `/readyz` with 503.
     pub shutdown_grace: Duration,
+    /// How often the story editor says who else has the story open.
+    pub presence_ping: Duration,
     /// This node's name in job leases; None: a random one per process.
     pub node_name: Option<String>,
     pub demo: bool,
@@ -407,6 +420,13 @@ pub fn resolve(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Result
             "shutdown_grace must be from 0 to {MAX_SHUTDOWN_GRACE} (seconds), not {shutdown_grace}"
         );
     }
+    let presence_ping = args
+        .presence_ping
+        .or(file.presence_ping)
+        .unwrap_or(DEFAULT_PRESENCE_PING);
+    if !(1..=MAX_PRESENCE_PING).contains(&presence_ping) {
+        bail!("presence_ping must be from 1 to {MAX_PRESENCE_PING} (seconds), not {presence_ping}");
+    }
     let node_name = args.node_name.or(file.node_name);
     if let Some(n) = &node_name
         && (n.is_empty() || n.len() > 100 || n.chars().any(|c| c.is_whitespace() || c.is_control()))
@@ -472,6 +492,7 @@ pub fn resolve(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Result
         media_max_bytes: media_max_mb * 1024 * 1024,
         media_max_megapixels,
         shutdown_grace: Duration::from_secs(shutdown_grace),
+        presence_ping: Duration::from_secs(presence_ping),
         demo: args.demo,
         site,
     })

@@ -313,7 +313,8 @@
     var presence = document.querySelector("[data-presence]");
     var presenceUrl = presence && presence.dataset.presence;
     if (presenceUrl) {
-      var PRESENCE_EVERY = 20000;
+      // The server says how often (--presence-ping; 20 s unless the operator changed it).
+      var PRESENCE_EVERY = Number(presence.dataset.presenceEvery) || 20000;
       var presenceTimer = null;
       var keyOf = function (name, iso) { return name + "\u0000" + iso; };
       // The page as served already shows the list: start from it, so an answer that changes
@@ -352,7 +353,7 @@
       var ping = function () {
         clearTimeout(presenceTimer);
         presenceTimer = null;
-        if (document.visibilityState !== "visible") return;
+        if (document.visibilityState !== "visible" || staying) return;
         var data = new URLSearchParams();
         data.set("csrf", csrf);
         fetch(presenceUrl, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -369,8 +370,13 @@
       window.addEventListener("pageshow", function (e) { if (e.persisted) ping(); });
       // A button's save comes back to this story's editor: saying "gone" then could land
       // after the new page's "here" and drop the person from the others' banners.
+      // Nor is there a reason to ping while that page loads: the new page records the visit.
       var staying = false;
-      editor.addEventListener("submit", function () { staying = true; });
+      editor.addEventListener("submit", function () {
+        staying = true;
+        clearTimeout(presenceTimer);
+        presenceTimer = null;
+      });
       window.addEventListener("pagehide", function () {
         clearTimeout(presenceTimer);
         presenceTimer = null;
@@ -396,12 +402,116 @@
       });
     }
 
+    // Related stories by headline: the field keeps the numbers (what the form posts, and the
+    // no-script way); the list under it names each pick and removes it with a button.
+    var related = editor.querySelector("#related");
+    var relatedList = document.querySelector("[data-related-list]");
+    var relatedKnown = {};
+    var relatedIds = function () {
+      var seen = [];
+      related.value.split(",").forEach(function (x) {
+        var id = x.trim().replace(/^#/, "");
+        if (/^\d+$/.test(id) && seen.indexOf(id) < 0) seen.push(id);
+      });
+      return seen;
+    };
+    var relatedDrawn = null;
+    var drawRelated = function () {
+      if (!relatedList) return;
+      var ids = relatedIds();
+      // Drawn again only on a change: leaving the field (its "change") as one presses a
+      // Remove button must not replace that button between the press and the click.
+      var key = JSON.stringify(ids.map(function (id) { return [id, relatedKnown[id]]; }));
+      if (key === relatedDrawn) return;
+      relatedDrawn = key;
+      relatedList.textContent = "";
+      ids.forEach(function (id) {
+        var s = relatedKnown[id];
+        var li = document.createElement("li");
+        li.dataset.id = id;
+        var name = document.createElement("span");
+        var note = document.createElement("span");
+        note.className = "nr-help";
+        if (s) {
+          name.textContent = s.headline;
+          note.textContent = "Story " + id + " · " + s.status_label;
+        } else if (s === null) {
+          name.textContent = "Story " + id;
+          note.textContent = "No story has this number: remove it.";
+          li.className = "nr-related-problem";
+        } else {
+          name.textContent = "Story " + id;
+        }
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "nr-secondary nr-small";
+        remove.textContent = "Remove";
+        remove.setAttribute("aria-label", "Remove " + (s ? s.headline : "story " + id) + " from related");
+        remove.addEventListener("click", function () {
+          related.value = relatedIds().filter(function (x) { return x !== id; }).join(", ");
+          related.dispatchEvent(new Event("input", { bubbles: true }));
+          drawRelated();
+          related.focus();
+        });
+        li.append(name, " ", note, " ", remove);
+        relatedList.append(li);
+      });
+    };
+    var nameRelated = function () {
+      var unknown = relatedIds().filter(function (id) { return !(id in relatedKnown); });
+      if (!unknown.length) { drawRelated(); return; }
+      fetch("/newsroom/stories/headlines?ids=" + unknown.join(","), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (found) {
+          found.forEach(function (s) { relatedKnown[String(s.id)] = s; });
+          unknown.forEach(function (id) { if (!(id in relatedKnown)) relatedKnown[id] = null; });
+        })
+        .catch(function () { /* the numbers stay shown; the form still posts them */ })
+        .then(drawRelated);
+    };
+    if (related && relatedList) {
+      // The server named them already: keep those, then draw with the buttons.
+      Array.prototype.forEach.call(relatedList.children, function (li) {
+        var spans = li.querySelectorAll("span");
+        var label = spans[1] ? spans[1].textContent.split(" · ")[1] : "";
+        relatedKnown[li.dataset.id] = { id: li.dataset.id, headline: spans[0].textContent, status_label: label };
+      });
+      nameRelated();
+      related.addEventListener("change", nameRelated);
+    }
+
+    // Tags: the suggestions complete the name being typed after the last comma (a datalist
+    // alone matches only the whole field, so a second tag got no suggestions).
+    var tags = editor.querySelector("#tags");
+    var tagList = document.getElementById("tag-names");
+    if (tags && tagList) {
+      var allTags = Array.prototype.map.call(tagList.options, function (o) { return o.value; });
+      var suggest = function () {
+        var parts = tags.value.split(",");
+        var typed = parts.pop().trim().toLowerCase();
+        var done = parts.map(function (p) { return p.trim(); }).filter(function (p) { return p; });
+        var have = done.map(function (p) { return p.toLowerCase(); });
+        var head = done.length ? done.join(", ") + ", " : "";
+        tagList.textContent = "";
+        allTags.filter(function (t) {
+          var l = t.toLowerCase();
+          return have.indexOf(l) < 0 && (!typed || l.indexOf(typed) >= 0);
+        }).slice(0, 50).forEach(function (t) {
+          var o = document.createElement("option");
+          o.value = head + t;
+          o.label = t;
+          tagList.append(o);
+        });
+      };
+      tags.addEventListener("input", suggest);
+      tags.addEventListener("focus", suggest);
+    }
+
     var picker = document.querySelector("[data-story-picker]");
     if (picker) {
       picker.hidden = false;
       var search = picker.querySelector("input[type=search]");
       var results = picker.querySelector("ul");
-      var related = editor.querySelector("#related");
       var lookup = null;
       search.addEventListener("input", function () {
         clearTimeout(lookup);
@@ -415,7 +525,7 @@
               found.forEach(function (s) {
                 var li = document.createElement("li");
                 var label = document.createElement("span");
-                label.textContent = s.headline + " (" + s.status.replace("_", " ") + ") ";
+                label.textContent = s.headline + " (story " + s.id + ", " + s.status_label.toLowerCase() + ") ";
                 var add = document.createElement("button");
                 add.type = "button";
                 add.textContent = "Add READ MORE";
@@ -432,6 +542,9 @@
                     .filter(function (x) { return x; });
                   if (ids.indexOf(String(s.id)) < 0) ids.push(String(s.id));
                   related.value = ids.join(", ");
+                  relatedKnown[String(s.id)] = s;
+                  related.dispatchEvent(new Event("input", { bubbles: true }));
+                  drawRelated();
                 });
                 li.append(label, add, " ", rel);
                 results.append(li);

@@ -178,7 +178,85 @@ function libraryPhotos() {
     .map((o) => ({ id: o.value, label: o.textContent.trim(), thumb: o.dataset.thumb || "" }));
 }
 
+/** What is known of photos by number: from the page, uploads and searches. */
 const thumbs = new Map();
+
+function remember(p) {
+  thumbs.set(String(p.id), { thumb: p.thumb, alt: p.alt, caption: p.caption, label: p.label });
+}
+
+async function getJson(url) {
+  const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.json();
+}
+
+/**
+ * The library, searched as one types (GET /newsroom/media/search: alt text, caption, credit or
+ * the photo's number, over every photo, a page at a time with "More photos"). `pick(photo)` is
+ * called with the chosen one. Returns the fieldset to put in a dialog.
+ */
+function libraryPicker(id, legend, pick) {
+  const search = el("input", { type: "search", autocomplete: "off", "aria-controls": `${id}-photos` });
+  const list = el("ul", { class: "ed-library", id: `${id}-photos` });
+  const status = el("p", { class: "nr-help ed-count", role: "status" });
+  const more = el("button", { type: "button", class: "nr-secondary ed-more", hidden: true }, "More photos");
+  let asked = 0;
+  let next = null;
+  let timer = null;
+  const load = async (offset) => {
+    const mine = ++asked;
+    const q = search.value.trim();
+    more.disabled = true;
+    try {
+      const page = await getJson(`/newsroom/media/search?q=${encodeURIComponent(q)}&offset=${offset}`);
+      if (mine !== asked) return;
+      if (!offset) list.textContent = "";
+      let first = null;
+      for (const p of page.photos) {
+        remember(p);
+        const img = p.thumb ? el("img", { src: p.thumb, alt: "", width: "80", height: "60", loading: "lazy" }) : el("span", { class: "ed-nothumb" }, "Processing");
+        const words = el("span", { class: "ed-pick-words" }, el("span", {}, p.label));
+        if (p.caption) words.append(el("span", { class: "nr-help" }, p.caption));
+        if (p.credit) words.append(el("span", { class: "nr-help" }, p.credit));
+        const b = el("button", { type: "button", class: "ed-pick", onclick: () => pick(p) }, img, words);
+        first = first || b;
+        list.append(el("li", {}, b));
+      }
+      next = page.next_offset ?? null;
+      more.hidden = next === null;
+      const n = list.querySelectorAll("li > button").length;
+      status.textContent = n
+        ? `${n} photo${n === 1 ? "" : "s"} shown${next === null ? "" : "; more below"}.`
+        : q
+          ? "No photo's alt text, caption, credit or number matches."
+          : "The library has no photos yet: upload one above.";
+      // "More photos" moves the focus to the first new one, not back to the top.
+      if (offset && first) first.focus();
+    } catch {
+      if (mine === asked) status.textContent = "The library could not be searched: check the connection and type again.";
+    } finally {
+      more.disabled = false;
+    }
+  };
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(0), 200);
+  });
+  more.addEventListener("click", () => {
+    if (next !== null) load(next);
+  });
+  load(0);
+  return el(
+    "fieldset",
+    { class: "ed-library-set" },
+    el("legend", {}, legend),
+    field(`${id}-search`, "Find a photo", search, "Words from its alt text, caption or credit, or its number."),
+    status,
+    list,
+    more,
+  );
+}
 
 function photoDialog(csrf) {
   return openDialog("Insert a photo", (form, close, id) => {
@@ -230,7 +308,7 @@ function photoDialog(csrf) {
           upload.disabled = false;
           return;
         }
-        thumbs.set(String(got.id), { thumb: got.thumb, alt: got.alt, caption: got.caption });
+        remember({ ...got, label: `Photo ${got.id}` });
         close({ id: String(got.id) });
       } catch {
         status.textContent = "The upload failed: the connection was lost. Try again.";
@@ -238,21 +316,15 @@ function photoDialog(csrf) {
       }
     });
 
-    const search = el("input", { type: "search", autocomplete: "off" });
-    const list = el("ul", { class: "ed-library" });
-    const show = () => {
-      const q = search.value.trim().toLowerCase();
-      list.textContent = "";
-      for (const p of libraryPhotos().filter((p) => !q || p.label.toLowerCase().includes(q)).slice(0, 24)) {
-        const img = p.thumb ? el("img", { src: p.thumb, alt: "", width: "80", height: "60", loading: "lazy" }) : null;
-        list.append(el("li", {}, el("button", { type: "button", class: "ed-pick", onclick: () => close({ id: p.id }) }, img, el("span", {}, p.label))));
-      }
-      if (!list.childElementCount) list.append(el("li", { class: "nr-help" }, "No photo in the library matches."));
-    };
-    search.addEventListener("input", show);
-    const lib = el("fieldset", { class: "ed-library-set" }, el("legend", {}, "Or pick one from the library"), field(`${id}-search`, "Find a photo", search), list);
-    form.append(up, lib);
-    show();
+    form.append(up, libraryPicker(id, "Or pick one from the library", (p) => close({ id: String(p.id) })));
+    form.addEventListener("submit", (e) => e.preventDefault());
+  });
+}
+
+/** The lead photo, chosen from the whole library (the select lists only the newest). */
+function leadPhotoDialog() {
+  return openDialog("Choose the lead photo", (form, close, id) => {
+    form.append(libraryPicker(id, "The library", (p) => close(p)));
     form.addEventListener("submit", (e) => e.preventDefault());
   });
 }
@@ -278,18 +350,19 @@ function readMoreDialog() {
           if (mine !== asked) return;
           list.textContent = "";
           for (const s of found) {
+            headlines.set(String(s.id), s);
             list.append(
-              el("li", {}, el("button", { type: "button", class: "ed-pick", onclick: () => close({ ref: String(s.id), label: s.headline }) }, s.headline, el("span", { class: "nr-help" }, ` ${s.status.replace("_", " ")}`))),
+              el("li", {}, el("button", { type: "button", class: "ed-pick", onclick: () => close({ ref: String(s.id), label: s.headline }) }, el("span", {}, s.headline), el("span", { class: "nr-help" }, storyNote(s)))),
             );
           }
-          if (!found.length) list.append(el("li", { class: "nr-help" }, "No story has those words in its headline."));
+          if (!found.length) list.append(el("li", { class: "nr-help" }, "No story has those words in its headline (or that number)."));
         } catch {
           list.textContent = "";
           list.append(el("li", { class: "nr-help" }, "Stories could not be searched: check the connection."));
         }
       }, 200);
     });
-    form.append(field(`${id}-q`, "Find a story by headline", search, "Type a few words of its headline, then pick it."), list);
+    form.append(field(`${id}-q`, "Find a story by headline", search, "Type a few words of its headline (or its number), then pick it."), list);
     form.addEventListener("submit", (e) => e.preventDefault());
   });
 }
@@ -330,7 +403,99 @@ function addNote(view) {
   return true;
 }
 
+// ---- stories by number ------------------------------------------------------------------------
+
+/** Stories by number, as GET /newsroom/stories/headlines answers (null: no such story). */
+const headlines = new Map();
+const waiting = new Map();
+let batch = null;
+
+/** "Story 12 · Published", and what a reader will (not) see of a READ MORE to it. */
+function storyNote(s) {
+  if (s.status === "withdrawn") return `Story ${s.id} · Withdrawn: readers will not see this box`;
+  if (s.status !== "published") return `Story ${s.id} · ${s.status_label}: readers see the box once it is published`;
+  return `Story ${s.id} · ${s.status_label}`;
+}
+
+/** The story a READ MORE reference names by number (`12`, `#12`, `id:12`), or null. */
+function storyNumber(ref) {
+  const m = /^(?:#|id:)?(\d+)$/.exec(ref.trim());
+  return m ? m[1] : null;
+}
+
+/** Resolves with the story numbered `n` (or null), asking the server in batches. */
+function lookupStory(n) {
+  if (headlines.has(n)) return Promise.resolve(headlines.get(n));
+  if (!waiting.has(n)) {
+    let settle;
+    const p = new Promise((r) => (settle = r));
+    waiting.set(n, { p, settle });
+    clearTimeout(batch);
+    batch = setTimeout(async () => {
+      const asked = new Map(waiting);
+      waiting.clear();
+      try {
+        const found = await getJson(`/newsroom/stories/headlines?ids=${[...asked.keys()].join(",")}`);
+        for (const s of found) headlines.set(String(s.id), s);
+        for (const k of asked.keys()) if (!headlines.has(k)) headlines.set(k, null);
+      } catch {
+        // Unknown for now (offline): the box shows its number, and a later redraw asks again.
+      }
+      for (const [k, w] of asked) w.settle(headlines.get(k));
+    }, 30);
+  }
+  return waiting.get(n).p;
+}
+
 // ---- node views -----------------------------------------------------------------------------
+
+/** A READ MORE box, named by its story's headline (and saying when readers will not see it). */
+class ReadMoreView {
+  constructor(node) {
+    this.dom = el("p", { class: "ed-readmore", contenteditable: "false" });
+    this.render(node);
+  }
+  render(node) {
+    this.node = node;
+    const ref = node.attrs.ref;
+    const n = storyNumber(ref);
+    const title = el("span", { class: "ed-readmore-title" });
+    const note = el("span", { class: "ed-readmore-note" });
+    this.dom.textContent = "";
+    this.dom.dataset.ref = ref;
+    this.dom.append(el("span", { class: "ed-readmore-label" }, "READ MORE"), " ", title, note);
+    const show = (s) => {
+      if (this.node !== node) return;
+      this.dom.classList.toggle("ed-readmore-problem", !s || s.status !== "published");
+      if (s) {
+        title.textContent = s.headline;
+        note.textContent = storyNote(s);
+      } else if (s === null) {
+        title.textContent = node.attrs.label || `Story ${n}`;
+        note.textContent = `No story ${n}: readers will not see this box. Pick the story again.`;
+      }
+    };
+    if (!n) {
+      title.textContent = node.attrs.label || ref;
+      return;
+    }
+    title.textContent = node.attrs.label || `Story ${n}`;
+    if (headlines.has(n)) show(headlines.get(n));
+    else lookupStory(n).then(show);
+  }
+  update(node) {
+    if (node.type !== this.node.type) return false;
+    if (node.attrs !== this.node.attrs) this.render(node);
+    return true;
+  }
+  stopEvent() {
+    return false;
+  }
+  ignoreMutation() {
+    return true;
+  }
+}
+
 
 class PhotoView {
   constructor(node) {
@@ -342,6 +507,16 @@ class PhotoView {
     this.dom.textContent = "";
     const ref = node.attrs.ref.replace(/^media:/, "");
     const known = thumbs.get(ref) || libraryPhotos().find((p) => p.id === ref);
+    // A photo older than the page's list: ask the library once, then draw it again.
+    if (!known && /^\d+$/.test(ref) && !PhotoView.asked.has(ref)) {
+      PhotoView.asked.add(ref);
+      getJson(`/newsroom/media/search?ids=${ref}`)
+        .then((page) => {
+          page.photos.forEach(remember);
+          if (this.node === node && thumbs.has(ref)) this.render(node);
+        })
+        .catch(() => {});
+    }
     const alt = node.attrs.fields.find(([k]) => k.toLowerCase() === "alt");
     const caption = node.attrs.fields.find(([k]) => k.toLowerCase() === "caption");
     const src = known && known.thumb ? known.thumb : /^(https?:\/\/|\/)/.test(ref) ? ref : "";
@@ -362,6 +537,7 @@ class PhotoView {
     return true;
   }
 }
+PhotoView.asked = new Set();
 
 // ---- the editor ------------------------------------------------------------------------------
 
@@ -458,7 +634,7 @@ function mount(textarea) {
 
   const view = new EditorView(surface, {
     state: EditorState.create({ doc, plugins: [buildInputRules(), keymap(keys), keymap(baseKeymap), history()] }),
-    nodeViews: { photo: (node) => new PhotoView(node) },
+    nodeViews: { photo: (node) => new PhotoView(node), read_more: (node) => new ReadMoreView(node) },
     attributes: {
       id: `${textarea.id}-rich`,
       class: "ed-content prose",
@@ -503,6 +679,26 @@ function mount(textarea) {
   textarea.addEventListener("dateline:source-changed", () => {
     if (!sourceOn) setSource(false);
   });
+
+  // The lead photo's select lists the newest photos: a button finds any in the library.
+  const lead = form.querySelector("#lead_media");
+  if (lead) {
+    const choose = el("button", { type: "button", class: "nr-secondary ed-lead-choose" }, "Find a lead photo in the library");
+    choose.addEventListener("click", async () => {
+      const p = await leadPhotoDialog();
+      choose.focus();
+      if (!p) return;
+      let opt = Array.from(lead.options).find((o) => o.value === String(p.id));
+      if (!opt) {
+        opt = el("option", { value: String(p.id) }, p.label);
+        if (p.thumb) opt.dataset.thumb = p.thumb;
+        lead.append(opt);
+      }
+      lead.value = String(p.id);
+      lead.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    lead.after(choose);
+  }
 
   // A no-script reader's help names Markdown; with the editor, the toolbar does the work.
   const help = document.getElementById("body-help");

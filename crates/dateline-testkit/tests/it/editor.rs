@@ -938,3 +938,138 @@ backend_test!(autosave_keeps_drafts_and_never_overwrites, |app| {
     assert!(page.has("a[href='/newsroom/stories/new'][aria-current=page]"));
     Ok(())
 });
+
+// Issue 17: the editor's pickers name stories by number (a READ MORE box said "story 12") and
+// search the whole photo library, not the hundred newest the page lists.
+backend_test!(
+    issue_17_pickers_name_stories_and_search_the_whole_library,
+    |app| {
+        let news = app.section("news", "News").await?;
+        let kept = app
+            .article("Harbour reopens")
+            .section(&news)
+            .publish()
+            .await?;
+        let gone = app
+            .article("Harbour closes")
+            .section(&news)
+            .publish()
+            .await?;
+        app.store
+            .withdraw_article(gone.id, "Legal.", app.clock.now())
+            .await?;
+        let b = app.login_as(Role::Contributor).await?;
+        let named: serde_json::Value = b
+            .get(&format!(
+                "/newsroom/stories/headlines?ids={},%23{},987654,x",
+                kept.id, gone.id
+            ))
+            .await?
+            .json()
+            .await?;
+        assert_eq!(named.as_array().map(Vec::len), Some(2), "{named}");
+        assert_eq!(named[0]["headline"], "Harbour reopens");
+        assert_eq!(named[0]["status"], "published");
+        assert_eq!(named[1]["headline"], "Harbour closes");
+        assert_eq!(named[1]["status"], "withdrawn");
+        // The story search finds a story by its number too, first.
+        let found: serde_json::Value = b
+            .get(&format!("/newsroom/stories/search?q={}", gone.id))
+            .await?
+            .json()
+            .await?;
+        assert_eq!(found[0]["id"], gone.id.0);
+
+        // A photo with a caption, then 30 newer ones: found by the caption's words, and a page of
+        // 24 at a time with the next offset until the last.
+        let old = app
+            .photo(
+                "abad1dea00000000",
+                "A cottage",
+                "Keeper's cottage at dusk",
+                Default::default(),
+            )
+            .await?;
+        for i in 1..=30 {
+            app.photo(
+                &format!("abad1dea{i:08x}"),
+                "Filler",
+                "",
+                Default::default(),
+            )
+            .await?;
+        }
+        let page: serde_json::Value = b.get("/newsroom/media/search").await?.json().await?;
+        assert_eq!(page["photos"].as_array().map(Vec::len), Some(24));
+        assert_eq!(page["next_offset"], 24);
+        let rest: serde_json::Value = b
+            .get("/newsroom/media/search?offset=24")
+            .await?
+            .json()
+            .await?;
+        assert_eq!(rest["photos"].as_array().map(Vec::len), Some(7));
+        assert!(rest["next_offset"].is_null());
+        let hit: serde_json::Value = b
+            .get("/newsroom/media/search?q=KEEPER%27S%20cottage")
+            .await?
+            .json()
+            .await?;
+        assert_eq!(hit["photos"][0]["id"], old.id.0, "{hit}");
+        assert_eq!(hit["photos"][0]["caption"], "Keeper's cottage at dusk");
+        assert_eq!(
+            hit["photos"][0]["label"],
+            format!("Photo {}: A cottage", old.id)
+        );
+        let by_id: serde_json::Value = b
+            .get(&format!("/newsroom/media/search?ids={}", old.id))
+            .await?
+            .json()
+            .await?;
+        assert_eq!(by_id["photos"][0]["id"], old.id.0);
+        assert_eq!(
+            b.get("/newsroom/media/search?offset=-1").await?.status(),
+            400
+        );
+        // Someone signed out gets nothing.
+        let stranger = app.browser().get("/newsroom/media/search").await?;
+        assert_ne!(stranger.status(), 200, "signed out: no library");
+        Ok(())
+    }
+);
+
+// Issue 17: the lead photo select lists the hundred newest photos; a story whose lead photo is
+// older lost it on the next save (the select showed "(none)").
+backend_test!(issue_17_an_older_lead_photo_stays_chosen, |app| {
+    let news = app.section("news", "News").await?;
+    let old = app
+        .photo("0ddba11000000000", "Old pier", "", Default::default())
+        .await?;
+    for i in 1..=101 {
+        app.photo(&format!("0ddba11{i:09x}"), "Newer", "", Default::default())
+            .await?;
+    }
+    let story = app
+        .article("Pier story")
+        .section(&news)
+        .lead(&old)
+        .publish()
+        .await?;
+    let b = app.login_as(Role::Editor).await?;
+    let html = b
+        .get(&format!("/newsroom/stories/{}", story.id))
+        .await?
+        .text()
+        .await?;
+    let doc = scraper::Html::parse_document(&html);
+    let selected = scraper::Selector::parse("#lead_media option[selected]").expect("a selector");
+    let chosen: Vec<_> = doc
+        .select(&selected)
+        .filter_map(|o| o.value().attr("value"))
+        .collect();
+    assert_eq!(
+        chosen,
+        [old.id.0.to_string()],
+        "the old lead photo is listed and chosen"
+    );
+    Ok(())
+});

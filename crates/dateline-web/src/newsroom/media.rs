@@ -1,6 +1,8 @@
 //! `/newsroom/media`: the media library. Everyone who may upload photos (`UploadMedia`) sees
 //! the list (newest first, searchable over alt text, caption and credit, paginated) and the
-//! upload form; `EditMedia` edits a photo's alt text, caption and credit.
+//! upload form; `EditMedia` edits a photo's alt text, caption and credit. The story editor's
+//! photo pickers search the whole library as one types through `GET /newsroom/media/search`
+//! (JSON, a page at a time, with "more").
 //!
 //! An upload is refused with a 4xx and nothing stored (no row, no file) unless it is a whole
 //! JPEG, PNG, WebP or GIF within the size limit (`media::images::check`). An accepted one is
@@ -49,6 +51,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .post(upload_media)
                 .layer(DefaultBodyLimit::max(limit)),
         )
+        .route("/newsroom/media/search", get(search_media))
         .route("/newsroom/media/{id}", get(show_photo).post(edit_photo))
         .route("/newsroom/media/{id}/delete", post(delete_photo))
 }
@@ -264,6 +267,118 @@ async fn library(
         },
     )
     .await
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    offset: String,
+    /// `12,34`: these photos instead of a search (the editor names photos already in a body).
+    #[serde(default)]
+    ids: String,
+}
+
+/// A photo as the editor's pickers list it.
+#[derive(Debug, Serialize)]
+struct PickedPhoto {
+    id: i64,
+    /// `Photo 12: <alt text>`, or `Photo 12 (no alt text)`.
+    label: String,
+    alt: String,
+    caption: String,
+    credit: String,
+    /// Empty while the variants are being made (no address that would 404).
+    thumb: String,
+}
+
+impl PickedPhoto {
+    fn new(m: &Media) -> Self {
+        PickedPhoto {
+            id: m.id.0,
+            label: if m.alt.is_empty() {
+                format!("Photo {} (no alt text)", m.id)
+            } else {
+                format!("Photo {}: {}", m.id, m.alt)
+            },
+            alt: m.alt.clone(),
+            caption: m.caption.clone(),
+            credit: m.credit.to_string(),
+            thumb: if m.variants.is_empty() {
+                String::new()
+            } else {
+                m.src_for(320)
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct PickedPage {
+    photos: Vec<PickedPhoto>,
+    /// Where the next page starts, when there is one ("more").
+    next_offset: Option<i64>,
+}
+
+/// Photos per page of the editor's picker.
+const PICK_PAGE: i64 = 24;
+/// Most photos one `ids` request names.
+const MAX_IDS: usize = 100;
+
+/// `GET /newsroom/media/search?q=&offset=`: the whole library, newest first, searched over alt
+/// text, caption and credit (a number, `12`, finds photo 12 first), [`PICK_PAGE`] photos from
+/// `offset`; or `?ids=12,34`, those photos. JSON for the editor's pickers; the same permission
+/// as the library page. A bad offset is a 400 with a sentence.
+async fn search_media(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    user.require(Action::UploadMedia)?;
+    if !q.ids.trim().is_empty() {
+        let mut ids: Vec<MediaId> = q
+            .ids
+            .split(',')
+            .filter_map(|i| i.trim().parse().ok().map(MediaId))
+            .collect();
+        ids.truncate(MAX_IDS);
+        let found = state.store.media_many(&ids).await?;
+        return Ok(Json(PickedPage {
+            photos: found.iter().map(PickedPhoto::new).collect(),
+            next_offset: None,
+        })
+        .into_response());
+    }
+    let offset = match q.offset.trim() {
+        "" => 0,
+        o => o.parse::<i64>().ok().filter(|o| *o >= 0).ok_or_else(|| {
+            AppError::BadRequest(format!("The offset {o:?} is not a whole number of photos."))
+        })?,
+    };
+    let query: String = q.q.trim().chars().take(200).collect();
+    let mut photos = Vec::new();
+    // A photo's number, as the library and the body show it, finds that photo first.
+    let by_number = query
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .map(MediaId);
+    if let (Some(id), 0) = (by_number, offset) {
+        photos.extend(state.store.media_many(&[id]).await?);
+    }
+    let mut found = state
+        .store
+        .media_library(Some(&query), offset, PICK_PAGE + 1)
+        .await?;
+    let more = found.len() > PICK_PAGE as usize;
+    found.truncate(PICK_PAGE as usize);
+    photos.extend(found.into_iter().filter(|m| Some(m.id) != by_number));
+    Ok(Json(PickedPage {
+        photos: photos.iter().map(PickedPhoto::new).collect(),
+        next_offset: more.then_some(offset + PICK_PAGE),
+    })
+    .into_response())
 }
 
 /// Why reading the form stopped.

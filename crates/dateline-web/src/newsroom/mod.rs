@@ -61,6 +61,10 @@ mod suppressions;
 mod tokens;
 mod users;
 
+/// How often the story editor's script says "I am here" and redraws "Also open" by default
+/// (`stories/presence.rs`; `--presence-ping` changes it, the browser tests to a second).
+pub const PRESENCE_PING: std::time::Duration = std::time::Duration::from_secs(20);
+
 pub use auth::{ClientIp, CurrentUser, PeerAddr, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 
 use crate::AppError;

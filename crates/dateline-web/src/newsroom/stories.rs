@@ -3,8 +3,10 @@
 //! discussion mode, SEO fields) whose submit buttons are the workflow actions: save, preview,
 //! submit for review, publish now, schedule, unschedule. Separate small forms append a
 //! correction, withdraw and restore. `newsroom.js` adds the live preview (`POST
-//! /newsroom/preview`), autosave (`stories/autosave.rs`), the READ MORE picker (`GET
-//! /newsroom/stories/search`) and the updating "Also open" banner (`stories/presence.rs`);
+//! /newsroom/preview`), autosave (`stories/autosave.rs`), the READ MORE and related pickers
+//! (`GET /newsroom/stories/search`, by headline or number; `GET /newsroom/stories/headlines`
+//! names the stories a body's READ MORE boxes and the related field point to) and the
+//! updating "Also open" banner (`stories/presence.rs`);
 //! `editor.js` (built from `themes/editor/`) the rich-text surface over the body field, which
 //! still posts the dialect.
 //!
@@ -47,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             limit_body(post(create_story), STORY_FORM_LIMIT),
         )
         .route("/newsroom/stories/search", get(search_stories))
+        .route("/newsroom/stories/headlines", get(story_headlines))
         .route(
             "/newsroom/stories/{id}",
             limit_body(get(edit_story).post(save_story), STORY_FORM_LIMIT),
@@ -620,6 +623,8 @@ struct EditorPage {
     byline_slots: Vec<String>,
     tag_names: Vec<String>,
     photos: Vec<PhotoChoice>,
+    /// The related picks named (the field itself holds their numbers).
+    related_stories: Vec<Found>,
     discussion_modes: Vec<Choice>,
     /// Where the editor's script autosaves the form: a new story, a draft or one in review
     /// (`stories/autosave.rs`); none once readers can see the story.
@@ -630,6 +635,8 @@ struct EditorPage {
     /// and where the script pings to keep the list current.
     others_here: Vec<presence::OtherView>,
     presence_url: Option<String>,
+    /// Milliseconds between the script's pings (`--presence-ping`).
+    presence_every_ms: u64,
     /// Another save landed first: what it changed.
     conflict: Option<Vec<DiffLine>>,
     /// ... and a sentence per field beyond the words it changed (section, tags, bylines…).
@@ -761,7 +768,21 @@ async fn show_editor(
     let now = state.clock.now();
     let people = state.store.people().await?;
     let tags = state.store.tags_with_counts().await?;
-    let photos = state.store.media_library(None, 0, 100).await?;
+    let mut photos = state.store.media_library(None, 0, 100).await?;
+    // The lead photo may be older than the newest hundred: it is listed too, or the select
+    // would show "(none)" and the next save would drop it.
+    if let Ok(lead) = form.lead_media.parse::<i64>()
+        && !photos.iter().any(|m| m.id.0 == lead)
+    {
+        photos.extend(state.store.media_many(&[MediaId(lead)]).await?);
+    }
+    let related_stories = state
+        .store
+        .desk_items_by_id(&related_ids(&form.related))
+        .await?
+        .into_iter()
+        .map(Found::from)
+        .collect();
     let info = match story {
         None => None,
         Some((a, own)) => {
@@ -832,6 +853,7 @@ async fn show_editor(
             .collect(),
         byline_slots,
         tag_names: tags.into_iter().map(|(t, _)| t.name).collect(),
+        related_stories,
         photos: photos
             .iter()
             .map(|m| PhotoChoice {
@@ -867,6 +889,7 @@ async fn show_editor(
             Some(_) => None,
         },
         presence_url: story.map(|(a, _)| format!("/newsroom/stories/{}/presence", a.id)),
+        presence_every_ms: state.presence_ping.as_secs().saturating_mul(1000),
         others_here,
         form,
         errors: extra.errors,
@@ -1493,33 +1516,91 @@ struct Found {
     id: i64,
     headline: String,
     status: &'static str,
+    /// "Published", "Withdrawn"…, as the newsroom's lists say it.
+    status_label: &'static str,
     /// What to paste into the body: `READ MORE: 12`.
     read_more: String,
 }
 
-/// `GET /newsroom/stories/search?q=`: stories by headline for the READ MORE and related pickers.
+impl From<dateline_store::DeskItem> for Found {
+    fn from(i: dateline_store::DeskItem) -> Self {
+        Found {
+            id: i.id.0,
+            headline: i.headline,
+            status: i.status.as_str(),
+            status_label: status_label(i.status),
+            read_more: format!("READ MORE: {}", i.id),
+        }
+    }
+}
+
+/// Story numbers in a comma-separated list (`12, 34`; `#12` as READ MORE writes them); what
+/// is not a number is left out, and at most [`MAX_LOOKUP`] are read.
+fn related_ids(list: &str) -> Vec<ArticleId> {
+    let mut ids: Vec<ArticleId> = Vec::new();
+    for part in list.split(',') {
+        if let Ok(id) = part.trim().trim_start_matches('#').parse::<i64>()
+            && !ids.contains(&ArticleId(id))
+        {
+            ids.push(ArticleId(id));
+        }
+    }
+    ids.truncate(MAX_LOOKUP);
+    ids
+}
+
+/// Most stories one `headlines` request names (a body's READ MORE boxes, the related picks).
+const MAX_LOOKUP: usize = 100;
+
+/// `GET /newsroom/stories/search?q=`: stories by headline for the READ MORE and related
+/// pickers, most recently changed first. A number (`12`, `#12`) finds that story too, first.
 async fn search_stories(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
     user.require(Action::CreateStory)?;
-    if q.q.trim().is_empty() || q.q.len() > 200 {
+    let query = q.q.trim();
+    if query.is_empty() || query.len() > 200 {
         return Ok(Json(Vec::<Found>::new()).into_response());
     }
-    let found = state.store.headline_search(&q.q, 20).await?;
-    Ok(Json(
-        found
+    let by_number = query
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .map(ArticleId);
+    let mut ids: Vec<ArticleId> = by_number.into_iter().collect();
+    ids.extend(
+        state
+            .store
+            .headline_search(query, 20)
+            .await?
             .into_iter()
-            .map(|(id, headline, status)| Found {
-                id: id.0,
-                headline,
-                status: status.as_str(),
-                read_more: format!("READ MORE: {id}"),
-            })
-            .collect::<Vec<_>>(),
-    )
-    .into_response())
+            .map(|(id, _, _)| id)
+            .filter(|id| Some(*id) != by_number),
+    );
+    let found = state.store.desk_items_by_id(&ids).await?;
+    Ok(Json(found.into_iter().map(Found::from).collect::<Vec<_>>()).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct HeadlinesQuery {
+    #[serde(default)]
+    ids: String,
+}
+
+/// `GET /newsroom/stories/headlines?ids=12,34`: the headline and status of each story named,
+/// in the order given, so the editor shows a READ MORE box or a related pick by its headline
+/// (and says when it is withdrawn or not published). Numbers with no story are left out of the
+/// answer: the script says "no story 12" for them.
+async fn story_headlines(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<HeadlinesQuery>,
+) -> Result<Response, AppError> {
+    user.require(Action::CreateStory)?;
+    let found = state.store.desk_items_by_id(&related_ids(&q.ids)).await?;
+    Ok(Json(found.into_iter().map(Found::from).collect::<Vec<_>>()).into_response())
 }
 
 mod autosave;

@@ -42,6 +42,11 @@ fn flags_beat_the_file_and_defaults_fill_the_rest() {
     let s = resolve(args(&["--data", &data, "--shutdown-grace", "0"])).expect("resolves");
     assert_eq!(s.shutdown_grace, Duration::ZERO);
     assert!(resolve(args(&["--data", &data, "--shutdown-grace", "301"])).is_err());
+    assert_eq!(s.presence_ping, Duration::from_secs(20));
+    let s = resolve(args(&["--data", &data, "--presence-ping", "1"])).expect("resolves");
+    assert_eq!(s.presence_ping, Duration::from_secs(1));
+    assert!(resolve(args(&["--data", &data, "--presence-ping", "0"])).is_err());
+    assert!(resolve(args(&["--data", &data, "--presence-ping", "31"])).is_err());
     assert!(s.database.starts_with("sqlite://"));
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -113,6 +118,8 @@ fn the_example_file_parses_and_states_the_defaults() {
     assert_eq!(file.media_max_megapixels, Some(50));
     assert_eq!(from_file.shutdown_grace, defaults.shutdown_grace);
     assert_eq!(file.shutdown_grace, Some(DEFAULT_SHUTDOWN_GRACE));
+    assert_eq!(from_file.presence_ping, defaults.presence_ping);
+    assert_eq!(file.presence_ping, Some(DEFAULT_PRESENCE_PING));
     assert_eq!(from_file.theme, defaults.theme);
     assert!(from_file.smtp.is_none() && defaults.smtp.is_none());
     assert!(from_file.node_name.is_none() && defaults.node_name.is_none());
