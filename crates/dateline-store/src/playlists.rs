@@ -496,7 +496,10 @@ impl Store {
             "DELETE FROM live_playlist_items WHERE playlist_id = $1",
             "DELETE FROM live_playlists WHERE id = $1",
         ] {
-            sqlx::query(sql).bind(playlist.id).execute(&mut *w.tx).await?;
+            sqlx::query(sql)
+                .bind(playlist.id)
+                .execute(&mut *w.tx)
+                .await?;
         }
         w.commit().await?;
         Ok(playlist)

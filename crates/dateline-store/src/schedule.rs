@@ -70,9 +70,11 @@ async fn check_overlap(
     if let Some(lock) = store.backend.write_lock("live_programmes") {
         sqlx::query(&lock).execute(&mut *w.tx).await?;
     }
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} ORDER BY p.starts, p.id"))
-        .fetch_all(&mut *w.tx)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {FROM} ORDER BY p.starts, p.id"
+    ))
+    .fetch_all(&mut *w.tx)
+    .await?;
     let schedule = rows.iter().map(programme).collect::<Result<Vec<_>, _>>()?;
     let clashes = overlapping(&schedule, except, new.days, new.starts, new.ends);
     if clashes.is_empty() {
@@ -83,7 +85,10 @@ async fn check_overlap(
 }
 
 /// The programmes that air from playlist `playlist`, by start time, read in `w`'s transaction.
-pub(crate) async fn airing_from(w: &mut Writer, playlist: i64) -> Result<Vec<Programme>, StoreError> {
+pub(crate) async fn airing_from(
+    w: &mut Writer,
+    playlist: i64,
+) -> Result<Vec<Programme>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE p.playlist_id = $1 ORDER BY p.starts, p.id"
     ))

@@ -485,9 +485,9 @@ async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
                 .context("reading the playlist")?
                 .items
                 .len(),
-            Err(StoreError::NotFound) => bail!(
-                "there is no playlist called {name}; `dateline playlist list` shows them"
-            ),
+            Err(StoreError::NotFound) => {
+                bail!("there is no playlist called {name}; `dateline playlist list` shows them")
+            }
             Err(e) => return Err(e).context("reading the playlist"),
         };
         match store.delete_playlist(&name).await {
@@ -499,9 +499,9 @@ async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
                 );
                 Ok(())
             }
-            Err(StoreError::NotFound) => bail!(
-                "there is no playlist called {name}; `dateline playlist list` shows them"
-            ),
+            Err(StoreError::NotFound) => {
+                bail!("there is no playlist called {name}; `dateline playlist list` shows them")
+            }
             Err(StoreError::PlaylistInUse { programmes, mounts }) => {
                 let mut advice = Vec::new();
                 if !programmes.is_empty() {

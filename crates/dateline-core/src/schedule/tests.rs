@@ -149,10 +149,16 @@ fn overlapping_programmes_are_found_across_days_and_midnight() {
         programme(3, "sun", "23:00", "00:30"),
     ];
     let ids = |days: &str, s: &str, e: &str, except: Option<i64>| -> Vec<i64> {
-        overlapping(&schedule, except, Days::parse(days).expect("days"), t(s), t(e))
-            .iter()
-            .map(|p| p.id)
-            .collect()
+        overlapping(
+            &schedule,
+            except,
+            Days::parse(days).expect("days"),
+            t(s),
+            t(e),
+        )
+        .iter()
+        .map(|p| p.id)
+        .collect()
     };
     // Back to back is no overlap; one shared minute is.
     assert_eq!(ids("mon", "10:00", "11:00", None), Vec::<i64>::new());
