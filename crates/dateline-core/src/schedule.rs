@@ -249,13 +249,13 @@ fn stretches(days: Days, starts: Time, ends: Time) -> Vec<(u32, u32)> {
 /// a minute of air time with a programme on `days` from `starts` to `ends`. One may start
 /// the minute another ends. The station airs one programme at a time, so the newsroom and
 /// the CLI both refuse such a programme, naming these.
-pub fn overlapping<'a>(
-    schedule: &'a [Programme],
+pub fn overlapping(
+    schedule: &[Programme],
     except: Option<i64>,
     days: Days,
     starts: Time,
     ends: Time,
-) -> Vec<&'a Programme> {
+) -> Vec<&Programme> {
     let mine = stretches(days, starts, ends);
     schedule
         .iter()
