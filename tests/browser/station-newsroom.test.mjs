@@ -1,8 +1,10 @@
 // The newsroom's station page in a real browser: sign in as the suite's admin, add an audio
 // file to the playlist of the suite's mount (/live/radio.mp3, which ffmpeg keeps live), see a
 // file of another format refused with a sentence at the top and above the field, move the new
-// file up, turn shuffle on and off, and remove it through the confirmation page. Every form is
-// plain HTML (no script needed). axe-core (WCAG 2.2 AA tags) and the Nu HTML checker on the
+// file up, turn shuffle on and off, and remove it through the confirmation page; then the
+// weekly schedule: add a programme, see an overlapping one refused with a sentence, edit the
+// first on its own page and delete it through its confirmation. Every form is plain HTML (no
+// script needed). axe-core (WCAG 2.2 AA tags) and the Nu HTML checker on the
 // page as served and on its error state; with DATELINE_SCREENSHOTS=1 also screenshots at 320
 // and 1280 px into docs/screenshots/ (or DATELINE_STATION_SHOTS).
 import assert from 'node:assert/strict';
@@ -149,6 +151,90 @@ describe('the station page', () => {
       vnu([join(dir, 'station.html'), join(dir, 'station-refused.html')]);
       assert.deepEqual(problems, []);
       assert.ok(readFileSync(join(dir, 'station.html'), 'utf8').includes('enctype="multipart/form-data"'));
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('adds, refuses, edits and deletes programmes of the weekly schedule', { timeout: 180_000 }, async () => {
+    const page = await context.newPage();
+    const problems = watchForProblems(page);
+    try {
+      await goto(page, `${BASE_URL}/newsroom/station`);
+      if (page.url().includes('/sign-in')) {
+        await page.getByLabel('Email').fill(EMAIL);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await Promise.all([page.waitForURL(`${BASE_URL}/newsroom/`), page.getByRole('button', { name: 'Sign in' }).click()]);
+        await goto(page, `${BASE_URL}/newsroom/station`);
+      }
+      const form = page.locator('form.nr-programme-editor');
+      const fill = async (title, day, starts, ends) => {
+        await form.getByLabel('Name').fill(title);
+        await form.getByLabel(day).check();
+        await form.getByLabel('Starts').fill(starts);
+        await form.getByLabel('Ends').fill(ends);
+        await form.getByLabel('Airs from').selectOption('');
+      };
+      await fill('Browser Hour', 'Saturday', '03:00', '04:00');
+      await loadsNewPage(page, () => form.getByRole('button', { name: 'Add programme' }).click());
+      assert.match(await textOf(page, '[role=status]'), /Programme added/);
+      const row = page.locator('#programmes .nr-programme', { hasText: 'Browser Hour' });
+      assert.match(await row.locator('.nr-meta').innerText(), /^sat 03:00–04:00 · live, from no playlist$/);
+      await audit(page, 'station page with a programme');
+      if (SHOTS) {
+        for (const width of [320, 1280]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.locator('#programmes').screenshot({ path: join(SHOTS, `newsroom-station-schedule-${width}.png`), animations: 'disabled', caret: 'hide' });
+        }
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+
+      // An overlapping programme: a sentence at the top linked to the field, what was typed kept.
+      await fill('Clash', 'Saturday', '03:30', '04:30');
+      await loadsNewPage(page, () => form.getByRole('button', { name: 'Add programme' }).click());
+      assert.equal(
+        await textOf(page, '.nr-error-summary a[href="#programme-starts"]'),
+        'It overlaps Browser Hour (sat 03:00–04:00). One programme airs at a time: change its days or times, or those of the other.',
+      );
+      assert.equal(await form.getByLabel('Name').inputValue(), 'Clash');
+      assert.equal(await page.locator('#programmes .nr-programme', { hasText: 'Clash' }).count(), 0, 'nothing stored');
+      problems.length = 0; // the 409 is expected
+      await audit(page, 'station page with a refused programme');
+      writeFileSync(join(dir, 'station-programme-refused.html'), `<!doctype html>\n${(await page.content()).replace(/^<!DOCTYPE html>/i, '')}`);
+      if (SHOTS) {
+        for (const width of [320, 1280]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.locator('#programmes').screenshot({ path: join(SHOTS, `newsroom-station-schedule-refused-${width}.png`), animations: 'disabled', caret: 'hide' });
+        }
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+      await page.setViewportSize({ width: 320, height: 800 });
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'the refused form scrolls sideways at 320 px');
+      await page.setViewportSize({ width: 1280, height: 900 });
+
+      // Edit it on its own page.
+      await goto(page, `${BASE_URL}/newsroom/station`);
+      await loadsNewPage(page, () => row.getByRole('link', { name: /^Edit/ }).click());
+      assert.equal(await textOf(page, 'h1'), 'Edit a programme');
+      assert.equal(await page.getByLabel('Name').inputValue(), 'Browser Hour');
+      assert.ok(await page.getByLabel('Saturday').isChecked());
+      await audit(page, 'programme edit page');
+      writeFileSync(join(dir, 'station-programme.html'), await (await context.request.get(page.url())).text());
+      await page.getByLabel('Ends').fill('05:00');
+      await loadsNewPage(page, () => page.getByRole('button', { name: 'Save programme' }).click());
+      assert.match(await textOf(page, '[role=status]'), /Programme saved/);
+      assert.match(await row.locator('.nr-meta').innerText(), /^sat 03:00–05:00/);
+
+      // Delete it: a confirmation page first, then gone.
+      await loadsNewPage(page, () => row.getByRole('button', { name: /^Delete/ }).click());
+      assert.equal(await textOf(page, 'h1'), 'Delete a programme');
+      await audit(page, 'programme delete confirmation');
+      await loadsNewPage(page, () => page.getByRole('button', { name: 'Delete the programme' }).click());
+      assert.match(await textOf(page, '[role=status]'), /Programme deleted/);
+      assert.equal(await row.count(), 0);
+
+      vnu([join(dir, 'station-programme-refused.html'), join(dir, 'station-programme.html')]);
+      assert.deepEqual(problems, []);
     } finally {
       await page.close();
     }

@@ -218,6 +218,102 @@ impl Programme {
     }
 }
 
+/// Minutes in a week.
+const WEEK: u32 = 7 * 24 * 60;
+
+/// The stretches of the week a programme airs, as minutes from Monday 00:00, each `[from,
+/// to)` within the week (one past Sunday midnight is split in two).
+fn stretches(days: Days, starts: Time, ends: Time) -> Vec<(u32, u32)> {
+    let minute = |t: Time| t.hour() as u32 * 60 + t.minute() as u32;
+    let (s, e) = (minute(starts), minute(ends));
+    // Overnight when it ends at or before it starts; `check` refuses equal times.
+    let length = if e > s { e - s } else { e + 24 * 60 - s };
+    let mut out = Vec::new();
+    for day in 0..7u32 {
+        if days.0 & (1 << day) == 0 {
+            continue;
+        }
+        let from = day * 24 * 60 + s;
+        let to = from + length;
+        if to > WEEK {
+            out.push((from, WEEK));
+            out.push((0, to - WEEK));
+        } else {
+            out.push((from, to));
+        }
+    }
+    out
+}
+
+/// The programmes of `schedule` (other than `except`, the one being edited) that would share
+/// a minute of air time with a programme on `days` from `starts` to `ends`. One may start
+/// the minute another ends. The station airs one programme at a time, so the newsroom and
+/// the CLI both refuse such a programme, naming these.
+pub fn overlapping(
+    schedule: &[Programme],
+    except: Option<i64>,
+    days: Days,
+    starts: Time,
+    ends: Time,
+) -> Vec<&Programme> {
+    let mine = stretches(days, starts, ends);
+    schedule
+        .iter()
+        .filter(|p| Some(p.id) != except)
+        .filter(|p| {
+            let theirs = stretches(p.days, p.starts, p.ends);
+            mine.iter()
+                .any(|a| theirs.iter().any(|b| a.0 < b.1 && b.0 < a.1))
+        })
+        .collect()
+}
+
+/// "The Breakfast Show (mon-fri 07:00–10:00)": a programme named for a sentence.
+pub fn describe(p: &Programme) -> String {
+    format!(
+        "{} ({} {}–{})",
+        p.title,
+        p.days,
+        format_time(p.starts),
+        format_time(p.ends)
+    )
+}
+
+/// Programmes named for a sentence: "A", "A and B", "A, B and C".
+pub fn describe_all<'a>(programmes: impl IntoIterator<Item = &'a Programme>) -> String {
+    let names: Vec<String> = programmes.into_iter().map(describe).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Who still uses a playlist, for the sentence refusing to delete it: "the programme Morning
+/// Tape (mon-fri 07:00–08:00) airs from it, and the mount /live/radio.mp3 plays it while no
+/// one is live". Lower case, no full stop: callers frame it.
+pub fn playlist_users(programmes: &[Programme], mounts: &[crate::live::MountPath]) -> String {
+    let mut parts = Vec::new();
+    match programmes {
+        [] => {}
+        [one] => parts.push(format!("the programme {} airs from it", describe(one))),
+        many => parts.push(format!(
+            "the programmes {} air from it",
+            describe_all(many.iter())
+        )),
+    }
+    let paths: Vec<String> = mounts.iter().map(ToString::to_string).collect();
+    match paths.as_slice() {
+        [] => {}
+        [one] => parts.push(format!("the mount {one} plays it while no one is live")),
+        [rest @ .., last] => parts.push(format!(
+            "the mounts {} and {last} play it while no one is live",
+            rest.join(", ")
+        )),
+    }
+    parts.join(", and ")
+}
+
 /// The programme on air at `now`, if any (the one that started last, should two overlap).
 pub fn on_air_now<'a>(
     programmes: &'a [Programme],

@@ -121,6 +121,17 @@ impl Backend {
         }
     }
 
+    /// A statement that serialises the transaction's writers of `table` with each other's
+    /// checks (the schedule's overlap rule reads every programme, then writes one), readers
+    /// unhindered. SQLite needs none: the store's writer lock and `BEGIN IMMEDIATE` already
+    /// make each write transaction alone.
+    pub(crate) fn write_lock(self, table: &str) -> Option<String> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")),
+        }
+    }
+
     /// The newest migration this build knows of: what `_sqlx_migrations` must reach.
     pub(crate) fn newest_migration(self) -> i64 {
         let migrator = match self {

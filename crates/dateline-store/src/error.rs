@@ -20,6 +20,16 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A programme would share air time with these others in the weekly schedule (checked
+    /// inside the writing transaction, with `dateline_core::schedule::overlapping`).
+    #[error("it overlaps {}", dateline_core::schedule::describe_all(.0))]
+    Overlaps(Vec<dateline_core::schedule::Programme>),
+    /// A playlist cannot go while these programmes air from it or these mounts play it.
+    #[error("the playlist is still used")]
+    PlaylistInUse {
+        programmes: Vec<dateline_core::schedule::Programme>,
+        mounts: Vec<dateline_core::live::MountPath>,
+    },
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -459,6 +459,52 @@ impl Store {
         Ok(())
     }
 
+    /// Delete the playlist called `name` with its list of files (the files themselves stay
+    /// in the media store); `NotFound` when there is none, `PlaylistInUse` naming the
+    /// programmes that air from it and the mounts that play it, which must choose another
+    /// first: deleting it under them would silently turn a pre-recorded programme into
+    /// silence, so the operator is asked to decide instead.
+    pub async fn delete_playlist(&self, name: &PlaylistName) -> Result<NamedPlaylist, StoreError> {
+        let mut w = self.write().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {PLAYLIST_COLUMNS} FROM live_playlists WHERE name = $1"
+        ))
+        .bind(name.as_str())
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let playlist = named(&row)?;
+        // A programme or mount choosing it after this check waits for the commit and then
+        // fails its foreign key, so nothing can point at a deleted playlist.
+        let programmes = crate::schedule::airing_from(&mut w, playlist.id).await?;
+        let mounts: Vec<String> =
+            sqlx::query_scalar("SELECT path FROM live_mounts WHERE playlist_id = $1 ORDER BY path")
+                .bind(playlist.id)
+                .fetch_all(&mut *w.tx)
+                .await?;
+        if !programmes.is_empty() || !mounts.is_empty() {
+            let mounts = mounts
+                .iter()
+                .map(|m| {
+                    MountPath::parse(m)
+                        .map_err(|e| StoreError::Corrupt(format!("column path: {e}")))
+                })
+                .collect::<Result<_, _>>()?;
+            return Err(StoreError::PlaylistInUse { programmes, mounts });
+        }
+        for sql in [
+            "DELETE FROM live_playlist_items WHERE playlist_id = $1",
+            "DELETE FROM live_playlists WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(playlist.id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        w.commit().await?;
+        Ok(playlist)
+    }
+
     /// Whether any playlist still names `media_key` (so its file must stay).
     pub async fn playlist_uses(&self, media_key: &str) -> Result<bool, StoreError> {
         let n: i64 =

@@ -4,9 +4,9 @@
 //! A programme may name a playlist to air from (migration `0024_named_playlists.sql`).
 
 use crate::rows::{get, micros};
-use crate::{Change, Store, StoreError};
+use crate::{Change, Store, StoreError, Writer};
 use dateline_core::live::PlaylistName;
-use dateline_core::schedule::{Days, Programme, format_time, parse_time};
+use dateline_core::schedule::{Days, Programme, format_time, overlapping, parse_time};
 use jiff::Timestamp;
 use jiff::civil::Time;
 use sqlx::any::AnyRow;
@@ -59,6 +59,45 @@ fn programme(row: &AnyRow) -> Result<Programme, StoreError> {
     })
 }
 
+/// Refuse `new` (replacing programme `except`, when editing) when it overlaps another
+/// programme: read under the transaction's lock, so the answer holds until it commits.
+async fn check_overlap(
+    store: &Store,
+    w: &mut Writer,
+    new: &NewProgramme,
+    except: Option<i64>,
+) -> Result<(), StoreError> {
+    if let Some(lock) = store.backend.write_lock("live_programmes") {
+        sqlx::query(&lock).execute(&mut *w.tx).await?;
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {FROM} ORDER BY p.starts, p.id"
+    ))
+    .fetch_all(&mut *w.tx)
+    .await?;
+    let schedule = rows.iter().map(programme).collect::<Result<Vec<_>, _>>()?;
+    let clashes = overlapping(&schedule, except, new.days, new.starts, new.ends);
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Overlaps(clashes.into_iter().cloned().collect()))
+    }
+}
+
+/// The programmes that air from playlist `playlist`, by start time, read in `w`'s transaction.
+pub(crate) async fn airing_from(
+    w: &mut Writer,
+    playlist: i64,
+) -> Result<Vec<Programme>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE p.playlist_id = $1 ORDER BY p.starts, p.id"
+    ))
+    .bind(playlist)
+    .fetch_all(&mut *w.tx)
+    .await?;
+    rows.iter().map(programme).collect()
+}
+
 #[dateline_store_macros::timed]
 impl Store {
     /// The whole schedule, by start time.
@@ -71,12 +110,24 @@ impl Store {
         rows.iter().map(programme).collect()
     }
 
+    /// The programme `id`; `NotFound` when there is none.
+    pub async fn programme(&self, id: i64) -> Result<Programme, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        programme(&row)
+    }
+
+    /// Add a programme; `Overlaps` (naming them) when it would share air time with others.
     pub async fn create_programme(
         &self,
         new: NewProgramme,
         now: Timestamp,
     ) -> Result<Programme, StoreError> {
         let mut w = self.write().await?;
+        check_overlap(self, &mut w, &new, None).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO live_programmes (title, presenter, description, days, starts, ends, \
              created_at, playlist_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -91,6 +142,43 @@ impl Store {
         .bind(new.playlist_id)
         .fetch_one(&mut *w.tx)
         .await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+        let p = programme(&row)?;
+        w.announce(Change::Content);
+        w.commit().await?;
+        Ok(p)
+    }
+
+    /// Replace programme `id`'s title, presenter, description, days, times and playlist;
+    /// `NotFound` when there is no such programme, `Overlaps` when the new times would share
+    /// air time with another.
+    pub async fn update_programme(
+        &self,
+        id: i64,
+        new: NewProgramme,
+    ) -> Result<Programme, StoreError> {
+        let mut w = self.write().await?;
+        check_overlap(self, &mut w, &new, Some(id)).await?;
+        let done = sqlx::query(
+            "UPDATE live_programmes SET title = $1, presenter = $2, description = $3, \
+             days = $4, starts = $5, ends = $6, playlist_id = $7 WHERE id = $8",
+        )
+        .bind(new.title.trim())
+        .bind(new.presenter.trim())
+        .bind(new.description.trim())
+        .bind(i64::from(new.days.bits()))
+        .bind(format_time(new.starts))
+        .bind(format_time(new.ends))
+        .bind(new.playlist_id)
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1"))
             .bind(id)
             .fetch_one(&mut *w.tx)

@@ -100,6 +100,16 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            // Handlers that write the schedule or delete playlists say these in their own
+            // words; this is the plain sentence for any other path.
+            StoreError::Overlaps(others) => AppError::Conflict(format!(
+                "It overlaps {}: one programme airs at a time.",
+                dateline_core::schedule::describe_all(&others)
+            )),
+            StoreError::PlaylistInUse { programmes, mounts } => AppError::Conflict(format!(
+                "The playlist cannot be deleted: {}.",
+                dateline_core::schedule::playlist_users(&programmes, &mounts)
+            )),
             other => AppError::Internal(other.into()),
         }
     }

@@ -17,6 +17,7 @@ use anyhow::{Context, bail};
 use bytes::Bytes;
 use clap::{Args, Subcommand, ValueEnum};
 use dateline_core::live::{AudioFormat, MountPath, PlaylistName};
+use dateline_core::schedule::playlist_users;
 use dateline_store::{NamedPlaylist, Store, StoreError};
 use dateline_web::Clock;
 use dateline_web::live::playlist::{add_file, add_file_to_playlist};
@@ -32,6 +33,18 @@ pub enum PlaylistCommand {
     Remove(RemoveArgs),
     /// Play a playlist in order or shuffled, or move one file in the order.
     Order(OrderArgs),
+    /// Delete a named playlist (its files stay in the media store); refused while a
+    /// programme of the schedule airs from it or a mount plays it.
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The playlist's name, as `dateline playlist list` shows it.
+    #[arg(long)]
+    pub playlist: String,
 }
 
 /// Which playlist: a mount's or one by name.
@@ -173,6 +186,7 @@ pub async fn run(command: PlaylistCommand) -> anyhow::Result<()> {
         PlaylistCommand::List(args) => list(args).await,
         PlaylistCommand::Remove(args) => remove(args).await,
         PlaylistCommand::Order(args) => order(args).await,
+        PlaylistCommand::Delete(args) => delete(args).await,
     }
 }
 
@@ -454,4 +468,67 @@ async fn order(args: OrderArgs) -> anyhow::Result<()> {
     .await;
     store.close().await;
     done
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the command's answer goes to standard output"
+)]
+async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
+    let name = PlaylistName::parse(&args.playlist)?;
+    let store = open(&args.store).await?;
+    let result = async {
+        let files = match store.playlist_named(&name).await {
+            Ok(p) => store
+                .playlist_entries(p.id)
+                .await
+                .context("reading the playlist")?
+                .items
+                .len(),
+            Err(StoreError::NotFound) => {
+                bail!("there is no playlist called {name}; `dateline playlist list` shows them")
+            }
+            Err(e) => return Err(e).context("reading the playlist"),
+        };
+        match store.delete_playlist(&name).await {
+            Ok(_) => {
+                println!(
+                    "deleted the playlist {name} ({files} file{}; the audio files stay in the \
+                     media store)",
+                    if files == 1 { "" } else { "s" }
+                );
+                Ok(())
+            }
+            Err(StoreError::NotFound) => {
+                bail!("there is no playlist called {name}; `dateline playlist list` shows them")
+            }
+            Err(StoreError::PlaylistInUse { programmes, mounts }) => {
+                let mut advice = Vec::new();
+                if !programmes.is_empty() {
+                    let ids: Vec<String> = programmes.iter().map(|p| p.id.to_string()).collect();
+                    advice.push(format!(
+                        "give programme {} another playlist first (`dateline schedule \
+                         set-playlist --id ID --playlist OTHER`, or `--none` for a live \
+                         programme)",
+                        ids.join(", ")
+                    ));
+                }
+                if !mounts.is_empty() {
+                    advice.push(
+                        "a mount's own playlist goes with the mount (`dateline mount remove`)"
+                            .to_owned(),
+                    );
+                }
+                bail!(
+                    "the playlist {name} is not deleted: {}; {}",
+                    playlist_users(&programmes, &mounts),
+                    advice.join("; ")
+                )
+            }
+            Err(e) => Err(e).context("deleting the playlist"),
+        }
+    }
+    .await;
+    store.close().await;
+    result
 }

@@ -3,14 +3,16 @@
 //! wall-clock times (`07:00` stays `07:00` across daylight saving changes). A programme may
 //! name a playlist (`--playlist morning-tape`, see `dateline playlist`): a pre-recorded
 //! programme, which mounts of the playlist's format play at its time while no source is
-//! connected. `set-playlist` changes that for a programme already in the schedule.
+//! connected. `set-playlist` changes that for a programme already in the schedule, `edit`
+//! the rest. Two programmes never share a minute: one that would overlap another is refused,
+//! naming it (the newsroom's Station page keeps the same rule through the same store calls).
 
 use crate::config::StoreArgs;
 use crate::mounts::open;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use dateline_core::live::PlaylistName;
-use dateline_core::schedule::{Days, Programme, format_time, parse_time};
+use dateline_core::schedule::{Days, Programme, describe_all, format_time, parse_time};
 use dateline_store::{NewProgramme, Store, StoreError};
 use dateline_web::Clock;
 
@@ -20,6 +22,9 @@ pub enum ScheduleCommand {
     Add(AddArgs),
     /// List the schedule.
     List(ListArgs),
+    /// Change a programme's title, days, times, presenter or description (what is not given
+    /// stays as it is).
+    Edit(EditArgs),
     /// Remove a programme by its id (see `list`).
     Remove(RemoveArgs),
     /// Have a programme air from a playlist, or from none (`--none`).
@@ -71,6 +76,30 @@ pub struct AddArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct EditArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The programme's id, as `list` shows it.
+    #[arg(long)]
+    pub id: i64,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Days it airs: mon-fri, sat,sun, mon,wed,fri, weekdays, weekends or daily.
+    #[arg(long)]
+    pub days: Option<String>,
+    /// Start, 24-hour local time: 07:00.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// End, 24-hour local time (at or before the start: it runs past midnight).
+    #[arg(long)]
+    pub end: Option<String>,
+    #[arg(long)]
+    pub presenter: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct ListArgs {
     #[command(flatten)]
     pub store: StoreArgs,
@@ -89,8 +118,21 @@ pub async fn run(command: ScheduleCommand) -> anyhow::Result<()> {
     match command {
         ScheduleCommand::Add(args) => add(args).await,
         ScheduleCommand::List(args) => list(args).await,
+        ScheduleCommand::Edit(args) => edit(args).await,
         ScheduleCommand::Remove(args) => remove(args).await,
         ScheduleCommand::SetPlaylist(args) => set_playlist(args).await,
+    }
+}
+
+/// A store error as the operator reads it: an overlap names the programmes in the way.
+fn refused(e: StoreError, doing: &'static str) -> anyhow::Error {
+    match e {
+        StoreError::Overlaps(others) => anyhow::anyhow!(
+            "the programme is not saved: it overlaps {}; one programme airs at a time, so \
+             change its days or times (`dateline schedule list` shows the schedule)",
+            describe_all(&others)
+        ),
+        e => anyhow::Error::new(e).context(doing),
     }
 }
 
@@ -177,7 +219,7 @@ async fn add(args: AddArgs) -> anyhow::Result<()> {
                 Clock::System.now(),
             )
             .await
-            .context("adding the programme")
+            .map_err(|e| refused(e, "adding the programme"))
     }
     .await;
     store.close().await;
@@ -192,6 +234,61 @@ async fn add(args: AddArgs) -> anyhow::Result<()> {
         p.playlist
             .map(|n| format!(", from the playlist {n}"))
             .unwrap_or_default()
+    );
+    Ok(())
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the command's answer goes to standard output"
+)]
+async fn edit(args: EditArgs) -> anyhow::Result<()> {
+    // The words are checked before the database is opened.
+    let days = args.days.as_deref().map(Days::parse).transpose()?;
+    let starts = args.start.as_deref().map(parse_time).transpose()?;
+    let ends = args.end.as_deref().map(parse_time).transpose()?;
+    let store = open(&args.store).await?;
+    let saved = async {
+        let was = match store.programme(args.id).await {
+            Ok(p) => p,
+            Err(StoreError::NotFound) => bail!(
+                "there is no programme {}; `dateline schedule list` shows their ids",
+                args.id
+            ),
+            Err(e) => return Err(e).context("reading the programme"),
+        };
+        let playlist_id = match &was.playlist {
+            Some(n) => Some(playlist_id(&store, n).await?),
+            None => None,
+        };
+        let new = NewProgramme {
+            title: args.title.unwrap_or(was.title),
+            presenter: args.presenter.unwrap_or(was.presenter),
+            description: args.description.unwrap_or(was.description),
+            days: days.unwrap_or(was.days),
+            starts: starts.unwrap_or(was.starts),
+            ends: ends.unwrap_or(was.ends),
+            playlist_id,
+        };
+        Programme::check(&new.title, new.days, new.starts, new.ends)?;
+        match store.update_programme(args.id, new).await {
+            Err(StoreError::NotFound) => bail!(
+                "there is no programme {}; `dateline schedule list` shows their ids",
+                args.id
+            ),
+            other => other.map_err(|e| refused(e, "saving the programme")),
+        }
+    }
+    .await;
+    store.close().await;
+    let p = saved?;
+    println!(
+        "saved programme {}: {} {}–{} {}",
+        p.id,
+        p.days,
+        format_time(p.starts),
+        format_time(p.ends),
+        p.title
     );
     Ok(())
 }

@@ -142,6 +142,50 @@ fn the_latest_started_of_overlapping_programmes_is_on_air() {
 }
 
 #[test]
+fn overlapping_programmes_are_found_across_days_and_midnight() {
+    let schedule = [
+        programme(1, "mon-fri", "07:00", "10:00"),
+        programme(2, "sat", "22:00", "01:00"),
+        programme(3, "sun", "23:00", "00:30"),
+    ];
+    let ids = |days: &str, s: &str, e: &str, except: Option<i64>| -> Vec<i64> {
+        overlapping(
+            &schedule,
+            except,
+            Days::parse(days).expect("days"),
+            t(s),
+            t(e),
+        )
+        .iter()
+        .map(|p| p.id)
+        .collect()
+    };
+    // Back to back is no overlap; one shared minute is.
+    assert_eq!(ids("mon", "10:00", "11:00", None), Vec::<i64>::new());
+    assert_eq!(ids("mon", "06:00", "07:00", None), Vec::<i64>::new());
+    assert_eq!(ids("wed", "09:59", "11:00", None), [1]);
+    assert_eq!(ids("sat", "08:00", "09:00", None), Vec::<i64>::new());
+    // Past midnight into Sunday, and Sunday's late show into Monday morning.
+    assert_eq!(ids("sun", "00:30", "02:00", None), [2]);
+    assert_eq!(ids("sun", "01:00", "02:00", None), Vec::<i64>::new());
+    assert_eq!(ids("mon", "00:00", "00:15", None), [3]);
+    assert_eq!(ids("daily", "00:00", "23:59", None), [1, 2, 3]);
+    // Editing a programme never clashes with itself.
+    assert_eq!(ids("mon-fri", "08:00", "11:00", Some(1)), Vec::<i64>::new());
+    assert_eq!(
+        describe_all(overlapping(
+            &schedule,
+            None,
+            Days::ALL,
+            t("06:00"),
+            t("23:30")
+        )),
+        "Programme 1 (mon-fri 07:00–10:00), Programme 2 (sat 22:00–01:00) and \
+         Programme 3 (sun 23:00–00:30)"
+    );
+}
+
+#[test]
 fn a_day_lists_its_programmes_by_start() {
     let list = [
         programme(1, "mon-fri", "09:00", "12:00"),
@@ -166,6 +210,25 @@ proptest! {
     fn days_round_trip_through_their_spelling(bits in 1u8..128) {
         let days = Days::from_bits(bits);
         prop_assert_eq!(Days::parse(&days.to_string()), Ok(days));
+    }
+
+    #[test]
+    fn overlap_is_symmetric(a in 1u8..128, b in 1u8..128, s1 in 0i8..24, e1 in 0i8..24, s2 in 0i8..24, e2 in 0i8..24) {
+        prop_assume!(s1 != e1 && s2 != e2);
+        let p = |id, bits, s, e| Programme {
+            id,
+            title: String::new(),
+            presenter: String::new(),
+            description: String::new(),
+            days: Days::from_bits(bits),
+            starts: Time::new(s, 0, 0, 0).expect("hour"),
+            ends: Time::new(e, 0, 0, 0).expect("hour"),
+            playlist: None,
+        };
+        let (x, y) = (p(1, a, s1, e1), p(2, b, s2, e2));
+        let xy = !overlapping(std::slice::from_ref(&y), None, x.days, x.starts, x.ends).is_empty();
+        let yx = !overlapping(std::slice::from_ref(&x), None, y.days, y.starts, y.ends).is_empty();
+        prop_assert_eq!(xy, yx);
     }
 
     #[test]

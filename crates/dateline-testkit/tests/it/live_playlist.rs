@@ -20,7 +20,12 @@ use tokio::process::Command;
 
 /// An MP3 file of `seconds` of a tone, 32 kbit/s mono at 22.05 kHz (MPEG-2, so its frames
 /// are told apart from ffmpeg's 128 kbit/s source), tagged with `title` and `artist`.
-async fn tagged_mp3(hz: u32, seconds: u32, title: &str, artist: &str) -> anyhow::Result<Bytes> {
+pub(crate) async fn tagged_mp3(
+    hz: u32,
+    seconds: u32,
+    title: &str,
+    artist: &str,
+) -> anyhow::Result<Bytes> {
     let out = Command::new("ffmpeg")
         .args([
             "-hide_banner",

@@ -47,6 +47,7 @@ mod review;
 mod revisions;
 mod search;
 mod static_pages;
+mod station_schedule;
 mod theme;
 mod urls;
 

@@ -56,6 +56,7 @@ mod sections;
 mod sessions;
 mod settings;
 mod station;
+mod station_schedule;
 pub(crate) mod stories;
 mod suppressions;
 mod tokens;
@@ -95,6 +96,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(newsletters::routes())
         .merge(pages::routes())
         .merge(station::routes())
+        .merge(station_schedule::routes())
         .merge(suppressions::routes())
         .merge(moderation::routes())
         .layer(from_fn_with_state(state.clone(), guard))

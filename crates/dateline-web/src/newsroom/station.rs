@@ -2,8 +2,12 @@
 //! plays while no one is live. Upload audio files in place (into the media store, checked to
 //! be the mount's format: another format is refused with a sentence and nothing stored),
 //! move them up and down, remove them (after a confirmation), shuffle on or off, and see what
-//! is playing now; and which playlist each programme of the weekly schedule airs from (a
-//! pre-recorded programme, played at its time on mounts of the playlist's format).
+//! is playing now; which playlist each programme of the weekly schedule airs from (a
+//! pre-recorded programme, played at its time on mounts of the playlist's format); the
+//! schedule itself (its forms are `station_schedule.rs`); and every playlist, where a named
+//! one may be deleted after a confirmation, unless a programme airs from it or a mount plays
+//! it (refused with a sentence naming them: the operator chooses what they play instead). The
+//! audio files of a deleted playlist stay in the media store.
 //!
 //! Every form works without script and carries the form token. Each change wakes this
 //! node's playlist keeper (`live::playlist::Playlists::changed`), so it is heard at once
@@ -12,6 +16,7 @@
 
 use super::auth::{CurrentUser, see_other};
 use super::render;
+use super::station_schedule::ProgrammeForm;
 use crate::AppError;
 use crate::input::Form;
 use crate::live::playlist::{PlaylistError, add_file};
@@ -23,7 +28,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
-use dateline_core::live::{AudioFormat, MountPath};
+use dateline_core::live::{AudioFormat, MountPath, PlaylistName};
 use dateline_core::permissions::Action;
 use dateline_store::{PlaylistItem, StoreError};
 use serde::{Deserialize, Serialize};
@@ -46,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/newsroom/station/remove", post(remove_file))
         .route("/newsroom/station/shuffle", post(set_shuffle))
         .route("/newsroom/station/programme", post(set_programme_playlist))
+        .route("/newsroom/station/playlists/delete", post(delete_playlist))
 }
 
 #[derive(Debug, Serialize)]
@@ -53,16 +59,39 @@ struct StationPage {
     mounts: Vec<MountView>,
     programmes: Vec<ProgrammeView>,
     playlists: Vec<PlaylistChoice>,
+    /// Every playlist, with who uses it.
+    playlist_rows: Vec<PlaylistRow>,
+    /// The form adding a programme, blank or as typed with its mistakes.
+    form: ProgrammeForm,
+    /// The site's time zone, which the schedule's times are in.
+    tz: String,
     notice: String,
-    /// An upload refused: which mount's form and why (shown at the top and above the field).
+    /// A form refused: what and why (shown at the top, and above an upload's field).
     error: Option<Problem>,
     max_mb: u64,
 }
 
+/// A refusal for the page's error summary.
 #[derive(Debug, Serialize)]
-struct Problem {
+pub(super) struct Problem {
+    /// The mount whose upload was refused (its field shows the sentence too); empty otherwise.
+    pub anchor: String,
+    /// Where the summary's link goes: `#file-live-radio-mp3`, `#programme-title`.
+    pub href: String,
+    pub heading: String,
+    pub message: String,
+}
+
+/// A playlist in the list of every playlist.
+#[derive(Debug, Serialize)]
+struct PlaylistRow {
+    name: String,
     anchor: String,
-    message: String,
+    facts: String,
+    /// "Airs in Morning Tape (mon-fri 07:00–08:00)", "Plays on /live/radio.mp3 …".
+    uses: Vec<String>,
+    /// A mount's own playlist: managed in the mount's section, gone with the mount.
+    mounts: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,7 +123,7 @@ struct ProgrammeView {
 
 /// A playlist a programme may air from.
 #[derive(Debug, Serialize)]
-struct PlaylistChoice {
+pub(super) struct PlaylistChoice {
     name: String,
     label: String,
 }
@@ -164,21 +193,32 @@ async fn show_station(
         Some("removed") => "File removed from the playlist.",
         Some("shuffle") => "Playing order saved.",
         Some("programme") => "Programme saved. Its playlist airs at its time.",
+        Some("programme-added") => "Programme added to the weekly schedule.",
+        Some("programme-saved") => "Programme saved.",
+        Some("programme-deleted") => "Programme deleted from the weekly schedule.",
+        Some("playlist-deleted") => "Playlist deleted. Its audio files stay in the media store.",
         _ => "",
     };
-    station(&state, &user, StatusCode::OK, notice, None).await
+    station(&state, &user, StatusCode::OK, notice, None, None).await
 }
 
-async fn station(
+/// The station page; `form`: the add-a-programme form as typed, when it was refused.
+pub(super) async fn station(
     state: &AppState,
     user: &CurrentUser,
     status: StatusCode,
     notice: &str,
     error: Option<Problem>,
+    form: Option<ProgrammeForm>,
 ) -> Result<Response, AppError> {
     let hub = state.live.hub();
     let mut mounts = Vec::new();
+    // Which playlist each mount falls back to, by playlist id.
+    let mut mount_of: Vec<(i64, String)> = Vec::new();
     for m in state.store.live_mounts().await? {
+        if let Some(p) = state.store.mount_playlist(&m.path).await? {
+            mount_of.push((p.id, m.path.to_string()));
+        }
         let entries = state.store.playlist(&m.path).await?;
         let (format, accept) = format_facts(m.format);
         let source = hub.mount_status(&m.path).and_then(|s| s.source);
@@ -239,6 +279,66 @@ async fn station(
             on_air: now_on == Some(p.id),
         })
         .collect();
+    let playlists = playlist_choices(state).await?;
+    let mut playlist_rows = Vec::new();
+    for p in state.store.playlists().await? {
+        let entries = state.store.playlist_entries(p.id).await?;
+        let files = entries.items.len();
+        let total: i64 = entries.items.iter().map(|i| i.duration_ms).sum();
+        let mut uses: Vec<String> = schedule
+            .iter()
+            .filter(|s| s.playlist.as_ref() == Some(&p.name))
+            .map(|s| format!("Airs in {}", dateline_core::schedule::describe(s)))
+            .collect();
+        let on_mounts: Vec<&String> = mount_of
+            .iter()
+            .filter(|(id, _)| *id == p.id)
+            .map(|(_, path)| path)
+            .collect();
+        uses.extend(
+            on_mounts
+                .iter()
+                .map(|m| format!("Plays on {m} while no one is live")),
+        );
+        playlist_rows.push(PlaylistRow {
+            anchor: format!("playlist-{}", p.name),
+            facts: format!(
+                "{}, {} file{}, {}{}",
+                format_facts(p.format).0,
+                files,
+                if files == 1 { "" } else { "s" },
+                clock_time(total),
+                if p.shuffle { ", shuffled" } else { "" }
+            ),
+            name: p.name.to_string(),
+            uses,
+            mounts: !on_mounts.is_empty(),
+        });
+    }
+    render(
+        state,
+        status,
+        "newsroom/station.html",
+        "Station",
+        "station",
+        Some(user),
+        StationPage {
+            mounts,
+            programmes,
+            playlists,
+            playlist_rows,
+            form: form.unwrap_or_else(ProgrammeForm::blank),
+            tz: site.settings.time_zone.clone(),
+            notice: notice.to_owned(),
+            error,
+            max_mb: AUDIO_MAX_BYTES / (1024 * 1024),
+        },
+    )
+    .await
+}
+
+/// Every playlist, as the choice of what a programme airs from.
+pub(super) async fn playlist_choices(state: &AppState) -> Result<Vec<PlaylistChoice>, AppError> {
     let mut playlists = Vec::new();
     for p in state.store.playlists().await? {
         let files = state.store.playlist_entries(p.id).await?.items.len();
@@ -253,23 +353,7 @@ async fn station(
             name: p.name.to_string(),
         });
     }
-    render(
-        state,
-        status,
-        "newsroom/station.html",
-        "Station",
-        "station",
-        Some(user),
-        StationPage {
-            mounts,
-            programmes,
-            playlists,
-            notice: notice.to_owned(),
-            error,
-            max_mb: AUDIO_MAX_BYTES / (1024 * 1024),
-        },
-    )
-    .await
+    Ok(playlists)
 }
 
 /// The mount a form names; a sentence when it names none.
@@ -416,7 +500,13 @@ async fn upload_file(
                 .and_then(|m| MountPath::parse(m.trim()).ok())
                 .map(|m| anchor(&m))
                 .unwrap_or_default();
-            station(&state, &user, status, "", Some(Problem { anchor, message })).await
+            let problem = Problem {
+                href: format!("#file-{anchor}"),
+                anchor,
+                heading: "The file was not added".to_owned(),
+                message,
+            };
+            station(&state, &user, status, "", Some(problem), None).await
         }
     };
     let upload = match read_upload(&user, multipart).await {
@@ -623,7 +713,7 @@ async fn set_shuffle(
 }
 
 #[derive(Debug, Deserialize)]
-struct ProgrammeForm {
+struct AirsFromForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -636,7 +726,7 @@ struct ProgrammeForm {
 async fn set_programme_playlist(
     State(state): State<AppState>,
     user: CurrentUser,
-    Form(f): Form<ProgrammeForm>,
+    Form(f): Form<AirsFromForm>,
 ) -> Result<Response, AppError> {
     user.require(Action::RunStation)?;
     user.check_form(&f.csrf)?;
@@ -652,7 +742,7 @@ async fn set_programme_playlist(
                      reload the page and choose again."
                 ))
             };
-            let name = dateline_core::live::PlaylistName::parse(name).map_err(|_| unknown())?;
+            let name = PlaylistName::parse(name).map_err(|_| unknown())?;
             match state.store.playlist_named(&name).await {
                 Ok(p) => Some(p.id),
                 Err(StoreError::NotFound) => return Err(unknown()),
@@ -678,6 +768,141 @@ async fn set_programme_playlist(
     Ok(see_other(&format!(
         "/newsroom/station?done=programme#programme-{id}"
     )))
+}
+
+#[derive(Debug, Deserialize)]
+struct DeletePlaylistForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    /// Absent: the confirmation page; "1": delete.
+    #[serde(default)]
+    confirm: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DeletePlaylistPage {
+    name: String,
+    anchor: String,
+    facts: String,
+}
+
+/// The station page refusing to delete playlist `name`, naming who still uses it.
+async fn playlist_in_use(
+    state: &AppState,
+    user: &CurrentUser,
+    name: &PlaylistName,
+    programmes: &[dateline_core::schedule::Programme],
+    mounts: &[MountPath],
+) -> Result<Response, AppError> {
+    let users = dateline_core::schedule::playlist_users(programmes, mounts);
+    let mut advice = Vec::new();
+    if !programmes.is_empty() {
+        advice.push(if programmes.len() == 1 {
+            "Choose another playlist for that programme (or none, to air it live) first, or \
+             delete the programme."
+        } else {
+            "Choose another playlist for those programmes (or none, to air them live) first, \
+             or delete the programmes."
+        });
+    }
+    if !mounts.is_empty() {
+        advice.push("A mount's own playlist goes when the mount is removed.");
+    }
+    let message = format!(
+        "The playlist {name} cannot be deleted: {users}. {}",
+        advice.join(" ")
+    );
+    tracing::info!(person_id = %user.account.id, playlist = %name, "playlist delete refused: in use");
+    let problem = Problem {
+        anchor: String::new(),
+        href: format!("#playlist-{name}"),
+        heading: "The playlist was not deleted".to_owned(),
+        message,
+    };
+    station(state, user, StatusCode::CONFLICT, "", Some(problem), None).await
+}
+
+async fn delete_playlist(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<DeletePlaylistForm>,
+) -> Result<Response, AppError> {
+    user.require(Action::RunStation)?;
+    user.check_form(&f.csrf)?;
+    let unknown = || {
+        AppError::BadRequest(format!(
+            "There is no playlist called {:?} (someone may have deleted it); reload the page.",
+            f.name.trim()
+        ))
+    };
+    let name = PlaylistName::parse(f.name.trim()).map_err(|_| unknown())?;
+    let playlist = match state.store.playlist_named(&name).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => return Err(unknown()),
+        Err(e) => return Err(e.into()),
+    };
+    if f.confirm != "1" {
+        // Who uses it is told before anyone confirms; the delete checks again as it writes.
+        let programmes: Vec<_> = state
+            .store
+            .programmes()
+            .await?
+            .into_iter()
+            .filter(|p| p.playlist.as_ref() == Some(&name))
+            .collect();
+        let mut mounts = Vec::new();
+        for m in state.store.live_mounts().await? {
+            if state
+                .store
+                .mount_playlist(&m.path)
+                .await?
+                .is_some_and(|p| p.id == playlist.id)
+            {
+                mounts.push(m.path);
+            }
+        }
+        if !programmes.is_empty() || !mounts.is_empty() {
+            return playlist_in_use(&state, &user, &name, &programmes, &mounts).await;
+        }
+        let entries = state.store.playlist_entries(playlist.id).await?;
+        let files = entries.items.len();
+        let total: i64 = entries.items.iter().map(|i| i.duration_ms).sum();
+        return render(
+            &state,
+            StatusCode::OK,
+            "newsroom/station_playlist_delete.html",
+            "Delete a playlist",
+            "station",
+            Some(&user),
+            DeletePlaylistPage {
+                anchor: format!("playlist-{name}"),
+                name: name.to_string(),
+                facts: format!(
+                    "{}, {} file{}, {}",
+                    format_facts(playlist.format).0,
+                    files,
+                    if files == 1 { "" } else { "s" },
+                    clock_time(total)
+                ),
+            },
+        )
+        .await;
+    }
+    match state.store.delete_playlist(&name).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Err(unknown()),
+        Err(StoreError::PlaylistInUse { programmes, mounts }) => {
+            return playlist_in_use(&state, &user, &name, &programmes, &mounts).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(person_id = %user.account.id, playlist = %name, "playlist deleted");
+    state.playlists.changed();
+    Ok(see_other(
+        "/newsroom/station?done=playlist-deleted#playlists",
+    ))
 }
 
 #[cfg(test)]

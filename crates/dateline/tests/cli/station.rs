@@ -195,3 +195,141 @@ async fn issue_23_a_programme_airs_from_a_playlist_named_on_the_command_line() -
     assert!(out.contains("airs from the playlist morning-tape"), "{out}");
     Ok(())
 }
+
+#[tokio::test]
+async fn issue_23_playlists_are_deleted_and_programmes_edited_on_the_command_line()
+-> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let file = mp3(d)?;
+    let f = file.to_str().context("utf-8 path")?;
+    ok(&dateline(
+        d,
+        &[
+            "playlist",
+            "add",
+            "--playlist",
+            "tape",
+            "--format",
+            "mp3",
+            f,
+        ],
+        "",
+    )?)?;
+    let add = |title: &'static str, days: &'static str, start: &'static str, end: &'static str| {
+        vec![
+            "schedule", "add", "--title", title, "--days", days, "--start", start, "--end", end,
+        ]
+    };
+    let mut with_tape = add("Morning Tape", "mon-fri", "07:00", "08:00");
+    with_tape.extend(["--playlist", "tape"]);
+    ok(&dateline(d, &with_tape, "")?)?;
+    let s = store(d).await?;
+    let id = s.programmes().await?[0].id.to_string();
+    s.close().await;
+
+    // An overlapping programme is refused, naming the one in the way; nothing is stored.
+    let err = failed(&dateline(d, &add("News", "mon", "07:30", "08:30"), "")?)?;
+    assert!(
+        err.contains(
+            "the programme is not saved: it overlaps Morning Tape (mon-fri 07:00–08:00); one \
+             programme airs at a time"
+        ),
+        "{err}"
+    );
+    ok(&dateline(d, &add("News", "mon", "08:00", "09:00"), "")?)?;
+
+    // A playlist a programme airs from is not deleted; the sentence names the programme.
+    let err = failed(&dateline(
+        d,
+        &["playlist", "delete", "--playlist", "tape"],
+        "",
+    )?)?;
+    assert!(
+        err.contains(&format!(
+            "the playlist tape is not deleted: the programme Morning Tape (mon-fri \
+             07:00–08:00) airs from it; give programme {id} another playlist first"
+        )),
+        "{err}"
+    );
+    let err = failed(&dateline(
+        d,
+        &["playlist", "delete", "--playlist", "nope"],
+        "",
+    )?)?;
+    assert!(err.contains("there is no playlist called nope"), "{err}");
+
+    // edit: only what is given changes; an overlap is refused there too.
+    let out = ok(&dateline(
+        d,
+        &[
+            "schedule",
+            "edit",
+            "--id",
+            &id,
+            "--title",
+            "Early Tape",
+            "--start",
+            "06:30",
+        ],
+        "",
+    )?)?;
+    assert!(
+        out.contains(&format!(
+            "saved programme {id}: mon-fri 06:30–08:00 Early Tape"
+        )),
+        "{out}"
+    );
+    let err = failed(&dateline(
+        d,
+        &["schedule", "edit", "--id", &id, "--end", "08:30"],
+        "",
+    )?)?;
+    assert!(err.contains("it overlaps News (mon 08:00–09:00)"), "{err}");
+    let err = failed(&dateline(
+        d,
+        &["schedule", "edit", "--id", "999", "--end", "08:30"],
+        "",
+    )?)?;
+    assert!(err.contains("there is no programme 999"), "{err}");
+    let err = failed(&dateline(
+        d,
+        &["schedule", "edit", "--id", &id, "--days", "funday"],
+        "",
+    )?)?;
+    assert!(err.contains("not a list of days"), "{err}");
+    let s = store(d).await?;
+    let p = s.programme(id.parse()?).await?;
+    s.close().await;
+    assert_eq!(
+        (
+            p.title.as_str(),
+            p.days.to_string(),
+            p.playlist.map(|n| n.to_string())
+        ),
+        ("Early Tape", "mon-fri".to_owned(), Some("tape".to_owned()))
+    );
+
+    // Once the programme airs live, the playlist goes; its audio file stays on disk.
+    ok(&dateline(
+        d,
+        &["schedule", "set-playlist", "--id", &id, "--none"],
+        "",
+    )?)?;
+    let out = ok(&dateline(
+        d,
+        &["playlist", "delete", "--playlist", "tape"],
+        "",
+    )?)?;
+    assert!(
+        out.contains("deleted the playlist tape (1 file; the audio files stay in the media store)"),
+        "{out}"
+    );
+    let listed = ok(&dateline(d, &["playlist", "list"], "")?)?;
+    assert!(listed.contains("no playlists"), "{listed}");
+    let audio = std::fs::read_dir(d.join("media").join("audio"))
+        .context("the media store's audio folder")?
+        .count();
+    assert_eq!(audio, 1);
+    Ok(())
+}
