@@ -21,6 +21,7 @@ mod health;
 mod http;
 mod import;
 mod import_ghost;
+mod import_ghost_real;
 mod import_media;
 mod jobs;
 mod listings;

@@ -597,6 +597,18 @@ async fn write(export: &Export, sink: &mut Sink<'_>, tables: Tables) -> anyhow::
         .filter_map(|ts| ts.iter().find(|(_, t)| !known.internal.contains(t)))
         .map(|(_, t)| t.clone())
         .collect();
+    // A tag that is one post's primary tag and another's second is both: a section for the
+    // first, a tag for the second (its old URLs lead to the section).
+    let secondary: HashSet<String> = tables
+        .post_tags
+        .values()
+        .flat_map(|ts| {
+            ts.iter()
+                .filter(|(_, t)| !known.internal.contains(t))
+                .skip(1)
+        })
+        .map(|(_, t)| t.clone())
+        .collect();
     for t in &tables.tags {
         let id = id_of(&t.id);
         if known.internal.contains(&id) {
@@ -613,6 +625,10 @@ async fn write(export: &Export, sink: &mut Sink<'_>, tables: Tables) -> anyhow::
             let s = sink
                 .section(&id, &slug, &name, &description, &pages, &feeds)
                 .await?;
+            if secondary.contains(&id) {
+                let tag = sink.tag(&id, &name, &[], &[]).await?;
+                known.tags.insert(id.clone(), tag);
+            }
             known.sections.insert(id, s);
         } else {
             let tag = sink.tag(&id, &name, &pages, &feeds).await?;

@@ -111,6 +111,7 @@ pub fn image_sources(body: &str) -> Vec<(String, String)> {
         .filter_map(ElementRef::wrap)
     {
         if e.value().name() == "img"
+            && !in_bookmark(e)
             && let Some(src) = e.value().attr("src")
         {
             let src = src.trim().to_owned();
@@ -121,6 +122,14 @@ pub fn image_sources(body: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// Whether an image is part of a Ghost bookmark card (the linked page's icon and thumbnail,
+/// on its site, not the post's photos).
+fn in_bookmark(img: ElementRef<'_>) -> bool {
+    img.ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| a.value().classes().any(|c| c == "kg-bookmark-card"))
 }
 
 /// A converted body.
@@ -403,6 +412,10 @@ impl<'l> Writer<'l> {
                     self.blocks.push(q);
                 }
             }
+            "figure" if e.value().classes().any(|c| c == "kg-bookmark-card") => {
+                self.flush_para();
+                self.bookmark(e, out);
+            }
             "figure" => {
                 self.flush_para();
                 // A gallery of figures (Gutenberg's newer galleries): each its own photo with
@@ -451,11 +464,25 @@ impl<'l> Writer<'l> {
                     return;
                 }
                 let one = imgs.len() == 1;
-                for img in imgs {
-                    self.photo(img, if one { &caption } else { "" }, out);
+                if one {
+                    self.photo(imgs[0], &caption, out);
+                    return;
                 }
-                if !one && !caption.is_empty() {
-                    self.blocks.push(escape(&caption));
+                // A gallery: its caption's credit (`© AP / Name` at its end) is each photo's,
+                // its words follow the photos.
+                let (words, credit) = caption_credit(&caption);
+                let mut all_credited = true;
+                for img in imgs {
+                    match (self.photo(img, "", out), &credit) {
+                        (Some(id), Some(credit)) => out.credits.push((id, credit.clone())),
+                        (None, Some(_)) => all_credited = false,
+                        _ => {}
+                    }
+                }
+                // A photo by address has no library credit: the caption keeps it then.
+                let words = if all_credited { words } else { caption };
+                if !words.is_empty() {
+                    self.blocks.push(escape(&words));
                 }
             }
             "img" => {
@@ -487,7 +514,49 @@ impl<'l> Writer<'l> {
         }
     }
 
-    fn photo(&mut self, img: ElementRef<'_>, caption: &str, out: &mut Converted) {
+    /// A Ghost bookmark card (a linked page shown as a card): a link to that page with its
+    /// title and description, listed, since the dialect has no card for it.
+    fn bookmark(&mut self, e: ElementRef<'_>, out: &mut Converted) {
+        out.unknown.push("a Ghost bookmark card".to_owned());
+        let part = |class: &str| {
+            e.descendants()
+                .filter_map(ElementRef::wrap)
+                .find(|d| d.value().classes().any(|c| c == class))
+        };
+        let href = part("kg-bookmark-container")
+            .and_then(|a| a.value().attr("href"))
+            .unwrap_or_default()
+            .trim();
+        let title = part("kg-bookmark-title").map_or_else(String::new, |t| one_line(&text_of(t)));
+        let description =
+            part("kg-bookmark-description").map_or_else(String::new, |t| one_line(&text_of(t)));
+        if href.starts_with("https://") || href.starts_with("http://") {
+            let words = if title.is_empty() { href } else { &title };
+            let mut p = format!(
+                "[{}]({})",
+                escape(words),
+                href.replace(' ', "%20").replace(')', "%29")
+            );
+            if !description.is_empty() {
+                let _ = write!(p, ": {}", escape(&description));
+            }
+            self.blocks.push(p);
+        } else if !title.is_empty() {
+            self.blocks.push(escape(&title));
+        }
+        let caption = e
+            .children()
+            .filter_map(ElementRef::wrap)
+            .find(|d| d.value().name() == "figcaption")
+            .map(|c| one_line(&text_of(c)))
+            .unwrap_or_default();
+        if !caption.is_empty() {
+            self.blocks.push(escape(&caption));
+        }
+    }
+
+    /// A photo block for `img`: its library photo's id when it has one.
+    fn photo(&mut self, img: ElementRef<'_>, caption: &str, out: &mut Converted) -> Option<i64> {
         let v = img.value();
         let src = v.attr("src").unwrap_or_default().trim();
         let alt = v.attr("alt").unwrap_or_default().trim();
@@ -512,14 +581,14 @@ impl<'l> Writer<'l> {
             if let Some(credit) = credit {
                 out.credits.push((id, credit));
             }
-            return;
+            return Some(id);
         }
         if src.is_empty() {
             if let Some(a) = attachment {
                 out.missing_media
                     .push(format!("attachment {a} (its file was not imported)"));
             }
-            return;
+            return None;
         }
         let size = match (v.attr("width"), v.attr("height")) {
             (Some(w), Some(h)) => match (w.trim().parse::<u32>(), h.trim().parse::<u32>()) {
@@ -564,6 +633,7 @@ impl<'l> Writer<'l> {
                 }
             }
         }
+        None
     }
 }
 

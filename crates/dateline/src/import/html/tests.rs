@@ -134,3 +134,41 @@ fn image_addresses_match_whatever_their_host_and_size() {
     assert_eq!(without_size("/u/name-big.jpg"), "/u/name-big.jpg");
     assert_eq!(path_key("a.jpg"), None);
 }
+
+#[test]
+fn ghost_bookmark_cards_become_links_and_gallery_credits_each_photo() {
+    // As Ghost 5 renders them (tests/it/data/ghost): a bookmark card's icon and thumbnail are
+    // the linked site's, not photos of the post.
+    let bookmark = "<figure class=\"kg-card kg-bookmark-card\"><a class=\"kg-bookmark-container\" \
+         href=\"https://ferries.example.org/timetable\"><div class=\"kg-bookmark-content\">\
+         <div class=\"kg-bookmark-title\">Timetable</div><div class=\"kg-bookmark-description\">\
+         All crossings, all week.</div><div class=\"kg-bookmark-metadata\"><img class=\"kg-bookmark-icon\" \
+         src=\"https://ferries.example.org/favicon.png\" alt=\"\"></div></div><div class=\"kg-bookmark-thumbnail\">\
+         <img src=\"https://ferries.example.org/ferry.jpg\" alt=\"\"></div></a></figure>";
+    assert!(image_sources(bookmark).is_empty());
+    let c = convert(bookmark);
+    assert_eq!(
+        c.markdown,
+        "[Timetable](https://ferries.example.org/timetable): All crossings, all week."
+    );
+    assert_eq!(c.unknown, ["a Ghost bookmark card"]);
+    assert!(c.missing_media.is_empty());
+
+    let mut lib = Library::default();
+    lib.add("", "__GHOST_URL__/content/images/2026/12/a.jpg", 1);
+    lib.add("", "__GHOST_URL__/content/images/2026/12/b.jpg", 2);
+    let c = convert_with(
+        "<figure class=\"kg-card kg-gallery-card kg-width-wide kg-card-hascaption\"><div class=\"kg-gallery-container\">\
+         <div class=\"kg-gallery-row\"><div class=\"kg-gallery-image\"><img src=\"__GHOST_URL__/content/images/2026/12/a.jpg\" \
+         width=\"480\" height=\"320\" alt=\"A\"></div><div class=\"kg-gallery-image\"><img \
+         src=\"__GHOST_URL__/content/images/2026/12/b.jpg\" width=\"480\" height=\"320\" alt=\"B\"></div></div></div>\
+         <figcaption><span style=\"white-space: pre-wrap;\">The night of the storm © AP / Jon Mar</span></figcaption></figure>",
+        &lib,
+    );
+    assert_eq!(
+        c.markdown,
+        "::: photo 1\nalt: A\n:::\n\n::: photo 2\nalt: B\n:::\n\nThe night of the storm"
+    );
+    let ap = Credit::new("AP", "Jon Mar", "");
+    assert_eq!(c.credits, [(1, ap.clone()), (2, ap)]);
+}
