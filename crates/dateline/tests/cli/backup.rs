@@ -197,7 +197,7 @@ async fn upload(
 }
 
 /// The value of attribute `name` on the first element matching `css`.
-fn attr(html: &str, css: &str, name: &str) -> anyhow::Result<String> {
+pub(super) fn attr(html: &str, css: &str, name: &str) -> anyhow::Result<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(css).map_err(|e| anyhow::anyhow!("{css}: {e}"))?;
     doc.select(&sel)
@@ -208,7 +208,7 @@ fn attr(html: &str, css: &str, name: &str) -> anyhow::Result<String> {
 }
 
 /// The `name=value` pairs of a response's cookies, joined for a `Cookie` header.
-fn cookies(res: &reqwest::Response, jar: &mut Vec<(String, String)>) {
+pub(super) fn cookies(res: &reqwest::Response, jar: &mut Vec<(String, String)>) {
     for c in res.headers().get_all(reqwest::header::SET_COOKIE) {
         let Ok(c) = c.to_str() else { continue };
         if let Some((k, v)) = c.split(';').next().and_then(|f| f.split_once('=')) {
@@ -218,7 +218,7 @@ fn cookies(res: &reqwest::Response, jar: &mut Vec<(String, String)>) {
     }
 }
 
-fn cookie_header(jar: &[(String, String)]) -> String {
+pub(super) fn cookie_header(jar: &[(String, String)]) -> String {
     jar.iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
@@ -487,7 +487,7 @@ fn one_instant(
     Ok(())
 }
 
-async fn sqlite(path: &Path) -> anyhow::Result<sqlx::SqliteConnection> {
+pub(super) async fn sqlite(path: &Path) -> anyhow::Result<sqlx::SqliteConnection> {
     use sqlx::Connection;
     Ok(sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display())).await?)
 }

@@ -6,10 +6,12 @@
 //! both); `backup` (backup, restore and migrate against served sites) and `export` (export and
 //! `import dateline` against served sites) move a site into a fresh database on
 //! `TEST_DATABASE_URL`'s server.
+//! `newsletter_crash` kills `serve` mid-send and starts it again (slow: `scripts/test` runs it).
 
 mod backup;
 mod export;
 mod import;
+mod newsletter_crash;
 mod shutdown;
 mod station;
 
