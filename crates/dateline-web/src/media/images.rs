@@ -467,23 +467,19 @@ fn encode_avif(image: &DynamicImage) -> anyhow::Result<Vec<u8>> {
         // high-bit-depth paths (pure Rust here, no asm) for no gain a reader sees.
         .with_bit_depth(ravif::BitDepth::Eight)
         // One thread: the worker makes one photo at a time so the node keeps a core for
-        // readers; rayon's pool would take every core (and spin on a busy machine).
+        // readers rather than rayon taking every one.
         .with_num_threads(Some(1));
-    let encoded = if image.color().has_alpha() {
-        let pixels: Vec<ravif::RGBA8> = image
-            .to_rgba8()
-            .pixels()
-            .map(|p| ravif::RGBA8::new(p[0], p[1], p[2], p[3]))
-            .collect();
-        encoder.encode_rgba(ravif::Img::new(&pixels[..], w, h))?
-    } else {
-        let pixels: Vec<ravif::RGB8> = image
-            .to_rgb8()
-            .pixels()
-            .map(|p| ravif::RGB8::new(p[0], p[1], p[2]))
-            .collect();
-        encoder.encode_rgb(ravif::Img::new(&pixels[..], w, h))?
-    };
+    // Always `encode_rgba` (it leaves the alpha plane out of an opaque picture): it is not
+    // generic and not `#[inline]`, so rav1e's generic encoder is compiled inside ravif with
+    // ravif's opt-level. `encode_rgb` is `#[inline]` and generic over its pixel iterator, so
+    // rav1e would be monomorphised here, unoptimised in a debug build (8× the CPU time
+    // measured on the unit tests).
+    let pixels: Vec<ravif::RGBA8> = image
+        .to_rgba8()
+        .pixels()
+        .map(|p| ravif::RGBA8::new(p[0], p[1], p[2], p[3]))
+        .collect();
+    let encoded = encoder.encode_rgba(ravif::Img::new(&pixels[..], w, h))?;
     Ok(encoded.avif_file)
 }
 
