@@ -112,6 +112,8 @@ const TAGS: &[&str] = &[
     "aside",
     "figure",
     "figcaption",
+    "picture",
+    "source",
     "img",
     "span",
     "dateline-readmore",
