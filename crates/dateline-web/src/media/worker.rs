@@ -128,9 +128,12 @@ impl VariantWorker {
         Ok(todo.len())
     }
 
-    /// Wait (up to a minute) until no variants job is due or running (tests, tools).
+    /// Wait (up to five minutes) until no variants job is due or running (tests, tools): AVIF
+    /// takes seconds a photo on a busy machine, more in a debug build.
     pub async fn settled(&self) {
-        self.queue.settled(&VARIANTS, Duration::from_secs(60)).await;
+        self.queue
+            .settled(&VARIANTS, Duration::from_secs(300))
+            .await;
     }
 }
 
