@@ -19,6 +19,7 @@
 //! - `startup --bin target/release/dateline --data DIR`: process start until `GET /` is 200.
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `search-urls --base URL [--api]`: a curl config for the 200 search queries over HTTP.
+//! - `photos --media DIR`: encode time and bytes per format and width for the demo's photos.
 //! - `free-port`: a free port on 127.0.0.1.
 //!
 //! Progress goes to stderr; results go to stdout as `name key=value …` lines that the script
@@ -29,6 +30,7 @@ mod feeds;
 mod jobs;
 mod listeners;
 mod nodes;
+mod photos;
 mod publish;
 mod publishing;
 mod render;
@@ -58,6 +60,15 @@ struct Cli {
 enum Cmd {
     /// Build (or reuse) a seeded data folder.
     Seed(seed::SeedArgs),
+    /// Encode time and bytes per photo format and width, for the photos of a demo media store.
+    Photos {
+        /// The media store folder of a `serve --demo` data folder (DATA/media).
+        #[arg(long)]
+        media: PathBuf,
+        /// At most this many photos.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Time uncached article pages through the real router, in process.
     Render(render::RenderArgs),
     /// Time feeds and sitemaps through the real router, uncached and cached, in process.
@@ -446,6 +457,21 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             }
         }
         Cmd::FreePort => report(&startup::free_port()?.to_string()),
+        Cmd::Photos { media, limit } => {
+            let figures = tokio::task::spawn_blocking(move || photos::run(&media, limit))
+                .await
+                .context("the encoding task failed")??;
+            for f in figures {
+                report(&format!(
+                    "photos width={} format={} photos={} mean_bytes={} mean_encode_ms={:.1}",
+                    f.width,
+                    f.format,
+                    f.photos,
+                    f.bytes / f.photos.max(1) as u64,
+                    f.encode_ms / f.photos.max(1) as f64
+                ));
+            }
+        }
     }
     Ok(())
 }

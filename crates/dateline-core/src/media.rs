@@ -83,6 +83,35 @@ impl fmt::Display for Credit {
 /// original.
 pub const VARIANT_WIDTHS: [u32; 4] = [320, 640, 1024, 1600];
 
+/// A format a photo's variants are served in beside the upload's own, for browsers that take
+/// it (`<picture>` sources): smaller files for the same picture. Feeds, Open Graph and the API
+/// keep the upload's own format, which every reader takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Extra {
+    Avif,
+    Webp,
+}
+
+impl Extra {
+    /// Every extra format, in the order a `<picture>` offers them (smallest files first).
+    pub const ALL: [Extra; 2] = [Extra::Avif, Extra::Webp];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Extra::Avif => "avif",
+            Extra::Webp => "webp",
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            Extra::Avif => "image/avif",
+            Extra::Webp => "image/webp",
+        }
+    }
+}
+
 /// A photo in the media library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Media {
@@ -97,6 +126,10 @@ pub struct Media {
     pub credit: Credit,
     /// Widths that exist as served files, ascending.
     pub variants: Vec<u32>,
+    /// The extra formats every one of those widths exists in ([`Extra::ALL`] order). Photos
+    /// kept before these formats were made have none until the variant worker fills them in.
+    #[serde(default)]
+    pub formats: Vec<Extra>,
 }
 
 impl Media {
@@ -128,6 +161,31 @@ impl Media {
             let _ = write!(out, "{sep}/media/{}-{w}.{ext} {w}w", self.hash);
         }
         out
+    }
+
+    /// `srcset` listing every variant in `extra` (empty when the photo has none in it yet).
+    pub fn srcset_in(&self, extra: Extra) -> String {
+        use std::fmt::Write as _;
+        if !self.formats.contains(&extra) {
+            return String::new();
+        }
+        let ext = extra.extension();
+        let mut out = String::with_capacity(self.variants.len() * (self.hash.len() + 24));
+        for (i, w) in self.variants.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            let _ = write!(out, "{sep}/media/{}-{w}.{ext} {w}w", self.hash);
+        }
+        out
+    }
+
+    /// The `<picture>` sources to offer before the plain `<img>`: (MIME type, `srcset`) for each
+    /// extra format the photo has that is not its own format (a WebP upload's `<img>` is WebP).
+    pub fn sources(&self) -> Vec<(&'static str, String)> {
+        Extra::ALL
+            .iter()
+            .filter(|e| e.mime() != self.mime && self.formats.contains(e))
+            .map(|e| (e.mime(), self.srcset_in(*e)))
+            .collect()
     }
 
     /// The variant to use as the plain `src`: the widest one not over `max`, else the narrowest.

@@ -3,6 +3,8 @@
 //!
 //! This module only assembles markup from values it escapes itself; it must never decide whether
 //! a URL is safe (callers check before calling) and never emit a `srcset` without `sizes`.
+//! With `sources` (AVIF, WebP), the image is a `<picture>`: the browser takes the first source
+//! whose type it decodes, and the `<img>` (the upload's own format) otherwise.
 
 use crate::html::{push_attr, push_text};
 
@@ -11,6 +13,8 @@ pub(crate) struct Figure<'a> {
     pub src: &'a str,
     /// Empty for a single file: then neither `srcset` nor `sizes` is written.
     pub srcset: &'a str,
+    /// `<source>`s before the image: (MIME type, `srcset`), both already checked.
+    pub sources: &'a [(&'a str, &'a str)],
     pub width: u32,
     pub height: u32,
     pub alt: &'a str,
@@ -19,11 +23,26 @@ pub(crate) struct Figure<'a> {
     pub credit: &'a str,
 }
 
-/// The layout the article column gives photos: full width on phones, 46rem from 48rem up.
-const SIZES: &str = "(min-width: 48rem) 46rem, 100vw";
+/// The layout the article column gives photos: full width of the page's padded wrap (1rem a
+/// side) on phones, 46rem from 48rem up.
+const SIZES: &str = "(min-width: 48rem) 46rem, calc(100vw - 2rem)";
 
 pub(crate) fn push_figure(out: &mut String, f: &Figure<'_>) {
-    out.push_str("<figure class=\"photo\"><img src=\"");
+    out.push_str("<figure class=\"photo\">");
+    let picture = !f.srcset.is_empty() && !f.sources.is_empty();
+    if picture {
+        out.push_str("<picture>");
+        for (mime, srcset) in f.sources {
+            out.push_str("<source type=\"");
+            push_attr(out, mime);
+            out.push_str("\" srcset=\"");
+            push_attr(out, srcset);
+            out.push_str("\" sizes=\"");
+            out.push_str(SIZES);
+            out.push_str("\">");
+        }
+    }
+    out.push_str("<img src=\"");
     push_attr(out, f.src);
     out.push('"');
     if !f.srcset.is_empty() {
@@ -39,6 +58,9 @@ pub(crate) fn push_figure(out: &mut String, f: &Figure<'_>) {
     ));
     push_attr(out, f.alt);
     out.push_str("\" loading=\"lazy\" decoding=\"async\">");
+    if picture {
+        out.push_str("</picture>");
+    }
     let caption = f.caption.trim();
     let credit = f.credit.trim();
     if !caption.is_empty() || !credit.is_empty() {

@@ -216,12 +216,26 @@ fn write_photo(out: &mut String, photo: &Photo, alt: Option<&str>, caption: Opti
     } else {
         ""
     };
+    // Sources only beside a good srcset, each of them checked the same way.
+    let sources: Vec<(&str, &str)> = if srcset.is_empty() {
+        Vec::new()
+    } else {
+        photo
+            .sources
+            .iter()
+            .filter(|(mime, set)| {
+                matches!(mime.as_str(), "image/avif" | "image/webp") && is_safe_srcset(set)
+            })
+            .map(|(mime, set)| (mime.as_str(), set.as_str()))
+            .collect()
+    };
     let credit = photo.credit.to_string();
     push_figure(
         out,
         &Figure {
             src: &photo.src,
             srcset,
+            sources: &sources,
             width: photo.width,
             height: photo.height,
             alt: alt.unwrap_or(&photo.alt),

@@ -85,6 +85,9 @@ pub struct Photo {
     pub src: String,
     /// `srcset` value (`/media/x-320.jpg 320w, …`); empty for a single file.
     pub srcset: String,
+    /// `<picture>` sources offered before the plain image, best first: (MIME type, `srcset`),
+    /// such as (`image/avif`, `/media/x-320.avif 320w, …`). Empty: a plain `<img>`.
+    pub sources: Vec<(String, String)>,
     pub width: u32,
     pub height: u32,
     pub alt: String,

@@ -515,6 +515,7 @@ impl<'p, 'a> Renderer<'p, 'a> {
                     &Figure {
                         src,
                         srcset: "",
+                        sources: &[],
                         width: *width,
                         height: *height,
                         alt: photo.alt.as_deref().unwrap_or_default(),

@@ -562,6 +562,16 @@ impl Resolver for Hostile {
         Some(Photo {
             src: "/m/x.jpg\" onerror=\"alert(1)".into(),
             srcset: "/m/x.jpg 1w".into(),
+            sources: vec![
+                (
+                    "image/avif\" onload=\"alert(5)".into(),
+                    "/m/x.avif 1w".into(),
+                ),
+                (
+                    "image/webp".into(),
+                    "/m/x.webp 1w\" onload=\"alert(6)".into(),
+                ),
+            ],
             width: 1,
             height: 1,
             alt: "\"><script>alert(3)</script>".into(),

@@ -79,6 +79,10 @@ fn hits_carry_their_stories_cards_back() {
             ..Credit::default()
         },
         variants: vec![320, 640],
+        formats: vec![
+            dateline_core::media::Extra::Avif,
+            dateline_core::media::Extra::Webp,
+        ],
     });
     d.card.authors = vec![Byline {
         id: PersonId(4),

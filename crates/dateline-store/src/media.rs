@@ -2,7 +2,7 @@
 
 use crate::rows::{get, ids_json, micros};
 use crate::{Change, Shared, Store, StoreError};
-use dateline_core::media::{Credit, Media};
+use dateline_core::media::{Credit, Extra, Media};
 use dateline_core::{ArticleId, MediaId};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -20,7 +20,7 @@ pub struct NewMedia {
 }
 
 const COLUMNS: &str = "id, hash, mime, width, height, alt, caption, credit_agency, \
-                       credit_photographer, credit_courtesy, variants, credit_printed";
+                       credit_photographer, credit_courtesy, variants, credit_printed, formats";
 
 /// The same columns of a joined `media m`, renamed so they cannot clash with the other table's
 /// (read with [`joined_media`]).
@@ -28,10 +28,10 @@ pub(crate) const JOINED_COLUMNS: &str = "m.id AS m_id, m.hash AS m_hash, m.mime 
      m.width AS m_width, m.height AS m_height, m.alt AS m_alt, m.caption AS m_caption, \
      m.credit_agency AS m_credit_agency, m.credit_photographer AS m_credit_photographer, \
      m.credit_courtesy AS m_credit_courtesy, m.variants AS m_variants, \
-     m.credit_printed AS m_credit_printed";
+     m.credit_printed AS m_credit_printed, m.formats AS m_formats";
 
 /// Column names in the order [`media_from`] reads them.
-const NAMES: [&str; 12] = [
+const NAMES: [&str; 13] = [
     "id",
     "hash",
     "mime",
@@ -44,8 +44,9 @@ const NAMES: [&str; 12] = [
     "credit_courtesy",
     "variants",
     "credit_printed",
+    "formats",
 ];
-const JOINED_NAMES: [&str; 12] = [
+const JOINED_NAMES: [&str; 13] = [
     "m_id",
     "m_hash",
     "m_mime",
@@ -58,6 +59,7 @@ const JOINED_NAMES: [&str; 12] = [
     "m_credit_courtesy",
     "m_variants",
     "m_credit_printed",
+    "m_formats",
 ];
 
 fn media(row: &AnyRow) -> Result<Media, StoreError> {
@@ -80,13 +82,15 @@ pub(crate) fn joined_media_parts(row: &AnyRow) -> Result<Option<MediaParts>, Sto
 
 /// A photo's columns as a JSON row carries them ([`crate::Backend::json_rows`] of
 /// [`COLUMNS`] with an `m.` before each): id, hash, mime, width, height, alt, caption, credit
-/// agency, photographer and courtesy, variants (JSON text), the credit as printed.
+/// agency, photographer and courtesy, variants (JSON text), the credit as printed, the extra
+/// formats (JSON text).
 pub(crate) type MediaParts = (
     i64,
     String,
     String,
     i64,
     i64,
+    String,
     String,
     String,
     String,
@@ -116,11 +120,11 @@ fn qualified(alias: &str, names: &[&str]) -> String {
         .join(", ")
 }
 
-fn media_from(row: &AnyRow, names: &[&str; 12]) -> Result<Media, StoreError> {
+fn media_from(row: &AnyRow, names: &[&str; 13]) -> Result<Media, StoreError> {
     media_parts(parts_from(row, names)?)
 }
 
-fn parts_from(row: &AnyRow, names: &[&str; 12]) -> Result<MediaParts, StoreError> {
+fn parts_from(row: &AnyRow, names: &[&str; 13]) -> Result<MediaParts, StoreError> {
     let [
         id,
         hash,
@@ -134,6 +138,7 @@ fn parts_from(row: &AnyRow, names: &[&str; 12]) -> Result<MediaParts, StoreError
         courtesy,
         variants,
         printed,
+        formats,
     ] = *names;
     Ok((
         get(row, id)?,
@@ -148,6 +153,7 @@ fn parts_from(row: &AnyRow, names: &[&str; 12]) -> Result<MediaParts, StoreError
         get(row, courtesy)?,
         get(row, variants)?,
         get(row, printed)?,
+        get(row, formats)?,
     ))
 }
 
@@ -165,6 +171,7 @@ pub(crate) fn media_parts(
         courtesy,
         variants,
         printed,
+        formats,
     ): MediaParts,
 ) -> Result<Media, StoreError> {
     let dim = |v: i64, what: &str| -> Result<u32, StoreError> {
@@ -181,7 +188,17 @@ pub(crate) fn media_parts(
         credit: Credit::new(agency, photographer, courtesy).with_printed(printed),
         variants: serde_json::from_str(&variants)
             .map_err(|e| StoreError::Corrupt(format!("media variants: {e}")))?,
+        formats: serde_json::from_str(&formats)
+            .map_err(|e| StoreError::Corrupt(format!("media formats: {e}")))?,
     })
+}
+
+/// `formats` as stored for a photo that has every extra format (sorted, as
+/// [`Store::set_media_variants`] writes it).
+fn all_formats() -> Result<String, StoreError> {
+    let mut all = Extra::ALL.to_vec();
+    all.sort();
+    serde_json::to_string(&all).map_err(|e| StoreError::Corrupt(format!("media formats: {e}")))
 }
 
 #[dateline_store_macros::timed]
@@ -359,13 +376,38 @@ impl Store {
         rows.iter().map(media).collect()
     }
 
-    /// Record the widths whose files now exist for a photo.
-    pub async fn set_media_variants(&self, id: MediaId, widths: &[u32]) -> Result<(), StoreError> {
+    /// Photos with variants still to make: none at all, or not yet in every extra format
+    /// (kept before AVIF and lossy WebP were made), oldest first.
+    pub async fn media_needing_variants(&self) -> Result<Vec<Media>, StoreError> {
+        let all = all_formats()?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM media WHERE variants = '[]' OR formats <> $1 ORDER BY id"
+        ))
+        .bind(all)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(media).collect()
+    }
+
+    /// Record the widths whose files now exist for a photo, and the extra formats each of them
+    /// exists in.
+    pub async fn set_media_variants(
+        &self,
+        id: MediaId,
+        widths: &[u32],
+        formats: &[Extra],
+    ) -> Result<(), StoreError> {
         let variants = serde_json::to_string(widths)
             .map_err(|e| StoreError::Corrupt(format!("media variants: {e}")))?;
+        let mut formats = formats.to_vec();
+        formats.sort();
+        formats.dedup();
+        let formats = serde_json::to_string(&formats)
+            .map_err(|e| StoreError::Corrupt(format!("media formats: {e}")))?;
         let mut w = self.write().await?;
-        let done = sqlx::query("UPDATE media SET variants = $1 WHERE id = $2")
+        let done = sqlx::query("UPDATE media SET variants = $1, formats = $2 WHERE id = $3")
             .bind(variants)
+            .bind(formats)
             .bind(id.0)
             .execute(&mut *w.tx)
             .await?;

@@ -261,9 +261,20 @@ impl Resolver for PageResolver<'_> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // Feeds and newsletters (an origin) keep the upload's own format alone: every reader
+        // takes it, and feed readers do not choose among `<source>`s.
+        let sources = if self.origin.is_empty() {
+            m.sources()
+                .into_iter()
+                .map(|(mime, set)| (mime.to_owned(), set))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Some(Photo {
             src: format!("{}{}", self.origin, m.src_for(1024)),
             srcset,
+            sources,
             width: w,
             height: m.height_at(w),
             alt: m.alt.clone(),

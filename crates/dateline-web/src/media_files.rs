@@ -124,6 +124,7 @@ fn content_type(name: &str) -> &'static str {
     match name.rsplit('.').next() {
         Some("png") => "image/png",
         Some("webp") => "image/webp",
+        Some("avif") => "image/avif",
         Some("gif") => "image/gif",
         _ => "image/jpeg",
     }

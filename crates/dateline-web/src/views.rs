@@ -180,11 +180,23 @@ impl TimeView {
     }
 }
 
-/// A responsive photo with caption and credit.
+/// One `<source>` of a `<picture>`: a format the browser may take instead of the `<img>`'s.
+#[derive(Debug, Serialize, Clone)]
+pub struct SourceView {
+    /// `image/avif` or `image/webp`.
+    #[serde(rename = "type")]
+    pub mime: &'static str,
+    pub srcset: String,
+}
+
+/// A responsive photo with caption and credit. Templates write a `<picture>` with `sources`
+/// (AVIF, WebP; empty for a photo that has none yet) before the `<img>` in the upload's own
+/// format, which feeds, Open Graph and the API use alone.
 #[derive(Debug, Serialize, Clone)]
 pub struct PhotoView {
     pub src: String,
     pub srcset: String,
+    pub sources: Vec<SourceView>,
     pub width: u32,
     pub height: u32,
     pub alt: String,
@@ -199,6 +211,11 @@ impl PhotoView {
         Self {
             src: m.src_for(max),
             srcset: m.srcset(),
+            sources: m
+                .sources()
+                .into_iter()
+                .map(|(mime, srcset)| SourceView { mime, srcset })
+                .collect(),
             width: w,
             height: m.height_at(w),
             alt: m.alt.clone(),

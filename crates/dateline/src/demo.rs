@@ -252,8 +252,11 @@ pub async fn load(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::
                 .await
                 .with_context(|| format!("writing {key} to the media store"))?;
         }
+        // The demo's photos are JPEG variants only (no original is kept); the variant worker
+        // makes their AVIF and WebP from the widest in the background, as it does for photos
+        // kept before those formats, so the site opens at once.
         let m = store
-            .create_media(
+            .create_media_then(
                 NewMedia {
                     hash: photo.hash.clone(),
                     mime: "image/jpeg".to_owned(),
@@ -264,6 +267,7 @@ pub async fn load(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::
                     credit: Credit::new(entry.agency, entry.photographer, entry.courtesy),
                     variants: widths,
                 },
+                |id| dateline_web::media::worker::variants_job(id, now),
                 now,
             )
             .await?;

@@ -395,7 +395,7 @@ async fn media_keys(staging: &Path, files: &MediaStore) -> anyhow::Result<PathBu
             Err(e) => return Err(e).with_context(|| format!("looking for {original}")),
         }
         let widths: Vec<u32> = serde_json::from_str(&p.variants).unwrap_or_default();
-        let mut exts = vec![format.extension()];
+        let mut exts = vec![format.extension(), "avif"];
         if format.extension() != "webp" {
             exts.push("webp");
         }
@@ -1019,7 +1019,7 @@ async fn load(
     eprintln!();
     let now = dateline_web::Clock::System.now();
     for id in &remade {
-        store.set_media_variants(MediaId(*id), &[]).await?;
+        store.set_media_variants(MediaId(*id), &[], &[]).await?;
         if let Some(job) = dateline_web::media::worker::variants_job(MediaId(*id), now) {
             store.enqueue_job(&job, now).await?;
         }

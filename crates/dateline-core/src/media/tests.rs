@@ -46,7 +46,12 @@ fn variants_give_srcset_and_a_src_within_bounds() {
         caption: String::new(),
         credit: Credit::default(),
         variants: vec![320, 640, 1024, 1600],
+        formats: Vec::new(),
     };
+    assert!(
+        m.sources().is_empty(),
+        "a photo from before AVIF offers only its own format"
+    );
     assert_eq!(
         m.srcset(),
         "/media/abc-320.jpg 320w, /media/abc-640.jpg 640w, /media/abc-1024.jpg 1024w, /media/abc-1600.jpg 1600w"
@@ -54,4 +59,41 @@ fn variants_give_srcset_and_a_src_within_bounds() {
     assert_eq!(m.src_for(1024), "/media/abc-1024.jpg");
     assert_eq!(m.src_for(100), "/media/abc-320.jpg");
     assert_eq!(m.height_at(640), 360);
+}
+
+#[test]
+fn sources_offer_the_extra_formats_a_photo_has_but_not_its_own() {
+    let mut m = Media {
+        id: MediaId(1),
+        hash: "abc".into(),
+        mime: "image/jpeg".into(),
+        width: 700,
+        height: 350,
+        alt: String::new(),
+        caption: String::new(),
+        credit: Credit::default(),
+        variants: vec![320, 640],
+        formats: vec![Extra::Avif, Extra::Webp],
+    };
+    assert_eq!(
+        m.sources(),
+        vec![
+            (
+                "image/avif",
+                "/media/abc-320.avif 320w, /media/abc-640.avif 640w".to_owned()
+            ),
+            (
+                "image/webp",
+                "/media/abc-320.webp 320w, /media/abc-640.webp 640w".to_owned()
+            ),
+        ]
+    );
+    // The plain image stays in the upload's format, for feeds and old browsers.
+    assert_eq!(m.src_for(640), "/media/abc-640.jpg");
+    m.mime = "image/webp".into();
+    assert_eq!(
+        m.sources().len(),
+        1,
+        "a WebP upload's <img> is WebP already"
+    );
 }

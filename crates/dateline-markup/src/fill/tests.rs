@@ -23,6 +23,7 @@ impl Default for Stub {
             photo: Photo {
                 src: "/media/abc-1024.jpg".into(),
                 srcset: "/media/abc-320.jpg 320w, /media/abc-1024.jpg 1024w".into(),
+                sources: Vec::new(),
                 width: 1024,
                 height: 683,
                 alt: "Library alt".into(),
@@ -110,8 +111,43 @@ fn photo_from_library() {
     );
     assert_eq!(
         out,
-        "<figure class=\"photo\"><img src=\"/media/abc-1024.jpg\" srcset=\"/media/abc-320.jpg 320w, /media/abc-1024.jpg 1024w\" sizes=\"(min-width: 48rem) 46rem, 100vw\" width=\"1024\" height=\"683\" alt=\"Library alt\" loading=\"lazy\" decoding=\"async\"><figcaption><span class=\"caption\">Library caption</span> <span class=\"credit\">© REUTERS / Bandar Algaloud / Courtesy of Saudi Royal Court</span></figcaption></figure>"
+        "<figure class=\"photo\"><img src=\"/media/abc-1024.jpg\" srcset=\"/media/abc-320.jpg 320w, /media/abc-1024.jpg 1024w\" sizes=\"(min-width: 48rem) 46rem, calc(100vw - 2rem)\" width=\"1024\" height=\"683\" alt=\"Library alt\" loading=\"lazy\" decoding=\"async\"><figcaption><span class=\"caption\">Library caption</span> <span class=\"credit\">© REUTERS / Bandar Algaloud / Courtesy of Saudi Royal Court</span></figcaption></figure>"
     );
+}
+
+#[test]
+fn photo_with_avif_and_webp_is_a_picture() {
+    let mut stub = Stub::default();
+    stub.photo.sources = vec![
+        (
+            "image/avif".into(),
+            "/media/abc-320.avif 320w, /media/abc-1024.avif 1024w".into(),
+        ),
+        ("image/webp".into(), "/media/abc-320.webp 320w".into()),
+        // Neither a type the page offers nor a safe srcset: left out.
+        ("text/html".into(), "/media/abc-320.html 320w".into()),
+        ("image/webp".into(), "javascript:alert(1) 320w".into()),
+    ];
+    let out = fill("<dateline-photo data-media=\"9\"></dateline-photo>", &stub);
+    let sizes = "sizes=\"(min-width: 48rem) 46rem, calc(100vw - 2rem)\"";
+    assert!(
+        out.starts_with(&format!(
+            "<figure class=\"photo\"><picture><source type=\"image/avif\" srcset=\"/media/abc-320.avif 320w, /media/abc-1024.avif 1024w\" {sizes}><source type=\"image/webp\" srcset=\"/media/abc-320.webp 320w\" {sizes}><img src=\"/media/abc-1024.jpg\" srcset=\"/media/abc-320.jpg 320w, /media/abc-1024.jpg 1024w\" {sizes} width=\"1024\" height=\"683\""
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("decoding=\"async\"></picture><figcaption>"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("text/html") && !out.contains("javascript"),
+        "{out}"
+    );
+    // With no usable srcset there is no picture either: the plain src alone.
+    stub.photo.srcset = "javascript:alert(1) 1w".into();
+    let out = fill("<dateline-photo data-media=\"9\"></dateline-photo>", &stub);
+    assert!(!out.contains("<picture>") && !out.contains("avif"), "{out}");
 }
 
 #[test]

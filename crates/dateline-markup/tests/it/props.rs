@@ -191,6 +191,10 @@ impl Resolver for Hostile {
         Some(Photo {
             src: self.url.clone(),
             srcset: format!("{} 320w, {} 640w", self.url, self.pick(1)),
+            sources: vec![
+                (self.pick(6), format!("{} 320w", self.url)),
+                ("image/avif".to_owned(), format!("{} 320w", self.pick(1))),
+            ],
             width: 10,
             height: 10,
             alt: self.pick(2),

@@ -47,9 +47,24 @@ impl Resolver for Newsroom {
             .map(|w| format!("/media/{hash}-{w}.jpg {w}w"))
             .collect::<Vec<_>>()
             .join(", ");
+        // Photo 7 has AVIF and WebP variants; photo 8 (kept before them) has none.
+        let sources = if id.0 == 7 {
+            ["avif", "webp"]
+                .iter()
+                .map(|ext| {
+                    (
+                        format!("image/{ext}"),
+                        srcset.replace(".jpg", &format!(".{ext}")),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Some(Photo {
             src: format!("/media/{hash}-1024.jpg"),
             srcset,
+            sources,
             width: 1024,
             height: 683,
             alt: format!("Library alt text for photo {}", id.0),
@@ -97,6 +112,8 @@ const TAGS: &[&str] = &[
     "aside",
     "figure",
     "figcaption",
+    "picture",
+    "source",
     "img",
     "span",
     "dateline-readmore",

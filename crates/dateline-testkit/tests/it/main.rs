@@ -38,6 +38,7 @@ mod newsletter_digests;
 mod newsletters;
 mod nodes;
 mod page_cache;
+mod photo_formats;
 mod presence;
 mod reader_account;
 mod reader_mail;

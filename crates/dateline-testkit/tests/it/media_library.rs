@@ -474,7 +474,8 @@ backend_test!(
             }
         }
         let files = files_under(&app.data_dir().join("media"));
-        assert_eq!(files.len(), 1 + 1 + 4, "{files:?}");
+        // Two originals, and the small photo's two widths in JPEG, AVIF and WebP.
+        assert_eq!(files.len(), 1 + 1 + 6, "{files:?}");
         Ok(())
     }
 );

@@ -381,7 +381,9 @@ backend_test!(
         app.search_caught_up().await?;
         let before = app.json("/api/v1/search?q=lifeboat", 200).await?;
         assert_eq!(before["results"][0]["lead_image"]["srcset"], "");
-        app.store.set_media_variants(photo.id, &[320, 640]).await?;
+        app.store
+            .set_media_variants(photo.id, &[320, 640], &[])
+            .await?;
         app.search_caught_up().await?;
         let after = app.json("/api/v1/search?q=lifeboat", 200).await?;
         let image = &after["results"][0]["lead_image"];

@@ -7,15 +7,17 @@
 //! allocated or decoded.
 //!
 //! Served variants are re-encoded from decoded pixels, so no EXIF (location, camera) or other
-//! metadata of the original ever reaches a reader. Everything here is CPU work and blocks: call
+//! metadata of the original ever reaches a reader. Each width is also made in AVIF and lossy
+//! WebP ([`Extra`]), which phones take at a fraction of the JPEG's bytes; AVIF is the slow one
+//! (a second or more a photo even optimised), which is why variants are made by the worker and
+//! never while an upload waits. Everything here is CPU work and blocks: call
 //! it from `spawn_blocking` (or a thread), never on the async threads. Nothing here touches
 //! the disk.
 
-use dateline_core::media::VARIANT_WIDTHS;
+use dateline_core::media::{Extra, VARIANT_WIDTHS};
 use image::codecs::gif::GifEncoder;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
-use image::codecs::webp::WebPEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
@@ -39,6 +41,15 @@ pub fn alloc_limit(max_pixels: u64) -> u64 {
 }
 /// JPEG quality of the served variants.
 const JPEG_QUALITY: u8 = 80;
+/// libwebp's quality (0–100) of the served WebP variants: about JPEG 80's look in fewer bytes.
+const WEBP_QUALITY: f32 = 78.0;
+/// ravif's quality (1–100) of the served AVIF variants: below ravif's default of 80, to save
+/// bytes. Checked by eye only on the demo's generated photos so far; camera photos may need
+/// it tuned (docs/benchmarks.md has the sizes).
+const AVIF_QUALITY: f32 = 70.0;
+/// ravif's speed (1 slowest … 10 fastest): 7 costs a little size against 4 but encodes several
+/// times faster, which matters on a two-core node making every upload's variants.
+const AVIF_SPEED: u8 = 7;
 
 /// The photo formats the library takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,7 +384,7 @@ fn refusal(e: image::ImageError, format: Format) -> Refusal {
 #[derive(Debug, Clone)]
 pub struct Variant {
     pub width: u32,
-    /// `jpg`, `png`, `webp` or `gif`.
+    /// `jpg`, `png`, `webp`, `gif` or `avif`.
     pub extension: &'static str,
     pub bytes: Vec<u8>,
 }
@@ -403,7 +414,8 @@ pub fn scaled_to(image: &DynamicImage, width: u32, height: u32) -> DynamicImage 
     image.resize_exact(width, height, FilterType::Triangle)
 }
 
-/// Encode pixels as `format` (metadata-free by construction).
+/// Encode pixels as `format` (metadata-free by construction). WebP is lossy (libwebp), as
+/// served WebP variants are.
 pub fn encode(image: &DynamicImage, format: Format) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     match format {
@@ -411,16 +423,7 @@ pub fn encode(image: &DynamicImage, format: Format) -> anyhow::Result<Vec<u8>> {
             JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode_image(&image.to_rgb8())?
         }
         Format::Png => image.write_with_encoder(PngEncoder::new(&mut out))?,
-        // image's WebP encoder is lossless only.
-        Format::WebP => {
-            if image.color().has_alpha() {
-                DynamicImage::ImageRgba8(image.to_rgba8())
-                    .write_with_encoder(WebPEncoder::new_lossless(&mut out))?
-            } else {
-                DynamicImage::ImageRgb8(image.to_rgb8())
-                    .write_with_encoder(WebPEncoder::new_lossless(&mut out))?
-            }
-        }
+        Format::WebP => out = encode_webp(image),
         // The first frame only: served GIFs are still images.
         Format::Gif => {
             let mut enc = GifEncoder::new_with_speed(&mut out, 10);
@@ -430,9 +433,67 @@ pub fn encode(image: &DynamicImage, format: Format) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Every served file of a photo: each width of [`widths_for`] in its own format, and in WebP
-/// too when the original is not WebP already.
-pub fn variants(image: &DynamicImage, format: Format) -> anyhow::Result<Vec<Variant>> {
+/// Encode pixels in an extra served format.
+pub fn encode_extra(image: &DynamicImage, extra: Extra) -> anyhow::Result<Vec<u8>> {
+    match extra {
+        Extra::Webp => Ok(encode_webp(image)),
+        Extra::Avif => encode_avif(image),
+    }
+}
+
+/// Lossy WebP through libwebp (the alpha channel kept, when the picture has one).
+fn encode_webp(image: &DynamicImage) -> Vec<u8> {
+    let (w, h) = (image.width(), image.height());
+    if image.color().has_alpha() {
+        let rgba = image.to_rgba8();
+        webp::Encoder::from_rgba(rgba.as_raw(), w, h)
+            .encode(WEBP_QUALITY)
+            .to_vec()
+    } else {
+        let rgb = image.to_rgb8();
+        webp::Encoder::from_rgb(rgb.as_raw(), w, h)
+            .encode(WEBP_QUALITY)
+            .to_vec()
+    }
+}
+
+/// AVIF through ravif (rav1e); an opaque picture is written without an alpha plane.
+fn encode_avif(image: &DynamicImage) -> anyhow::Result<Vec<u8>> {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let encoder = ravif::Encoder::new()
+        .with_quality(AVIF_QUALITY)
+        .with_alpha_quality(AVIF_QUALITY)
+        .with_speed(AVIF_SPEED)
+        // 8-bit like every source here: ravif's default of 10 bits costs rav1e's slower
+        // high-bit-depth paths (pure Rust here, no asm) for no gain a reader sees.
+        .with_bit_depth(ravif::BitDepth::Eight)
+        // One thread: the worker makes one photo at a time so the node keeps a core for
+        // readers rather than rayon taking every one.
+        .with_num_threads(Some(1));
+    // Always `encode_rgba` (it leaves the alpha plane out of an opaque picture): it is not
+    // generic and not `#[inline]`, so rav1e's generic encoder is compiled inside ravif with
+    // ravif's opt-level. `encode_rgb` is `#[inline]` and generic over its pixel iterator, so
+    // rav1e would be monomorphised here, unoptimised in a debug build (8× the CPU time
+    // measured on the unit tests).
+    let pixels: Vec<ravif::RGBA8> = image
+        .to_rgba8()
+        .pixels()
+        .map(|p| ravif::RGBA8::new(p[0], p[1], p[2], p[3]))
+        .collect();
+    let encoded = encoder.encode_rgba(ravif::Img::new(&pixels[..], w, h))?;
+    Ok(encoded.avif_file)
+}
+
+/// Every served file of a photo: each width of [`widths_for`] in its own format and in each
+/// of `extras` ([`Extra::ALL`] for a new photo; the missing ones for an old photo's backfill),
+/// except WebP for a WebP upload, whose own files are WebP already. `own` false leaves out
+/// the upload's own format (a backfill: those files exist).
+pub fn variants(
+    image: &DynamicImage,
+    format: Format,
+    own: bool,
+    extras: &[Extra],
+) -> anyhow::Result<Vec<Variant>> {
     let mut out = Vec::new();
     for width in widths_for(image.width()) {
         let img = scaled_to(
@@ -440,16 +501,21 @@ pub fn variants(image: &DynamicImage, format: Format) -> anyhow::Result<Vec<Vari
             width,
             height_for(image.width(), image.height(), width),
         );
-        out.push(Variant {
-            width,
-            extension: format.extension(),
-            bytes: encode(&img, format)?,
-        });
-        if format != Format::WebP {
+        if own {
             out.push(Variant {
                 width,
-                extension: Format::WebP.extension(),
-                bytes: encode(&img, Format::WebP)?,
+                extension: format.extension(),
+                bytes: encode(&img, format)?,
+            });
+        }
+        for &extra in extras {
+            if extra.extension() == format.extension() {
+                continue;
+            }
+            out.push(Variant {
+                width,
+                extension: extra.extension(),
+                bytes: encode_extra(&img, extra)?,
             });
         }
     }

@@ -284,7 +284,7 @@ impl MediaStore {
     }
 
     /// The key of a public name, if the name is well formed (no path tricks possible: only
-    /// `[0-9a-f]+-[0-9]+.(jpg|png|webp|gif)` passes).
+    /// `[0-9a-f]+-[0-9]+.(jpg|png|webp|gif|avif)` passes).
     pub fn served_key(name: &str) -> Option<Key> {
         let (stem, ext) = name.rsplit_once('.')?;
         let (hash, width) = stem.split_once('-')?;
@@ -294,7 +294,7 @@ impl MediaStore {
             && !width.is_empty()
             && width.len() <= 5
             && width.bytes().all(|b| b.is_ascii_digit())
-            && matches!(ext, "jpg" | "png" | "webp" | "gif");
+            && matches!(ext, "jpg" | "png" | "webp" | "gif" | "avif");
         ok.then(|| Key::from(name))
     }
 

@@ -2,7 +2,11 @@
 //! answered once its original is checked and kept and its row exists (with no variants, which
 //! the library shows as "processing"); a `media.variants` job (`web/src/jobs.rs`) then reads the
 //! original back, decodes it on the blocking pool, writes every variant and records their
-//! widths, on whichever node claims it.
+//! widths, on whichever node claims it. Every width is made in the upload's format and in
+//! each extra format ([`Extra`]: AVIF, lossy WebP); a photo kept before the extra formats
+//! existed (its row's `formats` lacks some) gets only the missing ones made from its original,
+//! by the same job (queued for every such photo by migration 0026 and by
+//! [`VariantWorker::resume`]).
 //!
 //! Uploads over the megapixel limit are refused before they are kept, so none is queued; a
 //! kept original over the limit (kept before the limit was lowered, say) is skipped from its
@@ -18,6 +22,7 @@ use super::store::MediaStore;
 use crate::jobs::{Handlers, JobQueue, Kind};
 use anyhow::Context;
 use dateline_core::MediaId;
+use dateline_core::media::Extra;
 use dateline_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,19 +117,23 @@ impl VariantWorker {
         Ok(())
     }
 
-    /// Queue every photo that has no variants yet (rows written by hand or by a tool; the
-    /// upgrade to durable jobs queued those left from before). How many.
+    /// Queue every photo that has no variants yet, or not yet in every extra format (rows
+    /// written by hand or by a tool; the upgrades to durable jobs and to AVIF queued those
+    /// left from before). How many.
     pub async fn resume(&self, store: &Store) -> anyhow::Result<usize> {
-        let todo = store.media_without_variants().await?;
+        let todo = store.media_needing_variants().await?;
         for m in &todo {
             self.queue(m.id).await?;
         }
         Ok(todo.len())
     }
 
-    /// Wait (up to a minute) until no variants job is due or running (tests, tools).
+    /// Wait (up to five minutes) until no variants job is due or running (tests, tools): AVIF
+    /// takes seconds a photo on a busy machine, more in a debug build.
     pub async fn settled(&self) {
-        self.queue.settled(&VARIANTS, Duration::from_secs(60)).await;
+        self.queue
+            .settled(&VARIANTS, Duration::from_secs(300))
+            .await;
     }
 }
 
@@ -148,15 +157,34 @@ async fn make_variants(
     max_pixels: u64,
 ) -> anyhow::Result<()> {
     let m = store.media(id).await?;
-    if !m.variants.is_empty() {
+    // What is missing: everything for a new photo, the extra formats an old one lacks.
+    let own = m.variants.is_empty();
+    let extras: Vec<Extra> = Extra::ALL
+        .into_iter()
+        .filter(|e| own || !m.formats.contains(e))
+        .collect();
+    if !own && extras.is_empty() {
         return Ok(());
     }
     let format = Format::of_mime(&m.mime).with_context(|| format!("unknown type {}", m.mime))?;
     let original = MediaStore::original_key(&m.hash, format.extension());
-    let bytes = files
-        .read(&original)
-        .await
-        .with_context(|| format!("reading {original}"))?;
+    let bytes = match files.read(&original).await {
+        Ok(b) => b,
+        // A photo whose original was never kept (the demo's own, an export's photo that came
+        // as served files) is backfilled from its widest variant, which is the original's
+        // pixels at the largest size served.
+        Err(super::store::MediaError::NotFound) if !own => {
+            let widest = m.variants.iter().max().copied().unwrap_or(m.width);
+            let key = MediaStore::variant_key(&m.hash, widest, format.extension());
+            files
+                .read(&key)
+                .await
+                .with_context(|| format!("reading {key} (no original kept)"))?
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("reading {original}"))),
+    };
+    let wanted = extras.clone();
+    let started = std::time::Instant::now();
     let made = tokio::task::spawn_blocking(move || {
         let checked = match images::check_within(&bytes, None, None, max_pixels) {
             Ok(c) => c,
@@ -168,7 +196,7 @@ async fn make_variants(
             }
             Err(r) => return Err(anyhow::Error::new(r)),
         };
-        images::variants(&checked.image, checked.format).map(Ok)
+        images::variants(&checked.image, checked.format, own, &wanted).map(Ok)
     })
     .await
     .context("the image task failed")??;
@@ -185,6 +213,10 @@ async fn make_variants(
     };
     let mut widths: Vec<u32> = variants.iter().map(|v| v.width).collect();
     widths.dedup();
+    if !own {
+        // A backfill from the widest variant makes no wider one: the widths stay the row's.
+        widths = m.variants.clone();
+    }
     let count = variants.len();
     for v in variants {
         let key = MediaStore::variant_key(&m.hash, v.width, v.extension);
@@ -193,7 +225,15 @@ async fn make_variants(
             .await
             .with_context(|| format!("writing {key}"))?;
     }
-    store.set_media_variants(id, &widths).await?;
-    tracing::info!(media_id = id.0, files = count, "photo variants made");
+    let mut formats = m.formats.clone();
+    formats.extend(extras);
+    store.set_media_variants(id, &widths, &formats).await?;
+    tracing::info!(
+        media_id = id.0,
+        files = count,
+        backfill = !own,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "photo variants made"
+    );
     Ok(())
 }

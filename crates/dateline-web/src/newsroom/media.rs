@@ -111,6 +111,13 @@ impl PhotoView {
                     .map(|w| format!("/media/{}-{w}.webp", m.hash)),
             );
         }
+        if m.formats.contains(&dateline_core::media::Extra::Avif) {
+            files.extend(
+                m.variants
+                    .iter()
+                    .map(|w| format!("/media/{}-{w}.avif", m.hash)),
+            );
+        }
         Self {
             id: m.id.0,
             thumb: m.src_for(320),
@@ -784,7 +791,8 @@ pub(crate) async fn erase_photo(
 }
 
 /// Every file a photo has in the media store: the original and each variant (in its own
-/// format, and WebP unless it is WebP already), as `media::images::variants` makes them.
+/// format, WebP unless it is WebP already, and AVIF), as `media::images::variants` makes them.
+/// AVIF only when the row names it (a photo kept before AVIF has none until its backfill).
 fn photo_keys(m: &dateline_core::media::Media) -> Vec<object_store::path::Path> {
     let Some(format) = images::Format::of_mime(&m.mime) else {
         return Vec::new();
@@ -798,6 +806,9 @@ fn photo_keys(m: &dateline_core::media::Media) -> Vec<object_store::path::Path> 
                 w,
                 images::Format::WebP.extension(),
             ));
+        }
+        if m.formats.contains(&dateline_core::media::Extra::Avif) {
+            keys.push(MediaStore::variant_key(&m.hash, w, "avif"));
         }
     }
     keys

@@ -1,0 +1,17 @@
+-- Photos served as AVIF and lossy WebP beside the upload's own format (issue 18, "Photos"):
+-- `formats` lists, as sorted JSON text like `variants`, the extra formats every variant width
+-- of a photo exists in. Photos kept before this version have none; a `media.variants` job is
+-- queued here once for each of them (unless one is live already), so the variant worker fills
+-- them in, one photo a job, resuming after a stop like any job.
+ALTER TABLE media ADD COLUMN formats TEXT NOT NULL DEFAULT '[]';
+
+INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at)
+SELECT 'media.variants', '{"media_id":' || id || '}', CAST(id AS TEXT), 0, 3, 0
+FROM media
+WHERE variants <> '[]'
+  AND NOT EXISTS (
+      SELECT 1 FROM jobs
+      WHERE jobs.kind = 'media.variants'
+        AND jobs.dedupe_key = CAST(media.id AS TEXT)
+        AND jobs.failed_at IS NULL
+  );
