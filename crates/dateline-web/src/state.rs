@@ -29,6 +29,8 @@ pub struct Options {
     pub media_max_bytes: u64,
     /// Most pixels a photo may have, in megapixels (checked from its header before decoding).
     pub media_max_megapixels: u32,
+    /// The formats photos are served in beside the upload's own (`media_formats`).
+    pub media_formats: Vec<dateline_core::media::Extra>,
     /// How often the story editor's script pings "who else has this open"
     /// (`newsroom/stories/presence.rs`): [`crate::newsroom::PRESENCE_PING`].
     pub presence_ping: std::time::Duration,
@@ -69,6 +71,7 @@ impl Default for Options {
             cache_bytes: 64 * 1024 * 1024,
             media_max_bytes: 25 * 1024 * 1024,
             media_max_megapixels: crate::media::images::DEFAULT_MAX_MEGAPIXELS,
+            media_formats: dateline_core::media::Extra::ALL.to_vec(),
             presence_ping: crate::newsroom::PRESENCE_PING,
             search_dir: None,
             smtp: None,
@@ -231,6 +234,7 @@ impl AppState {
             queue.clone(),
             media.clone(),
             media_max_pixels,
+            &options.media_formats,
             &mut handlers,
         );
         // Listen to the other nodes before the indexer's first step reads the database, so a

@@ -135,6 +135,11 @@ pub struct ServeArgs {
     /// Most pixels a photo may have, in megapixels (checked before decoding). [default: 50]
     #[arg(long, env = "DATELINE_MEDIA_MAX_MEGAPIXELS")]
     pub media_max_megapixels: Option<u32>,
+    /// Formats photos are served in beside the upload's own, comma-separated: avif, webp, or
+    /// none (AVIF takes seconds of CPU a photo: a small machine may leave it out).
+    /// [default: avif,webp]
+    #[arg(long, env = "DATELINE_MEDIA_FORMATS")]
+    pub media_formats: Option<String>,
     /// Seconds between SIGTERM and closing the port, while `/readyz` answers 503 so load
     /// balancers move away; a second SIGTERM ends it at once. [default: 5]
     #[arg(long, env = "DATELINE_SHUTDOWN_GRACE")]
@@ -197,6 +202,8 @@ pub struct FileConfig {
     pub media_max_mb: Option<u64>,
     /// Most pixels a photo may have, in megapixels.
     pub media_max_megapixels: Option<u32>,
+    /// Formats photos are served in beside the upload's own: "avif,webp", "webp" or "none".
+    pub media_formats: Option<String>,
     /// Seconds between SIGTERM and closing the port.
     pub shutdown_grace: Option<u64>,
     /// Seconds between the story editor's "Also open" pings.
@@ -339,6 +346,8 @@ pub struct Settings {
     pub media_max_bytes: u64,
     /// Most pixels a photo may have, in megapixels.
     pub media_max_megapixels: u32,
+    /// The extra formats the variant worker makes for each photo.
+    pub media_formats: Vec<dateline_core::media::Extra>,
     /// How long the port stays open after SIGTERM, answering `/readyz` with 503.
     pub shutdown_grace: Duration,
     /// How often the story editor says who else has the story open.
@@ -411,6 +420,12 @@ pub fn resolve(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Result
             "media_max_megapixels must be from 1 to {most} (megapixels), not {media_max_megapixels}"
         );
     }
+    let media_formats = media_formats(
+        args.media_formats
+            .as_deref()
+            .or(file.media_formats.as_deref())
+            .unwrap_or("avif,webp"),
+    )?;
     let shutdown_grace = args
         .shutdown_grace
         .or(file.shutdown_grace)
@@ -491,11 +506,35 @@ pub fn resolve(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Result
         cache_bytes: file.cache_mb.unwrap_or(64).max(1) * 1024 * 1024,
         media_max_bytes: media_max_mb * 1024 * 1024,
         media_max_megapixels,
+        media_formats,
         shutdown_grace: Duration::from_secs(shutdown_grace),
         presence_ping: Duration::from_secs(presence_ping),
         demo: args.demo,
         site,
     })
+}
+
+/// The extra photo formats named in `media_formats`: "avif", "webp", both (comma-separated, in
+/// any order) or "none".
+fn media_formats(text: &str) -> anyhow::Result<Vec<dateline_core::media::Extra>> {
+    use dateline_core::media::Extra;
+    let mut out = Vec::new();
+    for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        let extra = match word.to_ascii_lowercase().as_str() {
+            "avif" => Extra::Avif,
+            "webp" => Extra::Webp,
+            "none" => continue,
+            _ => bail!(
+                "media_formats takes avif, webp or none (comma-separated), not {word:?}"
+            ),
+        };
+        if !out.contains(&extra) {
+            out.push(extra);
+        }
+    }
+    // The order a <picture> offers them in, whatever order they were named in.
+    out.sort();
+    Ok(out)
 }
 
 /// A node URL as given: `http://HOST:PORT` (no path, no credentials), without a final `/`.

@@ -146,6 +146,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Server> {
             cache_bytes: settings.cache_bytes,
             media_max_bytes: settings.media_max_bytes,
             media_max_megapixels: settings.media_max_megapixels,
+            media_formats: settings.media_formats.clone(),
             presence_ping: settings.presence_ping,
             search_dir: Some(settings.search_dir()),
             smtp: settings.smtp.clone(),

@@ -51,22 +51,29 @@ pub struct VariantWorker {
     queue: JobQueue,
     /// Bounds the uploads checked at once: each decode may take up to `images::alloc_limit`.
     checks: Arc<Semaphore>,
+    /// The extra formats this site serves (`media_formats`; [`Extra::ALL`] by default).
+    formats: Arc<[Extra]>,
 }
 
 impl VariantWorker {
-    /// The handle, with the job's handler added to `handlers`.
+    /// The handle, with the job's handler added to `handlers`; it makes `formats` beside each
+    /// photo's own.
     pub fn new(
         queue: JobQueue,
         files: MediaStore,
         max_pixels: u64,
+        formats: &[Extra],
         handlers: &mut Handlers,
     ) -> Self {
         let store = queue.store().clone();
+        let formats: Arc<[Extra]> = formats.into();
+        let wanted = formats.clone();
         // One photo decoded at a time on a node, so a burst of uploads queues instead of
         // taking every core.
         let one = Arc::new(Semaphore::new(1));
         handlers.add(VARIANTS, move |job| {
-            let (store, files, one) = (store.clone(), files.clone(), one.clone());
+            let (store, files, one, wanted) =
+                (store.clone(), files.clone(), one.clone(), wanted.clone());
             async move {
                 let p: Payload =
                     serde_json::from_str(&job.payload).context("reading the job's payload")?;
@@ -74,12 +81,13 @@ impl VariantWorker {
                     .acquire_owned()
                     .await
                     .context("the worker has stopped")?;
-                make_variants(&store, &files, MediaId(p.media_id), max_pixels).await
+                make_variants(&store, &files, MediaId(p.media_id), max_pixels, &wanted).await
             }
         });
         Self {
             queue,
             checks: Arc::new(Semaphore::new(CHECKS_AT_ONCE)),
+            formats,
         }
     }
 
@@ -121,7 +129,13 @@ impl VariantWorker {
     /// written by hand or by a tool; the upgrades to durable jobs and to AVIF queued those
     /// left from before). How many.
     pub async fn resume(&self, store: &Store) -> anyhow::Result<usize> {
-        let todo = store.media_needing_variants().await?;
+        let todo: Vec<_> = store
+            .media_needing_variants()
+            .await?
+            .into_iter()
+            // A format the site does not serve is not missing.
+            .filter(|m| m.variants.is_empty() || self.formats.iter().any(|e| !m.formats.contains(e)))
+            .collect();
         for m in &todo {
             self.queue(m.id).await?;
         }
@@ -155,12 +169,15 @@ async fn make_variants(
     files: &MediaStore,
     id: MediaId,
     max_pixels: u64,
+    served: &[Extra],
 ) -> anyhow::Result<()> {
     let m = store.media(id).await?;
-    // What is missing: everything for a new photo, the extra formats an old one lacks.
+    // What is missing: everything for a new photo, the extra formats an old one lacks (of
+    // those the site serves).
     let own = m.variants.is_empty();
-    let extras: Vec<Extra> = Extra::ALL
-        .into_iter()
+    let extras: Vec<Extra> = served
+        .iter()
+        .copied()
         .filter(|e| own || !m.formats.contains(e))
         .collect();
     if !own && extras.is_empty() {

@@ -37,6 +37,20 @@ fn flags_beat_the_file_and_defaults_fill_the_rest() {
     assert_eq!(s.media_max_megapixels, 12);
     assert!(resolve(args(&["--data", &data, "--media-max-megapixels", "0"])).is_err());
     assert!(resolve(args(&["--data", &data, "--media-max-megapixels", "145"])).is_err());
+    use dateline_core::media::Extra;
+    assert_eq!(s.media_formats, [Extra::Avif, Extra::Webp]);
+    for (given, wanted) in [
+        ("webp", vec![Extra::Webp]),
+        ("WebP, avif", vec![Extra::Avif, Extra::Webp]),
+        ("none", vec![]),
+        ("avif,avif", vec![Extra::Avif]),
+    ] {
+        let s = resolve(args(&["--data", &data, "--media-formats", given])).expect("resolves");
+        assert_eq!(s.media_formats, wanted, "{given}");
+    }
+    let e = resolve(args(&["--data", &data, "--media-formats", "avif,jpegxl"]))
+        .expect_err("an unknown format");
+    assert!(e.to_string().contains("\"jpegxl\""), "{e}");
     assert_eq!(s.site.name.as_deref(), Some("Herald"));
     assert_eq!(s.shutdown_grace, Duration::from_secs(5));
     let s = resolve(args(&["--data", &data, "--shutdown-grace", "0"])).expect("resolves");
@@ -116,6 +130,8 @@ fn the_example_file_parses_and_states_the_defaults() {
         defaults.media_max_megapixels
     );
     assert_eq!(file.media_max_megapixels, Some(50));
+    assert_eq!(from_file.media_formats, defaults.media_formats);
+    assert_eq!(file.media_formats.as_deref(), Some("avif,webp"));
     assert_eq!(from_file.shutdown_grace, defaults.shutdown_grace);
     assert_eq!(file.shutdown_grace, Some(DEFAULT_SHUTDOWN_GRACE));
     assert_eq!(from_file.presence_ping, defaults.presence_ping);
