@@ -62,11 +62,26 @@ impl Kind {
 /// What a handler does with one job's payload.
 pub type Handler = Arc<dyn Fn(Job) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
-/// The handlers a runner has, by kind.
+/// The handlers a runner has, by kind, and the kinds a node runs one job of at a time.
 #[derive(Default, Clone)]
-pub struct Handlers(HashMap<&'static str, (Kind, Handler)>);
+pub struct Handlers(
+    HashMap<&'static str, (Kind, Handler)>,
+    std::collections::HashSet<&'static str>,
+);
 
 impl Handlers {
+    /// Run jobs of `kind` with `run`, one at a time on a node: for work that takes a core for
+    /// seconds a job (a photo's AVIF), whose queue may be long, so it holds one of the node's
+    /// [`AT_ONCE`] places and never all of them (mail and newsletters keep theirs).
+    pub fn add_one_at_a_time<F, Fut>(&mut self, kind: Kind, run: F)
+    where
+        F: Fn(Job) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        self.add(kind, run);
+        self.1.insert(kind.name);
+    }
+
     /// Run jobs of `kind` with `run`.
     pub fn add<F, Fut>(&mut self, kind: Kind, run: F)
     where
@@ -416,17 +431,44 @@ impl Inner {
     async fn claim(&self, limit: usize) -> Result<Vec<Job>, StoreError> {
         let now = self.queue.clock.now();
         let until = lease_end(now, self.options.lease);
-        let jobs = self
-            .queue
-            .store
-            .claim_jobs(
-                &self.kinds,
-                &self.options.node,
-                now,
-                until,
-                u32::try_from(limit).unwrap_or(u32::MAX),
-            )
-            .await?;
+        // A one-at-a-time kind is claimed alone, one job, and only while none of it runs here;
+        // the other kinds share what is left.
+        let busy: Vec<String> = {
+            let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            running.values().map(|j| j.kind.clone()).collect()
+        };
+        let mut jobs = Vec::new();
+        for kind in self.kinds.iter().filter(|k| self.handlers.1.contains(*k)) {
+            if jobs.len() < limit && !busy.iter().any(|b| b == kind) {
+                jobs.extend(
+                    self.queue
+                        .store
+                        .claim_jobs(&[kind], &self.options.node, now, until, 1)
+                        .await?,
+                );
+            }
+        }
+        let shared: Vec<&'static str> = self
+            .kinds
+            .iter()
+            .copied()
+            .filter(|k| !self.handlers.1.contains(k))
+            .collect();
+        let left = limit.saturating_sub(jobs.len());
+        if left > 0 && !shared.is_empty() {
+            jobs.extend(
+                self.queue
+                    .store
+                    .claim_jobs(
+                        &shared,
+                        &self.options.node,
+                        now,
+                        until,
+                        u32::try_from(left).unwrap_or(u32::MAX),
+                    )
+                    .await?,
+            );
+        }
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         for job in &jobs {
             if job.attempts > 1 {

@@ -524,9 +524,7 @@ fn media_formats(text: &str) -> anyhow::Result<Vec<dateline_core::media::Extra>>
             "avif" => Extra::Avif,
             "webp" => Extra::Webp,
             "none" => continue,
-            _ => bail!(
-                "media_formats takes avif, webp or none (comma-separated), not {word:?}"
-            ),
+            _ => bail!("media_formats takes avif, webp or none (comma-separated), not {word:?}"),
         };
         if !out.contains(&extra) {
             out.push(extra);

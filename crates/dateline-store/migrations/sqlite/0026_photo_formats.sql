@@ -2,11 +2,14 @@
 -- `formats` lists, as sorted JSON text like `variants`, the extra formats every variant width
 -- of a photo exists in. Photos kept before this version have none; a `media.variants` job is
 -- queued here once for each of them (unless one is live already), so the variant worker fills
--- them in, one photo a job, resuming after a stop like any job.
+-- them in, one photo a job, resuming after a stop like any job. They are due from now (micro-
+-- seconds since the epoch, as every time column): a new upload's job is due since the epoch, so
+-- the runner, which claims the earliest due first, makes an editor's upload before them.
 ALTER TABLE media ADD COLUMN formats TEXT NOT NULL DEFAULT '[]';
 
 INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at)
-SELECT 'media.variants', '{"media_id":' || id || '}', CAST(id AS TEXT), 0, 3, 0
+SELECT 'media.variants', '{"media_id":' || id || '}', CAST(id AS TEXT), CAST(strftime('%s', 'now') AS INTEGER) * 1000000, 3,
+       CAST(strftime('%s', 'now') AS INTEGER) * 1000000
 FROM media
 WHERE variants <> '[]'
   AND NOT EXISTS (

@@ -540,3 +540,86 @@ backend_test!(shutdown_gives_running_jobs_back, |app| {
     b.shutdown(Duration::ZERO).await;
     Ok(())
 });
+
+/// A kind the test runs one at a time.
+const HEAVY: Kind = Kind {
+    name: "test.heavy",
+    max_attempts: 3,
+    backoff: &[Duration::from_secs(1)],
+};
+
+backend_test!(a_one_at_a_time_kind_leaves_the_other_places_free, |app| {
+    // Heavy jobs block until released; light ones finish at once. Six heavy jobs are due
+    // before the light ones, as a photo library's backfill is before a later newsletter.
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let mut handlers = Handlers::default();
+    let gate = release.clone();
+    handlers.add_one_at_a_time(HEAVY, move |_job| {
+        let gate = gate.clone();
+        async move {
+            gate.acquire().await?.forget();
+            Ok(())
+        }
+    });
+    let light_runs: Arc<Mutex<u32>> = Arc::default();
+    let seen = light_runs.clone();
+    handlers.add(COUNT, move |_job| {
+        let seen = seen.clone();
+        async move {
+            *seen.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            Ok(())
+        }
+    });
+    let now = app.clock.now();
+    for i in 0..6 {
+        app.store
+            .enqueue_job(
+                &new_job(HEAVY.name, Some(&format!("h{i}")), after(now, -60)),
+                now,
+            )
+            .await?;
+    }
+    for i in 0..3 {
+        app.store
+            .enqueue_job(&new_job(COUNT.name, Some(&format!("c{i}")), now), now)
+            .await?;
+    }
+    let runner = Jobs::start(
+        JobQueue::new(app.store.clone(), app.clock.clone()),
+        handlers,
+        RunnerOptions {
+            node: "solo".to_owned(),
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(20),
+        },
+    );
+    // The light jobs run while a heavy one holds its place.
+    until(10, "the light jobs beside a running heavy one", || async {
+        Ok(*light_runs.lock().unwrap_or_else(|e| e.into_inner()) == 3)
+    })
+    .await?;
+    // Never more than one heavy job claimed at once, however many places are free: let them
+    // finish one by one, looking at the leases all along.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut released = 0;
+    loop {
+        let jobs = jobs_of(&app.store, HEAVY.name).await?;
+        if jobs.is_empty() {
+            break;
+        }
+        let held = jobs.iter().filter(|j| j.lease_owner.is_some()).count();
+        assert!(held <= 1, "{held} heavy jobs held at once");
+        if held == 1 && released < 6 - jobs.len() + 1 {
+            release.add_permits(1);
+            released += 1;
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "heavy jobs left: {}",
+            jobs.len()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    runner.shutdown(Duration::ZERO).await;
+    Ok(())
+});

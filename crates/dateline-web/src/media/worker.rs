@@ -68,19 +68,13 @@ impl VariantWorker {
         let store = queue.store().clone();
         let formats: Arc<[Extra]> = formats.into();
         let wanted = formats.clone();
-        // One photo decoded at a time on a node, so a burst of uploads queues instead of
-        // taking every core.
-        let one = Arc::new(Semaphore::new(1));
-        handlers.add(VARIANTS, move |job| {
-            let (store, files, one, wanted) =
-                (store.clone(), files.clone(), one.clone(), wanted.clone());
+        // One photo at a time on a node, so a burst of uploads (or a library's backfill)
+        // queues instead of taking every core and every job place.
+        handlers.add_one_at_a_time(VARIANTS, move |job| {
+            let (store, files, wanted) = (store.clone(), files.clone(), wanted.clone());
             async move {
                 let p: Payload =
                     serde_json::from_str(&job.payload).context("reading the job's payload")?;
-                let _turn = one
-                    .acquire_owned()
-                    .await
-                    .context("the worker has stopped")?;
                 make_variants(&store, &files, MediaId(p.media_id), max_pixels, &wanted).await
             }
         });
@@ -101,9 +95,12 @@ impl VariantWorker {
     }
 
     /// The job that makes photo `id`'s variants, for [`Store::create_media_then`] (queued with
-    /// the photo's row; call [`VariantWorker::wake`] once it is committed).
+    /// the photo's row; call [`VariantWorker::wake`] once it is committed). It is due since the
+    /// epoch: the runner claims the earliest due first, so a new upload, which an editor is
+    /// waiting for, goes before every backfill of older photos' extra formats (due from when
+    /// they were queued: on a large library, hours of AVIF).
     pub fn job_for(&self, id: MediaId) -> Option<dateline_store::NewJob> {
-        variants_job(id, self.queue.clock().now())
+        variants_job(id, jiff::Timestamp::UNIX_EPOCH)
     }
 
     /// Have the runner look at once for the job queued with a photo's row.
@@ -134,7 +131,9 @@ impl VariantWorker {
             .await?
             .into_iter()
             // A format the site does not serve is not missing.
-            .filter(|m| m.variants.is_empty() || self.formats.iter().any(|e| !m.formats.contains(e)))
+            .filter(|m| {
+                m.variants.is_empty() || self.formats.iter().any(|e| !m.formats.contains(e))
+            })
             .collect();
         for m in &todo {
             self.queue(m.id).await?;
