@@ -29,6 +29,13 @@ async fn upload(app: &TestApp, w: u32, h: u32) -> anyhow::Result<dateline_core::
     upload_as(app, &b, w, h).await
 }
 
+/// How many files a photo has once its variants are made: its original, and each width in its
+/// own format (JPEG here), AVIF and WebP.
+fn files_of(m: &dateline_core::media::Media) -> usize {
+    assert_eq!(m.formats.len(), 2, "AVIF and WebP made: {:?}", m.formats);
+    1 + 3 * m.variants.len()
+}
+
 /// The same, by this signed-in browser.
 async fn upload_as(
     app: &TestApp,
@@ -61,7 +68,7 @@ async fn uploads_go_to_the_bucket_and_are_served_from_it() -> anyhow::Result<()>
     // Every file is in the bucket under the site's prefix, as S3 itself lists it.
     let mut expected = vec![format!("site/originals/{}.jpg", m.hash)];
     for w in &m.variants {
-        for ext in ["jpg", "webp"] {
+        for ext in ["jpg", "webp", "avif"] {
             expected.push(format!("site/{}-{w}.{ext}", m.hash));
         }
     }
@@ -268,7 +275,7 @@ async fn media_move_copies_a_local_site_to_a_bucket_resumably() -> anyhow::Resul
     tokio::fs::write(media_dir.join("notes.txt"), b"not a photo").await?;
     let mut files = local_files(&media_dir);
     files.retain(|(name, _)| name != "notes.txt");
-    assert_eq!(files.len(), 1 + 2 * m.variants.len());
+    assert_eq!(files.len(), files_of(&m));
     let s3 = S3Server::start().await?;
     s3.create_bucket("moved-media").await?;
     let data = app.data_dir().display().to_string();
@@ -519,7 +526,7 @@ async fn deleting_a_photo_deletes_its_objects() -> anyhow::Result<()> {
     let app = TestApp::start_on_s3(TestBackend::Sqlite).await?;
     let s3 = app.s3.as_ref().expect("started on S3");
     let m = upload(&app, 700, 350).await?;
-    assert_eq!(keys_of(s3, &m.hash).await?.len(), 1 + 2 * m.variants.len());
+    assert_eq!(keys_of(s3, &m.hash).await?.len(), files_of(&m));
     let editor = app.login_as(Role::Editor).await?;
     let path = format!("/newsroom/media/{}/delete", m.id.0);
     let page = editor
@@ -530,7 +537,7 @@ async fn deleting_a_photo_deletes_its_objects() -> anyhow::Result<()> {
     let res = editor.submit(&path, &[]).await?;
     assert_eq!(res.status(), 400);
     assert!(res.text().await?.contains("to confirm"));
-    assert_eq!(keys_of(s3, &m.hash).await?.len(), 1 + 2 * m.variants.len());
+    assert_eq!(keys_of(s3, &m.hash).await?.len(), files_of(&m));
     let res = editor.submit(&path, &[("confirm", "1")]).await?;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/newsroom/media?done=deleted");
@@ -551,7 +558,7 @@ async fn deleting_a_photo_deletes_its_objects() -> anyhow::Result<()> {
 backend_test!(a_photo_in_use_is_not_deleted, |app| {
     let m = upload(&app, 600, 300).await?;
     let files = local_files(&app.data_dir().join("media"));
-    assert_eq!(files.len(), 1 + 2 * m.variants.len());
+    assert_eq!(files.len(), files_of(&m));
     let path = format!("/newsroom/media/{}/delete", m.id.0);
     // Authors edit photos but do not delete them.
     let author = app.login_as(Role::Author).await?;
