@@ -59,6 +59,19 @@ fn programme(row: &AnyRow) -> Result<Programme, StoreError> {
     })
 }
 
+/// Read programme `id` back inside the write that changed it, announce the change and commit:
+/// the end of every write of a programme.
+async fn written(mut w: Writer, id: i64) -> Result<Programme, StoreError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *w.tx)
+        .await?;
+    let p = programme(&row)?;
+    w.announce(Change::Content);
+    w.commit().await?;
+    Ok(p)
+}
+
 /// Refuse `new` (replacing programme `except`, when editing) when it overlaps another
 /// programme: read under the transaction's lock, so the answer holds until it commits.
 async fn check_overlap(
@@ -142,14 +155,7 @@ impl Store {
         .bind(new.playlist_id)
         .fetch_one(&mut *w.tx)
         .await?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *w.tx)
-            .await?;
-        let p = programme(&row)?;
-        w.announce(Change::Content);
-        w.commit().await?;
-        Ok(p)
+        written(w, id).await
     }
 
     /// Replace programme `id`'s title, presenter, description, days, times and playlist;
@@ -179,14 +185,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *w.tx)
-            .await?;
-        let p = programme(&row)?;
-        w.announce(Change::Content);
-        w.commit().await?;
-        Ok(p)
+        written(w, id).await
     }
 
     /// Have programme `id` air from playlist `playlist` (`None`: from none); `NotFound` when
@@ -205,14 +204,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE p.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *w.tx)
-            .await?;
-        let p = programme(&row)?;
-        w.announce(Change::Content);
-        w.commit().await?;
-        Ok(p)
+        written(w, id).await
     }
 
     /// Remove programme `id`; `NotFound` when there is none.
