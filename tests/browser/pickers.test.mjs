@@ -210,6 +210,15 @@ describe('the story editor pickers', () => {
       items.push({ name: `filler-${i}.png`, alt: `Filler ${i} ${stamp}`, caption: '', b64: png(seed + i * 131).toString('base64') });
     }
     const [older] = await upload(page, items);
+    // Its files are made by the background worker: wait (bounded) until they exist, so the
+    // preview of the body it goes into links files that answer.
+    const madeBy = Date.now() + 60_000;
+    for (;;) {
+      const res = await page.request.get(new URL(`/newsroom/media/search?ids=${older}`, page.url()).href);
+      if ((await res.json()).photos?.[0]?.thumb) break;
+      assert.ok(Date.now() < madeBy, 'the photo\'s variants were made within a minute');
+      await new Promise((r) => setTimeout(r, 200));
+    }
 
     await newDraft(page, `Pickers photo ${stamp}`, 'The cottage is for sale.');
     await tool(page, 'Insert a photo').click();
