@@ -14,6 +14,7 @@
 
 pub mod ghost;
 pub mod html;
+pub mod permalink;
 pub mod photos;
 pub mod wordpress;
 pub mod wxr;
