@@ -7,7 +7,8 @@
 //! [`MailSink::start_picky`] is the same server answering as real ones sometimes do, by the
 //! recipient's local part: `refuse…` gets a 550 at RCPT, `defer…` a 451 the first time, and
 //! `drop…` the first time has its message stored and the connection cut before the answer
-//! (the sender cannot know the message arrived).
+//! (the sender cannot know the message arrived). [`MailSink::start_slow`] answers each
+//! message a while after keeping it, as a busy relay does, which spreads a send out in time.
 //!
 //! The server process belongs to the sink and is killed when the sink is dropped.
 
@@ -242,6 +243,26 @@ controller.start()
 threading.Event().wait()
 "#;
 
+/// The slow server: aiosmtpd's `Mailbox` handler answering each message `DELAY` (its third
+/// argument, in seconds) after it stored it.
+const SLOW: &str = r#"
+import asyncio, sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+
+port, maildir, delay = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+
+class Slow(Mailbox):
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(delay)
+        return answer
+
+controller = Controller(Slow(maildir), hostname='127.0.0.1', port=port)
+controller.start()
+threading.Event().wait()
+"#;
+
 impl MailSink {
     /// Start the server on a free port and wait until it answers.
     pub async fn start() -> anyhow::Result<Self> {
@@ -272,6 +293,22 @@ impl MailSink {
             .arg(PICKY)
             .arg(port.to_string())
             .arg(&maildir);
+        Self::spawn(command, port, dir).await
+    }
+
+    /// A server answering each message `delay` after it kept it: a message is in the Maildir
+    /// (and so counted by [`MailSink::count`]) while its sender still waits for the answer.
+    pub async fn start_slow(delay: Duration) -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let dir = tempfile::tempdir().context("creating the maildir folder")?;
+        let maildir = dir.path().join("maildir");
+        let mut command = tokio::process::Command::new(PYTHON);
+        command
+            .arg("-c")
+            .arg(SLOW)
+            .arg(port.to_string())
+            .arg(&maildir)
+            .arg(delay.as_secs_f64().to_string());
         Self::spawn(command, port, dir).await
     }
 
@@ -315,8 +352,36 @@ impl MailSink {
         self.dir.path().join("maildir").join("new")
     }
 
+    /// How many messages the Maildir holds now: one directory listing, cheap enough to poll
+    /// in a tight loop (and callable where no `.await` can be).
+    pub fn count(&self) -> anyhow::Result<usize> {
+        match std::fs::read_dir(self.new_dir()) {
+            Ok(entries) => Ok(entries.count()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e).context("reading the maildir"),
+        }
+    }
+
     /// Every message received so far, oldest first.
     pub async fn messages(&self) -> anyhow::Result<Vec<Mail>> {
+        Ok(self.files().await?.into_iter().map(|(_, m)| m).collect())
+    }
+
+    /// Every message received so far, oldest first, taken out of the Maildir: what
+    /// [`MailSink::messages`] reads afterwards is only what arrived since.
+    pub async fn take(&self) -> anyhow::Result<Vec<Mail>> {
+        let mut taken = Vec::new();
+        for (path, mail) in self.files().await? {
+            tokio::fs::remove_file(&path)
+                .await
+                .with_context(|| format!("taking {} out of the maildir", path.display()))?;
+            taken.push(mail);
+        }
+        Ok(taken)
+    }
+
+    /// Each message's file and text, oldest first.
+    async fn files(&self) -> anyhow::Result<Vec<(PathBuf, Mail)>> {
         let mut found = Vec::new();
         let mut entries = match tokio::fs::read_dir(self.new_dir()).await {
             Ok(e) => e,
@@ -334,10 +399,13 @@ impl MailSink {
                 .and_then(|(_, n)| n.parse::<u64>().ok())
                 .unwrap_or(u64::MAX);
             let raw = tokio::fs::read_to_string(e.path()).await?;
-            found.push((count, name, raw.replace("\r\n", "\n")));
+            found.push((count, name, e.path(), raw.replace("\r\n", "\n")));
         }
         found.sort();
-        Ok(found.into_iter().map(|(_, _, raw)| Mail { raw }).collect())
+        Ok(found
+            .into_iter()
+            .map(|(_, _, path, raw)| (path, Mail { raw }))
+            .collect())
     }
 
     /// The messages sent to `to` so far.

@@ -448,3 +448,66 @@ backend_test!(issue_16_bad_exports_are_refused_whole, |app| {
     }
     Ok(())
 });
+
+backend_test!(
+    issue_16_an_imported_commenter_claims_their_reader_by_email,
+    with_mail,
+    |app| {
+        let file = app.data_dir().join("export.xml");
+        std::fs::write(&file, wxr())?;
+        import(&app, &file, false).await?;
+
+        // Imported without a password: no password lets them in.
+        let res = app
+            .browser()
+            .sign_in_reader("sam@readers.example", dateline_testkit::TEST_PASSWORD)
+            .await?;
+        assert_eq!(res.status(), 401);
+
+        // The forgotten-password mail to the comments' address claims the reader.
+        let b = app.browser();
+        let form = b.page("/readers/forgot", 200).await?;
+        let token = form.attr("input[name=form_token]", "value");
+        let res = b
+            .post(
+                "/readers/forgot",
+                &[("email", "Sam@Readers.example"), ("form_token", &token)],
+            )
+            .await?;
+        assert_eq!(res.status(), 200);
+        let mails = app.mail_to("sam@readers.example", 1).await?;
+        let prefix = format!("{}/readers/reset?token=", app.base);
+        let link = mails
+            .first()
+            .and_then(|m| m.link(&prefix))
+            .context("a reset link")?;
+        let link = link
+            .strip_prefix(&app.base)
+            .context("a link to the site")?
+            .to_owned();
+        let reset = link
+            .rsplit_once('=')
+            .map(|(_, t)| t.to_owned())
+            .unwrap_or_default();
+        let d = app.browser();
+        let form = d.page(&link, 200).await?;
+        let form_token = form.attr("input[name=form_token]", "value");
+        let res = d
+            .post(
+                "/readers/reset",
+                &[
+                    ("token", reset.as_str()),
+                    ("password", "a brand new password"),
+                    ("form_token", &form_token),
+                ],
+            )
+            .await?;
+        assert_eq!(res.status(), 303);
+        let res = app
+            .browser()
+            .sign_in_reader("sam@readers.example", "a brand new password")
+            .await?;
+        assert_eq!(res.status(), 303);
+        Ok(())
+    }
+);

@@ -198,12 +198,18 @@ backend_test!(
         assert_eq!(s.published_at, Some(ts("2023-11-28T10:00:00Z")));
         assert_eq!(s.modified_at, ts("2023-11-28T11:00:00Z"));
         assert_eq!(s.standfirst, "Boats are back after the storm.");
-        // The primary tag (the first public one) is the section; the others are tags.
-        let news = app.store.section_by_slug("news").await?;
-        assert_eq!(s.section_id, news.id);
+        // Its first tag is internal, so Ghost gave it no primary tag (not the first public
+        // one): no section from its tags, and both public tags are tags, in order.
+        let archive = app.store.section_by_slug("archive").await?;
+        assert_eq!(s.section_id, archive.id);
         let (_, input) = app.store.article_input(s.id).await?;
+        let news_tag = app.store.tag_by_slug("news").await?;
         let boats = app.store.tag_by_slug("boats").await?;
-        assert_eq!(input.tags, vec![boats.id]);
+        assert_eq!(input.tags, vec![news_tag.id, boats.id]);
+        // News is the members briefing's primary tag: a section too.
+        let news = app.store.section_by_slug("news").await?;
+        let briefing = app.store.article_by_slug("members-briefing").await?;
+        assert_eq!(briefing.section_id, news.id);
         assert!(app.store.tag_by_slug("hash-import").await.is_err());
         // Several authors, in Ghost's order; people without a password.
         let sam = app.store.person_by_slug("sam").await?;
@@ -264,7 +270,7 @@ backend_test!(
         assert!(about.text(".prose").contains("Who we are."));
 
         // Every Ghost URL: one 301 to a page that answers 200.
-        let path = "/news/2023/11/28/harbour-reopens/";
+        let path = "/archive/2023/11/28/harbour-reopens/";
         let page = app.page(path, 200).await?;
         assert_eq!(page.text("figure.story-lead .credit"), "© AFP / Léa Dubois");
         let crawl = [
@@ -301,6 +307,152 @@ backend_test!(
         );
         assert_eq!(app.store.pages().await?.len(), 1);
         assert_eq!(app.store.media_library(None, 0, 100).await?.len(), 2);
+        Ok(())
+    }
+);
+
+/// Two posts whose primary tag and author only Ghost's own rules give, in a site whose
+/// `routes.yaml` put them in the permalink, and whose time zone moves one post's date.
+fn primaries_export() -> Value {
+    let mut first_internal = post(
+        P1,
+        "Harbour reopens",
+        "harbour-reopens",
+        "published",
+        "public",
+        "<p>Open again.</p>",
+    );
+    // 22:00 on New Year's Eve in New York, the site's time zone.
+    first_internal["published_at"] = json!("2024-01-01T03:00:00.000Z");
+    let second = post(
+        P2,
+        "Ferry returns",
+        "ferry-returns",
+        "published",
+        "public",
+        "<p>Back.</p>",
+    );
+    json!({"db": [{
+        "meta": {"exported_on": 1_701_165_600_000u64, "version": "5.75.0"},
+        "data": {
+            "posts": [first_internal, second],
+            "posts_tags": [
+                {"id": "pt1", "post_id": P1, "tag_id": T_INTERNAL, "sort_order": 0},
+                {"id": "pt2", "post_id": P1, "tag_id": T_NEWS, "sort_order": 1},
+                {"id": "pt3", "post_id": P1, "tag_id": T_BOATS, "sort_order": 2},
+                // Out of order in the file: Ghost goes by sort_order.
+                {"id": "pt4", "post_id": P2, "tag_id": T_BOATS, "sort_order": 1},
+                {"id": "pt5", "post_id": P2, "tag_id": T_NEWS, "sort_order": 0}
+            ],
+            "posts_authors": [
+                {"id": "pa1", "post_id": P1, "author_id": U1, "sort_order": 1},
+                {"id": "pa2", "post_id": P1, "author_id": U2, "sort_order": 0},
+                {"id": "pa3", "post_id": P2, "author_id": U1, "sort_order": 0}
+            ],
+            "tags": [
+                {"id": T_NEWS, "name": "News", "slug": "news", "visibility": "public"},
+                {"id": T_BOATS, "name": "Boats", "slug": "boats", "visibility": "public"},
+                {"id": T_INTERNAL, "name": "#import", "slug": "hash-import", "visibility": "internal"}
+            ],
+            "users": [
+                {"id": U1, "name": "Ann Lee", "slug": "ann", "email": "ann@old.example"},
+                {"id": U2, "name": "Sam Roe", "slug": "sam", "email": "sam@old.example"}
+            ],
+            "settings": [
+                {"id": "s1", "group": "site", "key": "title", "value": "The Old Harbour", "type": "string"},
+                {"id": "s2", "group": "site", "key": "timezone", "value": "America/New_York", "type": "string"}
+            ]
+        }
+    }]})
+}
+
+backend_test!(
+    issue_16_ghost_primary_tag_and_author_follow_ghosts_rules,
+    |app| {
+        // Ghost's rules (its post model's `primary_tag` and `primary_author`, and
+        // `replacePermalink` in @tryghost/url-utils): the primary tag is the first tag when
+        // that one is public, else none; the primary author the first by sort_order; a
+        // permalink's `{primary_tag}` or `{primary_author}` without one is `all`; its dates are
+        // in the site's time zone.
+        let file = app.data_dir().join("ghost.json");
+        std::fs::write(&file, serde_json::to_vec_pretty(&primaries_export())?)?;
+        // Sam already has an account here: the import reuses the person with that email.
+        let existing = app
+            .account_with_password(
+                "Sam@Old.Example",
+                "Sam Roe",
+                dateline_core::permissions::Role::Author,
+                "a long enough password",
+            )
+            .await?;
+
+        // A permalink with what Ghost's routes do not know, or naming no post, is refused.
+        for (bad, why) in [
+            ("/{category}/{slug}/", "{category}"),
+            ("/{year}/{month}/", "{slug} or {id}"),
+            ("{slug}", "starts and ends with /"),
+        ] {
+            let err = match run_import(&app, "ghost", &file, &["--permalink", bad]).await {
+                Ok(r) => anyhow::bail!("{bad} was taken: {r}"),
+                Err(e) => format!("{e:#}"),
+            };
+            assert!(err.contains(why), "{bad}: {err}");
+            assert_eq!(stories(&app).await?, 0, "{bad}");
+        }
+
+        let permalink = "/{primary_author}/{primary_tag}/{year}/{month}/{slug}/";
+        let report = run_import(&app, "ghost", &file, &["--permalink", permalink]).await?;
+        assert!(
+            report.contains("imported 2 posts (2 new, 0 updated; 2 published"),
+            "{report}"
+        );
+        // On SQLite the node is restarted after an import (docs/import.md), its caches afresh.
+        let app = app.restart(dateline_web::Options::default()).await?;
+
+        // The first tag internal: no primary tag, so no section from the tags, and both
+        // public tags are tags. Sam is first by sort_order, though second in the file.
+        let harbour = app.store.article_by_slug("harbour-reopens").await?;
+        let archive = app.store.section_by_slug("archive").await?;
+        assert_eq!(harbour.section_id, archive.id);
+        let (_, input) = app.store.article_input(harbour.id).await?;
+        let news_tag = app.store.tag_by_slug("news").await?;
+        let boats = app.store.tag_by_slug("boats").await?;
+        assert_eq!(input.tags, vec![news_tag.id, boats.id]);
+        let ann = app.store.person_by_slug("ann").await?;
+        assert_eq!(input.authors, vec![existing.id, ann.id]);
+
+        // The first tag public: it is the section, the rest tags.
+        let ferry = app.store.article_by_slug("ferry-returns").await?;
+        let news = app.store.section_by_slug("news").await?;
+        assert_eq!(ferry.section_id, news.id);
+        let (_, input) = app.store.article_input(ferry.id).await?;
+        assert_eq!(input.tags, vec![boats.id]);
+        assert_eq!(input.authors, vec![ann.id]);
+
+        // Each post's URL under that permalink, with Ghost's own slugs (Sam's is `sam` there,
+        // whatever the existing person's is here), and its bare `/{slug}/`: one 301 to a 200.
+        for (old, slug) in [
+            ("/sam/all/2023/12/harbour-reopens/", "harbour-reopens"),
+            ("/harbour-reopens/", "harbour-reopens"),
+            ("/ann/news/2023/11/ferry-returns/", "ferry-returns"),
+            ("/ferry-returns/", "ferry-returns"),
+        ] {
+            let res = app.get(old).await?;
+            assert_eq!(res.status(), 301, "{old}");
+            let to = location(&res);
+            assert!(to.ends_with(&format!("/{slug}/")), "{old} → {to}");
+            assert_eq!(app.get(&to).await?.status(), 200, "{old} → {to}");
+        }
+        // The first public tag is not what Ghost put in the URL.
+        assert_eq!(
+            app.get("/sam/news/2023/12/harbour-reopens/")
+                .await?
+                .status(),
+            404
+        );
+        // News, the ferry's primary tag, is a section; its tag page leads there.
+        let res = app.get("/tag/news/").await?;
+        assert_eq!(location(&res), "/news/");
         Ok(())
     }
 );

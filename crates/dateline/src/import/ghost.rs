@@ -4,10 +4,18 @@
 //! (issue 16). Posts become stories (their `html`, which Ghost renders from Lexical or
 //! mobiledoc, converted to the dialect), each post's primary tag its section, its other public
 //! tags tags (internal `#tags` skipped), its authors people in byline order, its images library
-//! photos (the feature image the lead photo), and Ghost's URLs (`/{slug}/`, `/tag/{slug}/`,
-//! `/author/{slug}/`, their `rss/`, `/rss/`) 301s. Members-only and paid posts come in as
-//! drafts and are listed (Dateline has no paywall yet, so none is published by surprise);
-//! pages come in as static pages (`Sink::page`).
+//! photos (the feature image the lead photo), and Ghost's URLs (`/{slug}/`, or the post
+//! permalink the site's `routes.yaml` set, given with `--permalink`; `/tag/{slug}/`,
+//! `/author/{slug}/`, their `rss/`, `/rss/`) 301s.
+//!
+//! The primary tag and author are Ghost's own (its post model's `primary_tag` and
+//! `primary_author`): the primary tag is the post's first tag by `sort_order` **when that tag is
+//! public**, and none when it is internal (not the first public tag); the primary author is the
+//! first author by `sort_order`. A post without a primary tag goes to the fallback section, as
+//! one without tags does, and `{primary_tag}` in its old URL is `all`, as Ghost wrote it.
+//!
+//! Members-only and paid posts come in as drafts and are listed (Dateline has no paywall yet,
+//! so none is published by surprise); pages come in as static pages (`Sink::page`).
 //!
 //! Streaming: the file is read with `serde_json`'s streaming deserializer and visitors that
 //! hand over one post at a time, never the whole `posts` array, so memory holds the small
@@ -22,6 +30,7 @@
 //! it, as `--images` reads a folder; nothing is unpacked to disk. A corrupt zip, or one without
 //! a JSON file, is refused before anything is written.
 
+use super::permalink::{Permalink, PostParts};
 use super::photos::{self, Files, PhotoIn, Photos};
 use super::{MediaArgs, Report, Sink, collapse_text, html, slug_of, strip_tags};
 use crate::config::StoreArgs;
@@ -57,6 +66,13 @@ pub struct GhostArgs {
     pub site_url: Option<String>,
     #[command(flatten)]
     pub media: MediaArgs,
+    /// The old site's post permalink when it was not Ghost's default `/{slug}/`: the
+    /// `permalink:` of the posts' collection in its `routes.yaml` (Settings → Labs → Routes
+    /// downloads it; Ghost's export does not carry it), e.g. `/{primary_tag}/{slug}/` or
+    /// `/{year}/{month}/{slug}/`. Each post's URL under it (dates in the export's time zone)
+    /// redirects to the story, as `/{slug}/` does.
+    #[arg(long, default_value = "/{slug}/")]
+    pub permalink: String,
     /// Write nothing (the database is not even opened); print the full report.
     #[arg(long)]
     pub dry_run: bool,
@@ -129,6 +145,14 @@ struct PostMeta {
     feature_image_caption: Option<String>,
 }
 
+/// A row of `settings`: only the site's time zone is read (its permalinks' dates).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Setting {
+    key: Option<String>,
+    value: Option<Value>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Meta {
@@ -149,6 +173,10 @@ struct Tables {
     post_authors: HashMap<String, Vec<(i64, String)>>,
     /// post id → (feature image alt, caption).
     meta: HashMap<String, (String, String)>,
+    /// Ids of the pages (`type: page`): their tags make no sections.
+    pages: HashSet<String>,
+    /// The site's time zone (`settings` key `timezone`), which Ghost's permalink dates use.
+    timezone: Option<String>,
 }
 
 /// An id as Ghost writes it: a string (Ghost 1 on) or a number (older).
@@ -286,9 +314,11 @@ impl<'de> Visitor<'de> for Data<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let join = |rows: Vec<Join>, tag: bool| {
             let mut out: HashMap<String, Vec<(i64, String)>> = HashMap::new();
-            for (i, j) in rows.into_iter().enumerate() {
+            for j in rows {
                 let other = id_of(if tag { &j.tag_id } else { &j.author_id });
-                let order = j.sort_order.unwrap_or(i as i64);
+                // Ghost orders by `sort_order` (its column defaults to 0); ties keep the
+                // file's order (a stable sort), as the rows' order in Ghost's database would.
+                let order = j.sort_order.unwrap_or(0);
                 out.entry(id_of(&j.post_id))
                     .or_default()
                     .push((order, other));
@@ -308,6 +338,13 @@ impl<'de> Visitor<'de> for Data<'_, '_> {
                 "users" => self.tables.users = map.next_value()?,
                 "posts_tags" => self.tables.post_tags = join(map.next_value()?, true),
                 "posts_authors" => self.tables.post_authors = join(map.next_value()?, false),
+                "settings" => {
+                    let rows: Vec<Setting> = map.next_value()?;
+                    self.tables.timezone = rows.into_iter().find_map(|r| match (r.key, r.value) {
+                        (Some(k), Some(Value::String(v))) if k == "timezone" => Some(v),
+                        _ => None,
+                    });
+                }
                 "posts_meta" => {
                     let rows: Vec<PostMeta> = map.next_value()?;
                     self.tables.meta = rows
@@ -352,7 +389,9 @@ impl<'de> Visitor<'de> for Posts<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(p) = seq.next_element::<Post>()? {
-            if !is_page(&p) {
+            if is_page(&p) {
+                self.tables.pages.insert(id_of(&p.id));
+            } else {
                 self.tables.posts += 1;
             }
             (self.on_post)(p).map_err(de::Error::custom)?;
@@ -500,11 +539,20 @@ fn check(file: &Path) -> anyhow::Result<(Export, Tables)> {
 }
 
 pub async fn ghost(args: &GhostArgs) -> anyhow::Result<Report> {
+    let permalink = Permalink::parse(&args.permalink)?;
     let file = args.file.clone();
     let name = file.display().to_string();
     let (export, tables) = tokio::task::spawn_blocking(move || check(&file))
         .await?
         .with_context(|| format!("reading {name}"))?;
+    // Ghost's default time zone when the export names none.
+    let zone = tables.timezone.as_deref().unwrap_or("Etc/UTC");
+    let tz = match dateline_core::dateline::time_zone(zone) {
+        Ok(tz) => tz,
+        Err(_) if !permalink.has_dates() => jiff::tz::TimeZone::UTC,
+        Err(e) => bail!("the export's time zone, which the permalink's dates need: {e}"),
+    };
+    let urls = Urls { permalink, tz };
     let store = super::open_store(&args.store, args.dry_run).await?;
     let site = args
         .site_url
@@ -556,7 +604,7 @@ pub async fn ghost(args: &GhostArgs) -> anyhow::Result<Report> {
             total,
         )
         .await?;
-        write(&export, &mut sink, tables).await?;
+        write(&export, &mut sink, tables, urls).await?;
         Ok(sink.report)
     }
     .await;
@@ -566,49 +614,84 @@ pub async fn ghost(args: &GhostArgs) -> anyhow::Result<Report> {
     result
 }
 
+/// How the old site's post URLs were made: its permalink, and the time zone of its dates.
+struct Urls {
+    permalink: Permalink,
+    tz: jiff::tz::TimeZone,
+}
+
 /// Tags and people by Ghost id: what the posts refer to.
 struct Known {
     /// tag id → section id (primary tags).
     sections: HashMap<String, i64>,
     /// tag id → tag id (other public tags).
     tags: HashMap<String, i64>,
+    /// Every tag of the export (id → slug): a `posts_tags` row naming another is left out, as
+    /// Ghost's join leaves it out.
+    tag_slugs: HashMap<String, String>,
     /// Internal (`#tag`) ids, skipped.
     internal: HashSet<String>,
     people: HashMap<String, i64>,
+    /// user id → the slug Ghost's URLs used.
+    user_slugs: HashMap<String, String>,
+    urls: Urls,
 }
 
-async fn write(export: &Export, sink: &mut Sink<'_>, tables: Tables) -> anyhow::Result<()> {
+impl Known {
+    /// A post's tags as Ghost has them: its primary tag, which is its first tag by
+    /// `sort_order` when that one is public and none when it is internal (Ghost's
+    /// `Post.toJSON`: `tags[0].visibility === 'public' ? tags[0] : null`, not the first public
+    /// tag), then its other public tags in order.
+    fn post_tags<'t>(&self, rows: &'t [(i64, String)]) -> (Option<&'t str>, Vec<&'t str>) {
+        let mut tags = rows
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .filter(|t| self.tag_slugs.contains_key(*t))
+            .peekable();
+        let primary = tags.next_if(|t| !self.internal.contains(*t));
+        let others = tags.filter(|t| !self.internal.contains(*t)).collect();
+        (primary, others)
+    }
+}
+
+async fn write(
+    export: &Export,
+    sink: &mut Sink<'_>,
+    tables: Tables,
+    urls: Urls,
+) -> anyhow::Result<()> {
     let mut known = Known {
         sections: HashMap::new(),
         tags: HashMap::new(),
+        tag_slugs: HashMap::new(),
         internal: HashSet::new(),
         people: HashMap::new(),
+        user_slugs: HashMap::new(),
+        urls,
     };
     for t in &tables.tags {
+        let id = id_of(&t.id);
         let name = t.name.clone().unwrap_or_default();
         if t.visibility.as_deref() == Some("internal") || name.starts_with('#') {
-            known.internal.insert(id_of(&t.id));
+            known.internal.insert(id.clone());
         }
+        known
+            .tag_slugs
+            .insert(id, t.slug.clone().unwrap_or_default());
     }
-    // A post's primary tag is its first public one: those tags are sections.
-    let primary: HashSet<String> = tables
-        .post_tags
-        .values()
-        .filter_map(|ts| ts.iter().find(|(_, t)| !known.internal.contains(t)))
-        .map(|(_, t)| t.clone())
-        .collect();
-    // A tag that is one post's primary tag and another's second is both: a section for the
+    // The posts' primary tags are sections (a page's tags make none: pages have no section).
+    // A tag that is one post's primary tag and another's other tag is both: a section for the
     // first, a tag for the second (its old URLs lead to the section).
-    let secondary: HashSet<String> = tables
-        .post_tags
-        .values()
-        .flat_map(|ts| {
-            ts.iter()
-                .filter(|(_, t)| !known.internal.contains(t))
-                .skip(1)
-        })
-        .map(|(_, t)| t.clone())
-        .collect();
+    let mut primary: HashSet<String> = HashSet::new();
+    let mut secondary: HashSet<String> = HashSet::new();
+    for (post, rows) in &tables.post_tags {
+        if tables.pages.contains(post) {
+            continue;
+        }
+        let (first, others) = known.post_tags(rows);
+        primary.extend(first.map(str::to_owned));
+        secondary.extend(others.into_iter().map(str::to_owned));
+    }
     for t in &tables.tags {
         let id = id_of(&t.id);
         if known.internal.contains(&id) {
@@ -658,7 +741,8 @@ async fn write(export: &Export, sink: &mut Sink<'_>, tables: Tables) -> anyhow::
                 &feeds,
             )
             .await?;
-        known.people.insert(id, person);
+        known.people.insert(id.clone(), person);
+        known.user_slugs.insert(id, slug_text);
     }
     sink.old_urls(&["/rss/".to_owned()], "site_feed", 0).await?;
 
@@ -839,35 +923,57 @@ async fn story(
     )
     .or_else(|_| Slug::parse(&format!("post-{id}")))?;
 
-    // Section: the primary tag; the other public tags as tags, in order.
-    let mut section = None;
-    let mut tags = Vec::new();
-    for (_, t) in tables.post_tags.get(id).into_iter().flatten() {
-        if known.internal.contains(t) {
-            continue;
-        }
-        match (section, known.sections.get(t), known.tags.get(t)) {
-            (None, Some(s), _) => section = Some(*s),
-            (_, _, Some(tag)) => tags.push(dateline_core::TagId(*tag)),
-            _ => {}
-        }
-    }
-    let section = match section {
-        Some(s) => s,
+    // Section: Ghost's primary tag; the other public tags as tags, in order.
+    let (primary_tag, others) =
+        known.post_tags(tables.post_tags.get(id).map_or(&[][..], Vec::as_slice));
+    let tags: Vec<dateline_core::TagId> = others
+        .iter()
+        .filter_map(|t| known.tags.get(*t))
+        .map(|t| dateline_core::TagId(*t))
+        .collect();
+    let section = match primary_tag.and_then(|t| known.sections.get(t)) {
+        Some(s) => *s,
         None => sink.fallback_section().await?,
     };
-    let mut authors: Vec<dateline_core::PersonId> = tables
+    // Bylines in Ghost's order: the first is Ghost's primary author. Rows naming no user of
+    // the export are left out, as Ghost's join leaves them out.
+    let mut author_ids: Vec<String> = tables
         .post_authors
         .get(id)
         .into_iter()
         .flatten()
-        .filter_map(|(_, a)| known.people.get(a))
+        .filter(|(_, a)| known.people.contains_key(a))
+        .map(|(_, a)| a.clone())
+        .collect();
+    if author_ids.is_empty() && known.people.contains_key(&id_of(&p.author_id)) {
+        author_ids.push(id_of(&p.author_id));
+    }
+    let authors: Vec<dateline_core::PersonId> = author_ids
+        .iter()
+        .filter_map(|a| known.people.get(a))
         .map(|p| dateline_core::PersonId(*p))
         .collect();
-    if authors.is_empty()
-        && let Some(a) = known.people.get(&id_of(&p.author_id))
-    {
-        authors.push(dateline_core::PersonId(*a));
+    // Its old URLs: `/{slug}/`, and under the site's own permalink what Ghost served.
+    let mut old_paths = Vec::new();
+    if !slug_text.is_empty() {
+        if !known.urls.permalink.is_ghost_default()
+            && let Some(published_at) = time_of(&p.published_at)
+        {
+            let parts = PostParts {
+                slug: slug_text,
+                id,
+                published_at,
+                primary_tag: primary_tag
+                    .and_then(|t| known.tag_slugs.get(t))
+                    .map(String::as_str),
+                primary_author: author_ids
+                    .first()
+                    .and_then(|a| known.user_slugs.get(a))
+                    .map(String::as_str),
+            };
+            old_paths.push(known.urls.permalink.path(&parts, &known.urls.tz));
+        }
+        old_paths.push(format!("/{slug_text}/"));
     }
 
     // Photos: the feature image (the lead photo), then each image of the body.
@@ -948,11 +1054,7 @@ async fn story(
         scheduled_for: (status == Status::Scheduled).then_some(written),
         created_at: time_of(&p.created_at).unwrap_or(written).min(modified),
         modified_at: modified,
-        old_paths: if slug_text.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!("/{slug_text}/")]
-        },
+        old_paths,
         comments: Vec::new(),
     };
     Ok(story)

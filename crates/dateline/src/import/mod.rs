@@ -14,6 +14,7 @@
 
 pub mod ghost;
 pub mod html;
+pub mod permalink;
 pub mod photos;
 pub mod wordpress;
 pub mod wxr;
@@ -217,6 +218,9 @@ pub struct Sink<'a> {
     started: Instant,
     total: u64,
     done: u64,
+    /// Standard error is a terminal: a progress bar redrawn in place, not a line a thousand.
+    terminal: bool,
+    drawn: Instant,
     /// Stories counted but not written yet ([`Sink::flush`]), and what names each.
     pending: Vec<ImportedStory>,
     labels: Vec<String>,
@@ -251,6 +255,8 @@ impl<'a> Sink<'a> {
             started: Instant::now(),
             total,
             done: 0,
+            terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            drawn: Instant::now(),
             pending: Vec::with_capacity(BATCH),
             labels: Vec::with_capacity(BATCH),
         })
@@ -543,15 +549,41 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
-    /// One more post of the file handled (written or skipped): the progress line every 1,000
-    /// and at the end.
+    /// One more post of the file handled (written or skipped): on a terminal a progress bar
+    /// redrawn four times a second, elsewhere (a log) the progress line every 1,000; both at
+    /// the end.
     pub fn tick(&mut self) {
         self.done += 1;
-        if self.done.is_multiple_of(1000) || self.done == self.total {
-            let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        let end = self.done == self.total;
+        let rate = || self.done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        if self.terminal {
+            if end || self.drawn.elapsed().as_millis() >= 250 {
+                const WIDTH: u64 = 30;
+                let filled = (self.done * WIDTH)
+                    .checked_div(self.total)
+                    .unwrap_or(WIDTH)
+                    .min(WIDTH) as usize;
+                eprint!(
+                    "\rdateline import: [{}{}] {}/{} posts ({:.0}/s)",
+                    "#".repeat(filled),
+                    " ".repeat(WIDTH as usize - filled),
+                    self.done,
+                    self.total,
+                    rate()
+                );
+                if end {
+                    eprintln!();
+                } else {
+                    let _ = std::io::stderr().flush();
+                }
+                self.drawn = Instant::now();
+            }
+        } else if self.done.is_multiple_of(1000) || end {
             eprintln!(
-                "dateline import: {}/{} posts ({rate:.0}/s)",
-                self.done, self.total
+                "dateline import: {}/{} posts ({:.0}/s)",
+                self.done,
+                self.total,
+                rate()
             );
         }
     }

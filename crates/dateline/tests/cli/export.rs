@@ -7,7 +7,7 @@
 //! (an older Dateline's) still imports; and the allow-list accounts for every table and column
 //! of the schema, each one documented in docs/export.md.
 
-use super::backup::{
+use super::served::{
     Served, drop_database, fresh_database, http, ok, postgres_admin, refused, register_reader, run,
     s, same_page,
 };

@@ -7,11 +7,13 @@
 //! `import dateline` against served sites) move a site into a fresh database on
 //! `TEST_DATABASE_URL`'s server.
 //! `newsletter_crash` kills `serve` mid-send and starts it again (slow: `scripts/test` runs it).
+//! `served` is the harness they share: `serve` processes, an HTTP client, cookies, databases.
 
 mod backup;
 mod export;
 mod import;
 mod newsletter_crash;
+mod served;
 mod shutdown;
 mod station;
 

@@ -13,8 +13,9 @@
 //! the kill and none otherwise (counted as unknown, never sent again: the price of never
 //! sending twice); and the issue ends `sent`.
 //!
-//! The SMTP server is a real aiosmtpd keeping a Maildir, which answers each message 40 ms
-//! after storing it, as a busy relay might. That spreads the send over a few seconds, and it
+//! The SMTP server is the testkit's real aiosmtpd keeping a Maildir
+//! (`MailSink::start_slow`), which answers each message 40 ms after storing it, as a busy relay
+//! might. That spreads the send over a few seconds, and it
 //! makes the moment of the kill certain: when the Maildir holds a number of messages that is
 //! not a whole number of batches, a batch is on the wire and at least `HALF` more of its
 //! messages (each held 40 ms) stand between it and its commit.
@@ -25,10 +26,11 @@
 //! It waits out a 30-second job lease, so plain `cargo test` skips it; `scripts/test` runs it
 //! (`cargo test --workspace --test cli -- --ignored newsletter_crash`). Every wait is bounded.
 
-use crate::backup::{Served, attr, cookie_header, cookies, http, ok, s, sqlite};
+use crate::served::{Served, attr, cookie_header, cookies, http, ok, s, sqlite};
 use anyhow::{Context, bail, ensure};
+use dateline_testkit::MailSink;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -40,121 +42,6 @@ const READERS: usize = 200;
 const BATCH: usize = 20;
 /// The kill comes while at most this many of a batch's messages are in the Maildir.
 const HALF: usize = 8;
-
-/// aiosmtpd's `Mailbox` handler (a Maildir), answering each message `DELAY` seconds after it
-/// stored it.
-const SLOW_SINK: &str = r#"
-import asyncio, sys, threading
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Mailbox
-
-DELAY = 0.04
-
-class Slow(Mailbox):
-    async def handle_DATA(self, server, session, envelope):
-        answer = await super().handle_DATA(server, session, envelope)
-        await asyncio.sleep(DELAY)
-        return answer
-
-port, maildir = int(sys.argv[1]), sys.argv[2]
-controller = Controller(Slow(maildir), hostname='127.0.0.1', port=port)
-controller.start()
-threading.Event().wait()
-"#;
-
-/// The SMTP server's process, killed when dropped.
-struct Sink {
-    child: std::process::Child,
-    port: u16,
-    new: PathBuf,
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Sink {
-    async fn start(dir: &Path) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let maildir = dir.join("maildir");
-        let child = Command::new("/usr/bin/python3")
-            .arg("-c")
-            .arg(SLOW_SINK)
-            .arg(port.to_string())
-            .arg(&maildir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .context("starting aiosmtpd (python3-aiosmtpd; scripts/install-deps installs it)")?;
-        let sink = Self {
-            child,
-            port,
-            new: maildir.join("new"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Ok(mut conn) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-                use tokio::io::AsyncReadExt;
-                let mut greeting = [0u8; 3];
-                if conn.read_exact(&mut greeting).await.is_ok() && &greeting == b"220" {
-                    return Ok(sink);
-                }
-            }
-            ensure!(
-                Instant::now() < deadline,
-                "aiosmtpd did not answer on 127.0.0.1:{port} within 15 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Messages in the Maildir now (a directory listing: cheap enough to poll).
-    fn count(&self) -> anyhow::Result<usize> {
-        match std::fs::read_dir(&self.new) {
-            Ok(entries) => Ok(entries.count()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-            Err(e) => Err(e).context("reading the maildir"),
-        }
-    }
-
-    /// Every message in the Maildir: its file and text.
-    fn messages(&self) -> anyhow::Result<Vec<(PathBuf, String)>> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(&self.new).context("reading the maildir")? {
-            let path = e?.path();
-            let text = std::fs::read_to_string(&path)?.replace("\r\n", "\n");
-            out.push((path, text));
-        }
-        Ok(out)
-    }
-}
-
-/// A header's value (continuation lines unfolded), case-insensitively by name.
-fn header(raw: &str, name: &str) -> Option<String> {
-    let head = raw.split("\n\n").next().unwrap_or("");
-    let mut unfolded: Vec<String> = Vec::new();
-    for line in head.lines() {
-        if line.starts_with([' ', '\t']) {
-            if let Some(last) = unfolded.last_mut() {
-                last.push(' ');
-                last.push_str(line.trim());
-            }
-        } else {
-            unfolded.push(line.to_owned());
-        }
-    }
-    unfolded.iter().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| v.trim().to_owned())
-    })
-}
 
 /// The editor's session: cookies and the newsroom's form token.
 struct Session {
@@ -281,7 +168,7 @@ async fn newsletter_crash_kill_9_mid_send_then_restart_sends_the_rest_never_twic
     let data = d.join("site");
     std::fs::create_dir_all(&data)?;
     let db = data.join("dateline.db");
-    let sink = Sink::start(d).await?;
+    let sink = MailSink::start_slow(Duration::from_millis(40)).await?;
     std::fs::write(
         data.join("dateline.toml"),
         format!(
@@ -359,18 +246,17 @@ async fn newsletter_crash_kill_9_mid_send_then_restart_sends_the_rest_never_twic
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    for (path, text) in sink.messages()? {
-        let link = text
-            .lines()
-            .map(str::trim)
-            .find_map(|l| l.strip_prefix("http://news.example/newsletters/confirm?token="))
-            .with_context(|| format!("no confirmation link in\n{text}"))?;
+    const CONFIRM: &str = "http://news.example/newsletters/confirm?token=";
+    for mail in sink.take().await? {
+        let link = mail
+            .link(CONFIRM)
+            .with_context(|| format!("no confirmation link in\n{}", mail.raw))?;
+        let token = &link[CONFIRM.len()..];
         let res = http
-            .get(node.url(&format!("/newsletters/confirm?token={link}")))
+            .get(node.url(&format!("/newsletters/confirm?token={token}")))
             .send()
             .await?;
         ensure!(res.status() == 200, "confirming: {}", res.status());
-        std::fs::remove_file(path)?;
     }
 
     // The letter, sent now.
@@ -475,10 +361,14 @@ async fn newsletter_crash_kill_9_mid_send_then_restart_sends_the_rest_never_twic
     ensure!(rows.len() == READERS, "{} delivery rows", rows.len());
     let mut by_recipient: HashMap<String, usize> = HashMap::new();
     let mut ids = HashSet::new();
-    let messages = sink.messages()?;
-    for (_, text) in &messages {
-        let to = header(text, "X-RcptTo").context("a message without X-RcptTo")?;
-        let id = header(text, "Message-ID").context("a message without a Message-ID")?;
+    let messages = sink.messages().await?;
+    for mail in &messages {
+        let to = mail
+            .header("X-RcptTo")
+            .context("a message without X-RcptTo")?;
+        let id = mail
+            .header("Message-ID")
+            .context("a message without a Message-ID")?;
         ensure!(ids.insert(id.clone()), "Message-ID {id} arrived twice");
         let subscriber = rows
             .iter()

@@ -4,7 +4,7 @@
 //! On the way, `/metrics` shows the mount's listener and source and the running job.
 //! `sigterm_turns_readyz_503_drains_requests_and_exits_0` (in main.rs) covers the requests.
 
-use crate::backup::{Served, http, ok, register_reader, run, s};
+use crate::served::{Served, http, ok, register_reader, run, s};
 use anyhow::{Context, ensure};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
