@@ -11,19 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deflateSync, crc32 } from 'node:zlib';
 
-import AxeBuilder from '@axe-core/playwright';
-
-import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, textOf, watchForProblems } from './lib.mjs';
-
-const EMAIL = process.env.DATELINE_NEWSROOM_EMAIL;
-const PASSWORD = process.env.DATELINE_NEWSROOM_PASSWORD;
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
-async function audit(page, label) {
-  const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-  const text = (v) => `  [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    - ${n.target.join(' ')}`).join('\n')}`;
-  assert.equal(results.violations.length, 0, `axe on ${label}:\n${results.violations.map(text).join('\n')}`);
-}
+import { BASE_URL, audit, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, newDraft, signIn, textOf, tool, watchForProblems } from './lib.mjs';
 
 /** A small real PNG whose pixels depend on `seed`, so every upload is a new file. */
 function png(seed, width = 24, height = 16) {
@@ -57,28 +45,6 @@ function png(seed, width = 24, height = 16) {
   ]);
 }
 
-async function signIn(page, email, password) {
-  await goto(page, `${BASE_URL}/newsroom/sign-in`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await Promise.all([page.waitForURL(`${BASE_URL}/newsroom/`), page.getByRole('button', { name: 'Sign in' }).click()]);
-}
-
-const surface = (page) => page.getByRole('textbox', { name: 'Body', exact: true });
-const tool = (page, name) => page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name, exact: true });
-
-/** A new draft with `headline`, saved with the button; answers its number. */
-async function newDraft(page, headline, words) {
-  await goto(page, `${BASE_URL}/newsroom/stories/new`);
-  await page.getByLabel('Headline', { exact: true }).fill(headline);
-  await surface(page).click();
-  await page.keyboard.type(words);
-  await loadsNewPage(page, () => page.getByRole('button', { name: 'Save draft' }).click());
-  const m = /\/newsroom\/stories\/(\d+)$/.exec(new URL(page.url()).pathname);
-  assert.ok(m, `saved to ${page.url()}`);
-  return Number(m[1]);
-}
-
 /**
  * Upload photos to the library as the in-place upload does (multipart, JSON answer), from a
  * newsroom page (for its session and form token). Answers their numbers, in upload order.
@@ -108,10 +74,9 @@ describe('the story editor pickers', () => {
   let context;
 
   before(async () => {
-    assert.ok(EMAIL && PASSWORD, 'DATELINE_NEWSROOM_EMAIL/_PASSWORD are not set (tests/browser/run sets them)');
     browser = await launchBrowser();
     context = await newContext(browser, { viewport: { width: 1280, height: 900 } });
-    await signIn(await context.newPage(), EMAIL, PASSWORD);
+    await signIn(await context.newPage());
   });
 
   after(async () => {
