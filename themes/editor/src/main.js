@@ -2,8 +2,9 @@
 // the newsroom's story form. The form still posts the dialect from the <textarea name=body>,
 // which stays the page's no-script fallback and the "Source" view; this script keeps it equal
 // to the document after every change (and fires its `input` event, which the live preview and
-// autosave in newsroom.js listen to). Nothing here builds HTML from text: text goes in with
-// textContent or ProseMirror's own DOM, and the preview's HTML comes from the server.
+// autosave in newsroom.js listen to). The byline picker is bylines.js (over combobox.js).
+// Nothing here builds HTML from text: text goes in with textContent or ProseMirror's own DOM,
+// and the preview's HTML comes from the server.
 import { EditorState, TextSelection } from "prosemirror-state";
 import { EditorView } from "prosemirror-view";
 import { keymap } from "prosemirror-keymap";
@@ -13,21 +14,11 @@ import { wrapInList, splitListItem, liftListItem, sinkListItem } from "prosemirr
 import { inputRules, wrappingInputRule, textblockTypeInputRule } from "prosemirror-inputrules";
 import { schema } from "./schema.js";
 import { parse, serialize } from "./dialect.js";
+import { el, getJson } from "./dom.js";
+import { mountBylines } from "./bylines.js";
 
 const mac = typeof navigator !== "undefined" && /Mac|iP(hone|[oa]d)/.test(navigator.platform);
 const MOD = mac ? "⌘" : "Ctrl+";
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v == null) continue;
-    if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
 
 // ---- commands -------------------------------------------------------------------------------
 
@@ -183,12 +174,6 @@ const thumbs = new Map();
 
 function remember(p) {
   thumbs.set(String(p.id), { thumb: p.thumb, alt: p.alt, caption: p.caption, label: p.label });
-}
-
-async function getJson(url) {
-  const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return res.json();
 }
 
 /**
@@ -716,3 +701,6 @@ function mount(textarea) {
 
 const body = document.querySelector("form[data-editor] textarea[data-rich]");
 if (body) mount(body);
+// The bylines: found by typing a name, in order, instead of a select per byline.
+const bylines = document.querySelector("form[data-editor] fieldset[data-bylines]");
+if (bylines) mountBylines(bylines);
