@@ -177,8 +177,8 @@ function remember(p) {
 }
 
 /**
- * The library, searched as one types (GET /newsroom/media/search: alt text, caption, credit or
- * the photo's number, over every photo, a page at a time with "More photos"). `pick(photo)` is
+ * The library, searched as one types (GET /newsroom/media/search: alt text, caption, credit,
+ * the uploaded file's name or the photo's number, over every photo, a page at a time with "More photos"). `pick(photo)` is
  * called with the chosen one. Returns the fieldset to put in a dialog.
  */
 function libraryPicker(id, legend, pick) {
@@ -204,6 +204,7 @@ function libraryPicker(id, legend, pick) {
         const words = el("span", { class: "ed-pick-words" }, el("span", {}, p.label));
         if (p.caption) words.append(el("span", { class: "nr-help" }, p.caption));
         if (p.credit) words.append(el("span", { class: "nr-help" }, p.credit));
+        if (p.file_name) words.append(el("span", { class: "nr-help" }, p.file_name));
         const b = el("button", { type: "button", class: "ed-pick", onclick: () => pick(p) }, img, words);
         first = first || b;
         list.append(el("li", {}, b));
@@ -214,7 +215,7 @@ function libraryPicker(id, legend, pick) {
       status.textContent = n
         ? `${n} photo${n === 1 ? "" : "s"} shown${next === null ? "" : "; more below"}.`
         : q
-          ? "No photo's alt text, caption, credit or number matches."
+          ? "No photo's alt text, caption, credit, file name or number matches."
           : "The library has no photos yet: upload one above.";
       // "More photos" moves the focus to the first new one, not back to the top.
       if (offset && first) first.focus();
@@ -236,7 +237,7 @@ function libraryPicker(id, legend, pick) {
     "fieldset",
     { class: "ed-library-set" },
     el("legend", {}, legend),
-    field(`${id}-search`, "Find a photo", search, "Words from its alt text, caption or credit, or its number."),
+    field(`${id}-search`, "Find a photo", search, "Words from its alt text, caption or credit, its file's name, or its number."),
     status,
     list,
     more,
