@@ -157,7 +157,7 @@ pub fn display_name(raw: &str) -> Option<String> {
             out.push('-');
         }
     }
-    let out = out.trim_matches(|c: char| c == '-' || c == '.' || c == '_');
+    let out = out.trim_matches(['-', '.', '_']);
     if out.is_empty() {
         return None;
     }
@@ -171,7 +171,7 @@ pub fn display_name(raw: &str) -> Option<String> {
     };
     let room = MAX_NAME - ext.map_or(0, |e| e.chars().count() + 1);
     let stem: String = stem.chars().take(room).collect();
-    let stem = stem.trim_end_matches(|c: char| c == '-' || c == '.' || c == '_');
+    let stem = stem.trim_end_matches(['-', '.', '_']);
     Some(match ext {
         Some(e) => format!("{stem}.{e}"),
         None => stem.to_owned(),
