@@ -238,8 +238,10 @@ describe('the story editor pickers', () => {
 
     // Typing part of a name lists people with their role, or that they cannot sign in.
     const combo = page.getByRole('combobox', { name: 'Add a person to the byline' });
+    // Its suggestions (the page's selects have options too: the lead photo's name people).
+    const suggestions = page.locator('.ed-combo-list');
     await combo.pressSequentially('amir');
-    const amira = page.getByRole('option', { name: /Amira Haddad/ });
+    const amira = suggestions.getByRole('option', { name: /Amira Haddad/ });
     await amira.waitFor();
     assert.equal(await combo.getAttribute('aria-expanded'), 'true');
     assert.match(await amira.innerText(), /Middle East correspondent · No account: cannot sign in/);
@@ -251,15 +253,17 @@ describe('the story editor pickers', () => {
     await combo.press('Enter');
     assert.equal(await combo.getAttribute('aria-expanded'), 'false');
     assert.ok(await combo.evaluate((e) => e === document.activeElement), 'the focus stays in the box');
+    assert.deepEqual(await names(), ['Amira Haddad']);
+    assert.ok(!(await page.locator('.ed-bylines-empty').isVisible()), 'no "no byline" note once there is one');
     assert.equal(new URL(page.url()).pathname, `/newsroom/stories/${id}`, 'Enter did not submit the form');
     // A second one by a click.
     await combo.pressSequentially('feld');
-    await page.getByRole('option', { name: /Jonah Feld/ }).click();
+    await suggestions.getByRole('option', { name: /Jonah Feld/ }).click();
     assert.deepEqual(await names(), ['Amira Haddad', 'Jonah Feld']);
     // Someone already chosen is not offered again.
     await combo.pressSequentially('amira');
     await page.waitForFunction(() => /Nobody else/.test(document.querySelector('.ed-combo-status')?.textContent || ''));
-    assert.equal(await page.getByRole('option').count(), 0);
+    assert.equal(await suggestions.getByRole('option').count(), 0);
     await combo.press('Escape');
     await combo.press('Escape');
     assert.equal(await combo.inputValue(), '');
@@ -278,9 +282,11 @@ describe('the story editor pickers', () => {
     // would make the button's version stale).
     await page.waitForFunction(() => document.querySelector('[data-autosave-status]')?.dataset.state === 'saved', null, { timeout: 20_000 });
     // The pre-publication checklist may ask for a confirmation (no standfirst): given.
+    let checklists = 0;
     const press = async (name) => {
       await loadsNewPage(page, () => page.getByRole('button', { name, exact: true }).click());
       if (await page.locator('#confirm').count()) {
+        checklists += 1;
         await page.locator('#confirm').check();
         await loadsNewPage(page, () => page.getByRole('button', { name, exact: true }).click());
       }
@@ -303,17 +309,26 @@ describe('the story editor pickers', () => {
     await press('Update');
     assert.equal(await bylines.count(), 0, 'saved with no byline');
     assert.ok(await page.locator('.ed-bylines-empty').isVisible());
-    await goto(readerPage, `${BASE_URL}${path}`);
-    assert.equal(await readerPage.locator('.byline').count(), 0, 'the story shows no byline');
+    // A reader who had not seen it (the first one's browser may keep the page a while).
     await reader.close();
+    const later = await newContext(browser);
+    const laterPage = await later.newPage();
+    await goto(laterPage, `${BASE_URL}${path}`);
+    assert.ok((await textOf(laterPage, 'h1')).startsWith('Pickers bylines'), 'the story itself');
+    assert.equal(await laterPage.locator('.byline').count(), 0, 'the story shows no byline');
+    await later.close();
 
     // At 320 px: the picker fits, with no sideways scrolling, and passes axe.
     await page.setViewportSize({ width: 320, height: 800 });
     await combo.pressSequentially('a');
-    await page.getByRole('option').first().waitFor();
+    await suggestions.getByRole('option').first().waitFor();
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'no horizontal scrolling at 320 px');
     await audit(page, 'byline picker at 320 px');
-    assert.deepEqual(problems, []);
+    // The checklist's answer is a 422 with the form (and the browser logs it): expected, once
+    // for each time it was shown; nothing else may have gone wrong.
+    const checklist = (p) => p.includes(`/newsroom/stories/${id}`) && /422/.test(p);
+    assert.equal(problems.filter(checklist).length, 2 * checklists, problems.join('\n'));
+    assert.deepEqual(problems.filter((p) => !checklist(p)), []);
   });
 
   it('shows who else has the story open, and not once they leave', { timeout: 120_000 }, async () => {
