@@ -15,11 +15,9 @@ import { deflateSync, crc32 } from 'node:zlib';
 
 import AxeBuilder from '@axe-core/playwright';
 
-import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, textOf, watchForProblems } from './lib.mjs';
+import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, signIn, textOf, watchForProblems } from './lib.mjs';
 
 const VNU_JAR = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
-const EMAIL = process.env.DATELINE_NEWSROOM_EMAIL;
-const PASSWORD = process.env.DATELINE_NEWSROOM_PASSWORD;
 const BLOCKING = new Set(['serious', 'critical']);
 
 async function audit(page, label) {
@@ -96,7 +94,6 @@ describe('article editor', () => {
   let context;
 
   before(async () => {
-    assert.ok(EMAIL && PASSWORD, 'DATELINE_NEWSROOM_EMAIL/_PASSWORD are not set (tests/browser/run sets them)');
     browser = await launchBrowser();
     context = await newContext(browser);
   });
@@ -116,10 +113,7 @@ describe('article editor', () => {
 
     const page = await context.newPage();
     const problems = watchForProblems(page);
-    await goto(page, `${BASE_URL}/newsroom/sign-in`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL(`${BASE_URL}/newsroom/`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await signIn(page);
 
     // Upload a photo with its alt text, caption and credit.
     await goto(page, `${BASE_URL}/newsroom/media`);

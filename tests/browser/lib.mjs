@@ -1,6 +1,7 @@
 // Shared helpers for the browser suite. Not a test file itself (node --test
 // only picks up *.test.mjs via tests/browser/run).
 import assert from 'node:assert/strict';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 
 /** Base URL of the running server, set by tests/browser/run. */
@@ -159,4 +160,46 @@ export async function attrOf(page, selector, name) {
  */
 export async function loadsNewPage(page, action) {
   await Promise.all([page.waitForEvent('load'), action()]);
+}
+
+/** The newsroom admin tests/browser/run creates for the suite. */
+export const NEWSROOM_EMAIL = process.env.DATELINE_NEWSROOM_EMAIL;
+export const NEWSROOM_PASSWORD = process.env.DATELINE_NEWSROOM_PASSWORD;
+
+/** The axe-core tags of WCAG 2.2 AA: every newsroom page must pass them with 0 violations. */
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** Fail unless axe finds no WCAG 2.2 AA violation on the page as it is now. */
+export async function audit(page, label) {
+  const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+  const text = (v) => `  [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    - ${n.target.join(' ')}`).join('\n')}`;
+  assert.equal(results.violations.length, 0, `axe on ${label}:\n${results.violations.map(text).join('\n')}`);
+}
+
+/** Sign in to the newsroom (the suite's admin unless told otherwise) and land on its home. */
+export async function signIn(page, email = NEWSROOM_EMAIL, password = NEWSROOM_PASSWORD) {
+  assert.ok(email && password, 'DATELINE_NEWSROOM_EMAIL/_PASSWORD are not set (tests/browser/run sets them)');
+  await goto(page, `${BASE_URL}/newsroom/sign-in`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL(`${BASE_URL}/newsroom/`), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/** The story editor's writing surface (the contenteditable labelled "Body"). */
+export const surface = (page) => page.getByRole('textbox', { name: 'Body', exact: true });
+
+/** A button of the story editor's formatting toolbar. */
+export const tool = (page, name) => page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name, exact: true });
+
+/** A new draft with `headline` and `words` typed into the body, saved with the button; answers
+ * its number (the page is left on its editor). */
+export async function newDraft(page, headline, words) {
+  await goto(page, `${BASE_URL}/newsroom/stories/new`);
+  await page.getByLabel('Headline', { exact: true }).fill(headline);
+  await surface(page).click();
+  await page.keyboard.type(words);
+  await loadsNewPage(page, () => page.getByRole('button', { name: 'Save draft' }).click());
+  const m = /\/newsroom\/stories\/(\d+)$/.exec(new URL(page.url()).pathname);
+  assert.ok(m, `saved to ${page.url()}`);
+  return Number(m[1]);
 }

@@ -10,20 +10,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deflateSync, crc32 } from 'node:zlib';
 
-import AxeBuilder from '@axe-core/playwright';
+import { BASE_URL, audit, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, signIn, surface, textOf, tool, watchForProblems } from './lib.mjs';
 
-import { BASE_URL, frontPageStoryLinks, goto, launchBrowser, loadsNewPage, newContext, textOf, watchForProblems } from './lib.mjs';
-
-const EMAIL = process.env.DATELINE_NEWSROOM_EMAIL;
-const PASSWORD = process.env.DATELINE_NEWSROOM_PASSWORD;
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const MOD = process.platform === 'darwin' ? 'Meta' : 'Control';
-
-async function audit(page, label) {
-  const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-  const text = (v) => `  [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    - ${n.target.join(' ')}`).join('\n')}`;
-  assert.equal(results.violations.length, 0, `axe on ${label}:\n${results.violations.map(text).join('\n')}`);
-}
 
 /** A real PNG (a gradient) so the upload decodes and gets variants. */
 function png(width = 480, height = 270) {
@@ -57,17 +46,6 @@ function png(width = 480, height = 270) {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
-
-async function signIn(page) {
-  await goto(page, `${BASE_URL}/newsroom/sign-in`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await Promise.all([page.waitForURL(`${BASE_URL}/newsroom/`), page.getByRole('button', { name: 'Sign in' }).click()]);
-}
-
-/** The writing surface (the contenteditable labelled "Body"). */
-const surface = (page) => page.getByRole('textbox', { name: 'Body', exact: true });
-const tool = (page, name) => page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name, exact: true });
 
 /** Wait for the autosave status to say "Saved HH:MM". */
 async function waitSaved(page) {
@@ -108,7 +86,6 @@ describe('story editor', () => {
   let context;
 
   before(async () => {
-    assert.ok(EMAIL && PASSWORD, 'DATELINE_NEWSROOM_EMAIL/_PASSWORD are not set (tests/browser/run sets them)');
     browser = await launchBrowser();
     context = await newContext(browser, { viewport: { width: 1280, height: 900 } });
     await signIn(await context.newPage());

@@ -284,6 +284,7 @@ impl Plan {
             caption: text::sentence(&mut rng),
             credit: Credit::new("Meridian Wire", text::name(&mut rng), ""),
             variants: vec![320, 640, 1024, 1600],
+            file_name: None,
         };
         let input = ArticleInput {
             slug: sk.slug,

@@ -130,6 +130,11 @@ pub struct Media {
     /// kept before these formats were made have none until the variant worker fills them in.
     #[serde(default)]
     pub formats: Vec<Extra>,
+    /// The name of the file it was uploaded or imported from, sanitised for display
+    /// (`harbour-at-dawn.jpg`); None for photos kept before names were stored, or sent with
+    /// none.
+    #[serde(default)]
+    pub file_name: Option<String>,
 }
 
 impl Media {

@@ -83,6 +83,7 @@ fn hits_carry_their_stories_cards_back() {
             dateline_core::media::Extra::Avif,
             dateline_core::media::Extra::Webp,
         ],
+        file_name: Some("harbour.jpg".to_owned()),
     });
     d.card.authors = vec![Byline {
         id: PersonId(4),

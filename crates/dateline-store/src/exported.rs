@@ -51,7 +51,7 @@ pub const EXPORTED: &[Exported] = &[
     t("settings", &["key", "value"]).rows("key IN ('site', 'discussion', 'front_pins')"),
     t("sections", &["id", "slug", "name", "description", "position", "parent_id"]),
     t("tags", &["id", "slug", "name"]),
-    t("media", &["id", "hash", "mime", "width", "height", "alt", "caption", "credit_agency", "credit_photographer", "credit_courtesy", "credit_printed", "variants", "formats", "created_at"]),
+    t("media", &["id", "hash", "mime", "width", "height", "alt", "caption", "credit_agency", "credit_photographer", "credit_courtesy", "credit_printed", "variants", "formats", "file_name", "created_at"]),
     t("people", &["id", "slug", "name", "title", "bio", "photo_media_id", "email", "role", "disabled", "created_at"]),
     t("articles", &["id", "slug", "headline", "standfirst", "section_id", "status", "body_source", "body_html", "body_text", "published_at", "updated_at", "modified_at", "created_at", "scheduled_for", "path_date", "short_code", "lead_media_id", "discussion_mode", "seo_title", "seo_description", "withdrawn_note", "version", "created_by", "updated_by"]),
     t("article_authors", &["article_id", "person_id", "position", "published_at"]),

@@ -77,7 +77,7 @@ pub use newsletters::{
     NewsletterInput, Progress, Subscribed, Subscriber, SubscriptionView, story_text,
 };
 pub use pages::{FooterLink, ImportedPage, PageInput, PageRevision};
-pub use people::NewPerson;
+pub use people::{BylinePerson, NewPerson};
 pub use playlists::{NamedPlaylist, NewPlaylistItem, PlaylistEntries, PlaylistItem};
 pub use presence::{PRESENCE_KEPT, PRESENCE_WINDOW, Present};
 pub use providers::Provider;

@@ -17,10 +17,12 @@ pub struct NewMedia {
     pub caption: String,
     pub credit: Credit,
     pub variants: Vec<u32>,
+    /// The sanitised name of the file it came from (`harbour-at-dawn.jpg`), when known.
+    pub file_name: Option<String>,
 }
 
 const COLUMNS: &str = "id, hash, mime, width, height, alt, caption, credit_agency, \
-                       credit_photographer, credit_courtesy, variants, credit_printed, formats";
+                       credit_photographer, credit_courtesy, variants, credit_printed, formats, file_name";
 
 /// The same columns of a joined `media m`, renamed so they cannot clash with the other table's
 /// (read with [`joined_media`]).
@@ -28,10 +30,10 @@ pub(crate) const JOINED_COLUMNS: &str = "m.id AS m_id, m.hash AS m_hash, m.mime 
      m.width AS m_width, m.height AS m_height, m.alt AS m_alt, m.caption AS m_caption, \
      m.credit_agency AS m_credit_agency, m.credit_photographer AS m_credit_photographer, \
      m.credit_courtesy AS m_credit_courtesy, m.variants AS m_variants, \
-     m.credit_printed AS m_credit_printed, m.formats AS m_formats";
+     m.credit_printed AS m_credit_printed, m.formats AS m_formats, m.file_name AS m_file_name";
 
 /// Column names in the order [`media_from`] reads them.
-const NAMES: [&str; 13] = [
+const NAMES: [&str; 14] = [
     "id",
     "hash",
     "mime",
@@ -45,8 +47,9 @@ const NAMES: [&str; 13] = [
     "variants",
     "credit_printed",
     "formats",
+    "file_name",
 ];
-const JOINED_NAMES: [&str; 13] = [
+const JOINED_NAMES: [&str; 14] = [
     "m_id",
     "m_hash",
     "m_mime",
@@ -60,6 +63,7 @@ const JOINED_NAMES: [&str; 13] = [
     "m_variants",
     "m_credit_printed",
     "m_formats",
+    "m_file_name",
 ];
 
 fn media(row: &AnyRow) -> Result<Media, StoreError> {
@@ -83,7 +87,7 @@ pub(crate) fn joined_media_parts(row: &AnyRow) -> Result<Option<MediaParts>, Sto
 /// A photo's columns as a JSON row carries them ([`crate::Backend::json_rows`] of
 /// [`COLUMNS`] with an `m.` before each): id, hash, mime, width, height, alt, caption, credit
 /// agency, photographer and courtesy, variants (JSON text), the credit as printed, the extra
-/// formats (JSON text).
+/// formats (JSON text), the file's name.
 pub(crate) type MediaParts = (
     i64,
     String,
@@ -98,6 +102,7 @@ pub(crate) type MediaParts = (
     String,
     String,
     String,
+    Option<String>,
 );
 
 /// [`COLUMNS`] of the media table called `alias` (`m.id, m.hash, …`), in the order
@@ -120,11 +125,11 @@ fn qualified(alias: &str, names: &[&str]) -> String {
         .join(", ")
 }
 
-fn media_from(row: &AnyRow, names: &[&str; 13]) -> Result<Media, StoreError> {
+fn media_from(row: &AnyRow, names: &[&str; 14]) -> Result<Media, StoreError> {
     media_parts(parts_from(row, names)?)
 }
 
-fn parts_from(row: &AnyRow, names: &[&str; 13]) -> Result<MediaParts, StoreError> {
+fn parts_from(row: &AnyRow, names: &[&str; 14]) -> Result<MediaParts, StoreError> {
     let [
         id,
         hash,
@@ -139,6 +144,7 @@ fn parts_from(row: &AnyRow, names: &[&str; 13]) -> Result<MediaParts, StoreError
         variants,
         printed,
         formats,
+        file_name,
     ] = *names;
     Ok((
         get(row, id)?,
@@ -154,6 +160,7 @@ fn parts_from(row: &AnyRow, names: &[&str; 13]) -> Result<MediaParts, StoreError
         get(row, variants)?,
         get(row, printed)?,
         get(row, formats)?,
+        get(row, file_name)?,
     ))
 }
 
@@ -172,6 +179,7 @@ pub(crate) fn media_parts(
         variants,
         printed,
         formats,
+        file_name,
     ): MediaParts,
 ) -> Result<Media, StoreError> {
     let dim = |v: i64, what: &str| -> Result<u32, StoreError> {
@@ -190,6 +198,7 @@ pub(crate) fn media_parts(
             .map_err(|e| StoreError::Corrupt(format!("media variants: {e}")))?,
         formats: serde_json::from_str(&formats)
             .map_err(|e| StoreError::Corrupt(format!("media formats: {e}")))?,
+        file_name,
     })
 }
 
@@ -221,8 +230,9 @@ impl Store {
         let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO media (hash, mime, width, height, alt, caption, credit_agency, \
-             credit_photographer, credit_courtesy, variants, created_at, credit_printed) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
+             credit_photographer, credit_courtesy, variants, created_at, credit_printed, \
+             file_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
         ))
         .bind(&new.hash)
         .bind(&new.mime)
@@ -236,6 +246,7 @@ impl Store {
         .bind(variants)
         .bind(micros(now))
         .bind(&new.credit.printed)
+        .bind(new.file_name.clone())
         .fetch_one(&mut *w.tx)
         .await?;
         let m = media(&row)?;
@@ -323,7 +334,7 @@ impl Store {
     }
 
     /// The media library, newest first: `limit` photos from `offset`, optionally only those
-    /// whose alt text, caption or credit contains `query` (case-insensitively).
+    /// whose alt text, caption, credit or file name contains `query` (case-insensitively).
     pub async fn media_library(
         &self,
         query: Option<&str>,
@@ -348,6 +359,7 @@ impl Store {
                     "credit_agency",
                     "credit_photographer",
                     "credit_courtesy",
+                    "file_name",
                 ]
                 .iter()
                 .map(|c| format!("LOWER({c}) LIKE $1 ESCAPE '\\'"))

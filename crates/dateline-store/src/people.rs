@@ -1,8 +1,11 @@
-//! People as the reading site sees them: authors with public pages. Account fields (email,
-//! password hash, role) arrive with the newsroom and are never read here.
+//! People as the reading site sees them: authors with public pages; and, for the story
+//! editor's byline picker, whether each has an account that can sign in. Never reads an email
+//! address or a password hash (only whether there is one).
 
-use crate::rows::{get, ids_json, micros};
+use crate::media::like_escape;
+use crate::rows::{get, ids_json, micros, parsed};
 use crate::{Change, Store, StoreError};
+use dateline_core::permissions::Role;
 use dateline_core::person::Person;
 use dateline_core::slug::Slug;
 use dateline_core::{ArticleId, MediaId, PersonId};
@@ -16,6 +19,28 @@ pub struct NewPerson {
     pub title: String,
     pub bio: String,
     pub photo_media_id: Option<MediaId>,
+}
+
+/// A person as the byline picker lists them: who they are, and whether they can sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BylinePerson {
+    pub id: PersonId,
+    pub name: String,
+    /// Job title ("Middle East correspondent"); may be empty.
+    pub title: String,
+    /// Their newsroom role; None for a byline with no account (an imported author).
+    pub role: Option<Role>,
+    /// The account is disabled.
+    pub disabled: bool,
+    /// The account has a password; without one nobody signs in as them.
+    pub has_password: bool,
+}
+
+impl BylinePerson {
+    /// Whether someone can sign in as this person now.
+    pub fn may_sign_in(&self) -> bool {
+        self.role.is_some() && !self.disabled && self.has_password
+    }
 }
 
 pub(crate) const COLUMNS: &str = "p.id, p.slug, p.name, p.title, p.bio, p.photo_media_id";
@@ -123,5 +148,47 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(person).collect()
+    }
+
+    /// The byline picker's people, by name: those whose name contains `query` in any case
+    /// (everyone when it is empty; `%` and `_` are literal), names that start with it first,
+    /// at most `limit`.
+    pub async fn byline_people(
+        &self,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<BylinePerson>, StoreError> {
+        let q = like_escape(&query.trim().to_lowercase());
+        // Whether there is an account and a password, as numbers (never the values).
+        let rows = sqlx::query(
+            "SELECT id, name, title, role, disabled, \
+             CAST(CASE WHEN email IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_account, \
+             CAST(CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_password \
+             FROM people WHERE LOWER(name) LIKE $1 ESCAPE '\\' \
+             ORDER BY CASE WHEN LOWER(name) LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, name, id \
+             LIMIT $3",
+        )
+        .bind(format!("%{q}%"))
+        .bind(format!("{q}%"))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let account = get::<i64>(r, "has_account")? == 1;
+                Ok(BylinePerson {
+                    id: PersonId(get(r, "id")?),
+                    name: get(r, "name")?,
+                    title: get(r, "title")?,
+                    role: if account {
+                        Some(parsed(r, "role")?)
+                    } else {
+                        None
+                    },
+                    disabled: get::<i64>(r, "disabled")? != 0,
+                    has_password: get::<i64>(r, "has_password")? == 1,
+                })
+            })
+            .collect()
     }
 }

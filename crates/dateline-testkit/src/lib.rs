@@ -577,6 +577,7 @@ impl TestApp {
                     caption: caption.to_owned(),
                     credit,
                     variants: vec![320, 640, 1024, 1600],
+                    file_name: None,
                 },
                 self.clock.now(),
             )

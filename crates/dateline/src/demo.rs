@@ -266,6 +266,7 @@ pub async fn load(store: &Store, media: &MediaStore, now: Timestamp) -> anyhow::
                     caption: entry.caption,
                     credit: Credit::new(entry.agency, entry.photographer, entry.courtesy),
                     variants: widths,
+                    file_name: None,
                 },
                 |id| dateline_web::media::worker::variants_job(id, now),
                 now,

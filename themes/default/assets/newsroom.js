@@ -288,8 +288,10 @@
         if (status.dataset.state === "saved") say("Unsaved changes", "dirty");
         schedule();
       });
+      // A choice (a select, a byline added or moved) is unsaved too until the save is in.
       editor.addEventListener("change", function () {
         if (!dirtySince) dirtySince = Date.now();
+        if (status.dataset.state === "saved") say("Unsaved changes", "dirty");
         schedule();
       });
       window.addEventListener("online", function () { if (dirtySince) save(); });

@@ -2,8 +2,9 @@
 // the newsroom's story form. The form still posts the dialect from the <textarea name=body>,
 // which stays the page's no-script fallback and the "Source" view; this script keeps it equal
 // to the document after every change (and fires its `input` event, which the live preview and
-// autosave in newsroom.js listen to). Nothing here builds HTML from text: text goes in with
-// textContent or ProseMirror's own DOM, and the preview's HTML comes from the server.
+// autosave in newsroom.js listen to). The byline picker is bylines.js (over combobox.js).
+// Nothing here builds HTML from text: text goes in with textContent or ProseMirror's own DOM,
+// and the preview's HTML comes from the server.
 import { EditorState, TextSelection } from "prosemirror-state";
 import { EditorView } from "prosemirror-view";
 import { keymap } from "prosemirror-keymap";
@@ -13,21 +14,11 @@ import { wrapInList, splitListItem, liftListItem, sinkListItem } from "prosemirr
 import { inputRules, wrappingInputRule, textblockTypeInputRule } from "prosemirror-inputrules";
 import { schema } from "./schema.js";
 import { parse, serialize } from "./dialect.js";
+import { el, getJson } from "./dom.js";
+import { mountBylines } from "./bylines.js";
 
 const mac = typeof navigator !== "undefined" && /Mac|iP(hone|[oa]d)/.test(navigator.platform);
 const MOD = mac ? "⌘" : "Ctrl+";
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v == null) continue;
-    if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
 
 // ---- commands -------------------------------------------------------------------------------
 
@@ -185,15 +176,9 @@ function remember(p) {
   thumbs.set(String(p.id), { thumb: p.thumb, alt: p.alt, caption: p.caption, label: p.label });
 }
 
-async function getJson(url) {
-  const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return res.json();
-}
-
 /**
- * The library, searched as one types (GET /newsroom/media/search: alt text, caption, credit or
- * the photo's number, over every photo, a page at a time with "More photos"). `pick(photo)` is
+ * The library, searched as one types (GET /newsroom/media/search: alt text, caption, credit,
+ * the uploaded file's name or the photo's number, over every photo, a page at a time with "More photos"). `pick(photo)` is
  * called with the chosen one. Returns the fieldset to put in a dialog.
  */
 function libraryPicker(id, legend, pick) {
@@ -219,6 +204,7 @@ function libraryPicker(id, legend, pick) {
         const words = el("span", { class: "ed-pick-words" }, el("span", {}, p.label));
         if (p.caption) words.append(el("span", { class: "nr-help" }, p.caption));
         if (p.credit) words.append(el("span", { class: "nr-help" }, p.credit));
+        if (p.file_name) words.append(el("span", { class: "nr-help" }, p.file_name));
         const b = el("button", { type: "button", class: "ed-pick", onclick: () => pick(p) }, img, words);
         first = first || b;
         list.append(el("li", {}, b));
@@ -229,7 +215,7 @@ function libraryPicker(id, legend, pick) {
       status.textContent = n
         ? `${n} photo${n === 1 ? "" : "s"} shown${next === null ? "" : "; more below"}.`
         : q
-          ? "No photo's alt text, caption, credit or number matches."
+          ? "No photo's alt text, caption, credit, file name or number matches."
           : "The library has no photos yet: upload one above.";
       // "More photos" moves the focus to the first new one, not back to the top.
       if (offset && first) first.focus();
@@ -251,7 +237,7 @@ function libraryPicker(id, legend, pick) {
     "fieldset",
     { class: "ed-library-set" },
     el("legend", {}, legend),
-    field(`${id}-search`, "Find a photo", search, "Words from its alt text, caption or credit, or its number."),
+    field(`${id}-search`, "Find a photo", search, "Words from its alt text, caption or credit, its file's name, or its number."),
     status,
     list,
     more,
@@ -716,3 +702,6 @@ function mount(textarea) {
 
 const body = document.querySelector("form[data-editor] textarea[data-rich]");
 if (body) mount(body);
+// The bylines: found by typing a name, in order, instead of a select per byline.
+const bylines = document.querySelector("form[data-editor] fieldset[data-bylines]");
+if (bylines) mountBylines(bylines);

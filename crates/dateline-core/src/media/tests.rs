@@ -47,6 +47,7 @@ fn variants_give_srcset_and_a_src_within_bounds() {
         credit: Credit::default(),
         variants: vec![320, 640, 1024, 1600],
         formats: Vec::new(),
+        file_name: None,
     };
     assert!(
         m.sources().is_empty(),
@@ -74,6 +75,7 @@ fn sources_offer_the_extra_formats_a_photo_has_but_not_its_own() {
         credit: Credit::default(),
         variants: vec![320, 640],
         formats: vec![Extra::Avif, Extra::Webp],
+        file_name: None,
     };
     assert_eq!(
         m.sources(),

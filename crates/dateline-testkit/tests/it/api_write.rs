@@ -319,7 +319,7 @@ backend_test!(openapi_document_names_the_routes, |app| {
 });
 
 /// A `multipart/form-data` body with text fields and one file.
-fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
     const B: &str = "----dateline-api-test-boundary";
     let mut body = Vec::new();
     for (k, v) in fields {

@@ -224,6 +224,8 @@ backend_test!(
         assert_eq!(lead.caption, "The harbour");
         assert_eq!(lead.credit.to_string(), "© AFP / Léa Dubois");
         assert!(!lead.variants.is_empty(), "its variants were made");
+        // The name of the file it came from, for the library's search.
+        assert_eq!(lead.file_name.as_deref(), Some("harbour.jpg"));
         // The body in the dialect; its image card a library photo, credited as printed.
         let body = &s.body_source;
         assert!(
@@ -244,6 +246,7 @@ backend_test!(
             .iter()
             .find(|m| m.id != lead.id)
             .context("the body's photo")?;
+        assert_eq!(quay.file_name.as_deref(), Some("boats.jpg"));
         assert!(
             body.contains(&format!(
                 "::: photo {}\nalt: Boats at the quay\ncaption: Boats at the quay\n:::",

@@ -174,6 +174,8 @@ async fn check_imported(app: &TestApp) -> anyhow::Result<()> {
     assert_eq!(photo.credit.agency, "Reuters");
     assert_eq!(photo.credit.to_string(), "© Reuters / Ann Lee");
     assert!(!photo.variants.is_empty(), "its variants were made");
+    // The name of the file it came from, for the library's search.
+    assert_eq!(photo.file_name.as_deref(), Some("ferry.jpg"));
     let library = app.store.media_library(None, 0, 100).await?;
     assert_eq!(library.len(), 2, "{library:?}");
     let pier = library
@@ -181,6 +183,7 @@ async fn check_imported(app: &TestApp) -> anyhow::Result<()> {
         .find(|m| m.id != lead)
         .context("the pier photo")?;
     assert_eq!(pier.alt, "A concrete pier");
+    assert_eq!(pier.file_name.as_deref(), Some("pier.png"));
     // A credit given in a body's caption goes to the library photo that had none.
     assert_eq!(pier.credit.to_string(), "© AFP / Léa Dubois");
     let body = &ferry.body_source;

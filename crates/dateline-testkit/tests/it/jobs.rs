@@ -306,6 +306,7 @@ async fn unfinished_photo(app: &TestApp) -> anyhow::Result<dateline_core::MediaI
                 caption: String::new(),
                 credit: Credit::default(),
                 variants: vec![],
+                file_name: None,
             },
             app.clock.now(),
         )

@@ -10,6 +10,7 @@ mod article_page;
 mod backups;
 mod bad_input;
 mod body;
+mod bylines;
 mod config;
 mod demo;
 mod discussion;

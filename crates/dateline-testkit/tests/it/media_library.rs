@@ -454,6 +454,7 @@ backend_test!(
                     caption: String::new(),
                     credit: dateline_core::media::Credit::default(),
                     variants: Vec::new(),
+                    file_name: None,
                 },
                 app.clock.now(),
             )
@@ -632,6 +633,7 @@ backend_test!(
                     caption: String::new(),
                     credit: Credit::default(),
                     variants: vec![],
+                    file_name: None,
                 },
                 app.clock.now(),
             )
@@ -681,5 +683,77 @@ backend_test!(the_library_is_paginated, |app| {
     assert!(!second.has("a[rel=next]"));
     assert_eq!(second.attr("a[rel=prev]", "href"), "/newsroom/media?page=1");
     assert_eq!(b.get("/newsroom/media?page=abc").await?.status(), 400);
+    Ok(())
+});
+
+backend_test!(photos_are_found_by_the_name_of_their_file, |app| {
+    let b = app.login_as(Role::Editor).await?;
+    // One from the library's form, one through the API; and one kept before names were.
+    let one = encoded(&picture(400, 300), ImageFormat::Jpeg);
+    let res = b
+        .upload(
+            "/newsroom/media",
+            &[("caption", "Boats")],
+            ("Harbour at Dawn (2).JPG", "image/jpeg", &one),
+        )
+        .await?;
+    assert_eq!(res.status(), 303, "{}", res.text().await?);
+    let t = app.api_token(Role::Author).await?.1;
+    let two = encoded(&picture(300, 200), ImageFormat::Png);
+    let (kind, body) =
+        crate::api_write::multipart(&[("caption", "Quay")], ("quay_side.png", "image/png", &two));
+    let res = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .header("authorization", format!("Bearer {t}"))
+        .header("content-type", kind)
+        .body(body)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 201, "{}", res.text().await?);
+    app.photo("00000000000000cd", "Old photo", "Older", Credit::default())
+        .await?;
+    let names: Vec<Option<String>> = library(&app)
+        .await?
+        .into_iter()
+        .map(|m| m.file_name)
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            None,
+            Some("quay_side.png".to_owned()),
+            Some("harbour-at-dawn-2.jpg".to_owned()),
+        ]
+    );
+
+    // The library shows it and finds a photo by it, in any case.
+    let page = b.page("/newsroom/media?q=HARBOUR-AT", 200).await?;
+    assert_eq!(page.texts(".nr-caption"), vec!["Boats"]);
+    assert_eq!(page.texts(".nr-file"), vec!["harbour-at-dawn-2.jpg"]);
+    let page = b.page("/newsroom/media?q=quay_side", 200).await?;
+    assert_eq!(page.texts(".nr-caption"), vec!["Quay"]);
+    // A photo with no stored name is listed with none, and found by its words as before.
+    let page = b.page("/newsroom/media?q=older", 200).await?;
+    assert_eq!(page.texts(".nr-caption"), vec!["Older"]);
+    assert!(!page.has(".nr-file"));
+
+    // The editor's photo search too, with the name in each answer.
+    let found: serde_json::Value = b
+        .get("/newsroom/media/search?q=dawn-2.jpg")
+        .await?
+        .json()
+        .await?;
+    let photos = found["photos"].as_array().expect("photos");
+    assert_eq!(photos.len(), 1, "{found}");
+    assert_eq!(photos[0]["file_name"], "harbour-at-dawn-2.jpg");
+    assert_eq!(photos[0]["caption"], "Boats");
+    let found: serde_json::Value = b.get("/newsroom/media/search?q=.png").await?.json().await?;
+    assert_eq!(found["photos"][0]["caption"], "Quay");
+    assert_eq!(found["photos"].as_array().map(Vec::len), Some(1));
+    // A photo's details page names it too.
+    let m = library(&app).await?.remove(2);
+    let page = b.page(&format!("/newsroom/media/{}", m.id.0), 200).await?;
+    assert_eq!(page.text(".nr-file"), "harbour-at-dawn-2.jpg");
     Ok(())
 });

@@ -104,6 +104,7 @@ backend_test!(a_photo_kept_before_avif_is_backfilled, |app| {
                 caption: String::new(),
                 credit: Credit::default(),
                 variants: vec![320, 640],
+                file_name: None,
             },
             app.clock.now(),
         )
@@ -148,6 +149,7 @@ backend_test!(a_photo_kept_before_avif_is_backfilled, |app| {
                 caption: String::new(),
                 credit: Credit::default(),
                 variants: vec![320],
+                file_name: None,
             },
             app.clock.now(),
         )

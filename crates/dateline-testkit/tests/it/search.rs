@@ -370,6 +370,7 @@ backend_test!(
                     caption: "Launch.".to_owned(),
                     credit: Credit::default(),
                     variants: Vec::new(),
+                    file_name: None,
                 },
                 app.clock.now(),
             )

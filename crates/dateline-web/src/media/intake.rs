@@ -4,6 +4,9 @@
 //! through [`keep`], so an imported photo is checked, stored and given variants exactly as an
 //! uploaded one is.
 //!
+//! The sender's file name is kept with the row as a display name ([`display_name`]), for the
+//! library and the photo searches; it names no stored file.
+//!
 //! Never keeps half a photo: a refused or failed photo leaves no row and no file.
 
 use super::images::{self, Checked, Refusal};
@@ -59,6 +62,8 @@ pub async fn keep(
         content_type,
     } = upload;
     let hash = images::content_hash(&bytes);
+    // The name it came from, as the library shows and searches it (kept with the row).
+    let shown_name = file_name.as_deref().and_then(display_name);
     if let Some(m) = store.media_by_hash(&hash).await? {
         return Ok(Kept::Duplicate(m));
     }
@@ -99,6 +104,7 @@ pub async fn keep(
                 credit: text.credit,
                 // None yet: the worker makes them.
                 variants: Vec::new(),
+                file_name: shown_name,
             },
             job,
             now,
@@ -124,3 +130,82 @@ pub(crate) async fn remove(files: &MediaStore, key: &object_store::path::Path) {
         tracing::warn!(error = %e, %key, "removing a photo file failed");
     }
 }
+
+/// Longest display name kept, in characters (the extension is kept when a name is cut).
+const MAX_NAME: usize = 120;
+
+/// The name a photo's file was sent or fetched under, tidied for display and search: the last
+/// part of a path or address (no query or fragment), percent-escapes decoded, in lower case,
+/// each run of anything but letters, digits, `.` and `_` made one `-`, no leading or trailing
+/// `-`, `.` or `_`, at most [`MAX_NAME`] characters. `Harbour at Dawn (1).JPG` becomes
+/// `harbour-at-dawn-1.jpg`. None when nothing is left.
+pub fn display_name(raw: &str) -> Option<String> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let last = last.split(['?', '#']).next().unwrap_or(last);
+    let decoded = percent_decode(last);
+    let mut out = String::new();
+    for c in decoded.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if c == '.' || c == '_' {
+            // `dawn (2).jpg` is `dawn-2.jpg`, not `dawn-2-.jpg`.
+            if out.ends_with('-') {
+                out.pop();
+            }
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with(['-', '.', '_']) {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches(['-', '.', '_']);
+    if out.is_empty() {
+        return None;
+    }
+    if out.chars().count() <= MAX_NAME {
+        return Some(out.to_owned());
+    }
+    // Too long: cut the stem, keep a short extension.
+    let (stem, ext) = match out.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() && e.chars().count() <= 8 => (s, Some(e)),
+        _ => (out, None),
+    };
+    let room = MAX_NAME - ext.map_or(0, |e| e.chars().count() + 1);
+    let stem: String = stem.chars().take(room).collect();
+    let stem = stem.trim_end_matches(['-', '.', '_']);
+    Some(match ext {
+        Some(e) => format!("{stem}.{e}"),
+        None => stem.to_owned(),
+    })
+}
+
+/// `%20` and the like decoded; text that does not decode to UTF-8 is kept as it was.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = if bytes[i] == b'%' {
+            bytes.get(i + 1..i + 3)
+        } else {
+            None
+        };
+        let escaped = escaped
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! `/newsroom/media`: the media library. Everyone who may upload photos (`UploadMedia`) sees
-//! the list (newest first, searchable over alt text, caption and credit, paginated) and the
-//! upload form; `EditMedia` edits a photo's alt text, caption and credit. The story editor's
+//! the list (newest first, searchable over alt text, caption, credit and the uploaded file's
+//! name, paginated) and the upload form; `EditMedia` edits a photo's alt text, caption and credit. The story editor's
 //! photo pickers search the whole library as one types through `GET /newsroom/media/search`
 //! (JSON, a page at a time, with "more").
 //!
@@ -94,6 +94,8 @@ struct PhotoView {
     photographer: String,
     courtesy: String,
     printed: String,
+    /// The name of the file it came from (`harbour-at-dawn.jpg`); empty when not known.
+    file_name: String,
     /// Public paths of every served file.
     files: Vec<String>,
     /// The variants are still being made.
@@ -133,6 +135,7 @@ impl PhotoView {
             photographer: m.credit.photographer.clone(),
             courtesy: m.credit.courtesy.clone(),
             printed: m.credit.printed.clone(),
+            file_name: m.file_name.clone().unwrap_or_default(),
             processing: m.variants.is_empty(),
             files,
         }
@@ -296,6 +299,8 @@ struct PickedPhoto {
     alt: String,
     caption: String,
     credit: String,
+    /// The name of the file it came from; empty when not known.
+    file_name: String,
     /// Empty while the variants are being made (no address that would 404).
     thumb: String,
 }
@@ -312,6 +317,7 @@ impl PickedPhoto {
             alt: m.alt.clone(),
             caption: m.caption.clone(),
             credit: m.credit.to_string(),
+            file_name: m.file_name.clone().unwrap_or_default(),
             thumb: if m.variants.is_empty() {
                 String::new()
             } else {
@@ -334,7 +340,7 @@ const PICK_PAGE: i64 = 24;
 const MAX_IDS: usize = 100;
 
 /// `GET /newsroom/media/search?q=&offset=`: the whole library, newest first, searched over alt
-/// text, caption and credit (a number, `12`, finds photo 12 first), [`PICK_PAGE`] photos from
+/// text, caption, credit and file name (a number, `12`, finds photo 12 first), [`PICK_PAGE`] photos from
 /// `offset`; or `?ids=12,34`, those photos. JSON for the editor's pickers; the same permission
 /// as the library page. A bad offset is a 400 with a sentence.
 async fn search_media(

@@ -1,7 +1,8 @@
 //! The newsroom: the editors' side at `/newsroom/`. A file per aggregate, each exporting
 //! `routes()`: `sessions` (sign-in, sign-out), `password` (change one's own), `dashboard`,
 //! `search` (every story, any status), `users` (admin), `tokens` (one's own API tokens),
-//! `media` (the media library), `stories` (the article editor and workflow), `revisions`,
+//! `media` (the media library), `stories` (the article editor and workflow), `people` (the
+//! byline picker's search), `revisions`,
 //! `settings` (admin), `sections` (sections and tags), `front_page` (pins), `station`
 //! (mounts' playlists). Every handler
 //! takes a [`CurrentUser`] (no
@@ -21,7 +22,7 @@
 //! | `GET/POST /newsroom/media`, `GET /newsroom/media/{id}` | `UploadMedia` |
 //! | `POST /newsroom/media/{id}`        | `EditMedia`               |
 //! | `POST /newsroom/media/{id}/delete` | `DeleteMedia`             |
-//! | `GET /newsroom/stories/new`, `POST /newsroom/stories`, `POST /newsroom/preview`, `GET /newsroom/stories/search` | `CreateStory` |
+//! | `GET /newsroom/stories/new`, `POST /newsroom/stories`, `POST /newsroom/preview`, `GET /newsroom/stories/search`, `GET /newsroom/people/search` | `CreateStory` |
 //! | `GET/POST /newsroom/stories/{id}`, `GET …/revisions` | `EditStory` (own or others'); each workflow step through `core::workflow` |
 //! | `POST /newsroom/stories/{id}/correction` | `CorrectStory`     |
 //! | `POST /newsroom/stories/{id}/withdraw`, `…/restore` | `WithdrawStory`, `RestoreStory` |
@@ -50,6 +51,7 @@ mod moderation;
 mod newsletters;
 pub(crate) mod pages;
 mod password;
+mod people;
 mod revisions;
 mod search;
 mod sections;
@@ -88,6 +90,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(tokens::routes())
         .merge(media::routes(state))
         .merge(stories::routes())
+        .merge(people::routes())
         .merge(revisions::routes())
         .merge(settings::routes())
         .merge(discussion_settings::routes())

@@ -8,7 +8,9 @@
 //! names the stories a body's READ MORE boxes and the related field point to) and the
 //! updating "Also open" banner (`stories/presence.rs`);
 //! `editor.js` (built from `themes/editor/`) the rich-text surface over the body field, which
-//! still posts the dialect.
+//! still posts the dialect, and the byline picker (people by name from
+//! `GET /newsroom/people/search`, `people.rs`), which still posts the `author` fields in order
+//! and `no_byline` (an empty list is no byline); without script, the byline selects post them.
 //!
 //! Rules kept here: the permission table decides (through `core::workflow` for status changes)
 //! before anything is written; every POST carries the form token; the whole form is checked
@@ -618,7 +620,9 @@ struct EditorPage {
     story: Option<StoryInfo>,
     form: StoryForm,
     sections: Vec<Choice>,
-    people: Vec<Choice>,
+    /// Everyone who may be in a byline (the no-script selects' choices; the picker reads the
+    /// chosen ones' notes from them).
+    people: Vec<PersonChoice>,
     /// Byline selects: the current bylines in order, then two empty ones.
     byline_slots: Vec<String>,
     tag_names: Vec<String>,
@@ -676,6 +680,16 @@ struct StoryInfo {
 struct Choice {
     value: String,
     label: String,
+}
+
+/// A person to put in a byline, with what the picker says of them (role, or that nobody can
+/// sign in as them).
+#[derive(Debug, Serialize)]
+struct PersonChoice {
+    value: String,
+    label: String,
+    title: String,
+    note: String,
 }
 
 /// A library photo to choose: the editor's photo picker shows its thumbnail.
@@ -766,7 +780,7 @@ async fn show_editor(
     let nav = if story.is_some() { "" } else { "new" };
     let site = state.site().await?;
     let now = state.clock.now();
-    let people = state.store.people().await?;
+    let people = state.store.byline_people("", i64::MAX).await?;
     let tags = state.store.tags_with_counts().await?;
     let mut photos = state.store.media_library(None, 0, 100).await?;
     // The lead photo may be older than the newest hundred: it is listed too, or the select
@@ -846,9 +860,11 @@ async fn show_editor(
             .collect(),
         people: people
             .iter()
-            .map(|p| Choice {
+            .map(|p| PersonChoice {
                 value: p.id.0.to_string(),
                 label: p.name.clone(),
+                title: p.title.clone(),
+                note: super::people::note(p),
             })
             .collect(),
         byline_slots,
