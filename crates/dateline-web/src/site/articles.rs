@@ -194,7 +194,7 @@ async fn render(
         .updated_at
         .filter(|u| *u > published_at)
         .map(|u| TimeView::new(u, site));
-    let lead = lead_media.as_ref().map(|m| PhotoView::new(m, 1024));
+    let lead = lead_media.as_ref().and_then(|m| PhotoView::new(m, 1024));
     let image = card_media.as_ref().map(|m| {
         let w = m.variants.iter().copied().max().unwrap_or(m.width);
         ImageMeta {
