@@ -1,5 +1,6 @@
-//! Photos on reader pages (issue 18, "Photos"): a photo whose files the worker has not made
-//! yet, which no page, feed or API answer may name until they exist.
+//! Photos on reader pages (issue 18, "Photos"): which load at once (the lead, the first
+//! visible ones) and which lazily, and a photo whose files the worker has not made yet, which
+//! no page, feed or API answer may name until they exist.
 
 use crate::photo_formats::jpeg;
 use crate::*;
@@ -151,3 +152,104 @@ backend_test!(a_photo_whose_files_are_not_made_is_named_nowhere, |app| {
     );
     Ok(())
 });
+
+/// Whether each photo `css` matches on `page` loads lazily, in document order.
+fn lazy(page: &Page, css: &str) -> Vec<bool> {
+    page.all(css)
+        .iter()
+        .map(|img| img.value().attr("loading") == Some("lazy"))
+        .collect()
+}
+
+/// `eager` photos loaded at once, then `rest` lazily.
+fn first_eager(eager: usize, rest: usize) -> Vec<bool> {
+    std::iter::repeat_n(false, eager)
+        .chain(std::iter::repeat_n(true, rest))
+        .collect()
+}
+
+backend_test!(
+    first_screen_photos_load_at_once_and_the_rest_lazily,
+    |app| {
+        let world = app.section("world", "World").await?;
+        let sport = app.section("sport", "Sport").await?;
+        let author = app.person("ana-ruiz", "Ana Ruiz").await?;
+        let photo = app
+            .photo("ab12", "Boats at dawn", "", Credit::default())
+            .await?;
+        // 28 stories with photos in World (a second page of 8), under one tag and one byline;
+        // two in Sport, so the front has a section block below the top stories.
+        for i in 0..28 {
+            app.article(&format!("World story {i}"))
+                .section(&world)
+                .author(&author)
+                .tags(&["harbour"])
+                .lead(&photo)
+                .at(ts("2020-01-01T12:00:00Z") + SignedDuration::from_hours(i))
+                .publish()
+                .await?;
+        }
+        for i in 0..2 {
+            app.article(&format!("Sport story {i}"))
+                .section(&sport)
+                .lead(&photo)
+                .at(ts("2019-12-01T12:00:00Z") + SignedDuration::from_hours(i))
+                .publish()
+                .await?;
+        }
+
+        // The front: the lead (fetched first) and the six top stories beside it at once; the
+        // section blocks below the fold lazily.
+        let front = app.page("/", 200).await?;
+        assert_eq!(lazy(&front, ".front-lead img"), [false]);
+        assert_eq!(front.attr(".front-lead img", "fetchpriority"), "high");
+        assert_eq!(lazy(&front, ".front-secondary img"), first_eager(6, 0));
+        let blocks = lazy(&front, ".front-section img");
+        assert!(
+            !blocks.is_empty() && blocks.iter().all(|l| *l),
+            "{blocks:?}"
+        );
+
+        // A section's first page: its lead and the four beside it at once, the list below lazily.
+        let section = app.page("/world/", 200).await?;
+        assert_eq!(lazy(&section, ".front-lead img"), [false]);
+        assert_eq!(lazy(&section, ".front-secondary img"), first_eager(4, 0));
+        assert_eq!(lazy(&section, ".section-more img"), first_eager(0, 15));
+        // Its later page, a list alone: the first six (three rows of two columns) at once.
+        let later = app.page("/world/?page=2", 200).await?;
+        assert_eq!(lazy(&later, "main img"), first_eager(6, 2));
+        assert!(!later.has("main img[fetchpriority]"));
+
+        let tag = app.page("/tags/harbour/", 200).await?;
+        assert_eq!(lazy(&tag, ".card-list img"), first_eager(6, 14));
+        let byline = app.page("/authors/ana-ruiz/", 200).await?;
+        assert_eq!(lazy(&byline, ".card-list img"), first_eager(3, 17));
+
+        // A story with no lead photo: its body's first photo is the first a reader sees.
+        let body = format!(
+            "Intro.\n\n::: photo {id}\n:::\n\nMore.\n\n::: photo {id}\n:::\n\nEnd.\n",
+            id = photo.id
+        );
+        let bare = app
+            .article("No lead photo")
+            .section(&sport)
+            .body(&body)
+            .publish()
+            .await?;
+        let page = app.page(&app.path_of(&bare).await?, 200).await?;
+        assert!(!page.has("figure.story-lead"));
+        assert_eq!(lazy(&page, ".story-body figure.photo img"), [false, true]);
+        // With a lead photo, the lead is the one loaded at once.
+        let led = app
+            .article("A lead photo")
+            .section(&sport)
+            .lead(&photo)
+            .body(&body)
+            .publish()
+            .await?;
+        let page = app.page(&app.path_of(&led).await?, 200).await?;
+        assert_eq!(lazy(&page, "figure.story-lead img"), [false]);
+        assert_eq!(lazy(&page, ".story-body figure.photo img"), [true, true]);
+        Ok(())
+    }
+);
