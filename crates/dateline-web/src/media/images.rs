@@ -43,10 +43,12 @@ pub fn alloc_limit(max_pixels: u64) -> u64 {
 const JPEG_QUALITY: u8 = 80;
 /// libwebp's quality (0–100) of the served WebP variants: about JPEG 80's look in fewer bytes.
 const WEBP_QUALITY: f32 = 78.0;
-/// ravif's quality (1–100) of the served AVIF variants: below ravif's default of 80, to save
-/// bytes. Checked by eye only on the demo's generated photos so far; camera photos may need
-/// it tuned (docs/benchmarks.md has the sizes).
-pub const AVIF_QUALITY: f32 = 70.0;
+/// ravif's quality (1–100) of the served AVIF variants: ravif's default. 70 was chosen on the
+/// demo's generated photos, but on camera photos it smeared fine texture (a treeline's bare
+/// branches, petals' streaks) visibly, with SSIM 0.004–0.023 under JPEG q80's; 80 keeps
+/// that texture close to the JPEG's for a quarter to a third of its bytes
+/// (`scripts/bench-photo-quality`, docs/benchmarks.md).
+pub const AVIF_QUALITY: f32 = 80.0;
 /// ravif's speed (1 slowest … 10 fastest): 7 costs a little size against 4 but encodes several
 /// times faster, which matters on a two-core node making every upload's variants.
 pub const AVIF_SPEED: u8 = 7;
