@@ -148,6 +148,7 @@ describe('accessibility (WCAG 2.2 AA)', () => {
         ['reader sign-in', `${BASE_URL}/readers/sign-in`],
         ['reader registration', `${BASE_URL}/readers/register`],
         ['forgotten password', `${BASE_URL}/readers/forgot`],
+        ['static page', `${BASE_URL}/community-standards/`],
       ],
       'signed out',
     );
@@ -185,6 +186,7 @@ describe('accessibility (WCAG 2.2 AA)', () => {
         ['Listen Live player', `${BASE_URL}/live/`],
         ['discussion', urls.discussion],
         ['discussion with a form open in place', urls.discussion, replyOpen],
+        ['the reader’s own account', `${BASE_URL}/readers/me`],
       ],
       'signed in',
     );

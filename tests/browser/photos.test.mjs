@@ -107,6 +107,69 @@ describe('photo formats', () => {
     await context.close();
   });
 
+  it('photos in the first screen load at once, the rest lazily', { timeout: 180_000 }, async () => {
+    // Every listing page type, and a story page: its own links give a section, a tag and an
+    // author (the demo has no section's later page; the HTTP test covers that one).
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await goto(page, leadUrl);
+    const href = async (sel) =>
+      new URL(await page.locator(sel).first().getAttribute('href'), BASE_URL).href;
+    const section = await href('.story-section');
+    const pages = [
+      ['front', `${BASE_URL}/`],
+      ['section', section],
+      ['tag', await href('.tags a')],
+      ['author', await href('a[rel=author]')],
+      ['article', leadUrl],
+    ];
+    await context.close();
+    const devices = {
+      phone: { viewport: { width: 360, height: 740 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true },
+      desktop: { viewport: { width: 1280, height: 800 } },
+    };
+    // Where each photo of `url` sits on each device, before any scrolling: [top, lazy] in
+    // document order (the same markup on both).
+    const seen = {};
+    for (const [device, options] of Object.entries(devices)) {
+      const ctx = await newContext(browser, options);
+      const p = await ctx.newPage();
+      for (const [name, url] of pages) {
+        await goto(p, url);
+        seen[name] ??= {};
+        seen[name][device] = await p.locator('main img').evaluateAll((imgs) =>
+          imgs.map((img) => ({
+            top: img.getBoundingClientRect().top,
+            bottom: img.getBoundingClientRect().bottom,
+            height: window.innerHeight,
+            lazy: img.getAttribute('loading') === 'lazy',
+            src: img.getAttribute('src'),
+          })),
+        );
+      }
+      await ctx.close();
+    }
+    for (const [name] of pages) {
+      const { phone, desktop } = seen[name];
+      assert.equal(phone.length, desktop.length, `${name}: the same photos on both`);
+      let eager = 0;
+      for (let i = 0; i < phone.length; i++) {
+        const on = [phone[i], desktop[i]];
+        const first = on.some((s) => s.bottom > 0 && s.top < s.height);
+        // Near: within a quarter screen of the fold, where headline lengths move a photo.
+        const near = on.some((s) => s.top < s.height * 1.25);
+        if (first) {
+          assert.ok(!phone[i].lazy, `${name}: photo ${i + 1} (${phone[i].src}) is in the first screen but lazy`);
+        }
+        if (!near) {
+          assert.ok(phone[i].lazy, `${name}: photo ${i + 1} (${phone[i].src}) is far below the fold but not lazy`);
+        }
+        if (!phone[i].lazy) eager += 1;
+      }
+      if (phone.length > 0) assert.ok(eager > 0, `${name}: some photo loads at once`);
+    }
+  });
+
   it('every picture falls back to WebP, then to a sized JPEG image', async () => {
     const html = await (await fetch(leadUrl)).text();
     const front = await (await fetch(`${BASE_URL}/`)).text();

@@ -20,6 +20,8 @@
 //! - `paths --data DIR --out FILE`: every article path, shuffled, for load generators.
 //! - `search-urls --base URL [--api]`: a curl config for the 200 search queries over HTTP.
 //! - `photos --media DIR`: encode time and bytes per format and width for the demo's photos.
+//! - `photo-quality --out DIR FILE…`: camera photos' variants written out, to measure their
+//!   loss (`scripts/bench-photo-quality`).
 //! - `free-port`: a free port on 127.0.0.1.
 //!
 //! Progress goes to stderr; results go to stdout as `name key=value …` lines that the script
@@ -33,6 +35,7 @@ mod nodes;
 mod photos;
 mod publish;
 mod publishing;
+mod quality;
 mod render;
 mod search;
 mod seed;
@@ -68,6 +71,22 @@ enum Cmd {
         /// At most this many photos.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+    },
+    /// Write photos' variants in every format (and the encoders' input as PNG) to a folder,
+    /// with their bytes and encode times, to measure their loss.
+    PhotoQuality {
+        /// Where the files go (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// AVIF quality (ravif, 1–100); the served one by default.
+        #[arg(long, default_value_t = dateline_web::media::images::AVIF_QUALITY)]
+        avif_quality: f32,
+        /// AVIF speed (ravif, 1 slowest – 10 fastest); the served one by default.
+        #[arg(long, default_value_t = dateline_web::media::images::AVIF_SPEED)]
+        avif_speed: u8,
+        /// The photos (JPEG, PNG, WebP or GIF files).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
     /// Time uncached article pages through the real router, in process.
     Render(render::RenderArgs),
@@ -457,6 +476,29 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             }
         }
         Cmd::FreePort => report(&startup::free_port()?.to_string()),
+        Cmd::PhotoQuality {
+            out,
+            avif_quality,
+            avif_speed,
+            files,
+        } => {
+            let done = tokio::task::spawn_blocking(move || {
+                quality::run(&files, &out, avif_quality, avif_speed)
+            })
+            .await
+            .context("the encoding task failed")??;
+            for e in done {
+                report(&format!(
+                    "quality photo={} width={} format={} bytes={} encode_ms={:.1} file={}",
+                    e.photo,
+                    e.width,
+                    e.format,
+                    e.bytes,
+                    e.encode_ms,
+                    e.path.display()
+                ));
+            }
+        }
         Cmd::Photos { media, limit } => {
             let figures = tokio::task::spawn_blocking(move || photos::run(&media, limit))
                 .await

@@ -138,6 +138,23 @@ pub struct Media {
 }
 
 impl Media {
+    /// Whether the photo's served files exist: the variant worker has made them and recorded
+    /// their widths. Until then no page, feed or API answer shows the photo at all.
+    ///
+    /// Why leave it out rather than fall back to another file: the only file there is then is
+    /// the upload's original, which no route serves on purpose. It keeps the camera's metadata
+    /// (GPS position, serial numbers: a risk to sources and photographers that the re-encoded
+    /// variants drop) and can be tens of megabytes, which a phone would fetch as the page's
+    /// largest paint. A grey box in its place would look like a broken page. A story reads
+    /// well without its photo for the seconds the worker usually needs (the newsroom shows
+    /// "processing" meanwhile), and the worker's write of the widths drops every cached page
+    /// (`Shared::Media`), so the photo appears on the next view once its files exist. Extra
+    /// formats follow the same rule one level down: `formats` lists only those every width
+    /// exists in, so a `<source>` is never offered before its files are made.
+    pub fn ready(&self) -> bool {
+        !self.variants.is_empty()
+    }
+
     /// File extension for the served variants.
     pub fn extension(&self) -> &'static str {
         match self.mime.as_str() {

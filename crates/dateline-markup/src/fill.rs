@@ -57,6 +57,59 @@ pub fn first_photo(stored_html: &str) -> Option<MediaId> {
     None
 }
 
+/// `html` (a filled body) with its first image loaded at once rather than lazily: on a story
+/// with no lead photo, the body's first photo is the first one a reader sees, often in the
+/// first screen, and `loading="lazy"` would hold it back until layout. Only that one
+/// `<img>` tag changes (its `loading` attribute goes); the rest stay lazy.
+///
+/// Any `<img` in a body is a tag (text escapes every `<`); attribute values are double-quoted
+/// by the renderer and the sanitiser's serialiser, so the tag ends at the first `>` outside
+/// quotes (a quoted value may hold a bare `>`).
+pub fn first_image_eager(html: &str) -> Cow<'_, str> {
+    let Some(start) = find_img(html) else {
+        return Cow::Borrowed(html);
+    };
+    let mut quoted = false;
+    let mut end = None;
+    for (i, b) in html.as_bytes()[start..].iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'>' if !quoted => {
+                end = Some(start + i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(end) = end else {
+        return Cow::Borrowed(html);
+    };
+    const LAZY: &str = " loading=\"lazy\"";
+    match html[start..end].find(LAZY) {
+        Some(at) => {
+            let at = start + at;
+            let mut out = String::with_capacity(html.len());
+            out.push_str(&html[..at]);
+            out.push_str(&html[at + LAZY.len()..]);
+            Cow::Owned(out)
+        }
+        None => Cow::Borrowed(html),
+    }
+}
+
+/// Where the first `<img` tag in `html` starts.
+fn find_img(html: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = html[from..].find("<img") {
+        let at = from + at;
+        match html.as_bytes().get(at + 4) {
+            Some(b' ' | b'\t' | b'\n' | b'>' | b'/') => return Some(at),
+            _ => from = at + 4,
+        }
+    }
+    None
+}
+
 /// The text of the first paragraph of `stored_html` with words in it, tags dropped and
 /// entities decoded, cut to about `max` characters at a word (with an ellipsis): the
 /// description of a story whose editors wrote no standfirst.

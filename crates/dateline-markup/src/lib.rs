@@ -25,7 +25,7 @@ mod render;
 mod sanitise;
 
 pub use error::MarkupError;
-pub use fill::{fill, first_paragraph, first_photo};
+pub use fill::{fill, first_image_eager, first_paragraph, first_photo};
 pub use render::render;
 
 /// The result of rendering one article body.

@@ -143,7 +143,7 @@ impl Bodies {
             store.read_more_targets_of(ids),
             store.media_of_bodies(ids, &extra)
         )?;
-        let media = media.into_iter().map(|m| (m.id, m)).collect();
+        let media = served(media);
         Ok(Self { links, media })
     }
 
@@ -152,7 +152,7 @@ impl Bodies {
     pub fn of_story(id: ArticleId, links: HashMap<String, Link>, media: Vec<Media>) -> Self {
         Self {
             links: HashMap::from([(id, links)]),
-            media: media.into_iter().map(|m| (m.id, m)).collect(),
+            media: served(media),
         }
     }
 
@@ -192,7 +192,7 @@ impl Bodies {
         let media = store.media_many(&prepared.media).await?;
         Ok(Self {
             links: HashMap::from([(PREVIEW, links)]),
-            media: media.into_iter().map(|m| (m.id, m)).collect(),
+            media: served(media),
         })
     }
 
@@ -227,6 +227,17 @@ impl Bodies {
     pub fn media(&self, id: MediaId) -> Option<&Media> {
         self.media.get(&id)
     }
+}
+
+/// The photos a page may show, by id: those whose files exist ([`Media::ready`]). A photo
+/// still waiting for its variants is left out, as a deleted one is (its figure disappears,
+/// a lead photo is not shown), so no page names a file that does not exist yet.
+fn served(media: Vec<Media>) -> HashMap<MediaId, Media> {
+    media
+        .into_iter()
+        .filter(Media::ready)
+        .map(|m| (m.id, m))
+        .collect()
 }
 
 /// The key a preview's links are kept under (no stored story has id 0).

@@ -205,10 +205,15 @@ pub struct PhotoView {
 }
 
 impl PhotoView {
-    /// `max` bounds the plain `src` variant (browsers without srcset support).
-    pub fn new(m: &Media, max: u32) -> Self {
+    /// `max` bounds the plain `src` variant (browsers without srcset support). None while the
+    /// photo's files are not made yet ([`Media::ready`]): a page leaves the photo out rather
+    /// than name a file that does not exist.
+    pub fn new(m: &Media, max: u32) -> Option<Self> {
+        if !m.ready() {
+            return None;
+        }
         let w = m.width_for(max);
-        Self {
+        Some(Self {
             src: m.src_for(max),
             srcset: m.srcset(),
             sources: m
@@ -221,7 +226,7 @@ impl PhotoView {
             alt: m.alt.clone(),
             caption: m.caption.clone(),
             credit: m.credit.to_string(),
-        }
+        })
     }
 }
 
@@ -254,7 +259,7 @@ impl CardView {
                 path: format!("/{}/", s.section_slug),
             },
             published: TimeView::new(s.published_at, site),
-            photo: s.lead.as_ref().map(|m| PhotoView::new(m, 640)),
+            photo: s.lead.as_ref().and_then(|m| PhotoView::new(m, 640)),
             authors: s.authors.iter().map(author_link).collect(),
         }
     }

@@ -274,3 +274,31 @@ fn first_paragraph_is_text_decoded_and_cut_at_a_word() {
     assert_eq!(first_paragraph(html, 14).as_deref(), Some("Ships & boats…"));
     assert_eq!(first_paragraph("<h2>Only a head</h2>", 200), None);
 }
+
+#[test]
+fn first_image_eager_changes_only_the_first_image() {
+    let two = "<p>a &lt;img b</p><figure class=\"photo\"><picture><source type=\"image/avif\" \
+               srcset=\"/x.avif 320w\" sizes=\"100vw\"><img src=\"/x.jpg\" alt=\"1 > 0\" \
+               loading=\"lazy\" decoding=\"async\"></picture></figure>\
+               <figure class=\"photo\"><img src=\"/y.jpg\" alt=\"\" loading=\"lazy\" \
+               decoding=\"async\"></figure>";
+    let out = first_image_eager(two);
+    assert_eq!(
+        out,
+        two.replacen(" loading=\"lazy\"", "", 1),
+        "the first image is eager, the second stays lazy"
+    );
+    assert_eq!(out.matches("loading=\"lazy\"").count(), 1);
+    assert!(out.contains("<img src=\"/y.jpg\" alt=\"\" loading=\"lazy\""));
+    // A first image that is eager already, an `<imgx>` element and no image: unchanged.
+    let eager = "<img src=\"/a.jpg\"><img src=\"/b.jpg\" loading=\"lazy\">";
+    assert_eq!(first_image_eager(eager), eager);
+    assert_eq!(
+        first_image_eager("<imgx loading=\"lazy\">"),
+        "<imgx loading=\"lazy\">"
+    );
+    assert_eq!(first_image_eager("<p>text</p>"), "<p>text</p>");
+    // A lazy attribute beyond the first tag is not the first image's.
+    let quoted = "<img alt=\"a > b\" src=\"/a.jpg\"><img loading=\"lazy\">";
+    assert_eq!(first_image_eager(quoted), quoted);
+}

@@ -438,7 +438,13 @@ backend_test!(
             let feed_body = scraper::Html::parse_fragment(&html.replace(&app.base, ""))
                 .root_element()
                 .inner_html();
-            assert_eq!(feed_body.trim(), page_body, "{file}");
+            // But for one loading hint: on the page of a story with no lead photo the body's
+            // first photo loads at once (issue 18); a feed keeps every photo lazy.
+            assert_eq!(
+                feed_body.trim().replacen(" loading=\"lazy\"", "", 1),
+                page_body,
+                "{file}"
+            );
         }
         app.configure(|s| s.feed_content = FeedContent::Summary)
             .await?;

@@ -40,6 +40,7 @@ mod newsletters;
 mod nodes;
 mod page_cache;
 mod photo_formats;
+mod photo_pages;
 mod presence;
 mod reader_account;
 mod reader_mail;

@@ -10,7 +10,7 @@ use image::{DynamicImage, ImageFormat, RgbImage};
 use std::io::Cursor;
 
 /// A photo-like picture (smooth gradients and some detail).
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([
             (x * 255 / w) as u8,

@@ -116,7 +116,8 @@ pub(super) fn summary_json<'a>(s: &'a ArticleSummary, base: &str) -> ArticleJson
             .updated_at
             .filter(|u| *u > s.published_at)
             .map(|u| u.to_string()),
-        lead_image: s.lead.as_ref().map(|m| {
+        // None while the photo's files are not made yet (`Media::ready`): no URL that 404s.
+        lead_image: s.lead.as_ref().filter(|m| m.ready()).map(|m| {
             let w = m.variants.iter().copied().max().unwrap_or(m.width);
             ImageJson {
                 url: format!("{base}{}", m.variant_path(w)),

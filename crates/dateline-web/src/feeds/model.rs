@@ -187,7 +187,8 @@ pub(super) async fn load(
                 .get(&s.id)
                 .map(|html| bodies.fill_from(s.id, html, &origin))
         });
-        let image = match &s.lead {
+        // A photo whose files are not made yet is left out (`Media::ready`).
+        let image = match s.lead.as_ref().filter(|m| m.ready()) {
             Some(m) => Some(lead_image(state, m, &origin).await),
             None => None,
         };

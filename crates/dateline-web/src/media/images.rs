@@ -43,13 +43,15 @@ pub fn alloc_limit(max_pixels: u64) -> u64 {
 const JPEG_QUALITY: u8 = 80;
 /// libwebp's quality (0–100) of the served WebP variants: about JPEG 80's look in fewer bytes.
 const WEBP_QUALITY: f32 = 78.0;
-/// ravif's quality (1–100) of the served AVIF variants: below ravif's default of 80, to save
-/// bytes. Checked by eye only on the demo's generated photos so far; camera photos may need
-/// it tuned (docs/benchmarks.md has the sizes).
-const AVIF_QUALITY: f32 = 70.0;
+/// ravif's quality (1–100) of the served AVIF variants: ravif's default. 70 was chosen on the
+/// demo's generated photos, but on camera photos it smeared fine texture (a treeline's bare
+/// branches, petals' streaks) visibly, with SSIM 0.004–0.023 under JPEG q80's; 80 keeps
+/// that texture close to the JPEG's for a quarter to a third of its bytes
+/// (`scripts/bench-photo-quality`, docs/benchmarks.md).
+pub const AVIF_QUALITY: f32 = 80.0;
 /// ravif's speed (1 slowest … 10 fastest): 7 costs a little size against 4 but encodes several
 /// times faster, which matters on a two-core node making every upload's variants.
-const AVIF_SPEED: u8 = 7;
+pub const AVIF_SPEED: u8 = 7;
 
 /// The photo formats the library takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -459,11 +461,17 @@ fn encode_webp(image: &DynamicImage) -> Vec<u8> {
 
 /// AVIF through ravif (rav1e); an opaque picture is written without an alpha plane.
 fn encode_avif(image: &DynamicImage) -> anyhow::Result<Vec<u8>> {
+    encode_avif_at(image, AVIF_QUALITY, AVIF_SPEED)
+}
+
+/// AVIF at a given ravif quality (1–100) and speed (1–10): the served variants use
+/// [`AVIF_QUALITY`] and [`AVIF_SPEED`]; `dateline-bench photo-quality` tries others.
+pub fn encode_avif_at(image: &DynamicImage, quality: f32, speed: u8) -> anyhow::Result<Vec<u8>> {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let encoder = ravif::Encoder::new()
-        .with_quality(AVIF_QUALITY)
-        .with_alpha_quality(AVIF_QUALITY)
-        .with_speed(AVIF_SPEED)
+        .with_quality(quality)
+        .with_alpha_quality(quality)
+        .with_speed(speed)
         // 8-bit like every source here: ravif's default of 10 bits costs rav1e's slower
         // high-bit-depth paths (pure Rust here, no asm) for no gain a reader sees.
         .with_bit_depth(ravif::BitDepth::Eight)

@@ -184,7 +184,15 @@ async fn render(
         dateline_markup::first_photo(&article.body_html).and_then(|m| bodies.media(m).cloned())
     });
     let description = description_of(&article);
+    let lead = lead_media.as_ref().and_then(|m| PhotoView::new(m, 1024));
     let body = bodies.fill(article.id, &article.body_html);
+    // Lead and first visible photos load at once (issue 18): with no lead photo the body's
+    // first is the first a reader sees.
+    let body = if lead.is_some() {
+        body
+    } else {
+        dateline_markup::first_image_eager(&body).into_owned()
+    };
 
     let view = SiteView::new(site, Some(section.slug.as_str()), now);
     let url = view.absolute(canonical);
@@ -194,7 +202,6 @@ async fn render(
         .updated_at
         .filter(|u| *u > published_at)
         .map(|u| TimeView::new(u, site));
-    let lead = lead_media.as_ref().map(|m| PhotoView::new(m, 1024));
     let image = card_media.as_ref().map(|m| {
         let w = m.variants.iter().copied().max().unwrap_or(m.width);
         ImageMeta {

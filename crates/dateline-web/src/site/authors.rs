@@ -47,7 +47,7 @@ pub async fn show_author(
             .media(m)
             .await
             .ok()
-            .map(|m| PhotoView::new(&m, 320)),
+            .and_then(|m| PhotoView::new(&m, 320)),
         None => None,
     };
     let view = SiteView::new(&site, None, state.clock.now());
