@@ -3,7 +3,8 @@
 // its link; an editor sends a letter from the newsroom; the reader follows the preferences
 // link in that mail and changes their choice; the page says so and the store (the site's
 // SQLite database, read by Python's sqlite3) agrees. Then screenshots (320 and 1280 px) and
-// axe (WCAG 2.2 AA tags) of the newsroom pages this work changed.
+// axe (WCAG 2.2 AA tags) of the newsroom pages this work changed, and axe of each reader page
+// on the way (sent, confirmed, preferences, the /newsletters/ list: the demo without SMTP has none).
 //
 // The suite's shared server has no SMTP settings (other tests rely on that), so this file
 // starts its own: aiosmtpd on a free port writing to a maildir, and DATELINE_BIN
@@ -219,6 +220,7 @@ test('subscribe from an article, confirm by mail, change preferences from an iss
   await signup.getByLabel('Email address').fill(READER);
   await Promise.all([reader.waitForURL(`${base}/newsletters/subscribe`), signup.getByRole('button', { name: 'Subscribe' }).click()]);
   assert.match(await reader.locator('h1').innerText(), /Check your email/);
+  await axe(reader, 'reader-subscribe-sent');
   assert.deepEqual(storedSubscriptions(), { morning: 'pending' });
 
   // The confirmation, from the SMTP server.
@@ -229,6 +231,7 @@ test('subscribe from an article, confirm by mail, change preferences from an iss
   assert.match(confirmation, /^Subject: Confirm your subscription/m);
   await goto(reader, linkIn(confirmation, '/newsletters/confirm?token='));
   assert.match(await reader.locator('h1').innerText(), /You are subscribed/);
+  await axe(reader, 'reader-confirmed');
   assert.deepEqual(storedSubscriptions(), { morning: 'active' });
 
   // The editor sends a letter; it reaches the reader.
@@ -250,6 +253,7 @@ test('subscribe from an article, confirm by mail, change preferences from an iss
   await reader.waitForSelector('text=Your choice is saved.', { timeout: NAV_TIMEOUT });
   assert.ok(!(await reader.getByLabel('The Morning').isChecked()));
   assert.ok(await reader.getByLabel('Breaking News').isChecked());
+  await axe(reader, 'reader-preferences');
   // The store agrees: the link proves the mailbox, so the new choice is active at once.
   assert.deepEqual(storedSubscriptions(), { morning: 'unsubscribed', breaking: 'active' });
 
@@ -262,6 +266,8 @@ test('subscribe from an article, confirm by mail, change preferences from an iss
 
   await look(editorContext, `/newsroom/newsletters/${morning}`, 'newsroom-newsletter');
   await look(editorContext, issuePath, 'newsroom-issue');
+  // The readers' own newsletter pages, signed out: 320 px reflow and axe.
+  await look(readerContext, '/newsletters/', 'reader-newsletters');
   await editorContext.close();
   await readerContext.close();
 });

@@ -757,3 +757,29 @@ backend_test!(photos_are_found_by_the_name_of_their_file, |app| {
     assert_eq!(page.text(".nr-file"), "harbour-at-dawn-2.jpg");
     Ok(())
 });
+
+backend_test!(
+    a_photo_page_lists_only_the_formats_its_files_exist_in,
+    |app| {
+        let m = app
+            .photo("00000000000000cd", "Quay", "", Credit::default())
+            .await?;
+        let b = app.login_as(Role::Editor).await?;
+        let files = |page: &dateline_testkit::html::Page| page.texts(".nr-files a");
+        // Kept before the extra formats, or on a site with `media_formats = "none"`.
+        let page = b.page(&format!("/newsroom/media/{}", m.id), 200).await?;
+        let listed = files(&page);
+        assert_eq!(listed.len(), 4, "{listed:?}");
+        assert!(listed.iter().all(|f| f.ends_with(".jpg")), "{listed:?}");
+
+        app.store
+            .set_media_variants(m.id, &m.variants, &[dateline_core::media::Extra::Webp])
+            .await?;
+        let page = b.page(&format!("/newsroom/media/{}", m.id), 200).await?;
+        let listed = files(&page);
+        assert_eq!(listed.len(), 8, "{listed:?}");
+        assert!(listed.contains(&"/media/00000000000000cd-640.webp".to_owned()));
+        assert!(!listed.iter().any(|f| f.ends_with(".avif")), "{listed:?}");
+        Ok(())
+    }
+);

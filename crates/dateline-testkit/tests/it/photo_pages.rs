@@ -51,6 +51,7 @@ backend_test!(a_photo_whose_files_are_not_made_is_named_nowhere, |app| {
                 caption: "The new quay.".to_owned(),
                 credit: Credit::default(),
                 variants: Vec::new(),
+                file_name: None,
             },
             app.clock.now(),
         )

@@ -106,7 +106,9 @@ impl PhotoView {
     fn new(m: &Media) -> Self {
         let w = m.width_for(320);
         let mut files: Vec<String> = m.variants.iter().map(|w| m.variant_path(*w)).collect();
-        if m.mime != "image/webp" {
+        // Only the extra formats the worker has made (`formats`): a photo kept before them, or
+        // on a site with `media_formats = "none"`, has no such files to list.
+        if m.mime != "image/webp" && m.formats.contains(&dateline_core::media::Extra::Webp) {
             files.extend(
                 m.variants
                     .iter()
