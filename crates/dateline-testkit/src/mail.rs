@@ -284,31 +284,28 @@ impl MailSink {
 
     /// A server that refuses, defers and drops some recipients (see the module's note).
     pub async fn start_picky() -> anyhow::Result<Self> {
-        let port = free_port()?;
-        let dir = tempfile::tempdir().context("creating the maildir folder")?;
-        let maildir = dir.path().join("maildir");
-        let mut command = tokio::process::Command::new(PYTHON);
-        command
-            .arg("-c")
-            .arg(PICKY)
-            .arg(port.to_string())
-            .arg(&maildir);
-        Self::spawn(command, port, dir).await
+        Self::start_script(PICKY, &[]).await
     }
 
     /// A server answering each message `delay` after it kept it: a message is in the Maildir
     /// (and so counted by [`MailSink::count`]) while its sender still waits for the answer.
     pub async fn start_slow(delay: Duration) -> anyhow::Result<Self> {
+        Self::start_script(SLOW, &[delay.as_secs_f64().to_string()]).await
+    }
+
+    /// One of this module's Python servers (`script` takes the port, the Maildir and then
+    /// `extra`) on a free port.
+    async fn start_script(script: &str, extra: &[String]) -> anyhow::Result<Self> {
         let port = free_port()?;
         let dir = tempfile::tempdir().context("creating the maildir folder")?;
         let maildir = dir.path().join("maildir");
         let mut command = tokio::process::Command::new(PYTHON);
         command
             .arg("-c")
-            .arg(SLOW)
+            .arg(script)
             .arg(port.to_string())
             .arg(&maildir)
-            .arg(delay.as_secs_f64().to_string());
+            .args(extra);
         Self::spawn(command, port, dir).await
     }
 
