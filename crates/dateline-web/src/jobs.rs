@@ -512,12 +512,6 @@ impl Inner {
             Some(Err(_)) if job.attempts >= job.max_attempts => Outcome::Failed,
             Some(Err(_)) => Outcome::Retried,
         };
-        *self
-            .outcomes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((job.kind.clone(), counted))
-            .or_default() += 1;
         let kept = match outcome {
             None => {
                 tracing::warn!(job_id = job.id, kind = %job.kind,
@@ -549,6 +543,14 @@ impl Inner {
                 "recording a job's end failed: it runs again when its lease runs out"),
         }
         self.forget(&job);
+        // Counted once the store has the job's end, so a scrape that sees the outcome also
+        // sees the job pending again (or gone) rather than still running.
+        *self
+            .outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((job.kind.clone(), counted))
+            .or_default() += 1;
         self.ran.send_modify(|n| *n += 1);
     }
 
